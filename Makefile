@@ -1,0 +1,42 @@
+# quince: a thin wrapper over CMake so that a fresh Debian machine needs only `make test`.
+#   make demo     build and run the HTTP/3 datagram ping-pong
+#   make test     install what is missing, build with -Werror, run every CTest suite
+#   make asan     the same suite under AddressSanitizer + UBSan
+#   make fuzz     build every libFuzzer target (clang) and run each FUZZ_SECONDS seconds
+#   make clean    remove the build folders
+
+FUZZ_SECONDS ?= 60
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+
+.PHONY: all deps build test asan fuzz demo clean interop
+
+all: build
+
+deps:
+	@tools/deps.sh build
+
+build: deps
+	@cmake -S . -B build $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build -j $(JOBS)
+
+test: build
+	cd build && ctest --output-on-failure -j $(JOBS)
+
+asan: deps
+	@cmake -S . -B build-asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DQUINCE_SANITIZE=ON >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+fuzz:
+	@tools/deps.sh fuzz
+	@CC=clang cmake -S . -B build-fuzz $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQUINCE_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+	@tools/run-fuzz.sh build-fuzz/fuzz $(FUZZ_SECONDS)
+
+demo: build
+	./build/app/quince demo
+
+clean:
+	rm -rf build build-asan build-fuzz
