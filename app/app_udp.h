@@ -1,0 +1,64 @@
+/* The UDP side of quince: sockets, batched receive and send (recvmmsg/sendmmsg),
+ * UDP GSO where the kernel has it, IPv4 and IPv6. Only app/ does I/O. */
+#ifndef APP_UDP_H
+#define APP_UDP_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* An address as quince keeps it: the sockaddr and its length. */
+typedef struct app_addr {
+    struct sockaddr_storage ss;
+    socklen_t len;
+} app_addr;
+
+typedef struct app_udp {
+    int fd;
+    int family;
+    bool gso;       /* UDP_SEGMENT accepted by this socket */
+    app_addr local; /* what the socket is bound to */
+} app_udp;
+
+/* One datagram of a batch: data and len are the caller's buffer and its size
+ * (on receive, len is the capacity going in and the length coming out). */
+typedef struct app_dgram {
+    uint8_t *data;
+    size_t len;
+    app_addr peer;
+    /* send only: with GSO, data holds len bytes cut into segments of this size
+     * (0 = one datagram). */
+    uint16_t segment;
+} app_dgram;
+
+/* Parses "HOST:PORT", "[V6]:PORT" or "V6-with-port-after-last-colon"; resolves
+ * names (numeric first). Returns 0, or -1 with a reason in err. */
+int app_addr_parse(const char *text, app_addr *out, char *err, size_t errlen);
+/* "127.0.0.1:4433" or "[::1]:4433". */
+void app_addr_str(const app_addr *a, char *buf, size_t len);
+bool app_addr_equal(const app_addr *a, const app_addr *b);
+
+/* Opens a non-blocking UDP socket for addr's family. bind_it: bind to addr
+ * (servers); otherwise bind to the wildcard with an ephemeral port (clients).
+ * Big socket buffers, GSO detection. Errors (port in use, ...) in err. */
+int app_udp_open(app_udp *u, const app_addr *addr, bool bind_it, char *err, size_t errlen);
+void app_udp_close(app_udp *u);
+
+/* Receives up to n datagrams without blocking; returns the count (0 when none
+ * is waiting) or -1 with errno. */
+int app_udp_recv_batch(app_udp *u, app_dgram *v, size_t n);
+/* Sends n datagrams in as few syscalls as it can; returns how many went out
+ * (a full socket buffer stops early; the rest are the caller's to drop or
+ * retry), or -1 with errno. */
+int app_udp_send_batch(app_udp *u, const app_dgram *v, size_t n);
+
+/* Waits until the socket is readable or the monotonic clock reaches
+ * deadline_us (UINT64_MAX: no deadline). Returns 1 readable, 0 timeout. */
+int app_udp_wait(app_udp *u, uint64_t deadline_us);
+
+/* Monotonic microseconds: the one clock unit of the whole stack. */
+uint64_t app_now_us(void);
+
+#endif

@@ -1,0 +1,142 @@
+/* The UDP layer over loopback: address parsing, batched send/receive, GSO trains,
+ * and the error a person sees when a port is taken. */
+#include "common/tu.h"
+#include "app/app_udp.h"
+
+#include <string.h>
+
+static void test_addr_parse(void **state)
+{
+    (void)state;
+    app_addr a;
+    char err[128], s[80];
+    assert_int_equal(app_addr_parse("127.0.0.1:4433", &a, err, sizeof err), 0);
+    app_addr_str(&a, s, sizeof s);
+    assert_string_equal(s, "127.0.0.1:4433");
+    assert_int_equal(app_addr_parse("[::1]:8080", &a, err, sizeof err), 0);
+    app_addr_str(&a, s, sizeof s);
+    assert_string_equal(s, "[::1]:8080");
+    assert_int_equal(app_addr_parse("127.0.0.1", &a, err, sizeof err), -1);
+    assert_non_null(strstr(err, "HOST:PORT"));
+    assert_int_equal(app_addr_parse("127.0.0.1:70000", &a, err, sizeof err), -1);
+    assert_non_null(strstr(err, "bad port"));
+    assert_int_equal(app_addr_parse("[::1:80", &a, err, sizeof err), -1);
+}
+
+static void open_pair(app_udp *srv, app_udp *cli)
+{
+    app_addr any;
+    char err[128];
+    assert_int_equal(app_addr_parse("127.0.0.1:0", &any, err, sizeof err), 0);
+    assert_int_equal(app_udp_open(srv, &any, true, err, sizeof err), 0);
+    assert_int_equal(app_udp_open(cli, &srv->local, false, err, sizeof err), 0);
+}
+
+static void test_batch_roundtrip(void **state)
+{
+    (void)state;
+    app_udp srv, cli;
+    open_pair(&srv, &cli);
+    uint8_t out[10][100];
+    app_dgram dv[10];
+    for (int i = 0; i < 10; i++) {
+        memset(out[i], 'a' + i, sizeof out[i]);
+        dv[i] = (app_dgram){.data = out[i], .len = 50u + (size_t)i, .peer = srv.local};
+    }
+    assert_int_equal(app_udp_send_batch(&cli, dv, 10), 10);
+    uint8_t in[10][1500];
+    app_dgram rv[10];
+    int got = 0;
+    uint64_t until = app_now_us() + 2000000;
+    while (got < 10 && app_now_us() < until) {
+        for (int i = got; i < 10; i++)
+            rv[i] = (app_dgram){.data = in[i], .len = sizeof in[i]};
+        app_udp_wait(&srv, app_now_us() + 100000);
+        int n = app_udp_recv_batch(&srv, rv + got, (size_t)(10 - got));
+        assert_true(n >= 0);
+        got += n;
+    }
+    assert_int_equal(got, 10);
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(rv[i].len, 50u + (size_t)i);
+        assert_int_equal(rv[i].data[0], 'a' + i);
+        /* the client bound the wildcard address: compare its port */
+        assert_int_equal(((struct sockaddr_in *)&rv[i].peer.ss)->sin_port,
+                         ((struct sockaddr_in *)&cli.local.ss)->sin_port);
+    }
+    app_udp_close(&srv);
+    app_udp_close(&cli);
+}
+
+static void test_gso_train(void **state)
+{
+    (void)state;
+    app_udp srv, cli;
+    open_pair(&srv, &cli);
+    if (!cli.gso) {
+        app_udp_close(&srv);
+        app_udp_close(&cli);
+        skip();
+    }
+    /* 3 segments of 1200 and a short last one of 100: the kernel cuts them. */
+    static uint8_t train[3 * 1200 + 100];
+    for (size_t i = 0; i < sizeof train; i++)
+        train[i] = (uint8_t)(i / 1200);
+    app_dgram d = {.data = train, .len = sizeof train, .peer = srv.local, .segment = 1200};
+    assert_int_equal(app_udp_send_batch(&cli, &d, 1), 1);
+    uint8_t in[4][1500];
+    app_dgram rv[4];
+    int got = 0;
+    uint64_t until = app_now_us() + 2000000;
+    while (got < 4 && app_now_us() < until) {
+        for (int i = got; i < 4; i++)
+            rv[i] = (app_dgram){.data = in[i], .len = sizeof in[i]};
+        app_udp_wait(&srv, app_now_us() + 100000);
+        got += app_udp_recv_batch(&srv, rv + got, (size_t)(4 - got));
+    }
+    assert_int_equal(got, 4);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(rv[i].len, 1200);
+        assert_int_equal(rv[i].data[0], i);
+    }
+    assert_int_equal(rv[3].len, 100);
+    app_udp_close(&srv);
+    app_udp_close(&cli);
+}
+
+static void test_port_in_use(void **state)
+{
+    (void)state;
+    app_udp a, b;
+    app_addr any;
+    char err[128];
+    assert_int_equal(app_addr_parse("127.0.0.1:0", &any, err, sizeof err), 0);
+    assert_int_equal(app_udp_open(&a, &any, true, err, sizeof err), 0);
+    assert_int_equal(app_udp_open(&b, &a.local, true, err, sizeof err), -1);
+    assert_non_null(strstr(err, "port already in use"));
+    app_udp_close(&a);
+}
+
+static void test_wait_timeout(void **state)
+{
+    (void)state;
+    app_udp srv, cli;
+    open_pair(&srv, &cli);
+    uint64_t t0 = app_now_us();
+    assert_int_equal(app_udp_wait(&srv, t0 + 20000), 0);
+    assert_true(app_now_us() >= t0 + 20000);
+    app_udp_close(&srv);
+    app_udp_close(&cli);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_addr_parse),
+        cmocka_unit_test(test_batch_roundtrip),
+        cmocka_unit_test(test_gso_train),
+        cmocka_unit_test(test_port_in_use),
+        cmocka_unit_test(test_wait_timeout),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
