@@ -1,0 +1,186 @@
+/* Command-line parsing for quince (see app_cli.h). */
+#include "app/app_cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    app_cmd cmd;
+} commands[] = {
+    {"demo", APP_CMD_DEMO},     {"server", APP_CMD_SERVER}, {"client", APP_CMD_CLIENT},
+    {"gencert", APP_CMD_GENCERT}, {"help", APP_CMD_HELP},
+};
+
+void app_cli_usage(FILE *f, app_cmd cmd)
+{
+    switch (cmd) {
+    case APP_CMD_DEMO:
+        fprintf(f, "usage: quince demo [-v] [--keylog FILE] [--qlog DIR] [--count N] [--size BYTES]\n"
+                   "  A server and a client in one process on 127.0.0.1, with a certificate made\n"
+                   "  in memory, playing the HTTP/3 datagram ping-pong from 0 to N (default 10).\n");
+        break;
+    case APP_CMD_SERVER:
+        fprintf(f, "usage: quince server --listen ADDR:PORT [--cert F --key F] [--retry]\n"
+                   "                     [-v] [--keylog FILE] [--qlog DIR]\n"
+                   "  Serves /ping-pong over HTTP/3 with datagrams (GET, CONNECT, extended CONNECT).\n"
+                   "  Without --cert/--key it makes a self-signed certificate in memory.\n"
+                   "  --retry  validate client addresses with a Retry first\n");
+        break;
+    case APP_CMD_CLIENT:
+        fprintf(f, "usage: quince client URL [--ca F | --insecure] [--method GET|CONNECT|CONNECT-EXT]\n"
+                   "                     [--count N] [--size BYTES] [-v] [--keylog FILE] [--qlog DIR]\n"
+                   "  Runs the ping-pong against URL, e.g. https://localhost:8080/ping-pong.\n"
+                   "  --ca F      trust the certificates in F (default: the system store)\n"
+                   "  --insecure  do not verify the server's certificate (tests only)\n"
+                   "  --count N   play until the counter reaches N (default 10)\n"
+                   "  --size B    datagram payload size, at least 8 (the counter) (default 8)\n");
+        break;
+    case APP_CMD_GENCERT:
+        fprintf(f, "usage: quince gencert --host NAME --cert F --key F\n"
+                   "  Writes a self-signed ECDSA P-256 certificate (SAN NAME, localhost,\n"
+                   "  127.0.0.1, ::1; valid 14 days) and its key, accepted by quince and quic-go.\n");
+        break;
+    default:
+        fprintf(f, "usage: quince <command> [options]\n"
+                   "\n"
+                   "commands:\n"
+                   "  demo      the HTTP/3 datagram ping-pong, server and client in one process\n"
+                   "  server    serve /ping-pong over HTTP/3 with datagrams\n"
+                   "  client    run the ping-pong against a server\n"
+                   "  gencert   write a self-signed certificate and key\n"
+                   "\n"
+                   "options for every command:\n"
+                   "  --help          usage of the command\n"
+                   "  -v              print every packet and frame sent and received, decoded\n"
+                   "  --keylog FILE   write TLS secrets in NSS key log format (also SSLKEYLOGFILE)\n"
+                   "  --qlog DIR      write one qlog file per connection into DIR\n"
+                   "\n"
+                   "exit codes: 0 success, 1 protocol or peer failure, 2 usage error\n");
+        break;
+    }
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+    char *end;
+    errno = 0;
+    if (!s || !*s || *s == '-')
+        return -1;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (errno || *end)
+        return -1;
+    *v = x;
+    return 0;
+}
+
+static int usage_error(FILE *err, app_cmd cmd, const char *fmt, const char *arg)
+{
+    fprintf(err, "quince: ");
+    fprintf(err, fmt, arg);
+    fprintf(err, "\n");
+    app_cli_usage(err, cmd);
+    return 2;
+}
+
+int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
+{
+    memset(o, 0, sizeof *o);
+    o->count = 10;
+    o->size = 8;
+    if (argc < 2)
+        return usage_error(err, APP_CMD_NONE, "%s", "a command is needed");
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        o->cmd = APP_CMD_HELP;
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            o->cmd = commands[i].cmd;
+    if (o->cmd == APP_CMD_NONE)
+        return usage_error(err, APP_CMD_NONE, "unknown command '%s'", argv[1]);
+    app_cmd c = o->cmd;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        /* A flag that takes a value: the next argument, which must exist. */
+#define VALUE()                                                                 \
+    (i + 1 < argc ? argv[++i]                                                   \
+                  : (usage_error(err, c, "%s needs a value", a), (char *)NULL))
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            o->help = true;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            o->verbose++;
+        } else if (!strcmp(a, "--keylog")) {
+            if (!(o->keylog = VALUE()))
+                return 2;
+        } else if (!strcmp(a, "--qlog")) {
+            if (!(o->qlog_dir = VALUE()))
+                return 2;
+        } else if (c == APP_CMD_SERVER && !strcmp(a, "--listen")) {
+            if (!(o->listen = VALUE()))
+                return 2;
+        } else if ((c == APP_CMD_SERVER || c == APP_CMD_GENCERT) && !strcmp(a, "--cert")) {
+            if (!(o->cert = VALUE()))
+                return 2;
+        } else if ((c == APP_CMD_SERVER || c == APP_CMD_GENCERT) && !strcmp(a, "--key")) {
+            if (!(o->key = VALUE()))
+                return 2;
+        } else if (c == APP_CMD_SERVER && !strcmp(a, "--retry")) {
+            o->retry = true;
+        } else if (c == APP_CMD_CLIENT && !strcmp(a, "--ca")) {
+            if (!(o->ca = VALUE()))
+                return 2;
+        } else if (c == APP_CMD_CLIENT && !strcmp(a, "--insecure")) {
+            o->insecure = true;
+        } else if (c == APP_CMD_CLIENT && !strcmp(a, "--method")) {
+            const char *m = VALUE();
+            if (!m)
+                return 2;
+            if (!strcmp(m, "GET"))
+                o->method = APP_METHOD_GET;
+            else if (!strcmp(m, "CONNECT"))
+                o->method = APP_METHOD_CONNECT;
+            else if (!strcmp(m, "CONNECT-EXT"))
+                o->method = APP_METHOD_CONNECT_EXT;
+            else
+                return usage_error(err, c, "--method takes GET, CONNECT or CONNECT-EXT, not '%s'", m);
+        } else if ((c == APP_CMD_CLIENT || c == APP_CMD_DEMO) && !strcmp(a, "--count")) {
+            const char *v = VALUE();
+            if (!v)
+                return 2;
+            if (parse_u64(v, &o->count) || o->count == 0 || o->count > 1000000000)
+                return usage_error(err, c, "--count takes a number from 1 to 1000000000, not '%s'", v);
+        } else if ((c == APP_CMD_CLIENT || c == APP_CMD_DEMO) && !strcmp(a, "--size")) {
+            const char *v = VALUE();
+            uint64_t n;
+            if (!v)
+                return 2;
+            if (parse_u64(v, &n) || n < 8 || n > 65535)
+                return usage_error(err, c, "--size takes a byte count from 8 to 65535, not '%s'", v);
+            o->size = (size_t)n;
+        } else if (c == APP_CMD_GENCERT && !strcmp(a, "--host")) {
+            if (!(o->host = VALUE()))
+                return 2;
+        } else if (c == APP_CMD_CLIENT && a[0] != '-' && !o->url) {
+            o->url = a;
+        } else {
+            return usage_error(err, c, "unknown option '%s'", a);
+        }
+#undef VALUE
+    }
+    if (o->help)
+        return 0;
+    /* Required options and combinations, checked once everything is read. */
+    if (c == APP_CMD_SERVER && !o->listen)
+        return usage_error(err, c, "%s", "server needs --listen ADDR:PORT");
+    if (c == APP_CMD_SERVER && (!o->cert) != (!o->key))
+        return usage_error(err, c, "%s", "--cert and --key go together");
+    if (c == APP_CMD_CLIENT && !o->url)
+        return usage_error(err, c, "%s", "client needs a URL, e.g. https://localhost:8080/ping-pong");
+    if (c == APP_CMD_CLIENT && o->ca && o->insecure)
+        return usage_error(err, c, "%s", "--ca and --insecure exclude each other");
+    if (c == APP_CMD_GENCERT && (!o->host || !o->cert || !o->key))
+        return usage_error(err, c, "%s", "gencert needs --host, --cert and --key");
+    return 0;
+}

@@ -1,0 +1,52 @@
+/* Command-line parsing for the quince program: one options struct per command,
+ * strict flags (an unknown flag or a bad value is a usage error, exit 2). */
+#ifndef APP_CLI_H
+#define APP_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef enum app_cmd {
+    APP_CMD_NONE = 0,
+    APP_CMD_HELP,
+    APP_CMD_DEMO,
+    APP_CMD_SERVER,
+    APP_CMD_CLIENT,
+    APP_CMD_GENCERT,
+} app_cmd;
+
+typedef enum app_method {
+    APP_METHOD_GET = 0,
+    APP_METHOD_CONNECT,      /* classic CONNECT: :method and :authority only */
+    APP_METHOD_CONNECT_EXT,  /* extended CONNECT (RFC 9220): :protocol too */
+} app_method;
+
+typedef struct app_opts {
+    app_cmd cmd;
+    bool help;          /* --help after a command: that command's usage */
+    int verbose;        /* -v: every packet and frame, decoded */
+    const char *keylog; /* --keylog FILE (or SSLKEYLOGFILE) */
+    const char *qlog_dir;
+    /* server */
+    const char *listen; /* ADDR:PORT */
+    const char *cert, *key;
+    bool retry;
+    /* client */
+    const char *url;
+    const char *ca;
+    bool insecure;
+    app_method method;
+    uint64_t count; /* final counter value, default 10 */
+    size_t size;    /* datagram payload bytes, default 8 */
+    /* gencert */
+    const char *host;
+} app_opts;
+
+/* Parses argv into o. Returns 0, or 2 after printing a usage error to err. */
+int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err);
+/* The general usage, or one command's. */
+void app_cli_usage(FILE *f, app_cmd cmd);
+
+#endif

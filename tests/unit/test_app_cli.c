@@ -1,0 +1,87 @@
+/* quince's command line: every usage error is exit 2 with a reason, good
+ * command lines fill the options. */
+#include "common/tu.h"
+#include "app/app_cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static char errbuf[8192];
+
+static int parse(app_opts *o, const char *line)
+{
+    char copy[512], *argv[32];
+    int argc = 0;
+    snprintf(copy, sizeof copy, "quince %s", line);
+    for (char *t = strtok(copy, " "); t && argc < 31; t = strtok(NULL, " "))
+        argv[argc++] = t;
+    argv[argc] = NULL;
+    FILE *err = fmemopen(errbuf, sizeof errbuf, "w");
+    int rc = app_cli_parse(argc, argv, o, err);
+    fclose(err);
+    /* argv points into copy: keep the strings we test alive */
+    static char keep[512];
+    memcpy(keep, copy, sizeof keep);
+    return rc;
+}
+
+static void test_good_lines(void **state)
+{
+    (void)state;
+    app_opts o;
+    assert_int_equal(parse(&o, "server --listen 127.0.0.1:4433 --retry -v"), 0);
+    assert_int_equal(o.cmd, APP_CMD_SERVER);
+    assert_true(o.retry);
+    assert_int_equal(o.verbose, 1);
+    assert_int_equal(parse(&o, "client https://localhost:8080/ping-pong --ca c.pem --method CONNECT --count 2000 --size 1000"), 0);
+    assert_int_equal(o.cmd, APP_CMD_CLIENT);
+    assert_int_equal(o.method, APP_METHOD_CONNECT);
+    assert_int_equal(o.count, 2000);
+    assert_int_equal(o.size, 1000);
+    assert_int_equal(parse(&o, "demo"), 0);
+    assert_int_equal(o.count, 10);
+    assert_int_equal(o.size, 8);
+    assert_int_equal(parse(&o, "gencert --host localhost --cert c.pem --key k.pem"), 0);
+    assert_int_equal(parse(&o, "--help"), 0);
+    assert_int_equal(o.cmd, APP_CMD_HELP);
+    assert_int_equal(parse(&o, "client --help"), 0);
+    assert_true(o.help);
+}
+
+static void test_usage_errors(void **state)
+{
+    (void)state;
+    app_opts o;
+    struct { const char *line, *says; } bad[] = {
+        {"", "a command is needed"},
+        {"fly", "unknown command 'fly'"},
+        {"server", "needs --listen"},
+        {"server --listen", "--listen needs a value"},
+        {"server --listen 1:2 --cert a", "--cert and --key go together"},
+        {"server --listen 1:2 --ca x", "unknown option '--ca'"},
+        {"client", "needs a URL"},
+        {"client u --method PUT", "GET, CONNECT or CONNECT-EXT"},
+        {"client u --count 0", "--count takes"},
+        {"client u --count -5", "--count takes"},
+        {"client u --count 12x", "--count takes"},
+        {"client u --size 4", "--size takes"},
+        {"client u --ca a --insecure", "exclude each other"},
+        {"client u v", "unknown option 'v'"},
+        {"gencert --host h", "needs --host, --cert and --key"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int rc = parse(&o, bad[i].line);
+        if (rc != 2 || !strstr(errbuf, bad[i].says))
+            fail_msg("'%s': rc %d, said: %s", bad[i].line, rc, errbuf);
+        assert_non_null(strstr(errbuf, "usage: quince")); /* usage follows the reason */
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_lines),
+        cmocka_unit_test(test_usage_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
