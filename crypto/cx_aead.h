@@ -1,0 +1,58 @@
+/*
+ * AEAD packet protection keys (RFC 9001 §5.3): AES-128-GCM, AES-256-GCM and
+ * ChaCha20-Poly1305 with a 16-byte tag and the QUIC nonce (static IV XOR packet
+ * number). A key object holds one libcrypto context per direction of use (seal,
+ * open), each created once with the key set, so a packet only sets its nonce.
+ *
+ * Under QUINCE_FUZZING this is a null AEAD behind the same interface: seal
+ * leaves the plaintext as is and writes a zero tag, open skips the tag check, so
+ * a fuzzer's bytes reach the frame decoders.
+ */
+#ifndef CX_AEAD_H
+#define CX_AEAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/qb.h"
+#include "crypto/cx_hash.h"
+
+/* Error codes of this wrapper (crypto/ wrappers share -100..-199 with cx_hash.h). */
+enum {
+    CX_ERR_AEAD_SHORT = -110, /* ciphertext shorter than the tag */
+};
+
+/* The AEADs of the TLS 1.3 cipher suites QUIC uses (RFC 9001 §5.3). */
+typedef enum cx_aead_id {
+    CX_AES_128_GCM = 0,       /* TLS_AES_128_GCM_SHA256 */
+    CX_AES_256_GCM = 1,       /* TLS_AES_256_GCM_SHA384 */
+    CX_CHACHA20_POLY1305 = 2, /* TLS_CHACHA20_POLY1305_SHA256 */
+} cx_aead_id;
+
+#define CX_AEAD_TAG_LEN 16
+#define CX_AEAD_IV_LEN 12
+#define CX_AEAD_KEY_MAX 32
+
+/* Key length of id (16 or 32), 0 for an unknown id. */
+size_t cx_aead_key_len(cx_aead_id id);
+/* The hash of the cipher suite (for HKDF); CX_SHA256 for an unknown id. */
+cx_hash_id cx_aead_hash(cx_aead_id id);
+
+typedef struct cx_aead cx_aead;
+
+/* A key object for id with key (cx_aead_key_len bytes) and iv (12 bytes). */
+int cx_aead_new(cx_aead **out, const qb_alloc *a, cx_aead_id id, const uint8_t *key,
+                const uint8_t *iv);
+void cx_aead_free(cx_aead *k);
+cx_aead_id cx_aead_get_id(const cx_aead *k);
+
+/* Encrypts buf[0..len) in place with nonce = iv XOR pn and the AAD, and writes
+ * the 16-byte tag at buf + len (the caller leaves room). */
+int cx_aead_seal(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
+                 uint8_t *buf, size_t len);
+/* Decrypts buf[0..len) in place, where the last 16 bytes are the tag; the
+ * plaintext is the first len - 16 bytes. CX_ERR_AUTH when the tag is wrong. */
+int cx_aead_open(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
+                 uint8_t *buf, size_t len);
+
+#endif

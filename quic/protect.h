@@ -1,0 +1,63 @@
+/*
+ * Packet protection (RFC 9001 §5): protect a whole packet (AEAD over the
+ * payload with the header as AAD, then header protection with the sample at
+ * pn_offset + 4), and unprotect one in place in two steps so that a receiver
+ * can read the key phase bit (after removing header protection) before it
+ * picks the AEAD key (§6).
+ */
+#ifndef QUIC_PROTECT_H
+#define QUIC_PROTECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/qb.h"
+#include "crypto/cx_aead.h"
+#include "crypto/cx_hp.h"
+#include "crypto/cx_quic_keys.h"
+
+/* The keys of one direction at one encryption level and key phase. The hp key
+ * stays the same across key updates (§6.1); only aead is replaced. */
+typedef struct quic_pkt_keys {
+    cx_aead *aead;
+    cx_hp *hp;
+} quic_pkt_keys;
+
+/* Creates the contexts from raw material (cx_quic_keys_derive). */
+int quic_pkt_keys_init(quic_pkt_keys *k, const qb_alloc *a, const cx_quic_keys *m);
+void quic_pkt_keys_clear(quic_pkt_keys *k);
+
+/* Protects pkt[0..pkt_len) in place. The packet is: header with the first byte
+ * and the packet number (pn_len bytes at pn_offset) in clear, the plaintext
+ * payload, then 16 bytes of room for the tag at the end (quic_pkt_wr_finish
+ * lays it out this way). pn is the full packet number (for the nonce). */
+int quic_pkt_protect(const quic_pkt_keys *k, uint8_t *pkt, size_t pkt_len, size_t pn_offset,
+                     size_t pn_len, uint64_t pn);
+
+/* What unprotecting found. */
+typedef struct quic_pkt_clear {
+    uint8_t first;         /* first byte without header protection */
+    size_t pn_len;
+    uint64_t pn;           /* full packet number (RFC 9000 A.3) */
+    bool key_phase;        /* short header only (§17.3.1) */
+    size_t payload_offset; /* plaintext payload, from the packet start */
+    size_t payload_len;    /* after decryption (tag excluded) */
+} quic_pkt_clear;
+
+/* Step 1 (RFC 9001 §5.4): removes header protection from pkt in place and
+ * recovers the packet number given the largest received in the space
+ * (QUIC_PN_NONE if none). QUIC_PKT_ERR_SHORT_SAMPLE when the packet has no room
+ * for the sample. */
+int quic_pkt_unprotect_header(cx_hp *hp, uint8_t *pkt, size_t pkt_len, size_t pn_offset,
+                              uint64_t largest_pn, quic_pkt_clear *out);
+/* Step 2: decrypts the payload in place with aead. QUIC_PKT_ERR_DECRYPT when the
+ * tag does not verify (the packet is dropped, §12.2 of RFC 9000);
+ * QUIC_PKT_ERR_RESERVED when it verifies but the reserved bits are not zero
+ * (RFC 9000 §17.2, §17.3.1: a PROTOCOL_VIOLATION). */
+int quic_pkt_decrypt(cx_aead *aead, uint8_t *pkt, size_t pkt_len, quic_pkt_clear *c);
+/* Both steps with one key set. */
+int quic_pkt_unprotect(const quic_pkt_keys *k, uint8_t *pkt, size_t pkt_len, size_t pn_offset,
+                       uint64_t largest_pn, quic_pkt_clear *out);
+
+#endif
