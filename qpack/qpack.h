@@ -41,7 +41,6 @@ enum {
     QPACK_ERR_ENC_STREAM_CAPACITY = -2050, /* Set Dynamic Table Capacity above our 0 */
     QPACK_ERR_ENC_STREAM_INSERT = -2051,   /* Insert with Name Reference / Literal Name */
     QPACK_ERR_ENC_STREAM_DUPLICATE = -2052,/* Duplicate: there is no entry to duplicate */
-    QPACK_ERR_ENC_STREAM_INT = -2053,      /* integer overflow or too long on the stream */
 
     QPACK_ERR_DEC_STREAM_INSERT_COUNT = -2080, /* Insert Count Increment with no table */
     QPACK_ERR_DEC_STREAM_SECTION_ACK = -2081,  /* Section Acknowledgment: we never send
@@ -142,7 +141,8 @@ int qpack_on_decoder_stream(qpack_decoder_stream_state *s, const uint8_t *p, siz
  * 2^62-1 and encodings with more continuation bytes than a 62-bit value needs are
  * rejected. */
 int qpack_int_decode(qb_rd *r, unsigned prefix_bits, uint8_t *first_byte_flags, uint64_t *v);
-/* Writes v with a prefix of prefix_bits; flags are the bits above the prefix. */
+/* Writes v (at most 2^62-1) with a prefix of prefix_bits; flags are the bits above
+ * the prefix. */
 int qpack_int_encode(qb_wr *w, unsigned prefix_bits, uint8_t flags, uint64_t v);
 
 /* RFC 7541 §5.2 / Appendix B. Decode rejects EOS, padding over 7 bits and padding

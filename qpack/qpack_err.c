@@ -30,7 +30,6 @@ const char *qpack_err_str(int err)
     case QPACK_ERR_ENC_STREAM_CAPACITY: return "encoder stream: table capacity above our limit";
     case QPACK_ERR_ENC_STREAM_INSERT: return "encoder stream: insert with table capacity 0";
     case QPACK_ERR_ENC_STREAM_DUPLICATE: return "encoder stream: duplicate of a missing entry";
-    case QPACK_ERR_ENC_STREAM_INT: return "encoder stream: bad integer";
     case QPACK_ERR_DEC_STREAM_INSERT_COUNT: return "decoder stream: Insert Count Increment beyond inserts sent";
     case QPACK_ERR_DEC_STREAM_SECTION_ACK: return "decoder stream: Section Acknowledgment with nothing to acknowledge";
     case QPACK_ERR_DEC_STREAM_INT: return "decoder stream: bad integer";

@@ -43,6 +43,8 @@ int qpack_int_encode(qb_wr *w, unsigned prefix_bits, uint8_t flags, uint64_t v)
 {
     if (prefix_bits < 1 || prefix_bits > 8)
         return QPACK_ERR_ARG;
+    if (v > QB_VARINT_MAX) /* RFC 9204 §4.1.1: peers need only decode 62 bits */
+        return QPACK_ERR_INT_OVERFLOW;
     uint8_t mask = (uint8_t)((1u << prefix_bits) - 1);
     uint8_t buf[1 + QPACK_INT_MAX_CONT + 1];
     size_t n = 0;

@@ -49,7 +49,8 @@ static int enc_byte(qpack_encoder_stream_state *s, uint8_t b)
 {
     int done;
     if (s->in.active) {
-        done = partial_more(&s->in, b, QPACK_ERR_ENC_STREAM_INT);
+        /* An over-long or overflowing capacity is above our limit in any case. */
+        done = partial_more(&s->in, b, QPACK_ERR_ENC_STREAM_CAPACITY);
         if (done < 0)
             return done;
     } else if (b & 0x80) { /* §4.3.2 Insert with Name Reference */
