@@ -1,0 +1,211 @@
+/* x25519 and secp256r1 ECDHE over libcrypto (RFC 8446 §7.4, OPENSSL3-NOTES). */
+#include "crypto/cx_kex.h"
+#include "crypto/cx_hash.h"
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
+#include <openssl/param_build.h>
+#include <openssl/params.h>
+#include <openssl/pem.h>
+#include <string.h>
+
+struct cx_kex; /* really EVP_PKEY */
+
+static EVP_PKEY *pk(const cx_kex *k) { return (EVP_PKEY *)(void *)k; }
+
+int cx_kex_supported(uint16_t group)
+{
+    return group == CX_GROUP_X25519 || group == CX_GROUP_SECP256R1;
+}
+
+size_t cx_kex_share_len(uint16_t group)
+{
+    switch (group) {
+    case CX_GROUP_X25519: return 32;
+    case CX_GROUP_SECP256R1: return 65;
+    }
+    return 0;
+}
+
+/* P-256 key from a scalar: the public point is computed here because
+ * EVP_PKEY_fromdata does not derive it. */
+static int p256_new(const uint8_t *priv, EVP_PKEY **out)
+{
+    int rc = CX_ERR_LIBCRYPTO;
+    EC_GROUP *g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+    BIGNUM *d = BN_bin2bn(priv, CX_KEX_PRIV_LEN, NULL);
+    EC_POINT *q = g ? EC_POINT_new(g) : NULL;
+    BN_CTX *bn = BN_CTX_new();
+    OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY_CTX *ctx = NULL;
+    uint8_t pub[65];
+
+    if (!g || !d || !q || !bn || !b)
+        goto out;
+    if (BN_is_zero(d) || BN_cmp(d, EC_GROUP_get0_order(g)) >= 0) {
+        rc = CX_KEX_ERR_PRIV;
+        goto out;
+    }
+    if (EC_POINT_mul(g, q, d, NULL, NULL, bn) != 1 ||
+        EC_POINT_point2oct(g, q, POINT_CONVERSION_UNCOMPRESSED, pub, sizeof pub, bn) != sizeof pub)
+        goto out;
+    if (OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
+        OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_PRIV_KEY, d) != 1 ||
+        OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof pub) != 1)
+        goto out;
+    params = OSSL_PARAM_BLD_to_param(b);
+    ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    if (!params || !ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
+        EVP_PKEY_fromdata(ctx, out, EVP_PKEY_KEYPAIR, params) != 1)
+        goto out;
+    rc = CX_OK;
+out:
+    EVP_PKEY_CTX_free(ctx);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(b);
+    BN_CTX_free(bn);
+    EC_POINT_free(q);
+    BN_clear_free(d);
+    EC_GROUP_free(g);
+    return rc;
+}
+
+int cx_kex_new(uint16_t group, const uint8_t *priv, cx_kex **out)
+{
+    EVP_PKEY *k = NULL;
+    *out = NULL;
+    if (group == CX_GROUP_X25519) {
+        k = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, CX_KEX_PRIV_LEN);
+        if (!k)
+            return CX_ERR_LIBCRYPTO;
+    } else if (group == CX_GROUP_SECP256R1) {
+        int rc = p256_new(priv, &k);
+        if (rc != CX_OK)
+            return rc;
+    } else {
+        return CX_KEX_ERR_GROUP;
+    }
+    *out = (cx_kex *)(void *)k;
+    return CX_OK;
+}
+
+int cx_kex_from_pem(const char *pem, size_t len, cx_kex **out)
+{
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    EVP_PKEY *k = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+    BIO_free(bio);
+    *out = NULL;
+    if (!k)
+        return CX_ERR_LIBCRYPTO;
+    if (!cx_kex_group((cx_kex *)(void *)k)) {
+        EVP_PKEY_free(k);
+        return CX_KEX_ERR_GROUP;
+    }
+    *out = (cx_kex *)(void *)k;
+    return CX_OK;
+}
+
+void cx_kex_free(cx_kex *k) { EVP_PKEY_free(pk(k)); }
+
+uint16_t cx_kex_group(const cx_kex *k)
+{
+    if (EVP_PKEY_is_a(pk(k), "X25519"))
+        return CX_GROUP_X25519;
+    if (EVP_PKEY_is_a(pk(k), "EC")) {
+        char name[32];
+        if (EVP_PKEY_get_utf8_string_param(pk(k), OSSL_PKEY_PARAM_GROUP_NAME, name,
+                                           sizeof name, NULL) == 1 &&
+            strcmp(name, "prime256v1") == 0)
+            return CX_GROUP_SECP256R1;
+    }
+    return 0;
+}
+
+int cx_kex_public(const cx_kex *k, uint8_t *out, size_t cap, size_t *len)
+{
+    uint16_t g = cx_kex_group(k);
+    size_t n = cx_kex_share_len(g);
+    if (!n || cap < n)
+        return CX_ERR_ARG;
+    if (g == CX_GROUP_X25519) {
+        size_t l = cap;
+        if (EVP_PKEY_get_raw_public_key(pk(k), out, &l) != 1 || l != n)
+            return CX_ERR_LIBCRYPTO;
+    } else {
+        if (EVP_PKEY_get_octet_string_param(pk(k), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+                                            out, cap, len) != 1 || *len != n)
+            return CX_ERR_LIBCRYPTO;
+    }
+    *len = n;
+    return CX_OK;
+}
+
+static EVP_PKEY *peer_key(uint16_t g, const uint8_t *peer, size_t peer_len)
+{
+    EVP_PKEY *p = NULL;
+    if (peer_len != cx_kex_share_len(g))
+        return NULL;
+    if (g == CX_GROUP_X25519)
+        return EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, peer, peer_len);
+    /* RFC 8446 §4.2.8.2: uncompressed form only, and the point is validated. */
+    if (peer[0] != 0x04)
+        return NULL;
+    OSSL_PARAM params[3];
+    char gname[] = "prime256v1";
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, gname, 0);
+    params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)peer, peer_len);
+    params[2] = OSSL_PARAM_construct_end();
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
+        EVP_PKEY_fromdata(ctx, &p, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+        EVP_PKEY_CTX_free(ctx);
+        return NULL;
+    }
+    EVP_PKEY_CTX_free(ctx);
+    ctx = EVP_PKEY_CTX_new_from_pkey(NULL, p, NULL);
+    if (!ctx || EVP_PKEY_public_check(ctx) != 1) {
+        EVP_PKEY_free(p);
+        p = NULL;
+    }
+    EVP_PKEY_CTX_free(ctx);
+    return p;
+}
+
+int cx_kex_derive(const cx_kex *k, const uint8_t *peer, size_t peer_len,
+                  uint8_t *secret, size_t cap, size_t *secret_len)
+{
+    uint16_t g = cx_kex_group(k);
+    EVP_PKEY *p = peer_key(g, peer, peer_len);
+    EVP_PKEY_CTX *ctx = NULL;
+    int rc = CX_KEX_ERR_PEER;
+    size_t n = cap;
+    if (!p)
+        return rc;
+    rc = CX_ERR_LIBCRYPTO;
+    ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk(k), NULL);
+    if (!ctx || EVP_PKEY_derive_init(ctx) != 1)
+        goto out;
+    if (EVP_PKEY_derive_set_peer(ctx, p) != 1 || EVP_PKEY_derive(ctx, secret, &n) != 1) {
+        rc = CX_KEX_ERR_PEER;
+        goto out;
+    }
+    /* RFC 8446 §7.4.2: an all-zero x25519 result means a small-order point. */
+    uint8_t acc = 0;
+    for (size_t i = 0; i < n; i++)
+        acc |= secret[i];
+    if (acc == 0) {
+        rc = CX_KEX_ERR_ZERO;
+        goto out;
+    }
+    *secret_len = n;
+    rc = CX_OK;
+out:
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(p);
+    return rc;
+}

@@ -1,0 +1,279 @@
+/* Certificate chains and verification over libcrypto (OPENSSL3-NOTES, Certificates). */
+#include "crypto/cx_x509.h"
+#include "crypto/cx_hash.h"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <string.h>
+
+struct cx_x509_chain {
+    const qb_alloc *a;
+    size_t count;
+    uint8_t *der[CX_X509_MAX_CHAIN];
+    size_t len[CX_X509_MAX_CHAIN];
+    EVP_PKEY *key;
+};
+
+struct cx_x509_trust; /* really X509_STORE */
+
+static char *read_all(const char *path, size_t *len, const qb_alloc *a)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long n;
+    if (!f)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && n < (1L << 24) &&
+        fseek(f, 0, SEEK_SET) == 0 && (buf = qb_malloc(a, (size_t)n + 1)) != NULL) {
+        if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+            qb_free(a, buf);
+            buf = NULL;
+        } else {
+            buf[n] = 0;
+            *len = (size_t)n;
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+int cx_x509_chain_load_pem(const char *chain_path, const char *key_path,
+                           const qb_alloc *a, cx_x509_chain **out)
+{
+    size_t cl = 0, kl = 0;
+    char *c = read_all(chain_path, &cl, a);
+    char *k = c ? read_all(key_path, &kl, a) : NULL;
+    int rc = CX_X509_ERR_LOAD;
+    *out = NULL;
+    if (c && k)
+        rc = cx_x509_chain_from_pem(c, cl, k, kl, a, out);
+    if (k)
+        OPENSSL_cleanse(k, kl);
+    qb_free(a, c);
+    qb_free(a, k);
+    return rc;
+}
+
+int cx_x509_chain_from_pem(const char *chain_pem, size_t chain_len, const char *key_pem,
+                           size_t key_len, const qb_alloc *a, cx_x509_chain **out)
+{
+    cx_x509_chain *ch = qb_calloc(a, sizeof *ch);
+    BIO *bio = NULL;
+    X509 *x = NULL, *leaf = NULL;
+    int rc = CX_X509_ERR_LOAD;
+    *out = NULL;
+    if (!ch)
+        return CX_ERR_LIBCRYPTO;
+    ch->a = a;
+    bio = BIO_new_mem_buf(chain_pem, (int)chain_len);
+    while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        int n = i2d_X509(x, NULL);
+        unsigned char *p;
+        if (ch->count == CX_X509_MAX_CHAIN) {
+            rc = CX_X509_ERR_TOO_MANY;
+            goto fail;
+        }
+        if (n <= 0 || !(ch->der[ch->count] = qb_malloc(a, (size_t)n)))
+            goto fail;
+        p = ch->der[ch->count];
+        i2d_X509(x, &p);
+        ch->len[ch->count++] = (size_t)n;
+        if (!leaf) {
+            leaf = x;
+        } else {
+            X509_free(x);
+        }
+        x = NULL;
+    }
+    ERR_clear_error(); /* the loop ends on a "no start line" error */
+    BIO_free(bio);
+    bio = BIO_new_mem_buf(key_pem, (int)key_len);
+    if (!leaf || !bio || !(ch->key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)))
+        goto fail;
+    if (X509_check_private_key(leaf, ch->key) != 1) {
+        rc = CX_X509_ERR_KEY;
+        goto fail;
+    }
+    X509_free(leaf);
+    BIO_free(bio);
+    *out = ch;
+    return CX_OK;
+fail:
+    ERR_clear_error();
+    X509_free(x);
+    X509_free(leaf);
+    BIO_free(bio);
+    cx_x509_chain_free(ch);
+    return rc;
+}
+
+void cx_x509_chain_free(cx_x509_chain *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->count; i++)
+        qb_free(c->a, c->der[i]);
+    EVP_PKEY_free(c->key);
+    qb_free(c->a, c);
+}
+
+size_t cx_x509_chain_count(const cx_x509_chain *c) { return c->count; }
+
+void cx_x509_chain_cert(const cx_x509_chain *c, size_t i, const uint8_t **der, size_t *len)
+{
+    *der = i < c->count ? c->der[i] : NULL;
+    *len = i < c->count ? c->len[i] : 0;
+}
+
+const cx_pkey *cx_x509_chain_key(const cx_x509_chain *c)
+{
+    return (const cx_pkey *)(const void *)c->key;
+}
+
+int cx_x509_trust_new(const char *ca_file, cx_x509_trust **out)
+{
+    X509_STORE *s = X509_STORE_new();
+    int ok = s && (ca_file ? X509_STORE_load_file(s, ca_file) : X509_STORE_set_default_paths(s));
+    *out = NULL;
+    if (!ok) {
+        X509_STORE_free(s);
+        ERR_clear_error();
+        return CX_X509_ERR_LOAD;
+    }
+    *out = (cx_x509_trust *)(void *)s;
+    return CX_OK;
+}
+
+int cx_x509_trust_from_pem(const char *pem, size_t len, cx_x509_trust **out)
+{
+    X509_STORE *s = X509_STORE_new();
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    X509 *x;
+    int added = 0;
+    *out = NULL;
+    while (s && bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        added += X509_STORE_add_cert(s, x) == 1;
+        X509_free(x);
+    }
+    ERR_clear_error();
+    BIO_free(bio);
+    if (!added) {
+        X509_STORE_free(s);
+        return CX_X509_ERR_LOAD;
+    }
+    *out = (cx_x509_trust *)(void *)s;
+    return CX_OK;
+}
+
+void cx_x509_trust_free(cx_x509_trust *t) { X509_STORE_free((X509_STORE *)(void *)t); }
+
+static int is_ip_literal(const char *h)
+{
+    int colon = 0, other = 0;
+    for (const char *p = h; *p; p++) {
+        if (*p == ':')
+            colon = 1;
+        else if (!((*p >= '0' && *p <= '9') || *p == '.' || (colon && ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f'))))
+            other = 1;
+    }
+    return colon || (!other && *h);
+}
+
+static int map_error(int e)
+{
+    switch (e) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+        return CX_X509_ERR_EXPIRED;
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+        return CX_X509_ERR_UNKNOWN_CA;
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+        return CX_X509_ERR_NAME;
+    }
+    return CX_X509_ERR_INVALID;
+}
+
+int cx_x509_verify(const cx_x509_trust *t, const uint8_t *const *certs, const size_t *lens,
+                   size_t n, const char *host, int64_t at_time, cx_pkey **leaf_key,
+                   const char **reason)
+{
+    X509 *leaf = NULL;
+    STACK_OF(X509) *untrusted = sk_X509_new_null();
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    X509_VERIFY_PARAM *vp;
+    int rc = CX_ERR_LIBCRYPTO;
+    if (leaf_key)
+        *leaf_key = NULL;
+    if (reason)
+        *reason = "out of memory";
+    if (!untrusted || !ctx)
+        goto out;
+    if (n == 0 || n > CX_X509_MAX_CHAIN) {
+        rc = n ? CX_X509_ERR_TOO_MANY : CX_X509_ERR_PARSE;
+        if (reason)
+            *reason = n ? "certificate chain too long" : "empty certificate chain";
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *p = certs[i];
+        X509 *x = lens[i] <= 0x7fffffff ? d2i_X509(NULL, &p, (long)lens[i]) : NULL;
+        if (!x || p != certs[i] + lens[i]) {
+            X509_free(x);
+            rc = CX_X509_ERR_PARSE;
+            if (reason)
+                *reason = "certificate is not valid DER";
+            goto out;
+        }
+        if (i == 0)
+            leaf = x;
+        else if (!sk_X509_push(untrusted, x)) {
+            X509_free(x);
+            goto out;
+        }
+    }
+    if (X509_STORE_CTX_init(ctx, (X509_STORE *)(void *)t, leaf, untrusted) != 1)
+        goto out;
+    vp = X509_STORE_CTX_get0_param(ctx);
+    X509_VERIFY_PARAM_set_purpose(vp, X509_PURPOSE_SSL_SERVER);
+    if (at_time)
+        X509_VERIFY_PARAM_set_time(vp, (time_t)at_time);
+    if (host && *host) {
+        int ok = is_ip_literal(host) ? X509_VERIFY_PARAM_set1_ip_asc(vp, host)
+                                     : X509_VERIFY_PARAM_set1_host(vp, host, 0);
+        if (ok != 1) {
+            rc = CX_X509_ERR_NAME;
+            if (reason)
+                *reason = "server name is not a valid host name or address";
+            goto out;
+        }
+    }
+    if (X509_verify_cert(ctx) != 1) {
+        int e = X509_STORE_CTX_get_error(ctx);
+        rc = map_error(e);
+        if (reason)
+            *reason = X509_verify_cert_error_string(e);
+        goto out;
+    }
+    if (leaf_key && !(*leaf_key = (cx_pkey *)(void *)X509_get_pubkey(leaf)))
+        goto out;
+    rc = CX_OK;
+    if (reason)
+        *reason = "ok";
+out:
+    ERR_clear_error();
+    X509_STORE_CTX_free(ctx);
+    sk_X509_pop_free(untrusted, X509_free);
+    X509_free(leaf);
+    return rc;
+}

@@ -1,0 +1,209 @@
+/*
+ * quince TLS 1.3 handshake engine for QUIC (RFC 8446, RFC 9001 §4, §8).
+ *
+ * Sans-I/O and pull-based: the QUIC layer feeds in-order CRYPTO stream bytes
+ * per encryption level with tls_conn_recv(), pulls bytes to send per level with
+ * tls_conn_get_output()/tls_conn_consume_output(), and pulls events (traffic
+ * secrets, peer transport parameters, completion, errors) with
+ * tls_conn_next_event(). There are no records, no ChangeCipherSpec and no
+ * middlebox compatibility mode: QUIC carries the handshake messages directly.
+ */
+#ifndef TLS_H
+#define TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/qb.h"
+#include "crypto/cx_rand.h"
+#include "crypto/cx_x509.h"
+
+typedef enum tls_role { TLS_ROLE_CLIENT = 0, TLS_ROLE_SERVER = 1 } tls_role;
+
+/* QUIC encryption levels that carry CRYPTO frames (RFC 9001 §4.1.4). */
+typedef enum tls_level {
+    TLS_LEVEL_INITIAL = 0,
+    TLS_LEVEL_HANDSHAKE = 1,
+    TLS_LEVEL_APPLICATION = 2,
+} tls_level;
+#define TLS_LEVEL_COUNT 3
+
+typedef enum tls_dir { TLS_DIR_READ = 0, TLS_DIR_WRITE = 1 } tls_dir;
+
+/* RFC 8446 §B.4 cipher suites. */
+enum {
+    TLS_AES_128_GCM_SHA256 = 0x1301,
+    TLS_AES_256_GCM_SHA384 = 0x1302,
+    TLS_CHACHA20_POLY1305_SHA256 = 0x1303,
+};
+
+/* RFC 8446 §6 alert descriptions used here. */
+enum {
+    TLS_ALERT_CLOSE_NOTIFY = 0,
+    TLS_ALERT_UNEXPECTED_MESSAGE = 10,
+    TLS_ALERT_BAD_RECORD_MAC = 20,
+    TLS_ALERT_RECORD_OVERFLOW = 22,
+    TLS_ALERT_HANDSHAKE_FAILURE = 40,
+    TLS_ALERT_BAD_CERTIFICATE = 42,
+    TLS_ALERT_UNSUPPORTED_CERTIFICATE = 43,
+    TLS_ALERT_CERTIFICATE_REVOKED = 44,
+    TLS_ALERT_CERTIFICATE_EXPIRED = 45,
+    TLS_ALERT_CERTIFICATE_UNKNOWN = 46,
+    TLS_ALERT_ILLEGAL_PARAMETER = 47,
+    TLS_ALERT_UNKNOWN_CA = 48,
+    TLS_ALERT_ACCESS_DENIED = 49,
+    TLS_ALERT_DECODE_ERROR = 50,
+    TLS_ALERT_DECRYPT_ERROR = 51,
+    TLS_ALERT_PROTOCOL_VERSION = 70,
+    TLS_ALERT_INSUFFICIENT_SECURITY = 71,
+    TLS_ALERT_INTERNAL_ERROR = 80,
+    TLS_ALERT_INAPPROPRIATE_FALLBACK = 86,
+    TLS_ALERT_USER_CANCELED = 90,
+    TLS_ALERT_MISSING_EXTENSION = 109,
+    TLS_ALERT_UNSUPPORTED_EXTENSION = 110,
+    TLS_ALERT_UNRECOGNIZED_NAME = 112,
+    TLS_ALERT_BAD_CERTIFICATE_STATUS_RESPONSE = 113,
+    TLS_ALERT_UNKNOWN_PSK_IDENTITY = 115,
+    TLS_ALERT_CERTIFICATE_REQUIRED = 116,
+    TLS_ALERT_NO_APPLICATION_PROTOCOL = 120,
+};
+
+/* Internal error codes (-200..-499). A handshake failure is -(200 + alert), so
+ * every failure carries the alert the QUIC layer sends as CRYPTO_ERROR
+ * 0x100 + alert (RFC 9001 §4.8); tls_err_alert() gives it back. */
+#define TLS_ERR_ALERT(a) (-(200 + (int)(a)))
+enum {
+    TLS_ERR_UNEXPECTED = TLS_ERR_ALERT(TLS_ALERT_UNEXPECTED_MESSAGE),     /* -210 */
+    TLS_ERR_HANDSHAKE = TLS_ERR_ALERT(TLS_ALERT_HANDSHAKE_FAILURE),       /* -240 */
+    TLS_ERR_BAD_CERT = TLS_ERR_ALERT(TLS_ALERT_BAD_CERTIFICATE),          /* -242 */
+    TLS_ERR_ILLEGAL = TLS_ERR_ALERT(TLS_ALERT_ILLEGAL_PARAMETER),         /* -247 */
+    TLS_ERR_DECODE = TLS_ERR_ALERT(TLS_ALERT_DECODE_ERROR),               /* -250 */
+    TLS_ERR_DECRYPT = TLS_ERR_ALERT(TLS_ALERT_DECRYPT_ERROR),             /* -251 */
+    TLS_ERR_VERSION = TLS_ERR_ALERT(TLS_ALERT_PROTOCOL_VERSION),          /* -270 */
+    TLS_ERR_INTERNAL = TLS_ERR_ALERT(TLS_ALERT_INTERNAL_ERROR),           /* -280 */
+    TLS_ERR_MISSING_EXT = TLS_ERR_ALERT(TLS_ALERT_MISSING_EXTENSION),     /* -309 */
+    TLS_ERR_UNSUPPORTED_EXT = TLS_ERR_ALERT(TLS_ALERT_UNSUPPORTED_EXTENSION), /* -310 */
+    TLS_ERR_NO_ALPN = TLS_ERR_ALERT(TLS_ALERT_NO_APPLICATION_PROTOCOL),   /* -320 */
+    /* Not alerts: misuse of the API. */
+    TLS_ERR_ARG = -480,    /* bad argument or configuration */
+    TLS_ERR_STATE = -481,  /* call not valid in this state */
+    TLS_ERR_FAILED = -482, /* the connection already failed */
+};
+/* The alert of an error code from this module, 80 (internal_error) otherwise. */
+uint8_t tls_err_alert(int err);
+/* Words for an alert, e.g. "no_application_protocol". */
+const char *tls_alert_str(uint8_t alert);
+
+/* Hooks. */
+typedef void (*tls_keylog_fn)(void *ud, const char *line); /* one NSS key log line, no \n */
+typedef enum tls_log_level { TLS_LOG_DEBUG, TLS_LOG_INFO, TLS_LOG_WARN, TLS_LOG_ERROR } tls_log_level;
+typedef void (*tls_log_fn)(void *ud, tls_log_level lvl, const char *msg);
+
+#define TLS_MAX_ALPN 8
+#define TLS_MAX_SUITES 3
+#define TLS_MAX_GROUPS 4
+#define TLS_MAX_SIGALGS 8
+
+typedef struct tls_config {
+    tls_role role;
+    /* ALPN protocols in preference order (RFC 7301); mandatory in QUIC. */
+    const char *alpn[TLS_MAX_ALPN];
+    size_t alpn_count;
+    /* Client: the server name sent in SNI (DNS names only) and checked against
+     * the certificate (a DNS name or an IP literal). */
+    const char *server_name;
+    /* Server: certificate chain and private key (cx_x509_chain_load_pem). */
+    const cx_x509_chain *chain;
+    /* Client: trust anchors (cx_x509_trust_new); required unless
+     * insecure_skip_verify, which logs a warning on every handshake. */
+    const cx_x509_trust *trust;
+    bool insecure_skip_verify;
+    /* Seconds since 1970 to check certificate validity at; 0 = the current time. */
+    int64_t verify_time;
+    /* Cipher suites, groups, signature schemes in preference order; zero
+     * counts mean the defaults: AES-128-GCM, AES-256-GCM, ChaCha20;
+     * x25519, secp256r1; every scheme of cx_sig.h. */
+    uint16_t suites[TLS_MAX_SUITES];
+    size_t suite_count;
+    uint16_t groups[TLS_MAX_GROUPS];
+    size_t group_count;
+    uint16_t sigalgs[TLS_MAX_SIGALGS];
+    size_t sigalg_count;
+    /* Client: how many groups (from the front) get a key share in the first
+     * ClientHello; 0 means 1. Server: ignored. */
+    size_t key_share_count;
+    /* Largest handshake message accepted (default 65536). */
+    size_t max_message_size;
+    cx_rand_fn random; /* NULL = libcrypto */
+    void *random_ud;
+    tls_keylog_fn keylog; /* NULL = none */
+    void *keylog_ud;
+    tls_log_fn log; /* NULL = none */
+    void *log_ud;
+    const qb_alloc *alloc; /* NULL = malloc */
+} tls_config;
+
+/* Fills in the defaults (client role, no ALPN). */
+void tls_config_init(tls_config *cfg, tls_role role);
+
+typedef struct tls_conn tls_conn;
+
+/* A new connection; cfg (and what it points to) must outlive it. The local
+ * transport parameters are copied. NULL on bad config or no memory. */
+tls_conn *tls_conn_new(const tls_config *cfg, const uint8_t *local_tp, size_t tp_len);
+void tls_conn_free(tls_conn *c);
+
+/* Client: queues the ClientHello at TLS_LEVEL_INITIAL. */
+int tls_conn_start(tls_conn *c);
+
+/* In-order CRYPTO stream bytes of a level. Returns 0 or a negative code; on
+ * failure the connection is dead and tls_conn_alert() says what to send. */
+int tls_conn_recv(tls_conn *c, tls_level level, const uint8_t *data, size_t len);
+
+/* Bytes waiting to be sent at a level (n = 0 when none); then say how many
+ * were taken. The pointer stays valid until the next call on c. */
+void tls_conn_get_output(tls_conn *c, tls_level level, const uint8_t **p, size_t *n);
+void tls_conn_consume_output(tls_conn *c, tls_level level, size_t n);
+
+typedef enum tls_event_type {
+    TLS_EVENT_NONE = 0,
+    TLS_EVENT_SECRET,           /* a traffic secret for level/dir is ready */
+    TLS_EVENT_PEER_TP,          /* peer transport parameters available */
+    TLS_EVENT_HANDSHAKE_DONE,   /* both Finished exchanged and verified */
+    TLS_EVENT_ERROR,            /* handshake failed: alert */
+} tls_event_type;
+
+#define TLS_SECRET_MAX 48
+
+typedef struct tls_event {
+    tls_event_type type;
+    tls_level level;     /* SECRET */
+    tls_dir dir;         /* SECRET */
+    uint16_t suite;      /* SECRET */
+    uint8_t secret[TLS_SECRET_MAX];
+    size_t secret_len;
+    uint8_t alert;       /* ERROR */
+} tls_event;
+
+/* Next event (1) or none (0). Secrets come out in the order the QUIC layer
+ * must install them. */
+int tls_conn_next_event(tls_conn *c, tls_event *ev);
+
+bool tls_conn_is_done(const tls_conn *c);
+/* Alert to send after a failure (0 when none), and the reason in words. */
+uint8_t tls_conn_alert(const tls_conn *c);
+const char *tls_conn_reason(const tls_conn *c);
+/* After the handshake (or once known): */
+const char *tls_conn_alpn(const tls_conn *c);     /* NUL-terminated, NULL if none */
+uint16_t tls_conn_suite(const tls_conn *c);
+uint16_t tls_conn_group(const tls_conn *c);
+uint16_t tls_conn_sigalg(const tls_conn *c);
+bool tls_conn_did_hrr(const tls_conn *c);
+void tls_conn_peer_tp(const tls_conn *c, const uint8_t **p, size_t *n);
+/* The exporter_master_secret (RFC 8446 §7.5); 0 or TLS_ERR_STATE. */
+int tls_conn_exporter_secret(const tls_conn *c, uint8_t *out, size_t *len);
+/* Tickets the client received (kept, not used yet). */
+size_t tls_conn_ticket_count(const tls_conn *c);
+
+#endif
