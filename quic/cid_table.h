@@ -1,0 +1,52 @@
+/*
+ * The server endpoint's routing table: connection ID -> connection. Keys are
+ * hashed with SipHash-2-4 under a random per-endpoint key, so a client choosing
+ * CIDs cannot flood one bucket. Open addressing in one array sized at creation:
+ * it never grows, and a full table refuses new entries (the endpoint then
+ * refuses new connections).
+ */
+#ifndef QUIC_CID_TABLE_H
+#define QUIC_CID_TABLE_H
+
+#include "base/qb.h"
+#include "quic/cid.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    QUIC_CIDT_ERR_FULL = -1450,   /* no room: the configured connection limit is reached */
+    QUIC_CIDT_ERR_EXISTS = -1451, /* the CID is already routed */
+    QUIC_CIDT_ERR_NOMEM = -1452,
+};
+
+/* SipHash-2-4 (Aumasson and Bernstein, 2012) of data under a 16-byte key. */
+uint64_t quic_siphash24(const uint8_t key[16], const uint8_t *data, size_t len);
+
+typedef struct quic_cid_entry {
+    quic_cid cid;
+    void *conn;
+    uint8_t state; /* 0 empty, 1 used */
+} quic_cid_entry;
+
+typedef struct quic_cid_table {
+    quic_cid_entry *slots;
+    size_t cap;       /* power of two */
+    size_t max_used;  /* entries allowed (cap / 2 keeps probes short) */
+    size_t used;
+    uint8_t key[16];
+    const qb_alloc *alloc;
+} quic_cid_table;
+
+/* Room for max_entries CIDs; key is 16 random bytes. */
+int quic_cid_table_init(quic_cid_table *t, size_t max_entries, const uint8_t key[16],
+                        const qb_alloc *alloc);
+void quic_cid_table_free(quic_cid_table *t);
+int quic_cid_table_add(quic_cid_table *t, const quic_cid *cid, void *conn);
+void *quic_cid_table_find(const quic_cid_table *t, const uint8_t *cid, size_t len);
+/* Removes one CID; returns whether it was there. */
+int quic_cid_table_remove(quic_cid_table *t, const quic_cid *cid);
+/* Removes every CID that routes to conn (when it closes). */
+size_t quic_cid_table_remove_conn(quic_cid_table *t, void *conn);
+
+#endif

@@ -1,0 +1,81 @@
+/* SipHash-2-4 known answer and the CID routing table's bounds. */
+#include "common/tu.h"
+#include "quic/cid_table.h"
+
+#include <string.h>
+
+static void test_siphash_vector(void **state)
+{
+    (void)state;
+    /* The SipHash paper's Appendix A: key 00..0f, message 00..0e. */
+    uint8_t key[16], msg[15];
+    for (int i = 0; i < 16; i++)
+        key[i] = (uint8_t)i;
+    for (int i = 0; i < 15; i++)
+        msg[i] = (uint8_t)i;
+    assert_true(quic_siphash24(key, msg, 15) == 0xa129ca6149be45e5ULL);
+    /* empty message of the reference test table (first entry) */
+    assert_true(quic_siphash24(key, msg, 0) == 0x726fdb47dd0e0e31ULL);
+}
+
+static quic_cid cid_n(uint32_t n)
+{
+    quic_cid c;
+    uint8_t b[8] = {0};
+    memcpy(b, &n, sizeof n);
+    quic_cid_set(&c, b, 8);
+    return c;
+}
+
+static void test_table_add_find_remove(void **state)
+{
+    (void)state;
+    quic_cid_table t;
+    uint8_t key[16] = {7};
+    assert_int_equal(quic_cid_table_init(&t, 1000, key, NULL), 0);
+    int conns[1000];
+    for (uint32_t i = 0; i < 1000; i++) {
+        quic_cid c = cid_n(i);
+        assert_int_equal(quic_cid_table_add(&t, &c, &conns[i]), 0);
+    }
+    quic_cid extra = cid_n(5000);
+    assert_int_equal(quic_cid_table_add(&t, &extra, conns), QUIC_CIDT_ERR_FULL);
+    quic_cid c7 = cid_n(7);
+    assert_int_equal(quic_cid_table_add(&t, &c7, conns), QUIC_CIDT_ERR_EXISTS);
+    for (uint32_t i = 0; i < 1000; i++) {
+        quic_cid c = cid_n(i);
+        assert_ptr_equal(quic_cid_table_find(&t, c.b, c.len), &conns[i]);
+    }
+    assert_null(quic_cid_table_find(&t, extra.b, extra.len));
+    assert_null(quic_cid_table_find(&t, c7.b, 7)); /* length is part of the key */
+    /* churn: remove and add many times; tombstones must not fill the table */
+    for (uint32_t round = 0; round < 20; round++) {
+        for (uint32_t i = 0; i < 1000; i += 2) {
+            quic_cid c = cid_n(i + round * 100000);
+            quic_cid_table_remove(&t, &c);
+            quic_cid d = cid_n(i + (round + 1) * 100000);
+            assert_int_equal(quic_cid_table_add(&t, &d, &conns[i]), 0);
+        }
+    }
+    assert_int_equal(t.used, 1000);
+    /* every live entry is still reachable after all the backward shifts */
+    for (uint32_t i = 0; i < 1000; i++) {
+        quic_cid c = cid_n(i % 2 ? i : i + 20 * 100000);
+        assert_ptr_equal(quic_cid_table_find(&t, c.b, c.len), &conns[i]);
+        quic_cid gone = cid_n(i + 10 * 100000);
+        if (i % 2 == 0)
+            assert_null(quic_cid_table_find(&t, gone.b, gone.len));
+    }
+    assert_int_equal(quic_cid_table_remove_conn(&t, &conns[1]), 1);
+    assert_int_equal(t.used, 999);
+    quic_cid_table_free(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_siphash_vector),
+        cmocka_unit_test(test_table_add_find_remove),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
