@@ -13,9 +13,9 @@ size_t quic_pn_encode_len(uint64_t full_pn, uint64_t largest_acked)
     else
         num_unacked = 1; /* a caller bug, but keep the answer sane */
     /* min_bits = log2(num_unacked) + 1, rounded up to whole bytes:
-     * n bytes suffice when num_unacked < 2^(8n-1). */
+     * n bytes suffice when num_unacked <= 2^(8n-1). */
     for (size_t n = 1; n < 4; n++)
-        if (num_unacked < ((uint64_t)1 << (8 * n - 1)))
+        if (num_unacked <= ((uint64_t)1 << (8 * n - 1)))
             return n;
     return 4;
 }
@@ -35,6 +35,10 @@ uint64_t quic_pn_decode(uint64_t largest_pn, uint64_t truncated_pn, size_t pn_le
     if (expected >= hwin && candidate <= expected - hwin && candidate < (QUIC_PN_MAX + 1) - win)
         return candidate + win;
     if (candidate > expected + hwin && candidate >= win)
+        return candidate - win;
+    /* Packet numbers end at 2^62-1 (RFC 9000 §12.3); only a peer's garbage gets
+     * here, and the answer must still be a valid packet number. */
+    if (candidate > QUIC_PN_MAX)
         return candidate - win;
     return candidate;
 }
