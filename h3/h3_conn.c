@@ -1,0 +1,376 @@
+/* h3 connection: lifecycle, stream table, and the pulled output queues (actions,
+ * events). Receiving is in h3_conn_recv.c, sending in h3_conn_send.c. */
+#include "h3/h3_conn_int.h"
+
+#include <string.h>
+
+void h3_config_default(h3_config *c, h3_role role)
+{
+    memset(c, 0, sizeof *c);
+    c->role = role;
+    c->enable_datagrams = true;
+    c->enable_connect_protocol = role == H3_ROLE_SERVER;
+    c->max_field_section_size = 64 * 1024;
+    c->max_frame_payload = 64 * 1024;
+    c->max_fields = 128;
+    c->max_streams = 100;
+    c->max_stream_send = 1024 * 1024;
+    c->max_capsule = 65535;
+    c->max_event_bytes = 4 * 1024 * 1024;
+}
+
+int h3_buf_append(const qb_alloc *a, h3_buf *b, const void *p, size_t n, size_t limit)
+{
+    if (n == 0)
+        return 0;
+    if (b->off > 0 && b->len + n > b->cap) { /* reuse the consumed front first */
+        memmove(b->p, b->p + b->off, b->len - b->off);
+        b->len -= b->off;
+        b->off = 0;
+    }
+    if (b->len + n > limit)
+        return H3_ERR_BUFFER_FULL;
+    if (b->len + n > b->cap) {
+        size_t ncap = b->cap ? b->cap * 2 : 256;
+        while (ncap < b->len + n)
+            ncap *= 2;
+        if (ncap > limit)
+            ncap = limit;
+        uint8_t *np = qb_realloc(a, b->p, ncap);
+        if (!np)
+            return H3_ERR_NO_MEMORY;
+        b->p = np;
+        b->cap = ncap;
+    }
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+void h3_buf_free(const qb_alloc *a, h3_buf *b)
+{
+    qb_free(a, b->p);
+    memset(b, 0, sizeof *b);
+}
+
+int h3_conn_new(const h3_config *cfg, h3_conn **out)
+{
+    *out = NULL;
+    if (!cfg || cfg->max_fields == 0 || cfg->max_frame_payload == 0 || cfg->max_streams == 0)
+        return H3_ERR_INVALID_ARG;
+    const qb_alloc *a = cfg->alloc;
+    h3_conn *c = qb_calloc(a, sizeof *c);
+    if (!c)
+        return H3_ERR_NO_MEMORY;
+    c->cfg = *cfg;
+    c->a = a;
+    /* Decoded sections are bounded by what we advertise (RFC 9114 §4.2.2). */
+    c->scratch_cap = cfg->max_field_section_size ? (size_t)cfg->max_field_section_size
+                                                 : cfg->max_frame_payload;
+    c->enc_cap = cfg->max_frame_payload;
+    c->scratch = qb_malloc(a, c->scratch_cap);
+    c->enc = qb_malloc(a, c->enc_cap);
+    c->dfields = qb_calloc(a, cfg->max_fields * sizeof *c->dfields);
+    c->pull_fields = qb_calloc(a, cfg->max_fields * sizeof *c->pull_fields);
+    if (!c->scratch || !c->enc || !c->dfields || !c->pull_fields) {
+        h3_conn_free(c);
+        return H3_ERR_NO_MEMORY;
+    }
+    /* RFC 9000 §2.1: bit 0 = initiator (server 1), bit 1 = unidirectional. */
+    c->next_local_bidi = cfg->role == H3_ROLE_CLIENT ? 0 : 1;
+    c->next_local_uni = cfg->role == H3_ROLE_CLIENT ? 2 : 3;
+    c->local.has_max_field_section_size = cfg->max_field_section_size != 0;
+    c->local.max_field_section_size = cfg->max_field_section_size;
+    c->local.h3_datagram = cfg->enable_datagrams ? 1 : 0;
+    c->local.enable_connect_protocol =
+        (cfg->role == H3_ROLE_SERVER && cfg->enable_connect_protocol) ? 1 : 0;
+    qpack_encoder_stream_init(&c->qenc);
+    qpack_decoder_stream_init(&c->qdec);
+    *out = c;
+    return 0;
+}
+
+static void h3_stream_free(h3_conn *c, h3_stream *s)
+{
+    h3_buf_free(c->a, &s->fbuf);
+    h3_buf_free(c->a, &s->out);
+    qb_free(c->a, s->capbuf);
+    qb_free(c->a, s);
+}
+
+void h3_conn_free(h3_conn *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n_streams; i++)
+        h3_stream_free(c, c->streams[i]);
+    qb_free(c->a, c->streams);
+    qb_free(c->a, c->acts);
+    h3_buf_free(c->a, &c->dgrams);
+    qb_free(c->a, c->evs);
+    h3_buf_free(c->a, &c->evdata);
+    qb_free(c->a, c->pull_fields);
+    qb_free(c->a, c->scratch);
+    qb_free(c->a, c->dfields);
+    qb_free(c->a, c->enc);
+    qb_free(c->a, c);
+}
+
+void h3_conn_set_transport(h3_conn *c, bool quic_datagrams, size_t max_datagram_payload)
+{
+    c->quic_dgram = quic_datagrams;
+    c->max_dgram_payload = max_datagram_payload;
+}
+
+bool h3_stream_peer_initiated(const h3_conn *c, uint64_t id)
+{
+    uint64_t peer_bit = c->cfg.role == H3_ROLE_CLIENT ? 1 : 0;
+    return (id & 1) == peer_bit;
+}
+
+h3_stream *h3_conn_find(h3_conn *c, uint64_t id)
+{
+    for (size_t i = 0; i < c->n_streams; i++)
+        if (c->streams[i]->id == id)
+            return c->streams[i];
+    return NULL;
+}
+
+bool h3_conn_was_closed(const h3_conn *c, uint64_t id)
+{
+    for (size_t i = 0; i < c->n_closed; i++)
+        if (c->closed[i] == id)
+            return true;
+    return false;
+}
+
+int h3_conn_add_stream(h3_conn *c, uint64_t id, h3_stream_kind kind, h3_stream **out)
+{
+    /* Requests plus a handful of uni streams: every peer-created stream is bounded. */
+    if (kind == H3_SK_REQUEST && c->n_requests >= c->cfg.max_streams)
+        return H3_ERR_BUFFER_FULL;
+    if (c->n_streams >= c->cfg.max_streams + 16)
+        return H3_ERR_BUFFER_FULL;
+    if (c->n_streams == c->cap_streams) {
+        size_t ncap = c->cap_streams ? c->cap_streams * 2 : 8;
+        h3_stream **np = qb_realloc(c->a, c->streams, ncap * sizeof *np);
+        if (!np)
+            return H3_ERR_NO_MEMORY;
+        c->streams = np;
+        c->cap_streams = ncap;
+    }
+    h3_stream *s = qb_calloc(c->a, sizeof *s);
+    if (!s)
+        return H3_ERR_NO_MEMORY;
+    s->id = id;
+    s->kind = kind;
+    c->streams[c->n_streams++] = s;
+    if (kind == H3_SK_REQUEST)
+        c->n_requests++;
+    *out = s;
+    return 0;
+}
+
+void h3_conn_remove_stream(h3_conn *c, h3_stream *s)
+{
+    for (size_t i = 0; i < c->n_streams; i++) {
+        if (c->streams[i] != s)
+            continue;
+        c->streams[i] = c->streams[--c->n_streams];
+        break;
+    }
+    if (s->kind == H3_SK_REQUEST)
+        c->n_requests--;
+    /* Remember it, so late bytes or datagrams for it are dropped, not a new stream. */
+    c->closed[c->closed_pos] = s->id;
+    c->closed_pos = (c->closed_pos + 1) % H3_CLOSED_RING;
+    if (c->n_closed < H3_CLOSED_RING)
+        c->n_closed++;
+    h3_stream_free(c, s);
+}
+
+void h3_conn_maybe_release(h3_conn *c, h3_stream *s)
+{
+    if (s->kind == H3_SK_REQUEST && s->recv_closed && s->send_closed &&
+        s->out.len == s->out.off && !s->fin_pending)
+        h3_conn_remove_stream(c, s);
+}
+
+int h3_conn_fail(h3_conn *c, int err)
+{
+    if (c->err)
+        return c->err;
+    c->err = err;
+    h3_ev_rec ev = {.type = H3_EV_CONN_ERROR, .code = h3_err_to_wire(err),
+                    .reason = h3_err_str(err)};
+    /* The error event must get through even when the queue is full. */
+    (void)h3_conn_push_event(c, &ev, NULL, 0);
+    return err;
+}
+
+int h3_conn_error(const h3_conn *c, uint64_t *wire_code, const char **reason)
+{
+    if (wire_code)
+        *wire_code = c->err ? h3_err_to_wire(c->err) : H3_NO_ERROR;
+    if (reason)
+        *reason = h3_err_str(c->err);
+    return c->err;
+}
+
+int h3_conn_push_action(h3_conn *c, h3_action_kind kind, uint64_t id, uint64_t code)
+{
+    if (c->acts_head == c->n_acts)
+        c->acts_head = c->n_acts = 0;
+    if (c->n_acts == c->cap_acts) {
+        /* Two actions per tracked stream at most, plus discarded uni streams. */
+        size_t ncap = c->cap_acts ? c->cap_acts * 2 : 8;
+        if (ncap > 4 * (c->cfg.max_streams + 16))
+            return H3_ERR_EVENTS_FULL;
+        h3_action *np = qb_realloc(c->a, c->acts, ncap * sizeof *np);
+        if (!np)
+            return H3_ERR_NO_MEMORY;
+        c->acts = np;
+        c->cap_acts = ncap;
+    }
+    c->acts[c->n_acts++] = (h3_action){.kind = kind, .stream_id = id, .code = code};
+    return 0;
+}
+
+bool h3_conn_next_action(h3_conn *c, h3_action *a)
+{
+    if (c->acts_head == c->n_acts)
+        return false;
+    *a = c->acts[c->acts_head++];
+    return true;
+}
+
+void h3_conn_reset_drained(h3_conn *c)
+{
+    if (c->evs_head == c->n_evs) {
+        c->evs_head = c->n_evs = 0;
+        c->evdata.len = c->evdata.off = 0;
+    }
+}
+
+int h3_conn_push_event(h3_conn *c, const h3_ev_rec *ev, const uint8_t *data, size_t len)
+{
+    h3_conn_reset_drained(c);
+    if (c->n_evs == c->cap_evs) {
+        if (c->evs_head > 0) { /* slide the undrained records to the front */
+            memmove(c->evs, c->evs + c->evs_head, (c->n_evs - c->evs_head) * sizeof *c->evs);
+            c->n_evs -= c->evs_head;
+            c->evs_head = 0;
+        }
+    }
+    if (c->n_evs == c->cap_evs) {
+        size_t ncap = c->cap_evs ? c->cap_evs * 2 : 64;
+        if (ncap * sizeof(h3_ev_rec) > c->cfg.max_event_bytes && ev->type != H3_EV_CONN_ERROR)
+            return H3_ERR_EVENTS_FULL;
+        h3_ev_rec *np = qb_realloc(c->a, c->evs, ncap * sizeof *np);
+        if (!np)
+            return H3_ERR_NO_MEMORY;
+        c->evs = np;
+        c->cap_evs = ncap;
+    }
+    h3_ev_rec r = *ev;
+    r.data_off = c->evdata.len;
+    r.data_len = len;
+    if (len) {
+        /* Event data is only appended while undrained records point at it, so it is
+         * never slid: offsets stay valid until the queue drains. */
+        int rc = h3_buf_append(c->a, &c->evdata, data, len, c->cfg.max_event_bytes);
+        if (rc < 0)
+            return rc == H3_ERR_BUFFER_FULL ? H3_ERR_EVENTS_FULL : rc;
+        r.data_off = c->evdata.len - len;
+    }
+    c->evs[c->n_evs++] = r;
+    return 0;
+}
+
+/* Fields are stored as u32 name length, u32 value length, name, value. */
+int h3_conn_push_fields_event(h3_conn *c, h3_ev_rec *ev, const h3_field *f, size_t n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += 8 + f[i].name_len + f[i].value_len;
+    if (total > c->scratch_cap + 8 * n)
+        return H3_ERR_EVENTS_FULL;
+    uint8_t *tmp = c->enc; /* free between encodes; big enough: see h3_conn_new */
+    size_t need = total;
+    uint8_t *heap = NULL;
+    if (need > c->enc_cap) {
+        heap = qb_malloc(c->a, need);
+        if (!heap)
+            return H3_ERR_NO_MEMORY;
+        tmp = heap;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        qb_put_u32(tmp + o, (uint32_t)f[i].name_len);
+        qb_put_u32(tmp + o + 4, (uint32_t)f[i].value_len);
+        o += 8;
+        if (f[i].name_len)
+            memcpy(tmp + o, f[i].name, f[i].name_len);
+        o += f[i].name_len;
+        if (f[i].value_len)
+            memcpy(tmp + o, f[i].value, f[i].value_len);
+        o += f[i].value_len;
+    }
+    ev->n_fields = n;
+    int rc = h3_conn_push_event(c, ev, tmp, o);
+    qb_free(c->a, heap);
+    return rc;
+}
+
+bool h3_conn_next_event(h3_conn *c, h3_event *ev)
+{
+    h3_conn_reset_drained(c);
+    if (c->evs_head == c->n_evs)
+        return false;
+    const h3_ev_rec *r = &c->evs[c->evs_head++];
+    memset(ev, 0, sizeof *ev);
+    ev->type = r->type;
+    ev->stream_id = r->stream_id;
+    ev->status = r->status;
+    ev->id = r->id;
+    ev->code = r->code;
+    ev->reason = r->reason;
+    const uint8_t *d = c->evdata.p + r->data_off;
+    if (r->n_fields == 0) {
+        ev->data = r->data_len ? d : NULL;
+        ev->len = r->data_len;
+        return true;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < r->n_fields; i++) {
+        h3_field *f = &c->pull_fields[i];
+        f->name_len = qb_get_u32(d + o);
+        f->value_len = qb_get_u32(d + o + 4);
+        o += 8;
+        f->name = d + o;
+        o += f->name_len;
+        f->value = d + o;
+        o += f->value_len;
+    }
+    ev->fields = c->pull_fields;
+    ev->n_fields = r->n_fields;
+    if (ev->type == H3_EV_REQUEST) /* validated when received: fills the pointers */
+        (void)h3_request_validate(ev->fields, ev->n_fields, true, &ev->req);
+    return true;
+}
+
+bool h3_conn_peer_settings_received(const h3_conn *c) { return c->peer_settings_rx; }
+const h3_settings *h3_conn_peer_settings(const h3_conn *c) { return &c->peer; }
+
+bool h3_conn_datagrams_enabled(const h3_conn *c)
+{
+    /* RFC 9297 §2.1.1: sent and received with value 1; RFC 9221 underneath. */
+    return c->local.h3_datagram && c->peer_settings_rx && c->peer.h3_datagram && c->quic_dgram;
+}
+
+bool h3_conn_peer_extended_connect(const h3_conn *c)
+{
+    return c->peer_settings_rx && c->peer.enable_connect_protocol;
+}
+
+void h3_conn_get_stats(const h3_conn *c, h3_conn_stats *s) { *s = c->stats; }

@@ -1,0 +1,128 @@
+/* h3 connection internals, shared by h3_conn*.c only. */
+#ifndef H3_CONN_INT_H
+#define H3_CONN_INT_H
+
+#include "h3/h3.h"
+
+/* A growable byte buffer with a hard cap and a read offset. */
+typedef struct h3_buf {
+    uint8_t *p;
+    size_t len, cap, off;
+} h3_buf;
+
+typedef enum h3_stream_kind {
+    H3_SK_REQUEST = 1,   /* client-initiated bidi (§4.1) */
+    H3_SK_UNI_PENDING,   /* peer uni stream whose type is not read yet (§6.2) */
+    H3_SK_CONTROL_IN,    /* §6.2.1 */
+    H3_SK_QPACK_ENC_IN,  /* RFC 9204 §4.2 */
+    H3_SK_QPACK_DEC_IN,
+    H3_SK_DISCARD_IN,    /* unknown/grease type: read and dropped (§6.2.3, §9) */
+    H3_SK_CONTROL_OUT,
+} h3_stream_kind;
+
+typedef enum h3_rstate {
+    H3_R_HDR = 0,  /* reading a frame header */
+    H3_R_BUFFER,   /* buffering a bounded payload (HEADERS, SETTINGS, GOAWAY, ...) */
+    H3_R_DATA,     /* streaming a DATA payload */
+    H3_R_SKIP,     /* skipping an unknown frame's payload */
+} h3_rstate;
+
+typedef enum h3_msg_state {
+    H3_M_HEADERS = 0, /* waiting for the (final) header section */
+    H3_M_BODY,        /* DATA frames, then maybe trailers */
+    H3_M_DONE,        /* trailers received: nothing more (§4.1) */
+} h3_msg_state;
+
+typedef struct h3_stream {
+    uint64_t id;
+    h3_stream_kind kind;
+    /* receive side */
+    h3_frame_reader fr;
+    h3_rstate rstate;
+    uint64_t ftype, fleft;
+    h3_buf fbuf;
+    h3_msg_state msg;
+    bool recv_closed;
+    bool settings_seen;  /* control stream */
+    bool capsules;       /* DATA carries capsules (RFC 9297 §3) */
+    bool ext_connect;
+    h3_capsule_reader cap;
+    uint8_t *capbuf;
+    /* send side */
+    h3_buf out;
+    bool fin_pending, send_closed;
+    uint8_t sent_sections; /* header sections sent: 1 = headers, 2 = trailers too */
+} h3_stream;
+
+typedef struct h3_ev_rec {
+    h3_event_type type;
+    uint64_t stream_id, id, code;
+    unsigned status;
+    const char *reason;
+    size_t data_off, data_len;
+    size_t n_fields; /* fields serialised at data_off */
+} h3_ev_rec;
+
+#define H3_CLOSED_RING 64
+
+struct h3_conn {
+    h3_config cfg;
+    const qb_alloc *a;
+    bool quic_dgram;
+    size_t max_dgram_payload;
+    bool started;
+    h3_settings local, peer;
+    bool peer_settings_rx;
+    /* streams */
+    h3_stream **streams;
+    size_t n_streams, cap_streams, n_requests;
+    uint64_t next_local_bidi, next_local_uni, max_peer_bidi_seen;
+    bool any_peer_bidi;
+    uint64_t closed[H3_CLOSED_RING];
+    size_t n_closed, closed_pos;
+    bool peer_control, peer_qenc, peer_qdec;
+    qpack_encoder_stream_state qenc;
+    qpack_decoder_stream_state qdec;
+    bool goaway_rx, goaway_tx;
+    uint64_t goaway_rx_id, goaway_tx_id;
+    size_t n_dgrams;
+    /* outputs */
+    h3_action *acts;
+    size_t n_acts, acts_head, cap_acts;
+    h3_buf dgrams; /* records: u16 length + payload */
+    h3_ev_rec *evs;
+    size_t n_evs, evs_head, cap_evs;
+    h3_buf evdata;
+    h3_field *pull_fields;
+    /* field section work space */
+    uint8_t *scratch;
+    size_t scratch_cap;
+    h3_field *dfields;
+    uint8_t *enc; /* encoded field sections */
+    size_t enc_cap;
+    /* the latched connection error */
+    int err;
+    h3_conn_stats stats;
+};
+
+/* h3_conn.c */
+int h3_buf_append(const qb_alloc *a, h3_buf *b, const void *p, size_t n, size_t limit);
+void h3_buf_free(const qb_alloc *a, h3_buf *b);
+h3_stream *h3_conn_find(h3_conn *c, uint64_t id);
+int h3_conn_add_stream(h3_conn *c, uint64_t id, h3_stream_kind kind, h3_stream **out);
+void h3_conn_remove_stream(h3_conn *c, h3_stream *s);
+void h3_conn_maybe_release(h3_conn *c, h3_stream *s);
+bool h3_conn_was_closed(const h3_conn *c, uint64_t id);
+int h3_conn_fail(h3_conn *c, int err);
+int h3_conn_push_action(h3_conn *c, h3_action_kind kind, uint64_t id, uint64_t code);
+int h3_conn_push_event(h3_conn *c, const h3_ev_rec *ev, const uint8_t *data, size_t len);
+int h3_conn_push_fields_event(h3_conn *c, h3_ev_rec *ev, const h3_field *f, size_t n);
+void h3_conn_reset_drained(h3_conn *c);
+bool h3_stream_peer_initiated(const h3_conn *c, uint64_t id);
+
+/* h3_conn_recv.c */
+int h3_stream_recv(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len, bool fin);
+/* Stream error: RESET_STREAM + STOP_SENDING with code, stream forgotten. */
+int h3_conn_stream_error(h3_conn *c, h3_stream *s, uint64_t code);
+
+#endif
