@@ -65,6 +65,49 @@ static void test_rfc7541_c4_c6_encode(void **state)
     }
 }
 
+/* Every symbol against tests/vectors/qpack/rfc7541-huffman-code.txt (Appendix B as
+ * "symbol<TAB>bits"): alone, a symbol encodes to its bits padded with ones, and that
+ * decodes back to the symbol; EOS's code decodes to an error. */
+static void test_code_table(void **state)
+{
+    (void)state;
+    size_t len;
+    char *file = (char *)tu_read_vector("qpack/rfc7541-huffman-code.txt", &len);
+    unsigned seen = 0;
+    for (char *line = strtok(file, "\n"); line; line = strtok(NULL, "\n")) {
+        if (line[0] == '#')
+            continue;
+        char *tab = strchr(line, '\t');
+        assert_non_null(tab);
+        unsigned sym = (unsigned)atoi(line);
+        assert_int_equal(sym, seen);
+        const char *bits = tab + 1;
+        size_t nb = strlen(bits);
+        assert_true(nb >= 5 && nb <= 30);
+        uint8_t want[4] = {0xff, 0xff, 0xff, 0xff};
+        for (size_t i = 0; i < nb; i++)
+            if (bits[i] == '0')
+                want[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+        size_t wl = (nb + 7) / 8, n;
+        uint8_t out[8], back[8];
+        if (sym < 256) {
+            uint8_t c = (uint8_t)sym;
+            assert_int_equal(qpack_huffman_encoded_len(&c, 1), wl);
+            assert_int_equal(qpack_huffman_encode(&c, 1, out, sizeof out, &n), 0);
+            assert_int_equal(n, wl);
+            assert_memory_equal(out, want, wl);
+            assert_int_equal(qpack_huffman_decode(want, wl, back, sizeof back, &n), 0);
+            assert_int_equal(n, 1);
+            assert_int_equal(back[0], sym);
+        } else {
+            assert_int_equal(qpack_huffman_decode(want, wl, back, sizeof back, &n), QPACK_ERR_HUFF_EOS);
+        }
+        seen++;
+    }
+    assert_int_equal(seen, 257);
+    free(file);
+}
+
 static void test_known_codes(void **state)
 {
     (void)state;
@@ -185,6 +228,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc7541_c4_c6_decode),
         cmocka_unit_test(test_rfc7541_c4_c6_encode),
+        cmocka_unit_test(test_code_table),
         cmocka_unit_test(test_known_codes),
         cmocka_unit_test(test_all_symbols_round_trip),
         cmocka_unit_test(test_decode_errors),

@@ -63,6 +63,32 @@ static void test_static_table_entries(void **state)
     assert_int_equal(qpack_static_get(UINT64_MAX, &f), QPACK_ERR_STATIC_INDEX);
 }
 
+/* All 99 entries against tests/vectors/qpack/rfc9204-static-table.txt (Appendix A as
+ * "index<TAB>name<TAB>value"). */
+static void test_static_table_file(void **state)
+{
+    (void)state;
+    size_t len;
+    char *file = (char *)tu_read_vector("qpack/rfc9204-static-table.txt", &len);
+    unsigned seen = 0;
+    for (char *line = strtok(file, "\n"); line; line = strtok(NULL, "\n")) {
+        if (line[0] == '#')
+            continue;
+        char *t1 = strchr(line, '\t');
+        assert_non_null(t1);
+        char *t2 = strchr(t1 + 1, '\t');
+        assert_non_null(t2);
+        *t1 = *t2 = 0;
+        assert_int_equal(atoi(line), seen);
+        qpack_field f;
+        assert_int_equal(qpack_static_get(seen, &f), 0);
+        assert_field(&f, t1 + 1, t2 + 1);
+        seen++;
+    }
+    assert_int_equal(seen, QPACK_STATIC_COUNT);
+    free(file);
+}
+
 static void test_static_find(void **state)
 {
     (void)state;
@@ -476,6 +502,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_static_table_entries),
+        cmocka_unit_test(test_static_table_file),
         cmocka_unit_test(test_static_find),
         cmocka_unit_test(test_rfc9204_b1),
         cmocka_unit_test(test_quicgo_request),
