@@ -1,0 +1,183 @@
+/*
+ * quince quic: loss detection (RFC 9002 §5, §6, Appendix A).
+ *
+ * Per packet number space, the sent packets live in a ring preallocated at
+ * init (max_sent_packets records, no allocation per packet), ordered by packet
+ * number. ACKs mark records acked, loss detection marks them lost; records
+ * leave the ring once they are the oldest and settled.
+ *
+ * No callbacks: each event fills a quic_recovery_result whose arrays (newly
+ * acked, lost, discarded records, ascending packet number) point into buffers
+ * owned by the recovery state and stay valid until its next call. The
+ * connection hands them to congestion control (quic_cc) and to its own frame
+ * bookkeeping through the opaque `handle` of each record.
+ *
+ * Time is microseconds, always passed in. The one loss detection timer of
+ * RFC 9002 §6.2 / A.7 is quic_recovery_deadline(); when it passes, call
+ * quic_recovery_on_timeout().
+ */
+#ifndef QUIC_RECOVERY_H
+#define QUIC_RECOVERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/qb.h"
+#include "quic/ackrange.h"
+#include "quic/pkt_type.h"
+#include "quic/rtt.h"
+
+#define QUIC_RECOVERY_SPACES 3
+#define QUIC_RECOVERY_PACKET_THRESHOLD 3 /* kPacketThreshold, RFC 9002 §6.1.1 */
+#define QUIC_RECOVERY_PC_THRESHOLD 3     /* kPersistentCongestionThreshold, §7.6.1 */
+#define QUIC_RECOVERY_NEVER UINT64_MAX
+
+/* Error codes (connection range -1310..-1319). */
+enum {
+    /* The ACK covers a packet number never sent (above the largest sent, or one
+     * skipped on purpose): PROTOCOL_VIOLATION (RFC 9000 §13.1). */
+    QUIC_RECOVERY_ERR_UNSENT_ACKED = -1310,
+    QUIC_RECOVERY_ERR_FULL = -1311,      /* ring full of ack-eliciting records */
+    QUIC_RECOVERY_ERR_PN_ORDER = -1312,  /* packet numbers must increase */
+    QUIC_RECOVERY_ERR_DISCARDED = -1313, /* space already discarded */
+    QUIC_RECOVERY_ERR_BAD_RANGES = -1314,/* ranges not largest first / disjoint */
+    QUIC_RECOVERY_ERR_NOMEM = -1315,
+    QUIC_RECOVERY_ERR_ARG = -1316
+};
+
+/* A sent packet (RFC 9002 A.1.1). */
+typedef struct quic_sent_pkt {
+    uint64_t pn;
+    uint64_t time_sent;
+    uint64_t handle;   /* opaque to recovery: what the connection sent in it */
+    uint32_t size;     /* sent_bytes */
+    uint8_t ack_eliciting;
+    uint8_t in_flight;
+    uint8_t state;     /* private */
+    uint8_t space;     /* quic_pn_space */
+} quic_sent_pkt;
+
+typedef struct quic_sent_ring {
+    quic_sent_pkt *e;
+    size_t cap, head, count;
+} quic_sent_ring;
+
+typedef struct quic_recovery_space {
+    quic_sent_ring ring;
+    bool has_sent;
+    uint64_t largest_sent;
+    bool has_largest_acked;
+    uint64_t largest_acked;      /* largest_acked_packet */
+    uint64_t loss_time;          /* 0 = not armed */
+    uint64_t last_ae_time;       /* time_of_last_ack_eliciting_packet */
+    size_t ae_in_flight;         /* ack-eliciting in-flight records outstanding */
+    uint64_t bytes_in_flight;
+    bool discarded;
+} quic_recovery_space;
+
+typedef enum quic_recovery_action {
+    QUIC_RECOVERY_NONE = 0,
+    QUIC_RECOVERY_LOSS,          /* time threshold loss: see lost[] */
+    QUIC_RECOVERY_PTO,           /* send `probes` ack-eliciting packets in probe_space */
+    QUIC_RECOVERY_ANTI_DEADLOCK  /* client: one ack-eliciting packet in probe_space
+                                    (padded Initial, or Handshake), RFC 9002 §6.2.2.1 */
+} quic_recovery_action;
+
+typedef struct quic_recovery_result {
+    const quic_sent_pkt *acked;      /* newly acknowledged */
+    size_t n_acked;
+    const quic_sent_pkt *lost;       /* newly declared lost */
+    size_t n_lost;
+    const quic_sent_pkt *discarded;  /* dropped with their space's keys */
+    size_t n_discarded;
+    bool rtt_sampled;                /* this ACK produced an RTT sample */
+    bool persistent_congestion;      /* RFC 9002 §7.6: cc goes to the minimum window */
+    quic_recovery_action action;
+    quic_pn_space probe_space;
+    unsigned probes;
+} quic_recovery_result;
+
+typedef struct quic_recovery_config {
+    size_t max_sent_packets; /* ring size per space; 0 = 1024 */
+    uint64_t initial_rtt;    /* 0 = 333 ms */
+    uint64_t max_ack_delay;  /* peer's max_ack_delay; default 25 ms until known */
+    bool is_server;
+    unsigned pto_probes;     /* packets per PTO, 1 or 2 (RFC 9002 §6.2.4); 0 = 2 */
+} quic_recovery_config;
+
+typedef struct quic_recovery {
+    const qb_alloc *alloc;
+    quic_recovery_space sp[QUIC_RECOVERY_SPACES];
+    quic_rtt rtt;
+    uint64_t max_ack_delay;
+    unsigned pto_count;
+    unsigned pto_probes;
+    bool is_server;
+    bool handshake_confirmed;
+    bool handshake_ack_received; /* client: peer has validated our address */
+    bool has_handshake_keys;
+    bool amplification_blocked;
+    uint64_t timer;              /* loss detection timer, QUIC_RECOVERY_NEVER = off */
+    uint64_t evicted;            /* non-ack-eliciting records forgotten when full */
+    quic_sent_pkt *out_acked, *out_lost;
+    size_t out_cap;
+} quic_recovery;
+
+/* Allocates the three rings and the output arrays once. cfg may be NULL. */
+int quic_recovery_init(quic_recovery *rc, const quic_recovery_config *cfg, const qb_alloc *a);
+void quic_recovery_free(quic_recovery *rc);
+
+/* RFC 9002 A.5 OnPacketSent. Packet numbers must increase within a space.
+ * Returns 0, QUIC_RECOVERY_ERR_FULL (check quic_recovery_can_send first),
+ * _PN_ORDER or _DISCARDED. A non-ack-eliciting, not-in-flight record (an
+ * ACK-only packet) may later be forgotten silently to make room, so its
+ * handle must not own anything. */
+int quic_recovery_on_sent(quic_recovery *rc, quic_pn_space space, uint64_t pn, size_t size,
+                          bool ack_eliciting, bool in_flight, uint64_t handle, uint64_t now);
+/* Records a packet number skipped on purpose: an ACK for it is
+ * QUIC_RECOVERY_ERR_UNSENT_ACKED (optimistic ACK defence, RFC 9000 §21.4). */
+int quic_recovery_skip_pn(quic_recovery *rc, quic_pn_space space, uint64_t pn);
+/* True when the ring of `space` can take an ack-eliciting record. */
+bool quic_recovery_can_send(const quic_recovery *rc, quic_pn_space space);
+
+/* RFC 9002 A.7 OnAckReceived: ranges largest first (as decoded from the ACK
+ * frame), ack_delay decoded to microseconds. Fills res (acked, lost,
+ * rtt_sampled, persistent_congestion). On error nothing changes. */
+int quic_recovery_on_ack(quic_recovery *rc, quic_pn_space space, const quic_pn_range *ranges,
+                         size_t n, uint64_t ack_delay, uint64_t now, quic_recovery_result *res);
+
+/* The loss detection timer (RFC 9002 A.8), QUIC_RECOVERY_NEVER when off. */
+uint64_t quic_recovery_deadline(const quic_recovery *rc);
+/* RFC 9002 A.9 OnLossDetectionTimeout: does nothing before the deadline.
+ * res->action says what to do: LOSS (lost[] filled), PTO or ANTI_DEADLOCK. */
+void quic_recovery_on_timeout(quic_recovery *rc, uint64_t now, quic_recovery_result *res);
+
+/* RFC 9002 A.11 OnPacketNumberSpaceDiscarded (Initial / Handshake keys gone,
+ * RFC 9001 §4.9): res->discarded lists the outstanding records, whose bytes
+ * leave bytes in flight without a congestion event. */
+void quic_recovery_discard_space(quic_recovery *rc, quic_pn_space space, uint64_t now,
+                                 quic_recovery_result *res);
+
+/* Connection state the timer depends on; each re-arms the timer. */
+void quic_recovery_set_handshake_confirmed(quic_recovery *rc, uint64_t now);
+void quic_recovery_set_has_handshake_keys(quic_recovery *rc, uint64_t now);
+/* Server only: blocked by the anti-amplification limit (RFC 9000 §8.1). When
+ * unblocked, call quic_recovery_on_timeout if the deadline already passed
+ * (RFC 9002 A.6). */
+void quic_recovery_set_amplification_blocked(quic_recovery *rc, bool blocked, uint64_t now);
+/* The peer's max_ack_delay transport parameter, in microseconds. */
+void quic_recovery_set_max_ack_delay(quic_recovery *rc, uint64_t max_ack_delay);
+
+/* PTO period for a space without backoff (RFC 9002 §6.2.1), e.g. for the
+ * idle timeout (3 * PTO, RFC 9000 §10.1) and closing period. */
+uint64_t quic_recovery_pto(const quic_recovery *rc, quic_pn_space space);
+static inline const quic_rtt *quic_recovery_rtt(const quic_recovery *rc) { return &rc->rtt; }
+uint64_t quic_recovery_bytes_in_flight(const quic_recovery *rc);
+/* Records held in a space's ring (outstanding and settled-but-not-popped). */
+static inline size_t quic_recovery_tracked(const quic_recovery *rc, quic_pn_space space)
+{
+    return rc->sp[space].ring.count;
+}
+
+#endif

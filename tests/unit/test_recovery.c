@@ -1,0 +1,417 @@
+/* Loss detection and RTT estimation (RFC 9002 §5, §6, §7.6, Appendix A).
+ * The RTT numbers are worked out by hand from the §5.3 formulas. */
+#include "common/tu.h"
+#include "quic/recovery.h"
+
+#include <stdlib.h>
+
+#define MS 1000ULL
+#define APP QUIC_SPACE_APPLICATION
+#define HS QUIC_SPACE_HANDSHAKE
+#define INI QUIC_SPACE_INITIAL
+
+/* ---- a counting allocator: proves no allocation after init ---- */
+typedef struct counter { size_t calls; size_t live; } counter;
+static void *c_alloc(void *ud, size_t n) { ((counter *)ud)->calls++; ((counter *)ud)->live++; return malloc(n); }
+static void *c_realloc(void *ud, void *p, size_t n) { ((counter *)ud)->calls++; return realloc(p, n); }
+static void c_free(void *ud, void *p) { if (p) ((counter *)ud)->live--; free(p); }
+
+static void test_rtt_by_hand(void **state)
+{
+    (void)state;
+    quic_rtt r;
+    quic_rtt_init(&r, 0);
+    /* §6.2.2: smoothed = 333 ms, rttvar = 166.5 ms before any sample */
+    assert_true(r.smoothed == 333000 && r.var == 166500);
+    assert_true(quic_rtt_pto_base(&r) == 333000 + 4 * 166500);
+    /* first sample 100 ms: min = smoothed = 100, rttvar = 50 (§5.3) */
+    quic_rtt_update(&r, 100 * MS, 7 * MS, 25 * MS, true, 1000 * MS);
+    assert_true(r.min == 100 * MS && r.smoothed == 100 * MS && r.var == 50 * MS);
+    assert_true(r.first_sample_time == 1000 * MS);
+    /* 120 ms with ack_delay 10: 120 >= 100 + 10 -> adjusted 110;
+     * rttvar = 3/4*50 + 1/4*|100-110| = 40; smoothed = 7/8*100 + 1/8*110 = 101.25 */
+    quic_rtt_update(&r, 120 * MS, 10 * MS, 25 * MS, true, 0);
+    assert_true(r.var == 40000 && r.smoothed == 101250);
+    /* 105 ms with ack_delay 30 capped at max_ack_delay 25 after confirmation:
+     * 105 < 100 + 25 -> not adjusted; rttvar = 30 + 3.75/4 = 30.9375;
+     * smoothed = 7/8*101.25 + 105/8 = 101.71875 (integer us: truncated) */
+    quic_rtt_update(&r, 105 * MS, 30 * MS, 25 * MS, true, 0);
+    assert_true(r.var == 30937 && r.smoothed == 101718);
+    assert_true(r.min == 100 * MS && r.latest == 105 * MS);
+    /* before confirmation the delay is not capped: 140 - 30 = 110 */
+    quic_rtt r2 = r;
+    quic_rtt_update(&r2, 140 * MS, 30 * MS, 25 * MS, false, 0);
+    assert_true(r2.smoothed == (7 * 101718 + 110000) / 8);
+    /* after confirmation it is: 140 - 25 = 115 */
+    r2 = r;
+    quic_rtt_update(&r2, 140 * MS, 30 * MS, 25 * MS, true, 0);
+    assert_true(r2.smoothed == (7 * 101718 + 115000) / 8);
+    /* min_rtt follows a lower sample and ignores ack delay */
+    quic_rtt_update(&r, 80 * MS, 50 * MS, 25 * MS, true, 0);
+    assert_true(r.min == 80 * MS);
+    /* kGranularity floors the variance term and the loss delay */
+    quic_rtt t;
+    quic_rtt_init(&t, 0);
+    quic_rtt_update(&t, 100, 0, 0, true, 0); /* 100 us */
+    assert_true(quic_rtt_pto_base(&t) == 100 + QUIC_RTT_GRANULARITY);
+    assert_true(quic_rtt_loss_delay(&t) == QUIC_RTT_GRANULARITY);
+    /* loss delay = 9/8 * max(smoothed, latest) */
+    quic_rtt_init(&t, 0);
+    quic_rtt_update(&t, 80 * MS, 0, 0, true, 0);
+    assert_true(quic_rtt_loss_delay(&t) == 90 * MS);
+}
+
+static quic_recovery new_rc(bool server, size_t cap)
+{
+    quic_recovery rc;
+    quic_recovery_config cfg = {.max_sent_packets = cap, .is_server = server};
+    assert_int_equal(quic_recovery_init(&rc, &cfg, NULL), 0);
+    return rc;
+}
+
+static void ack1(quic_recovery *rc, quic_pn_space sp, uint64_t lo, uint64_t hi, uint64_t now,
+                 quic_recovery_result *res)
+{
+    quic_pn_range r = {lo, hi};
+    assert_int_equal(quic_recovery_on_ack(rc, sp, &r, 1, 0, now, res), 0);
+}
+
+static void test_ack_basic(void **state)
+{
+    (void)state;
+    quic_recovery rc = new_rc(true, 64);
+    quic_recovery_set_handshake_confirmed(&rc, 0);
+    for (uint64_t pn = 0; pn < 10; pn++)
+        assert_int_equal(quic_recovery_on_sent(&rc, APP, pn, 1200, true, true, 100 + pn, pn * MS), 0);
+    assert_true(quic_recovery_bytes_in_flight(&rc) == 12000);
+    assert_true(quic_recovery_deadline(&rc) != QUIC_RECOVERY_NEVER);
+    /* two ranges, largest first: {5..9}, {0..3}; 4 missing */
+    quic_pn_range r[2] = {{5, 9}, {0, 3}};
+    quic_recovery_result res;
+    assert_int_equal(quic_recovery_on_ack(&rc, APP, r, 2, 0, 59 * MS, &res), 0);
+    assert_int_equal(res.n_acked, 9);
+    for (size_t i = 1; i < res.n_acked; i++)
+        assert_true(res.acked[i].pn > res.acked[i - 1].pn); /* ascending */
+    assert_true(res.acked[0].handle == 100 && res.acked[8].handle == 109);
+    assert_true(res.rtt_sampled);
+    assert_true(quic_recovery_rtt(&rc)->latest == 50 * MS); /* 59 - 9 */
+    /* 4 is lost by packet threshold: 9 >= 4 + 3 */
+    assert_int_equal(res.n_lost, 1);
+    assert_true(res.lost[0].pn == 4);
+    assert_int_equal(res.action, QUIC_RECOVERY_LOSS);
+    assert_true(quic_recovery_bytes_in_flight(&rc) == 0);
+    assert_true(quic_recovery_deadline(&rc) == QUIC_RECOVERY_NEVER);
+    assert_int_equal(quic_recovery_tracked(&rc, APP), 0);
+    /* a repeated ACK acknowledges nothing new and samples no RTT */
+    assert_int_equal(quic_recovery_on_ack(&rc, APP, r, 2, 0, 70 * MS, &res), 0);
+    assert_int_equal(res.n_acked, 0);
+    assert_false(res.rtt_sampled);
+    quic_recovery_free(&rc);
+}
+
+/* RFC 9000 §13.1 / quic-go: an ACK of a packet number never sent. */
+static void test_ack_unsent(void **state)
+{
+    (void)state;
+    quic_recovery rc = new_rc(true, 64);
+    quic_recovery_result res;
+    quic_pn_range r = {0, 0};
+    assert_int_equal(quic_recovery_on_ack(&rc, APP, &r, 1, 0, 0, &res), QUIC_RECOVERY_ERR_UNSENT_ACKED);
+    quic_recovery_on_sent(&rc, APP, 0, 100, true, true, 0, 0);
+    quic_recovery_on_sent(&rc, APP, 1, 100, true, true, 0, 0);
+    assert_int_equal(quic_recovery_skip_pn(&rc, APP, 2), 0);
+    quic_recovery_on_sent(&rc, APP, 3, 100, true, true, 0, 0);
+    r = (quic_pn_range){0, 4};
+    assert_int_equal(quic_recovery_on_ack(&rc, APP, &r, 1, 0, 10, &res), QUIC_RECOVERY_ERR_UNSENT_ACKED);
+    r = (quic_pn_range){1, 3}; /* covers the skipped 2 */
+    assert_int_equal(quic_recovery_on_ack(&rc, APP, &r, 1, 0, 10, &res), QUIC_RECOVERY_ERR_UNSENT_ACKED);
+    assert_true(quic_recovery_bytes_in_flight(&rc) == 300); /* nothing changed */
+    quic_pn_range ok[2] = {{3, 3}, {0, 1}};
+    assert_int_equal(quic_recovery_on_ack(&rc, APP, ok, 2, 0, 10, &res), 0);
+    assert_int_equal(res.n_acked, 3);
+    /* malformed ranges */
+    quic_pn_range bad[2] = {{0, 1}, {3, 3}};
+    assert_int_equal(quic_recovery_on_ack(&rc, APP, bad, 2, 0, 10, &res), QUIC_RECOVERY_ERR_BAD_RANGES);
+    /* packet numbers must increase */
+    assert_int_equal(quic_recovery_on_sent(&rc, APP, 3, 100, true, true, 0, 0), QUIC_RECOVERY_ERR_PN_ORDER);
+    quic_recovery_free(&rc);
+}
+
+/* RFC 9002 §6.1.2: time threshold, and the loss timer that arms it. */
+static void test_time_threshold(void **state)
+{
+    (void)state;
+    quic_recovery rc = new_rc(true, 64);
+    quic_recovery_set_handshake_confirmed(&rc, 0);
+    quic_recovery_on_sent(&rc, APP, 0, 1000, true, true, 0, 0);
+    quic_recovery_on_sent(&rc, APP, 1, 1000, true, true, 0, 10 * MS);
+    quic_recovery_result res;
+    ack1(&rc, APP, 1, 1, 90 * MS, &res); /* sample 80 ms */
+    assert_true(rc.rtt.latest == 80 * MS);
+    /* 1 < 0 + 3, but loss_delay = 9/8 * 80 = 90 ms and 0 left 90 ms ago:
+     * time_sent <= now - loss_delay, lost at once */
+    assert_int_equal(res.n_lost, 1);
+    quic_recovery_free(&rc);
+
+    rc = new_rc(true, 64);
+    quic_recovery_set_handshake_confirmed(&rc, 0);
+    quic_recovery_on_sent(&rc, APP, 0, 1000, true, true, 0, 5 * MS);
+    quic_recovery_on_sent(&rc, APP, 1, 1000, true, true, 0, 10 * MS);
+    ack1(&rc, APP, 1, 1, 90 * MS, &res);
+    assert_int_equal(res.n_lost, 0);
+    /* 0 sent at 5 ms, loss delay 90 ms -> loss timer at 95 ms */
+    assert_true(quic_recovery_deadline(&rc) == 95 * MS);
+    quic_recovery_on_timeout(&rc, 94 * MS, &res);
+    assert_int_equal(res.action, QUIC_RECOVERY_NONE);
+    quic_recovery_on_timeout(&rc, 95 * MS, &res);
+    assert_int_equal(res.action, QUIC_RECOVERY_LOSS);
+    assert_int_equal(res.n_lost, 1);
+    assert_true(res.lost[0].pn == 0);
+    assert_true(quic_recovery_deadline(&rc) == QUIC_RECOVERY_NEVER);
+    assert_int_equal(rc.pto_count, 0); /* a loss timer is not a PTO */
+    quic_recovery_free(&rc);
+}
+
+/* RFC 9002 §6.2.1: PTO = srtt + max(4 rttvar, 1 ms) + max_ack_delay, doubled
+ * each time; no application PTO before handshake confirmation. */
+static void test_pto_backoff(void **state)
+{
+    (void)state;
+    quic_recovery rc = new_rc(true, 64);
+    quic_recovery_on_sent(&rc, APP, 0, 1000, true, true, 0, 0);
+    assert_true(quic_recovery_deadline(&rc) == QUIC_RECOVERY_NEVER); /* not confirmed */
+    quic_recovery_set_handshake_confirmed(&rc, 0);
+    uint64_t pto = 333 * MS + 4 * 166500 + 25 * MS; /* 1024 ms */
+    assert_true(quic_recovery_deadline(&rc) == pto);
+    quic_recovery_result res;
+    quic_recovery_on_timeout(&rc, pto - 1, &res);
+    assert_int_equal(res.action, QUIC_RECOVERY_NONE);
+    quic_recovery_on_timeout(&rc, pto, &res);
+    assert_int_equal(res.action, QUIC_RECOVERY_PTO);
+    assert_int_equal(res.probe_space, APP);
+    assert_int_equal(res.probes, 2);
+    assert_int_equal(res.n_lost, 0); /* §6.2: a PTO declares nothing lost */
+    assert_true(quic_recovery_deadline(&rc) == 2 * pto);
+    /* probes are sent; the second expiry doubles again from the last send */
+    quic_recovery_on_sent(&rc, APP, 1, 1000, true, true, 0, pto);
+    quic_recovery_on_sent(&rc, APP, 2, 1000, true, true, 0, pto);
+    assert_true(quic_recovery_deadline(&rc) == pto + 2 * pto);
+    quic_recovery_on_timeout(&rc, 3 * pto, &res);
+    assert_int_equal(rc.pto_count, 2);
+    assert_true(quic_recovery_deadline(&rc) == pto + 4 * pto);
+    /* an ACK resets the backoff (server: peer address validated) */
+    ack1(&rc, APP, 2, 2, 3 * pto + 10 * MS, &res);
+    assert_int_equal(rc.pto_count, 0);
+    /* Handshake PTO has no max_ack_delay and wins over application */
+    quic_recovery hs = new_rc(true, 64);
+    quic_recovery_on_sent(&hs, HS, 0, 1000, true, true, 0, 0);
+    assert_true(quic_recovery_deadline(&hs) == 333 * MS + 4 * 166500);
+    quic_recovery_free(&hs);
+    quic_recovery_free(&rc);
+}
+
+/* RFC 9002 §6.2.2.1 and A.8: a client that is not sure the server validated
+ * its address keeps a timer even with nothing in flight, and keeps its PTO
+ * backoff on Initial ACKs. */
+static void test_client_anti_deadlock(void **state)
+{
+    (void)state;
+    quic_recovery rc = new_rc(false, 64);
+    quic_recovery_result res;
+    quic_recovery_on_sent(&rc, INI, 0, 1200, true, true, 0, 0);
+    uint64_t base = 333 * MS + 4 * 166500;
+    assert_true(quic_recovery_deadline(&rc) == base);
+    quic_recovery_on_timeout(&rc, base, &res);
+    assert_int_equal(res.action, QUIC_RECOVERY_PTO);
+    assert_int_equal(res.probe_space, INI);
+    quic_recovery_on_sent(&rc, INI, 1, 1200, true, true, 0, base);
+    /* the server acks the Initials: client keeps pto_count (not validated) */
+    quic_pn_range r = {0, 1};
+    assert_int_equal(quic_recovery_on_ack(&rc, INI, &r, 1, 0, base + 30 * MS, &res), 0);
+    assert_int_equal(rc.pto_count, 1);
+    /* nothing in flight, yet the anti-deadlock timer runs from now */
+    uint64_t now = base + 30 * MS;
+    uint64_t d = quic_rtt_pto_base(&rc.rtt) * 2;
+    assert_true(quic_recovery_deadline(&rc) == now + d);
+    quic_recovery_on_timeout(&rc, now + d, &res);
+    assert_int_equal(res.action, QUIC_RECOVERY_ANTI_DEADLOCK);
+    assert_int_equal(res.probe_space, INI);
+    quic_recovery_set_has_handshake_keys(&rc, now + d);
+    quic_recovery_on_timeout(&rc, quic_recovery_deadline(&rc), &res);
+    assert_int_equal(res.action, QUIC_RECOVERY_ANTI_DEADLOCK);
+    assert_int_equal(res.probe_space, HS);
+    /* a Handshake ACK proves validation: the timer stops */
+    uint64_t t = quic_recovery_deadline(&rc);
+    quic_recovery_on_sent(&rc, HS, 0, 100, true, true, 0, t);
+    ack1(&rc, HS, 0, 0, t + 20 * MS, &res);
+    assert_int_equal(rc.pto_count, 0);
+    assert_true(quic_recovery_deadline(&rc) == QUIC_RECOVERY_NEVER);
+    quic_recovery_free(&rc);
+}
+
+/* A server blocked by the amplification limit arms no timer (A.8). */
+static void test_amplification_blocked(void **state)
+{
+    (void)state;
+    quic_recovery rc = new_rc(true, 64);
+    quic_recovery_on_sent(&rc, INI, 0, 1200, true, true, 0, 0);
+    quic_recovery_set_amplification_blocked(&rc, true, 0);
+    assert_true(quic_recovery_deadline(&rc) == QUIC_RECOVERY_NEVER);
+    quic_recovery_set_amplification_blocked(&rc, false, 5 * MS);
+    assert_true(quic_recovery_deadline(&rc) == 333 * MS + 4 * 166500);
+    quic_recovery_free(&rc);
+}
+
+/* RFC 9002 §7.6.3 example, in units of 100 ms, with the PTO-sum
+ * (srtt + max(4 rttvar, 1ms) + max_ack_delay) set to 2 units. */
+static void pc_example(uint64_t first_ack_time, bool want_pc)
+{
+    const uint64_t U = 100 * MS;
+    quic_recovery rc = new_rc(true, 64);
+    quic_recovery_set_handshake_confirmed(&rc, 0);
+    quic_recovery_set_max_ack_delay(&rc, 0);
+    quic_recovery_result res;
+    quic_recovery_on_sent(&rc, APP, 1, 1000, true, true, 0, 0);
+    quic_recovery_on_sent(&rc, APP, 2, 1000, true, true, 0, 1 * U);
+    ack1(&rc, APP, 1, 1, first_ack_time, &res);
+    /* set the estimator so the example's sums hold after #9's sample:
+     * srtt 0.8 U, rttvar 0.4 U (4*rttvar*3/4 = 1.2 U after one more sample of 0.8 U) */
+    rc.rtt.smoothed = 80 * MS;
+    rc.rtt.var = 40 * MS;
+    for (uint64_t pn = 3; pn <= 7; pn++)
+        quic_recovery_on_sent(&rc, APP, pn, 1000, true, true, 0, (pn - 1) * U);
+    quic_recovery_on_sent(&rc, APP, 8, 1000, true, true, 0, 8 * U);  /* PTO 1 */
+    quic_recovery_on_sent(&rc, APP, 9, 1000, true, true, 0, 12 * U); /* PTO 2 */
+    ack1(&rc, APP, 9, 9, 12 * U + 80 * MS, &res);
+    assert_true(rc.rtt.smoothed == 80 * MS && quic_rtt_pto_base(&rc.rtt) == 2 * U);
+    assert_int_equal(res.n_lost, 7); /* packets 2..8 */
+    assert_true(res.lost[0].pn == 2 && res.lost[6].pn == 8);
+    assert_int_equal(res.persistent_congestion, want_pc);
+    quic_recovery_free(&rc);
+}
+
+static void test_persistent_congestion_example(void **state)
+{
+    (void)state;
+    /* First RTT sample before #2 was sent: period 8 - 1 = 7 > 6. */
+    pc_example(80 * MS, true);
+    /* As printed (ack of #1 at t=1.2, after #2 left at t=1): §7.6.2 requires
+     * an RTT sample before both packets were sent, so #2 does not count and
+     * the period is 8 - 2 = 6, not more than 6. */
+    pc_example(120 * MS, false);
+}
+
+/* An acknowledgment between two losses breaks the period (§7.6.2). */
+static void test_persistent_congestion_broken(void **state)
+{
+    (void)state;
+    quic_recovery rc = new_rc(true, 64);
+    quic_recovery_set_handshake_confirmed(&rc, 0);
+    quic_recovery_set_max_ack_delay(&rc, 0);
+    quic_recovery_result res;
+    quic_recovery_on_sent(&rc, APP, 0, 1000, true, true, 0, 0);
+    ack1(&rc, APP, 0, 0, 10 * MS, &res); /* srtt 10 ms, rttvar 5 ms */
+    for (uint64_t pn = 1; pn <= 20; pn++)
+        quic_recovery_on_sent(&rc, APP, pn, 1000, true, true, 0, 10 * MS + pn * 20 * MS);
+    ack1(&rc, APP, 20, 20, 450 * MS, &res);
+    /* sample 40 ms: srtt 13.75, rttvar 11.25 -> duration 3 * 58.75 = 176.25 ms;
+     * 1..17 lost by count, 18 and 19 by time; 1..19 span 360 ms */
+    assert_int_equal(res.n_lost, 19);
+    assert_true(res.persistent_congestion);
+    quic_recovery_free(&rc);
+
+    rc = new_rc(true, 64);
+    quic_recovery_set_handshake_confirmed(&rc, 0);
+    quic_recovery_set_max_ack_delay(&rc, 0);
+    quic_recovery_on_sent(&rc, APP, 0, 1000, true, true, 0, 0);
+    ack1(&rc, APP, 0, 0, 10 * MS, &res);
+    uint64_t t[] = {20, 80, 90, 140};          /* ms; #2 gets acked */
+    for (uint64_t pn = 1; pn <= 4; pn++)
+        quic_recovery_on_sent(&rc, APP, pn, 1000, true, true, 0, t[pn - 1] * MS);
+    quic_recovery_on_sent(&rc, APP, 5, 1000, true, true, 0, 141 * MS);
+    quic_recovery_on_sent(&rc, APP, 6, 1000, true, true, 0, 142 * MS);
+    quic_recovery_on_sent(&rc, APP, 7, 1000, true, true, 0, 143 * MS);
+    quic_pn_range r2[2] = {{7, 7}, {2, 2}};
+    assert_int_equal(quic_recovery_on_ack(&rc, APP, r2, 2, 0, 150 * MS, &res), 0);
+    /* sample 7 ms: srtt 9.625, rttvar 4.5 -> duration 82.875 ms. Lost by
+     * count: 1 (20 ms), 3 (90), 4 (140); 1..4 spans 120 ms but #2 was acked
+     * between; 3..4 spans 50 ms: no persistent congestion */
+    assert_int_equal(res.n_lost, 3);
+    assert_false(res.persistent_congestion);
+    quic_recovery_free(&rc);
+}
+
+/* RFC 9002 A.11: discarding Handshake keys drops its records. */
+static void test_discard_space(void **state)
+{
+    (void)state;
+    quic_recovery rc = new_rc(false, 64);
+    quic_recovery_on_sent(&rc, INI, 0, 1200, true, true, 7, 0);
+    quic_recovery_on_sent(&rc, INI, 1, 50, false, false, 8, 0);
+    quic_recovery_on_sent(&rc, HS, 0, 500, true, true, 9, 0);
+    quic_recovery_result res;
+    quic_recovery_discard_space(&rc, INI, 10 * MS, &res);
+    assert_int_equal(res.n_discarded, 2);
+    assert_true(res.discarded[0].handle == 7);
+    assert_true(quic_recovery_bytes_in_flight(&rc) == 500);
+    assert_int_equal(quic_recovery_on_sent(&rc, INI, 2, 10, true, true, 0, 0), QUIC_RECOVERY_ERR_DISCARDED);
+    quic_pn_range r = {0, 0};
+    assert_int_equal(quic_recovery_on_ack(&rc, INI, &r, 1, 0, 0, &res), QUIC_RECOVERY_ERR_DISCARDED);
+    assert_true(quic_recovery_deadline(&rc) == 333 * MS + 4 * 166500); /* HS packet at 0 */
+    quic_recovery_free(&rc);
+}
+
+/* The bound: the ring never grows and nothing is allocated after init;
+ * ACK-only records give way when it is full. */
+static void test_bound_and_no_alloc(void **state)
+{
+    (void)state;
+    counter c = {0, 0};
+    qb_alloc a = {c_alloc, c_realloc, c_free, &c};
+    quic_recovery rc;
+    quic_recovery_config cfg = {.max_sent_packets = 8, .is_server = true};
+    assert_int_equal(quic_recovery_init(&rc, &cfg, &a), 0);
+    size_t after_init = c.calls;
+    assert_int_equal(after_init, 5); /* three rings, two output arrays */
+    quic_recovery_set_handshake_confirmed(&rc, 0);
+    for (uint64_t pn = 0; pn < 8; pn++)
+        assert_int_equal(quic_recovery_on_sent(&rc, APP, pn, 100, true, true, 0, pn), 0);
+    assert_false(quic_recovery_can_send(&rc, APP));
+    assert_int_equal(quic_recovery_on_sent(&rc, APP, 8, 100, true, true, 0, 8), QUIC_RECOVERY_ERR_FULL);
+    /* an ACK-only packet still goes out (untracked) */
+    assert_int_equal(quic_recovery_on_sent(&rc, APP, 9, 40, false, false, 0, 9), 0);
+    quic_recovery_result res;
+    ack1(&rc, APP, 0, 7, 20, &res);
+    assert_int_equal(res.n_acked, 8);
+    /* many rounds: ACK-only packets interleaved, ring stays at cap */
+    uint64_t pn = 10, now = 100;
+    for (int round = 0; round < 1000; round++) {
+        for (int k = 0; k < 3; k++)
+            assert_int_equal(quic_recovery_on_sent(&rc, APP, pn++, 40, false, false, 0, now++), 0);
+        for (int k = 0; k < 5 && quic_recovery_can_send(&rc, APP); k++)
+            assert_int_equal(quic_recovery_on_sent(&rc, APP, pn++, 1000, true, true, 0, now++), 0);
+        assert_true(quic_recovery_tracked(&rc, APP) <= 8);
+        ack1(&rc, APP, pn - 2, pn - 1, now++, &res);
+    }
+    assert_int_equal(c.calls, after_init);
+    quic_recovery_free(&rc);
+    assert_int_equal(c.live, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rtt_by_hand),
+        cmocka_unit_test(test_ack_basic),
+        cmocka_unit_test(test_ack_unsent),
+        cmocka_unit_test(test_time_threshold),
+        cmocka_unit_test(test_pto_backoff),
+        cmocka_unit_test(test_client_anti_deadlock),
+        cmocka_unit_test(test_amplification_blocked),
+        cmocka_unit_test(test_persistent_congestion_example),
+        cmocka_unit_test(test_persistent_congestion_broken),
+        cmocka_unit_test(test_discard_space),
+        cmocka_unit_test(test_bound_and_no_alloc),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
