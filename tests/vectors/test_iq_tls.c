@@ -7,6 +7,7 @@
 #include "common/tu.h"
 #include "crypto/cx_kex.h"
 #include "crypto/cx_sig.h"
+#include "crypto/cx_x509.h"
 #include "crypto/tls.h"
 #include "crypto/tls_keysched.h"
 #include "crypto/tls_msg.h"
@@ -159,11 +160,9 @@ static void test_parse_server_flight(void **state)
     assert_int_equal(cert.context.len, 0);
     qb_rd_init(&r, cert.list.p, cert.list.len);
     assert_int_equal(tls_cert_next(&r, &der, &exts), 1);
-    blob crt = vec("server.crt"); /* PEM; the DER in the message is its body */
     cx_pkey *pub = NULL;
     assert_int_equal(cx_pkey_from_cert_der(der.p, der.len, &pub), 0);
     cx_pkey_free(pub);
-    free(crt.p);
     assert_int_equal(tls_cert_next(&r, &der, &exts), 0);
     qb_wr_init(&w, out, sizeof out);
     assert_int_equal(tls_cert_encode_raw(&w, &cert), 0);
@@ -306,12 +305,99 @@ static void test_key_schedule(void **state)
     cx_kex_free(sk);
 }
 
+/* Random hook: hands out a fixed byte string in order. */
+typedef struct fixed_rand {
+    uint8_t bytes[64];
+    size_t off;
+} fixed_rand;
+
+static int fixed_random(void *ud, uint8_t *out, size_t n)
+{
+    fixed_rand *f = ud;
+    if (f->off + n > sizeof f->bytes)
+        return -1;
+    memcpy(out, f->bytes + f->off, n);
+    f->off += n;
+    return 0;
+}
+
+/* A server of ours, with the captured server random and ephemeral key fixed
+ * through the random hook, answers the captured ClientHello with the captured
+ * ServerHello, EncryptedExtensions and Certificate byte for byte and derives
+ * the handshake secrets of keylog.txt. */
+static void test_our_server(void **state)
+{
+    (void)state;
+    blob crt = vec("server.crt"), key = vec("server.key"), ch = vec("crypto_clienthello");
+    blob sh = vec("crypto_serverhello"), ee = vec("crypto_extensions"), cert = vec("crypto_cert");
+    cx_x509_chain *chain = NULL;
+    fixed_rand fr = {.off = 0};
+    tls_config cfg;
+    tls_ee eem;
+    tls_event ev;
+    const uint8_t *p;
+    size_t n;
+    uint8_t want[64];
+    int secrets = 0;
+
+    for (int i = 0; i < 32; i++) {
+        fr.bytes[i] = (uint8_t)(0x70 + i);      /* ServerHello.random */
+        fr.bytes[32 + i] = (uint8_t)(0x90 + i); /* x25519 private key */
+    }
+    assert_int_equal(cx_x509_chain_from_pem((const char *)crt.p, crt.n, (const char *)key.p,
+                                            key.n, NULL, &chain), 0);
+    assert_int_equal(tls_ee_decode(ee.p + 4, ee.n - 4, &eem), 0);
+    tls_config_init(&cfg, TLS_ROLE_SERVER);
+    cfg.alpn[0] = "ping/1.0";
+    cfg.alpn_count = 1;
+    cfg.chain = chain;
+    cfg.random = fixed_random;
+    cfg.random_ud = &fr;
+    tls_conn *s = tls_conn_new(&cfg, eem.ext.val[TLS_X_TP].p, eem.ext.val[TLS_X_TP].len);
+    assert_non_null(s);
+    assert_int_equal(tls_conn_recv(s, TLS_LEVEL_INITIAL, ch.p, ch.n), 0);
+
+    tls_conn_get_output(s, TLS_LEVEL_INITIAL, &p, &n);
+    assert_int_equal(n, sh.n);
+    assert_memory_equal(p, sh.p, sh.n);
+    tls_conn_get_output(s, TLS_LEVEL_HANDSHAKE, &p, &n);
+    assert_true(n > ee.n + cert.n);
+    assert_memory_equal(p, ee.p, ee.n);
+    assert_memory_equal(p + ee.n, cert.p, cert.n);
+    /* then CertificateVerify with RSA-PSS (randomised) and Finished */
+    assert_int_equal(p[ee.n + cert.n], TLS_HS_CERTIFICATE_VERIFY);
+    assert_int_equal(qb_get_u16(p + ee.n + cert.n + 4), CX_SIG_RSA_PSS_RSAE_SHA256);
+
+    while (tls_conn_next_event(s, &ev)) {
+        if (ev.type != TLS_EVENT_SECRET || ev.level != TLS_LEVEL_HANDSHAKE)
+            continue;
+        keylog(ev.dir == TLS_DIR_READ ? "CLIENT_HANDSHAKE_TRAFFIC_SECRET"
+                                      : "SERVER_HANDSHAKE_TRAFFIC_SECRET", want);
+        assert_int_equal(ev.secret_len, 32);
+        assert_memory_equal(ev.secret, want, 32);
+        secrets++;
+    }
+    assert_int_equal(secrets, 2);
+    assert_string_equal(tls_conn_alpn(s), "ping/1.0");
+    tls_conn_peer_tp(s, &p, &n);
+    assert_int_equal(n, 49);
+    tls_conn_free(s);
+    cx_x509_chain_free(chain);
+    free(crt.p);
+    free(key.p);
+    free(ch.p);
+    free(sh.p);
+    free(ee.p);
+    free(cert.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_clienthello),
         cmocka_unit_test(test_parse_server_flight),
         cmocka_unit_test(test_key_schedule),
+        cmocka_unit_test(test_our_server),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,431 @@
+/*
+ * tls_conn: configuration defaults, handshake message framing over the
+ * CRYPTO streams of each level (RFC 9001 §4.1.3), output buffers, events,
+ * key log lines, and the helpers both state machines share.
+ */
+#include "crypto/tls_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const uint16_t DEFAULT_SUITES[] = {TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384,
+                                          TLS_CHACHA20_POLY1305_SHA256};
+static const uint16_t DEFAULT_GROUPS[] = {CX_GROUP_X25519, CX_GROUP_SECP256R1};
+static const uint16_t DEFAULT_SIGALGS[] = {
+    CX_SIG_ECDSA_SECP256R1_SHA256, CX_SIG_RSA_PSS_RSAE_SHA256, CX_SIG_ED25519,
+    CX_SIG_ECDSA_SECP384R1_SHA384, CX_SIG_RSA_PSS_RSAE_SHA384, CX_SIG_RSA_PSS_RSAE_SHA512,
+};
+
+void tls_config_init(tls_config *cfg, tls_role role)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->role = role;
+}
+
+/* Copies a configured list, or the defaults when it is empty; values this
+ * engine does not implement are refused. */
+static int take_list(uint16_t *dst, size_t *n, const uint16_t *src, size_t count,
+                     const uint16_t *def, size_t ndef, size_t cap, int (*known)(uint16_t))
+{
+    if (count == 0) {
+        src = def;
+        count = ndef;
+    }
+    if (count > cap)
+        return TLS_ERR_ARG;
+    for (size_t i = 0; i < count; i++)
+        if (!known(src[i]))
+            return TLS_ERR_ARG;
+    memcpy(dst, src, count * sizeof *src);
+    *n = count;
+    return 0;
+}
+
+static int suite_known(uint16_t s)
+{
+    cx_hash_id h;
+    return tls_suite_hash(s, &h) == 0;
+}
+static int group_known(uint16_t g) { return cx_kex_supported(g); }
+static int sig_known(uint16_t s) { return cx_sig_scheme_known(s); }
+
+tls_conn *tls_conn_new(const tls_config *cfg, const uint8_t *local_tp, size_t tp_len)
+{
+    if (!cfg || cfg->alpn_count == 0 || cfg->alpn_count > TLS_MAX_ALPN || tp_len > 0xffff)
+        return NULL;
+    for (size_t i = 0; i < cfg->alpn_count; i++)
+        if (!cfg->alpn[i] || !*cfg->alpn[i] || strlen(cfg->alpn[i]) > TLS_ALPN_MAX)
+            return NULL;
+    if (cfg->role == TLS_ROLE_SERVER && !cfg->chain)
+        return NULL;
+    if (cfg->role == TLS_ROLE_CLIENT && !cfg->trust && !cfg->insecure_skip_verify)
+        return NULL;
+    tls_conn *c = qb_calloc(cfg->alloc, sizeof *c);
+    if (!c)
+        return NULL;
+    c->cfg = cfg;
+    c->a = cfg->alloc;
+    c->role = cfg->role;
+    c->state = cfg->role == TLS_ROLE_CLIENT ? TLS_ST_START : TLS_ST_S_WAIT_CH;
+    c->read_level = TLS_LEVEL_INITIAL;
+    c->max_msg = cfg->max_message_size ? cfg->max_message_size : TLS_DEFAULT_MAX_MSG;
+    tls_transcript_init(&c->tr, c->a);
+    if (take_list(c->suites, &c->nsuites, cfg->suites, cfg->suite_count, DEFAULT_SUITES, 3,
+                  TLS_MAX_SUITES, suite_known) ||
+        take_list(c->groups, &c->ngroups, cfg->groups, cfg->group_count, DEFAULT_GROUPS, 2,
+                  TLS_MAX_GROUPS, group_known) ||
+        take_list(c->sigalgs, &c->nsigalgs, cfg->sigalgs, cfg->sigalg_count, DEFAULT_SIGALGS,
+                  6, TLS_MAX_SIGALGS, sig_known))
+        goto fail;
+    if (tp_len) {
+        if (!(c->local_tp = qb_malloc(c->a, tp_len)))
+            goto fail;
+        memcpy(c->local_tp, local_tp, tp_len);
+        c->local_tp_len = tp_len;
+    }
+    return c;
+fail:
+    tls_conn_free(c);
+    return NULL;
+}
+
+void tls_conn_free(tls_conn *c)
+{
+    if (!c)
+        return;
+    for (int l = 0; l < TLS_LEVEL_COUNT; l++) {
+        qb_free(c->a, c->in[l].p);
+        qb_free(c->a, c->out[l].p);
+    }
+    for (size_t i = 0; i < c->nkex; i++)
+        cx_kex_free(c->kex[i]);
+    cx_pkey_free(c->peer_key);
+    tls_transcript_free(&c->tr);
+    tls_ks_wipe(&c->ks);
+    qb_free(c->a, c->local_tp);
+    qb_free(c->a, c->peer_tp);
+    qb_free(c->a, c->cookie);
+    memset(c->ev, 0, sizeof c->ev);
+    qb_free(c->a, c);
+}
+
+int tls_conn_start(tls_conn *c)
+{
+    if (c->role != TLS_ROLE_CLIENT || c->state != TLS_ST_START)
+        return TLS_ERR_STATE;
+    return tls_client_start(c);
+}
+
+/* ---- failure, log, random ---- */
+
+void tls_log(tls_conn *c, tls_log_level lvl, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    if (!c->cfg->log)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    c->cfg->log(c->cfg->log_ud, lvl, msg);
+}
+
+int tls_fail(tls_conn *c, int err, const char *reason)
+{
+    if (c->state == TLS_ST_FAILED)
+        return c->err;
+    c->state = TLS_ST_FAILED;
+    c->err = err;
+    c->alert = tls_err_alert(err);
+    c->reason = reason;
+    tls_event ev = {.type = TLS_EVENT_ERROR, .alert = c->alert};
+    tls_push_event(c, &ev);
+    tls_log(c, TLS_LOG_ERROR, "%s: handshake failed: %s (alert %s)",
+            c->role == TLS_ROLE_CLIENT ? "client" : "server", reason, tls_alert_str(c->alert));
+    return err;
+}
+
+int tls_random(tls_conn *c, uint8_t *out, size_t n)
+{
+    cx_rand_fn f = c->cfg->random ? c->cfg->random : cx_rand_default;
+    return f(c->cfg->random_ud, out, n) ? TLS_ERR_INTERNAL : 0;
+}
+
+int tls_kex_new(tls_conn *c, uint16_t group, cx_kex **out)
+{
+    uint8_t priv[CX_KEX_PRIV_LEN];
+    int rc = CX_KEX_ERR_PRIV;
+    /* A P-256 seed >= n is astronomically rare; draw again a few times. */
+    for (int tries = 0; tries < 8 && rc == CX_KEX_ERR_PRIV; tries++) {
+        if (tls_random(c, priv, sizeof priv))
+            return TLS_ERR_INTERNAL;
+        rc = cx_kex_new(group, priv, out);
+    }
+    memset(priv, 0, sizeof priv);
+    return rc ? TLS_ERR_INTERNAL : 0;
+}
+
+/* ---- events and secrets ---- */
+
+void tls_push_event(tls_conn *c, const tls_event *ev)
+{
+    if (c->ev_count == TLS_EVENT_RING)
+        return; /* cannot happen: a handshake makes at most 8 events */
+    c->ev[(c->ev_head + c->ev_count++) % TLS_EVENT_RING] = *ev;
+}
+
+int tls_conn_next_event(tls_conn *c, tls_event *ev)
+{
+    if (!c->ev_count) {
+        ev->type = TLS_EVENT_NONE;
+        return 0;
+    }
+    *ev = c->ev[c->ev_head];
+    memset(&c->ev[c->ev_head], 0, sizeof c->ev[0]);
+    c->ev_head = (c->ev_head + 1) % TLS_EVENT_RING;
+    c->ev_count--;
+    return 1;
+}
+
+static void hex(char *dst, const uint8_t *p, size_t n)
+{
+    static const char d[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        dst[2 * i] = d[p[i] >> 4];
+        dst[2 * i + 1] = d[p[i] & 15];
+    }
+    dst[2 * n] = 0;
+}
+
+void tls_keylog(tls_conn *c, const char *label, const uint8_t *secret)
+{
+    char cr[2 * TLS_RANDOM_LEN + 1], sec[2 * TLS_HASH_MAX + 1], line[256];
+    if (!c->cfg->keylog)
+        return;
+    hex(cr, c->client_random, TLS_RANDOM_LEN);
+    hex(sec, secret, c->ks.hlen);
+    snprintf(line, sizeof line, "%s %s %s", label, cr, sec);
+    c->cfg->keylog(c->cfg->keylog_ud, line);
+}
+
+void tls_push_secret(tls_conn *c, tls_level level, tls_dir dir, const uint8_t *secret,
+                     const char *label)
+{
+    tls_event ev = {.type = TLS_EVENT_SECRET, .level = level, .dir = dir, .suite = c->suite};
+    memcpy(ev.secret, secret, c->ks.hlen);
+    ev.secret_len = c->ks.hlen;
+    tls_push_event(c, &ev);
+    tls_keylog(c, label, secret);
+}
+
+/* ---- output ---- */
+
+int tls_out_begin(tls_conn *c, tls_level level, size_t max, qb_wr *w)
+{
+    tls_buf *b = &c->out[level];
+    if (b->off == b->len)
+        b->off = b->len = 0;
+    if (b->cap - b->len < max) {
+        size_t cap = b->len + max;
+        uint8_t *p = qb_realloc(c->a, b->p, cap);
+        if (!p)
+            return TLS_ERR_INTERNAL;
+        b->p = p;
+        b->cap = cap;
+    }
+    qb_wr_init(w, b->p + b->len, max);
+    return 0;
+}
+
+int tls_out_commit(tls_conn *c, tls_level level, const qb_wr *w, bool transcript)
+{
+    tls_buf *b = &c->out[level];
+    if (transcript && tls_transcript_add(&c->tr, w->p, w->off))
+        return TLS_ERR_INTERNAL;
+    b->len += w->off;
+    return 0;
+}
+
+void tls_conn_get_output(tls_conn *c, tls_level level, const uint8_t **p, size_t *n)
+{
+    tls_buf *b = &c->out[level];
+    *p = b->p ? b->p + b->off : NULL;
+    *n = b->len - b->off;
+}
+
+void tls_conn_consume_output(tls_conn *c, tls_level level, size_t n)
+{
+    tls_buf *b = &c->out[level];
+    if (n > b->len - b->off)
+        n = b->len - b->off;
+    b->off += n;
+    if (b->off == b->len)
+        b->off = b->len = 0;
+}
+
+int tls_set_peer_tp(tls_conn *c, tls_bytes tp)
+{
+    if (tp.len && !(c->peer_tp = qb_malloc(c->a, tp.len)))
+        return tls_fail(c, TLS_ERR_INTERNAL, "out of memory");
+    if (tp.len)
+        memcpy(c->peer_tp, tp.p, tp.len);
+    c->peer_tp_len = tp.len;
+    tls_event ev = {.type = TLS_EVENT_PEER_TP};
+    tls_push_event(c, &ev);
+    return 0;
+}
+
+/* ---- input: message framing (RFC 8446 §4, RFC 9001 §4.1.3) ---- */
+
+static int dispatch(tls_conn *c, tls_level level, const uint8_t *raw, size_t rawlen)
+{
+    qb_rd r;
+    tls_msg m;
+    qb_rd_init(&r, raw, rawlen);
+    if (tls_msg_decode(&r, &m))
+        return tls_fail(c, TLS_ERR_DECODE, "bad handshake header");
+    /* RFC 9001 §8.3, §6: no EndOfEarlyData, no KeyUpdate in QUIC. */
+    if (m.type == TLS_HS_KEY_UPDATE || m.type == TLS_HS_END_OF_EARLY_DATA)
+        return tls_fail(c, TLS_ERR_UNEXPECTED, "KeyUpdate/EndOfEarlyData are not allowed in QUIC");
+    return c->role == TLS_ROLE_CLIENT ? tls_client_handle(c, level, &m, raw, rawlen)
+                                      : tls_server_handle(c, level, &m, raw, rawlen);
+}
+
+/* Whole messages at the front of p; *used gets what was taken. */
+static int frame(tls_conn *c, tls_level level, const uint8_t *p, size_t n, size_t *used)
+{
+    size_t off = 0;
+    *used = 0;
+    while (n - off >= 4) {
+        size_t mlen = ((size_t)p[off + 1] << 16) | ((size_t)p[off + 2] << 8) | p[off + 3];
+        if (mlen > c->max_msg)
+            return tls_fail(c, TLS_ERR_ALERT(TLS_ALERT_RECORD_OVERFLOW),
+                            "handshake message over the size limit");
+        if (n - off - 4 < mlen)
+            break;
+        int rc = dispatch(c, level, p + off, 4 + mlen);
+        off += 4 + mlen;
+        *used = off;
+        if (rc)
+            return rc;
+        /* RFC 8446 §5.1: a message must not span a key change. */
+        if (c->read_level != level && off < n)
+            return tls_fail(c, TLS_ERR_UNEXPECTED, "data after a key change");
+    }
+    if (c->read_level != level && off < n)
+        return tls_fail(c, TLS_ERR_UNEXPECTED, "data after a key change");
+    return 0;
+}
+
+int tls_conn_recv(tls_conn *c, tls_level level, const uint8_t *data, size_t len)
+{
+    tls_buf *b;
+    size_t used;
+    int rc;
+    if (c->state == TLS_ST_FAILED)
+        return TLS_ERR_FAILED;
+    if ((unsigned)level >= TLS_LEVEL_COUNT)
+        return TLS_ERR_ARG;
+    if (len == 0)
+        return 0;
+    if (level != c->read_level || c->state == TLS_ST_START)
+        return tls_fail(c, TLS_ERR_UNEXPECTED, "handshake data at an unexpected level");
+    b = &c->in[level];
+    if (b->len == 0) {
+        /* Fast path: whole messages straight from the caller's bytes. */
+        if ((rc = frame(c, level, data, len, &used)))
+            return rc;
+        data += used;
+        len -= used;
+        if (len == 0)
+            return 0;
+    }
+    /* Bounded reassembly: one message plus its header at most. */
+    if (b->len + len > c->max_msg + 4)
+        return tls_fail(c, TLS_ERR_ALERT(TLS_ALERT_RECORD_OVERFLOW),
+                        "handshake message over the size limit");
+    if (b->cap < b->len + len) {
+        size_t cap = b->len + len < 1024 ? 1024 : b->len + len;
+        uint8_t *p = qb_realloc(c->a, b->p, cap);
+        if (!p)
+            return tls_fail(c, TLS_ERR_INTERNAL, "out of memory");
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, data, len);
+    b->len += len;
+    rc = frame(c, level, b->p, b->len, &used);
+    if (c->state != TLS_ST_FAILED && used) {
+        memmove(b->p, b->p + used, b->len - used);
+        b->len -= used;
+    }
+    return rc;
+}
+
+/* ---- queries ---- */
+
+bool tls_conn_is_done(const tls_conn *c) { return c->state == TLS_ST_CONNECTED; }
+uint8_t tls_conn_alert(const tls_conn *c) { return c->alert; }
+const char *tls_conn_reason(const tls_conn *c) { return c->reason; }
+const char *tls_conn_alpn(const tls_conn *c) { return c->alpn[0] ? c->alpn : NULL; }
+uint16_t tls_conn_suite(const tls_conn *c) { return c->suite; }
+uint16_t tls_conn_group(const tls_conn *c) { return c->group; }
+uint16_t tls_conn_sigalg(const tls_conn *c) { return c->sigalg; }
+bool tls_conn_did_hrr(const tls_conn *c) { return c->did_hrr; }
+size_t tls_conn_ticket_count(const tls_conn *c) { return c->tickets; }
+
+void tls_conn_peer_tp(const tls_conn *c, const uint8_t **p, size_t *n)
+{
+    *p = c->peer_tp;
+    *n = c->peer_tp_len;
+}
+
+int tls_conn_exporter_secret(const tls_conn *c, uint8_t *out, size_t *len)
+{
+    if (c->state != TLS_ST_CONNECTED)
+        return TLS_ERR_STATE;
+    memcpy(out, c->ks.exporter, c->ks.hlen);
+    *len = c->ks.hlen;
+    return 0;
+}
+
+/* ---- shared steps ---- */
+
+int tls_hash_of_suite(tls_conn *c, uint16_t suite, cx_hash_id *h)
+{
+    return tls_suite_hash(suite, h) ? TLS_ERR_ILLEGAL : 0;
+}
+
+int tls_finished_make(tls_conn *c, const uint8_t *base, uint8_t *out)
+{
+    uint8_t th[TLS_HASH_MAX];
+    if (tls_transcript_hash(&c->tr, th) || tls_ks_finished(&c->ks, base, th, out))
+        return TLS_ERR_INTERNAL;
+    return 0;
+}
+
+/* RFC 8446 §4.4.4: a wrong verify_data is decrypt_error. */
+int tls_finished_check(tls_conn *c, const uint8_t *base, tls_bytes got)
+{
+    uint8_t want[TLS_HASH_MAX];
+    if (tls_finished_make(c, base, want))
+        return tls_fail(c, TLS_ERR_INTERNAL, "finished computation failed");
+    if (got.len != c->ks.hlen)
+        return tls_fail(c, TLS_ERR_DECODE, "Finished of the wrong length");
+    if (!qb_ct_equal(want, got.p, got.len))
+        return tls_fail(c, TLS_ERR_DECRYPT, "Finished does not verify");
+    return 0;
+}
+
+bool tls_is_ip_literal(const char *h)
+{
+    bool colon = false, other = false;
+    for (const char *p = h; *p; p++) {
+        if (*p == ':')
+            colon = true;
+        else if (!((*p >= '0' && *p <= '9') || *p == '.'))
+            other = true;
+    }
+    return colon || (!other && *h);
+}

@@ -1,0 +1,118 @@
+/*
+ * Inside of a tls_conn, shared by tls_conn.c (framing, output, events),
+ * tls_client.c and tls_server.c (the two state machines). Private to crypto/.
+ */
+#ifndef TLS_INT_H
+#define TLS_INT_H
+
+#include "crypto/cx_kex.h"
+#include "crypto/cx_sig.h"
+#include "crypto/tls.h"
+#include "crypto/tls_keysched.h"
+#include "crypto/tls_msg.h"
+
+typedef enum tls_state {
+    TLS_ST_START = 0,
+    TLS_ST_C_WAIT_SH,     /* ClientHello sent */
+    TLS_ST_C_WAIT_EE,
+    TLS_ST_C_WAIT_CERT,   /* Certificate or CertificateRequest */
+    TLS_ST_C_WAIT_CV,
+    TLS_ST_C_WAIT_FIN,
+    TLS_ST_S_WAIT_CH,     /* server: nothing received yet */
+    TLS_ST_S_WAIT_CH2,    /* HelloRetryRequest sent */
+    TLS_ST_S_WAIT_FIN,    /* server flight sent */
+    TLS_ST_CONNECTED,
+    TLS_ST_FAILED,
+} tls_state;
+
+#define TLS_EVENT_RING 16
+#define TLS_DEFAULT_MAX_MSG 65536
+#define TLS_MAX_COOKIE 4096
+#define TLS_ALPN_MAX 255
+
+typedef struct tls_buf {
+    uint8_t *p;
+    size_t len, cap, off; /* off: bytes already consumed (output) */
+} tls_buf;
+
+struct tls_conn {
+    const tls_config *cfg;
+    const qb_alloc *a;
+    tls_role role;
+    tls_state state;
+    tls_level read_level;
+    size_t max_msg;
+
+    uint16_t suites[TLS_MAX_SUITES];
+    size_t nsuites;
+    uint16_t groups[TLS_MAX_GROUPS];
+    size_t ngroups;
+    uint16_t sigalgs[TLS_MAX_SIGALGS];
+    size_t nsigalgs;
+
+    uint8_t *local_tp;
+    size_t local_tp_len;
+    uint8_t *peer_tp;
+    size_t peer_tp_len;
+
+    tls_buf in[TLS_LEVEL_COUNT];
+    tls_buf out[TLS_LEVEL_COUNT];
+
+    tls_transcript tr;
+    tls_keysched ks;
+    bool ks_ready;
+
+    uint16_t suite, group, sigalg;
+    bool did_hrr;
+    char alpn[TLS_ALPN_MAX + 1];
+    uint8_t client_random[TLS_RANDOM_LEN];
+
+    /* client */
+    cx_kex *kex[TLS_MAX_GROUPS]; /* shares offered */
+    size_t nkex;
+    uint8_t *cookie;
+    size_t cookie_len;
+    cx_pkey *peer_key; /* server's leaf public key */
+    size_t tickets;
+
+    tls_event ev[TLS_EVENT_RING];
+    size_t ev_head, ev_count;
+
+    int err;
+    uint8_t alert;
+    const char *reason;
+};
+
+/* Marks the connection failed with err (a TLS_ERR_* code) and reason; returns err. */
+int tls_fail(tls_conn *c, int err, const char *reason);
+void tls_log(tls_conn *c, tls_log_level lvl, const char *fmt, ...);
+int tls_random(tls_conn *c, uint8_t *out, size_t n);
+/* A fresh ephemeral key for group from the random hook. */
+int tls_kex_new(tls_conn *c, uint16_t group, cx_kex **out);
+void tls_push_event(tls_conn *c, const tls_event *ev);
+/* Queues a SECRET event and writes the key log line. */
+void tls_push_secret(tls_conn *c, tls_level level, tls_dir dir, const uint8_t *secret,
+                     const char *keylog_label);
+/* One NSS key log line (no event). */
+void tls_keylog(tls_conn *c, const char *label, const uint8_t *secret);
+/* Output: a writer over at least max free bytes at level; tls_out_commit then
+ * appends what was written and adds it to the transcript. */
+int tls_out_begin(tls_conn *c, tls_level level, size_t max, qb_wr *w);
+int tls_out_commit(tls_conn *c, tls_level level, const qb_wr *w, bool transcript);
+/* Copy of the peer's transport parameters. */
+int tls_set_peer_tp(tls_conn *c, tls_bytes tp);
+
+/* Handshake message of the peer, whole (raw includes the 4-byte header). */
+int tls_client_start(tls_conn *c);
+int tls_client_handle(tls_conn *c, tls_level level, const tls_msg *m, const uint8_t *raw,
+                      size_t rawlen);
+int tls_server_handle(tls_conn *c, tls_level level, const tls_msg *m, const uint8_t *raw,
+                      size_t rawlen);
+
+/* Shared steps. */
+int tls_hash_of_suite(tls_conn *c, uint16_t suite, cx_hash_id *h);
+int tls_finished_make(tls_conn *c, const uint8_t *base, uint8_t *out);
+int tls_finished_check(tls_conn *c, const uint8_t *base, tls_bytes got);
+bool tls_is_ip_literal(const char *host);
+
+#endif

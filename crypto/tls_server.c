@@ -1,0 +1,311 @@
+/*
+ * TLS 1.3 server state machine for QUIC (RFC 8446 §4, RFC 9001 §4, §8):
+ * ClientHello -> (HelloRetryRequest -> ClientHello) -> ServerHello at the
+ * Initial level, EncryptedExtensions, Certificate, CertificateVerify,
+ * Finished at the Handshake level; then the client Finished. No
+ * NewSessionTicket is sent (no resumption yet).
+ */
+#include "crypto/tls_int.h"
+
+#include <string.h>
+
+/* Server preference order among what the client offered. */
+static uint16_t pick_suite(const tls_conn *c, tls_bytes offered)
+{
+    for (size_t i = 0; i < c->nsuites; i++)
+        if (tls_u16_list_has(offered, c->suites[i]))
+            return c->suites[i];
+    return 0;
+}
+
+/* RFC 7301 §3.2: the server picks; here in its own preference order. */
+static int pick_alpn(tls_conn *c, tls_bytes list)
+{
+    for (size_t i = 0; i < c->cfg->alpn_count; i++) {
+        size_t l = strlen(c->cfg->alpn[i]);
+        qb_rd r;
+        tls_bytes p;
+        qb_rd_init(&r, list.p, list.len);
+        while (tls_alpn_next(&r, &p) == 1) {
+            if (p.len == l && memcmp(p.p, c->cfg->alpn[i], l) == 0) {
+                memcpy(c->alpn, p.p, l);
+                c->alpn[l] = 0;
+                return 0;
+            }
+        }
+    }
+    return -1;
+}
+
+/* The client's preference order among the schemes our key can make. */
+static uint16_t pick_sigalg(const tls_conn *c, tls_bytes offered)
+{
+    const cx_pkey *key = cx_x509_chain_key(c->cfg->chain);
+    for (size_t i = 0; i < tls_u16_list_count(offered); i++) {
+        uint16_t s = tls_u16_list_at(offered, i);
+        for (size_t j = 0; j < c->nsigalgs; j++)
+            if (c->sigalgs[j] == s && cx_sig_scheme_fits(s, key))
+                return s;
+    }
+    return 0;
+}
+
+/* A group with a key share (1), a group needing a HelloRetryRequest (0), none (-1). */
+static int pick_group(const tls_conn *c, const tls_ch *ch, uint16_t *group, tls_bytes *key)
+{
+    tls_bytes shares = ch->ext.val[TLS_X_KEY_SHARE];
+    for (size_t i = 0; i < c->ngroups; i++) {
+        if (tls_key_share_find(shares, c->groups[i], key) == 1) {
+            *group = c->groups[i];
+            return 1;
+        }
+    }
+    for (size_t i = 0; i < c->ngroups; i++) {
+        if (tls_u16_list_has(ch->ext.val[TLS_X_GROUPS], c->groups[i])) {
+            *group = c->groups[i];
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int send_hrr(tls_conn *c, const uint8_t *raw, size_t rawlen)
+{
+    uint8_t ver[2], grp[2];
+    tls_sh hrr;
+    qb_wr w;
+    cx_hash_id h;
+    memset(&hrr, 0, sizeof hrr);
+    hrr.legacy_version = TLS_LEGACY_VERSION;
+    hrr.hrr = true;
+    hrr.suite = c->suite;
+    qb_put_u16(ver, TLS_VERSION_13);
+    qb_put_u16(grp, c->group);
+    hrr.ext.val[TLS_X_VERSIONS] = (tls_bytes){ver, 2};
+    hrr.ext.val[TLS_X_KEY_SHARE] = (tls_bytes){grp, 2};
+    hrr.ext.present = (1u << TLS_X_VERSIONS) | (1u << TLS_X_KEY_SHARE);
+    /* §4.4.1: ClientHello1 is replaced by its message_hash. */
+    if (tls_suite_hash(c->suite, &h) || tls_transcript_set_hash(&c->tr, h) ||
+        tls_transcript_add(&c->tr, raw, rawlen) || tls_transcript_hrr_reset(&c->tr) ||
+        tls_out_begin(c, TLS_LEVEL_INITIAL, 128, &w) || tls_sh_encode(&w, &hrr) ||
+        tls_out_commit(c, TLS_LEVEL_INITIAL, &w, true))
+        return tls_fail(c, TLS_ERR_INTERNAL, "HelloRetryRequest");
+    c->did_hrr = true;
+    c->state = TLS_ST_S_WAIT_CH2;
+    tls_log(c, TLS_LOG_DEBUG, "server: HelloRetryRequest for group 0x%04x", c->group);
+    return 0;
+}
+
+/* ServerHello (RFC 8446 §4.1.3). */
+static int send_flight(tls_conn *c, cx_kex *k, const uint8_t *random)
+{
+    uint8_t ver[2], share[4 + CX_KEX_SHARE_MAX];
+    size_t kl;
+    tls_sh sh;
+    qb_wr w;
+    memset(&sh, 0, sizeof sh);
+    sh.legacy_version = TLS_LEGACY_VERSION;
+    memcpy(sh.random, random, TLS_RANDOM_LEN);
+    sh.suite = c->suite;
+    qb_put_u16(ver, TLS_VERSION_13);
+    qb_put_u16(share, c->group);
+    if (cx_kex_public(k, share + 4, CX_KEX_SHARE_MAX, &kl))
+        return tls_fail(c, TLS_ERR_INTERNAL, "key share");
+    qb_put_u16(share + 2, (uint16_t)kl);
+    sh.ext.val[TLS_X_KEY_SHARE] = (tls_bytes){share, 4 + kl};
+    sh.ext.val[TLS_X_VERSIONS] = (tls_bytes){ver, 2};
+    sh.ext.present = (1u << TLS_X_KEY_SHARE) | (1u << TLS_X_VERSIONS);
+    if (tls_out_begin(c, TLS_LEVEL_INITIAL, 256, &w) || tls_sh_encode(&w, &sh) ||
+        tls_out_commit(c, TLS_LEVEL_INITIAL, &w, true))
+        return tls_fail(c, TLS_ERR_INTERNAL, "ServerHello");
+    return 0;
+}
+
+static int send_encrypted_flight(tls_conn *c)
+{
+    uint8_t alpn[1 + TLS_ALPN_MAX], th[TLS_HASH_MAX], vd[TLS_HASH_MAX];
+    uint8_t content[TLS_CV_CONTENT_MAX], sig[CX_SIG_MAX];
+    const uint8_t *ders[CX_X509_MAX_CHAIN];
+    size_t lens[CX_X509_MAX_CHAIN], n = cx_x509_chain_count(c->cfg->chain), total = 16;
+    size_t al = strlen(c->alpn), clen, slen;
+    tls_ee ee;
+    tls_cv cv;
+    tls_fin fin;
+    qb_wr w;
+
+    memset(&ee, 0, sizeof ee);
+    alpn[0] = (uint8_t)al;
+    memcpy(alpn + 1, c->alpn, al);
+    ee.ext.val[TLS_X_ALPN] = (tls_bytes){alpn, 1 + al};
+    ee.ext.val[TLS_X_TP] = (tls_bytes){c->local_tp, c->local_tp_len};
+    ee.ext.present = (1u << TLS_X_ALPN) | (1u << TLS_X_TP);
+    if (tls_out_begin(c, TLS_LEVEL_HANDSHAKE, 64 + al + c->local_tp_len, &w) ||
+        tls_ee_encode(&w, &ee) || tls_out_commit(c, TLS_LEVEL_HANDSHAKE, &w, true))
+        return tls_fail(c, TLS_ERR_INTERNAL, "EncryptedExtensions");
+
+    for (size_t i = 0; i < n; i++) {
+        cx_x509_chain_cert(c->cfg->chain, i, &ders[i], &lens[i]);
+        total += lens[i] + 5;
+    }
+    if (tls_out_begin(c, TLS_LEVEL_HANDSHAKE, total, &w) || tls_cert_encode(&w, ders, lens, n) ||
+        tls_out_commit(c, TLS_LEVEL_HANDSHAKE, &w, true))
+        return tls_fail(c, TLS_ERR_INTERNAL, "Certificate");
+
+    /* §4.4.3 */
+    if (tls_transcript_hash(&c->tr, th))
+        return tls_fail(c, TLS_ERR_INTERNAL, "transcript");
+    clen = tls_cv_content(true, th, c->ks.hlen, content);
+    if (cx_sig_sign(c->sigalg, cx_x509_chain_key(c->cfg->chain), content, clen, sig, sizeof sig, &slen))
+        return tls_fail(c, TLS_ERR_INTERNAL, "signing failed");
+    cv.scheme = c->sigalg;
+    cv.sig = (tls_bytes){sig, slen};
+    if (tls_out_begin(c, TLS_LEVEL_HANDSHAKE, 8 + slen, &w) || tls_cv_encode(&w, &cv) ||
+        tls_out_commit(c, TLS_LEVEL_HANDSHAKE, &w, true))
+        return tls_fail(c, TLS_ERR_INTERNAL, "CertificateVerify");
+
+    /* §4.4.4 */
+    if (tls_finished_make(c, c->ks.s_hs, vd))
+        return tls_fail(c, TLS_ERR_INTERNAL, "finished");
+    fin.verify_data = (tls_bytes){vd, c->ks.hlen};
+    if (tls_out_begin(c, TLS_LEVEL_HANDSHAKE, 4 + TLS_HASH_MAX, &w) || tls_fin_encode(&w, &fin) ||
+        tls_out_commit(c, TLS_LEVEL_HANDSHAKE, &w, true) || tls_transcript_hash(&c->tr, th) ||
+        tls_ks_application(&c->ks, th))
+        return tls_fail(c, TLS_ERR_INTERNAL, "server Finished");
+    /* RFC 9001 §4.1.4: the server may send 1-RTT data now; it reads 1-RTT
+     * only after the client Finished. */
+    tls_push_secret(c, TLS_LEVEL_APPLICATION, TLS_DIR_WRITE, c->ks.s_ap, "SERVER_TRAFFIC_SECRET_0");
+    tls_keylog(c, "EXPORTER_SECRET", c->ks.exporter);
+    return 0;
+}
+
+static int on_client_hello(tls_conn *c, const tls_msg *m, const uint8_t *raw, size_t rawlen)
+{
+    tls_ch ch;
+    uint16_t group, suite;
+    tls_bytes key;
+    cx_hash_id h;
+    uint8_t secret[CX_KEX_SECRET_MAX], th[TLS_HASH_MAX], srandom[TLS_RANDOM_LEN];
+    size_t slen;
+    cx_kex *k = NULL;
+    bool second = c->state == TLS_ST_S_WAIT_CH2;
+    int rc = tls_ch_decode(m->body.p, m->body.len, &ch);
+    if (rc)
+        return tls_fail(c, rc, "malformed ClientHello");
+    /* §4.2.1: TLS 1.3 only. */
+    if (!tls_exts_has(&ch.ext, TLS_X_VERSIONS) ||
+        !tls_u16_list_has(ch.ext.val[TLS_X_VERSIONS], TLS_VERSION_13))
+        return tls_fail(c, TLS_ERR_VERSION, "client does not offer TLS 1.3");
+    /* §4.1.2: compression must be exactly null. */
+    if (ch.compression.len != 1 || ch.compression.p[0] != 0)
+        return tls_fail(c, TLS_ERR_ILLEGAL, "compression methods must be [null]");
+    /* RFC 9001 §8.4: no middlebox compatibility mode in QUIC. */
+    if (ch.session_id.len)
+        return tls_fail(c, TLS_ERR_ILLEGAL, "non-empty legacy_session_id");
+    if (tls_exts_has(&ch.ext, TLS_X_EARLY_DATA) && second)
+        return tls_fail(c, TLS_ERR_ILLEGAL, "early_data after HelloRetryRequest");
+    if (!(suite = pick_suite(c, ch.suites)))
+        return tls_fail(c, TLS_ERR_HANDSHAKE, "no cipher suite in common");
+    /* §9.2: a ClientHello for certificate authentication needs these. */
+    if (!tls_exts_has(&ch.ext, TLS_X_SIGALGS) || !tls_exts_has(&ch.ext, TLS_X_GROUPS) ||
+        !tls_exts_has(&ch.ext, TLS_X_KEY_SHARE))
+        return tls_fail(c, TLS_ERR_MISSING_EXT, "missing signature_algorithms/supported_groups/key_share");
+    /* RFC 9001 §8.1: ALPN is mandatory. */
+    if (!tls_exts_has(&ch.ext, TLS_X_ALPN) || pick_alpn(c, ch.ext.val[TLS_X_ALPN]))
+        return tls_fail(c, TLS_ERR_NO_ALPN, "no application protocol in common");
+    /* RFC 9001 §8.2 */
+    if (!tls_exts_has(&ch.ext, TLS_X_TP))
+        return tls_fail(c, TLS_ERR_MISSING_EXT, "no quic_transport_parameters");
+    if (!(c->sigalg = pick_sigalg(c, ch.ext.val[TLS_X_SIGALGS])))
+        return tls_fail(c, TLS_ERR_HANDSHAKE, "no signature algorithm fits the certificate");
+    rc = pick_group(c, &ch, &group, &key);
+    if (second) {
+        /* §4.1.4: the second hello must answer the HelloRetryRequest. */
+        if (suite != c->suite)
+            return tls_fail(c, TLS_ERR_ILLEGAL, "cipher suite changed after HelloRetryRequest");
+        if (tls_key_share_find(ch.ext.val[TLS_X_KEY_SHARE], c->group, &key) != 1)
+            return tls_fail(c, TLS_ERR_ILLEGAL, "no key share for the requested group");
+        group = c->group;
+        rc = 1;
+    }
+    if (rc < 0)
+        return tls_fail(c, TLS_ERR_HANDSHAKE, "no key exchange group in common");
+    c->suite = suite;
+    c->group = group;
+    memcpy(c->client_random, ch.random, TLS_RANDOM_LEN);
+    if (rc == 0)
+        return send_hrr(c, raw, rawlen);
+
+    /* The ServerHello random is drawn before the key (tests fix both). */
+    if (tls_random(c, srandom, TLS_RANDOM_LEN))
+        return tls_fail(c, TLS_ERR_INTERNAL, "random source failed");
+    if ((rc = tls_kex_new(c, group, &k)))
+        return tls_fail(c, rc, "key generation failed");
+    if (tls_suite_hash(suite, &h) || tls_transcript_set_hash(&c->tr, h) ||
+        tls_transcript_add(&c->tr, raw, rawlen)) {
+        cx_kex_free(k);
+        return tls_fail(c, TLS_ERR_INTERNAL, "transcript");
+    }
+    if (cx_kex_derive(k, key.p, key.len, secret, sizeof secret, &slen)) {
+        cx_kex_free(k);
+        return tls_fail(c, TLS_ERR_ILLEGAL, "bad client key share");
+    }
+    rc = send_flight(c, k, srandom);
+    cx_kex_free(k);
+    if (rc)
+        return rc;
+    if (tls_transcript_hash(&c->tr, th) || tls_ks_init(&c->ks, h) ||
+        tls_ks_handshake(&c->ks, secret, slen, th))
+        return tls_fail(c, TLS_ERR_INTERNAL, "key schedule");
+    memset(secret, 0, sizeof secret);
+    c->ks_ready = true;
+    tls_push_secret(c, TLS_LEVEL_HANDSHAKE, TLS_DIR_READ, c->ks.c_hs, "CLIENT_HANDSHAKE_TRAFFIC_SECRET");
+    tls_push_secret(c, TLS_LEVEL_HANDSHAKE, TLS_DIR_WRITE, c->ks.s_hs, "SERVER_HANDSHAKE_TRAFFIC_SECRET");
+    if ((rc = tls_set_peer_tp(c, ch.ext.val[TLS_X_TP])))
+        return rc;
+    if ((rc = send_encrypted_flight(c)))
+        return rc;
+    c->read_level = TLS_LEVEL_HANDSHAKE;
+    c->state = TLS_ST_S_WAIT_FIN;
+    return 0;
+}
+
+static int on_client_finished(tls_conn *c, const tls_msg *m, const uint8_t *raw, size_t rawlen)
+{
+    tls_fin fin;
+    uint8_t th[TLS_HASH_MAX];
+    int rc = tls_fin_decode(m->body.p, m->body.len, &fin);
+    if (rc)
+        return tls_fail(c, rc, "malformed Finished");
+    if ((rc = tls_finished_check(c, c->ks.c_hs, fin.verify_data)))
+        return rc;
+    if (tls_transcript_add(&c->tr, raw, rawlen) || tls_transcript_hash(&c->tr, th) ||
+        tls_ks_resumption(&c->ks, th))
+        return tls_fail(c, TLS_ERR_INTERNAL, "key schedule");
+    tls_push_secret(c, TLS_LEVEL_APPLICATION, TLS_DIR_READ, c->ks.c_ap, "CLIENT_TRAFFIC_SECRET_0");
+    c->read_level = TLS_LEVEL_APPLICATION;
+    c->state = TLS_ST_CONNECTED;
+    tls_event ev = {.type = TLS_EVENT_HANDSHAKE_DONE};
+    tls_push_event(c, &ev);
+    tls_log(c, TLS_LOG_INFO, "server: handshake complete alpn=%s", c->alpn);
+    return 0;
+}
+
+int tls_server_handle(tls_conn *c, tls_level level, const tls_msg *m, const uint8_t *raw,
+                      size_t rawlen)
+{
+    switch (c->state) {
+    case TLS_ST_S_WAIT_CH:
+    case TLS_ST_S_WAIT_CH2:
+        if (m->type == TLS_HS_CLIENT_HELLO)
+            return on_client_hello(c, m, raw, rawlen);
+        break;
+    case TLS_ST_S_WAIT_FIN:
+        /* A Certificate here would answer a CertificateRequest we never send. */
+        if (m->type == TLS_HS_FINISHED)
+            return on_client_finished(c, m, raw, rawlen);
+        break;
+    default:
+        break;
+    }
+    return tls_fail(c, TLS_ERR_UNEXPECTED, "handshake message unexpected in this state");
+}
