@@ -33,7 +33,8 @@ static size_t chunk_len(size_t left)
 static void copy_str(char *dst, size_t cap, h3_str s)
 {
     size_t n = s.len < cap - 1 ? s.len : cap - 1;
-    memcpy(dst, s.p, n);
+    if (n)
+        memcpy(dst, s.p, n);
     dst[n] = 0;
 }
 
