@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "base/qb.h"
+#include "quic/ackrange.h"
 #include "quic/pkt_type.h"
 
 /* ---- frame types (RFC 9000 §19, Table 3; RFC 9221 §4) ---- */
@@ -149,9 +150,9 @@ size_t quic_frame_encoded_len(const quic_frame *f);
 bool quic_frame_equal(const quic_frame *a, const quic_frame *b);
 
 /* ---- ACK (RFC 9000 §19.3) ---- */
-typedef struct quic_ack_range {
-    uint64_t smallest, largest; /* inclusive */
-} quic_ack_range;
+/* One range, both ends inclusive: the received-ranges type of quic/ackrange.h,
+ * so quic_ackrange_export() output feeds quic_frame_ack_encode() directly. */
+typedef quic_pn_range quic_ack_range;
 
 typedef struct quic_ack_iter {
     qb_rd r;

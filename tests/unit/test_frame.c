@@ -292,6 +292,28 @@ static void test_ack(void **state)
     assert_int_equal(w.off, 0);
 }
 
+/* The connection's received ranges (quic/ackrange.h) feed the encoder as they are. */
+static void test_ack_from_ackrange(void **state)
+{
+    (void)state;
+    static quic_ackrange a;
+    quic_ackrange_init(&a, QUIC_ACKRANGE_DEFAULT, 25);
+    const uint64_t pns[] = {0, 1, 2, 5, 6, 9};
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(quic_ackrange_insert(&a, pns[i], true, 0), 0);
+    quic_pn_range rg[8];
+    size_t n = quic_ackrange_export(&a, rg, 8);
+    assert_int_equal(n, 3);
+    uint8_t want[16], out[16];
+    /* [9,9], [5,6], [0,2]: Gap 9-6-2 = 1, Length 1; Gap 5-2-2 = 1, Length 2 */
+    size_t wn = tu_hex("02 09 00 02 00 01 01 01 02", want, sizeof want);
+    qb_wr w;
+    qb_wr_init(&w, out, sizeof out);
+    assert_int_equal(quic_frame_ack_encode(&w, rg, n, 0, NULL), 0);
+    assert_int_equal(w.off, wn);
+    assert_memory_equal(out, want, wn);
+}
+
 /* Many ranges: encode from an array, decode, iterate back the same array. */
 static void test_ack_many_ranges(void **state)
 {
@@ -604,6 +626,7 @@ int main(void)
         cmocka_unit_test(test_simple_frames),    cmocka_unit_test(test_data_frames),
         cmocka_unit_test(test_widths_preserved), cmocka_unit_test(test_ack),
         cmocka_unit_test(test_ack_many_ranges),  cmocka_unit_test(test_validation),
+        cmocka_unit_test(test_ack_from_ackrange),
         cmocka_unit_test(test_encode_errors),    cmocka_unit_test(test_table),
         cmocka_unit_test(test_packing),          cmocka_unit_test(test_sequence),
     };
