@@ -35,6 +35,9 @@ static uint8_t first_mask(uint8_t first)
 /* §5.4.2: the sample is 16 bytes at pn_offset + 4, whatever the pn length. */
 static int sample_at(size_t pkt_len, size_t pn_offset)
 {
+    /* pn_offset 0 would put the packet number on the first byte. */
+    if (pn_offset == 0)
+        return QUIC_PKT_ERR_ARG;
     if (pn_offset > pkt_len || pkt_len - pn_offset < 4 + CX_HP_SAMPLE_LEN)
         return QUIC_PKT_ERR_SHORT_SAMPLE;
     return 0;
@@ -46,8 +49,9 @@ int quic_pkt_protect(const quic_pkt_keys *k, uint8_t *pkt, size_t pkt_len, size_
     uint8_t mask[CX_HP_MASK_LEN];
     if (pn_len < 1 || pn_len > 4)
         return QUIC_PKT_ERR_PN_LEN;
-    if (sample_at(pkt_len, pn_offset) != 0)
-        return QUIC_PKT_ERR_SHORT_SAMPLE;
+    int rc = sample_at(pkt_len, pn_offset);
+    if (rc != 0)
+        return rc;
     size_t hdr_len = pn_offset + pn_len;
     /* sample_at guarantees pkt_len >= hdr_len + 16 for pn_len <= 4. */
     size_t plain_len = pkt_len - hdr_len - CX_AEAD_TAG_LEN;
@@ -67,8 +71,9 @@ int quic_pkt_unprotect_header(cx_hp *hp, uint8_t *pkt, size_t pkt_len, size_t pn
 {
     uint8_t mask[CX_HP_MASK_LEN];
     memset(out, 0, sizeof *out);
-    if (sample_at(pkt_len, pn_offset) != 0)
-        return QUIC_PKT_ERR_SHORT_SAMPLE;
+    int rc = sample_at(pkt_len, pn_offset);
+    if (rc != 0)
+        return rc;
     if (cx_hp_mask(hp, pkt + pn_offset + 4, mask) != CX_OK)
         return QUIC_PKT_ERR_CRYPTO;
     pkt[0] ^= mask[0] & first_mask(pkt[0]);

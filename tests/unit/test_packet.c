@@ -409,6 +409,9 @@ static void test_protect_negative(void **state)
                          QUIC_PKT_ERR_SHORT_SAMPLE);
     }
     assert_int_equal(quic_pkt_protect(&k, buf, len, h.pn_offset, 5, 1), QUIC_PKT_ERR_PN_LEN);
+    /* The packet number cannot start on the first byte. */
+    assert_int_equal(quic_pkt_protect(&k, buf, len, 0, 1, 1), QUIC_PKT_ERR_ARG);
+    assert_int_equal(quic_pkt_unprotect(&k, buf, len, 0, QUIC_PN_NONE, &c), QUIC_PKT_ERR_ARG);
 
     /* Reserved bits set under protection: decrypts, then PROTOCOL_VIOLATION. */
     len = build_long(buf, sizeof buf, QUIC_PKT_HANDSHAKE, QUIC_VERSION_1, 10, 16);
