@@ -39,23 +39,47 @@ int qpack_huffman_encode(const uint8_t *p, size_t len, uint8_t *out, size_t cap,
     return 0;
 }
 
+/* One nibble with a bounds check on the output, for the last bytes before cap. */
+static int step_checked(unsigned *state, unsigned nib, uint8_t *out, size_t cap, size_t *o)
+{
+    const qpack_huff_step *st = &qpack_huff_steps[*state * 16 + nib];
+    if (st->flags & QPACK_HUFF_FAIL)
+        return QPACK_ERR_HUFF_EOS;
+    if (st->flags & QPACK_HUFF_EMIT) {
+        if (*o == cap)
+            return QPACK_ERR_NO_SPACE;
+        out[(*o)++] = st->sym;
+    }
+    *state = st->next;
+    return 0;
+}
+
 int qpack_huffman_decode(const uint8_t *p, size_t len, uint8_t *out, size_t cap, size_t *out_len)
 {
     unsigned state = 0;
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        for (int half = 0; half < 2; half++) {
-            unsigned nib = half ? (p[i] & 0x0fu) : (p[i] >> 4);
-            const qpack_huff_step *st = &qpack_huff_steps[state * 16 + nib];
-            if (st->flags & QPACK_HUFF_FAIL)
-                return QPACK_ERR_HUFF_EOS;
-            if (st->flags & QPACK_HUFF_EMIT) {
-                if (o == cap)
-                    return QPACK_ERR_NO_SPACE;
-                out[o++] = st->sym;
-            }
-            state = st->next;
-        }
+    size_t o = 0, i = 0;
+    /* Fast path while a whole byte's worth of output (at most 2 symbols) fits: the
+     * symbol byte is stored unconditionally and the count advances only on EMIT, so
+     * the loop has no data-dependent branch but the EOS check. */
+    for (; i < len && cap - o >= 2; i++) {
+        const qpack_huff_step *st = &qpack_huff_steps[state * 16 + (p[i] >> 4)];
+        if (st->flags & QPACK_HUFF_FAIL)
+            return QPACK_ERR_HUFF_EOS;
+        out[o] = st->sym;
+        o += st->flags & QPACK_HUFF_EMIT;
+        st = &qpack_huff_steps[st->next * 16 + (p[i] & 0x0f)];
+        if (st->flags & QPACK_HUFF_FAIL)
+            return QPACK_ERR_HUFF_EOS;
+        out[o] = st->sym;
+        o += st->flags & QPACK_HUFF_EMIT;
+        state = st->next;
+    }
+    for (; i < len; i++) {
+        int rc = step_checked(&state, p[i] >> 4, out, cap, &o);
+        if (rc == 0)
+            rc = step_checked(&state, p[i] & 0x0f, out, cap, &o);
+        if (rc)
+            return rc;
     }
     /* RFC 7541 §5.2: leftover bits must be at most 7 bits of EOS's prefix. */
     switch (qpack_huff_end[state]) {
