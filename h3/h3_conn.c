@@ -335,9 +335,11 @@ bool h3_conn_next_event(h3_conn *c, h3_event *ev)
     ev->id = r->id;
     ev->code = r->code;
     ev->reason = r->reason;
+    if (r->data_len == 0)
+        return true;
     const uint8_t *d = c->evdata.p + r->data_off;
     if (r->n_fields == 0) {
-        ev->data = r->data_len ? d : NULL;
+        ev->data = d;
         ev->len = r->data_len;
         return true;
     }

@@ -264,7 +264,8 @@ static int h3_frames_recv(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len
             return 0;
         if (s->rstate == H3_R_BUFFER) {
             s->rstate = H3_R_HDR;
-            int rc = h3_on_frame(c, s, s->fbuf.p, s->fbuf.len);
+            const uint8_t *fp = s->fbuf.p ? s->fbuf.p : (const uint8_t *)"";
+            int rc = h3_on_frame(c, s, fp, s->fbuf.len);
             if (rc != 0)
                 return rc;
         }

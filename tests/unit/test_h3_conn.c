@@ -628,9 +628,48 @@ static void test_err_client_side(void **state)
     expect_conn_error(c, H3_ID_ERROR);
 }
 
+/* Our control stream opening, byte for byte: with quic-go's values we write exactly
+ * quic-go v0.57+'s bytes; our defaults advertise 64 KiB sections. */
+static void check_opening(h3_role role, uint64_t mfs, bool dgram, const char *hex)
+{
+    h3_config cfg;
+    h3_config_default(&cfg, role);
+    cfg.max_field_section_size = mfs;
+    cfg.enable_datagrams = dgram;
+    h3_conn *c;
+    assert_int_equal(h3_conn_new(&cfg, &c), 0);
+    assert_int_equal(h3_conn_start(c), 0);
+    h3_stream_out o;
+    assert_true(h3_conn_peek_stream(c, &o));
+    uint8_t want[64];
+    size_t n = tu_hex(hex, want, sizeof want);
+    assert_int_equal(o.stream_id, role == H3_ROLE_CLIENT ? 2 : 3);
+    assert_false(o.fin);
+    assert_int_equal(o.len, n);
+    assert_memory_equal(o.p, want, n);
+    h3_conn_consume_stream(c, o.stream_id, 2);
+    assert_true(h3_conn_peek_stream(c, &o));
+    assert_int_equal(o.len, n - 2);
+    h3_conn_consume_stream(c, o.stream_id, n - 2);
+    assert_false(h3_conn_peek_stream(c, &o));
+    h3_conn_free(c);
+}
+
+static void test_control_stream_bytes(void **state)
+{
+    (void)state;
+    check_opening(H3_ROLE_SERVER, 1048576, true, "00 04 09 06 80100000 3301 0801");
+    check_opening(H3_ROLE_CLIENT, 10485760, true, "00 04 07 06 80a00000 3301");
+    check_opening(H3_ROLE_SERVER, 0, true, "00 04 04 3301 0801");
+    check_opening(H3_ROLE_CLIENT, 0, true, "00 04 02 3301");
+    check_opening(H3_ROLE_SERVER, 65536, true, "00 04 09 06 80010000 3301 0801");
+    check_opening(H3_ROLE_CLIENT, 65536, false, "00 04 05 06 80010000");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_control_stream_bytes),
         cmocka_unit_test(test_pair_get),
         cmocka_unit_test(test_pair_connect),
         cmocka_unit_test(test_pair_extended_connect),
