@@ -55,4 +55,10 @@ int cx_aead_seal(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
 int cx_aead_open(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
                  uint8_t *buf, size_t len);
 
+/* Authentication only (empty plaintext) over two AAD pieces, with the IV as
+ * the nonce: the Retry Integrity Tag (RFC 9001 §5.8) without copying the
+ * pseudo-packet together. */
+int cx_aead_auth_tag(cx_aead *k, const uint8_t *aad1, size_t len1, const uint8_t *aad2,
+                     size_t len2, uint8_t tag[CX_AEAD_TAG_LEN]);
+
 #endif

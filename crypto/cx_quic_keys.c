@@ -134,27 +134,17 @@ int cx_quic_retry_tag(uint32_t version, const uint8_t *odcid, size_t odcid_len,
     /* A Retry fits in one UDP datagram; the ODCID has at most 20 bytes. */
     if (odcid_len > 20 || retry_len > 65535)
         return CX_ERR_ARG;
-    /* Retry Pseudo-Packet: ODCID Length (1), ODCID, the Retry packet without its
-     * tag. Retry is rare, so one bounded allocation here is fine. */
-    size_t plen = 1 + odcid_len + retry_len;
-    uint8_t *pseudo = qb_malloc(NULL, plen);
-    if (!pseudo)
-        return CX_ERR_LIBCRYPTO;
-    pseudo[0] = (uint8_t)odcid_len;
+    /* Retry Pseudo-Packet: ODCID Length (1), ODCID, then the Retry packet
+     * without its tag, fed to the AEAD as two AAD pieces. */
+    uint8_t prefix[1 + 20];
+    prefix[0] = (uint8_t)odcid_len;
     if (odcid_len)
-        memcpy(pseudo + 1, odcid, odcid_len);
-    if (retry_len)
-        memcpy(pseudo + 1 + odcid_len, retry, retry_len);
+        memcpy(prefix + 1, odcid, odcid_len);
     int rc = cx_aead_new(&k, NULL, CX_AES_128_GCM, v->retry_key, v->retry_nonce);
-    /* §5.8: AEAD_AES_128_GCM with an empty plaintext; the pseudo-packet is the
-     * AAD and the nonce is the fixed one (packet number 0 leaves it unchanged). */
-    uint8_t out[CX_AEAD_TAG_LEN];
+    /* §5.8: AEAD_AES_128_GCM, empty plaintext, the fixed key and nonce. */
     if (rc == CX_OK)
-        rc = cx_aead_seal(k, 0, pseudo, plen, out, 0);
+        rc = cx_aead_auth_tag(k, prefix, 1 + odcid_len, retry, retry_len, tag);
     cx_aead_free(k);
-    qb_free(NULL, pseudo);
-    if (rc == CX_OK)
-        memcpy(tag, out, CX_QUIC_RETRY_TAG_LEN);
     return rc;
 }
 

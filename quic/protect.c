@@ -17,6 +17,21 @@ int quic_pkt_keys_init(quic_pkt_keys *k, const qb_alloc *a, const cx_quic_keys *
     return 0;
 }
 
+int quic_pkt_keys_next(const qb_alloc *a, uint32_t version, cx_aead_id aead, uint8_t *secret,
+                       size_t secret_len, cx_aead **next)
+{
+    cx_quic_keys m;
+    *next = NULL;
+    /* RFC 9001 §6.1: the next secret, then a key and IV from it; hp stays. */
+    int rc = cx_quic_secret_update(version, aead, secret, secret_len, secret);
+    if (rc == CX_OK)
+        rc = cx_quic_keys_derive(version, aead, secret, secret_len, &m);
+    if (rc == CX_OK)
+        rc = cx_aead_new(next, a, aead, m.key, m.iv);
+    cx_quic_keys_clear(&m);
+    return rc == CX_OK ? 0 : QUIC_PKT_ERR_CRYPTO;
+}
+
 void quic_pkt_keys_clear(quic_pkt_keys *k)
 {
     cx_aead_free(k->aead);
@@ -52,6 +67,9 @@ int quic_pkt_protect(const quic_pkt_keys *k, uint8_t *pkt, size_t pkt_len, size_
     int rc = sample_at(pkt_len, pn_offset);
     if (rc != 0)
         return rc;
+    /* The first byte must announce the length actually written (§17.2). */
+    if ((size_t)(pkt[0] & 0x03) + 1 != pn_len)
+        return QUIC_PKT_ERR_PN_LEN;
     size_t hdr_len = pn_offset + pn_len;
     /* sample_at guarantees pkt_len >= hdr_len + 16 for pn_len <= 4. */
     size_t plain_len = pkt_len - hdr_len - CX_AEAD_TAG_LEN;

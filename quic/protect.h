@@ -27,6 +27,12 @@ typedef struct quic_pkt_keys {
 /* Creates the contexts from raw material (cx_quic_keys_derive). */
 int quic_pkt_keys_init(quic_pkt_keys *k, const qb_alloc *a, const cx_quic_keys *m);
 void quic_pkt_keys_clear(quic_pkt_keys *k);
+/* Key update (RFC 9001 §6): replaces secret (secret_len bytes, in place) by the
+ * next generation and makes the AEAD of the next key phase in *next. The header
+ * protection key does not change. The caller keeps the old AEAD for packets
+ * still in flight under it (§6.5) and frees it later. */
+int quic_pkt_keys_next(const qb_alloc *a, uint32_t version, cx_aead_id aead, uint8_t *secret,
+                       size_t secret_len, cx_aead **next);
 
 /* Protects pkt[0..pkt_len) in place. The packet is: header with the first byte
  * and the packet number (pn_len bytes at pn_offset) in clear, the plaintext

@@ -438,6 +438,31 @@ static void test_short_key_phase(void **state)
         assert_int_equal(c.payload_len, 8);
         assert_true(c.first & QUIC_PKT_SPIN_BIT);
     }
+    /* Key update (RFC 9001 §6): the next phase's AEAD seals, the old one no
+     * longer opens, and the hp key stays. */
+    uint8_t secret[32] = {7}, secret2[32] = {7};
+    cx_aead *next, *next2;
+    assert_int_equal(quic_pkt_keys_next(NULL, QUIC_VERSION_1, CX_AES_128_GCM, secret, 32, &next), 0);
+    assert_int_equal(quic_pkt_keys_next(NULL, QUIC_VERSION_1, CX_AES_128_GCM, secret2, 32, &next2),
+                     0);
+    assert_memory_equal(secret, secret2, 32);
+    quic_pkt_keys upd = {.aead = next, .hp = k.hp};
+    size_t klen = build_short(buf, sizeof buf, true, 8);
+    assert_int_equal(quic_pkt_protect(&upd, buf, klen, 9, 1, 77), 0);
+    uint8_t saved[64];
+    memcpy(saved, buf, klen);
+    assert_int_equal(quic_pkt_unprotect(&k, buf, klen, 9, 77, &c), QUIC_PKT_ERR_DECRYPT);
+    memcpy(buf, saved, klen);
+    assert_int_equal(quic_pkt_unprotect_header(k.hp, buf, klen, 9, 77, &c), 0);
+    assert_true(c.key_phase);
+    assert_int_equal(quic_pkt_decrypt(next2, buf, klen, &c), 0);
+    assert_int_equal(c.pn, 77);
+    cx_aead_free(next);
+    cx_aead_free(next2);
+    /* The first byte must agree with the packet number length. */
+    klen = build_short(buf, sizeof buf, false, 8);
+    assert_int_equal(quic_pkt_protect(&k, buf, klen, 9, 2, 77), QUIC_PKT_ERR_PN_LEN);
+
     /* Short header reserved bits (0x18). */
     size_t len = build_short(buf, sizeof buf, false, 8);
     buf[0] |= 0x10;

@@ -232,6 +232,14 @@ static void test_a5_chacha20_short_header(void **state)
         assert_int_equal(cx_quic_secret_update(vc->version, CX_CHACHA20_POLY1305, secret, 32,
                                                next), CX_OK);
         check_hex(next, 32, vc->cc_ku);
+        /* The same through the key update helper, which also makes the AEAD. */
+        uint8_t upd[32];
+        cx_aead *next_aead;
+        memcpy(upd, secret, 32);
+        assert_int_equal(quic_pkt_keys_next(NULL, vc->version, CX_CHACHA20_POLY1305, upd, 32,
+                                            &next_aead), 0);
+        check_hex(upd, 32, vc->cc_ku);
+        cx_aead_free(next_aead);
         assert_int_equal(quic_pkt_keys_init(&keys, NULL, &m), 0);
 
         /* pn 654360564 in 3 bytes (49140 = 0xbff4), payload one PING frame. */
