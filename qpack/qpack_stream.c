@@ -47,25 +47,25 @@ void qpack_decoder_stream_init(qpack_decoder_stream_state *s) { memset(s, 0, siz
 
 static int enc_byte(qpack_encoder_stream_state *s, uint8_t b)
 {
-    int done;
     if (s->in.active) {
         /* An over-long or overflowing capacity is above our limit in any case. */
-        done = partial_more(&s->in, b, QPACK_ERR_ENC_STREAM_CAPACITY);
-        if (done < 0)
-            return done;
+        int rc = partial_more(&s->in, b, QPACK_ERR_ENC_STREAM_CAPACITY);
+        if (rc < 0)
+            return rc;
     } else if (b & 0x80) { /* §4.3.2 Insert with Name Reference */
         return QPACK_ERR_ENC_STREAM_INSERT;
     } else if (b & 0x40) { /* §4.3.3 Insert with Literal Name */
         return QPACK_ERR_ENC_STREAM_INSERT;
     } else if (b & 0x20) { /* §4.3.1 Set Dynamic Table Capacity, 5-bit prefix */
-        done = partial_start(&s->in, b, 5, OP_SET_CAPACITY);
+        (void)partial_start(&s->in, b, 5, OP_SET_CAPACITY);
     } else { /* §4.3.4 Duplicate: the table is empty */
         return QPACK_ERR_ENC_STREAM_DUPLICATE;
     }
-    /* §4.3.1: a capacity above our limit is an error; no need to wait for the end. */
+    /* §4.3.1: a capacity above our limit is an error. The value only grows as bytes
+     * arrive, so there is no need to wait for the end of the integer. A complete
+     * Set Dynamic Table Capacity 0 changes nothing. */
     if (s->in.value > QPACK_OUR_MAX_TABLE_CAPACITY)
         return QPACK_ERR_ENC_STREAM_CAPACITY;
-    (void)done;
     return 0;
 }
 
