@@ -37,6 +37,13 @@ enum {
     QUIC_PKT_ERR_DCID = -1016,         /* coalesced packet with another DCID (§12.2) */
 };
 
+/* How the connection reacts to a packet-layer error: true when it closes the
+ * connection with *wire (an RFC 9000 §20.1 code), false when the packet (or
+ * the datagram) is dropped silently (RFC 9000 §12.2, §17.2; RFC 9001 §5.5). */
+bool quic_pkt_err_wire(int code, uint64_t *wire);
+/* A short text for logs and the verbose mode. */
+const char *quic_pkt_err_str(int code);
+
 #define QUIC_VERSION_1 0x00000001u
 #define QUIC_VERSION_2 0x6b3343cfu
 #define QUIC_CID_MAX 20 /* RFC 9000 §17.2: in v1; RFC 8999 allows 255 */

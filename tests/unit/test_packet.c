@@ -471,6 +471,26 @@ static void test_short_key_phase(void **state)
     quic_pkt_keys_clear(&k);
 }
 
+static void test_error_mapping(void **state)
+{
+    (void)state;
+    uint64_t wire = 99;
+    assert_true(quic_pkt_err_wire(QUIC_PKT_ERR_RESERVED, &wire));
+    assert_int_equal(wire, 0x0a); /* PROTOCOL_VIOLATION */
+    assert_false(quic_pkt_err_wire(QUIC_PKT_ERR_DECRYPT, &wire));
+    assert_false(quic_pkt_err_wire(QUIC_PKT_ERR_FIXED_BIT, &wire));
+    assert_false(quic_pkt_err_wire(QUIC_PKT_ERR_RETRY_TAG, &wire));
+    assert_true(quic_pkt_err_wire(QUIC_PKT_ERR_CRYPTO, &wire));
+    assert_int_equal(wire, 0x01);
+    /* Every code has its own text. */
+    for (int a = -1000; a >= -1016; a--) {
+        assert_string_not_equal(quic_pkt_err_str(a), "unknown packet error");
+        for (int b = a - 1; b >= -1016; b--)
+            assert_string_not_equal(quic_pkt_err_str(a), quic_pkt_err_str(b));
+    }
+    assert_string_equal(quic_pkt_err_str(-1099), "unknown packet error");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -485,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_coalesced),
         cmocka_unit_test(test_protect_negative),
         cmocka_unit_test(test_short_key_phase),
+        cmocka_unit_test(test_error_mapping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
