@@ -1,0 +1,98 @@
+/*
+ * quince quic: reassembly of STREAM or CRYPTO data received out of order
+ * (RFC 9000 §2.2, §4.5, §7.5), for in-order delivery.
+ *
+ * Storage is a ring of fixed 4 KiB chunks indexed by offset, each with a bitmap
+ * of the bytes received, so duplicates and any overlap pattern cost nothing
+ * extra and need no range list a peer could fragment. A chunk is allocated
+ * only when a byte lands in it and is recycled (a few kept spare, so steady
+ * in-order traffic allocates nothing) once the reader passes it. Memory is at
+ * most (max_window / 4 KiB + 1 + spare) chunks and proportional to the data
+ * actually buffered.
+ *
+ * The flow-control limit (max_offset) is what the receiver advertised
+ * (MAX_STREAM_DATA, or read offset + CRYPTO buffer size); it may only grow,
+ * and never beyond read offset + max_window.
+ */
+#ifndef QUIC_RECVBUF_H
+#define QUIC_RECVBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/qb.h"
+
+#define QUIC_RECVBUF_CHUNK 4096
+#define QUIC_RECVBUF_SPARE 2 /* chunks kept for reuse */
+
+/* Error codes (connection range -1330..-1339). */
+enum {
+    /* data beyond max_offset: FLOW_CONTROL_ERROR for streams,
+     * CRYPTO_BUFFER_EXCEEDED for CRYPTO (RFC 9000 §4.1, §7.5) */
+    QUIC_RECVBUF_ERR_FLOW = -1330,
+    QUIC_RECVBUF_ERR_FINAL_SIZE = -1331, /* RFC 9000 §4.5: FINAL_SIZE_ERROR */
+    QUIC_RECVBUF_ERR_RANGE = -1332,      /* offset + length > 2^62-1: FRAME_ENCODING_ERROR */
+    QUIC_RECVBUF_ERR_NOMEM = -1333,
+    QUIC_RECVBUF_ERR_WINDOW = -1334      /* max_offset set beyond the configured window */
+};
+
+typedef struct quic_recvbuf_chunk {
+    struct quic_recvbuf_chunk *next; /* spare list */
+    uint64_t bits[QUIC_RECVBUF_CHUNK / 64];
+    uint8_t data[QUIC_RECVBUF_CHUNK];
+} quic_recvbuf_chunk;
+
+typedef struct quic_recvbuf {
+    const qb_alloc *alloc;
+    uint64_t read_off;    /* everything below was handed to the reader */
+    uint64_t contig_end;  /* [read_off, contig_end) is received and contiguous */
+    uint64_t max_off;     /* flow-control limit: no byte at or beyond it */
+    uint64_t max_window;  /* max_off - read_off never exceeds this */
+    uint64_t highest;     /* largest offset + length seen */
+    bool has_final;
+    uint64_t final_size;
+    bool reset;           /* RESET_STREAM: data discarded */
+    quic_recvbuf_chunk **slots;
+    size_t nslots;
+    quic_recvbuf_chunk *spare;
+    size_t nspare;
+    size_t nchunks;       /* chunks allocated (slots + spare) */
+} quic_recvbuf;
+
+/* max_window: the largest flow-control window this buffer will ever be given
+ * (1..2^32); initial_max_offset: the initial limit (<= max_window). */
+int quic_recvbuf_init(quic_recvbuf *rb, uint64_t max_window, uint64_t initial_max_offset,
+                      const qb_alloc *a);
+void quic_recvbuf_free(quic_recvbuf *rb);
+
+/* A STREAM or CRYPTO frame's data (RFC 9000 §19.6, §19.8). Returns 0 or
+ * QUIC_RECVBUF_ERR_*; on error nothing is stored. Duplicates and overlaps are
+ * fine (identical bytes assumed, RFC 9000 §2.2). */
+int quic_recvbuf_write(quic_recvbuf *rb, uint64_t offset, const uint8_t *data, size_t len,
+                       bool fin);
+/* RESET_STREAM with its Final Size (RFC 9000 §4.5, §19.4): checks the final
+ * size rules and flow control, then drops the buffered data. */
+int quic_recvbuf_reset(quic_recvbuf *rb, uint64_t final_size);
+/* Raises the flow-control limit (a new MAX_STREAM_DATA was sent, or the
+ * CRYPTO window moved). Lower values are ignored. */
+int quic_recvbuf_set_max_offset(quic_recvbuf *rb, uint64_t max_offset);
+
+/* Contiguous bytes at the read offset, at most up to the end of one chunk:
+ * sets *p and returns the length (0 when nothing is readable). */
+size_t quic_recvbuf_peek(const quic_recvbuf *rb, const uint8_t **p);
+/* Releases n bytes (at most the readable count) after the reader used them. */
+void quic_recvbuf_consume(quic_recvbuf *rb, size_t n);
+/* Copies up to cap readable bytes and consumes them. */
+size_t quic_recvbuf_read(quic_recvbuf *rb, uint8_t *dst, size_t cap);
+
+static inline uint64_t quic_recvbuf_readable(const quic_recvbuf *rb) { return rb->contig_end - rb->read_off; }
+static inline uint64_t quic_recvbuf_read_offset(const quic_recvbuf *rb) { return rb->read_off; }
+/* Every byte up to the final size has arrived (RFC 9000 §3.2 "Data Recvd"). */
+bool quic_recvbuf_all_received(const quic_recvbuf *rb);
+/* ... and has been read ("Data Read"). */
+bool quic_recvbuf_finished(const quic_recvbuf *rb);
+/* Bytes of chunk memory held now. */
+static inline size_t quic_recvbuf_memory(const quic_recvbuf *rb) { return rb->nchunks * sizeof(quic_recvbuf_chunk); }
+
+#endif
