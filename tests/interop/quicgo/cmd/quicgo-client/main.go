@@ -1,0 +1,235 @@
+// quicgo-client: the quic-go side of the HTTP/3 datagram ping-pong interop
+// test (tests/interop/README.md). It dials with quic.DialAddr, runs an
+// http3.ClientConn on top, checks the server's SETTINGS for H3_DATAGRAM
+// (RFC 9297 §2.1.1), sends one request without FIN and plays the ping-pong
+// over HTTP Datagrams bound to that request stream.
+//
+// Exit codes: 0 success, 1 failure, 2 usage.
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/quic-go/quic-go"
+	"github.com/quic-go/quic-go/http3"
+	"github.com/quic-go/quic-go/qlog"
+
+	"quince/interop/quicgo/internal/pingpong"
+)
+
+// extProtocol is the :protocol of -method EXTCONNECT (RFC 9220 extended CONNECT).
+const extProtocol = "ping-pong"
+
+type options struct {
+	url, ca, method string
+	count           uint64
+	size            int
+	timeout         time.Duration
+	resend          time.Duration
+	noDatagrams     bool
+	dropEvery       int
+}
+
+func usage(fs *flag.FlagSet, msg string) {
+	fmt.Fprintf(os.Stderr, "quicgo-client: %s\n", msg)
+	fs.Usage()
+	os.Exit(2)
+}
+
+func parseFlags() options {
+	var o options
+	fs := flag.NewFlagSet("quicgo-client", flag.ContinueOnError)
+	fs.StringVar(&o.url, "url", "https://localhost:8080/ping-pong", "ping-pong URL")
+	fs.StringVar(&o.ca, "ca", "", "PEM certificate(s) to trust (required)")
+	fs.StringVar(&o.method, "method", "GET", "GET, CONNECT (classic) or EXTCONNECT (RFC 9220, :protocol "+extProtocol+")")
+	fs.Uint64Var(&o.count, "count", 10, "final value of the ping-pong (even, >= 2)")
+	fs.IntVar(&o.size, "size", pingpong.HeaderLen, fmt.Sprintf("datagram payload size in bytes (%d..%d)", pingpong.HeaderLen, pingpong.MaxSize))
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "overall time limit")
+	fs.DurationVar(&o.resend, "resend", pingpong.DefaultResend, "retransmit the current value after this long without an answer")
+	fs.BoolVar(&o.noDatagrams, "no-datagrams", false, "test: do not offer HTTP datagrams")
+	fs.IntVar(&o.dropEvery, "drop-every", 0, "test: skip every Nth first transmission (exercises resends)")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		os.Exit(2)
+	}
+	if fs.NArg() != 0 {
+		usage(fs, "unexpected arguments")
+	}
+	if o.ca == "" {
+		usage(fs, "-ca is required")
+	}
+	o.method = strings.ToUpper(o.method)
+	if o.method != "GET" && o.method != "CONNECT" && o.method != "EXTCONNECT" {
+		usage(fs, "-method must be GET, CONNECT or EXTCONNECT")
+	}
+	if o.count < 2 || o.count%2 != 0 {
+		usage(fs, "-count must be even and at least 2")
+	}
+	if o.size < pingpong.HeaderLen || o.size > pingpong.MaxSize {
+		usage(fs, fmt.Sprintf("-size must be in [%d, %d]", pingpong.HeaderLen, pingpong.MaxSize))
+	}
+	if o.timeout <= 0 || o.resend <= 0 || o.dropEvery < 0 {
+		usage(fs, "-timeout and -resend must be positive, -drop-every >= 0")
+	}
+	u, err := url.Parse(o.url)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		usage(fs, "-url must be https://HOST:PORT/PATH")
+	}
+	return o
+}
+
+func newRequest(ctx context.Context, o options) (*http.Request, error) {
+	switch o.method {
+	case "GET":
+		return http.NewRequestWithContext(ctx, http.MethodGet, o.url, http.NoBody)
+	case "CONNECT":
+		// Classic CONNECT: quic-go sends only :method and :authority
+		// (RFC 9114 §4.4) because req.Proto stays "HTTP/1.1".
+		return http.NewRequestWithContext(ctx, http.MethodConnect, o.url, http.NoBody)
+	default:
+		req, err := http.NewRequestWithContext(ctx, http.MethodConnect, o.url, http.NoBody)
+		if err == nil {
+			req.Proto = extProtocol // quic-go sends :protocol = req.Proto
+		}
+		return req, err
+	}
+}
+
+func run(o options) error {
+	ctx, cancel := context.WithTimeoutCause(context.Background(), o.timeout,
+		fmt.Errorf("timeout: no result within -timeout %s", o.timeout))
+	defer cancel()
+
+	pem, err := os.ReadFile(o.ca)
+	if err != nil {
+		return fmt.Errorf("read -ca: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return fmt.Errorf("-ca %s: no PEM certificate found", o.ca)
+	}
+	u, _ := url.Parse(o.url)
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = "443"
+	}
+	tlsConf := &tls.Config{
+		RootCAs:    pool,
+		ServerName: host,
+		NextProtos: []string{http3.NextProtoH3}, // else: CRYPTO_ERROR 0x178 no_application_protocol
+	}
+	if kl := os.Getenv("SSLKEYLOGFILE"); kl != "" {
+		f, err := os.OpenFile(kl, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("open SSLKEYLOGFILE: %w", err)
+		}
+		defer f.Close()
+		tlsConf.KeyLogWriter = f
+	}
+	quicConf := &quic.Config{
+		EnableDatagrams: !o.noDatagrams, // QUIC DATAGRAM frames, RFC 9221
+		Tracer:          qlog.DefaultConnectionTracer,
+	}
+	qconn, err := quic.DialAddr(ctx, net.JoinHostPort(host, port), tlsConf, quicConf)
+	if err != nil {
+		return fmt.Errorf("dial %s: %w", net.JoinHostPort(host, port), cause(ctx, err))
+	}
+	slog.Info("client: connected", "remote", qconn.RemoteAddr().String(),
+		"alpn", qconn.ConnectionState().TLS.NegotiatedProtocol)
+	tr := &http3.Transport{EnableDatagrams: !o.noDatagrams} // SETTINGS_H3_DATAGRAM
+	conn := tr.NewClientConn(qconn)
+	// From here on every return closes the connection; success closes with
+	// H3_NO_ERROR below and sets closed.
+	closed := false
+	defer func() {
+		if !closed {
+			conn.CloseWithError(quic.ApplicationErrorCode(http3.ErrCodeNoError), "client failed")
+		}
+	}()
+
+	select {
+	case <-conn.ReceivedSettings():
+	case <-conn.Context().Done():
+		return fmt.Errorf("connection closed before the server's SETTINGS: %w", context.Cause(conn.Context()))
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for the server's SETTINGS: %w", context.Cause(ctx))
+	}
+	settings := conn.Settings()
+	if !o.noDatagrams && !settings.EnableDatagrams {
+		closed = true
+		conn.CloseWithError(quic.ApplicationErrorCode(http3.ErrCodeNoError), "datagram support not enabled")
+		return errors.New("server does not support HTTP datagrams (no SETTINGS_H3_DATAGRAM=1)")
+	}
+	if o.method == "EXTCONNECT" && !settings.EnableExtendedConnect {
+		return errors.New("server does not support extended CONNECT (no SETTINGS_ENABLE_CONNECT_PROTOCOL=1)")
+	}
+
+	str, err := conn.OpenRequestStream(ctx)
+	if err != nil {
+		return fmt.Errorf("open request stream: %w", cause(ctx, err))
+	}
+	req, err := newRequest(ctx, o)
+	if err != nil {
+		return fmt.Errorf("create request: %w", err)
+	}
+	// SendRequestHeader does not close the stream: no FIN while datagrams
+	// flow, since a receiver drops datagrams once it has read the FIN.
+	if err := str.SendRequestHeader(req); err != nil {
+		return fmt.Errorf("send request: %w", cause(ctx, err))
+	}
+	resp, err := str.ReadResponse()
+	if err != nil {
+		return fmt.Errorf("read response: %w", cause(ctx, err))
+	}
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		return fmt.Errorf("unexpected status %d: %q", resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+	slog.Info("client: response", "method", o.method, "status", resp.StatusCode)
+
+	st, err := pingpong.RunClient(ctx, str, pingpong.Config{
+		Role:      "client",
+		Final:     o.count,
+		Size:      o.size,
+		Resend:    o.resend,
+		DropEvery: o.dropEvery,
+	})
+	st.Log("client")
+	if err != nil {
+		return fmt.Errorf("ping-pong: %w", cause(ctx, err))
+	}
+	str.Close() // FIN only now that the exchange is over
+	closed = true
+	if err := conn.CloseWithError(quic.ApplicationErrorCode(http3.ErrCodeNoError), ""); err != nil {
+		slog.Warn("client: close", "error", err)
+	}
+	return nil
+}
+
+// cause prefers the -timeout message over a bare "context deadline exceeded".
+func cause(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return err
+}
+
+func main() {
+	o := parseFlags()
+	if err := run(o); err != nil {
+		slog.Error("client: " + err.Error())
+		os.Exit(1)
+	}
+}
