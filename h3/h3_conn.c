@@ -149,7 +149,7 @@ int h3_conn_add_stream(h3_conn *c, uint64_t id, h3_stream_kind kind, h3_stream *
     /* Requests plus a handful of uni streams: every peer-created stream is bounded. */
     if (kind == H3_SK_REQUEST && c->n_requests >= c->cfg.max_streams)
         return H3_ERR_BUFFER_FULL;
-    if (c->n_streams >= c->cfg.max_streams + 16)
+    if (kind != H3_SK_REQUEST && c->n_streams - c->n_requests >= c->cfg.max_streams + 16)
         return H3_ERR_BUFFER_FULL;
     if (c->n_streams == c->cap_streams) {
         size_t ncap = c->cap_streams ? c->cap_streams * 2 : 8;
@@ -264,7 +264,8 @@ int h3_conn_push_event(h3_conn *c, const h3_ev_rec *ev, const uint8_t *data, siz
     }
     if (c->n_evs == c->cap_evs) {
         size_t ncap = c->cap_evs ? c->cap_evs * 2 : 64;
-        if (ncap * sizeof(h3_ev_rec) > c->cfg.max_event_bytes && ev->type != H3_EV_CONN_ERROR)
+        if (ncap > 64 && ncap * sizeof(h3_ev_rec) > c->cfg.max_event_bytes &&
+            ev->type != H3_EV_CONN_ERROR)
             return H3_ERR_EVENTS_FULL;
         h3_ev_rec *np = qb_realloc(c->a, c->evs, ncap * sizeof *np);
         if (!np)

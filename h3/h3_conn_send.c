@@ -44,7 +44,7 @@ int h3_conn_start(h3_conn *c)
     if (c->started)
         return H3_ERR_BAD_STATE;
     /* §6.2.1: stream type 0x00, then SETTINGS as the first frame. */
-    uint8_t buf[80];
+    uint8_t buf[1 + 16 + 5 * 16];
     qb_wr w;
     qb_wr_init(&w, buf, sizeof buf);
     (void)qb_wr_varint(&w, 0x00);

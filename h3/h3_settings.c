@@ -80,7 +80,7 @@ int h3_settings_encode(qb_wr *w, const h3_settings *s)
 
 int h3_settings_frame_encode(qb_wr *w, const h3_settings *s)
 {
-    uint8_t tmp[64];
+    uint8_t tmp[5 * 16]; /* five settings, two 8-byte varints each */
     qb_wr body;
     qb_wr_init(&body, tmp, sizeof tmp);
     int rc = h3_settings_encode(&body, s);

@@ -666,6 +666,115 @@ static void test_control_stream_bytes(void **state)
     check_opening(H3_ROLE_CLIENT, 65536, false, "00 04 05 06 80010000");
 }
 
+/* Limits: request streams over max_streams are refused, undrained events make
+ * datagrams drop (counted), and every peer-grown buffer stays bounded. */
+static void test_limits(void **state)
+{
+    (void)state;
+    h3_config cfg;
+    h3_config_default(&cfg, H3_ROLE_SERVER);
+    cfg.max_streams = 2;
+    cfg.max_event_bytes = 4096;
+    h3_conn *c;
+    assert_int_equal(h3_conn_new(&cfg, &c), 0);
+    h3_conn_set_transport(c, true, 1200);
+    assert_int_equal(h3_conn_start(c), 0);
+    assert_int_equal(feed_hex(c, 2, "00 04 02 33 01", false), 0);
+    assert_int_equal(feed_hex(c, 0, REQ_GET, false), 0);
+    assert_int_equal(feed_hex(c, 4, REQ_GET, false), 0);
+    assert_int_equal(feed_hex(c, 8, REQ_GET, false), 0); /* third: refused */
+    h3_action a;
+    assert_true(h3_conn_next_action(c, &a));
+    assert_true(a.stream_id == 8 && a.code == H3_REQUEST_REJECTED);
+    assert_true(h3_conn_next_action(c, &a));
+    assert_true(a.stream_id == 8 && a.code == H3_REQUEST_REJECTED);
+    /* the events are not drained: datagrams beyond 4 KiB are dropped and counted */
+    uint8_t d[1001] = {0};
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(h3_conn_on_datagram(c, d, sizeof d), 0);
+    h3_conn_stats st;
+    h3_conn_get_stats(c, &st);
+    assert_true(st.datagrams_received >= 1 && st.datagrams_dropped_queue >= 5);
+    assert_int_equal(st.datagrams_received + st.datagrams_dropped_queue, 10);
+    /* DATA that cannot be queued is a connection error, never unbounded memory */
+    uint8_t big[3 + 5000];
+    big[0] = 0x00;
+    big[1] = 0x40 | (5000 >> 8);
+    big[2] = 5000 & 0xff;
+    memset(big + 3, 'x', 5000);
+    assert_true(h3_conn_on_stream_data(c, 0, big, sizeof big, false) < 0);
+    expect_conn_error(c, H3_EXCESSIVE_LOAD);
+    /* send side: a datagram larger than the path allows */
+    pair *pr = pair_new(true);
+    uint64_t sid;
+    h3_field req[] = {F(":method", "CONNECT"), F(":authority", "a:1")};
+    assert_int_equal(h3_conn_send_request(pr->cli, req, 2, &sid), 0);
+    uint8_t dg[1200] = {0};
+    assert_int_equal(h3_conn_send_datagram(pr->cli, sid, dg, 1200), H3_ERR_DATAGRAM_TOO_BIG);
+    assert_int_equal(h3_conn_send_datagram(pr->cli, sid, dg, 1199), 0);
+    for (int i = 0; i < 127; i++)
+        assert_int_equal(h3_conn_send_datagram(pr->cli, sid, dg, 8), 0);
+    assert_int_equal(h3_conn_send_datagram(pr->cli, sid, dg, 8), H3_ERR_BUFFER_FULL);
+    pump(pr);
+    assert_int_equal(pr->ss.dgrams, 128);
+    pair_free(pr);
+}
+
+/* An allocator that fails after a budget: every failure point must be survivable. */
+typedef struct budget { long left; long live; } budget;
+static void *b_alloc(void *ud, size_t n)
+{
+    budget *b = ud;
+    if (b->left-- <= 0)
+        return NULL;
+    void *p = malloc(n);
+    if (p)
+        b->live++;
+    return p;
+}
+static void *b_realloc(void *ud, void *p, size_t n)
+{
+    budget *b = ud;
+    if (b->left-- <= 0)
+        return NULL;
+    void *q = realloc(p, n);
+    if (q && !p)
+        b->live++;
+    return q;
+}
+static void b_free(void *ud, void *p)
+{
+    budget *b = ud;
+    if (p)
+        b->live--;
+    free(p);
+}
+
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    for (long n = 0; n < 60; n++) {
+        budget b = {n, 0};
+        qb_alloc a = {b_alloc, b_realloc, b_free, &b};
+        h3_config cfg;
+        h3_config_default(&cfg, H3_ROLE_SERVER);
+        cfg.alloc = &a;
+        h3_conn *c;
+        if (h3_conn_new(&cfg, &c) == 0) {
+            h3_conn_set_transport(c, true, 1200);
+            if (h3_conn_start(c) == 0 && feed_hex(c, 2, "00 04 02 33 01", false) == 0 &&
+                feed_hex(c, 0, REQ_GET " 00 02 6869", false) == 0) {
+                seen s = {0};
+                drain(c, &s);
+                (void)h3_conn_send_response(c, 0, 200, NULL, 0);
+                (void)h3_conn_on_datagram(c, (const uint8_t *)"\0abc", 4);
+            }
+            h3_conn_free(c);
+        }
+        assert_int_equal(b.live, 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -681,6 +790,8 @@ int main(void)
         cmocka_unit_test(test_err_uni_streams),
         cmocka_unit_test(test_err_request_streams),
         cmocka_unit_test(test_err_client_side),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
