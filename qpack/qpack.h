@@ -98,8 +98,9 @@ int qpack_decode_field_section(const uint8_t *p, size_t len, size_t max_section_
                                qpack_field *fields, size_t max_fields, size_t *n_fields);
 
 /* ---- encoder and decoder streams (receive side) ----
- * Both keep a partial prefixed integer so instructions may be split across calls.
- * Zero-initialising a state is the same as calling its init function. Once a call
+ * Instructions may be split across calls: the decoder stream keeps a partial prefixed
+ * integer; on the encoder stream, with our capacity 0, every instruction is decided by
+ * its first byte (only 0x20 is valid), so it keeps just the error. Zero-initialising a state is the same as calling its init function. Once a call
  * failed, the stream is dead: the caller closes the connection with
  * qpack_err_to_wire(err), and later calls return the same error. */
 typedef struct qpack_int_partial {
@@ -111,7 +112,6 @@ typedef struct qpack_int_partial {
 } qpack_int_partial;
 
 typedef struct qpack_encoder_stream_state {
-    qpack_int_partial in;
     int error; /* latched first error, 0 if none */
 } qpack_encoder_stream_state;
 

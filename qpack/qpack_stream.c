@@ -1,7 +1,7 @@
 /* The receive side of the peer's encoder stream (RFC 9204 §4.3) and decoder stream
  * (§4.4) while neither side uses a dynamic table. Stream bytes arrive in arbitrary
- * pieces, so a prefixed integer (RFC 7541 §5.1) may be split across calls: the state
- * keeps the part read so far. */
+ * pieces, so a prefixed integer (RFC 7541 §5.1) may be split across calls: the
+ * decoder stream's state keeps the part read so far. */
 #include "qpack/qpack_priv.h"
 
 #include <string.h>
@@ -11,7 +11,7 @@
 
 #define QPACK_PARTIAL_MAX_CONT 9 /* as in qpack_int.c: enough for 62 bits */
 
-enum { OP_NONE, OP_SET_CAPACITY, OP_STREAM_CANCEL };
+enum { OP_NONE, OP_STREAM_CANCEL };
 
 /* Starts an integer from its first byte; returns 1 if it is complete. */
 static int partial_start(qpack_int_partial *in, uint8_t b, unsigned prefix_bits, uint8_t op)
@@ -45,34 +45,26 @@ static int partial_more(qpack_int_partial *in, uint8_t b, int err)
 void qpack_encoder_stream_init(qpack_encoder_stream_state *s) { memset(s, 0, sizeof *s); }
 void qpack_decoder_stream_init(qpack_decoder_stream_state *s) { memset(s, 0, sizeof *s); }
 
-static int enc_byte(qpack_encoder_stream_state *s, uint8_t b)
+static int enc_byte(uint8_t b)
 {
-    if (s->in.active) {
-        /* An over-long or overflowing capacity is above our limit in any case. */
-        int rc = partial_more(&s->in, b, QPACK_ERR_ENC_STREAM_CAPACITY);
-        if (rc < 0)
-            return rc;
-    } else if (b & 0x80) { /* §4.3.2 Insert with Name Reference */
+    if (b & 0x80) /* §4.3.2 Insert with Name Reference */
         return QPACK_ERR_ENC_STREAM_INSERT;
-    } else if (b & 0x40) { /* §4.3.3 Insert with Literal Name */
+    if (b & 0x40) /* §4.3.3 Insert with Literal Name */
         return QPACK_ERR_ENC_STREAM_INSERT;
-    } else if (b & 0x20) { /* §4.3.1 Set Dynamic Table Capacity, 5-bit prefix */
-        (void)partial_start(&s->in, b, 5, OP_SET_CAPACITY);
-    } else { /* §4.3.4 Duplicate: the table is empty */
-        return QPACK_ERR_ENC_STREAM_DUPLICATE;
+    if (b & 0x20) {
+        /* §4.3.1 Set Dynamic Table Capacity, 5-bit prefix: above our limit is an
+         * error. With a limit of 0 only the one byte 0x20 is valid (a 5-bit prefix of
+         * 31 already means 31 or more), so no instruction we accept spans bytes and
+         * no partial integer needs keeping. */
+        return (b & 0x1f) > QPACK_OUR_MAX_TABLE_CAPACITY ? QPACK_ERR_ENC_STREAM_CAPACITY : 0;
     }
-    /* §4.3.1: a capacity above our limit is an error. The value only grows as bytes
-     * arrive, so there is no need to wait for the end of the integer. A complete
-     * Set Dynamic Table Capacity 0 changes nothing. */
-    if (s->in.value > QPACK_OUR_MAX_TABLE_CAPACITY)
-        return QPACK_ERR_ENC_STREAM_CAPACITY;
-    return 0;
+    return QPACK_ERR_ENC_STREAM_DUPLICATE; /* §4.3.4 Duplicate: the table is empty */
 }
 
 int qpack_on_encoder_stream(qpack_encoder_stream_state *s, const uint8_t *p, size_t len)
 {
     for (size_t i = 0; i < len && s->error == 0; i++)
-        s->error = enc_byte(s, p[i]);
+        s->error = enc_byte(p[i]);
     return s->error;
 }
 
