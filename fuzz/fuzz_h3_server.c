@@ -48,6 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (h3_conn_new(&cfg, &c) != 0)
         return 0;
     h3_conn_set_transport(c, size > 0 ? (data[0] & 1) : 1, 1200);
+    h3_conn_set_bidi_stream_limit(c, size > 0 ? data[0] >> 4 : 0);
     (void)h3_conn_start(c);
     size_t off = 1;
     while (off + 2 <= size) {

@@ -44,6 +44,7 @@ enum {
     H3_ERR_DATAGRAM_TRUNCATED = -3020, /* RFC 9297 §2.1 */
     H3_ERR_DATAGRAM_QSID = -3021,      /* quarter stream ID > 2^60-1 (RFC 9297 §2.1) */
     H3_ERR_DATAGRAM_STREAM = -3022,    /* local: not a client-initiated bidi stream */
+    H3_ERR_DATAGRAM_ID = -3023,        /* stream beyond the bidi stream limit (RFC 9297 §2.1) */
     H3_ERR_CAPSULE_TRUNCATED = -3030,  /* RFC 9297 §3.3: stream ended inside a capsule */
     H3_ERR_CAPSULE_TOO_LARGE = -3031,  /* DATAGRAM capsule over our limit */
     H3_ERR_MSG_NAME = -3040,           /* empty, uppercase or invalid name (§4.2) */
@@ -271,7 +272,12 @@ void h3_conn_free(h3_conn *c);
 /* Transport facts: whether QUIC negotiated DATAGRAM frames (the peer's
  * max_datagram_frame_size), and the largest DATAGRAM payload the path allows now. */
 void h3_conn_set_transport(h3_conn *c, bool quic_datagrams, size_t max_datagram_payload);
-/* Opens our control stream with SETTINGS (§6.2.1). Call once, first. */
+/* Server: how many client-initiated bidi streams QUIC allows so far (initial_max_streams_bidi,
+ * then MAX_STREAMS); a datagram for a stream beyond it is H3_ID_ERROR (RFC 9297 §2.1).
+ * 0 (the default) = unknown, no check. */
+void h3_conn_set_bidi_stream_limit(h3_conn *c, uint64_t max_client_bidi_streams);
+/* Opens our control stream with SETTINGS (§6.2.1). Call once, first. The transport facts
+ * above must be set before the peer's SETTINGS arrive. */
 int h3_conn_start(h3_conn *c);
 
 /* Inputs. Each returns 0, or the (latched) connection error: afterwards the binding

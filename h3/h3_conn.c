@@ -122,6 +122,11 @@ void h3_conn_set_transport(h3_conn *c, bool quic_datagrams, size_t max_datagram_
     c->max_dgram_payload = max_datagram_payload;
 }
 
+void h3_conn_set_bidi_stream_limit(h3_conn *c, uint64_t max_client_bidi_streams)
+{
+    c->bidi_limit = max_client_bidi_streams;
+}
+
 bool h3_stream_peer_initiated(const h3_conn *c, uint64_t id)
 {
     uint64_t peer_bit = c->cfg.role == H3_ROLE_CLIENT ? 1 : 0;

@@ -70,6 +70,7 @@ struct h3_conn {
     const qb_alloc *a;
     bool quic_dgram;
     size_t max_dgram_payload;
+    uint64_t bidi_limit; /* client bidi streams QUIC allows; 0 = unknown */
     bool started;
     h3_settings local, peer;
     bool peer_settings_rx;

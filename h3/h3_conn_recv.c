@@ -448,6 +448,9 @@ int h3_conn_on_datagram(h3_conn *c, const uint8_t *p, size_t len)
     int rc = h3_datagram_decode(p, len, &sid, &payload, &plen);
     if (rc < 0)
         return h3_conn_fail(c, rc);
+    /* RFC 9297 §2.1: a stream that the stream limit does not allow yet (SHOULD). */
+    if (c->cfg.role == H3_ROLE_SERVER && c->bidi_limit && sid / 4 >= c->bidi_limit)
+        return h3_conn_fail(c, H3_ERR_DATAGRAM_ID);
     h3_stream *s = c->local.h3_datagram ? h3_conn_find(c, sid) : NULL;
     /* RFC 9297 §2.1: unknown (not yet created) or receive-closed: dropped. */
     if (!s || s->kind != H3_SK_REQUEST || s->recv_closed) {

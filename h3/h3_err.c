@@ -30,6 +30,7 @@ static const h3_err_row h3_err_table[] = {
     {H3_ERR_DATAGRAM_TRUNCATED, H3_DATAGRAM_ERROR, "datagram too short for quarter stream ID"},
     {H3_ERR_DATAGRAM_QSID, H3_DATAGRAM_ERROR, "quarter stream ID too large"},
     {H3_ERR_DATAGRAM_STREAM, H3_INTERNAL_ERROR, "datagram on a non-request stream"},
+    {H3_ERR_DATAGRAM_ID, H3_ID_ERROR, "datagram for a stream beyond the stream limit"},
     {H3_ERR_CAPSULE_TRUNCATED, H3_MESSAGE_ERROR, "stream ended inside a capsule"},
     {H3_ERR_CAPSULE_TOO_LARGE, H3_DATAGRAM_ERROR, "DATAGRAM capsule too large"},
     {H3_ERR_MSG_NAME, H3_MESSAGE_ERROR, "invalid field name"},

@@ -578,6 +578,13 @@ static void test_err_request_streams(void **state)
     assert_true(h3_conn_on_datagram(c, (const uint8_t *)"\x40", 1) < 0);
     expect_conn_error(c, H3_DATAGRAM_ERROR);
 
+    /* beyond the client bidi stream limit QUIC granted: H3_ID_ERROR (RFC 9297 §2.1) */
+    c = conn_new(H3_ROLE_SERVER, true);
+    h3_conn_set_bidi_stream_limit(c, 100);
+    assert_int_equal(h3_conn_on_datagram(c, (const uint8_t *)"\x40\x63x", 3), 0); /* 99 */
+    assert_true(h3_conn_on_datagram(c, (const uint8_t *)"\x40\x64x", 3) < 0);     /* 100 */
+    expect_conn_error(c, H3_ID_ERROR);
+
     const char *bad[] = {
         "00 01 00",                 /* DATA before HEADERS */
         REQ_GET " 01 01",           /* ends inside a frame */
