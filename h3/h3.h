@@ -322,6 +322,7 @@ typedef enum h3_event_type {
     H3_EV_DATAGRAM,       /* HTTP datagram (stream_id, data), QUIC frame or capsule */
     H3_EV_GOAWAY,         /* id */
     H3_EV_CONN_ERROR,     /* code, reason: close the connection */
+    H3_EV_STREAM_ERROR,   /* we aborted the stream: malformed or incomplete message (code) */
 } h3_event_type;
 
 typedef struct h3_event {
@@ -334,7 +335,7 @@ typedef struct h3_event {
     const h3_field *fields; /* REQUEST, RESPONSE, TRAILERS */
     size_t n_fields;
     uint64_t id;          /* GOAWAY */
-    uint64_t code;        /* STREAM_RESET, CONN_ERROR (wire code) */
+    uint64_t code;        /* STREAM_RESET, STREAM_ERROR, CONN_ERROR (wire code) */
     const char *reason;   /* CONN_ERROR */
 } h3_event;
 /* Pointers in *ev stay valid until the next call into c. */

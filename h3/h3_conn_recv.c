@@ -16,6 +16,20 @@ int h3_conn_stream_error(h3_conn *c, h3_stream *s, uint64_t code)
     return rc < 0 ? h3_conn_fail(c, rc) : 0;
 }
 
+/* A stream error found while receiving (§8): the stream is aborted both ways and, when
+ * the application knows the stream, it gets H3_EV_STREAM_ERROR. Returns 1 (stream gone)
+ * or the connection error. */
+static int h3_stream_fail(h3_conn *c, h3_stream *s, uint64_t code)
+{
+    if (c->cfg.role == H3_ROLE_CLIENT || s->msg != H3_M_HEADERS) {
+        h3_ev_rec ev = {.type = H3_EV_STREAM_ERROR, .stream_id = s->id, .code = code};
+        int rc = h3_conn_push_event(c, &ev, NULL, 0);
+        if (rc < 0)
+            return rc;
+    }
+    return h3_conn_stream_error(c, s, code) < 0 ? c->err : 1;
+}
+
 /* Which frames may arrive where (§7.2, §6.2.1, §4.1). Returns 0 or the error. */
 static int h3_frame_check(const h3_conn *c, const h3_stream *s, uint64_t type)
 {
@@ -108,13 +122,13 @@ static int h3_on_headers(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len)
         rc == QPACK_ERR_TOO_MANY_FIELDS)
         /* Our limit, not a broken peer: refuse only this message (§4.2.2); with no
          * dynamic table, abandoning a section leaves no QPACK state behind. */
-        return h3_conn_stream_error(c, s, H3_EXCESSIVE_LOAD) < 0 ? c->err : 1;
+        return h3_stream_fail(c, s, H3_EXCESSIVE_LOAD);
     if (rc < 0)
         return rc; /* QPACK_DECOMPRESSION_FAILED: a connection error (RFC 9204 §2.2) */
     h3_ev_rec ev = {.stream_id = s->id};
     if (s->msg == H3_M_BODY) {
         if (h3_trailers_validate(c->dfields, n) < 0)
-            return h3_conn_stream_error(c, s, H3_MESSAGE_ERROR) < 0 ? c->err : 1;
+            return h3_stream_fail(c, s, H3_MESSAGE_ERROR);
         s->msg = H3_M_DONE;
         ev.type = H3_EV_TRAILERS;
         return h3_conn_push_fields_event(c, &ev, c->dfields, n);
@@ -122,7 +136,7 @@ static int h3_on_headers(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len)
     if (c->cfg.role == H3_ROLE_SERVER) {
         h3_request_head head;
         if (h3_request_validate(c->dfields, n, c->local.enable_connect_protocol, &head) < 0)
-            return h3_conn_stream_error(c, s, H3_MESSAGE_ERROR) < 0 ? c->err : 1; /* §4.1.2 */
+            return h3_stream_fail(c, s, H3_MESSAGE_ERROR); /* §4.1.2 */
         s->msg = H3_M_BODY;
         s->ext_connect = head.extended_connect;
         s->capsules = head.extended_connect && head.capsule_protocol;
@@ -131,7 +145,7 @@ static int h3_on_headers(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len)
     }
     unsigned status;
     if (h3_response_validate(c->dfields, n, &status) < 0)
-        return h3_conn_stream_error(c, s, H3_MESSAGE_ERROR) < 0 ? c->err : 1;
+        return h3_stream_fail(c, s, H3_MESSAGE_ERROR);
     if (status < 200) /* §4.1: interim responses precede the final one */
         return 0;
     s->msg = H3_M_BODY;
@@ -157,7 +171,7 @@ static int h3_on_capsule_bytes(h3_conn *c, h3_stream *s, const uint8_t *p, size_
         size_t vlen;
         int rc = h3_capsule_reader_feed(&s->cap, p, len, &used, &type, &v, &vlen);
         if (rc < 0) /* RFC 9297 §3.3: the message is malformed */
-            return h3_conn_stream_error(c, s, h3_err_to_wire(rc)) < 0 ? c->err : 1;
+            return h3_stream_fail(c, s, h3_err_to_wire(rc));
         p += used;
         len -= used;
         if (rc == 1 && !s->recv_closed) {
@@ -282,9 +296,11 @@ static int h3_stream_fin(h3_conn *c, h3_stream *s)
     case H3_SK_REQUEST:
         if (s->rstate != H3_R_HDR || h3_frame_reader_partial(&s->fr))
             return H3_ERR_FRAME_INCOMPLETE; /* §7.1 */
+        s->recv_closed = true; /* nothing more comes: no STOP_SENDING needed */
+        if (s->msg == H3_M_HEADERS) /* §4.1.2: ended before a complete message */
+            return h3_stream_fail(c, s, H3_REQUEST_INCOMPLETE);
         if (s->capsules && s->cap.buf && h3_capsule_reader_finish(&s->cap) < 0)
-            return h3_conn_stream_error(c, s, H3_MESSAGE_ERROR) < 0 ? c->err : 1;
-        s->recv_closed = true;
+            return h3_stream_fail(c, s, H3_MESSAGE_ERROR);
         {
             h3_ev_rec ev = {.type = H3_EV_FIN, .stream_id = s->id};
             int rc = h3_conn_push_event(c, &ev, NULL, 0);

@@ -11,7 +11,8 @@
 #define F(n, v) {(const uint8_t *)(n), sizeof(n) - 1, (const uint8_t *)(v), sizeof(v) - 1}
 
 typedef struct seen {
-    int settings, requests, responses, fins, resets, goaways, errors, trailers;
+    int settings, requests, responses, fins, resets, goaways, errors, trailers, stream_errors;
+    uint64_t stream_error_code;
     unsigned status;
     uint64_t req_stream, reset_code, goaway_id, error_code;
     char method[16], path[64], protocol[32], authority[64];
@@ -82,6 +83,7 @@ static void drain(h3_conn *c, seen *s)
         }
         case H3_EV_GOAWAY: s->goaways++; s->goaway_id = ev.id; break;
         case H3_EV_CONN_ERROR: s->errors++; s->error_code = ev.code; break;
+        case H3_EV_STREAM_ERROR: s->stream_errors++; s->stream_error_code = ev.code; break;
         }
     }
 }
@@ -550,6 +552,11 @@ static void test_err_request_streams(void **state)
     assert_true(a.kind == H3_ACTION_RESET_STREAM && a.stream_id == 4 && a.code == H3_MESSAGE_ERROR);
     assert_true(h3_conn_next_action(c, &a));
     assert_true(a.kind == H3_ACTION_STOP_SENDING && a.code == H3_MESSAGE_ERROR);
+    /* a request stream that ends without a request: H3_REQUEST_INCOMPLETE */
+    assert_int_equal(feed_hex(c, 12, "21 00", true), 0);
+    assert_true(h3_conn_next_action(c, &a));
+    assert_true(a.kind == H3_ACTION_RESET_STREAM && a.stream_id == 12 &&
+                a.code == H3_REQUEST_INCOMPLETE);
     /* late bytes for the refused stream are ignored */
     assert_int_equal(feed_hex(c, 4, "00 01 00", true), 0);
     /* datagrams: unknown stream dropped and counted, stream 0 delivered */
@@ -624,6 +631,10 @@ static void test_err_client_side(void **state)
     h3_action a;
     assert_true(h3_conn_next_action(c, &a));
     assert_true(a.kind == H3_ACTION_RESET_STREAM && a.code == H3_MESSAGE_ERROR);
+    seen sc = {0};
+    drain(c, &sc);
+    assert_int_equal(sc.stream_errors, 1);
+    assert_int_equal(sc.stream_error_code, H3_MESSAGE_ERROR);
     /* PUSH_PROMISE: we never allowed a push */
     assert_int_equal(h3_conn_send_request(c, req, 4, &sid), 0);
     assert_true(feed_hex(c, sid, "05 04 00 0000 d9", false) < 0);
