@@ -102,8 +102,23 @@ static int h3_on_control_frame(h3_conn *c, h3_stream *s, const uint8_t *p, size_
         c->goaway_rx_id = f.id;
         {
             h3_ev_rec ev = {.type = H3_EV_GOAWAY, .id = f.id};
-            return h3_conn_push_event(c, &ev, NULL, 0);
+            rc = h3_conn_push_event(c, &ev, NULL, 0);
         }
+        /* §5.2: our requests at or above the id were not and will not be processed:
+         * the application may retry them elsewhere. */
+        for (size_t i = 0; rc == 0 && c->cfg.role == H3_ROLE_CLIENT && i < c->n_streams;) {
+            h3_stream *r = c->streams[i];
+            if (r->kind != H3_SK_REQUEST || r->id < f.id) {
+                i++;
+                continue;
+            }
+            h3_ev_rec ev = {.type = H3_EV_STREAM_ERROR, .stream_id = r->id,
+                            .code = H3_REQUEST_REJECTED};
+            rc = h3_conn_push_event(c, &ev, NULL, 0);
+            if (rc == 0)
+                rc = h3_conn_stream_error(c, r, H3_REQUEST_CANCELLED); /* swaps in the last */
+        }
+        return rc;
     case H3_FRAME_CANCEL_PUSH:
         /* §7.2.3: we never sent MAX_PUSH_ID, so no push ID is valid for a client. */
         return c->cfg.role == H3_ROLE_CLIENT ? H3_ERR_PUSH_REFUSED : 0;

@@ -639,6 +639,23 @@ static void test_err_client_side(void **state)
     assert_int_equal(h3_conn_send_request(c, req, 4, &sid), 0);
     assert_true(feed_hex(c, sid, "05 04 00 0000 d9", false) < 0);
     expect_conn_error(c, H3_ID_ERROR);
+    /* GOAWAY 4 from the server: our request on stream 4 was not processed */
+    c = conn_new(H3_ROLE_CLIENT, true);
+    assert_int_equal(h3_conn_send_request(c, req, 4, &sid), 0);
+    assert_int_equal(h3_conn_send_request(c, req, 4, &sid), 0);
+    assert_int_equal(sid, 4);
+    assert_int_equal(feed_hex(c, 3, "00 04 00 07 01 04", false), 0);
+    seen sg = {0};
+    drain(c, &sg);
+    assert_int_equal(sg.goaways, 1);
+    assert_int_equal(sg.stream_errors, 1);
+    assert_int_equal(sg.stream_error_code, H3_REQUEST_REJECTED);
+    assert_true(h3_conn_next_action(c, &a));
+    assert_true(a.kind == H3_ACTION_RESET_STREAM && a.stream_id == 4);
+    assert_int_equal(h3_conn_send_data(c, 4, (const uint8_t *)"x", 1, false), H3_ERR_BAD_STATE);
+    assert_int_equal(h3_conn_send_data(c, 0, (const uint8_t *)"x", 1, false), 0);
+    assert_int_equal(h3_conn_send_request(c, req, 4, &sid), H3_ERR_BAD_STATE);
+    h3_conn_free(c);
     /* CANCEL_PUSH to a client */
     c = conn_new(H3_ROLE_CLIENT, true);
     assert_int_equal(feed_hex(c, 3, "00 04 00", false), 0);
