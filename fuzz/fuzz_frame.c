@@ -50,6 +50,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t used = r.off - start;
         (void)quic_frame_type_name(f.type);
         (void)quic_frame_allowed(f.type, QUIC_PKT_1RTT);
+        char line[96];
+        if (quic_frame_describe(&f, line, sizeof line) >= sizeof line ||
+            quic_frame_describe(&f, line, 5) > 4)
+            abort();
 
         qb_wr w;
         qb_wr_init(&w, out, size + 1);

@@ -219,6 +219,11 @@ bool quic_frame_is_flow_controlled(uint64_t type);
  * QUIC_FRAME_ERR_UNKNOWN_TYPE. */
 int quic_frame_check_recv(uint64_t type, quic_pkt_type pt, bool from_server);
 
+/* One human-readable line for a decoded frame ("STREAM id=0 off=0 len=4 fin"),
+ * for verbose logs; truncated to cap-1 characters; returns its length. A reason
+ * phrase is copied as is (up to 64 bytes): a logger must escape it if needed. */
+size_t quic_frame_describe(const quic_frame *f, char *buf, size_t cap);
+
 /* "STREAM", "ACK", ...; "UNKNOWN" for unknown types. */
 const char *quic_frame_type_name(uint64_t type);
 /* Internal code -> RFC 9000 §20.1 wire code (QUIC_INTERNAL_ERROR for others). */

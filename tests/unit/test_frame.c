@@ -620,13 +620,49 @@ static void test_sequence(void **state)
     assert_int_equal(k, 5);
 }
 
+static void expect_describe(const char *hex, const char *want)
+{
+    uint8_t b[64];
+    char line[128];
+    size_t n = tu_hex(hex, b, sizeof b);
+    quic_frame f;
+    qb_rd r;
+    qb_rd_init(&r, b, n);
+    assert_int_equal(quic_frame_decode(&r, &f), 0);
+    assert_int_equal(quic_frame_describe(&f, line, sizeof line), strlen(want));
+    assert_string_equal(line, want);
+}
+
+static void test_describe(void **state)
+{
+    (void)state;
+    expect_describe("0f 00 00 4004 70696e67", "STREAM id=0 off=0 len=4 fin");
+    expect_describe("02 0a 4040 02 02 01 03 00 00", "ACK delay=64 ranges=8-10,2-5,0-0");
+    expect_describe("03 05 00 00 00 01 02 412c", "ACK_ECN delay=0 ranges=5-5 ecn=1/2/300");
+    expect_describe("1c 07 06 03 626164", "CONNECTION_CLOSE code=0x7 frame=CRYPTO reason=\"bad\"");
+    expect_describe("04 04 4100 43e8", "RESET_STREAM 4 256 1000");
+    expect_describe("000000", "PADDING x3");
+    expect_describe("1e", "HANDSHAKE_DONE");
+    expect_describe("31 02 0000", "DATAGRAM len=2");
+    /* truncation keeps a terminated string */
+    uint8_t b[16];
+    char small[8];
+    size_t n = tu_hex("0f 00 00 4004 70696e67", b, sizeof b);
+    quic_frame f;
+    qb_rd r;
+    qb_rd_init(&r, b, n);
+    assert_int_equal(quic_frame_decode(&r, &f), 0);
+    assert_int_equal(quic_frame_describe(&f, small, sizeof small), 7);
+    assert_string_equal(small, "STREAM ");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_simple_frames),    cmocka_unit_test(test_data_frames),
         cmocka_unit_test(test_widths_preserved), cmocka_unit_test(test_ack),
         cmocka_unit_test(test_ack_many_ranges),  cmocka_unit_test(test_validation),
-        cmocka_unit_test(test_ack_from_ackrange),
+        cmocka_unit_test(test_ack_from_ackrange), cmocka_unit_test(test_describe),
         cmocka_unit_test(test_encode_errors),    cmocka_unit_test(test_table),
         cmocka_unit_test(test_packing),          cmocka_unit_test(test_sequence),
     };
