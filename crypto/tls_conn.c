@@ -292,13 +292,18 @@ static int dispatch(tls_conn *c, tls_level level, const uint8_t *raw, size_t raw
                                       : tls_server_handle(c, level, &m, raw, rawlen);
 }
 
+static size_t msg_len(const uint8_t *h)
+{
+    return ((size_t)h[1] << 16) | ((size_t)h[2] << 8) | h[3];
+}
+
 /* Whole messages at the front of p; *used gets what was taken. */
 static int frame(tls_conn *c, tls_level level, const uint8_t *p, size_t n, size_t *used)
 {
     size_t off = 0;
     *used = 0;
     while (n - off >= 4) {
-        size_t mlen = ((size_t)p[off + 1] << 16) | ((size_t)p[off + 2] << 8) | p[off + 3];
+        size_t mlen = msg_len(p + off);
         if (mlen > c->max_msg)
             return tls_fail(c, TLS_ERR_ALERT(TLS_ALERT_RECORD_OVERFLOW),
                             "handshake message over the size limit");
@@ -332,35 +337,56 @@ int tls_conn_recv(tls_conn *c, tls_level level, const uint8_t *data, size_t len)
     if (level != c->read_level || c->state == TLS_ST_START)
         return tls_fail(c, TLS_ERR_UNEXPECTED, "handshake data at an unexpected level");
     b = &c->in[level];
-    if (b->len == 0) {
-        /* Fast path: whole messages straight from the caller's bytes. */
-        if ((rc = frame(c, level, data, len, &used)))
-            return rc;
-        data += used;
-        len -= used;
-        if (len == 0)
-            return 0;
+    while (len > 0) {
+        if (b->len == 0) {
+            /* Fast path: whole messages straight from the caller's bytes. */
+            if ((rc = frame(c, level, data, len, &used)))
+                return rc;
+            data += used;
+            len -= used;
+            if (len == 0)
+                break;
+        }
+        /* Reassembly of one message split across calls: take only what
+         * completes it, so the buffer never exceeds the limit + 4. */
+        size_t want = b->len < 4 ? 4 - b->len : 4 + msg_len(b->p) - b->len;
+        size_t take = want < len ? want : len;
+        size_t need = b->len + take;
+        if (b->len >= 4 || need >= 4) {
+            uint8_t hdr[4];
+            for (size_t i = 0; i < 4; i++)
+                hdr[i] = i < b->len ? b->p[i] : data[i - b->len];
+            if (msg_len(hdr) > c->max_msg)
+                return tls_fail(c, TLS_ERR_ALERT(TLS_ALERT_RECORD_OVERFLOW),
+                                "handshake message over the size limit");
+            if (b->len < 4) { /* the header is complete: take up to the body's end */
+                size_t rest = 4 + msg_len(hdr) - b->len;
+                take = rest < len ? rest : len;
+                need = b->len + take;
+            }
+        }
+        if (b->cap < need) {
+            size_t cap = need < 1024 ? 1024 : need;
+            uint8_t *p = qb_realloc(c->a, b->p, cap);
+            if (!p)
+                return tls_fail(c, TLS_ERR_INTERNAL, "out of memory");
+            b->p = p;
+            b->cap = cap;
+        }
+        memcpy(b->p + b->len, data, take);
+        b->len += take;
+        data += take;
+        len -= take;
+        if (b->len >= 4 && b->len == 4 + msg_len(b->p)) {
+            b->len = 0; /* the bytes stay valid in b->p while dispatched */
+            if ((rc = frame(c, level, b->p, 4 + msg_len(b->p), &used)))
+                return rc;
+            /* RFC 8446 §5.1: a message must not span a key change. */
+            if (c->read_level != level && len > 0)
+                return tls_fail(c, TLS_ERR_UNEXPECTED, "data after a key change");
+        }
     }
-    /* Bounded reassembly: one message plus its header at most. */
-    if (b->len + len > c->max_msg + 4)
-        return tls_fail(c, TLS_ERR_ALERT(TLS_ALERT_RECORD_OVERFLOW),
-                        "handshake message over the size limit");
-    if (b->cap < b->len + len) {
-        size_t cap = b->len + len < 1024 ? 1024 : b->len + len;
-        uint8_t *p = qb_realloc(c->a, b->p, cap);
-        if (!p)
-            return tls_fail(c, TLS_ERR_INTERNAL, "out of memory");
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, len);
-    b->len += len;
-    rc = frame(c, level, b->p, b->len, &used);
-    if (c->state != TLS_ST_FAILED && used) {
-        memmove(b->p, b->p + used, b->len - used);
-        b->len -= used;
-    }
-    return rc;
+    return 0;
 }
 
 /* ---- queries ---- */

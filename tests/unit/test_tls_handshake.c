@@ -263,6 +263,45 @@ static void test_byte_by_byte(void **state)
     sides_free(&x);
 }
 
+/* Chunks that cut messages anywhere, with a message size limit close to the
+ * largest message: reassembly must hold one message at most, not a chunk. */
+typedef struct chunker {
+    sides *x;
+    size_t chunk;
+} chunker;
+
+static int chunked(void *ud, tls_role from, tls_level level, uint8_t *buf, size_t *len,
+                   size_t cap)
+{
+    chunker *k = ud;
+    tls_conn *to = from == TLS_ROLE_CLIENT ? k->x->s : k->x->c;
+    for (size_t off = 0; off < *len; off += k->chunk) {
+        size_t n = *len - off < k->chunk ? *len - off : k->chunk;
+        if (tls_conn_recv(to, level, buf + off, n))
+            break;
+    }
+    return 1;
+}
+
+static void test_chunked(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {2, 3, 5, 64, 333, 1000, 1500, 2500};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        sides x;
+        chunker k = {&x, sizes[i]};
+        sides_init(&x, CX_KEY_EC_P256);
+        x.ccfg.max_message_size = 1400; /* the Certificate (leaf + CA) is a bit under */
+        x.scfg.max_message_size = 1400;
+        sides_new(&x);
+        if (tls_pair_run(x.c, x.s, chunked, &k))
+            fail_msg("chunk %zu: client %s server %s", sizes[i], tls_conn_reason(x.c),
+                     tls_conn_reason(x.s));
+        check_success(&x, 32);
+        sides_free(&x);
+    }
+}
+
 /* Key log lines: the five labels of the NSS format, the same on both sides. */
 typedef struct kl {
     char lines[8][256];
@@ -354,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_matrix),
         cmocka_unit_test(test_byte_by_byte),
+        cmocka_unit_test(test_chunked),
         cmocka_unit_test(test_keylog),
         cmocka_unit_test(test_insecure),
         cmocka_unit_test(test_config_checks),
