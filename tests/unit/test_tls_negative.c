@@ -481,7 +481,8 @@ static size_t append_ext(uint8_t *m, size_t n, uint16_t type, const uint8_t *dat
     qb_put_u16(m + off, (uint16_t)(qb_get_u16(m + off) + 4 + dl));
     qb_put_u16(m + n, type);
     qb_put_u16(m + n + 2, (uint16_t)dl);
-    memcpy(m + n + 4, data, dl);
+    if (dl)
+        memcpy(m + n + 4, data, dl);
     n += 4 + dl;
     m[1] = (uint8_t)((n - 4) >> 16);
     m[2] = (uint8_t)((n - 4) >> 8);
