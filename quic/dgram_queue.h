@@ -1,0 +1,80 @@
+/*
+ * quince quic: a bounded FIFO of DATAGRAM frame payloads (RFC 9221), one for
+ * those waiting to be sent, one for those received and not yet read.
+ *
+ * Payloads live in a ring of fixed-size slots allocated once (on first use,
+ * so a connection that never uses datagrams pays nothing); there is no
+ * allocation per datagram. Datagrams are unreliable (RFC 9221 §5): a
+ * datagram that cannot be kept is dropped and counted, never an error of the
+ * connection: queue full, larger than a slot (or than any packet can carry),
+ * or older than the age limit.
+ */
+#ifndef QUIC_DGRAM_QUEUE_H
+#define QUIC_DGRAM_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/qb.h"
+
+/* Error codes (connection range -1360..-1369). */
+enum {
+    QUIC_DGRAM_ERR_FULL = -1360,       /* dropped: queue full (refuse-new policy) */
+    QUIC_DGRAM_ERR_TOO_LARGE = -1361,  /* dropped: larger than a slot */
+    QUIC_DGRAM_ERR_EMPTY = -1362,
+    QUIC_DGRAM_ERR_SHORT_BUFFER = -1363, /* read buffer too small; stays queued */
+    QUIC_DGRAM_ERR_NOMEM = -1364,
+    QUIC_DGRAM_ERR_ARG = -1365
+};
+
+typedef struct quic_dgram_queue_config {
+    size_t slots;       /* queue length, e.g. 32 to send, 128 received; 0 = 32 */
+    size_t slot_size;   /* largest payload kept; 0 = 1200 */
+    uint64_t max_age;   /* microseconds; 0 = no age limit */
+    bool drop_oldest;   /* when full: drop the oldest (fresh data wins) instead
+                           of refusing the new one */
+} quic_dgram_queue_config;
+
+typedef struct quic_dgram_stats {
+    uint64_t pushed, popped;
+    uint64_t dropped_full, dropped_too_large, dropped_expired;
+} quic_dgram_stats;
+
+typedef struct quic_dgram_queue {
+    const qb_alloc *alloc;
+    quic_dgram_queue_config cfg;
+    uint8_t *arena;     /* slots * slot_size bytes */
+    uint32_t *len;      /* per slot */
+    uint64_t *time;     /* per slot: when it was queued */
+    size_t head, count;
+    quic_dgram_stats stats;
+} quic_dgram_queue;
+
+/* cfg may be NULL (defaults). Allocates nothing yet. */
+int quic_dgram_queue_init(quic_dgram_queue *q, const quic_dgram_queue_config *cfg,
+                          const qb_alloc *a);
+void quic_dgram_queue_free(quic_dgram_queue *q);
+
+/* Queues a copy of the payload. Returns 0 (possibly after dropping the
+ * oldest), QUIC_DGRAM_ERR_FULL, _TOO_LARGE (both counted) or _NOMEM. */
+int quic_dgram_queue_push(quic_dgram_queue *q, const uint8_t *p, size_t len, uint64_t now);
+/* Drops (and counts) datagrams older than max_age. */
+void quic_dgram_queue_expire(quic_dgram_queue *q, uint64_t now);
+/* The oldest live datagram, in place (after expiring): false when empty. */
+bool quic_dgram_queue_peek(quic_dgram_queue *q, uint64_t now, const uint8_t **p, size_t *len);
+/* Removes the datagram peek returned (after it went into a packet). To pack
+ * several into one packet: peek, write if it fits, pop, repeat. */
+void quic_dgram_queue_pop(quic_dgram_queue *q);
+/* The head can never fit (e.g. the path or the peer's max_datagram_frame_size
+ * shrank): drop it, counted as too large. */
+void quic_dgram_queue_drop_head(quic_dgram_queue *q);
+/* Receive side: copies the oldest datagram to dst and pops it. */
+int quic_dgram_queue_read(quic_dgram_queue *q, uint64_t now, uint8_t *dst, size_t cap,
+                          size_t *len);
+static inline size_t quic_dgram_queue_count(const quic_dgram_queue *q) { return q->count; }
+static inline const quic_dgram_stats *quic_dgram_queue_stats(const quic_dgram_queue *q) { return &q->stats; }
+/* Bytes allocated (0 before first use). */
+size_t quic_dgram_queue_memory(const quic_dgram_queue *q);
+
+#endif

@@ -1,0 +1,169 @@
+/* DATAGRAM payload queues (RFC 9221 §5: unreliable, dropped and counted). */
+#include "common/tu.h"
+#include "quic/dgram_queue.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MS 1000ULL
+
+typedef struct counter { size_t calls, live; } counter;
+static void *c_alloc(void *ud, size_t n) { ((counter *)ud)->calls++; ((counter *)ud)->live++; return malloc(n); }
+static void *c_realloc(void *ud, void *p, size_t n) { ((counter *)ud)->calls++; return realloc(p, n); }
+static void c_free(void *ud, void *p) { if (p) ((counter *)ud)->live--; free(p); }
+
+static void fill(uint8_t *b, size_t n, uint8_t tag) { memset(b, tag, n); }
+
+static void test_fifo_and_packing(void **state)
+{
+    (void)state;
+    quic_dgram_queue q;
+    quic_dgram_queue_config cfg = {.slots = 8, .slot_size = 1200};
+    assert_int_equal(quic_dgram_queue_init(&q, &cfg, NULL), 0);
+    uint8_t b[1200];
+    for (int i = 1; i <= 5; i++) {
+        fill(b, (size_t)i * 100, (uint8_t)i);
+        assert_int_equal(quic_dgram_queue_push(&q, b, (size_t)i * 100, 0), 0);
+    }
+    /* pack DATAGRAM frames (type + 2-byte length = 3 bytes overhead) into
+     * 1000-byte packets, in order */
+    int packets = 0, next_tag = 1;
+    while (quic_dgram_queue_count(&q) > 0) {
+        size_t room = 1000;
+        int in_this = 0;
+        const uint8_t *p;
+        size_t len;
+        while (quic_dgram_queue_peek(&q, 0, &p, &len) && len + 3 <= room) {
+            assert_int_equal(p[0], next_tag);
+            assert_int_equal(len, (size_t)next_tag * 100);
+            next_tag++;
+            room -= len + 3;
+            quic_dgram_queue_pop(&q);
+            in_this++;
+        }
+        assert_true(in_this > 0);
+        packets++;
+    }
+    assert_int_equal(packets, 2); /* {100,200,300} = 609 bytes, {400,500} = 906 */
+    assert_true(quic_dgram_queue_stats(&q)->popped == 5);
+    quic_dgram_queue_free(&q);
+}
+
+static void test_full_policies(void **state)
+{
+    (void)state;
+    uint8_t b[10];
+    quic_dgram_queue q;
+    quic_dgram_queue_config cfg = {.slots = 4, .slot_size = 10};
+    assert_int_equal(quic_dgram_queue_init(&q, &cfg, NULL), 0);
+    for (int i = 1; i <= 5; i++) {
+        fill(b, 1, (uint8_t)i);
+        int rc = quic_dgram_queue_push(&q, b, 1, 0);
+        assert_int_equal(rc, i <= 4 ? 0 : QUIC_DGRAM_ERR_FULL);
+    }
+    assert_true(quic_dgram_queue_stats(&q)->dropped_full == 1);
+    size_t len;
+    assert_int_equal(quic_dgram_queue_read(&q, 0, b, sizeof b, &len), 0);
+    assert_int_equal(b[0], 1); /* the oldest stayed */
+    quic_dgram_queue_free(&q);
+
+    cfg.drop_oldest = true;
+    assert_int_equal(quic_dgram_queue_init(&q, &cfg, NULL), 0);
+    for (int i = 1; i <= 6; i++) {
+        fill(b, 1, (uint8_t)i);
+        assert_int_equal(quic_dgram_queue_push(&q, b, 1, 0), 0);
+    }
+    assert_true(quic_dgram_queue_stats(&q)->dropped_full == 2);
+    assert_int_equal(quic_dgram_queue_count(&q), 4);
+    for (int want = 3; want <= 6; want++) {
+        assert_int_equal(quic_dgram_queue_read(&q, 0, b, sizeof b, &len), 0);
+        assert_int_equal(b[0], want);
+    }
+    assert_int_equal(quic_dgram_queue_read(&q, 0, b, sizeof b, &len), QUIC_DGRAM_ERR_EMPTY);
+    quic_dgram_queue_free(&q);
+}
+
+static void test_too_large_and_short_buffer(void **state)
+{
+    (void)state;
+    uint8_t b[200] = {0};
+    quic_dgram_queue q;
+    quic_dgram_queue_config cfg = {.slots = 4, .slot_size = 100};
+    assert_int_equal(quic_dgram_queue_init(&q, &cfg, NULL), 0);
+    assert_int_equal(quic_dgram_queue_push(&q, b, 101, 0), QUIC_DGRAM_ERR_TOO_LARGE);
+    assert_true(quic_dgram_queue_memory(&q) == 0); /* nothing allocated for it */
+    assert_int_equal(quic_dgram_queue_push(&q, b, 100, 0), 0);
+    assert_int_equal(quic_dgram_queue_push(&q, b, 0, 0), 0); /* empty payloads are valid */
+    size_t len;
+    uint8_t small[50];
+    assert_int_equal(quic_dgram_queue_read(&q, 0, small, sizeof small, &len), QUIC_DGRAM_ERR_SHORT_BUFFER);
+    assert_int_equal(quic_dgram_queue_count(&q), 2);
+    /* the head can never fit the path: drop it, counted as too large */
+    quic_dgram_queue_drop_head(&q);
+    assert_int_equal(quic_dgram_queue_read(&q, 0, small, sizeof small, &len), 0);
+    assert_int_equal(len, 0);
+    const quic_dgram_stats *s = quic_dgram_queue_stats(&q);
+    assert_true(s->dropped_too_large == 2 && s->pushed == 2 && s->popped == 1);
+    quic_dgram_queue_config bad = {.slot_size = 70000};
+    assert_int_equal(quic_dgram_queue_init(&q, &bad, NULL), QUIC_DGRAM_ERR_ARG);
+    quic_dgram_queue_free(&q);
+}
+
+static void test_expiry(void **state)
+{
+    (void)state;
+    uint8_t b[4];
+    quic_dgram_queue q;
+    quic_dgram_queue_config cfg = {.slots = 8, .slot_size = 4, .max_age = 10 * MS};
+    assert_int_equal(quic_dgram_queue_init(&q, &cfg, NULL), 0);
+    fill(b, 4, 1);
+    quic_dgram_queue_push(&q, b, 4, 0);
+    fill(b, 4, 2);
+    quic_dgram_queue_push(&q, b, 4, 5 * MS);
+    fill(b, 4, 3);
+    quic_dgram_queue_push(&q, b, 4, 20 * MS); /* expires #1 (20 ms old) and #2 (15 ms) */
+    assert_true(quic_dgram_queue_stats(&q)->dropped_expired == 2);
+    const uint8_t *p;
+    size_t len;
+    assert_true(quic_dgram_queue_peek(&q, 30 * MS, &p, &len)); /* exactly 10 ms: kept */
+    assert_int_equal(p[0], 3);
+    assert_false(quic_dgram_queue_peek(&q, 30 * MS + 1, &p, &len));
+    assert_true(quic_dgram_queue_stats(&q)->dropped_expired == 3);
+    quic_dgram_queue_free(&q);
+}
+
+/* Memory: nothing until first use, then three fixed blocks, no allocation per
+ * datagram however many pass through. */
+static void test_memory_bound(void **state)
+{
+    (void)state;
+    counter c = {0, 0};
+    qb_alloc a = {c_alloc, c_realloc, c_free, &c};
+    quic_dgram_queue q;
+    quic_dgram_queue_config cfg = {.slots = 32, .slot_size = 1200, .drop_oldest = true};
+    assert_int_equal(quic_dgram_queue_init(&q, &cfg, &a), 0);
+    assert_int_equal(c.calls, 0);
+    uint8_t b[1200] = {0};
+    for (int i = 0; i < 10000; i++) {
+        quic_dgram_queue_push(&q, b, (size_t)(i % 1201), (uint64_t)i);
+        if (i % 3 == 0)
+            quic_dgram_queue_pop(&q);
+        assert_true(quic_dgram_queue_count(&q) <= 32);
+    }
+    assert_int_equal(c.calls, 3);
+    assert_true(quic_dgram_queue_memory(&q) == 32 * (1200 + 12));
+    quic_dgram_queue_free(&q);
+    assert_int_equal(c.live, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fifo_and_packing),
+        cmocka_unit_test(test_full_policies),
+        cmocka_unit_test(test_too_large_and_short_buffer),
+        cmocka_unit_test(test_expiry),
+        cmocka_unit_test(test_memory_bound),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
