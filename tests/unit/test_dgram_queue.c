@@ -104,9 +104,9 @@ static void test_too_large_and_short_buffer(void **state)
     assert_int_equal(len, 0);
     const quic_dgram_stats *s = quic_dgram_queue_stats(&q);
     assert_true(s->dropped_too_large == 2 && s->pushed == 2 && s->popped == 1);
+    quic_dgram_queue_free(&q);
     quic_dgram_queue_config bad = {.slot_size = 70000};
     assert_int_equal(quic_dgram_queue_init(&q, &bad, NULL), QUIC_DGRAM_ERR_ARG);
-    quic_dgram_queue_free(&q);
 }
 
 static void test_expiry(void **state)
