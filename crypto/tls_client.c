@@ -124,12 +124,16 @@ static int on_hrr(tls_conn *c, const tls_sh *sh, const uint8_t *raw, size_t rawl
         return tls_fail(c, TLS_ERR_UNEXPECTED, "second HelloRetryRequest");
     if (!offered(c->suites, c->nsuites, sh->suite) || tls_hash_of_suite(c, sh->suite, &h))
         return tls_fail(c, TLS_ERR_ILLEGAL, "HelloRetryRequest cipher suite not offered");
-    if (!tls_exts_has(&sh->ext, TLS_X_KEY_SHARE))
-        return tls_fail(c, TLS_ERR_ILLEGAL, "HelloRetryRequest without key_share");
-    group = qb_get_u16(sh->ext.val[TLS_X_KEY_SHARE].p);
-    /* §4.2.8: the group must be one we support, without a share already sent. */
-    if (!offered(c->groups, c->ngroups, group) || offered_share(c, group))
-        return tls_fail(c, TLS_ERR_ILLEGAL, "HelloRetryRequest asks for an unusable group");
+    /* A retry must change the ClientHello: a new share, a cookie, or both. */
+    if (!tls_exts_has(&sh->ext, TLS_X_KEY_SHARE) && !tls_exts_has(&sh->ext, TLS_X_COOKIE))
+        return tls_fail(c, TLS_ERR_ILLEGAL, "HelloRetryRequest that changes nothing");
+    group = 0;
+    if (tls_exts_has(&sh->ext, TLS_X_KEY_SHARE)) {
+        group = qb_get_u16(sh->ext.val[TLS_X_KEY_SHARE].p);
+        /* §4.2.8: a group we support, without a share already sent. */
+        if (!offered(c->groups, c->ngroups, group) || offered_share(c, group))
+            return tls_fail(c, TLS_ERR_ILLEGAL, "HelloRetryRequest asks for an unusable group");
+    }
     if (tls_exts_has(&sh->ext, TLS_X_COOKIE)) {
         tls_bytes ck = sh->ext.val[TLS_X_COOKIE];
         if (ck.len > TLS_MAX_COOKIE)
@@ -145,12 +149,14 @@ static int on_hrr(tls_conn *c, const tls_sh *sh, const uint8_t *raw, size_t rawl
     if (tls_transcript_set_hash(&c->tr, h) || tls_transcript_hrr_reset(&c->tr) ||
         tls_transcript_add(&c->tr, raw, rawlen))
         return tls_fail(c, TLS_ERR_INTERNAL, "transcript");
-    for (size_t i = 0; i < c->nkex; i++)
-        cx_kex_free(c->kex[i]);
-    c->nkex = 0;
-    if (tls_kex_new(c, group, &c->kex[0]))
-        return tls_fail(c, TLS_ERR_INTERNAL, "key generation failed");
-    c->nkex = 1;
+    if (group) { /* §4.1.2: the shares are replaced by one for the requested group */
+        for (size_t i = 0; i < c->nkex; i++)
+            cx_kex_free(c->kex[i]);
+        c->nkex = 0;
+        if (tls_kex_new(c, group, &c->kex[0]))
+            return tls_fail(c, TLS_ERR_INTERNAL, "key generation failed");
+        c->nkex = 1;
+    }
     return build_client_hello(c);
 }
 

@@ -69,6 +69,26 @@ static int pick_group(const tls_conn *c, const tls_ch *ch, uint16_t *group, tls_
     return -1;
 }
 
+static int check_shares(const tls_ch *ch)
+{
+    tls_bytes shares = ch->ext.val[TLS_X_KEY_SHARE], key;
+    qb_rd r;
+    qb_rd_init(&r, shares.p, shares.len);
+    while (qb_rd_left(&r)) {
+        uint16_t g;
+        qb_rd k;
+        if (qb_rd_u16(&r, &g) || qb_rd_vec(&r, 2, &k))
+            return TLS_ERR_DECODE;
+        if (!tls_u16_list_has(ch->ext.val[TLS_X_GROUPS], g))
+            return TLS_ERR_ILLEGAL;
+        /* no earlier entry (the bytes before this one) for the same group */
+        tls_bytes before = {shares.p, (size_t)(k.p - 4 - shares.p)};
+        if (tls_key_share_find(before, g, &key) == 1)
+            return TLS_ERR_ILLEGAL;
+    }
+    return 0;
+}
+
 static int send_hrr(tls_conn *c, const uint8_t *raw, size_t rawlen)
 {
     uint8_t ver[2], grp[2];
@@ -215,6 +235,9 @@ static int on_client_hello(tls_conn *c, const tls_msg *m, const uint8_t *raw, si
     /* RFC 9001 §8.2 */
     if (!tls_exts_has(&ch.ext, TLS_X_TP))
         return tls_fail(c, TLS_ERR_MISSING_EXT, "no quic_transport_parameters");
+    /* §4.2.8: one share per group, each for a group in supported_groups. */
+    if ((rc = check_shares(&ch)))
+        return tls_fail(c, rc, "key_share does not match supported_groups or repeats a group");
     if (!(c->sigalg = pick_sigalg(c, ch.ext.val[TLS_X_SIGALGS])))
         return tls_fail(c, TLS_ERR_HANDSHAKE, "no signature algorithm fits the certificate");
     rc = pick_group(c, &ch, &group, &key);

@@ -387,6 +387,58 @@ static void test_hello_retry(void **state)
     assert_int_equal(expect_client_fails(&cc, &sc, &rw4), TLS_ALERT_ILLEGAL_PARAMETER);
 }
 
+/* A retry carrying only a cookie: the second ClientHello echoes it and keeps
+ * its key share (§4.2.2); a retry that changes nothing is refused. */
+static void test_cookie_only_retry(void **state)
+{
+    (void)state;
+    static const uint8_t tp[] = {0x01, 0x02, 0x40, 0x64};
+    tls_config cc, sc;
+    uint8_t ver[2] = {3, 4}, hrr[256];
+    const uint8_t *p;
+    size_t n;
+    tls_sh h;
+    qb_wr w;
+    tls_ch ch1, ch2;
+    tls_bytes k1, k2;
+    for (int with_cookie = 1; with_cookie >= 0; with_cookie--) {
+        configs(&cc, &sc);
+        tls_conn *c = tls_conn_new(&cc, tp, sizeof tp);
+        assert_int_equal(tls_conn_start(c), 0);
+        tls_conn_get_output(c, TLS_LEVEL_INITIAL, &p, &n);
+        uint8_t first[2048];
+        memcpy(first, p, n);
+        assert_int_equal(tls_ch_decode(first + 4, n - 4, &ch1), 0);
+        tls_conn_consume_output(c, TLS_LEVEL_INITIAL, n);
+        memset(&h, 0, sizeof h);
+        h.legacy_version = 0x0303;
+        h.hrr = true;
+        h.suite = TLS_AES_128_GCM_SHA256;
+        h.ext.val[TLS_X_VERSIONS] = (tls_bytes){ver, 2};
+        h.ext.val[TLS_X_COOKIE] = (tls_bytes){(const uint8_t *)"abc", 3};
+        h.ext.present = (1u << TLS_X_VERSIONS) | ((unsigned)with_cookie << TLS_X_COOKIE);
+        qb_wr_init(&w, hrr, sizeof hrr);
+        assert_int_equal(tls_sh_encode(&w, &h), 0);
+        int rc = tls_conn_recv(c, TLS_LEVEL_INITIAL, hrr, w.off);
+        if (!with_cookie) {
+            assert_int_equal(rc, TLS_ERR_ILLEGAL);
+            tls_conn_free(c);
+            continue;
+        }
+        assert_int_equal(rc, 0);
+        tls_conn_get_output(c, TLS_LEVEL_INITIAL, &p, &n);
+        assert_int_equal(tls_ch_decode(p + 4, n - 4, &ch2), 0);
+        assert_true(tls_exts_has(&ch2.ext, TLS_X_COOKIE));
+        assert_int_equal(ch2.ext.val[TLS_X_COOKIE].len, 3);
+        assert_memory_equal(ch2.ext.val[TLS_X_COOKIE].p, "abc", 3);
+        assert_memory_equal(ch1.random, ch2.random, 32);
+        assert_int_equal(tls_key_share_find(ch1.ext.val[TLS_X_KEY_SHARE], CX_GROUP_X25519, &k1), 1);
+        assert_int_equal(tls_key_share_find(ch2.ext.val[TLS_X_KEY_SHARE], CX_GROUP_X25519, &k2), 1);
+        assert_memory_equal(k1.p, k2.p, 32);
+        tls_conn_free(c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_encrypted_extensions),
         cmocka_unit_test(test_certificate_messages),
         cmocka_unit_test(test_hello_retry),
+        cmocka_unit_test(test_cookie_only_retry),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

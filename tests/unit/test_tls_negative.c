@@ -333,6 +333,22 @@ static void mlkem_first(tls_ch *ch, uint8_t *s)
     ch->ext.val[TLS_X_GROUPS] = (tls_bytes){gl, 2 + groups.len};
 }
 
+/* The x25519 share twice. */
+static void share_twice(tls_ch *ch, uint8_t *s)
+{
+    tls_bytes old = ch->ext.val[TLS_X_KEY_SHARE];
+    memcpy(s, old.p, old.len);
+    memcpy(s + old.len, old.p, old.len);
+    ch->ext.val[TLS_X_KEY_SHARE] = (tls_bytes){s, 2 * old.len};
+}
+/* A share for a group not in supported_groups. */
+static void share_unlisted(tls_ch *ch, uint8_t *s)
+{
+    static const uint8_t only_p256[] = {0x00, 0x17};
+    ch->ext.val[TLS_X_GROUPS] = (tls_bytes){only_p256, 2};
+    (void)s;
+}
+
 static void expect_server(sides *x, int rc, uint8_t alert)
 {
     expect_alert(x->s, rc, alert);
@@ -449,6 +465,10 @@ static void test_other_hello_checks(void **state)
     expect_server(&x, edited_hello(&x, no_common_suite), TLS_ALERT_HANDSHAKE_FAILURE);
     init(&x);
     expect_server(&x, edited_hello(&x, no_sigalgs), TLS_ALERT_MISSING_EXTENSION);
+    init(&x);
+    expect_server(&x, edited_hello(&x, share_twice), TLS_ALERT_ILLEGAL_PARAMETER);
+    init(&x);
+    expect_server(&x, edited_hello(&x, share_unlisted), TLS_ALERT_ILLEGAL_PARAMETER);
 }
 
 /* An unknown group's share (Go's hybrid) is skipped; x25519 is chosen. */
