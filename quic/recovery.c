@@ -38,11 +38,13 @@ static void ring_remove(quic_sent_ring *r, size_t i)
     r->count--;
 }
 
-static bool evictable(const quic_sent_pkt *p)
+/* A record that may go to make room: settled, skipped, or an outstanding
+ * ACK-only record when there is room to hand it back. */
+static bool evictable(const quic_recovery *rc, const quic_sent_pkt *p)
 {
     if (p->state == ST_ACKED || p->state == ST_LOST || p->state == ST_SKIPPED)
         return true;
-    return !p->ack_eliciting && !p->in_flight;
+    return !p->ack_eliciting && !p->in_flight && rc->n_evicted < QUIC_RECOVERY_EVICT_MAX;
 }
 
 /* Pops settled records from the old end. */
@@ -67,9 +69,12 @@ static bool ring_make_room(quic_recovery *rc, quic_recovery_space *s)
     if (r->count < r->cap)
         return true;
     for (size_t i = 0; i < r->count; i++) {
-        if (evictable(ring_at(r, i))) {
-            if (ring_at(r, i)->state == ST_OUT)
+        quic_sent_pkt *p = ring_at(r, i);
+        if (evictable(rc, p)) {
+            if (p->state == ST_OUT) {
+                rc->evicted_rec[rc->n_evicted++] = *p;
                 rc->evicted++;
+            }
             ring_remove(r, i);
             return true;
         }
@@ -77,14 +82,22 @@ static bool ring_make_room(quic_recovery *rc, quic_recovery_space *s)
     return false;
 }
 
-static bool ring_can_take(const quic_sent_ring *r)
+static bool ring_can_take(const quic_recovery *rc, const quic_sent_ring *r)
 {
     if (r->count < r->cap)
         return true;
     for (size_t i = 0; i < r->count; i++)
-        if (evictable(ring_at(r, i)))
+        if (evictable(rc, ring_at(r, i)))
             return true;
     return false;
+}
+
+size_t quic_recovery_take_evicted(quic_recovery *rc, const quic_sent_pkt **out)
+{
+    size_t n = rc->n_evicted;
+    *out = rc->evicted_rec;
+    rc->n_evicted = 0;
+    return n;
 }
 
 /* ---- init ---- */
@@ -246,12 +259,11 @@ int quic_recovery_on_sent(quic_recovery *rc, quic_pn_space space, uint64_t pn, s
     if (s->has_sent && pn <= s->largest_sent)
         return QUIC_RECOVERY_ERR_PN_ORDER;
     if (!ring_make_room(rc, s)) {
-        if (ack_eliciting || in_flight)
-            return QUIC_RECOVERY_ERR_FULL;
-        s->has_sent = true; /* an ACK-only packet goes out untracked */
-        s->largest_sent = pn;
-        rc->evicted++;
-        return 0;
+        if (!ack_eliciting && !in_flight) {
+            s->has_sent = true; /* an ACK-only packet may go out untracked */
+            s->largest_sent = pn;
+        }
+        return QUIC_RECOVERY_ERR_FULL;
     }
     quic_sent_pkt *p = ring_at(&s->ring, s->ring.count);
     s->ring.count++;
@@ -302,7 +314,7 @@ bool quic_recovery_can_send(const quic_recovery *rc, quic_pn_space space)
 {
     if ((unsigned)space >= QUIC_RECOVERY_SPACES || rc->sp[space].discarded)
         return false;
-    return ring_can_take(&rc->sp[space].ring);
+    return ring_can_take(rc, &rc->sp[space].ring);
 }
 
 /* ---- loss detection (RFC 9002 A.10) and persistent congestion (§7.6) ---- */

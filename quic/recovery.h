@@ -32,6 +32,7 @@
 #define QUIC_RECOVERY_PACKET_THRESHOLD 3 /* kPacketThreshold, RFC 9002 §6.1.1 */
 #define QUIC_RECOVERY_PC_THRESHOLD 3     /* kPersistentCongestionThreshold, §7.6.1 */
 #define QUIC_RECOVERY_NEVER UINT64_MAX
+#define QUIC_RECOVERY_EVICT_MAX 16       /* evicted records held until taken */
 
 /* Error codes (connection range -1310..-1319). */
 enum {
@@ -119,7 +120,9 @@ typedef struct quic_recovery {
     bool has_handshake_keys;
     bool amplification_blocked;
     uint64_t timer;              /* loss detection timer, QUIC_RECOVERY_NEVER = off */
-    uint64_t evicted;            /* non-ack-eliciting records forgotten when full */
+    uint64_t evicted;            /* ACK-only records given up when full (counter) */
+    quic_sent_pkt evicted_rec[QUIC_RECOVERY_EVICT_MAX]; /* not yet taken */
+    size_t n_evicted;
     quic_sent_pkt *out_acked, *out_lost;
     size_t out_cap;
 } quic_recovery;
@@ -130,11 +133,18 @@ void quic_recovery_free(quic_recovery *rc);
 
 /* RFC 9002 A.5 OnPacketSent. Packet numbers must increase within a space.
  * Returns 0, QUIC_RECOVERY_ERR_FULL (check quic_recovery_can_send first),
- * _PN_ORDER or _DISCARDED. A non-ack-eliciting, not-in-flight record (an
- * ACK-only packet) may later be forgotten silently to make room, so its
- * handle must not own anything. */
+ * _PN_ORDER or _DISCARDED. When the ring is full, the oldest settled record
+ * or the oldest ACK-only (neither ack-eliciting nor in flight) record makes
+ * room; an outstanding ACK-only record given up that way is handed back by
+ * quic_recovery_take_evicted so its handle can be released. An ACK-only
+ * packet refused with _FULL may still be sent, untracked: the caller
+ * releases its handle itself. */
 int quic_recovery_on_sent(quic_recovery *rc, quic_pn_space space, uint64_t pn, size_t size,
                           bool ack_eliciting, bool in_flight, uint64_t handle, uint64_t now);
+/* Outstanding ACK-only records evicted since the last call (at most
+ * QUIC_RECOVERY_EVICT_MAX; eviction stops when that many wait). *out is
+ * valid until the next on_sent. Call after on_sent. */
+size_t quic_recovery_take_evicted(quic_recovery *rc, const quic_sent_pkt **out);
 /* Records a packet number skipped on purpose: an ACK for it is
  * QUIC_RECOVERY_ERR_UNSENT_ACKED (optimistic ACK defence, RFC 9000 §21.4). */
 int quic_recovery_skip_pn(quic_recovery *rc, quic_pn_space space, uint64_t pn);

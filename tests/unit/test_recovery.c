@@ -378,24 +378,45 @@ static void test_bound_and_no_alloc(void **state)
         assert_int_equal(quic_recovery_on_sent(&rc, APP, pn, 100, true, true, 0, pn), 0);
     assert_false(quic_recovery_can_send(&rc, APP));
     assert_int_equal(quic_recovery_on_sent(&rc, APP, 8, 100, true, true, 0, 8), QUIC_RECOVERY_ERR_FULL);
-    /* an ACK-only packet still goes out (untracked) */
-    assert_int_equal(quic_recovery_on_sent(&rc, APP, 9, 40, false, false, 0, 9), 0);
+    /* an ACK-only packet may still go out, untracked */
+    assert_int_equal(quic_recovery_on_sent(&rc, APP, 9, 40, false, false, 0, 9), QUIC_RECOVERY_ERR_FULL);
     quic_recovery_result res;
-    ack1(&rc, APP, 0, 7, 20, &res);
+    ack1(&rc, APP, 0, 9, 20, &res);
     assert_int_equal(res.n_acked, 8);
-    /* many rounds: ACK-only packets interleaved, ring stays at cap */
-    uint64_t pn = 10, now = 100;
+    /* many rounds: ACK-only packets interleaved, ring stays at cap; the
+     * evicted ACK-only records come back for their handles */
+    uint64_t pn = 10, now = 100, evicted = 0;
+    const quic_sent_pkt *ev;
     for (int round = 0; round < 1000; round++) {
-        for (int k = 0; k < 3; k++)
-            assert_int_equal(quic_recovery_on_sent(&rc, APP, pn++, 40, false, false, 0, now++), 0);
+        for (int k = 0; k < 3; k++) {
+            assert_int_equal(quic_recovery_on_sent(&rc, APP, pn, 40, false, false, 1000 + pn, now++), 0);
+            pn++;
+            size_t n = quic_recovery_take_evicted(&rc, &ev);
+            assert_true(n <= 1);
+            if (n)
+                assert_true(ev[0].handle >= 1000 && !ev[0].ack_eliciting);
+            evicted += n;
+        }
         for (int k = 0; k < 5 && quic_recovery_can_send(&rc, APP); k++)
             assert_int_equal(quic_recovery_on_sent(&rc, APP, pn++, 1000, true, true, 0, now++), 0);
         assert_true(quic_recovery_tracked(&rc, APP) <= 8);
         ack1(&rc, APP, pn - 2, pn - 1, now++, &res);
     }
+    assert_true(evicted > 0);
     assert_int_equal(c.calls, after_init);
     quic_recovery_free(&rc);
     assert_int_equal(c.live, 0);
+
+    /* undrained, eviction stops at QUIC_RECOVERY_EVICT_MAX records */
+    rc = new_rc(true, 4);
+    for (pn = 0; pn < 4 + QUIC_RECOVERY_EVICT_MAX; pn++)
+        assert_int_equal(quic_recovery_on_sent(&rc, APP, pn, 40, false, false, pn, 0), 0);
+    assert_int_equal(quic_recovery_on_sent(&rc, APP, pn, 40, false, false, pn, 0), QUIC_RECOVERY_ERR_FULL);
+    assert_false(quic_recovery_can_send(&rc, APP));
+    assert_int_equal(quic_recovery_take_evicted(&rc, &ev), QUIC_RECOVERY_EVICT_MAX);
+    assert_true(ev[0].handle == 0 && ev[QUIC_RECOVERY_EVICT_MAX - 1].handle == QUIC_RECOVERY_EVICT_MAX - 1);
+    assert_true(quic_recovery_can_send(&rc, APP));
+    quic_recovery_free(&rc);
 }
 
 int main(void)
