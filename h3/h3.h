@@ -56,10 +56,11 @@ enum {
     H3_ERR_MSG_MISSING = -3046,        /* mandatory pseudo-header missing or empty */
     H3_ERR_MSG_CONNECT = -3047,        /* classic CONNECT with :scheme or :path (§4.4) */
     H3_ERR_MSG_PROTOCOL = -3048,       /* :protocol not allowed (RFC 9220) */
-    H3_ERR_MSG_STATUS = -3049,         /* :status not three digits */
+    H3_ERR_MSG_STATUS = -3049,         /* :status not three digits, or 101 (§4.5) */
     H3_ERR_MSG_PSEUDO_TRAILER = -3050, /* pseudo-header in trailers (§4.3) */
     H3_ERR_MSG_TOO_MANY = -3051,       /* more fields than we track */
     H3_ERR_MSG_DATA = -3052,           /* DATA before HEADERS or after trailers (§4.1) */
+    H3_ERR_MSG_HOST = -3053,           /* :authority and Host differ, or Host empty (§4.3.1) */
     H3_ERR_STREAM_CONTROL_DUP = -3060, /* second control stream (§6.2.1) */
     H3_ERR_STREAM_QPACK_DUP = -3061,   /* second QPACK stream (RFC 9204 §4.2) */
     H3_ERR_STREAM_SERVER_BIDI = -3062, /* server-initiated bidi stream (§6.1) */

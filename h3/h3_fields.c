@@ -123,12 +123,16 @@ int h3_request_validate(const h3_field *f, size_t n, bool ext_connect_allowed,
     if (!seen[H3_PS_SCHEME] || !seen[H3_PS_PATH] || out->scheme.len == 0 || out->path.len == 0)
         return H3_ERR_MSG_MISSING;
     if (!seen[H3_PS_AUTHORITY]) {
-        if (!has_host || host.len == 0)
+        if (!has_host)
             return H3_ERR_MSG_MISSING;
         out->authority = host;
     } else if (out->authority.len == 0) {
         return H3_ERR_MSG_MISSING;
     }
+    /* §4.3.1: present means not empty; both present means the same value. */
+    if (has_host && (host.len == 0 || host.len != out->authority.len ||
+                     memcmp(host.p, out->authority.p, host.len) != 0))
+        return H3_ERR_MSG_HOST;
     return 0;
 }
 
@@ -156,7 +160,7 @@ int h3_response_validate(const h3_field *f, size_t n, unsigned *status)
                     return H3_ERR_MSG_STATUS;
                 s = s * 10 + (unsigned)(f[i].value[j] - '0');
             }
-            if (s < 100)
+            if (s < 100 || s == 101) /* §4.5: no 101 in HTTP/3 */
                 return H3_ERR_MSG_STATUS;
             *status = s;
             continue;
