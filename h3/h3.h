@@ -60,6 +60,7 @@ enum {
     H3_ERR_MSG_PSEUDO_TRAILER = -3050, /* pseudo-header in trailers (§4.3) */
     H3_ERR_MSG_TOO_MANY = -3051,       /* more fields than we track */
     H3_ERR_MSG_DATA = -3052,           /* DATA before HEADERS or after trailers (§4.1) */
+    H3_ERR_MSG_CAPSULE = -3054,        /* Capsule Protocol with content fields (RFC 9297 §3.2) */
     H3_ERR_MSG_HOST = -3053,           /* :authority and Host differ, or Host empty (§4.3.1) */
     H3_ERR_STREAM_CONTROL_DUP = -3060, /* second control stream (§6.2.1) */
     H3_ERR_STREAM_QPACK_DUP = -3061,   /* second QPACK stream (RFC 9204 §4.2) */

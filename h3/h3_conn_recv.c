@@ -163,9 +163,13 @@ static int h3_on_headers(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len)
         return h3_stream_fail(c, s, H3_MESSAGE_ERROR);
     if (status < 200) /* §4.1: interim responses precede the final one */
         return 0;
+    /* RFC 9297 §3.2: the Capsule Protocol is in use only after a 2xx, never with
+     * 204, 205 or 206. */
+    if (s->capsules && (status == 204 || status == 205 || status == 206))
+        return h3_stream_fail(c, s, H3_MESSAGE_ERROR);
     s->msg = H3_M_BODY;
     if (status >= 300)
-        s->capsules = false; /* RFC 9297 §3.2: only with a 2xx */
+        s->capsules = false;
     ev.type = H3_EV_RESPONSE;
     ev.status = status;
     return h3_conn_push_fields_event(c, &ev, c->dfields, n);

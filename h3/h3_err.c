@@ -46,6 +46,7 @@ static const h3_err_row h3_err_table[] = {
     {H3_ERR_MSG_PSEUDO_TRAILER, H3_MESSAGE_ERROR, "pseudo-header in trailers"},
     {H3_ERR_MSG_TOO_MANY, H3_EXCESSIVE_LOAD, "too many fields"},
     {H3_ERR_MSG_DATA, H3_FRAME_UNEXPECTED, "frame out of order on request stream"},
+    {H3_ERR_MSG_CAPSULE, H3_MESSAGE_ERROR, "Capsule Protocol with content fields or status"},
     {H3_ERR_MSG_HOST, H3_MESSAGE_ERROR, ":authority and host differ"},
     {H3_ERR_STREAM_CONTROL_DUP, H3_STREAM_CREATION_ERROR, "second control stream"},
     {H3_ERR_STREAM_QPACK_DUP, H3_STREAM_CREATION_ERROR, "second QPACK stream"},

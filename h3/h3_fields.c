@@ -64,7 +64,7 @@ int h3_request_validate(const h3_field *f, size_t n, bool ext_connect_allowed,
     h3_str *slot[H3_PS_N] = {&out->method, &out->scheme, &out->authority, &out->path,
                              &out->protocol};
     bool seen[H3_PS_N] = {false};
-    bool regular = false, has_host = false;
+    bool regular = false, has_host = false, content = false;
     h3_str host = {NULL, 0};
     for (size_t i = 0; i < n; i++) {
         int rc = h3_field_check(&f[i]);
@@ -93,6 +93,9 @@ int h3_request_validate(const h3_field *f, size_t n, bool ext_connect_allowed,
             has_host = true;
             host.p = f[i].value;
             host.len = f[i].value_len;
+        } else if (h3_str_is(f[i].name, f[i].name_len, "content-length") ||
+                   h3_str_is(f[i].name, f[i].name_len, "content-type")) {
+            content = true; /* transfer-encoding is refused above */
         } else if (h3_str_is(f[i].name, f[i].name_len, "capsule-protocol")) {
             /* RFC 9297 §3.4: an sf-boolean; only ?1 means true. */
             out->capsule_protocol = h3_str_is(f[i].value, f[i].value_len, "?1");
@@ -106,6 +109,9 @@ int h3_request_validate(const h3_field *f, size_t n, bool ext_connect_allowed,
         if (!out->connect || !ext_connect_allowed || out->protocol.len == 0)
             return H3_ERR_MSG_PROTOCOL;
         out->extended_connect = true;
+        /* RFC 9297 §3.2: no content with the Capsule Protocol. */
+        if (out->capsule_protocol && content)
+            return H3_ERR_MSG_CAPSULE;
         if (!seen[H3_PS_SCHEME] || !seen[H3_PS_PATH] || !seen[H3_PS_AUTHORITY] ||
             out->scheme.len == 0 || out->path.len == 0 || out->authority.len == 0)
             return H3_ERR_MSG_MISSING;

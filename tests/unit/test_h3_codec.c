@@ -391,6 +391,14 @@ static void test_request_valid(void **state)
     assert_true(h.connect && h.extended_connect && h.capsule_protocol);
     assert_true(h.protocol.len == 11);
     assert_int_equal(h3_request_validate(ext, 6, false, &h), H3_ERR_MSG_PROTOCOL);
+    h3_field extcl[] = {F(":method", "CONNECT"), F(":protocol", "connect-udp"),
+                        F(":scheme", "https"), F(":path", "/x"), F(":authority", "proxy"),
+                        F("capsule-protocol", "?1"), F("content-length", "0")};
+    assert_int_equal(h3_request_validate(extcl, 7, true, &h), H3_ERR_MSG_CAPSULE);
+    assert_int_equal(h3_err_to_wire(H3_ERR_MSG_CAPSULE), H3_MESSAGE_ERROR);
+    extcl[5].value = (const uint8_t *)"?0"; /* false: no Capsule Protocol */
+    assert_int_equal(h3_request_validate(extcl, 7, true, &h), 0);
+    assert_false(h.capsule_protocol);
 }
 
 static void expect_req(h3_field *f, size_t n, int err)

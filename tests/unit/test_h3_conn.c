@@ -289,6 +289,26 @@ static void test_pair_capsules(void **state)
     pair_free(pr);
 }
 
+/* RFC 9297 §3.2: a 204 to a Capsule Protocol request is malformed. */
+static void test_pair_capsule_204(void **state)
+{
+    (void)state;
+    pair *pr = pair_new(true);
+    h3_field req[] = {F(":method", "CONNECT"), F(":protocol", "connect-udp"),
+                      F(":scheme", "https"), F(":path", "/x"), F(":authority", "p"),
+                      F("capsule-protocol", "?1")};
+    uint64_t sid;
+    assert_int_equal(h3_conn_send_request(pr->cli, req, 6, &sid), 0);
+    pump(pr);
+    assert_int_equal(h3_conn_send_response(pr->srv, sid, 204, NULL, 0), 0);
+    pump(pr);
+    assert_int_equal(pr->cs.responses, 0);
+    assert_int_equal(pr->cs.stream_errors, 1);
+    assert_int_equal(pr->cs.stream_error_code, H3_MESSAGE_ERROR);
+    assert_int_equal(pr->ss.resets, 1); /* the server saw our RESET_STREAM */
+    pair_free(pr);
+}
+
 /* The blog's server: no datagram SETTINGS from the client -> 400 with a reason. */
 static void test_pair_refuse_without_datagrams(void **state)
 {
@@ -818,6 +838,7 @@ int main(void)
         cmocka_unit_test(test_pair_connect),
         cmocka_unit_test(test_pair_extended_connect),
         cmocka_unit_test(test_pair_capsules),
+        cmocka_unit_test(test_pair_capsule_204),
         cmocka_unit_test(test_pair_refuse_without_datagrams),
         cmocka_unit_test(test_pair_trailers_reset),
         cmocka_unit_test(test_err_control_stream),
