@@ -247,7 +247,21 @@ int h3_request_validate(const h3_field *f, size_t n, bool ext_connect_allowed,
 int h3_response_validate(const h3_field *f, size_t n, unsigned *status);
 int h3_trailers_validate(const h3_field *f, size_t n);
 
-/* ---- the connection (RFC 9114 §6, §4) ---- */
+/* ---- the connection (RFC 9114 §6, §4) ----
+ * How a binding drives it (one h3_conn per QUIC connection, ALPN "h3"):
+ *   h3_conn_new; h3_conn_set_transport (peer's max_datagram_frame_size != 0, current
+ *   max DATAGRAM payload); h3_conn_start once 1-RTT keys exist (0-RTT is not used).
+ *   For every QUIC event: STREAM data in order -> h3_conn_on_stream_data; RESET_STREAM
+ *   -> h3_conn_on_stream_reset; STOP_SENDING -> h3_conn_on_stop_sending; DATAGRAM ->
+ *   h3_conn_on_datagram. Then drain: h3_conn_next_event until false (event data lives
+ *   until the next call, and undrained events are bounded by max_event_bytes),
+ *   h3_conn_next_action -> RESET_STREAM/STOP_SENDING frames, h3_conn_peek_stream /
+ *   h3_conn_consume_stream -> STREAM frames (as flow control allows),
+ *   h3_conn_next_datagram -> DATAGRAM frames (drop when they do not fit).
+ *   A negative return from an input (also an H3_EV_CONN_ERROR event) is fatal: send
+ *   CONNECTION_CLOSE (type 0x1d) with h3_conn_error's wire code and reason.
+ * Streams: we open our control stream (client 2, server 3) and client requests on
+ * 0, 4, 8, ...; we never open QPACK streams (static table only) nor push. */
 typedef enum h3_role { H3_ROLE_CLIENT = 0, H3_ROLE_SERVER = 1 } h3_role;
 
 typedef struct h3_config {
