@@ -354,7 +354,8 @@ typedef struct h3_event {
     uint64_t code;        /* STREAM_RESET, STREAM_ERROR, CONN_ERROR (wire code) */
     const char *reason;   /* CONN_ERROR */
 } h3_event;
-/* Pointers in *ev stay valid until the next call into c. */
+/* Pointers in *ev stay valid until the next h3_conn_next_event or input (h3_conn_on_*)
+ * call, so a payload can be passed straight back to h3_conn_send_datagram. */
 bool h3_conn_next_event(h3_conn *c, h3_event *ev);
 
 /* Requests (client): opens the next client bidi stream, sends HEADERS, no FIN. */
