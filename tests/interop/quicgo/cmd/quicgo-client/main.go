@@ -30,7 +30,7 @@ import (
 	"quince/interop/quicgo/internal/pingpong"
 )
 
-// extProtocol is the :protocol of -method EXTCONNECT (RFC 9220 extended CONNECT).
+// extProtocol is the :protocol of -method CONNECT-EXT (RFC 9220 extended CONNECT).
 const extProtocol = "ping-pong"
 
 type options struct {
@@ -54,7 +54,7 @@ func parseFlags() options {
 	fs := flag.NewFlagSet("quicgo-client", flag.ContinueOnError)
 	fs.StringVar(&o.url, "url", "https://localhost:8080/ping-pong", "ping-pong URL")
 	fs.StringVar(&o.ca, "ca", "", "PEM certificate(s) to trust (required)")
-	fs.StringVar(&o.method, "method", "GET", "GET, CONNECT (classic) or EXTCONNECT (RFC 9220, :protocol "+extProtocol+")")
+	fs.StringVar(&o.method, "method", "GET", "GET, CONNECT (classic) or CONNECT-EXT (RFC 9220, :protocol "+extProtocol+")")
 	fs.Uint64Var(&o.count, "count", 10, "final value of the ping-pong (even, >= 2)")
 	fs.IntVar(&o.size, "size", pingpong.HeaderLen, fmt.Sprintf("datagram payload size in bytes (%d..%d)", pingpong.HeaderLen, pingpong.MaxSize))
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "overall time limit")
@@ -71,8 +71,11 @@ func parseFlags() options {
 		usage(fs, "-ca is required")
 	}
 	o.method = strings.ToUpper(o.method)
-	if o.method != "GET" && o.method != "CONNECT" && o.method != "EXTCONNECT" {
-		usage(fs, "-method must be GET, CONNECT or EXTCONNECT")
+	if o.method == "EXTCONNECT" {
+		o.method = "CONNECT-EXT"
+	}
+	if o.method != "GET" && o.method != "CONNECT" && o.method != "CONNECT-EXT" {
+		usage(fs, "-method must be GET, CONNECT or CONNECT-EXT")
 	}
 	if o.count < 2 || o.count%2 != 0 {
 		usage(fs, "-count must be even and at least 2")
@@ -172,7 +175,7 @@ func run(o options) error {
 		conn.CloseWithError(quic.ApplicationErrorCode(http3.ErrCodeNoError), "datagram support not enabled")
 		return errors.New("server does not support HTTP datagrams (no SETTINGS_H3_DATAGRAM=1)")
 	}
-	if o.method == "EXTCONNECT" && !settings.EnableExtendedConnect {
+	if o.method == "CONNECT-EXT" && !settings.EnableExtendedConnect {
 		return errors.New("server does not support extended CONNECT (no SETTINGS_ENABLE_CONNECT_PROTOCOL=1)")
 	}
 

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# A stand-in for build/app/quince that runs the quic-go programs behind the
+# quince command line, to test run.sh itself (its commands, log checks and
+# failure reports) before quince speaks QUIC:
+#   QUINCE_BIN=tests/interop/fake-quince.sh tests/interop/run.sh
+# FAKE_QUINCE_BREAK=format|sequence|exit|hang makes the fake misbehave, and
+# the quince cases must then FAIL.
+set -u
+BIN="$(cd "$(dirname "$0")" && pwd)/quicgo/bin"
+cmd=${1:-}
+shift || true
+args=()
+case "$cmd" in
+server)
+    while [ $# -gt 0 ]; do
+        case "$1" in
+        --listen) args+=(-listen "$2"); shift 2 ;;
+        --cert) args+=(-cert "$2"); shift 2 ;;
+        --key) args+=(-key "$2"); shift 2 ;;
+        --count) args+=(-count "$2"); shift 2 ;;
+        *) echo "fake-quince: unknown server option $1" >&2; exit 2 ;;
+        esac
+    done
+    prog="$BIN/quicgo-server"
+    ;;
+client)
+    [ $# -ge 1 ] || { echo "fake-quince: client needs a URL" >&2; exit 2; }
+    args+=(-url "$1")
+    shift
+    while [ $# -gt 0 ]; do
+        case "$1" in
+        --ca) args+=(-ca "$2"); shift 2 ;;
+        --method) args+=(-method "$2"); shift 2 ;;
+        --count) args+=(-count "$2"); shift 2 ;;
+        --size) args+=(-size "$2"); shift 2 ;;
+        *) echo "fake-quince: unknown client option $1" >&2; exit 2 ;;
+        esac
+    done
+    prog="$BIN/quicgo-client"
+    ;;
+*) echo "usage: fake-quince.sh server|client ..." >&2; exit 2 ;;
+esac
+
+case "${FAKE_QUINCE_BREAK:-}" in
+'') exec "$prog" "${args[@]}" ;;
+format) "$prog" "${args[@]}" 2>&1 | cut -c 21- ; exit "${PIPESTATUS[0]}" ;;
+sequence) "$prog" "${args[@]}" 2>&1 | grep -v 'datagram value=4$' ; exit "${PIPESTATUS[0]}" ;;
+exit) "$prog" "${args[@]}"; exit 1 ;;
+hang) "$prog" "${args[@]}"; sleep 600 ;;
+*) echo "fake-quince: unknown FAKE_QUINCE_BREAK" >&2; exit 2 ;;
+esac
