@@ -58,7 +58,7 @@ enum {
     H3_ERR_MSG_PROTOCOL = -3048,       /* :protocol not allowed (RFC 9220) */
     H3_ERR_MSG_STATUS = -3049,         /* :status not three digits, or 101 (§4.5) */
     H3_ERR_MSG_PSEUDO_TRAILER = -3050, /* pseudo-header in trailers (§4.3) */
-    H3_ERR_MSG_TOO_MANY = -3051,       /* more fields than we track */
+    H3_ERR_SECTION_TOO_LARGE = -3051,  /* local: over the peer's MAX_FIELD_SECTION_SIZE */
     H3_ERR_MSG_DATA = -3052,           /* DATA before HEADERS or after trailers (§4.1) */
     H3_ERR_MSG_CAPSULE = -3054,        /* Capsule Protocol with content fields (RFC 9297 §3.2) */
     H3_ERR_MSG_HOST = -3053,           /* :authority and Host differ, or Host empty (§4.3.1) */

@@ -76,7 +76,7 @@ static int h3_headers_write(h3_conn *c, h3_stream *s, const h3_field *f, size_t 
         for (size_t i = 0; i < n; i++)
             size += f[i].name_len + f[i].value_len + QPACK_FIELD_OVERHEAD;
         if (size > c->peer.max_field_section_size)
-            return H3_ERR_NO_SPACE;
+            return H3_ERR_SECTION_TOO_LARGE;
     }
     rc = h3_stream_write_frame(c, s, H3_FRAME_HEADERS, c->enc, w.off);
     if (rc == 0)

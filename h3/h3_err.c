@@ -44,7 +44,7 @@ static const h3_err_row h3_err_table[] = {
     {H3_ERR_MSG_PROTOCOL, H3_MESSAGE_ERROR, ":protocol not allowed"},
     {H3_ERR_MSG_STATUS, H3_MESSAGE_ERROR, "invalid :status"},
     {H3_ERR_MSG_PSEUDO_TRAILER, H3_MESSAGE_ERROR, "pseudo-header in trailers"},
-    {H3_ERR_MSG_TOO_MANY, H3_EXCESSIVE_LOAD, "too many fields"},
+    {H3_ERR_SECTION_TOO_LARGE, H3_INTERNAL_ERROR, "field section over the peer's limit"},
     {H3_ERR_MSG_DATA, H3_FRAME_UNEXPECTED, "frame out of order on request stream"},
     {H3_ERR_MSG_CAPSULE, H3_MESSAGE_ERROR, "Capsule Protocol with content fields or status"},
     {H3_ERR_MSG_HOST, H3_MESSAGE_ERROR, ":authority and host differ"},

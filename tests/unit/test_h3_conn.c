@@ -775,6 +775,35 @@ static void test_limits(void **state)
     pair_free(pr);
 }
 
+/* Field section limits (RFC 9114 §4.2.2): ours on receipt (stream error, the
+ * connection lives on), the peer's on sending. */
+static void test_section_limits(void **state)
+{
+    (void)state;
+    h3_config cfg;
+    h3_config_default(&cfg, H3_ROLE_SERVER);
+    cfg.max_field_section_size = 100; /* REQ_GET decodes to 167 */
+    h3_conn *c;
+    assert_int_equal(h3_conn_new(&cfg, &c), 0);
+    h3_conn_set_transport(c, true, 1200);
+    assert_int_equal(h3_conn_start(c), 0);
+    assert_int_equal(feed_hex(c, 0, REQ_GET, false), 0);
+    h3_action a;
+    assert_true(h3_conn_next_action(c, &a));
+    assert_true(a.kind == H3_ACTION_RESET_STREAM && a.code == H3_EXCESSIVE_LOAD);
+    assert_int_equal(h3_conn_error(c, NULL, NULL), 0);
+    h3_conn_free(c);
+
+    c = conn_new(H3_ROLE_CLIENT, true);
+    assert_int_equal(feed_hex(c, 3, "00 04 03 06 40 a0", false), 0); /* 160 bytes */
+    h3_field req[] = {F(":method", "GET"), F(":scheme", "https"), F(":path", "/"),
+                      F(":authority", "a")}; /* 167 */
+    uint64_t sid;
+    assert_int_equal(h3_conn_send_request(c, req, 4, &sid), H3_ERR_SECTION_TOO_LARGE);
+    assert_int_equal(h3_conn_send_request(c, req, 3, &sid), H3_ERR_MSG_MISSING);
+    h3_conn_free(c);
+}
+
 /* An allocator that fails after a budget: every failure point must be survivable. */
 typedef struct budget { long left; long live; } budget;
 static void *b_alloc(void *ud, size_t n)
@@ -847,6 +876,7 @@ int main(void)
         cmocka_unit_test(test_err_request_streams),
         cmocka_unit_test(test_err_client_side),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_section_limits),
         cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
