@@ -121,7 +121,8 @@ int cx_certgen(const cx_certgen_opts *o, const qb_alloc *a, char **cert_pem,
                  o->is_ca ? "critical,keyCertSign,cRLSign,digitalSignature" : "critical,digitalSignature") ||
         !add_ext(x, issuer ? issuer : x, NID_subject_key_identifier, "hash") ||
         (issuer && !add_ext(x, issuer, NID_authority_key_identifier, "keyid:always")) ||
-        (!o->is_ca && !add_ext(x, issuer ? issuer : x, NID_ext_key_usage, "serverAuth")))
+        (!o->is_ca && !add_ext(x, issuer ? issuer : x, NID_ext_key_usage,
+                               o->client ? "clientAuth" : "serverAuth")))
         goto out;
     EVP_PKEY *signer = ikey ? ikey : key;
     /* Ed25519 signs without a separate digest. */

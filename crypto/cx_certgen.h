@@ -29,6 +29,7 @@ typedef struct cx_certgen_opts {
     int64_t not_before_offset; /* seconds added to now for notBefore (may be < 0) */
     int days;                /* validity from notBefore; 0 = 14 */
     bool is_ca;              /* basicConstraints CA:TRUE, keyCertSign */
+    bool client;             /* EKU clientAuth (for client authentication) */
     /* Issuer (PEM); both NULL = self-signed. */
     const char *issuer_cert_pem;
     const char *issuer_key_pem;

@@ -204,9 +204,9 @@ static int map_error(int e)
     return CX_X509_ERR_INVALID;
 }
 
-int cx_x509_verify(const cx_x509_trust *t, const uint8_t *const *certs, const size_t *lens,
-                   size_t n, const char *host, int64_t at_time, cx_pkey **leaf_key,
-                   const char **reason)
+static int verify(const cx_x509_trust *t, const uint8_t *const *certs, const size_t *lens,
+                  size_t n, const char *host, int64_t at_time, cx_pkey **leaf_key,
+                  const char **reason, int purpose)
 {
     X509 *leaf = NULL;
     STACK_OF(X509) *untrusted = sk_X509_new_null();
@@ -245,7 +245,7 @@ int cx_x509_verify(const cx_x509_trust *t, const uint8_t *const *certs, const si
     if (X509_STORE_CTX_init(ctx, (X509_STORE *)(void *)t, leaf, untrusted) != 1)
         goto out;
     vp = X509_STORE_CTX_get0_param(ctx);
-    X509_VERIFY_PARAM_set_purpose(vp, X509_PURPOSE_SSL_SERVER);
+    X509_VERIFY_PARAM_set_purpose(vp, purpose);
     if (at_time)
         X509_VERIFY_PARAM_set_time(vp, (time_t)at_time);
     if (host && *host) {
@@ -276,4 +276,18 @@ out:
     sk_X509_pop_free(untrusted, X509_free);
     X509_free(leaf);
     return rc;
+}
+
+int cx_x509_verify(const cx_x509_trust *t, const uint8_t *const *certs, const size_t *lens,
+                   size_t n, const char *host, int64_t at_time, cx_pkey **leaf_key,
+                   const char **reason)
+{
+    return verify(t, certs, lens, n, host, at_time, leaf_key, reason, X509_PURPOSE_SSL_SERVER);
+}
+
+int cx_x509_verify_client(const cx_x509_trust *t, const uint8_t *const *certs,
+                          const size_t *lens, size_t n, int64_t at_time, cx_pkey **leaf_key,
+                          const char **reason)
+{
+    return verify(t, certs, lens, n, NULL, at_time, leaf_key, reason, X509_PURPOSE_SSL_CLIENT);
 }

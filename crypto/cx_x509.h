@@ -54,4 +54,10 @@ int cx_x509_verify(const cx_x509_trust *t, const uint8_t *const *certs, const si
                    size_t n, const char *host, int64_t at_time, cx_pkey **leaf_key,
                    const char **reason);
 
+/* The same for a client's certificate (RFC 8446 §4.4.2.4): purpose sslclient
+ * (EKU clientAuth if present), no name check. */
+int cx_x509_verify_client(const cx_x509_trust *t, const uint8_t *const *certs,
+                          const size_t *lens, size_t n, int64_t at_time, cx_pkey **leaf_key,
+                          const char **reason);
+
 #endif

@@ -113,12 +113,19 @@ typedef struct tls_config {
     /* Client: the server name sent in SNI (DNS names only) and checked against
      * the certificate (a DNS name or an IP literal). */
     const char *server_name;
-    /* Server: certificate chain and private key (cx_x509_chain_load_pem). */
+    /* Certificate chain and private key (cx_x509_chain_load_pem): required
+     * for a server; a client sends it when the server asks (else an empty
+     * Certificate, RFC 8446 §4.4.2). */
     const cx_x509_chain *chain;
-    /* Client: trust anchors (cx_x509_trust_new); required unless
-     * insecure_skip_verify, which logs a warning on every handshake. */
+    /* Trust anchors (cx_x509_trust_new) for the peer's certificate: required
+     * for a client unless insecure_skip_verify, which logs a warning on every
+     * handshake; required for a server that requests client certificates. */
     const cx_x509_trust *trust;
     bool insecure_skip_verify;
+    /* Server: send a CertificateRequest (RFC 8446 §4.3.2); with require,
+     * a client without a certificate gets certificate_required. */
+    bool request_client_cert;
+    bool require_client_cert;
     /* Seconds since 1970 to check certificate validity at; 0 = the current time. */
     int64_t verify_time;
     /* Cipher suites, groups, signature schemes in preference order; zero
@@ -203,6 +210,8 @@ bool tls_conn_did_hrr(const tls_conn *c);
 void tls_conn_peer_tp(const tls_conn *c, const uint8_t **p, size_t *n);
 /* The exporter_master_secret (RFC 8446 §7.5); 0 or TLS_ERR_STATE. */
 int tls_conn_exporter_secret(const tls_conn *c, uint8_t *out, size_t *len);
+/* Server: the client presented a certificate that verified. */
+bool tls_conn_peer_authenticated(const tls_conn *c);
 /* Tickets the client received (kept, not used yet). */
 size_t tls_conn_ticket_count(const tls_conn *c);
 

@@ -248,76 +248,63 @@ static int on_encrypted_extensions(tls_conn *c, const tls_msg *m)
     return 0;
 }
 
-/* ---- Certificate (RFC 8446 §4.4.2) ---- */
+/* ---- CertificateRequest (RFC 8446 §4.3.2) ---- */
 
-static int cert_alert(int x509_err)
+static int on_certificate_request(tls_conn *c, const tls_msg *m)
 {
-    switch (x509_err) {
-    case CX_X509_ERR_EXPIRED: return TLS_ERR_ALERT(TLS_ALERT_CERTIFICATE_EXPIRED);
-    case CX_X509_ERR_UNKNOWN_CA: return TLS_ERR_ALERT(TLS_ALERT_UNKNOWN_CA);
-    case CX_X509_ERR_NAME: return TLS_ERR_BAD_CERT;
-    case CX_X509_ERR_PARSE: return TLS_ERR_BAD_CERT;
-    case CX_X509_ERR_TOO_MANY: return TLS_ERR_BAD_CERT;
-    }
-    return TLS_ERR_ALERT(TLS_ALERT_CERTIFICATE_UNKNOWN);
+    tls_cr cr;
+    int rc = tls_cr_decode(m->body.p, m->body.len, &cr);
+    if (rc)
+        return tls_fail(c, rc, "malformed CertificateRequest");
+    if (!tls_exts_has(&cr.ext, TLS_X_SIGALGS))
+        return tls_fail(c, TLS_ERR_MISSING_EXT, "CertificateRequest without signature_algorithms");
+    tls_bytes algs = cr.ext.val[TLS_X_SIGALGS];
+    c->cert_requested = true;
+    memcpy(c->cr_context, cr.context.p, cr.context.len);
+    c->cr_context_len = cr.context.len;
+    c->cr_sigalgs_len = algs.len < sizeof c->cr_sigalgs ? algs.len : sizeof c->cr_sigalgs;
+    memcpy(c->cr_sigalgs, algs.p, c->cr_sigalgs_len);
+    return 0;
 }
+
+/* ---- Certificate, CertificateVerify (RFC 8446 §4.4.2, §4.4.3) ---- */
 
 static int on_certificate(tls_conn *c, const tls_msg *m)
 {
-    tls_cert cert;
-    tls_bytes der, ext;
-    const uint8_t *ders[CX_X509_MAX_CHAIN];
-    size_t lens[CX_X509_MAX_CHAIN], n = 0;
-    qb_rd r;
-    int rc = tls_cert_decode(m->body.p, m->body.len, &cert);
+    size_t n;
+    int rc = tls_recv_certificate(c, m, true, &n);
     if (rc)
-        return tls_fail(c, rc, "malformed Certificate");
-    if (cert.context.len)
-        return tls_fail(c, TLS_ERR_ILLEGAL, "server Certificate with a request context");
-    qb_rd_init(&r, cert.list.p, cert.list.len);
-    while ((rc = tls_cert_next(&r, &der, &ext)) == 1) {
-        if (n == CX_X509_MAX_CHAIN)
-            return tls_fail(c, TLS_ERR_BAD_CERT, "certificate chain too long");
-        ders[n] = der.p;
-        lens[n++] = der.len;
-    }
+        return rc;
     if (n == 0) /* §4.4.2.4 */
         return tls_fail(c, TLS_ERR_DECODE, "empty server Certificate");
-    if (c->cfg->insecure_skip_verify) {
-        tls_log(c, TLS_LOG_WARN, "client: INSECURE: skipping verification of the server certificate");
-        if (cx_pkey_from_cert_der(ders[0], lens[0], &c->peer_key))
-            return tls_fail(c, TLS_ERR_BAD_CERT, "server certificate does not parse");
-    } else {
-        const char *why = NULL;
-        rc = cx_x509_verify(c->cfg->trust, ders, lens, n, c->cfg->server_name,
-                            c->cfg->verify_time, &c->peer_key, &why);
-        if (rc)
-            return tls_fail(c, cert_alert(rc), why ? why : "certificate verification failed");
-    }
     c->state = TLS_ST_C_WAIT_CV;
     return 0;
 }
 
-/* ---- CertificateVerify (RFC 8446 §4.4.3) ---- */
-
 static int on_certificate_verify(tls_conn *c, const tls_msg *m)
 {
-    tls_cv cv;
-    uint8_t th[TLS_HASH_MAX], content[TLS_CV_CONTENT_MAX];
-    size_t clen;
-    int rc = tls_cv_decode(m->body.p, m->body.len, &cv);
+    int rc = tls_check_cert_verify(c, m, true);
     if (rc)
-        return tls_fail(c, rc, "malformed CertificateVerify");
-    if (!offered(c->sigalgs, c->nsigalgs, cv.scheme) || !cx_sig_scheme_fits(cv.scheme, c->peer_key))
-        return tls_fail(c, TLS_ERR_ILLEGAL, "signature scheme not offered or not fitting the key");
-    if (tls_transcript_hash(&c->tr, th))
-        return tls_fail(c, TLS_ERR_INTERNAL, "transcript");
-    clen = tls_cv_content(true, th, c->ks.hlen, content);
-    if (cx_sig_verify(cv.scheme, c->peer_key, content, clen, cv.sig.p, cv.sig.len))
-        return tls_fail(c, TLS_ERR_DECRYPT, "CertificateVerify signature does not verify");
-    c->sigalg = cv.scheme;
+        return rc;
     c->state = TLS_ST_C_WAIT_FIN;
     return 0;
+}
+
+/* Our answer to a CertificateRequest: our chain if a scheme fits, else an
+ * empty Certificate (§4.4.2). Our preference order among the server's list. */
+static int send_client_cert(tls_conn *c)
+{
+    tls_bytes algs = {c->cr_sigalgs, c->cr_sigalgs_len};
+    const cx_x509_chain *chain = c->cfg->chain;
+    uint16_t scheme = 0;
+    for (size_t i = 0; chain && i < c->nsigalgs && !scheme; i++)
+        if (tls_u16_list_has(algs, c->sigalgs[i]) &&
+            cx_sig_scheme_fits(c->sigalgs[i], cx_x509_chain_key(chain)))
+            scheme = c->sigalgs[i];
+    if (!scheme)
+        chain = NULL;
+    return tls_send_cert_and_verify(c, (tls_bytes){c->cr_context, c->cr_context_len}, chain,
+                                    scheme, false);
 }
 
 /* ---- server Finished, then ours (RFC 8446 §4.4.4) ---- */
@@ -335,6 +322,8 @@ static int on_finished(tls_conn *c, const tls_msg *m, const uint8_t *raw, size_t
     if (tls_transcript_add(&c->tr, raw, rawlen) || tls_transcript_hash(&c->tr, th) ||
         tls_ks_application(&c->ks, th))
         return tls_fail(c, TLS_ERR_INTERNAL, "key schedule");
+    if (c->cert_requested && (rc = send_client_cert(c)))
+        return rc;
     if (tls_finished_make(c, c->ks.c_hs, vd))
         return tls_fail(c, TLS_ERR_INTERNAL, "finished");
     fin.verify_data = (tls_bytes){vd, c->ks.hlen};
@@ -368,7 +357,10 @@ int tls_client_handle(tls_conn *c, tls_level level, const tls_msg *m, const uint
         rc = on_encrypted_extensions(c, m);
         goto add;
     case TLS_ST_C_WAIT_CERT:
-        /* CertificateRequest (client authentication) is not supported. */
+        if (m->type == TLS_HS_CERTIFICATE_REQUEST && !c->cert_requested) {
+            rc = on_certificate_request(c, m);
+            goto add;
+        }
         if (m->type != TLS_HS_CERTIFICATE)
             break;
         rc = on_certificate(c, m);

@@ -61,6 +61,8 @@ tls_conn *tls_conn_new(const tls_config *cfg, const uint8_t *local_tp, size_t tp
         return NULL;
     if (cfg->role == TLS_ROLE_CLIENT && !cfg->trust && !cfg->insecure_skip_verify)
         return NULL;
+    if (cfg->role == TLS_ROLE_SERVER && cfg->request_client_cert && !cfg->trust)
+        return NULL;
     tls_conn *c = qb_calloc(cfg->alloc, sizeof *c);
     if (!c)
         return NULL;
@@ -400,6 +402,7 @@ uint16_t tls_conn_group(const tls_conn *c) { return c->group; }
 uint16_t tls_conn_sigalg(const tls_conn *c) { return c->sigalg; }
 bool tls_conn_did_hrr(const tls_conn *c) { return c->did_hrr; }
 size_t tls_conn_ticket_count(const tls_conn *c) { return c->tickets; }
+bool tls_conn_peer_authenticated(const tls_conn *c) { return c->peer_authenticated; }
 
 void tls_conn_peer_tp(const tls_conn *c, const uint8_t **p, size_t *n)
 {

@@ -22,7 +22,7 @@ enum form {
 
 typedef struct ext_def {
     uint16_t type;
-    uint8_t form[TLS_CTX_NST + 1]; /* by tls_ctx: CH SH HRR EE CERT NST */
+    uint8_t form[TLS_CTX_CR + 1]; /* by tls_ctx: CH SH HRR EE CERT NST CR */
 } ext_def;
 
 /* Indexed by TLS_X_*; also the encoding order. RFC 8446 §4.2 table says
@@ -30,7 +30,7 @@ typedef struct ext_def {
 static const ext_def EXTS[TLS_X_COUNT] = {
     [TLS_X_SERVER_NAME] = {TLS_EXT_SERVER_NAME, {F_SNI, 0, 0, F_EMPTY, 0, 0}},
     [TLS_X_GROUPS] = {TLS_EXT_SUPPORTED_GROUPS, {F_U16S16, 0, 0, F_U16S16, 0, 0}},
-    [TLS_X_SIGALGS] = {TLS_EXT_SIGNATURE_ALGORITHMS, {F_U16S16, 0, 0, 0, 0, 0}},
+    [TLS_X_SIGALGS] = {TLS_EXT_SIGNATURE_ALGORITHMS, {F_U16S16, 0, 0, 0, 0, 0, F_U16S16}},
     [TLS_X_ALPN] = {TLS_EXT_ALPN, {F_ALPN, 0, 0, F_ALPN, 0, 0}},
     [TLS_X_KEY_SHARE] = {TLS_EXT_KEY_SHARE, {F_KS_LIST, F_KS_ONE, F_U16, 0, 0, 0}},
     [TLS_X_VERSIONS] = {TLS_EXT_SUPPORTED_VERSIONS, {F_U16S8, F_U16, F_U16, 0, 0, 0}},

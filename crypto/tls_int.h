@@ -20,6 +20,8 @@ typedef enum tls_state {
     TLS_ST_C_WAIT_FIN,
     TLS_ST_S_WAIT_CH,     /* server: nothing received yet */
     TLS_ST_S_WAIT_CH2,    /* HelloRetryRequest sent */
+    TLS_ST_S_WAIT_CERT,   /* server flight with CertificateRequest sent */
+    TLS_ST_S_WAIT_CV,     /* client Certificate received, not empty */
     TLS_ST_S_WAIT_FIN,    /* server flight sent */
     TLS_ST_CONNECTED,
     TLS_ST_FAILED,
@@ -72,8 +74,14 @@ struct tls_conn {
     size_t nkex;
     uint8_t *cookie;
     size_t cookie_len;
-    cx_pkey *peer_key; /* server's leaf public key */
+    cx_pkey *peer_key; /* peer's leaf public key */
     size_t tickets;
+    bool cert_requested;          /* client: a CertificateRequest came */
+    uint8_t cr_context[255];
+    size_t cr_context_len;
+    uint8_t cr_sigalgs[2 * 64];   /* the first 64 schemes the server accepts */
+    size_t cr_sigalgs_len;
+    bool peer_authenticated;      /* server: the client's certificate verified */
 
     tls_event ev[TLS_EVENT_RING];
     size_t ev_head, ev_count;
@@ -110,6 +118,15 @@ int tls_server_handle(tls_conn *c, tls_level level, const tls_msg *m, const uint
                       size_t rawlen);
 
 /* Shared steps. */
+/* Our Certificate (chain may be NULL: empty) and, if not empty, CertificateVerify
+ * with scheme (RFC 8446 §4.4.2, §4.4.3). */
+int tls_send_cert_and_verify(tls_conn *c, tls_bytes context, const cx_x509_chain *chain,
+                             uint16_t scheme, bool server);
+/* The peer's Certificate: chain checked (server's: against the name too);
+ * *count = 0 for an empty one, which the caller judges. */
+int tls_recv_certificate(tls_conn *c, const tls_msg *m, bool from_server, size_t *count);
+/* The peer's CertificateVerify, against c->peer_key and our scheme list. */
+int tls_check_cert_verify(tls_conn *c, const tls_msg *m, bool from_server);
 int tls_hash_of_suite(tls_conn *c, uint16_t suite, cx_hash_id *h);
 int tls_finished_make(tls_conn *c, const uint8_t *base, uint8_t *out);
 int tls_finished_check(tls_conn *c, const uint8_t *base, tls_bytes got);

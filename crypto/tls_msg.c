@@ -109,6 +109,19 @@ int tls_cert_next(qb_rd *r, tls_bytes *cert_data, tls_bytes *exts)
     return 1;
 }
 
+/* RFC 8446 §4.3.2 */
+int tls_cr_decode(const uint8_t *p, size_t len, tls_cr *m)
+{
+    qb_rd r;
+    int rc;
+    qb_rd_init(&r, p, len);
+    TRY(rd_vec(&r, 1, 0, 0xff, &m->context));
+    if ((rc = tls_exts_decode(&r, TLS_CTX_CR, &m->ext)))
+        return rc;
+    TRY(qb_rd_left(&r));
+    return 0;
+}
+
 /* RFC 8446 §4.4.3 */
 int tls_cv_decode(const uint8_t *p, size_t len, tls_cv *m)
 {
@@ -179,11 +192,12 @@ int tls_ee_encode(qb_wr *w, const tls_ee *m)
     return tls_vec_close(w, &v);
 }
 
-int tls_cert_encode(qb_wr *w, const uint8_t *const *der, const size_t *lens, size_t n)
+int tls_cert_encode(qb_wr *w, tls_bytes context, const uint8_t *const *der, const size_t *lens,
+                    size_t n)
 {
     tls_vec v, list;
     PUT(hdr_open(w, TLS_HS_CERTIFICATE, &v));
-    PUT(qb_wr_u8(w, 0) || tls_vec_open(w, 3, &list));
+    PUT(wr_vec(w, 1, context) || tls_vec_open(w, 3, &list));
     for (size_t i = 0; i < n; i++)
         PUT(qb_wr_u24(w, (uint32_t)lens[i]) || qb_wr_bytes(w, der[i], lens[i]) || qb_wr_u16(w, 0));
     PUT(tls_vec_close(w, &list));
@@ -195,6 +209,15 @@ int tls_cert_encode_raw(qb_wr *w, const tls_cert *m)
     tls_vec v;
     PUT(hdr_open(w, TLS_HS_CERTIFICATE, &v));
     PUT(wr_vec(w, 1, m->context) || wr_vec(w, 3, m->list));
+    return tls_vec_close(w, &v);
+}
+
+int tls_cr_encode(qb_wr *w, const tls_cr *m)
+{
+    tls_vec v;
+    PUT(hdr_open(w, TLS_HS_CERTIFICATE_REQUEST, &v));
+    PUT(wr_vec(w, 1, m->context));
+    PUT(tls_exts_encode(w, TLS_CTX_CR, &m->ext));
     return tls_vec_close(w, &v);
 }
 

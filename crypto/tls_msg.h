@@ -57,6 +57,7 @@ typedef enum tls_ctx {
     TLS_CTX_EE,
     TLS_CTX_CERT,
     TLS_CTX_NST,
+    TLS_CTX_CR,
 } tls_ctx;
 
 typedef struct tls_bytes {
@@ -162,6 +163,12 @@ typedef struct tls_cert {
     tls_bytes list; /* CertificateEntry list contents, shape-checked */
 } tls_cert;
 
+/* CertificateRequest (RFC 8446 §4.3.2). */
+typedef struct tls_cr {
+    tls_bytes context;
+    tls_exts ext;
+} tls_cr;
+
 typedef struct tls_cv {
     uint16_t scheme;
     tls_bytes sig;
@@ -189,6 +196,7 @@ int tls_ee_decode(const uint8_t *p, size_t len, tls_ee *m);
 int tls_cert_decode(const uint8_t *p, size_t len, tls_cert *m);
 /* Next CertificateEntry (1), end (0); entries were checked by tls_cert_decode. */
 int tls_cert_next(qb_rd *r, tls_bytes *cert_data, tls_bytes *exts);
+int tls_cr_decode(const uint8_t *p, size_t len, tls_cr *m);
 int tls_cv_decode(const uint8_t *p, size_t len, tls_cv *m);
 int tls_fin_decode(const uint8_t *p, size_t len, tls_fin *m);
 int tls_nst_decode(const uint8_t *p, size_t len, tls_nst *m);
@@ -197,9 +205,11 @@ int tls_nst_decode(const uint8_t *p, size_t len, tls_nst *m);
 int tls_ch_encode(qb_wr *w, const tls_ch *m);
 int tls_sh_encode(qb_wr *w, const tls_sh *m);
 int tls_ee_encode(qb_wr *w, const tls_ee *m);
-/* Certificate with an empty context and no entry extensions. */
-int tls_cert_encode(qb_wr *w, const uint8_t *const *der, const size_t *lens, size_t n);
+/* Certificate with the given context (may be empty) and no entry extensions. */
+int tls_cert_encode(qb_wr *w, tls_bytes context, const uint8_t *const *der, const size_t *lens,
+                    size_t n);
 int tls_cert_encode_raw(qb_wr *w, const tls_cert *m);
+int tls_cr_encode(qb_wr *w, const tls_cr *m);
 int tls_cv_encode(qb_wr *w, const tls_cv *m);
 int tls_fin_encode(qb_wr *w, const tls_fin *m);
 int tls_nst_encode(qb_wr *w, const tls_nst *m);

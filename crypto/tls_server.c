@@ -144,12 +144,8 @@ static int send_flight(tls_conn *c, cx_kex *k, const uint8_t *random)
 static int send_encrypted_flight(tls_conn *c)
 {
     uint8_t alpn[1 + TLS_ALPN_MAX], th[TLS_HASH_MAX], vd[TLS_HASH_MAX];
-    uint8_t content[TLS_CV_CONTENT_MAX], sig[CX_SIG_MAX];
-    const uint8_t *ders[CX_X509_MAX_CHAIN];
-    size_t lens[CX_X509_MAX_CHAIN], n = cx_x509_chain_count(c->cfg->chain), total = 16;
-    size_t al = strlen(c->alpn), clen, slen;
+    size_t al = strlen(c->alpn);
     tls_ee ee;
-    tls_cv cv;
     tls_fin fin;
     qb_wr w;
 
@@ -163,25 +159,21 @@ static int send_encrypted_flight(tls_conn *c)
         tls_ee_encode(&w, &ee) || tls_out_commit(c, TLS_LEVEL_HANDSHAKE, &w, true))
         return tls_fail(c, TLS_ERR_INTERNAL, "EncryptedExtensions");
 
-    for (size_t i = 0; i < n; i++) {
-        cx_x509_chain_cert(c->cfg->chain, i, &ders[i], &lens[i]);
-        total += lens[i] + 5;
+    /* §4.3.2: the request's context is empty (one request per handshake). */
+    if (c->cfg->request_client_cert) {
+        uint8_t algs[2 * TLS_MAX_SIGALGS];
+        tls_cr cr;
+        memset(&cr, 0, sizeof cr);
+        for (size_t i = 0; i < c->nsigalgs; i++)
+            qb_put_u16(algs + 2 * i, c->sigalgs[i]);
+        cr.ext.val[TLS_X_SIGALGS] = (tls_bytes){algs, 2 * c->nsigalgs};
+        cr.ext.present = 1u << TLS_X_SIGALGS;
+        if (tls_out_begin(c, TLS_LEVEL_HANDSHAKE, 64, &w) || tls_cr_encode(&w, &cr) ||
+            tls_out_commit(c, TLS_LEVEL_HANDSHAKE, &w, true))
+            return tls_fail(c, TLS_ERR_INTERNAL, "CertificateRequest");
     }
-    if (tls_out_begin(c, TLS_LEVEL_HANDSHAKE, total, &w) || tls_cert_encode(&w, ders, lens, n) ||
-        tls_out_commit(c, TLS_LEVEL_HANDSHAKE, &w, true))
-        return tls_fail(c, TLS_ERR_INTERNAL, "Certificate");
-
-    /* §4.4.3 */
-    if (tls_transcript_hash(&c->tr, th))
-        return tls_fail(c, TLS_ERR_INTERNAL, "transcript");
-    clen = tls_cv_content(true, th, c->ks.hlen, content);
-    if (cx_sig_sign(c->sigalg, cx_x509_chain_key(c->cfg->chain), content, clen, sig, sizeof sig, &slen))
-        return tls_fail(c, TLS_ERR_INTERNAL, "signing failed");
-    cv.scheme = c->sigalg;
-    cv.sig = (tls_bytes){sig, slen};
-    if (tls_out_begin(c, TLS_LEVEL_HANDSHAKE, 8 + slen, &w) || tls_cv_encode(&w, &cv) ||
-        tls_out_commit(c, TLS_LEVEL_HANDSHAKE, &w, true))
-        return tls_fail(c, TLS_ERR_INTERNAL, "CertificateVerify");
+    if (tls_send_cert_and_verify(c, (tls_bytes){NULL, 0}, c->cfg->chain, c->sigalg, true))
+        return c->err;
 
     /* §4.4.4 */
     if (tls_finished_make(c, c->ks.s_hs, vd))
@@ -288,6 +280,34 @@ static int on_client_hello(tls_conn *c, const tls_msg *m, const uint8_t *raw, si
     if ((rc = send_encrypted_flight(c)))
         return rc;
     c->read_level = TLS_LEVEL_HANDSHAKE;
+    c->state = c->cfg->request_client_cert ? TLS_ST_S_WAIT_CERT : TLS_ST_S_WAIT_FIN;
+    return 0;
+}
+
+/* The client's answer to our CertificateRequest (RFC 8446 §4.4.2.4). */
+static int on_client_certificate(tls_conn *c, const tls_msg *m)
+{
+    size_t n;
+    int rc = tls_recv_certificate(c, m, false, &n);
+    if (rc)
+        return rc;
+    if (n == 0) {
+        if (c->cfg->require_client_cert)
+            return tls_fail(c, TLS_ERR_ALERT(TLS_ALERT_CERTIFICATE_REQUIRED),
+                            "client sent no certificate");
+        c->state = TLS_ST_S_WAIT_FIN;
+        return 0;
+    }
+    c->state = TLS_ST_S_WAIT_CV;
+    return 0;
+}
+
+static int on_client_certificate_verify(tls_conn *c, const tls_msg *m)
+{
+    int rc = tls_check_cert_verify(c, m, false);
+    if (rc)
+        return rc;
+    c->peer_authenticated = true;
     c->state = TLS_ST_S_WAIT_FIN;
     return 0;
 }
@@ -316,14 +336,22 @@ static int on_client_finished(tls_conn *c, const tls_msg *m, const uint8_t *raw,
 int tls_server_handle(tls_conn *c, tls_level level, const tls_msg *m, const uint8_t *raw,
                       size_t rawlen)
 {
+    int rc = 1;
     switch (c->state) {
     case TLS_ST_S_WAIT_CH:
     case TLS_ST_S_WAIT_CH2:
         if (m->type == TLS_HS_CLIENT_HELLO)
             return on_client_hello(c, m, raw, rawlen);
         break;
+    case TLS_ST_S_WAIT_CERT:
+        if (m->type == TLS_HS_CERTIFICATE)
+            rc = on_client_certificate(c, m);
+        goto add;
+    case TLS_ST_S_WAIT_CV:
+        if (m->type == TLS_HS_CERTIFICATE_VERIFY)
+            rc = on_client_certificate_verify(c, m);
+        goto add;
     case TLS_ST_S_WAIT_FIN:
-        /* A Certificate here would answer a CertificateRequest we never send. */
         if (m->type == TLS_HS_FINISHED)
             return on_client_finished(c, m, raw, rawlen);
         break;
@@ -331,4 +359,10 @@ int tls_server_handle(tls_conn *c, tls_level level, const tls_msg *m, const uint
         break;
     }
     return tls_fail(c, TLS_ERR_UNEXPECTED, "handshake message unexpected in this state");
+add:
+    if (rc == 1) /* not the message this state waits for */
+        return tls_fail(c, TLS_ERR_UNEXPECTED, "handshake message unexpected in this state");
+    if (rc)
+        return rc;
+    return tls_transcript_add(&c->tr, raw, rawlen) ? tls_fail(c, TLS_ERR_INTERNAL, "transcript") : 0;
 }

@@ -2,7 +2,9 @@
  * handshake message replaced by fuzz bytes. Input: byte 0 picks the message
  * (counted across both directions, in the order they are sent), byte 1 bit 0
  * says whether the replacement gets a correct 4-byte header (type taken from
- * the original) or is raw; the rest is the replacement. Either the handshake
+ * the original) or is raw, bit 1 forces a HelloRetryRequest, bit 2 makes the
+ * server ask for a client certificate (the client has one); the rest is the
+ * replacement. Either the handshake
  * completes (the replacement was harmless) or a side fails with an alert. */
 #include "crypto/cx_certgen.h"
 #include "crypto/cx_x509.h"
@@ -89,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     job j = {0};
     if (size < 2)
         return 0;
-    j.target = data[0] % 8; /* CH, SH, EE, Cert, CV, Fin, client Fin, (HRR runs) */
+    j.target = data[0] % 10; /* in sending order, e.g. CH, SH, EE, (CR), Cert, CV, Fin, ... */
     j.with_header = data[1] & 1;
     j.repl = data + 2;
     j.repl_len = size - 2;
@@ -111,6 +113,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sc.alpn[0] = "h3";
     sc.alpn_count = 1;
     sc.chain = chain;
+    if (data[1] & 4) {
+        sc.request_client_cert = true;
+        sc.trust = trust;
+        cc.chain = chain;
+    }
     sc.random = counter_rand;
     sc.random_ud = &sctr;
     if (data[1] & 2) {

@@ -48,6 +48,13 @@ static int roundtrip(uint8_t type, const uint8_t *p, size_t n, uint8_t *out, siz
         rc = tls_cert_encode_raw(&w, &m);
         break;
     }
+    case TLS_HS_CERTIFICATE_REQUEST: {
+        tls_cr m;
+        if (tls_cr_decode(p, n, &m))
+            return 1;
+        rc = tls_cr_encode(&w, &m);
+        break;
+    }
     case TLS_HS_CERTIFICATE_VERIFY: {
         tls_cv m;
         if (tls_cv_decode(p, n, &m))

@@ -249,7 +249,7 @@ static void test_encrypted_extensions(void **state)
 /* ---- Certificate and CertificateVerify edits ---- */
 static void cert_empty(uint8_t t, const uint8_t *b, size_t n, qb_wr *w, uint8_t *s)
 {
-    assert_int_equal(tls_cert_encode(w, NULL, NULL, 0), 0);
+    assert_int_equal(tls_cert_encode(w, (tls_bytes){NULL, 0}, NULL, NULL, 0), 0);
 }
 static void cert_context(uint8_t t, const uint8_t *b, size_t n, qb_wr *w, uint8_t *s)
 {
@@ -263,7 +263,7 @@ static void cert_garbage(uint8_t t, const uint8_t *b, size_t n, qb_wr *w, uint8_
     const uint8_t junk[] = {0x30, 0x03, 0x02, 0x01, 0x00};
     const uint8_t *d[1] = {junk};
     size_t l[1] = {sizeof junk};
-    assert_int_equal(tls_cert_encode(w, d, l, 1), 0);
+    assert_int_equal(tls_cert_encode(w, (tls_bytes){NULL, 0}, d, l, 1), 0);
 }
 static void cv_scheme(uint8_t t, const uint8_t *b, size_t n, qb_wr *w, uint8_t *s)
 {
