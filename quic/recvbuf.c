@@ -3,7 +3,15 @@
 
 #include <string.h>
 
-#define CH QUIC_RECVBUF_CHUNK
+/* Chunk index and position of an offset. */
+#define IDX(rb, off) ((off) >> (rb)->shift)
+#define POS(rb, off) ((size_t)((off) & ((rb)->chunk - 1)))
+
+static uint64_t *chunk_bits(quic_recvbuf_chunk *c) { return c->w; }
+static uint8_t *chunk_data(const quic_recvbuf *rb, quic_recvbuf_chunk *c)
+{
+    return (uint8_t *)(c->w + rb->chunk / 64);
+}
 
 int quic_recvbuf_init(quic_recvbuf *rb, uint64_t max_window, uint64_t initial_max_offset,
                       const qb_alloc *a)
@@ -16,7 +24,12 @@ int quic_recvbuf_init(quic_recvbuf *rb, uint64_t max_window, uint64_t initial_ma
     rb->max_off = initial_max_offset;
     /* The window [read_off, read_off + max_window) touches at most this many
      * chunks whatever the alignment of read_off. */
-    rb->nslots = (size_t)((max_window + CH - 1) / CH) + 1;
+    /* Chunk: the largest power of two in [64, 4096] with 8 chunks <= window. */
+    rb->shift = 6;
+    while (rb->shift < 12 && ((uint64_t)8 << (rb->shift + 1)) <= max_window)
+        rb->shift++;
+    rb->chunk = (size_t)1 << rb->shift;
+    rb->nslots = (size_t)((max_window + rb->chunk - 1) >> rb->shift) + 1;
     rb->slots = qb_calloc(a, rb->nslots * sizeof rb->slots[0]);
     if (!rb->slots)
         return QUIC_RECVBUF_ERR_NOMEM;
@@ -64,7 +77,7 @@ void quic_recvbuf_free(quic_recvbuf *rb)
 
 static quic_recvbuf_chunk **slot_for(const quic_recvbuf *rb, uint64_t off)
 {
-    return &rb->slots[(size_t)((off / CH) % rb->nslots)];
+    return &rb->slots[(size_t)(IDX(rb, off) % rb->nslots)];
 }
 
 static quic_recvbuf_chunk *chunk_get(quic_recvbuf *rb, uint64_t off)
@@ -77,12 +90,12 @@ static quic_recvbuf_chunk *chunk_get(quic_recvbuf *rb, uint64_t off)
         rb->spare = c->next;
         rb->nspare--;
     } else {
-        c = qb_malloc(rb->alloc, sizeof *c);
+        c = qb_malloc(rb->alloc, quic_recvbuf_chunk_bytes(rb));
         if (!c)
             return NULL;
         rb->nchunks++;
     }
-    memset(c->bits, 0, sizeof c->bits);
+    memset(chunk_bits(c), 0, rb->chunk / 8);
     c->next = NULL;
     *s = c;
     return c;
@@ -107,8 +120,8 @@ static void advance_contig(quic_recvbuf *rb)
         quic_recvbuf_chunk *c = *slot_for(rb, rb->contig_end);
         if (!c)
             return;
-        size_t pos = (size_t)(rb->contig_end % CH);
-        uint64_t word = c->bits[pos / 64] >> (pos % 64);
+        size_t pos = POS(rb, rb->contig_end);
+        uint64_t word = chunk_bits(c)[pos / 64] >> (pos % 64);
         size_t run;
         if (word == ~(uint64_t)0 >> (pos % 64))
             run = 64 - pos % 64; /* the rest of this word is set */
@@ -156,7 +169,7 @@ int quic_recvbuf_write(quic_recvbuf *rb, uint64_t offset, const uint8_t *data, s
     /* Allocate first, so a failure leaves no half-written frame behind. */
     uint64_t from = offset < rb->read_off ? rb->read_off : offset;
     if (from < end) {
-        for (uint64_t o = from - from % CH; o < end; o += CH)
+        for (uint64_t o = from - POS(rb, from); o < end; o += rb->chunk)
             if (!chunk_get(rb, o))
                 return QUIC_RECVBUF_ERR_NOMEM;
     }
@@ -168,12 +181,12 @@ int quic_recvbuf_write(quic_recvbuf *rb, uint64_t offset, const uint8_t *data, s
         rb->highest = end;
     while (from < end) {
         quic_recvbuf_chunk *c = *slot_for(rb, from);
-        size_t pos = (size_t)(from % CH);
-        size_t n = CH - pos;
+        size_t pos = POS(rb, from);
+        size_t n = rb->chunk - pos;
         if (n > end - from)
             n = (size_t)(end - from);
-        memcpy(c->data + pos, data + (from - offset), n);
-        bits_set(c->bits, pos, pos + n);
+        memcpy(chunk_data(rb, c) + pos, data + (from - offset), n);
+        bits_set(chunk_bits(c), pos, pos + n);
         from += n;
     }
     advance_contig(rb);
@@ -216,12 +229,12 @@ size_t quic_recvbuf_peek(const quic_recvbuf *rb, const uint8_t **p)
         *p = NULL;
         return 0;
     }
-    const quic_recvbuf_chunk *c = *slot_for(rb, rb->read_off);
-    size_t pos = (size_t)(rb->read_off % CH);
-    size_t n = CH - pos;
+    quic_recvbuf_chunk *c = *slot_for(rb, rb->read_off);
+    size_t pos = POS(rb, rb->read_off);
+    size_t n = rb->chunk - pos;
     if (n > avail)
         n = (size_t)avail;
-    *p = c->data + pos;
+    *p = chunk_data(rb, c) + pos;
     return n;
 }
 
@@ -230,9 +243,9 @@ void quic_recvbuf_consume(quic_recvbuf *rb, size_t n)
     uint64_t avail = rb->contig_end - rb->read_off;
     if (n > avail)
         n = (size_t)avail;
-    uint64_t first = rb->read_off / CH;
+    uint64_t first = IDX(rb, rb->read_off);
     rb->read_off += n;
-    uint64_t now_first = rb->read_off / CH;
+    uint64_t now_first = IDX(rb, rb->read_off);
     for (uint64_t k = first; k < now_first; k++) {
         quic_recvbuf_chunk **s = &rb->slots[(size_t)(k % rb->nslots)];
         if (*s) {
@@ -241,7 +254,7 @@ void quic_recvbuf_consume(quic_recvbuf *rb, size_t n)
         }
     }
     /* The final chunk is done too once everything was read. */
-    if (rb->has_final && rb->read_off == rb->final_size && rb->read_off % CH != 0) {
+    if (rb->has_final && rb->read_off == rb->final_size && POS(rb, rb->read_off) != 0) {
         quic_recvbuf_chunk **s = slot_for(rb, rb->read_off);
         if (*s) {
             chunk_release(rb, *s);

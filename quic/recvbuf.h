@@ -2,13 +2,15 @@
  * quince quic: reassembly of STREAM or CRYPTO data received out of order
  * (RFC 9000 §2.2, §4.5, §7.5), for in-order delivery.
  *
- * Storage is a ring of fixed 4 KiB chunks indexed by offset, each with a bitmap
- * of the bytes received, so duplicates and any overlap pattern cost nothing
- * extra and need no range list a peer could fragment. A chunk is allocated
- * only when a byte lands in it and is recycled (a few kept spare, so steady
- * in-order traffic allocates nothing) once the reader passes it. Memory is at
- * most (max_window / 4 KiB + 1 + spare) chunks and proportional to the data
- * actually buffered.
+ * Storage is a ring of fixed-size chunks indexed by offset, each with a
+ * bitmap of the bytes received, so duplicates and any overlap pattern cost
+ * nothing extra and need no range list a peer could fragment. The chunk size
+ * is a power of two, 64 B to 4 KiB, at most an eighth of the window. A chunk
+ * is allocated only when a byte lands in it and is recycled (a couple kept
+ * spare, so steady in-order traffic allocates nothing) once the reader has
+ * passed it. Memory is proportional to the data buffered and never more than
+ * (max_window / chunk + 1) chunks of chunk * 9/8 bytes plus a pointer: for a
+ * 64 KiB window 17 chunks of 4.5 KiB.
  *
  * The flow-control limit (max_offset) is what the receiver advertised
  * (MAX_STREAM_DATA, or read offset + CRYPTO buffer size); it may only grow,
@@ -23,7 +25,8 @@
 
 #include "base/qb.h"
 
-#define QUIC_RECVBUF_CHUNK 4096
+#define QUIC_RECVBUF_CHUNK_MAX 4096
+#define QUIC_RECVBUF_CHUNK_MIN 64
 #define QUIC_RECVBUF_SPARE 2 /* chunks kept for reuse */
 
 /* Error codes (connection range -1330..-1339). */
@@ -39,8 +42,7 @@ enum {
 
 typedef struct quic_recvbuf_chunk {
     struct quic_recvbuf_chunk *next; /* spare list */
-    uint64_t bits[QUIC_RECVBUF_CHUNK / 64];
-    uint8_t data[QUIC_RECVBUF_CHUNK];
+    uint64_t w[];                    /* bitmap (chunk / 64 words), then the data */
 } quic_recvbuf_chunk;
 
 typedef struct quic_recvbuf {
@@ -53,11 +55,13 @@ typedef struct quic_recvbuf {
     bool has_final;
     uint64_t final_size;
     bool reset;           /* RESET_STREAM: data discarded */
+    size_t chunk;         /* bytes per chunk, a power of two */
+    unsigned shift;       /* log2(chunk) */
     quic_recvbuf_chunk **slots;
     size_t nslots;
     quic_recvbuf_chunk *spare;
     size_t nspare;
-    size_t nchunks;       /* chunks allocated (slots + spare) */
+    size_t nchunks;       /* chunks allocated (slots + spare), never above nslots */
 } quic_recvbuf;
 
 /* max_window: the largest flow-control window this buffer will ever be given
@@ -92,7 +96,11 @@ static inline uint64_t quic_recvbuf_read_offset(const quic_recvbuf *rb) { return
 bool quic_recvbuf_all_received(const quic_recvbuf *rb);
 /* ... and has been read ("Data Read"). */
 bool quic_recvbuf_finished(const quic_recvbuf *rb);
-/* Bytes of chunk memory held now. */
-static inline size_t quic_recvbuf_memory(const quic_recvbuf *rb) { return rb->nchunks * sizeof(quic_recvbuf_chunk); }
+/* Bytes of one chunk allocation, and of all chunks held now. */
+static inline size_t quic_recvbuf_chunk_bytes(const quic_recvbuf *rb)
+{
+    return sizeof(quic_recvbuf_chunk) + rb->chunk / 8 + rb->chunk;
+}
+static inline size_t quic_recvbuf_memory(const quic_recvbuf *rb) { return rb->nchunks * quic_recvbuf_chunk_bytes(rb); }
 
 #endif

@@ -92,7 +92,8 @@ static void test_gap_and_peek(void **state)
     assert_true(quic_recvbuf_read_offset(&rb) == 200);
     /* peek stops at a chunk border; read crosses it */
     assert_int_equal(quic_recvbuf_write(&rb, 200, src + 200, 8800, false), 0);
-    assert_int_equal(quic_recvbuf_peek(&rb, &p), QUIC_RECVBUF_CHUNK - 200);
+    assert_int_equal(rb.chunk, 4096);
+    assert_int_equal(quic_recvbuf_peek(&rb, &p), rb.chunk - 200);
     uint8_t out[9000];
     assert_int_equal(quic_recvbuf_read(&rb, out, sizeof out), 8800);
     assert_memory_equal(out, src + 200, 8800);
@@ -159,7 +160,7 @@ static void test_final_size(void **state)
     assert_int_equal(quic_recvbuf_reset(&rb, 599), QUIC_RECVBUF_ERR_FINAL_SIZE);
     assert_int_equal(quic_recvbuf_reset(&rb, 1001), QUIC_RECVBUF_ERR_FLOW);
     assert_int_equal(quic_recvbuf_reset(&rb, 600), 0);
-    assert_true(quic_recvbuf_memory(&rb) <= QUIC_RECVBUF_SPARE * sizeof(quic_recvbuf_chunk));
+    assert_true(quic_recvbuf_memory(&rb) <= QUIC_RECVBUF_SPARE * quic_recvbuf_chunk_bytes(&rb));
     assert_int_equal(quic_recvbuf_write(&rb, 600, buf, 1, false), QUIC_RECVBUF_ERR_FINAL_SIZE);
     quic_recvbuf_free(&rb);
 }
@@ -175,8 +176,9 @@ static void test_memory_bound(void **state)
     quic_recvbuf rb;
     assert_int_equal(quic_recvbuf_init(&rb, W, W, &a), 0);
     size_t slots_bytes = c.bytes;
-    size_t bound = slots_bytes + (W / QUIC_RECVBUF_CHUNK + 1 + QUIC_RECVBUF_SPARE) *
-                                     sizeof(quic_recvbuf_chunk);
+    /* 17 chunks of 4 KiB + bitmap: about 1.13 times the window */
+    size_t bound = slots_bytes + rb.nslots * quic_recvbuf_chunk_bytes(&rb);
+    assert_int_equal(rb.nslots, W / 4096 + 1);
     /* the worst pattern: one byte per chunk, never readable (byte 0 missing) */
     uint8_t b = 1;
     for (uint64_t off = 1; off < W; off += 97)
@@ -208,10 +210,42 @@ static void test_memory_bound(void **state)
     }
     assert_int_equal(c.calls, calls_warm); /* no allocation in steady state */
     assert_true(quic_recvbuf_finished(&rb));
-    assert_true(quic_recvbuf_memory(&rb) <= QUIC_RECVBUF_SPARE * sizeof(quic_recvbuf_chunk));
+    assert_true(quic_recvbuf_memory(&rb) <= QUIC_RECVBUF_SPARE * quic_recvbuf_chunk_bytes(&rb));
     quic_recvbuf_free(&rb);
     assert_int_equal(c.live, 0);
     free(src);
+}
+
+/* Small windows get small chunks, so memory stays near the window. */
+static void test_small_window(void **state)
+{
+    (void)state;
+    counter c = {0};
+    qb_alloc a = {c_alloc, c_realloc, c_free, &c};
+    quic_recvbuf rb;
+    assert_int_equal(quic_recvbuf_init(&rb, 4096, 4096, &a), 0);
+    assert_int_equal(rb.chunk, 512);
+    assert_int_equal(rb.nslots, 9);
+    size_t slots_bytes = c.bytes;
+    uint8_t b[4096];
+    for (size_t i = 0; i < sizeof b; i++)
+        b[i] = (uint8_t)i;
+    for (uint64_t off = 1; off < 4096; off += 61) /* sparse: nothing readable */
+        assert_int_equal(quic_recvbuf_write(&rb, off, b + off, 1, false), 0);
+    size_t chunk_mem = c.peak - slots_bytes;
+    assert_true(chunk_mem <= 9 * (512 + 64 + sizeof(quic_recvbuf_chunk)));
+    assert_true(chunk_mem < 2 * 4096);
+    assert_int_equal(quic_recvbuf_write(&rb, 0, b, 4096, false), 0);
+    uint8_t out[4096];
+    assert_int_equal(quic_recvbuf_read(&rb, out, sizeof out), 4096);
+    assert_memory_equal(out, b, 4096);
+    quic_recvbuf_free(&rb);
+    assert_int_equal(c.live, 0);
+    /* the smallest chunk */
+    assert_int_equal(quic_recvbuf_init(&rb, 100, 100, NULL), 0);
+    assert_int_equal(rb.chunk, 64);
+    assert_int_equal(rb.nslots, 3);
+    quic_recvbuf_free(&rb);
 }
 
 int main(void)
@@ -222,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_flow_control),
         cmocka_unit_test(test_final_size),
         cmocka_unit_test(test_memory_bound),
+        cmocka_unit_test(test_small_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
