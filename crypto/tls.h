@@ -7,6 +7,25 @@
  * secrets, peer transport parameters, completion, errors) with
  * tls_conn_next_event(). There are no records, no ChangeCipherSpec and no
  * middlebox compatibility mode: QUIC carries the handshake messages directly.
+ *
+ * How a QUIC connection drives it:
+ *   c = tls_conn_new(&cfg, my_transport_params, len);
+ *   client: tls_conn_start(c);                      (ClientHello at INITIAL)
+ *   loop:
+ *     for each level: tls_conn_get_output(c, level, &p, &n) -> CRYPTO frames
+ *                     at that level; tls_conn_consume_output(c, level, n)
+ *     while (tls_conn_next_event(c, &ev)):
+ *       SECRET          install ev.secret for (ev.level, ev.dir) (RFC 9001 §5.1)
+ *                       before sending the output of that level
+ *       PEER_TP         tls_conn_peer_tp() -> parse transport parameters
+ *       HANDSHAKE_DONE  client: handshake complete; server: also confirmed
+ *                       (send HANDSHAKE_DONE, RFC 9001 §4.1.2)
+ *       ERROR           close with CRYPTO_ERROR 0x100 + ev.alert
+ *     CRYPTO frame data in order -> tls_conn_recv(c, level, data, len)
+ * Secrets come in this order: client: HANDSHAKE read+write after the
+ * ServerHello, APPLICATION read+write after the server Finished; server:
+ * HANDSHAKE read+write and APPLICATION write after the ClientHello,
+ * APPLICATION read after the client Finished.
  */
 #ifndef TLS_H
 #define TLS_H
@@ -203,6 +222,8 @@ uint8_t tls_conn_alert(const tls_conn *c);
 const char *tls_conn_reason(const tls_conn *c);
 /* After the handshake (or once known): */
 const char *tls_conn_alpn(const tls_conn *c);     /* NUL-terminated, NULL if none */
+/* Server: the host_name the client sent in server_name, NULL if none. */
+const char *tls_conn_server_name(const tls_conn *c);
 uint16_t tls_conn_suite(const tls_conn *c);
 uint16_t tls_conn_group(const tls_conn *c);
 uint16_t tls_conn_sigalg(const tls_conn *c);

@@ -397,6 +397,7 @@ bool tls_conn_is_done(const tls_conn *c) { return c->state == TLS_ST_CONNECTED; 
 uint8_t tls_conn_alert(const tls_conn *c) { return c->alert; }
 const char *tls_conn_reason(const tls_conn *c) { return c->reason; }
 const char *tls_conn_alpn(const tls_conn *c) { return c->alpn[0] ? c->alpn : NULL; }
+const char *tls_conn_server_name(const tls_conn *c) { return c->sni[0] ? c->sni : NULL; }
 uint16_t tls_conn_suite(const tls_conn *c) { return c->suite; }
 uint16_t tls_conn_group(const tls_conn *c) { return c->group; }
 uint16_t tls_conn_sigalg(const tls_conn *c) { return c->sigalg; }

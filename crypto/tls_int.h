@@ -67,6 +67,7 @@ struct tls_conn {
     uint16_t suite, group, sigalg;
     bool did_hrr;
     char alpn[TLS_ALPN_MAX + 1];
+    char sni[256]; /* server: the client's host_name */
     uint8_t client_random[TLS_RANDOM_LEN];
 
     /* client */

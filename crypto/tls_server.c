@@ -247,6 +247,14 @@ static int on_client_hello(tls_conn *c, const tls_msg *m, const uint8_t *raw, si
     c->suite = suite;
     c->group = group;
     memcpy(c->client_random, ch.random, TLS_RANDOM_LEN);
+    tls_bytes host;
+    /* RFC 6066 §3: kept for the application; NUL bytes make it unusable. */
+    if (tls_exts_has(&ch.ext, TLS_X_SERVER_NAME) &&
+        tls_sni_host(ch.ext.val[TLS_X_SERVER_NAME], &host) == 1 && host.len < sizeof c->sni &&
+        !memchr(host.p, 0, host.len)) {
+        memcpy(c->sni, host.p, host.len);
+        c->sni[host.len] = 0;
+    }
     if (rc == 0)
         return send_hrr(c, raw, rawlen);
 

@@ -148,6 +148,8 @@ static void check_success(sides *x, size_t hlen)
     assert_memory_not_equal(cs.s[TLS_LEVEL_HANDSHAKE][0], cs.s[TLS_LEVEL_HANDSHAKE][1], hlen);
     assert_string_equal(tls_conn_alpn(x->c), "ping/1.0"); /* the server's preference */
     assert_string_equal(tls_conn_alpn(x->s), "ping/1.0");
+    assert_string_equal(tls_conn_server_name(x->s), "quince.test");
+    assert_null(tls_conn_server_name(x->c));
     tls_conn_peer_tp(x->c, &p, &n);
     assert_int_equal(n, sizeof SERVER_TP);
     assert_memory_equal(p, SERVER_TP, n);

@@ -379,6 +379,7 @@ static void test_our_server(void **state)
     }
     assert_int_equal(secrets, 2);
     assert_string_equal(tls_conn_alpn(s), "ping/1.0");
+    assert_string_equal(tls_conn_server_name(s), "example.ulfheim.net");
     tls_conn_peer_tp(s, &p, &n);
     assert_int_equal(n, 49);
     tls_conn_free(s);
