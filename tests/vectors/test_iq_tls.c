@@ -257,15 +257,28 @@ static void test_key_schedule(void **state)
     assert_int_equal(tls_transcript_hash(&t, th), 0);
     size_t clen = tls_cv_content(true, th, 32, content);
     blob cert = vec("crypto_cert"), cvb = vec("crypto_certverify");
+    blob crt = vec("server.crt"), skey = vec("server.key");
     tls_cert cm;
     tls_bytes der, ext;
     tls_cv cv;
     qb_rd r;
     cx_pkey *pub = NULL;
+    cx_x509_chain *chain = NULL;
+    const uint8_t *crt_der;
+    size_t crt_len;
+    /* the certificate in the message is server.crt, whose key is server.key */
+    assert_int_equal(cx_x509_chain_from_pem((const char *)crt.p, crt.n, (const char *)skey.p,
+                                            skey.n, NULL, &chain), 0);
+    cx_x509_chain_cert(chain, 0, &crt_der, &crt_len);
     assert_int_equal(tls_cert_decode(cert.p + 4, cert.n - 4, &cm), 0);
     qb_rd_init(&r, cm.list.p, cm.list.len);
     assert_int_equal(tls_cert_next(&r, &der, &ext), 1);
-    assert_int_equal(cx_pkey_from_cert_der(der.p, der.len, &pub), 0);
+    assert_int_equal(der.len, crt_len);
+    assert_memory_equal(der.p, crt_der, crt_len);
+    assert_int_equal(cx_pkey_from_cert_der(crt_der, crt_len, &pub), 0);
+    cx_x509_chain_free(chain);
+    free(crt.p);
+    free(skey.p);
     assert_int_equal(tls_cv_decode(cvb.p + 4, cvb.n - 4, &cv), 0);
     assert_int_equal(cx_sig_verify(cv.scheme, pub, content, clen, cv.sig.p, cv.sig.len), 0);
     /* and a flipped bit does not */
