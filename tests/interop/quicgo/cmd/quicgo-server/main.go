@@ -198,7 +198,10 @@ func run(o options) int {
 	}
 	defer udpConn.Close()
 
-	s := &server{opt: o, done: make(chan error, 1), connEnded: make(chan struct{}, 1)}
+	s := &server{opt: o}
+	if !o.serve { // nil channels: -serve never ends on a request or connection
+		s.done, s.connEnded = make(chan error, 1), make(chan struct{}, 1)
+	}
 	srv := &http3.Server{
 		ConnContext: func(ctx context.Context, c *quic.Conn) context.Context {
 			go func() {
