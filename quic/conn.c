@@ -1,0 +1,286 @@
+/* QUIC connection: creation, events, closing and timers (RFC 9000 §10). */
+#include "quic/conn_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+bool quic_path_equal(const quic_path *a, const quic_path *b)
+{
+    return a->remote_len == b->remote_len && a->local_len == b->local_len &&
+           !memcmp(a->remote, b->remote, a->remote_len) && !memcmp(a->local, b->local, a->local_len);
+}
+
+void quic_config_init(quic_config *c, bool is_server, const tls_config *tls)
+{
+    memset(c, 0, sizeof *c);
+    c->is_server = is_server;
+    c->tls = tls;
+    c->scid_len = 8;
+    c->max_idle_timeout_ms = 30000;
+    c->initial_max_data = 1u << 20;
+    c->initial_max_stream_data = 256u << 10;
+    c->initial_max_streams_bidi = 100;
+    c->initial_max_streams_uni = 100;
+    c->max_datagram_frame_size = 65535;
+    c->max_ack_delay_ms = 25;
+    c->max_udp_payload = 1452;
+    c->max_crypto_buffer = 64u << 10;
+    c->dgram_recv_queue = 256;
+    c->dgram_send_queue = 256;
+    c->dgram_max_age_us = 1000000;
+    c->stream_send_buffer = 1u << 20;
+    c->key_update_after = 0;
+}
+
+void quic_conn_logf(quic_conn *c, const char *fmt, ...)
+{
+    if (!c->cfg.log)
+        return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    c->cfg.log(c->cfg.log_ud, line);
+}
+
+int quic_conn_random(quic_conn *c, uint8_t *buf, size_t n)
+{
+    cx_rand_fn fn = c->cfg.random ? c->cfg.random : cx_rand_default;
+    return fn(c->cfg.random_ud, buf, n);
+}
+
+void quic_conn_push_event(quic_conn *c, quic_event_type type, uint64_t stream_id, uint64_t code)
+{
+    /* Stream events repeat harmlessly: drop a duplicate of the newest one
+     * rather than fill the ring. */
+    if (c->ev_count) {
+        const quic_event *last = &c->events[(c->ev_head + c->ev_count - 1) % QUIC_EVENT_RING];
+        if (last->type == type && last->stream_id == stream_id && type != QUIC_EV_STREAM_OPENED)
+            return;
+    }
+    if (c->ev_count == QUIC_EVENT_RING) {
+        /* Full: readable/writable events are level-triggered in effect (the
+         * app polls the stream), so losing one is safe; keep the others. */
+        if (type == QUIC_EV_STREAM_READABLE || type == QUIC_EV_STREAM_WRITABLE)
+            return;
+        c->ev_head = (c->ev_head + 1) % QUIC_EVENT_RING;
+        c->ev_count--;
+    }
+    quic_event *e = &c->events[(c->ev_head + c->ev_count++) % QUIC_EVENT_RING];
+    memset(e, 0, sizeof *e);
+    e->type = type;
+    e->stream_id = stream_id;
+    e->code = code;
+}
+
+uint64_t quic_conn_pto(const quic_conn *c)
+{
+    return quic_recovery_pto(&c->rec, c->handshake_confirmed ? QUIC_SPACE_APPLICATION
+                                                             : QUIC_SPACE_HANDSHAKE);
+}
+
+static void set_close_info(quic_conn *c, bool by_peer, bool app, uint64_t code, uint64_t ft,
+                           const char *reason, size_t reason_len)
+{
+    if (c->close.code || c->close.closed || c->state >= QUIC_CS_CLOSING)
+        return; /* the first error wins (DESIGN.md: latched) */
+    c->close.by_peer = by_peer;
+    c->close.app = app;
+    c->close.code = code;
+    c->close.frame_type = ft;
+    if (reason_len >= sizeof c->close.reason)
+        reason_len = sizeof c->close.reason - 1;
+    /* The peer's reason is UTF-8 from the network: keep printable bytes only. */
+    for (size_t i = 0; i < reason_len; i++)
+        c->close.reason[i] = (reason[i] >= 0x20 && reason[i] < 0x7f) ? reason[i] : '?';
+    c->close.reason[reason_len] = 0;
+}
+
+static void start_closing(quic_conn *c)
+{
+    c->state = QUIC_CS_CLOSING;
+    c->close_pending = true;
+    /* RFC 9000 §10.2: at least three times the PTO. */
+    c->close_deadline = c->now + 3 * quic_conn_pto(c);
+}
+
+void quic_conn_fail(quic_conn *c, uint64_t code, uint64_t frame_type, const char *reason)
+{
+    if (c->state >= QUIC_CS_CLOSING)
+        return;
+    set_close_info(c, false, false, code, frame_type, reason, strlen(reason));
+    quic_conn_logf(c, "connection error 0x%llx: %s", (unsigned long long)code, reason);
+    start_closing(c);
+}
+
+void quic_conn_close(quic_conn *c, bool app, uint64_t code, const char *reason)
+{
+    if (c->state >= QUIC_CS_CLOSING)
+        return;
+    set_close_info(c, false, app, code, 0, reason ? reason : "", reason ? strlen(reason) : 0);
+    start_closing(c);
+}
+
+void quic_conn_enter_draining(quic_conn *c, uint64_t now)
+{
+    if (c->state >= QUIC_CS_DRAINING)
+        return;
+    c->state = QUIC_CS_DRAINING;
+    c->close_pending = false;
+    c->close_deadline = now + 3 * quic_conn_pto(c);
+}
+
+/* Called on a peer's CONNECTION_CLOSE (conn_frames.c) through this helper. */
+void quic_conn_on_peer_close(quic_conn *c, bool app, uint64_t code, uint64_t ft,
+                             const uint8_t *reason, size_t len, uint64_t now);
+void quic_conn_on_peer_close(quic_conn *c, bool app, uint64_t code, uint64_t ft,
+                             const uint8_t *reason, size_t len, uint64_t now)
+{
+    set_close_info(c, true, app, code, ft, (const char *)reason, len);
+    quic_conn_enter_draining(c, now);
+}
+
+static void finish(quic_conn *c)
+{
+    c->state = QUIC_CS_CLOSED;
+    c->close.closed = true;
+    if (!c->ev_closed_sent) {
+        c->ev_closed_sent = true;
+        quic_conn_push_event(c, QUIC_EV_CLOSED, 0, c->close.code);
+    }
+}
+
+void quic_conn_close_info(const quic_conn *c, quic_close_info *out)
+{
+    *out = c->close;
+    out->closed = c->state == QUIC_CS_CLOSED;
+}
+
+bool quic_conn_next_event(quic_conn *c, quic_event *ev)
+{
+    if (c->ev_count) {
+        *ev = c->events[c->ev_head];
+        c->ev_head = (c->ev_head + 1) % QUIC_EVENT_RING;
+        c->ev_count--;
+        return true;
+    }
+    /* Datagrams wait in their own bounded queue; one is handed out per call
+     * and stays valid until the next call (a copy owned by the connection). */
+    const uint8_t *p;
+    size_t n;
+    if (quic_dgram_queue_peek(&c->dg_rx, c->now, &p, &n)) {
+        if (n > c->dg_last_cap) {
+            uint8_t *b = qb_realloc(c->alloc, c->dg_last, n);
+            if (!b)
+                return false;
+            c->dg_last = b;
+            c->dg_last_cap = n;
+        }
+        memcpy(c->dg_last, p, n);
+        quic_dgram_queue_pop(&c->dg_rx);
+        memset(ev, 0, sizeof *ev);
+        ev->type = QUIC_EV_DATAGRAM;
+        ev->data = c->dg_last;
+        ev->len = n;
+        return true;
+    }
+    return false;
+}
+
+uint64_t quic_conn_deadline(const quic_conn *c)
+{
+    if (c->state == QUIC_CS_CLOSED)
+        return QUIC_NEVER;
+    if (c->state >= QUIC_CS_CLOSING)
+        return c->close_deadline;
+    uint64_t d = quic_recovery_deadline(&c->rec);
+    if (c->idle_deadline && c->idle_deadline < d)
+        d = c->idle_deadline;
+    for (int i = 0; i < QUIC_LEVELS; i++) {
+        if (c->sp[i].discarded)
+            continue;
+        uint64_t a = quic_ackrange_ack_deadline(&c->sp[i].acks);
+        if (a < d)
+            d = a;
+    }
+    uint64_t k = c->app_rx_ok ? quic_keyphase_deadline(&c->app) : QUIC_NEVER;
+    if (k < d)
+        d = k;
+    return d;
+}
+
+void quic_conn_on_deadline(quic_conn *c, uint64_t now)
+{
+    c->now = now;
+    if (c->state == QUIC_CS_CLOSED)
+        return;
+    if (c->state >= QUIC_CS_CLOSING) {
+        if (now >= c->close_deadline)
+            finish(c);
+        return;
+    }
+    if (c->idle_deadline && now >= c->idle_deadline) {
+        /* RFC 9000 §10.1: silently closed, no packets. */
+        set_close_info(c, false, false, QUIC_NO_ERROR, 0, "idle timeout", 12);
+        c->close.idle = true;
+        finish(c);
+        return;
+    }
+    if (c->app_rx_ok && quic_keyphase_on_timer(&c->app, now) != 0)
+        quic_conn_fail(c, QUIC_INTERNAL_ERROR, 0, "key derivation failed");
+    quic_dgram_queue_expire(&c->dg_tx, now);
+    quic_recovery_result res;
+    quic_recovery_on_timeout(&c->rec, now, &res);
+    for (size_t i = 0; i < res.n_lost; i++) {
+        c->stats.pkts_lost++;
+        quic_conn_on_lost_items(c, res.lost[i].handle);
+        quic_sentlog_settle(&c->log, res.lost[i].handle);
+    }
+    if (res.n_lost)
+        quic_cc_on_lost(&c->cc, res.lost, res.n_lost, res.persistent_congestion, now);
+    if (res.action == QUIC_RECOVERY_PTO || res.action == QUIC_RECOVERY_ANTI_DEADLOCK) {
+        quic_space *s = &c->sp[res.probe_space];
+        s->probe = true;
+        s->probes = res.probes ? res.probes : 1;
+        /* RFC 9002 §6.2.4: a probe carries data that may be lost. CRYPTO
+         * acknowledgements are not tracked, so the whole flight goes again
+         * (a few KB at most). */
+        if (res.probe_space != QUIC_SPACE_APPLICATION)
+            quic_crypto_send_lost(&s->crypto_tx, 0, s->crypto_tx.sent);
+    }
+}
+
+/* ---- getters ---- */
+
+bool quic_conn_is_server(const quic_conn *c) { return c->is_server; }
+bool quic_conn_is_established(const quic_conn *c) { return c->state == QUIC_CS_ESTABLISHED; }
+const char *quic_conn_alpn(const quic_conn *c) { return c->tls ? tls_conn_alpn(c->tls) : NULL; }
+uint64_t quic_conn_peer_max_dgram(const quic_conn *c)
+{
+    return c->peer_tp_ok ? c->peer_tp.max_datagram_frame_size : 0;
+}
+const quic_local_cids *quic_conn_local_cids(const quic_conn *c) { return &c->lcids; }
+
+void quic_conn_dgram_stats(const quic_conn *c, quic_dgram_counters *s) { *s = c->dg_stats; }
+
+void quic_conn_stats_get(const quic_conn *c, quic_conn_stats *s)
+{
+    *s = c->stats;
+    const quic_rtt *r = quic_recovery_rtt(&c->rec);
+    s->smoothed_rtt_us = r->smoothed;
+    s->min_rtt_us = r->min;
+    s->cwnd = c->cc.cwnd;
+    s->key_updates = c->app_rx_ok ? c->app.updates : 0;
+}
+
+int quic_conn_key_update(quic_conn *c)
+{
+    if (!c->handshake_confirmed || !c->app_tx_ok)
+        return QUIC_ERR_ARG;
+    if (quic_keyphase_initiate(&c->app) != 0)
+        return QUIC_ERR_BLOCKED;
+    c->pend.ping = true; /* carry the new phase promptly */
+    return 0;
+}

@@ -1,0 +1,402 @@
+/* QUIC connection <-> TLS: CRYPTO streams, keys per level, transport
+ * parameters, handshake completion and confirmation (RFC 9001 §4, §5, §7.3 of
+ * RFC 9000). */
+#include "quic/conn_int.h"
+
+#include <string.h>
+
+static cx_aead_id suite_aead(uint16_t suite)
+{
+    switch (suite) {
+    case TLS_AES_256_GCM_SHA384: return CX_AES_256_GCM;
+    case TLS_CHACHA20_POLY1305_SHA256: return CX_CHACHA20_POLY1305;
+    default: return CX_AES_128_GCM;
+    }
+}
+
+static void level_keys_clear(quic_level_keys *k)
+{
+    if (k->rx_ok)
+        quic_pkt_keys_clear(&k->rx);
+    if (k->tx_ok)
+        quic_pkt_keys_clear(&k->tx);
+    k->rx_ok = k->tx_ok = false;
+}
+
+int quic_conn_initial_keys(quic_conn *c, const quic_cid *dcid)
+{
+    cx_quic_keys ck, sk;
+    level_keys_clear(&c->keys[QUIC_SPACE_INITIAL]);
+    if (cx_quic_initial_keys(c->version, dcid->b, dcid->len, &ck, &sk) != 0)
+        return QUIC_ERR_TLS;
+    quic_level_keys *k = &c->keys[QUIC_SPACE_INITIAL];
+    int rc = quic_pkt_keys_init(&k->rx, c->alloc, c->is_server ? &ck : &sk);
+    if (rc == 0) {
+        k->rx_ok = true;
+        rc = quic_pkt_keys_init(&k->tx, c->alloc, c->is_server ? &sk : &ck);
+        k->tx_ok = rc == 0;
+    }
+    cx_quic_keys_clear(&ck);
+    cx_quic_keys_clear(&sk);
+    return rc == 0 ? 0 : QUIC_ERR_TLS;
+}
+
+/* Our transport parameters (RFC 9000 §18.2, RFC 9221 §3). */
+static void local_tparams(quic_conn *c, quic_tparams *tp)
+{
+    const quic_config *cfg = &c->cfg;
+    quic_tparams_init(tp);
+    tp->max_idle_timeout = cfg->max_idle_timeout_ms;
+    tp->max_udp_payload_size = 1500; /* our receive buffers hold a 1500-byte datagram */
+    tp->initial_max_data = cfg->initial_max_data;
+    tp->initial_max_stream_data_bidi_local = cfg->initial_max_stream_data;
+    tp->initial_max_stream_data_bidi_remote = cfg->initial_max_stream_data;
+    tp->initial_max_stream_data_uni = cfg->initial_max_stream_data;
+    tp->initial_max_streams_bidi = cfg->initial_max_streams_bidi;
+    tp->initial_max_streams_uni = cfg->initial_max_streams_uni;
+    tp->max_ack_delay = cfg->max_ack_delay_ms;
+    tp->active_connection_id_limit = QUIC_CID_SLOTS;
+    if (cfg->max_datagram_frame_size) {
+        tp->has_max_datagram_frame_size = true;
+        tp->max_datagram_frame_size = cfg->max_datagram_frame_size;
+    }
+    const quic_cid *scid = &c->lcids.slot[0].cid;
+    tp->has_initial_scid = true;
+    tp->initial_scid.len = scid->len;
+    memcpy(tp->initial_scid.bytes, scid->b, scid->len);
+    if (c->is_server) {
+        tp->has_original_dcid = true;
+        tp->original_dcid.len = c->odcid.len;
+        memcpy(tp->original_dcid.bytes, c->odcid.b, c->odcid.len);
+        if (c->did_retry) {
+            tp->has_retry_scid = true;
+            tp->retry_scid.len = c->retry_scid.len;
+            memcpy(tp->retry_scid.bytes, c->retry_scid.b, c->retry_scid.len);
+        }
+        tp->has_stateless_reset_token = true;
+        quic_reset_token(cfg->static_key, scid, tp->stateless_reset_token);
+    }
+}
+
+int quic_conn_crypto_init(quic_conn *c)
+{
+    uint8_t tpbuf[512];
+    qb_wr w;
+    local_tparams(c, &c->local_tp);
+    qb_wr_init(&w, tpbuf, sizeof tpbuf);
+    if (quic_tparams_encode(&w, &c->local_tp, c->is_server) != 0)
+        return QUIC_ERR_TLS;
+    c->tls = tls_conn_new(c->cfg.tls, tpbuf, w.off);
+    if (!c->tls)
+        return QUIC_ERR_TLS;
+    if (!c->is_server && tls_conn_start(c->tls) != 0)
+        return QUIC_ERR_TLS;
+    for (int i = 0; i < QUIC_LEVELS; i++) {
+        size_t window = c->cfg.max_crypto_buffer;
+        if (quic_recvbuf_init(&c->sp[i].crypto_rx, window, window, c->alloc) != 0)
+            return QUIC_ERR_NOMEM;
+    }
+    return quic_conn_crypto_pump(c);
+}
+
+/* ---- the CRYPTO send side ---- */
+
+static int crypto_append(quic_conn *c, quic_crypto_send *cs, const uint8_t *p, size_t n)
+{
+    if (cs->len + n > QUIC_CRYPTO_SEND_MAX)
+        return QUIC_ERR_NOMEM;
+    if (cs->len + n > cs->cap) {
+        size_t ncap = cs->cap ? cs->cap : 2048;
+        while (ncap < cs->len + n)
+            ncap *= 2;
+        uint8_t *b = qb_realloc(c->alloc, cs->buf, ncap);
+        if (!b)
+            return QUIC_ERR_NOMEM;
+        cs->buf = b;
+        cs->cap = ncap;
+    }
+    memcpy(cs->buf + cs->len, p, n);
+    cs->len += n;
+    return 0;
+}
+
+void quic_crypto_send_free(quic_conn *c, quic_crypto_send *cs)
+{
+    qb_free(c->alloc, cs->buf);
+    memset(cs, 0, sizeof *cs);
+}
+
+void quic_crypto_send_lost(quic_crypto_send *cs, uint64_t off, uint64_t len)
+{
+    if (!cs->buf || len == 0)
+        return;
+    if (cs->n_lost == QUIC_CRYPTO_LOST_MAX) {
+        /* Too many holes: resend one span covering them all (bounded state). */
+        uint64_t lo = off, hi = off + len;
+        for (size_t i = 0; i < cs->n_lost; i++) {
+            if (cs->lost[i].off < lo)
+                lo = cs->lost[i].off;
+            if (cs->lost[i].off + cs->lost[i].len > hi)
+                hi = cs->lost[i].off + cs->lost[i].len;
+        }
+        cs->lost[0].off = lo;
+        cs->lost[0].len = hi - lo;
+        cs->n_lost = 1;
+        return;
+    }
+    cs->lost[cs->n_lost].off = off;
+    cs->lost[cs->n_lost].len = len;
+    cs->n_lost++;
+}
+
+/* ---- keys from TLS ---- */
+
+static int install_level(quic_conn *c, const tls_event *ev)
+{
+    cx_quic_keys m;
+    cx_aead_id aead = suite_aead(ev->suite);
+    if (cx_quic_keys_derive(c->version, aead, ev->secret, ev->secret_len, &m) != 0)
+        return QUIC_ERR_TLS;
+    quic_level_keys *k = &c->keys[QUIC_SPACE_HANDSHAKE];
+    int rc;
+    if (ev->dir == TLS_DIR_READ) {
+        rc = quic_pkt_keys_init(&k->rx, c->alloc, &m);
+        k->rx_ok = rc == 0;
+    } else {
+        rc = quic_pkt_keys_init(&k->tx, c->alloc, &m);
+        k->tx_ok = rc == 0;
+    }
+    cx_quic_keys_clear(&m);
+    return rc == 0 ? 0 : QUIC_ERR_TLS;
+}
+
+static int install_app(quic_conn *c, const tls_event *ev)
+{
+    if (ev->dir == TLS_DIR_READ) {
+        memcpy(c->app_rx_secret, ev->secret, ev->secret_len);
+        c->app_rx_len = ev->secret_len;
+        c->app_rx_pending = true;
+    } else {
+        memcpy(c->app_tx_secret, ev->secret, ev->secret_len);
+        c->app_tx_len = ev->secret_len;
+        c->app_tx_pending = true;
+    }
+    c->suite = ev->suite;
+    /* The key phase object wants both directions; the server learns its
+     * write secret first, the client both at once. */
+    if (!(c->app_rx_pending && c->app_tx_pending))
+        return 0;
+    int rc = quic_keyphase_init(&c->app, c->alloc, c->version, suite_aead(ev->suite),
+                                c->app_rx_secret, c->app_tx_secret, c->app_rx_len);
+    memset(c->app_rx_secret, 0, sizeof c->app_rx_secret);
+    memset(c->app_tx_secret, 0, sizeof c->app_tx_secret);
+    c->app_rx_pending = c->app_tx_pending = false;
+    if (rc != 0)
+        return QUIC_ERR_TLS;
+    c->app_rx_ok = c->app_tx_ok = true;
+    return 0;
+}
+
+static bool cid_is(const quic_tp_cid *t, const quic_cid *c)
+{
+    return t->len == c->len && memcmp(t->bytes, c->b, c->len) == 0;
+}
+
+/* RFC 9000 §7.3 and the rest of what the peer's parameters set up. */
+static int apply_peer_tparams(quic_conn *c)
+{
+    const uint8_t *p;
+    size_t n;
+    tls_conn_peer_tp(c->tls, &p, &n);
+    int rc = quic_tparams_decode(p, n, !c->is_server, &c->peer_tp);
+    if (rc != 0) {
+        quic_conn_fail(c, (uint64_t)quic_tparams_err_to_wire(rc), 0, quic_tparams_err_str(rc));
+        return rc;
+    }
+    quic_tparams *tp = &c->peer_tp;
+    const quic_cid *peer_scid = &c->pcids.slot[0].cid;
+    if (!tp->has_initial_scid || !cid_is(&tp->initial_scid, peer_scid)) {
+        quic_conn_fail(c, QUIC_TRANSPORT_PARAMETER_ERROR, 0,
+                       "initial_source_connection_id missing or not the packets' SCID");
+        return QUIC_ERR_TLS;
+    }
+    if (!c->is_server) {
+        if (!tp->has_original_dcid || !cid_is(&tp->original_dcid, &c->odcid)) {
+            quic_conn_fail(c, QUIC_TRANSPORT_PARAMETER_ERROR, 0,
+                           "original_destination_connection_id missing or wrong");
+            return QUIC_ERR_TLS;
+        }
+        if (tp->has_retry_scid != c->did_retry ||
+            (c->did_retry && !cid_is(&tp->retry_scid, &c->retry_scid))) {
+            quic_conn_fail(c, QUIC_TRANSPORT_PARAMETER_ERROR, 0,
+                           "retry_source_connection_id does not match the Retry");
+            return QUIC_ERR_TLS;
+        }
+        if (tp->has_stateless_reset_token)
+            quic_peer_cids_set_token0(&c->pcids, tp->stateless_reset_token);
+    }
+    c->peer_tp_ok = true;
+    /* Flow control and stream limits the peer gives us (RFC 9000 §4). */
+    quic_flowctl_tx_init(&c->conn_tx, tp->initial_max_data);
+    c->tx_max_streams_bidi = tp->initial_max_streams_bidi;
+    c->tx_max_streams_uni = tp->initial_max_streams_uni;
+    uint64_t mup = tp->max_udp_payload_size;
+    if (mup < c->max_udp_payload)
+        c->max_udp_payload = mup;
+    quic_recovery_set_max_ack_delay(&c->rec, tp->max_ack_delay * 1000);
+    /* RFC 9000 §10.1: the smaller of the two non-zero idle timeouts. */
+    uint64_t mine = c->cfg.max_idle_timeout_ms, theirs = tp->max_idle_timeout;
+    uint64_t idle = !mine ? theirs : (!theirs ? mine : (mine < theirs ? mine : theirs));
+    c->idle_timeout = idle * 1000;
+    return 0;
+}
+
+void quic_conn_discard_space(quic_conn *c, quic_pn_space sp)
+{
+    quic_space *s = &c->sp[sp];
+    if (s->discarded)
+        return;
+    s->discarded = true;
+    s->probe = false;
+    if (sp != QUIC_SPACE_APPLICATION)
+        level_keys_clear(&c->keys[sp]);
+    quic_recovery_result res;
+    quic_recovery_discard_space(&c->rec, sp, c->now, &res);
+    if (res.n_discarded)
+        quic_cc_on_discarded(&c->cc, res.discarded, res.n_discarded);
+    for (size_t i = 0; i < res.n_discarded; i++)
+        quic_sentlog_settle(&c->log, res.discarded[i].handle);
+    quic_crypto_send_free(c, &s->crypto_tx);
+}
+
+void quic_conn_confirm_handshake(quic_conn *c)
+{
+    if (c->handshake_confirmed)
+        return;
+    c->handshake_confirmed = true;
+    quic_recovery_set_handshake_confirmed(&c->rec, c->now);
+    /* RFC 9001 §4.9.2: Handshake keys go once the handshake is confirmed. */
+    quic_conn_discard_space(c, QUIC_SPACE_HANDSHAKE);
+    /* quic-go switches CIDs after the handshake; we offer it some. */
+}
+
+/* More CIDs for the peer to move to (RFC 9000 §5.1.1); quic-go switches to
+ * a new one right after the handshake. */
+static void issue_cids(quic_conn *c)
+{
+    uint64_t limit = c->peer_tp_ok ? c->peer_tp.active_connection_id_limit : 2;
+    if (limit > 4)
+        limit = 4;
+    size_t want = quic_local_cids_wanted(&c->lcids, limit);
+    size_t len = c->lcids.slot[0].cid.len;
+    for (size_t i = 0; i < want; i++) {
+        uint8_t b[QUIC_CID_MAX_LEN], token[QUIC_RESET_TOKEN_LEN];
+        quic_cid cid;
+        if (quic_conn_random(c, b, len) != 0)
+            return;
+        quic_cid_set(&cid, b, len);
+        if (quic_reset_token(c->cfg.static_key, &cid, token) != 0 ||
+            quic_local_cids_add(&c->lcids, &cid, token, true) < 0)
+            return;
+    }
+}
+
+static void on_tls_done(quic_conn *c)
+{
+    issue_cids(c);
+    c->handshake_complete = true;
+    if (c->state == QUIC_CS_HANDSHAKE)
+        c->state = QUIC_CS_ESTABLISHED;
+    if (c->is_server) {
+        /* RFC 9001 §4.1.2: the server's handshake is confirmed when complete;
+         * it tells the client with HANDSHAKE_DONE (RFC 9000 §19.20). */
+        c->pend.handshake_done = true;
+        c->addr_validated = true;
+        quic_conn_confirm_handshake(c);
+    }
+    if (!c->ev_connected_sent) {
+        c->ev_connected_sent = true;
+        quic_conn_push_event(c, QUIC_EV_CONNECTED, 0, 0);
+    }
+}
+
+int quic_conn_crypto_pump(quic_conn *c)
+{
+    for (int lvl = 0; lvl < QUIC_LEVELS; lvl++) {
+        const uint8_t *p;
+        size_t n;
+        tls_conn_get_output(c->tls, (tls_level)lvl, &p, &n);
+        if (!n)
+            continue;
+        if (crypto_append(c, &c->sp[lvl].crypto_tx, p, n) != 0) {
+            quic_conn_fail(c, QUIC_INTERNAL_ERROR, 0, "handshake flight too large");
+            return QUIC_ERR_NOMEM;
+        }
+        tls_conn_consume_output(c->tls, (tls_level)lvl, n);
+    }
+    tls_event ev;
+    while (tls_conn_next_event(c->tls, &ev) == 1) {
+        int rc = 0;
+        switch (ev.type) {
+        case TLS_EVENT_SECRET:
+            if (ev.level == TLS_LEVEL_HANDSHAKE)
+                rc = install_level(c, &ev);
+            else if (ev.level == TLS_LEVEL_APPLICATION)
+                rc = install_app(c, &ev);
+            if (rc != 0)
+                quic_conn_fail(c, QUIC_INTERNAL_ERROR, 0, "installing keys failed");
+            break;
+        case TLS_EVENT_PEER_TP:
+            rc = apply_peer_tparams(c);
+            break;
+        case TLS_EVENT_HANDSHAKE_DONE:
+            on_tls_done(c);
+            break;
+        case TLS_EVENT_ERROR:
+            quic_conn_fail(c, QUIC_CRYPTO_ERROR_BASE + ev.alert, QUIC_FT_CRYPTO,
+                           tls_conn_reason(c->tls));
+            rc = QUIC_ERR_TLS;
+            break;
+        default:
+            break;
+        }
+        memset(ev.secret, 0, sizeof ev.secret);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int quic_conn_crypto_recv(quic_conn *c, quic_pn_space sp, uint64_t off, const uint8_t *data,
+                          size_t len)
+{
+    quic_recvbuf *rb = &c->sp[sp].crypto_rx;
+    int rc = quic_recvbuf_write(rb, off, data, len, false);
+    if (rc == QUIC_RECVBUF_ERR_FLOW) {
+        quic_conn_fail(c, QUIC_CRYPTO_BUFFER_EXCEEDED, QUIC_FT_CRYPTO,
+                       "CRYPTO data beyond the buffer limit");
+        return rc;
+    }
+    if (rc != 0) {
+        quic_conn_fail(c, rc == QUIC_RECVBUF_ERR_RANGE ? QUIC_FRAME_ENCODING_ERROR
+                                                       : QUIC_INTERNAL_ERROR,
+                       QUIC_FT_CRYPTO, "bad CRYPTO frame");
+        return rc;
+    }
+    const uint8_t *p;
+    size_t n;
+    while ((n = quic_recvbuf_peek(rb, &p)) > 0) {
+        rc = tls_conn_recv(c->tls, (tls_level)sp, p, n);
+        quic_recvbuf_consume(rb, n);
+        /* The window slides with what TLS took (a bound on holes, not on
+         * the total handshake size). */
+        quic_recvbuf_set_max_offset(rb, quic_recvbuf_read_offset(rb) + c->cfg.max_crypto_buffer);
+        if (rc != 0) {
+            uint8_t alert = tls_conn_alert(c->tls);
+            quic_conn_fail(c, QUIC_CRYPTO_ERROR_BASE + (alert ? alert : TLS_ALERT_INTERNAL_ERROR),
+                           QUIC_FT_CRYPTO, tls_conn_reason(c->tls));
+            return rc;
+        }
+    }
+    return quic_conn_crypto_pump(c);
+}

@@ -1,0 +1,228 @@
+/* QUIC connection: acting on the frames of an authenticated packet. Decoding
+ * is the codec's (quic/frame.c); which packet may carry which frame is Table 3
+ * (RFC 9000 §12.4); here each frame type does what its section says. */
+#include "quic/conn_int.h"
+
+#include <string.h>
+
+/* conn_stream.c */
+int quic_conn_on_stream_frame(quic_conn *c, uint64_t id, uint64_t off, const uint8_t *data,
+                              size_t len, bool fin);
+int quic_conn_on_reset_stream(quic_conn *c, uint64_t id, uint64_t code, uint64_t final);
+int quic_conn_on_stop_sending(quic_conn *c, uint64_t id, uint64_t code);
+int quic_conn_on_max_stream_data(quic_conn *c, uint64_t id, uint64_t max);
+int quic_conn_on_stream_data_blocked(quic_conn *c, uint64_t id);
+/* conn.c */
+void quic_conn_on_peer_close(quic_conn *c, bool app, uint64_t code, uint64_t ft,
+                             const uint8_t *reason, size_t len, uint64_t now);
+
+#define ACK_RANGES_MAX 64
+
+static quic_pn_space space_of(quic_pkt_type t)
+{
+    return t == QUIC_PKT_INITIAL ? QUIC_SPACE_INITIAL
+           : t == QUIC_PKT_HANDSHAKE ? QUIC_SPACE_HANDSHAKE
+                                     : QUIC_SPACE_APPLICATION;
+}
+
+static int on_ack(quic_conn *c, quic_pn_space sp, const quic_frame *f, uint64_t now)
+{
+    quic_pn_range ranges[ACK_RANGES_MAX];
+    size_t n = 0;
+    quic_ack_iter it;
+    quic_ack_range r;
+    quic_ack_iter_init(&it, f);
+    /* Ranges past our bound are left for a later ACK: at worst a packet is
+     * thought lost and sent again. */
+    while (n < ACK_RANGES_MAX && quic_ack_iter_next(&it, &r)) {
+        ranges[n].smallest = r.smallest;
+        ranges[n].largest = r.largest;
+        n++;
+    }
+    /* RFC 9000 §19.3: ACK Delay is scaled by the peer's ack_delay_exponent
+     * (the default 3 until its parameters are known). */
+    uint64_t exp = c->peer_tp_ok ? c->peer_tp.ack_delay_exponent : 3;
+    uint64_t delay = f->ack.ack_delay < (1ull << 40) ? f->ack.ack_delay << exp : UINT64_MAX >> 4;
+    quic_recovery_result res;
+    int rc = quic_recovery_on_ack(&c->rec, sp, ranges, n, delay, now, &res);
+    if (rc == QUIC_RECOVERY_ERR_UNSENT_ACKED) {
+        quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "ACK of a packet number never sent");
+        return rc;
+    }
+    if (rc != 0)
+        return 0; /* a space we already dropped */
+    quic_space *s = &c->sp[sp];
+    if (!s->has_largest_acked || ranges[0].largest > s->largest_acked_sent) {
+        s->largest_acked_sent = ranges[0].largest;
+        s->has_largest_acked = true;
+    }
+    for (size_t i = 0; i < res.n_acked; i++) {
+        if (sp == QUIC_SPACE_APPLICATION && c->app_tx_ok)
+            quic_keyphase_on_acked(&c->app, res.acked[i].pn);
+        quic_conn_on_acked_items(c, res.acked[i].handle);
+        quic_sentlog_settle(&c->log, res.acked[i].handle);
+    }
+    if (res.n_acked)
+        quic_cc_on_acked(&c->cc, res.acked, res.n_acked, now);
+    for (size_t i = 0; i < res.n_lost; i++) {
+        c->stats.pkts_lost++;
+        quic_conn_on_lost_items(c, res.lost[i].handle);
+        quic_sentlog_settle(&c->log, res.lost[i].handle);
+    }
+    if (res.n_lost)
+        quic_cc_on_lost(&c->cc, res.lost, res.n_lost, res.persistent_congestion, now);
+    return 0;
+}
+
+static int on_new_cid(quic_conn *c, const quic_frame *f)
+{
+    quic_cid cid;
+    quic_cid_set(&cid, f->new_cid.cid, f->new_cid.cid_len);
+    int rc = quic_peer_cids_on_new(&c->pcids, f->new_cid.seq, f->new_cid.retire_prior_to, &cid,
+                                   f->new_cid.reset_token);
+    if (rc == QUIC_CID_ERR_LIMIT || rc == QUIC_CID_ERR_RETIRE_BACKLOG)
+        quic_conn_fail(c, QUIC_CONNECTION_ID_LIMIT_ERROR, f->type, "too many connection IDs");
+    else if (rc != 0)
+        quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "bad NEW_CONNECTION_ID");
+    return rc;
+}
+
+static int on_retire_cid(quic_conn *c, const quic_frame *f)
+{
+    int rc = quic_local_cids_retire(&c->lcids, f->retire_cid.seq, NULL);
+    if (rc != 0)
+        quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "bad RETIRE_CONNECTION_ID");
+    return rc;
+}
+
+static int on_datagram(quic_conn *c, const quic_frame *f, size_t frame_len, uint64_t now)
+{
+    /* RFC 9221 §3: DATAGRAM only when we announced support, and never larger
+     * (type, length and payload) than what we announced. */
+    if (c->cfg.max_datagram_frame_size == 0) {
+        quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "DATAGRAM frame without support");
+        return QUIC_ERR_DGRAM_OFF;
+    }
+    if (frame_len > c->cfg.max_datagram_frame_size) {
+        quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "DATAGRAM frame too large");
+        return QUIC_ERR_DGRAM_SIZE;
+    }
+    c->dg_stats.received++;
+    if (quic_dgram_queue_push(&c->dg_rx, f->datagram.data, f->datagram.len, now) != 0)
+        c->dg_stats.drop_recv_queue_full++;
+    return 0;
+}
+
+/* One decoded frame. */
+static int on_frame(quic_conn *c, quic_pkt_type pt, const quic_frame *f, size_t frame_len,
+                    uint64_t now)
+{
+    quic_pn_space sp = space_of(pt);
+    uint64_t t = f->type;
+    if (t >= QUIC_FT_STREAM && t <= QUIC_FT_STREAM_MAX)
+        return quic_conn_on_stream_frame(c, f->stream.stream_id, f->stream.offset, f->stream.data,
+                                         f->stream.len, (t & QUIC_FT_STREAM_BIT_FIN) != 0);
+    switch (t) {
+    case QUIC_FT_PADDING:
+    case QUIC_FT_PING:
+        return 0;
+    case QUIC_FT_ACK:
+    case QUIC_FT_ACK_ECN:
+        return on_ack(c, sp, f, now);
+    case QUIC_FT_CRYPTO:
+        return quic_conn_crypto_recv(c, sp, f->crypto.offset, f->crypto.data, f->crypto.len);
+    case QUIC_FT_RESET_STREAM:
+        return quic_conn_on_reset_stream(c, f->reset_stream.stream_id, f->reset_stream.app_error_code,
+                                         f->reset_stream.final_size);
+    case QUIC_FT_STOP_SENDING:
+        return quic_conn_on_stop_sending(c, f->stop_sending.stream_id, f->stop_sending.app_error_code);
+    case QUIC_FT_NEW_TOKEN:
+        return 0; /* a token for a later connection: not used yet */
+    case QUIC_FT_MAX_DATA:
+        if (quic_flowctl_tx_update(&c->conn_tx, f->max_data.max))
+            for (quic_stream *s = c->streams.head; s; s = s->next)
+                quic_conn_push_event(c, QUIC_EV_STREAM_WRITABLE, s->id, 0);
+        return 0;
+    case QUIC_FT_MAX_STREAM_DATA:
+        return quic_conn_on_max_stream_data(c, f->max_stream_data.stream_id, f->max_stream_data.max);
+    case QUIC_FT_MAX_STREAMS_BIDI:
+        if (f->max_streams.max > c->tx_max_streams_bidi)
+            c->tx_max_streams_bidi = f->max_streams.max;
+        return 0;
+    case QUIC_FT_MAX_STREAMS_UNI:
+        if (f->max_streams.max > c->tx_max_streams_uni)
+            c->tx_max_streams_uni = f->max_streams.max;
+        return 0;
+    case QUIC_FT_STREAM_DATA_BLOCKED:
+        return quic_conn_on_stream_data_blocked(c, f->stream_data_blocked.stream_id);
+    case QUIC_FT_DATA_BLOCKED:
+    case QUIC_FT_STREAMS_BLOCKED_BIDI:
+    case QUIC_FT_STREAMS_BLOCKED_UNI:
+        return 0; /* our credit updates follow the app's reads */
+    case QUIC_FT_NEW_CONNECTION_ID:
+        return on_new_cid(c, f);
+    case QUIC_FT_RETIRE_CONNECTION_ID:
+        return on_retire_cid(c, f);
+    case QUIC_FT_PATH_CHALLENGE:
+        /* RFC 9000 §8.2.2: echo the latest challenge. */
+        c->pend.path_response = true;
+        memcpy(c->pend.path_response_data, f->path.data, 8);
+        return 0;
+    case QUIC_FT_PATH_RESPONSE:
+        return 0; /* we send no challenges yet */
+    case QUIC_FT_CONNECTION_CLOSE:
+    case QUIC_FT_CONNECTION_CLOSE_APP:
+        quic_conn_on_peer_close(c, t == QUIC_FT_CONNECTION_CLOSE_APP, f->close.error_code,
+                                f->close.frame_type, f->close.reason, f->close.reason_len, now);
+        return 0;
+    case QUIC_FT_HANDSHAKE_DONE:
+        /* RFC 9001 §4.1.2: the client's handshake is confirmed. */
+        quic_conn_confirm_handshake(c);
+        return 0;
+    case QUIC_FT_DATAGRAM:
+    case QUIC_FT_DATAGRAM_LEN:
+        return on_datagram(c, f, frame_len, now);
+    default:
+        quic_conn_fail(c, QUIC_FRAME_ENCODING_ERROR, t, "unknown frame type");
+        return QUIC_ERR_ARG;
+    }
+}
+
+int quic_conn_on_payload(quic_conn *c, quic_pkt_type pt, const uint8_t *p, size_t len,
+                         uint64_t pn, uint64_t now, bool *ack_eliciting)
+{
+    (void)pn;
+    *ack_eliciting = false;
+    if (len == 0) {
+        /* RFC 9000 §12.4: a packet with no frames. */
+        quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, 0, "packet without frames");
+        return QUIC_ERR_ARG;
+    }
+    qb_rd r;
+    qb_rd_init(&r, p, len);
+    while (qb_rd_left(&r) && c->state < QUIC_CS_DRAINING) {
+        quic_frame f;
+        size_t start = r.off;
+        int rc = quic_frame_decode(&r, &f);
+        if (rc != 0) {
+            quic_conn_fail(c, (uint64_t)quic_frame_err_to_wire(rc), 0, quic_frame_err_str(rc));
+            return rc;
+        }
+        rc = quic_frame_check_recv(f.type, pt, !c->is_server);
+        if (rc != 0) {
+            quic_conn_fail(c, (uint64_t)quic_frame_err_to_wire(rc), f.type, quic_frame_err_str(rc));
+            return rc;
+        }
+        if (quic_frame_is_ack_eliciting(f.type))
+            *ack_eliciting = true;
+        if (c->cfg.log) {
+            char line[256];
+            quic_frame_describe(&f, line, sizeof line);
+            quic_conn_logf(c, "  recv frame %s", line);
+        }
+        rc = on_frame(c, pt, &f, r.off - start, now);
+        if (rc < 0 || c->state >= QUIC_CS_CLOSING)
+            return rc < 0 ? rc : 0;
+    }
+    return 0;
+}

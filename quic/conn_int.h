@@ -1,0 +1,212 @@
+/*
+ * The QUIC connection's insides, shared by the conn_*.c files and nothing else.
+ * The public API is quic/quic.h.
+ */
+#ifndef QUIC_CONN_INT_H
+#define QUIC_CONN_INT_H
+
+#include "quic/quic.h"
+
+#include "crypto/tls.h"
+#include "quic/ackrange.h"
+#include "quic/cc.h"
+#include "quic/cid.h"
+#include "quic/keyphase.h"
+#include "quic/packet.h"
+#include "quic/protect.h"
+#include "quic/recovery.h"
+#include "quic/recvbuf.h"
+#include "quic/sentlog.h"
+#include "quic/stream.h"
+#include "quic/dgram_queue.h"
+#include "quic/flowctl.h"
+#include "quic/frame.h"
+#include "quic/tparams.h"
+
+#define QUIC_LEVELS 3 /* Initial, Handshake, 1-RTT (quic_pn_space order) */
+#define QUIC_EVENT_RING 128
+#define QUIC_CRYPTO_SEND_MAX (64 * 1024) /* TLS flight bytes kept per level */
+#define QUIC_CRYPTO_LOST_MAX 16
+#define QUIC_MIN_INITIAL 1200 /* RFC 9000 §14.1 */
+
+typedef enum quic_conn_state {
+    QUIC_CS_HANDSHAKE = 0,
+    QUIC_CS_ESTABLISHED, /* handshake complete (server: also confirmed) */
+    QUIC_CS_CLOSING,     /* we sent CONNECTION_CLOSE: answer with it, §10.2.1 */
+    QUIC_CS_DRAINING,    /* the peer closed: send nothing, §10.2.2 */
+    QUIC_CS_CLOSED,      /* over; only quic_conn_free is left */
+} quic_conn_state;
+
+/* One range of CRYPTO data to send again. */
+typedef struct quic_crange {
+    uint64_t off, len;
+} quic_crange;
+
+/* The CRYPTO stream of one level, send side: the TLS bytes in order, how far
+ * they were sent, and the ranges declared lost (RFC 9000 §19.6). */
+typedef struct quic_crypto_send {
+    uint8_t *buf;
+    size_t len, cap;
+    uint64_t sent; /* bytes [0, sent) were sent at least once */
+    quic_crange lost[QUIC_CRYPTO_LOST_MAX];
+    size_t n_lost;
+} quic_crypto_send;
+
+/* Keys of one level other than 1-RTT (Initial, Handshake). */
+typedef struct quic_level_keys {
+    bool rx_ok, tx_ok;
+    quic_pkt_keys rx, tx;
+} quic_level_keys;
+
+/* Per packet number space. */
+typedef struct quic_space {
+    quic_ackrange acks;          /* what we received */
+    uint64_t next_pn;            /* next packet number to send */
+    uint64_t largest_acked_sent; /* largest of ours the peer acknowledged (for pn length) */
+    bool has_largest_acked;
+    quic_recvbuf crypto_rx;      /* CRYPTO data received, in order for TLS */
+    quic_crypto_send crypto_tx;
+    bool discarded;              /* keys dropped (RFC 9001 §4.9) */
+    bool probe;                  /* PTO: send an ack-eliciting packet here */
+    unsigned probes;
+} quic_space;
+
+/* Control frames owed to the peer (RFC 9000 §13.3: re-sent with the latest
+ * value when lost). */
+typedef struct quic_pending {
+    bool max_data;
+    bool max_streams_bidi, max_streams_uni;
+    bool data_blocked;
+    bool streams_blocked_bidi, streams_blocked_uni;
+    bool handshake_done;
+    bool ping; /* an ack-eliciting packet is wanted (key update, probes) */
+    bool path_response;
+    uint8_t path_response_data[8];
+} quic_pending;
+
+struct quic_conn {
+    quic_config cfg;
+    const qb_alloc *alloc;
+    bool is_server;
+    uint32_t version;
+    quic_conn_state state;
+    quic_path path;
+
+    /* Connection IDs (RFC 9000 §5.1, §7.3). */
+    quic_local_cids lcids;
+    quic_peer_cids pcids;
+    quic_cid odcid;      /* the client's first DCID */
+    quic_cid retry_scid; /* SCID of a Retry (client: received; server: sent) */
+    bool did_retry;
+    bool got_first_server_pkt; /* client: the server's SCID is known */
+    uint8_t retry_token[256];
+    size_t retry_token_len;
+
+    /* TLS and keys. */
+    tls_conn *tls;
+    quic_level_keys keys[2]; /* Initial, Handshake */
+    quic_keyphase app;       /* 1-RTT */
+    bool app_rx_ok, app_tx_ok;
+    uint8_t app_rx_secret[TLS_SECRET_MAX], app_tx_secret[TLS_SECRET_MAX];
+    size_t app_rx_len, app_tx_len;
+    bool app_rx_pending, app_tx_pending; /* secrets known, keyphase not built yet */
+    uint16_t suite;
+    bool handshake_complete;  /* TLS says done */
+    bool handshake_confirmed; /* RFC 9001 §4.1.2 */
+    bool peer_tp_ok;
+    quic_tparams peer_tp;
+    quic_tparams local_tp;
+    /* Server, before address validation (RFC 9000 §8.1): 3x what came in. */
+    bool addr_validated;
+    uint64_t bytes_in, bytes_out;
+
+    quic_space sp[QUIC_LEVELS];
+    quic_recovery rec;
+    quic_cc cc;
+    quic_pacer pacer;
+    quic_sentlog log;
+    uint64_t max_udp_payload; /* what we send: min(ours, peer's limit) */
+
+    /* Buffered 1-RTT datagrams that arrived before the keys (bounded). */
+    uint8_t *early_buf;
+    size_t early_len[4];
+    size_t early_n;
+
+    /* Streams and flow control (RFC 9000 §2-4). */
+    quic_streams streams;
+    quic_flowctl_tx conn_tx;    /* the peer's MAX_DATA and what we used of it */
+    quic_flowctl_rx conn_rx;    /* our MAX_DATA, what arrived and what was read */
+    uint64_t tx_max_streams_bidi, tx_max_streams_uni; /* peer's limits on us */
+    uint64_t rx_max_streams_bidi, rx_max_streams_uni; /* ours on the peer, as sent */
+    uint64_t next_bidi, next_uni; /* next stream number we open (count) */
+    uint64_t peer_bidi_opened, peer_uni_opened; /* counts the peer opened */
+    uint64_t peer_bidi_closed, peer_uni_closed; /* for MAX_STREAMS credit */
+    quic_pending pend;
+
+    /* DATAGRAM (RFC 9221). */
+    quic_dgram_queue dg_tx, dg_rx;
+    quic_dgram_counters dg_stats;
+    uint8_t *dg_last; /* payload of the last QUIC_EV_DATAGRAM handed out */
+    size_t dg_last_cap;
+
+    /* Events for the application. */
+    quic_event events[QUIC_EVENT_RING];
+    size_t ev_head, ev_count;
+    bool ev_connected_sent, ev_closed_sent;
+
+    /* Timers. */
+    uint64_t idle_timeout;   /* negotiated, microseconds; 0 = none */
+    uint64_t idle_deadline;
+    uint64_t close_deadline; /* end of closing/draining */
+    uint64_t last_ack_eliciting_sent;
+    uint64_t now;
+
+    /* Closing (RFC 9000 §10.2). */
+    quic_close_info close;
+    bool close_pending; /* CONNECTION_CLOSE to (re)send */
+    uint64_t close_sent_count;
+
+    quic_conn_stats stats;
+    uint64_t pn_skip_at; /* the next 1-RTT packet number we skip on purpose */
+};
+
+/* ---- conn.c ---- */
+void quic_conn_push_event(quic_conn *c, quic_event_type type, uint64_t stream_id, uint64_t code);
+/* Latches the first error and starts closing (transport or application). */
+void quic_conn_fail(quic_conn *c, uint64_t code, uint64_t frame_type, const char *reason);
+void quic_conn_logf(quic_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int quic_conn_random(quic_conn *c, uint8_t *buf, size_t n);
+void quic_conn_enter_draining(quic_conn *c, uint64_t now);
+uint64_t quic_conn_pto(const quic_conn *c);
+
+/* ---- conn_crypto.c ---- */
+int quic_conn_crypto_init(quic_conn *c);
+/* CRYPTO frame data at a level. */
+int quic_conn_crypto_recv(quic_conn *c, quic_pn_space sp, uint64_t off, const uint8_t *data,
+                          size_t len);
+/* Moves TLS output and events into the connection (keys, tparams, done). */
+int quic_conn_crypto_pump(quic_conn *c);
+void quic_conn_discard_space(quic_conn *c, quic_pn_space sp);
+void quic_conn_confirm_handshake(quic_conn *c);
+int quic_conn_initial_keys(quic_conn *c, const quic_cid *dcid);
+void quic_crypto_send_free(quic_conn *c, quic_crypto_send *cs);
+void quic_crypto_send_lost(quic_crypto_send *cs, uint64_t off, uint64_t len);
+
+/* ---- conn_recv.c ---- */
+int quic_conn_recv_dgram(quic_conn *c, uint8_t *dgram, size_t len, uint64_t now);
+
+/* ---- conn_frames.c ---- */
+/* Acts on the frames of one decrypted packet. */
+int quic_conn_on_payload(quic_conn *c, quic_pkt_type pt, const uint8_t *p, size_t len,
+                         uint64_t pn, uint64_t now, bool *ack_eliciting);
+
+/* ---- conn_send.c ---- */
+size_t quic_conn_build(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now);
+void quic_conn_on_acked_items(quic_conn *c, uint64_t handle);
+void quic_conn_on_lost_items(quic_conn *c, uint64_t handle);
+
+/* ---- conn_stream.c ---- */
+int quic_conn_streams_init(quic_conn *c);
+void quic_conn_streams_free(quic_conn *c);
+
+#endif

@@ -1,0 +1,208 @@
+/* QUIC connection: making and freeing one, client or server side. */
+#include "quic/conn_int.h"
+
+#include <string.h>
+
+#define SENTLOG_MAX_ITEMS 8192
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+    uint8_t acc = 0;
+    for (size_t i = 0; i < n; i++)
+        acc |= p[i];
+    return acc == 0;
+}
+
+static int init_recovery(quic_conn *c)
+{
+    quic_recovery_config rcfg = {
+        .max_sent_packets = 0,
+        .max_ack_delay = 25000, /* the peer's is not known yet (RFC 9000 §18.2 default) */
+        .is_server = c->is_server,
+    };
+    if (quic_recovery_init(&c->rec, &rcfg, c->alloc) != 0)
+        return QUIC_ERR_NOMEM;
+    quic_cc_init(&c->cc, QUIC_MIN_INITIAL);
+    quic_pacer_init(&c->pacer, QUIC_MIN_INITIAL, 0);
+    quic_sentlog_init(&c->log, SENTLOG_MAX_ITEMS, c->alloc);
+    return 0;
+}
+
+static quic_conn *conn_alloc(const quic_config *cfg, const quic_path *path, bool is_server,
+                             uint64_t now)
+{
+    quic_conn *c = qb_calloc(cfg->alloc, sizeof *c);
+    if (!c)
+        return NULL;
+    c->cfg = *cfg;
+    c->alloc = cfg->alloc;
+    c->is_server = is_server;
+    c->version = QUIC_VERSION_1;
+    c->path = *path;
+    c->now = now;
+    c->state = QUIC_CS_HANDSHAKE;
+    c->max_udp_payload = cfg->max_udp_payload < QUIC_MIN_INITIAL ? QUIC_MIN_INITIAL
+                                                                 : cfg->max_udp_payload;
+    /* A key for the stateless reset tokens of the CIDs we issue. */
+    if (all_zero(c->cfg.static_key, sizeof c->cfg.static_key) &&
+        quic_conn_random(c, c->cfg.static_key, sizeof c->cfg.static_key) != 0)
+        goto fail;
+    if (init_recovery(c) != 0)
+        goto fail;
+    for (int i = 0; i < QUIC_LEVELS; i++)
+        quic_ackrange_init(&c->sp[i].acks, QUIC_ACKRANGE_DEFAULT,
+                           i == QUIC_SPACE_APPLICATION ? cfg->max_ack_delay_ms * 1000 : 0);
+    quic_dgram_queue_config tx = {.slots = cfg->dgram_send_queue, .slot_size = 1500,
+                                  .max_age = cfg->dgram_max_age_us};
+    quic_dgram_queue_config rx = {.slots = cfg->dgram_recv_queue, .slot_size = 1500};
+    if (quic_dgram_queue_init(&c->dg_tx, &tx, c->alloc) != 0 ||
+        quic_dgram_queue_init(&c->dg_rx, &rx, c->alloc) != 0)
+        goto fail;
+    if (quic_conn_streams_init(c) != 0)
+        goto fail;
+    c->idle_timeout = cfg->max_idle_timeout_ms * 1000;
+    if (c->idle_timeout)
+        c->idle_deadline = now + c->idle_timeout;
+    return c;
+fail:
+    quic_conn_free(c);
+    return NULL;
+}
+
+static int random_cid(quic_conn *c, quic_cid *cid, size_t len)
+{
+    uint8_t b[QUIC_CID_MAX_LEN];
+    if (len && quic_conn_random(c, b, len) != 0)
+        return QUIC_ERR_TLS;
+    quic_cid_set(cid, b, len);
+    return 0;
+}
+
+quic_conn *quic_conn_new_client(const quic_config *cfg, const quic_path *path, uint64_t now)
+{
+    if (!cfg->tls || cfg->is_server || cfg->scid_len > QUIC_CID_MAX_LEN)
+        return NULL;
+    quic_conn *c = conn_alloc(cfg, path, false, now);
+    if (!c)
+        return NULL;
+    quic_cid dcid, scid;
+    /* RFC 9000 §7.2: an unpredictable DCID of at least 8 bytes. */
+    if (random_cid(c, &dcid, 8) != 0 || random_cid(c, &scid, cfg->scid_len) != 0)
+        goto fail;
+    c->odcid = dcid;
+    quic_local_cids_init(&c->lcids, &scid, scid.len == 0);
+    quic_peer_cids_init(&c->pcids, &dcid, QUIC_CID_SLOTS);
+    if (quic_conn_initial_keys(c, &dcid) != 0 || quic_conn_crypto_init(c) != 0)
+        goto fail;
+    return c;
+fail:
+    quic_conn_free(c);
+    return NULL;
+}
+
+quic_conn *quic_conn_new_server(const quic_config *cfg, const quic_path *path,
+                                const quic_cid *client_scid, const quic_cid *odcid,
+                                const quic_cid *retry_scid, uint64_t now)
+{
+    if (!cfg->tls || !cfg->is_server)
+        return NULL;
+    quic_conn *c = conn_alloc(cfg, path, true, now);
+    if (!c)
+        return NULL;
+    quic_cid scid;
+    /* A server needs a CID to route on (RFC 9000 §5.1). */
+    if (random_cid(c, &scid, cfg->scid_len ? cfg->scid_len : 8) != 0)
+        goto fail;
+    quic_local_cids_init(&c->lcids, &scid, false);
+    quic_peer_cids_init(&c->pcids, client_scid, QUIC_CID_SLOTS);
+    c->odcid = *odcid;
+    if (retry_scid) {
+        c->did_retry = true;
+        c->retry_scid = *retry_scid;
+        c->addr_validated = true; /* the token proved the address (RFC 9000 §8.1.2) */
+    }
+    /* The Initial keys come from the DCID the client's Initial carries. */
+    if (quic_conn_initial_keys(c, retry_scid ? retry_scid : odcid) != 0 ||
+        quic_conn_crypto_init(c) != 0)
+        goto fail;
+    return c;
+fail:
+    quic_conn_free(c);
+    return NULL;
+}
+
+int quic_conn_reset_for_retry(quic_conn *c)
+{
+    /* RFC 9002 §6.3: after a Retry, recovery and congestion state start over;
+     * packet numbers do not (RFC 9000 §17.2.5.3). The ClientHello goes again. */
+    quic_recovery_free(&c->rec);
+    quic_sentlog_free(&c->log);
+    if (init_recovery(c) != 0)
+        return QUIC_ERR_NOMEM;
+    quic_crypto_send *cs = &c->sp[QUIC_SPACE_INITIAL].crypto_tx;
+    cs->sent = 0;
+    cs->n_lost = 0;
+    return quic_conn_initial_keys(c, &c->retry_scid);
+}
+
+void quic_conn_free(quic_conn *c)
+{
+    if (!c)
+        return;
+    tls_conn_free(c->tls);
+    for (int i = 0; i < 2; i++) {
+        if (c->keys[i].rx_ok)
+            quic_pkt_keys_clear(&c->keys[i].rx);
+        if (c->keys[i].tx_ok)
+            quic_pkt_keys_clear(&c->keys[i].tx);
+    }
+    if (c->app_rx_ok)
+        quic_keyphase_free(&c->app);
+    for (int i = 0; i < QUIC_LEVELS; i++) {
+        quic_recvbuf_free(&c->sp[i].crypto_rx);
+        quic_crypto_send_free(c, &c->sp[i].crypto_tx);
+    }
+    quic_recovery_free(&c->rec);
+    quic_sentlog_free(&c->log);
+    quic_conn_streams_free(c);
+    quic_dgram_queue_free(&c->dg_tx);
+    quic_dgram_queue_free(&c->dg_rx);
+    qb_free(c->alloc, c->early_buf);
+    qb_free(c->alloc, c->dg_last);
+    memset(c->app_rx_secret, 0, sizeof c->app_rx_secret);
+    memset(c->app_tx_secret, 0, sizeof c->app_tx_secret);
+    qb_free(c->alloc, c);
+}
+
+/* ---- datagrams (RFC 9221) ---- */
+
+size_t quic_conn_dgram_max(const quic_conn *c)
+{
+    if (!c->handshake_complete || !c->peer_tp_ok || c->peer_tp.max_datagram_frame_size == 0)
+        return 0;
+    /* What fits in one short-header packet: 1 flag byte, DCID, up to 4 bytes
+     * of packet number, the tag; then the frame's type and length. */
+    size_t pkt = c->handshake_confirmed ? c->max_udp_payload : QUIC_MIN_INITIAL;
+    size_t overhead = 1 + quic_peer_cids_current(&c->pcids)->len + 4 + 16 + 1 + 2;
+    size_t room = pkt > overhead ? pkt - overhead : 0;
+    uint64_t frame_max = c->peer_tp.max_datagram_frame_size;
+    size_t by_peer = frame_max > 3 ? (size_t)(frame_max - 3) : 0;
+    return room < by_peer ? room : by_peer;
+}
+
+int quic_conn_dgram_send(quic_conn *c, const uint8_t *data, size_t len, uint64_t now)
+{
+    if (c->state >= QUIC_CS_CLOSING)
+        return QUIC_ERR_CLOSED;
+    if (!c->peer_tp_ok || c->peer_tp.max_datagram_frame_size == 0)
+        return QUIC_ERR_DGRAM_OFF;
+    if (len > quic_conn_dgram_max(c)) {
+        c->dg_stats.drop_send_too_large++;
+        return QUIC_ERR_DGRAM_SIZE;
+    }
+    if (quic_dgram_queue_push(&c->dg_tx, data, len, now) != 0) {
+        c->dg_stats.drop_send_queue_full++;
+        return QUIC_ERR_BLOCKED;
+    }
+    return 0;
+}

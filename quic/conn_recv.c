@@ -1,0 +1,262 @@
+/* QUIC connection, receive path: datagram -> packets -> unprotect -> frames
+ * (RFC 9000 §12.2, §17; RFC 9001 §5). Bad packets are dropped and counted;
+ * only authenticated packets can change state or close the connection. */
+#include "quic/conn_int.h"
+
+#include "quic/frame.h"
+#include "quic/pn.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define EARLY_SLOT 1500
+#define EARLY_SLOTS 4
+
+static quic_pn_space space_of(quic_pkt_type t)
+{
+    switch (t) {
+    case QUIC_PKT_INITIAL: return QUIC_SPACE_INITIAL;
+    case QUIC_PKT_HANDSHAKE: return QUIC_SPACE_HANDSHAKE;
+    default: return QUIC_SPACE_APPLICATION;
+    }
+}
+
+/* A 1-RTT packet that arrived before the 1-RTT keys (quic-go's SETTINGS can
+ * overtake its Handshake flight): keep a few, try them once keys exist. */
+static void keep_early(quic_conn *c, const uint8_t *pkt, size_t len)
+{
+    if (len > EARLY_SLOT || c->early_n == EARLY_SLOTS) {
+        c->stats.pkts_dropped++;
+        return;
+    }
+    if (!c->early_buf && !(c->early_buf = qb_malloc(c->alloc, EARLY_SLOT * EARLY_SLOTS))) {
+        c->stats.pkts_dropped++;
+        return;
+    }
+    memcpy(c->early_buf + c->early_n * EARLY_SLOT, pkt, len);
+    c->early_len[c->early_n++] = len;
+}
+
+static int on_version_negotiation(quic_conn *c, const quic_pkt_hdr *h)
+{
+    /* RFC 9000 §6.2: only a client, only before anything else came from the
+     * server, and a VN that lists our version is ignored. */
+    if (c->is_server || c->got_first_server_pkt)
+        return 0;
+    if (h->dcid_len != c->lcids.slot[0].cid.len ||
+        memcmp(h->dcid, c->lcids.slot[0].cid.b, h->dcid_len) != 0)
+        return 0;
+    for (size_t i = 0; i < h->versions_count; i++)
+        if (qb_get_u32(h->versions + 4 * i) == c->version)
+            return 0;
+    c->close.by_peer = true;
+    c->close.code = QUIC_CONNECTION_REFUSED;
+    snprintf(c->close.reason, sizeof c->close.reason,
+             "version negotiation: the server does not speak QUIC v1");
+    c->state = QUIC_CS_CLOSED;
+    c->close.closed = true;
+    c->ev_closed_sent = true;
+    quic_conn_push_event(c, QUIC_EV_CLOSED, 0, QUIC_CONNECTION_REFUSED);
+    return 0;
+}
+
+int quic_conn_reset_for_retry(quic_conn *c);
+
+static int on_retry(quic_conn *c, const quic_pkt_hdr *h)
+{
+    /* RFC 9000 §17.2.5.2: one Retry, before any other server packet, with a
+     * valid tag and an SCID other than the DCID we used. */
+    if (c->is_server || c->did_retry || c->got_first_server_pkt)
+        return 0;
+    const quic_cid *dcid = quic_peer_cids_current(&c->pcids);
+    if (h->scid_len == dcid->len && !memcmp(h->scid, dcid->b, h->scid_len))
+        return 0;
+    if (quic_pkt_retry_verify(h, c->odcid.b, c->odcid.len) != 0 || h->token_len == 0 ||
+        h->token_len > sizeof c->retry_token)
+        return 0;
+    c->did_retry = true;
+    quic_cid_set(&c->retry_scid, h->scid, h->scid_len);
+    memcpy(c->retry_token, h->token, h->token_len);
+    c->retry_token_len = h->token_len;
+    quic_peer_cids_init(&c->pcids, &c->retry_scid, QUIC_CID_SLOTS);
+    quic_conn_logf(c, "retry: new DCID, token of %zu bytes", h->token_len);
+    return quic_conn_reset_for_retry(c);
+}
+
+static bool dcid_is_ours(const quic_conn *c, const quic_pkt_hdr *h)
+{
+    quic_cid d;
+    if (h->dcid_len > QUIC_CID_MAX_LEN)
+        return false;
+    quic_cid_set(&d, h->dcid, h->dcid_len);
+    return quic_local_cids_has(&c->lcids, &d);
+}
+
+static void after_packet(quic_conn *c, quic_pn_space sp, uint64_t pn, bool ack_eliciting,
+                         size_t pkt_len, uint64_t now)
+{
+    quic_ackrange_insert(&c->sp[sp].acks, pn, ack_eliciting, now);
+    c->stats.pkts_recv++;
+    /* RFC 9000 §10.1: restart the idle timer on every processed packet. */
+    if (c->idle_timeout) {
+        uint64_t pto3 = 3 * quic_conn_pto(c);
+        c->idle_deadline = now + (c->idle_timeout > pto3 ? c->idle_timeout : pto3);
+    }
+    (void)pkt_len;
+}
+
+/* One packet of the datagram. Returns 1 when it was authenticated, 0 when it
+ * was dropped, < 0 when the connection failed. */
+static int on_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, uint64_t now)
+{
+    if (h->type == QUIC_PKT_VN)
+        return on_version_negotiation(c, h);
+    if (h->type == QUIC_PKT_RETRY)
+        return on_retry(c, h);
+    if (h->type == QUIC_PKT_0RTT)
+        return 0; /* we never accept 0-RTT */
+    if (h->version != 0 && h->version != c->version)
+        return 0;
+    quic_pn_space sp = space_of(h->type);
+    quic_space *s = &c->sp[sp];
+    if (s->discarded)
+        return 0;
+    /* RFC 9000 §14.1: a server drops Initials in datagrams under 1200 bytes. */
+    if (c->is_server && h->type == QUIC_PKT_INITIAL && dgram_len < QUIC_MIN_INITIAL)
+        return 0;
+    if (h->type == QUIC_PKT_1RTT && !dcid_is_ours(c, h))
+        return 0;
+    /* The datagram is ours to change (quic_conn_recv takes it writable):
+     * header protection and decryption work in place. */
+    uint8_t *pkt = (uint8_t *)h->pkt;
+    if (h->type == QUIC_PKT_1RTT && !c->app_rx_ok) {
+        keep_early(c, pkt, h->pkt_len);
+        return 0;
+    }
+    if (sp != QUIC_SPACE_APPLICATION && !c->keys[sp].rx_ok)
+        return 0;
+
+    uint64_t largest, t;
+    if (!quic_ackrange_largest(&s->acks, &largest, &t))
+        largest = QUIC_PN_NONE;
+    quic_pkt_clear clr;
+    cx_hp *hp = sp == QUIC_SPACE_APPLICATION ? c->app.rx_hp : c->keys[sp].rx.hp;
+    int rc = quic_pkt_unprotect_header(hp, pkt, h->pkt_len, h->pn_offset, largest, &clr);
+    if (rc != 0) {
+        c->stats.pkts_dropped++;
+        return 0;
+    }
+    if (sp == QUIC_SPACE_APPLICATION)
+        rc = quic_keyphase_open(&c->app, pkt, h->pkt_len, &clr, now, quic_conn_pto(c));
+    else
+        rc = quic_pkt_decrypt(c->keys[sp].rx.aead, pkt, h->pkt_len, &clr);
+    if (rc == QUIC_KP_ERR_KEY_UPDATE) {
+        quic_conn_fail(c, QUIC_KEY_UPDATE_ERROR, 0, "packet protected with old keys");
+        return rc;
+    }
+    if (rc == QUIC_PKT_ERR_RESERVED) {
+        quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, 0, "reserved header bits set");
+        return rc;
+    }
+    if (rc != 0) {
+        c->stats.pkts_dropped++;
+        return 0;
+    }
+    if (quic_ackrange_contains(&s->acks, clr.pn)) {
+        c->stats.pkts_dropped++; /* a duplicate (RFC 9000 §12.3) */
+        return 1;
+    }
+    c->stats.bytes_recv += h->pkt_len;
+
+    if (!c->is_server && !c->got_first_server_pkt && h->type != QUIC_PKT_1RTT) {
+        /* RFC 9000 §7.2: the client switches to the server's chosen CID. */
+        c->got_first_server_pkt = true;
+        quic_cid scid;
+        quic_cid_set(&scid, h->scid, h->scid_len);
+        quic_peer_cids_init(&c->pcids, &scid, QUIC_CID_SLOTS);
+    }
+    if (c->is_server && h->type == QUIC_PKT_HANDSHAKE && !c->addr_validated) {
+        /* RFC 9000 §8.1: a Handshake packet proves the address; RFC 9001
+         * §4.9.1: the server drops Initial keys on the first one. */
+        c->addr_validated = true;
+    }
+    if (c->is_server && h->type == QUIC_PKT_HANDSHAKE)
+        quic_conn_discard_space(c, QUIC_SPACE_INITIAL);
+
+    bool ae = false;
+    rc = quic_conn_on_payload(c, h->type, pkt + clr.payload_offset, clr.payload_len, clr.pn,
+                              now, &ae);
+    if (rc < 0)
+        return rc;
+    if (!s->discarded)
+        after_packet(c, sp, clr.pn, ae, h->pkt_len, now);
+    else
+        c->stats.pkts_recv++;
+    return 1;
+}
+
+static int on_datagram(quic_conn *c, uint8_t *dgram, size_t len, uint64_t now)
+{
+    quic_dgram_iter it;
+    quic_pkt_hdr h;
+    size_t short_len = c->lcids.slot[0].cid.len;
+    bool any = false;
+    int r;
+    quic_dgram_iter_init(&it, dgram, len, short_len);
+    while ((r = quic_dgram_next(&it, &h)) > 0) {
+        int rc = on_packet(c, &h, len, now);
+        if (rc < 0)
+            return rc;
+        any |= rc > 0;
+        if (c->state >= QUIC_CS_DRAINING)
+            break;
+    }
+    /* RFC 9000 §10.3.1: a datagram we could not use may be a stateless reset. */
+    if (!any && c->state < QUIC_CS_DRAINING && quic_peer_cids_is_reset(&c->pcids, dgram, len)) {
+        c->close.by_peer = true;
+        c->close.stateless_reset = true;
+        snprintf(c->close.reason, sizeof c->close.reason, "stateless reset from the peer");
+        quic_conn_enter_draining(c, now);
+    }
+    return 0;
+}
+
+int quic_conn_recv_dgram(quic_conn *c, uint8_t *dgram, size_t len, uint64_t now)
+{
+    int rc = on_datagram(c, dgram, len, now);
+    /* 1-RTT packets kept for later: their keys may have just arrived. */
+    if (rc == 0 && c->app_rx_ok && c->early_n) {
+        size_t n = c->early_n;
+        c->early_n = 0;
+        for (size_t i = 0; i < n && rc == 0; i++)
+            rc = on_datagram(c, c->early_buf + i * EARLY_SLOT, c->early_len[i], now);
+    }
+    return rc;
+}
+
+int quic_conn_recv(quic_conn *c, const quic_path *path, uint8_t *dgram, size_t len, uint64_t now)
+{
+    c->now = now;
+    if (c->state == QUIC_CS_CLOSED)
+        return QUIC_ERR_CLOSED;
+    if (c->state == QUIC_CS_DRAINING)
+        return 0; /* RFC 9000 §10.2.2: nothing more is sent or processed */
+    if (!quic_path_equal(path, &c->path)) {
+        /* Migration is not supported yet: another path's packets are dropped. */
+        c->stats.pkts_dropped++;
+        return 0;
+    }
+    c->bytes_in += len;
+    if (c->state == QUIC_CS_CLOSING) {
+        /* RFC 9000 §10.2.1: answer with CONNECTION_CLOSE again, rate-limited
+         * by doubling the gap between answers. */
+        c->close_sent_count++;
+        if ((c->close_sent_count & (c->close_sent_count - 1)) == 0)
+            c->close_pending = true;
+        return 0;
+    }
+    quic_conn_recv_dgram(c, dgram, len, now);
+    /* A protocol error closed the connection: that is state, not a failure
+     * of this call (quic_conn_close_info says why). */
+    return c->state == QUIC_CS_CLOSED ? QUIC_ERR_CLOSED : 0;
+}

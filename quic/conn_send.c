@@ -1,0 +1,710 @@
+/* QUIC connection, send path: one UDP datagram per call, with a packet for
+ * each level that has something to say (coalesced, RFC 9000 §12.2), under
+ * congestion control, pacing and the server's anti-amplification limit. */
+#include "quic/conn_int.h"
+
+#include "quic/pn.h"
+
+#include <string.h>
+
+/* conn_stream.c */
+void quic_conn_stream_maybe_done(quic_conn *c, quic_stream *s);
+
+#define TAG_LEN 16
+#define MAX_REQUEUE 64
+
+/* A packet under construction. */
+typedef struct pkt_build {
+    quic_pn_space sp;
+    qb_wr w;           /* writes the plaintext payload */
+    bool ack_eliciting;
+    bool in_flight;
+    bool has_dgram;
+} pkt_build;
+
+static bool level_tx_ok(const quic_conn *c, quic_pn_space sp)
+{
+    if (c->sp[sp].discarded)
+        return false;
+    return sp == QUIC_SPACE_APPLICATION ? c->app_tx_ok : c->keys[sp].tx_ok;
+}
+
+static bool crypto_pending(const quic_crypto_send *cs)
+{
+    return cs->n_lost > 0 || cs->sent < cs->len;
+}
+
+static bool app_pending(const quic_conn *c)
+{
+    const quic_pending *p = &c->pend;
+    return p->max_data || p->max_streams_bidi || p->max_streams_uni || p->data_blocked ||
+           p->streams_blocked_bidi || p->streams_blocked_uni || p->handshake_done || p->ping ||
+           p->path_response || c->pcids.n_retire_owed ||
+           quic_local_cids_next_announce((quic_local_cids *)&c->lcids) ||
+           c->streams.head || quic_dgram_queue_count(&c->dg_tx);
+}
+
+/* Anything for this level: an ACK due, data, or a probe. */
+static bool level_has_work(const quic_conn *c, quic_pn_space sp, uint64_t now)
+{
+    if (!level_tx_ok(c, sp))
+        return false;
+    const quic_space *s = &c->sp[sp];
+    if (quic_ackrange_ack_needed(&s->acks, now) || s->probe || crypto_pending(&s->crypto_tx))
+        return true;
+    return sp == QUIC_SPACE_APPLICATION && c->handshake_complete && app_pending(c);
+}
+
+/* ---- frame writers ---- */
+
+static bool put_frame(pkt_build *b, const quic_frame *f)
+{
+    if (quic_frame_encode(&b->w, f) != 0)
+        return false;
+    if (quic_frame_is_ack_eliciting(f->type))
+        b->ack_eliciting = true;
+    if (quic_frame_is_in_flight(f->type))
+        b->in_flight = true;
+    return true;
+}
+
+static bool log_item(quic_conn *c, quic_si_kind kind, uint64_t id, uint64_t off, size_t len,
+                     bool fin, quic_pn_space sp)
+{
+    quic_sent_item it = {.kind = (uint8_t)kind, .id = id, .off = off, .len = (uint32_t)len,
+                         .fin = fin, .space = (uint8_t)sp};
+    return quic_sentlog_add(&c->log, &it) == 0;
+}
+
+/* A simple varint-only frame that is logged for loss handling. */
+static bool put_simple(quic_conn *c, pkt_build *b, uint64_t type, uint64_t a, uint64_t v,
+                       quic_si_kind kind, uint64_t id)
+{
+    if (!quic_sentlog_room(&c->log, 1))
+        return false;
+    quic_frame f;
+    memset(&f, 0, sizeof f);
+    f.type = type;
+    f.ints[0] = a;
+    f.ints[1] = v;
+    if (!put_frame(b, &f))
+        return false;
+    log_item(c, kind, id, 0, 0, false, b->sp);
+    return true;
+}
+
+static void put_ack(quic_conn *c, pkt_build *b, uint64_t now)
+{
+    quic_space *s = &c->sp[b->sp];
+    if (!quic_ackrange_ack_pending(&s->acks))
+        return;
+    quic_pn_range ranges[QUIC_ACKRANGE_DEFAULT];
+    size_t n = quic_ackrange_export(&s->acks, ranges, QUIC_ACKRANGE_DEFAULT);
+    if (n == 0)
+        return;
+    /* RFC 9000 §13.2.5: ack delay in units of 2^ack_delay_exponent us. */
+    uint64_t delay = b->sp == QUIC_SPACE_APPLICATION
+                         ? quic_ackrange_ack_delay(&s->acks, now) >> c->local_tp.ack_delay_exponent
+                         : 0;
+    size_t fit = quic_frame_ack_ranges_fit(ranges, n, delay, NULL, qb_wr_left(&b->w));
+    if (fit == 0 || quic_frame_ack_encode(&b->w, ranges, fit, delay, NULL) != 0)
+        return;
+    quic_ackrange_on_ack_sent(&s->acks);
+    if (c->cfg.log)
+        quic_conn_logf(c, "  send frame ACK largest=%llu ranges=%zu",
+                       (unsigned long long)ranges[0].largest, fit);
+}
+
+static void put_crypto(quic_conn *c, pkt_build *b)
+{
+    quic_crypto_send *cs = &c->sp[b->sp].crypto_tx;
+    while (crypto_pending(cs) && quic_sentlog_room(&c->log, 1)) {
+        uint64_t off, len;
+        bool retrans = cs->n_lost > 0;
+        if (retrans) {
+            off = cs->lost[0].off;
+            len = cs->lost[0].len;
+        } else {
+            off = cs->sent;
+            len = cs->len - cs->sent;
+        }
+        size_t fit = quic_frame_crypto_fit(off, qb_wr_left(&b->w));
+        if (fit == 0)
+            return;
+        if (len > fit)
+            len = fit;
+        quic_frame f;
+        memset(&f, 0, sizeof f);
+        f.type = QUIC_FT_CRYPTO;
+        f.crypto.offset = off;
+        f.crypto.data = cs->buf + off;
+        f.crypto.len = (size_t)len;
+        if (!put_frame(b, &f))
+            return;
+        log_item(c, QUIC_SI_CRYPTO, b->sp, off, (size_t)len, false, b->sp);
+        if (retrans) {
+            cs->lost[0].off += len;
+            cs->lost[0].len -= len;
+            if (cs->lost[0].len == 0) {
+                memmove(cs->lost, cs->lost + 1, (cs->n_lost - 1) * sizeof cs->lost[0]);
+                cs->n_lost--;
+            }
+        } else {
+            cs->sent += len;
+        }
+    }
+}
+
+static void put_control(quic_conn *c, pkt_build *b)
+{
+    quic_pending *p = &c->pend;
+    if (p->path_response) {
+        quic_frame f;
+        memset(&f, 0, sizeof f);
+        f.type = QUIC_FT_PATH_RESPONSE;
+        memcpy(f.path.data, p->path_response_data, 8);
+        if (put_frame(b, &f))
+            p->path_response = false; /* never retransmitted (RFC 9000 §13.3) */
+    }
+    if (p->handshake_done && quic_sentlog_room(&c->log, 1)) {
+        quic_frame f;
+        memset(&f, 0, sizeof f);
+        f.type = QUIC_FT_HANDSHAKE_DONE;
+        if (put_frame(b, &f)) {
+            log_item(c, QUIC_SI_HANDSHAKE_DONE, 0, 0, 0, false, b->sp);
+            p->handshake_done = false;
+        }
+    }
+    if (p->max_data) {
+        uint64_t lim = quic_flowctl_rx_next_limit(&c->conn_rx);
+        if (put_simple(c, b, QUIC_FT_MAX_DATA, lim, 0, QUIC_SI_MAX_DATA, 0)) {
+            quic_flowctl_rx_on_update_sent(&c->conn_rx, lim);
+            p->max_data = false;
+        }
+    }
+    if (p->max_streams_bidi &&
+        put_simple(c, b, QUIC_FT_MAX_STREAMS_BIDI, c->rx_max_streams_bidi, 0,
+                   QUIC_SI_MAX_STREAMS_BIDI, 0))
+        p->max_streams_bidi = false;
+    if (p->max_streams_uni &&
+        put_simple(c, b, QUIC_FT_MAX_STREAMS_UNI, c->rx_max_streams_uni, 0,
+                   QUIC_SI_MAX_STREAMS_UNI, 0))
+        p->max_streams_uni = false;
+    if (p->data_blocked &&
+        put_simple(c, b, QUIC_FT_DATA_BLOCKED, quic_flowctl_tx_limit(&c->conn_tx), 0,
+                   QUIC_SI_DATA_BLOCKED, 0)) {
+        p->data_blocked = false;
+        quic_flowctl_tx_on_blocked_sent(&c->conn_tx);
+    }
+    if (p->streams_blocked_bidi &&
+        put_simple(c, b, QUIC_FT_STREAMS_BLOCKED_BIDI, c->tx_max_streams_bidi, 0,
+                   QUIC_SI_STREAMS_BLOCKED_BIDI, 0))
+        p->streams_blocked_bidi = false;
+    if (p->streams_blocked_uni &&
+        put_simple(c, b, QUIC_FT_STREAMS_BLOCKED_UNI, c->tx_max_streams_uni, 0,
+                   QUIC_SI_STREAMS_BLOCKED_UNI, 0))
+        p->streams_blocked_uni = false;
+    quic_local_cid *lc;
+    while ((lc = quic_local_cids_next_announce(&c->lcids)) && quic_sentlog_room(&c->log, 1)) {
+        quic_frame f;
+        memset(&f, 0, sizeof f);
+        f.type = QUIC_FT_NEW_CONNECTION_ID;
+        f.new_cid.seq = lc->seq;
+        f.new_cid.cid_len = lc->cid.len;
+        memcpy(f.new_cid.cid, lc->cid.b, lc->cid.len);
+        memcpy(f.new_cid.reset_token, lc->token, 16);
+        if (!put_frame(b, &f))
+            break;
+        log_item(c, QUIC_SI_NEW_CONNECTION_ID, lc->seq, 0, 0, false, b->sp);
+        lc->announce = false;
+    }
+    uint64_t seq;
+    while (c->pcids.n_retire_owed && quic_sentlog_room(&c->log, 1)) {
+        seq = c->pcids.retire_owed[0];
+        if (!put_simple(c, b, QUIC_FT_RETIRE_CONNECTION_ID, seq, 0, QUIC_SI_RETIRE_CONNECTION_ID, seq))
+            break;
+        quic_peer_cids_next_retire(&c->pcids, &seq);
+    }
+}
+
+static void put_datagrams(quic_conn *c, pkt_build *b, uint64_t now)
+{
+    const uint8_t *p;
+    size_t n;
+    uint64_t peer_max = c->peer_tp.max_datagram_frame_size;
+    while (quic_dgram_queue_peek(&c->dg_tx, now, &p, &n)) {
+        size_t need = quic_frame_datagram_overhead(n, true) + n;
+        if (need > peer_max) {
+            /* Too large for the peer (it may have shrunk the path): drop. */
+            quic_dgram_queue_drop_head(&c->dg_tx);
+            c->dg_stats.drop_send_too_large++;
+            continue;
+        }
+        if (need > qb_wr_left(&b->w))
+            return; /* the next packet takes it */
+        quic_frame f;
+        memset(&f, 0, sizeof f);
+        f.type = QUIC_FT_DATAGRAM_LEN;
+        f.datagram.data = p;
+        f.datagram.len = n;
+        if (!put_frame(b, &f))
+            return;
+        quic_dgram_queue_pop(&c->dg_tx);
+        c->dg_stats.sent++;
+        b->has_dgram = true;
+    }
+}
+
+/* One stream's frames; returns true when it still has something to send. */
+static bool put_stream(quic_conn *c, pkt_build *b, quic_stream *s, bool *conn_blocked)
+{
+    if (s->stop_pending &&
+        put_simple(c, b, QUIC_FT_STOP_SENDING, s->id, s->stop_code, QUIC_SI_STOP_SENDING, s->id)) {
+        s->stop_pending = false;
+        s->stop_sent = true;
+    }
+    if (s->max_pending &&
+        put_simple(c, b, QUIC_FT_MAX_STREAM_DATA, s->id, s->rb.max_off, QUIC_SI_MAX_STREAM_DATA,
+                   s->id))
+        s->max_pending = false;
+    if (s->reset_pending && quic_sentlog_room(&c->log, 1)) {
+        quic_frame f;
+        memset(&f, 0, sizeof f);
+        f.type = QUIC_FT_RESET_STREAM;
+        f.reset_stream.stream_id = s->id;
+        f.reset_stream.app_error_code = s->reset_code;
+        f.reset_stream.final_size = s->reset_final;
+        if (put_frame(b, &f)) {
+            log_item(c, QUIC_SI_RESET_STREAM, s->id, 0, 0, false, b->sp);
+            s->reset_pending = false;
+            s->reset_sent = true;
+        }
+    }
+    if (s->has_send && !s->reset_sent && !s->reset_pending) {
+        for (;;) {
+            if (!quic_sentlog_room(&c->log, 1))
+                break;
+            uint64_t credit = quic_flowctl_tx_credit(&c->conn_tx);
+            uint64_t max_new = s->sb.next_off + credit;
+            if (max_new > s->tx_max)
+                max_new = s->tx_max;
+            size_t space = quic_frame_stream_fit(s->id, s->sb.next_off, qb_wr_left(&b->w));
+            /* Lost data may sit at lower offsets: the fit above is conservative. */
+            if (space == 0 && qb_wr_left(&b->w) < 24)
+                break;
+            quic_sendbuf_piece pc;
+            uint64_t before = s->sb.next_off;
+            size_t maxlen = space ? space : 0;
+            if (!quic_sendbuf_next(&s->sb, maxlen, max_new, &pc))
+                break;
+            quic_frame f;
+            memset(&f, 0, sizeof f);
+            f.type = QUIC_FT_STREAM | QUIC_FT_STREAM_BIT_LEN | (pc.offset ? QUIC_FT_STREAM_BIT_OFF : 0) |
+                     (pc.fin ? QUIC_FT_STREAM_BIT_FIN : 0);
+            f.stream.stream_id = s->id;
+            f.stream.offset = pc.offset;
+            f.stream.data = pc.data;
+            f.stream.len = pc.len;
+            if (!put_frame(b, &f)) {
+                quic_sendbuf_on_lost(&s->sb, pc.offset, pc.len, pc.fin); /* send it later */
+                break;
+            }
+            log_item(c, QUIC_SI_STREAM, s->id, pc.offset, pc.len, pc.fin, b->sp);
+            if (s->sb.next_off > before)
+                quic_flowctl_tx_consume(&c->conn_tx, s->sb.next_off - before);
+        }
+        uint64_t credit = quic_flowctl_tx_credit(&c->conn_tx);
+        if (quic_sendbuf_is_blocked(&s->sb, s->tx_max)) {
+            if (!s->blocked_pending &&
+                put_simple(c, b, QUIC_FT_STREAM_DATA_BLOCKED, s->id, s->tx_max,
+                           QUIC_SI_STREAM_DATA_BLOCKED, s->id))
+                s->blocked_pending = true; /* once per limit */
+        } else if (credit == 0 && quic_sendbuf_is_blocked(&s->sb, s->sb.next_off)) {
+            *conn_blocked = true;
+            if (quic_flowctl_tx_blocked_needed(&c->conn_tx))
+                c->pend.data_blocked = true;
+        }
+    }
+    bool more_data = s->has_send && !s->reset_sent && quic_sendbuf_has_pending(&s->sb) &&
+                     !quic_sendbuf_is_blocked(&s->sb, s->tx_max) && !*conn_blocked;
+    return s->stop_pending || s->max_pending || s->reset_pending || more_data;
+}
+
+static void put_streams(quic_conn *c, pkt_build *b)
+{
+    quic_stream *again[MAX_REQUEUE];
+    size_t n_again = 0;
+    bool conn_blocked = false;
+    quic_stream *s;
+    while (qb_wr_left(&b->w) > 8 && n_again < MAX_REQUEUE && (s = quic_streams_pop(&c->streams))) {
+        if (put_stream(c, b, s, &conn_blocked))
+            again[n_again++] = s;
+        if (conn_blocked)
+            break;
+    }
+    /* Round robin: the ones with more to say go to the back. */
+    for (size_t i = 0; i < n_again; i++)
+        quic_streams_queue(&c->streams, again[i]);
+}
+
+/* ---- one packet ---- */
+
+/* Writes one packet at level sp into w (the datagram). pad_to: pad the
+ * datagram up to this many bytes with this packet (0: no padding). */
+static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit, size_t pad_to,
+                        bool cc_ok, uint64_t now)
+{
+    quic_space *s = &c->sp[sp];
+    uint64_t pn = s->next_pn;
+    size_t pn_len = quic_pn_encode_len(pn, s->has_largest_acked ? s->largest_acked_sent : QUIC_PN_NONE);
+    const quic_cid *dcid = quic_peer_cids_current(&c->pcids);
+    const quic_cid *scid = &c->lcids.slot[0].cid;
+    size_t start = dg->off;
+    quic_pkt_wr pw;
+    int rc;
+    qb_wr w = *dg;
+    w.cap = limit;
+    if (sp == QUIC_SPACE_APPLICATION) {
+        rc = quic_pkt_short_begin(&w, dcid->b, dcid->len, false, c->app.tx_phase, pn, pn_len, &pw);
+    } else {
+        quic_pkt_long_params lp = {
+            .type = sp == QUIC_SPACE_INITIAL ? QUIC_PKT_INITIAL : QUIC_PKT_HANDSHAKE,
+            .version = c->version,
+            .dcid = dcid->b, .dcid_len = dcid->len,
+            .scid = scid->b, .scid_len = scid->len,
+            .token = (sp == QUIC_SPACE_INITIAL && !c->is_server) ? c->retry_token : NULL,
+            .token_len = (sp == QUIC_SPACE_INITIAL && !c->is_server) ? c->retry_token_len : 0,
+            .pn = pn, .pn_len = pn_len, .length_len = 2,
+        };
+        rc = quic_pkt_long_begin(&w, &lp, &pw);
+    }
+    if (rc != 0 || qb_wr_left(&w) < TAG_LEN + quic_pkt_min_payload(pn_len) + 1)
+        return 0;
+    pkt_build b = {.sp = sp};
+    size_t hdr_end = w.off;
+    qb_wr_init(&b.w, w.p + w.off, qb_wr_left(&w) - TAG_LEN);
+    quic_sentlog_begin(&c->log);
+
+    put_ack(c, &b, now);
+    bool probe = s->probe;
+    if (cc_ok || probe) {
+        if (sp == QUIC_SPACE_APPLICATION && c->handshake_complete)
+            put_control(c, &b);
+        put_crypto(c, &b);
+        if (sp == QUIC_SPACE_APPLICATION && c->handshake_complete) {
+            if (quic_conn_peer_max_dgram(c))
+                put_datagrams(c, &b, now);
+            put_streams(c, &b);
+        }
+        if ((probe || c->pend.ping) && !b.ack_eliciting) {
+            quic_frame f = {.type = QUIC_FT_PING};
+            put_frame(&b, &f);
+        }
+        if (b.ack_eliciting && probe && --s->probes == 0)
+            s->probe = false;
+        if (sp == QUIC_SPACE_APPLICATION && b.ack_eliciting)
+            c->pend.ping = false;
+    }
+    if (b.w.off == 0) {
+        quic_sentlog_abort(&c->log);
+        return 0;
+    }
+    /* Padding: to the datagram size asked for, and at least enough for the
+     * header protection sample (RFC 9001 §5.4.2). */
+    size_t min_pl = quic_pkt_min_payload(pn_len);
+    size_t want = b.w.off < min_pl ? min_pl : b.w.off;
+    if (pad_to) {
+        size_t total = (hdr_end - start) + want + TAG_LEN;
+        size_t have = start + total;
+        if (have < pad_to)
+            want += pad_to - have;
+        if (want > qb_wr_left(&b.w) + b.w.off)
+            want = qb_wr_left(&b.w) + b.w.off;
+    }
+    if (want > b.w.off) {
+        qb_wr_zeros(&b.w, want - b.w.off);
+        b.in_flight = true; /* PADDING counts in flight (RFC 9002 §2) */
+    }
+    w.off = hdr_end + b.w.off;
+    size_t pkt_len;
+    if (quic_pkt_wr_finish(&w, &pw, TAG_LEN, &pkt_len) != 0) {
+        quic_sentlog_abort(&c->log);
+        return 0;
+    }
+    quic_pkt_keys k;
+    if (sp == QUIC_SPACE_APPLICATION) {
+        k.aead = c->app.tx;
+        k.hp = c->app.tx_hp;
+    } else {
+        k = c->keys[sp].tx;
+    }
+    if (quic_pkt_protect(&k, w.p + start, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0) {
+        quic_sentlog_abort(&c->log);
+        return 0;
+    }
+    dg->off = start + pkt_len;
+    s->next_pn++;
+    uint64_t handle = quic_sentlog_end(&c->log);
+    if (quic_recovery_on_sent(&c->rec, sp, pn, pkt_len, b.ack_eliciting, b.in_flight, handle,
+                              now) != 0 && handle != QUIC_SENTLOG_NO_HANDLE) {
+        /* Recovery could not track it: treat what it carried as lost now. */
+        quic_conn_on_lost_items(c, handle);
+        quic_sentlog_settle(&c->log, handle);
+    }
+    if (b.in_flight)
+        quic_cc_on_sent(&c->cc, pkt_len);
+    if (sp == QUIC_SPACE_APPLICATION)
+        quic_keyphase_on_sent(&c->app, pn);
+    if (b.has_dgram)
+        c->dg_stats.packets_with_dgrams++;
+    if (b.ack_eliciting) {
+        /* RFC 9000 §10.1: sending an ack-eliciting packet restarts the idle
+         * timer if nothing was sent since the last packet was received. */
+        c->last_ack_eliciting_sent = now;
+    }
+    c->stats.pkts_sent++;
+    c->stats.bytes_sent += pkt_len;
+    if (c->cfg.log)
+        quic_conn_logf(c, "send %s pn=%llu len=%zu%s",
+                       sp == QUIC_SPACE_INITIAL ? "Initial" : sp == QUIC_SPACE_HANDSHAKE ? "Handshake" : "1-RTT",
+                       (unsigned long long)pn, pkt_len, b.ack_eliciting ? "" : " (ack only)");
+    /* RFC 9001 §4.9.1: a client drops its Initial keys when it first sends a
+     * Handshake packet. */
+    if (!c->is_server && sp == QUIC_SPACE_HANDSHAKE)
+        quic_conn_discard_space(c, QUIC_SPACE_INITIAL);
+    return 1;
+}
+
+/* CONNECTION_CLOSE at the highest level we can send (RFC 9000 §10.2.3). */
+static size_t build_close(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
+{
+    quic_pn_space sp = level_tx_ok(c, QUIC_SPACE_APPLICATION) && c->handshake_complete
+                           ? QUIC_SPACE_APPLICATION
+                           : level_tx_ok(c, QUIC_SPACE_HANDSHAKE) ? QUIC_SPACE_HANDSHAKE
+                                                                 : QUIC_SPACE_INITIAL;
+    if (!level_tx_ok(c, sp))
+        return 0;
+    quic_space *s = &c->sp[sp];
+    uint64_t pn = s->next_pn;
+    size_t pn_len = quic_pn_encode_len(pn, s->has_largest_acked ? s->largest_acked_sent : QUIC_PN_NONE);
+    const quic_cid *dcid = quic_peer_cids_current(&c->pcids);
+    qb_wr w;
+    quic_pkt_wr pw;
+    qb_wr_init(&w, buf, cap < 1200 ? cap : 1200);
+    int rc;
+    if (sp == QUIC_SPACE_APPLICATION) {
+        rc = quic_pkt_short_begin(&w, dcid->b, dcid->len, false, c->app.tx_phase, pn, pn_len, &pw);
+    } else {
+        quic_pkt_long_params lp = {
+            .type = sp == QUIC_SPACE_INITIAL ? QUIC_PKT_INITIAL : QUIC_PKT_HANDSHAKE,
+            .version = c->version, .dcid = dcid->b, .dcid_len = dcid->len,
+            .scid = c->lcids.slot[0].cid.b, .scid_len = c->lcids.slot[0].cid.len,
+            .pn = pn, .pn_len = pn_len, .length_len = 2,
+        };
+        rc = quic_pkt_long_begin(&w, &lp, &pw);
+    }
+    if (rc != 0)
+        return 0;
+    quic_frame f;
+    memset(&f, 0, sizeof f);
+    bool app = c->close.app;
+    f.close.error_code = c->close.code;
+    f.close.frame_type = c->close.frame_type;
+    f.close.reason = (const uint8_t *)c->close.reason;
+    f.close.reason_len = strlen(c->close.reason);
+    if (app && sp != QUIC_SPACE_APPLICATION) {
+        /* RFC 9000 §10.2.3: no application close before 1-RTT; say
+         * APPLICATION_ERROR and nothing that could reveal application state. */
+        app = false;
+        f.close.error_code = QUIC_APPLICATION_ERROR;
+        f.close.frame_type = 0;
+        f.close.reason_len = 0;
+    }
+    f.type = app ? QUIC_FT_CONNECTION_CLOSE_APP : QUIC_FT_CONNECTION_CLOSE;
+    size_t payload_start = w.off;
+    qb_wr pl;
+    qb_wr_init(&pl, w.p + w.off, qb_wr_left(&w) - TAG_LEN);
+    if (quic_frame_encode(&pl, &f) != 0) {
+        f.close.reason_len = 0;
+        qb_wr_init(&pl, w.p + w.off, qb_wr_left(&w) - TAG_LEN);
+        if (quic_frame_encode(&pl, &f) != 0)
+            return 0;
+    }
+    size_t min_pl = quic_pkt_min_payload(pn_len);
+    if (pl.off < min_pl)
+        qb_wr_zeros(&pl, min_pl - pl.off);
+    w.off = payload_start + pl.off;
+    size_t pkt_len;
+    if (quic_pkt_wr_finish(&w, &pw, TAG_LEN, &pkt_len) != 0)
+        return 0;
+    quic_pkt_keys k;
+    if (sp == QUIC_SPACE_APPLICATION) {
+        k.aead = c->app.tx;
+        k.hp = c->app.tx_hp;
+    } else {
+        k = c->keys[sp].tx;
+    }
+    if (quic_pkt_protect(&k, buf, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0)
+        return 0;
+    s->next_pn++;
+    (void)now;
+    return pkt_len;
+}
+
+size_t quic_conn_build(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
+{
+    size_t limit = cap;
+    if (limit > c->max_udp_payload)
+        limit = c->max_udp_payload;
+    if (!c->handshake_confirmed && limit > QUIC_MIN_INITIAL)
+        limit = QUIC_MIN_INITIAL; /* the path is only known to carry 1200 */
+    if (c->is_server && !c->addr_validated) {
+        /* RFC 9000 §8.1: at most three times what the client sent. */
+        uint64_t budget = 3 * c->bytes_in > c->bytes_out ? 3 * c->bytes_in - c->bytes_out : 0;
+        bool blocked = budget < 64;
+        quic_recovery_set_amplification_blocked(&c->rec, blocked, now);
+        if (blocked)
+            return 0;
+        if (limit > budget)
+            limit = (size_t)budget;
+    }
+    bool cc_ok = quic_cc_can_send(&c->cc, limit);
+    if (cc_ok && c->handshake_confirmed) {
+        uint64_t t = quic_pacer_next_send_time(&c->pacer, &c->cc, quic_recovery_rtt(&c->rec)->smoothed,
+                                               limit, now);
+        if (t > now)
+            cc_ok = false;
+    }
+    qb_wr dg;
+    qb_wr_init(&dg, buf, limit);
+    bool has_initial = false, ack_eliciting_initial = false;
+    for (int sp = 0; sp < QUIC_LEVELS; sp++) {
+        if (!level_has_work(c, (quic_pn_space)sp, now))
+            continue;
+        /* Is this the last packet of the datagram? Then it carries the padding
+         * a datagram with an Initial needs (RFC 9000 §14.1). */
+        bool later = false;
+        for (int k = sp + 1; k < QUIC_LEVELS; k++)
+            later |= level_has_work(c, (quic_pn_space)k, now);
+        bool initial_here = sp == QUIC_SPACE_INITIAL;
+        size_t pad_to = 0;
+        if (!later && (has_initial || initial_here) && (!c->is_server || ack_eliciting_initial || initial_here))
+            pad_to = QUIC_MIN_INITIAL < limit ? QUIC_MIN_INITIAL : limit;
+        size_t before = dg.off;
+        uint64_t ae_before = c->last_ack_eliciting_sent;
+        if (build_packet(c, &dg, (quic_pn_space)sp, limit, pad_to, cc_ok, now) && initial_here) {
+            has_initial = true;
+            ack_eliciting_initial = c->last_ack_eliciting_sent != ae_before || !c->is_server;
+        }
+        (void)before;
+    }
+    if (dg.off && c->handshake_confirmed)
+        quic_pacer_on_sent(&c->pacer, &c->cc, quic_recovery_rtt(&c->rec)->smoothed, dg.off, now);
+    c->bytes_out += dg.off;
+    return dg.off;
+}
+
+size_t quic_conn_send(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
+{
+    c->now = now;
+    if (c->state == QUIC_CS_CLOSED || c->state == QUIC_CS_DRAINING)
+        return 0;
+    if (c->state == QUIC_CS_CLOSING) {
+        if (!c->close_pending)
+            return 0;
+        c->close_pending = false;
+        size_t n = build_close(c, buf, cap, now);
+        c->bytes_out += n;
+        return n;
+    }
+    return quic_conn_build(c, buf, cap, now);
+}
+
+/* ---- acknowledgement and loss of what packets carried ---- */
+
+void quic_conn_on_acked_items(quic_conn *c, uint64_t handle)
+{
+    size_t n = quic_sentlog_count(&c->log, handle);
+    for (size_t i = 0; i < n; i++) {
+        quic_sent_item *it = quic_sentlog_item(&c->log, handle, i);
+        quic_stream *s;
+        switch (it->kind) {
+        case QUIC_SI_STREAM:
+            if ((s = quic_streams_find(&c->streams, it->id)) && s->has_send) {
+                quic_sendbuf_on_acked(&s->sb, it->off, it->len, it->fin);
+                if (quic_sendbuf_all_acked(&s->sb) && !s->reset_sent) {
+                    s->send_done = true;
+                    quic_conn_stream_maybe_done(c, s);
+                }
+            }
+            break;
+        case QUIC_SI_RESET_STREAM:
+            if ((s = quic_streams_find(&c->streams, it->id))) {
+                s->reset_acked = true;
+                s->send_done = true;
+                quic_conn_stream_maybe_done(c, s);
+            }
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+void quic_conn_on_lost_items(quic_conn *c, uint64_t handle)
+{
+    size_t n = quic_sentlog_count(&c->log, handle);
+    for (size_t i = 0; i < n; i++) {
+        quic_sent_item *it = quic_sentlog_item(&c->log, handle, i);
+        quic_stream *s = NULL;
+        switch (it->kind) {
+        case QUIC_SI_CRYPTO:
+            if (it->id < QUIC_LEVELS && !c->sp[it->id].discarded)
+                quic_crypto_send_lost(&c->sp[it->id].crypto_tx, it->off, it->len);
+            break;
+        case QUIC_SI_STREAM:
+            if ((s = quic_streams_find(&c->streams, it->id)) && s->has_send && !s->reset_sent) {
+                quic_sendbuf_on_lost(&s->sb, it->off, it->len, it->fin);
+                quic_streams_queue(&c->streams, s);
+            }
+            break;
+        case QUIC_SI_RESET_STREAM:
+            if ((s = quic_streams_find(&c->streams, it->id)) && !s->reset_acked) {
+                s->reset_pending = true;
+                quic_streams_queue(&c->streams, s);
+            }
+            break;
+        case QUIC_SI_STOP_SENDING:
+            if ((s = quic_streams_find(&c->streams, it->id)) && !s->recv_done) {
+                s->stop_pending = true;
+                quic_streams_queue(&c->streams, s);
+            }
+            break;
+        case QUIC_SI_MAX_STREAM_DATA:
+            if ((s = quic_streams_find(&c->streams, it->id)) && !s->recv_done &&
+                !quic_recvbuf_all_received(&s->rb)) {
+                s->max_pending = true;
+                quic_streams_queue(&c->streams, s);
+            }
+            break;
+        case QUIC_SI_STREAM_DATA_BLOCKED:
+            if ((s = quic_streams_find(&c->streams, it->id)))
+                s->blocked_pending = false; /* may be sent again */
+            break;
+        case QUIC_SI_MAX_DATA: c->pend.max_data = true; break;
+        case QUIC_SI_MAX_STREAMS_BIDI: c->pend.max_streams_bidi = true; break;
+        case QUIC_SI_MAX_STREAMS_UNI: c->pend.max_streams_uni = true; break;
+        case QUIC_SI_HANDSHAKE_DONE: c->pend.handshake_done = true; break;
+        case QUIC_SI_NEW_CONNECTION_ID:
+            for (size_t k = 0; k < QUIC_CID_SLOTS; k++)
+                if (c->lcids.slot[k].active && c->lcids.slot[k].seq == it->id)
+                    c->lcids.slot[k].announce = true;
+            break;
+        case QUIC_SI_RETIRE_CONNECTION_ID:
+            quic_peer_cids_requeue_retire(&c->pcids, it->id);
+            break;
+        default:
+            break; /* DATA_BLOCKED/STREAMS_BLOCKED: sent again if still blocked */
+        }
+    }
+}

@@ -1,0 +1,321 @@
+/* QUIC connection, streams: opening (ours and the peer's), reading, writing,
+ * reset and stop, stream and connection flow control (RFC 9000 §2-§4). */
+#include "quic/conn_int.h"
+
+#include <string.h>
+
+static bool is_local(const quic_conn *c, uint64_t id)
+{
+    return quic_stream_is_server(id) == c->is_server;
+}
+
+int quic_conn_streams_init(quic_conn *c)
+{
+    /* Room for every stream either side may have open at once. */
+    size_t max = (size_t)(c->cfg.initial_max_streams_bidi + c->cfg.initial_max_streams_uni) * 2 + 16;
+    if (quic_streams_init(&c->streams, max, c->alloc) != 0)
+        return QUIC_ERR_NOMEM;
+    quic_flowctl_rx_init(&c->conn_rx, c->cfg.initial_max_data);
+    c->rx_max_streams_bidi = c->cfg.initial_max_streams_bidi;
+    c->rx_max_streams_uni = c->cfg.initial_max_streams_uni;
+    return 0;
+}
+
+void quic_conn_streams_free(quic_conn *c) { quic_streams_free(&c->streams); }
+
+/* The peer's initial credit for a stream (RFC 9000 §18.2). */
+static uint64_t peer_stream_credit(const quic_conn *c, uint64_t id)
+{
+    const quic_tparams *tp = &c->peer_tp;
+    if (quic_stream_is_uni(id))
+        return tp->initial_max_stream_data_uni;
+    /* bidi_remote is what the peer allows on streams we opened, bidi_local on its own. */
+    return is_local(c, id) ? tp->initial_max_stream_data_bidi_remote
+                           : tp->initial_max_stream_data_bidi_local;
+}
+
+static quic_stream *make_stream(quic_conn *c, uint64_t id)
+{
+    bool uni = quic_stream_is_uni(id), local = is_local(c, id);
+    bool has_send = !uni || local, has_recv = !uni || !local;
+    return quic_streams_add(&c->streams, id, has_send, has_recv, c->cfg.stream_send_buffer,
+                            c->cfg.initial_max_stream_data, peer_stream_credit(c, id));
+}
+
+int quic_conn_stream_lookup(quic_conn *c, uint64_t id, quic_stream **out)
+{
+    *out = NULL;
+    bool uni = quic_stream_is_uni(id);
+    uint64_t num = id >> 2;
+    if (is_local(c, id)) {
+        /* RFC 9000 §19.8 etc.: a stream of ours we have not opened. */
+        if (num >= (uni ? c->next_uni : c->next_bidi)) {
+            quic_conn_fail(c, QUIC_STREAM_STATE_ERROR, 0, "frame for a stream we never opened");
+            return QUIC_ERR_STREAM;
+        }
+        *out = quic_streams_find(&c->streams, id);
+        return 0; /* NULL: closed already, the frame is ignored */
+    }
+    uint64_t *opened = uni ? &c->peer_uni_opened : &c->peer_bidi_opened;
+    uint64_t limit = uni ? c->rx_max_streams_uni : c->rx_max_streams_bidi;
+    if (num >= limit) {
+        /* RFC 9000 §4.6: nothing is allocated for a stream over the limit. */
+        quic_conn_fail(c, QUIC_STREAM_LIMIT_ERROR, 0, "stream beyond MAX_STREAMS");
+        return QUIC_ERR_STREAM_LIMIT;
+    }
+    /* RFC 9000 §3.2: opening a stream opens every lower one of its kind. */
+    while (*opened <= num) {
+        uint64_t sid = (*opened << 2) | (id & 3);
+        if (!make_stream(c, sid)) {
+            quic_conn_fail(c, QUIC_INTERNAL_ERROR, 0, "out of memory for a stream");
+            return QUIC_ERR_NOMEM;
+        }
+        (*opened)++;
+        quic_conn_push_event(c, QUIC_EV_STREAM_OPENED, sid, 0);
+    }
+    *out = quic_streams_find(&c->streams, id);
+    return 0;
+}
+
+/* Frees a stream whose both halves are done; gives the peer new stream credit
+ * for its own streams (RFC 9000 §4.6). */
+void quic_conn_stream_maybe_done(quic_conn *c, quic_stream *s)
+{
+    if (!s->send_done || !s->recv_done)
+        return;
+    uint64_t id = s->id;
+    quic_streams_remove(&c->streams, s);
+    if (is_local(c, id))
+        return;
+    bool uni = quic_stream_is_uni(id);
+    uint64_t *closed = uni ? &c->peer_uni_closed : &c->peer_bidi_closed;
+    uint64_t *limit = uni ? &c->rx_max_streams_uni : &c->rx_max_streams_bidi;
+    uint64_t initial = uni ? c->cfg.initial_max_streams_uni : c->cfg.initial_max_streams_bidi;
+    (*closed)++;
+    /* Top the allowance up once half of it is used. */
+    if (*closed + initial - *limit >= initial / 2 + 1 || initial == 1) {
+        *limit = *closed + initial;
+        if (uni)
+            c->pend.max_streams_uni = true;
+        else
+            c->pend.max_streams_bidi = true;
+    }
+}
+
+int64_t quic_conn_stream_open(quic_conn *c, bool bidi)
+{
+    if (c->state >= QUIC_CS_CLOSING)
+        return QUIC_ERR_CLOSED;
+    uint64_t *next = bidi ? &c->next_bidi : &c->next_uni;
+    uint64_t limit = bidi ? c->tx_max_streams_bidi : c->tx_max_streams_uni;
+    if (*next >= limit) {
+        if (bidi)
+            c->pend.streams_blocked_bidi = true;
+        else
+            c->pend.streams_blocked_uni = true;
+        return QUIC_ERR_STREAM_LIMIT;
+    }
+    uint64_t id = (*next << 2) | (bidi ? 0 : QUIC_STREAM_UNI_BIT) |
+                  (c->is_server ? QUIC_STREAM_SERVER_BIT : 0);
+    if (!make_stream(c, id))
+        return QUIC_ERR_NOMEM;
+    (*next)++;
+    return (int64_t)id;
+}
+
+int64_t quic_conn_stream_write(quic_conn *c, uint64_t id, const uint8_t *data, size_t len, bool fin)
+{
+    if (c->state >= QUIC_CS_CLOSING)
+        return QUIC_ERR_CLOSED;
+    quic_stream *s = quic_streams_find(&c->streams, id);
+    if (!s || !s->has_send || s->reset_pending || s->reset_sent || s->sb.fin_set)
+        return QUIC_ERR_STREAM;
+    size_t took = 0;
+    if (len && quic_sendbuf_append(&s->sb, data, len, &took) != 0)
+        return QUIC_ERR_NOMEM;
+    if (fin && took == len)
+        quic_sendbuf_finish(&s->sb);
+    if (took || (fin && took == len))
+        quic_streams_queue(&c->streams, s);
+    return (int64_t)took;
+}
+
+int64_t quic_conn_stream_read(quic_conn *c, uint64_t id, uint8_t *buf, size_t cap, bool *fin)
+{
+    *fin = false;
+    quic_stream *s = quic_streams_find(&c->streams, id);
+    if (!s || !s->has_recv || s->recv_done)
+        return QUIC_ERR_STREAM;
+    if (s->reset_received) {
+        s->recv_done = true;
+        quic_conn_stream_maybe_done(c, s);
+        return QUIC_ERR_STREAM;
+    }
+    size_t n = quic_recvbuf_read(&s->rb, buf, cap);
+    if (n) {
+        /* Stream credit: announce more once half the window is used. */
+        uint64_t read = quic_recvbuf_read_offset(&s->rb);
+        if (!quic_recvbuf_all_received(&s->rb) && s->rb.max_off - read < s->rx_window / 2) {
+            quic_recvbuf_set_max_offset(&s->rb, read + s->rx_window);
+            s->max_pending = true;
+            quic_streams_queue(&c->streams, s);
+        }
+        /* Connection credit likewise (RFC 9000 §4.2). */
+        quic_flowctl_rx_on_consumed(&c->conn_rx, n);
+        if (quic_flowctl_rx_update_needed(&c->conn_rx))
+            c->pend.max_data = true;
+    }
+    if (quic_recvbuf_finished(&s->rb)) {
+        *fin = true;
+        s->recv_done = true;
+        quic_conn_stream_maybe_done(c, s);
+    }
+    return (int64_t)n;
+}
+
+int quic_conn_stream_reset(quic_conn *c, uint64_t id, uint64_t app_code)
+{
+    quic_stream *s = quic_streams_find(&c->streams, id);
+    if (!s || !s->has_send)
+        return QUIC_ERR_STREAM;
+    if (s->reset_pending || s->reset_sent || s->send_done)
+        return 0;
+    s->reset_pending = true;
+    s->reset_code = app_code;
+    s->reset_final = quic_sendbuf_sent_offset(&s->sb);
+    quic_streams_queue(&c->streams, s);
+    return 0;
+}
+
+int quic_conn_stream_stop(quic_conn *c, uint64_t id, uint64_t app_code)
+{
+    quic_stream *s = quic_streams_find(&c->streams, id);
+    if (!s || !s->has_recv)
+        return QUIC_ERR_STREAM;
+    if (s->recv_done || s->stop_sent || s->stop_pending)
+        return 0;
+    s->stop_pending = true;
+    s->stop_code = app_code;
+    quic_streams_queue(&c->streams, s);
+    return 0;
+}
+
+/* ---- frames that concern streams (called from conn_frames.c) ---- */
+
+int quic_conn_on_stream_frame(quic_conn *c, uint64_t id, uint64_t off, const uint8_t *data,
+                              size_t len, bool fin)
+{
+    quic_stream *s;
+    int rc = quic_conn_stream_lookup(c, id, &s);
+    if (rc || !s)
+        return rc;
+    if (!s->has_recv) {
+        quic_conn_fail(c, QUIC_STREAM_STATE_ERROR, QUIC_FT_STREAM, "STREAM on a send-only stream");
+        return QUIC_ERR_STREAM;
+    }
+    if (s->reset_received || s->recv_done)
+        return 0;
+    uint64_t before = s->rb.highest;
+    rc = quic_recvbuf_write(&s->rb, off, data, len, fin);
+    if (rc == QUIC_RECVBUF_ERR_FLOW) {
+        quic_conn_fail(c, QUIC_FLOW_CONTROL_ERROR, QUIC_FT_STREAM, "stream data beyond MAX_STREAM_DATA");
+        return rc;
+    }
+    if (rc == QUIC_RECVBUF_ERR_FINAL_SIZE) {
+        quic_conn_fail(c, QUIC_FINAL_SIZE_ERROR, QUIC_FT_STREAM, "final size changed");
+        return rc;
+    }
+    if (rc != 0) {
+        quic_conn_fail(c, QUIC_INTERNAL_ERROR, QUIC_FT_STREAM, "stream buffer failure");
+        return rc;
+    }
+    if (s->rb.highest > before &&
+        quic_flowctl_rx_add(&c->conn_rx, s->rb.highest - before) != 0) {
+        quic_conn_fail(c, QUIC_FLOW_CONTROL_ERROR, QUIC_FT_STREAM, "data beyond MAX_DATA");
+        return QUIC_ERR_BLOCKED;
+    }
+    if (quic_recvbuf_readable(&s->rb) || quic_recvbuf_finished(&s->rb))
+        quic_conn_push_event(c, QUIC_EV_STREAM_READABLE, id, 0);
+    return 0;
+}
+
+int quic_conn_on_reset_stream(quic_conn *c, uint64_t id, uint64_t code, uint64_t final)
+{
+    quic_stream *s;
+    int rc = quic_conn_stream_lookup(c, id, &s);
+    if (rc || !s)
+        return rc;
+    if (!s->has_recv) {
+        quic_conn_fail(c, QUIC_STREAM_STATE_ERROR, QUIC_FT_RESET_STREAM, "RESET_STREAM on a send-only stream");
+        return QUIC_ERR_STREAM;
+    }
+    if (s->reset_received || s->recv_done)
+        return 0;
+    uint64_t before = s->rb.highest;
+    rc = quic_recvbuf_reset(&s->rb, final);
+    if (rc != 0) {
+        quic_conn_fail(c, rc == QUIC_RECVBUF_ERR_FLOW ? QUIC_FLOW_CONTROL_ERROR : QUIC_FINAL_SIZE_ERROR,
+                       QUIC_FT_RESET_STREAM, "bad final size in RESET_STREAM");
+        return rc;
+    }
+    if (final > before && quic_flowctl_rx_add(&c->conn_rx, final - before) != 0) {
+        quic_conn_fail(c, QUIC_FLOW_CONTROL_ERROR, QUIC_FT_RESET_STREAM, "data beyond MAX_DATA");
+        return QUIC_ERR_BLOCKED;
+    }
+    /* The unread bytes count as consumed for connection credit (§4.5). */
+    quic_flowctl_rx_on_consumed(&c->conn_rx, final - quic_recvbuf_read_offset(&s->rb));
+    if (quic_flowctl_rx_update_needed(&c->conn_rx))
+        c->pend.max_data = true;
+    s->reset_received = true;
+    s->peer_reset_code = code;
+    quic_conn_push_event(c, QUIC_EV_STREAM_RESET, id, code);
+    return 0;
+}
+
+int quic_conn_on_stop_sending(quic_conn *c, uint64_t id, uint64_t code)
+{
+    quic_stream *s;
+    int rc = quic_conn_stream_lookup(c, id, &s);
+    if (rc || !s)
+        return rc;
+    if (!s->has_send) {
+        quic_conn_fail(c, QUIC_STREAM_STATE_ERROR, QUIC_FT_STOP_SENDING, "STOP_SENDING on a receive-only stream");
+        return QUIC_ERR_STREAM;
+    }
+    quic_conn_push_event(c, QUIC_EV_STREAM_STOP, id, code);
+    /* RFC 9000 §3.5: answer with RESET_STREAM. */
+    return quic_conn_stream_reset(c, id, code);
+}
+
+int quic_conn_on_max_stream_data(quic_conn *c, uint64_t id, uint64_t max)
+{
+    quic_stream *s;
+    int rc = quic_conn_stream_lookup(c, id, &s);
+    if (rc || !s)
+        return rc;
+    if (!s->has_send) {
+        quic_conn_fail(c, QUIC_STREAM_STATE_ERROR, QUIC_FT_MAX_STREAM_DATA, "MAX_STREAM_DATA on a receive-only stream");
+        return QUIC_ERR_STREAM;
+    }
+    if (max > s->tx_max) {
+        s->tx_max = max;
+        if (quic_sendbuf_has_pending(&s->sb)) {
+            quic_streams_queue(&c->streams, s);
+            quic_conn_push_event(c, QUIC_EV_STREAM_WRITABLE, id, 0);
+        }
+    }
+    return 0;
+}
+
+int quic_conn_on_stream_data_blocked(quic_conn *c, uint64_t id)
+{
+    quic_stream *s;
+    int rc = quic_conn_stream_lookup(c, id, &s);
+    if (rc || !s)
+        return rc;
+    if (!s->has_recv) {
+        quic_conn_fail(c, QUIC_STREAM_STATE_ERROR, QUIC_FT_STREAM_DATA_BLOCKED, "STREAM_DATA_BLOCKED on a send-only stream");
+        return QUIC_ERR_STREAM;
+    }
+    return 0;
+}

@@ -1,0 +1,214 @@
+/*
+ * quince QUIC v1 connection: the public, sans-I/O API (RFC 9000, 9001, 9002,
+ * 9221). The caller owns sockets and the clock; a connection is a state machine
+ * driven by five calls:
+ *
+ *   quic_conn_recv()        a UDP datagram arrived
+ *   quic_conn_send()        write the next UDP datagram to send (0: nothing due)
+ *   quic_conn_deadline()    when quic_conn_on_deadline() must be called
+ *   quic_conn_on_deadline() timers: loss detection, PTO, ACK delay, idle
+ *   quic_conn_next_event()  what happened: handshake done, stream data,
+ *                           datagrams, close; pulled, never pushed
+ *
+ * Times are microseconds of a monotonic clock chosen by the caller.
+ * Streams and datagrams are used through the quic_conn_stream_* and
+ * quic_conn_dgram_* calls below.
+ */
+#ifndef QUIC_QUIC_H
+#define QUIC_QUIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/qb.h"
+#include "crypto/cx_rand.h"
+#include "crypto/tls.h"
+#include "quic/cid.h"
+#include "quic/quic_err.h"
+
+#define QUIC_NEVER UINT64_MAX
+
+/* Error codes of the connection API: -1460 .. -1499. */
+enum {
+    QUIC_ERR_ARG = -1460,          /* a bad argument */
+    QUIC_ERR_NOMEM = -1461,        /* the allocator said no */
+    QUIC_ERR_CLOSED = -1462,       /* the connection is closing, draining or closed */
+    QUIC_ERR_STREAM = -1463,       /* no such stream, or not in a state for this */
+    QUIC_ERR_STREAM_LIMIT = -1464, /* the peer's MAX_STREAMS does not allow another */
+    QUIC_ERR_BLOCKED = -1465,      /* no room now (flow control or buffer): try later */
+    QUIC_ERR_DGRAM_OFF = -1466,    /* the peer does not accept DATAGRAM frames */
+    QUIC_ERR_DGRAM_SIZE = -1467,   /* larger than the peer or the path allows */
+    QUIC_ERR_TLS = -1468,          /* TLS setup failed */
+};
+
+/* An address pair as opaque bytes (the caller's sockaddrs). The core only
+ * compares them: a change of remote address is a path change. */
+typedef struct quic_path {
+    uint8_t local[32], remote[32];
+    uint8_t local_len, remote_len;
+} quic_path;
+
+bool quic_path_equal(const quic_path *a, const quic_path *b);
+
+typedef struct quic_conn quic_conn;
+
+/* Hooks for study: one log line per packet and frame with -v. */
+typedef void (*quic_log_fn)(void *ud, const char *line);
+
+typedef struct quic_config {
+    bool is_server;
+    const tls_config *tls; /* ALPN, certificates, trust; must outlive the conn */
+    /* Our source connection ID length: 0 to 20 (clients may use 0 like quic-go). */
+    uint8_t scid_len;
+    /* Transport parameters we announce (RFC 9000 §18.2). */
+    uint64_t max_idle_timeout_ms;   /* 0: no idle timeout */
+    uint64_t initial_max_data;      /* connection receive window */
+    uint64_t initial_max_stream_data; /* per-stream receive window, all kinds */
+    uint64_t initial_max_streams_bidi;
+    uint64_t initial_max_streams_uni;
+    uint64_t max_datagram_frame_size; /* 0: DATAGRAM frames refused (RFC 9221 §3) */
+    uint64_t max_ack_delay_ms;
+    /* Largest UDP payload we send once the path allows it (1200..1452). */
+    size_t max_udp_payload;
+    /* Limits on what the peer can make us hold. */
+    size_t max_crypto_buffer;     /* out-of-order CRYPTO bytes per level */
+    size_t dgram_recv_queue;      /* received datagrams waiting for the app */
+    size_t dgram_send_queue;      /* datagrams waiting for room in a packet */
+    uint64_t dgram_max_age_us;    /* drop queued outgoing datagrams older than this */
+    size_t stream_send_buffer;    /* bytes the app may queue per stream */
+    /* Start a key update after this many packets sent with one key (0: never
+     * initiate; we always answer the peer's). */
+    uint64_t key_update_after;
+    /* Server: a 32-byte static key for stateless reset tokens and Retry tokens. */
+    uint8_t static_key[32];
+    cx_rand_fn random; /* NULL: libcrypto */
+    void *random_ud;
+    quic_log_fn log;   /* NULL: silent */
+    void *log_ud;
+    const qb_alloc *alloc;
+} quic_config;
+
+/* Sensible defaults: 8-byte CIDs, 30 s idle timeout, 1 MiB connection window,
+ * 256 KiB stream window, 100 bidi and 100 uni streams, datagrams up to 65535
+ * bytes, 25 ms max_ack_delay, 1452-byte packets. */
+void quic_config_init(quic_config *c, bool is_server, const tls_config *tls);
+
+/* A client connection to remote, with the server name and ALPN of its tls
+ * config. Its first datagram comes out of quic_conn_send(). */
+quic_conn *quic_conn_new_client(const quic_config *cfg, const quic_path *path, uint64_t now);
+/* A server connection for a client Initial the endpoint accepted (see
+ * quic_endpoint); odcid is the client's first DCID, retry_scid the SCID of our
+ * Retry if there was one. */
+quic_conn *quic_conn_new_server(const quic_config *cfg, const quic_path *path,
+                                const quic_cid *client_scid, const quic_cid *odcid,
+                                const quic_cid *retry_scid, uint64_t now);
+void quic_conn_free(quic_conn *c);
+
+/* A UDP datagram from path. Bad packets are dropped and counted; a protocol
+ * error closes the connection (see quic_conn_close_info). Returns 0, or
+ * QUIC_ERR_CLOSED when the connection is closed. */
+int quic_conn_recv(quic_conn *c, const quic_path *path, uint8_t *dgram, size_t len,
+                   uint64_t now);
+/* Writes the next UDP datagram into buf (cap >= 1200 recommended). Returns its
+ * length, 0 when nothing is to be sent now. */
+size_t quic_conn_send(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now);
+/* Next timer; QUIC_NEVER when none. */
+uint64_t quic_conn_deadline(const quic_conn *c);
+void quic_conn_on_deadline(quic_conn *c, uint64_t now);
+
+typedef enum quic_event_type {
+    QUIC_EV_NONE = 0,
+    QUIC_EV_CONNECTED,      /* handshake complete (client: confirmed keys in use) */
+    QUIC_EV_STREAM_OPENED,  /* the peer opened stream_id */
+    QUIC_EV_STREAM_READABLE, /* stream_id has data or FIN to read */
+    QUIC_EV_STREAM_WRITABLE, /* stream_id got credit or buffer room again */
+    QUIC_EV_STREAM_RESET,   /* the peer reset stream_id (RESET_STREAM) with code */
+    QUIC_EV_STREAM_STOP,    /* the peer asked us to stop sending (STOP_SENDING) */
+    QUIC_EV_DATAGRAM,       /* data/len: a DATAGRAM frame payload */
+    QUIC_EV_CLOSED,         /* the connection is over: see quic_conn_close_info */
+} quic_event_type;
+
+typedef struct quic_event {
+    quic_event_type type;
+    uint64_t stream_id;
+    uint64_t code;
+    /* QUIC_EV_DATAGRAM: valid until the next call on the connection. */
+    const uint8_t *data;
+    size_t len;
+} quic_event;
+
+/* The next event (true), or none (false). */
+bool quic_conn_next_event(quic_conn *c, quic_event *ev);
+
+/* ---- streams (RFC 9000 §2, §3) ---- */
+/* Opens a stream we initiate; returns its id (>= 0) or QUIC_ERR_STREAM_LIMIT. */
+int64_t quic_conn_stream_open(quic_conn *c, bool bidi);
+/* Queues bytes (and FIN) to send; returns how many bytes were taken (possibly
+ * fewer than len when the send buffer is full), or an error. */
+int64_t quic_conn_stream_write(quic_conn *c, uint64_t id, const uint8_t *data, size_t len,
+                               bool fin);
+/* Reads in-order bytes; *fin is set when the end was reached. Returns the
+ * count (0 when nothing is there yet) or an error. */
+int64_t quic_conn_stream_read(quic_conn *c, uint64_t id, uint8_t *buf, size_t cap, bool *fin);
+/* RESET_STREAM: abandon sending (RFC 9000 §19.4). */
+int quic_conn_stream_reset(quic_conn *c, uint64_t id, uint64_t app_code);
+/* STOP_SENDING: we will not read more (RFC 9000 §19.5). */
+int quic_conn_stream_stop(quic_conn *c, uint64_t id, uint64_t app_code);
+
+/* ---- datagrams (RFC 9221) ---- */
+/* The largest payload quic_conn_dgram_send takes now: min(peer's
+ * max_datagram_frame_size, what fits in one packet on this path); 0 when the
+ * peer does not accept datagrams or the handshake is not done. */
+size_t quic_conn_dgram_max(const quic_conn *c);
+/* Queues one datagram; it goes out in the next packets (several per packet
+ * when they fit), is never retransmitted, and is dropped (and counted) if it
+ * waits too long or the queue is full. */
+int quic_conn_dgram_send(quic_conn *c, const uint8_t *data, size_t len, uint64_t now);
+
+typedef struct quic_dgram_counters {
+    uint64_t sent, received;
+    uint64_t drop_send_queue_full, drop_send_too_large, drop_send_expired;
+    uint64_t drop_recv_queue_full;
+    uint64_t packets_with_dgrams; /* packets that carried at least one */
+} quic_dgram_counters;
+void quic_conn_dgram_stats(const quic_conn *c, quic_dgram_counters *s);
+
+/* ---- closing (RFC 9000 §10) ---- */
+/* Starts an immediate close with CONNECTION_CLOSE (app: 0x1d, else 0x1c). */
+void quic_conn_close(quic_conn *c, bool app, uint64_t code, const char *reason);
+
+typedef struct quic_close_info {
+    bool closed;    /* no further packets will be exchanged */
+    bool by_peer;   /* the peer sent CONNECTION_CLOSE (or a stateless reset) */
+    bool app;       /* application close (0x1d) rather than transport (0x1c) */
+    bool idle;      /* the idle timeout ended it */
+    bool stateless_reset;
+    uint64_t code;
+    uint64_t frame_type;
+    char reason[256];
+} quic_close_info;
+void quic_conn_close_info(const quic_conn *c, quic_close_info *out);
+
+/* ---- what the application may ask ---- */
+bool quic_conn_is_server(const quic_conn *c);
+bool quic_conn_is_established(const quic_conn *c);
+const char *quic_conn_alpn(const quic_conn *c);
+/* The peer's max_datagram_frame_size (0: no datagrams). */
+uint64_t quic_conn_peer_max_dgram(const quic_conn *c);
+/* Starts a key update now (RFC 9001 §6); fails before the handshake is confirmed. */
+int quic_conn_key_update(quic_conn *c);
+
+typedef struct quic_conn_stats {
+    uint64_t pkts_sent, pkts_recv, pkts_lost, pkts_dropped;
+    uint64_t bytes_sent, bytes_recv;
+    uint64_t key_updates;
+    uint64_t smoothed_rtt_us, min_rtt_us, cwnd;
+} quic_conn_stats;
+void quic_conn_stats_get(const quic_conn *c, quic_conn_stats *s);
+
+/* The connection IDs that route to this connection (for a server endpoint's
+ * table): call after each recv/send; the endpoint adds and removes entries. */
+const quic_local_cids *quic_conn_local_cids(const quic_conn *c);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * QUIC streams of one connection (RFC 9000 §2-§4): the stream objects with
+ * their send and receive halves, and a table from stream ID to stream. A peer
+ * can only make streams below the MAX_STREAMS we sent, so the table is
+ * bounded by our own limits.
+ */
+#ifndef QUIC_STREAM_H
+#define QUIC_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/qb.h"
+#include "quic/recvbuf.h"
+#include "quic/sendbuf.h"
+
+/* RFC 9000 §2.1: the two low bits of a stream ID. */
+#define QUIC_STREAM_SERVER_BIT 0x1
+#define QUIC_STREAM_UNI_BIT 0x2
+static inline bool quic_stream_is_uni(uint64_t id) { return (id & QUIC_STREAM_UNI_BIT) != 0; }
+static inline bool quic_stream_is_server(uint64_t id) { return (id & QUIC_STREAM_SERVER_BIT) != 0; }
+
+typedef struct quic_stream {
+    uint64_t id;
+    bool has_send, has_recv;
+    /* send half (RFC 9000 §3.1) */
+    quic_sendbuf sb;
+    uint64_t tx_max;        /* the peer's MAX_STREAM_DATA */
+    bool reset_pending;     /* RESET_STREAM to send */
+    bool reset_sent, reset_acked;
+    uint64_t reset_code, reset_final;
+    bool blocked_pending;   /* STREAM_DATA_BLOCKED to send */
+    bool send_done;         /* all acked, or reset acknowledged */
+    /* receive half (RFC 9000 §3.2) */
+    quic_recvbuf rb;
+    uint64_t rx_window;
+    bool max_pending;       /* MAX_STREAM_DATA to send */
+    bool stop_pending;      /* STOP_SENDING to send */
+    bool stop_sent;
+    uint64_t stop_code;
+    bool reset_received;
+    uint64_t peer_reset_code;
+    bool recv_done;         /* FIN read, or reset delivered */
+    /* scheduling: streams with something to send, round robin */
+    bool queued;
+    struct quic_stream *next;
+} quic_stream;
+
+typedef struct quic_streams {
+    quic_stream **slot; /* open addressing on the stream ID */
+    size_t cap, count;
+    quic_stream *head, *tail; /* send queue */
+    const qb_alloc *alloc;
+} quic_streams;
+
+int quic_streams_init(quic_streams *t, size_t max_streams, const qb_alloc *a);
+void quic_streams_free(quic_streams *t);
+quic_stream *quic_streams_find(const quic_streams *t, uint64_t id);
+/* Makes the stream object; NULL when out of memory or the table is full. */
+quic_stream *quic_streams_add(quic_streams *t, uint64_t id, bool has_send, bool has_recv,
+                              size_t send_buffer, uint64_t rx_window, uint64_t tx_max);
+void quic_streams_remove(quic_streams *t, quic_stream *s);
+/* Puts a stream at the back of the send queue (once). */
+void quic_streams_queue(quic_streams *t, quic_stream *s);
+/* Takes the first stream off the send queue. */
+quic_stream *quic_streams_pop(quic_streams *t);
+
+#endif
