@@ -7,6 +7,12 @@
  * Receiver side (quic_flowctl_rx): the limit we advertised, what arrived,
  * what the application consumed, and when to advertise more: once half the
  * window has been consumed (so the peer never stalls for a full window).
+ *
+ * The same counters serve stream counts (RFC 9000 §4.6): tx.limit = the
+ * peer's MAX_STREAMS, consume(1) per stream opened, blocked_needed ->
+ * STREAMS_BLOCKED; rx: on_offset(stream index + 1) (EXCEEDED ->
+ * STREAM_LIMIT_ERROR), on_consumed(1) per stream closed, update_needed ->
+ * MAX_STREAMS. (Values above 2^60 are the frame decoder's to refuse.)
  */
 #ifndef QUIC_FLOWCTL_H
 #define QUIC_FLOWCTL_H

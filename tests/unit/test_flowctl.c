@@ -80,12 +80,40 @@ static void test_limits_near_varint_max(void **state)
     assert_false(quic_flowctl_rx_update_needed(&rx)); /* nothing more to give */
 }
 
+/* Stream counts with the same counters (RFC 9000 §4.6). */
+static void test_stream_counts(void **state)
+{
+    (void)state;
+    /* the peer lets us open 3 bidirectional streams */
+    quic_flowctl_tx open;
+    quic_flowctl_tx_init(&open, 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(quic_flowctl_tx_consume(&open, 1), 0);
+    assert_int_equal(quic_flowctl_tx_consume(&open, 1), QUIC_FLOWCTL_ERR_OVERSEND);
+    assert_true(quic_flowctl_tx_blocked_needed(&open)); /* STREAMS_BLOCKED(3) */
+    assert_true(quic_flowctl_tx_update(&open, 5));      /* MAX_STREAMS(5) */
+    assert_true(quic_flowctl_tx_credit(&open) == 2);
+    /* we allow the peer 4 streams: client bidi ids 0, 4, 8, 12 (index = id / 4) */
+    quic_flowctl_rx peer;
+    quic_flowctl_rx_init(&peer, 4);
+    uint64_t d;
+    assert_int_equal(quic_flowctl_rx_on_offset(&peer, 12 / 4 + 1, &d), 0);
+    assert_true(d == 4); /* opening id 12 opens 0, 4 and 8 too (§3.2) */
+    assert_int_equal(quic_flowctl_rx_on_offset(&peer, 16 / 4 + 1, &d), QUIC_FLOWCTL_ERR_EXCEEDED);
+    quic_flowctl_rx_on_consumed(&peer, 1);
+    assert_false(quic_flowctl_rx_update_needed(&peer));
+    quic_flowctl_rx_on_consumed(&peer, 1); /* two closed: MAX_STREAMS(6) */
+    assert_true(quic_flowctl_rx_update_needed(&peer));
+    assert_true(quic_flowctl_rx_next_limit(&peer) == 6);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sender),
         cmocka_unit_test(test_receiver_stream_and_connection),
         cmocka_unit_test(test_limits_near_varint_max),
+        cmocka_unit_test(test_stream_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
