@@ -153,7 +153,9 @@ bool quic_recovery_can_send(const quic_recovery *rc, quic_pn_space space);
 
 /* RFC 9002 A.7 OnAckReceived: ranges largest first (as decoded from the ACK
  * frame), ack_delay decoded to microseconds. Fills res (acked, lost,
- * rtt_sampled, persistent_congestion). On error nothing changes. */
+ * rtt_sampled, persistent_congestion). On error nothing changes. A caller
+ * collecting ranges into a bounded array may leave out the oldest ones: their
+ * packets are then simply not acknowledged by this frame. */
 int quic_recovery_on_ack(quic_recovery *rc, quic_pn_space space, const quic_pn_range *ranges,
                          size_t n, uint64_t ack_delay, uint64_t now, quic_recovery_result *res);
 
@@ -184,6 +186,14 @@ void quic_recovery_set_max_ack_delay(quic_recovery *rc, uint64_t max_ack_delay);
 uint64_t quic_recovery_pto(const quic_recovery *rc, quic_pn_space space);
 static inline const quic_rtt *quic_recovery_rtt(const quic_recovery *rc) { return &rc->rtt; }
 uint64_t quic_recovery_bytes_in_flight(const quic_recovery *rc);
+/* Largest packet number the peer acknowledged in a space (for the packet
+ * number length, RFC 9000 §17.1); false before any ACK. */
+static inline bool quic_recovery_largest_acked(const quic_recovery *rc, quic_pn_space space,
+                                               uint64_t *pn)
+{
+    *pn = rc->sp[space].largest_acked;
+    return rc->sp[space].has_largest_acked;
+}
 /* Records held in a space's ring (outstanding and settled-but-not-popped). */
 static inline size_t quic_recovery_tracked(const quic_recovery *rc, quic_pn_space space)
 {
