@@ -558,6 +558,58 @@ static void test_randomised_model(void **state)
     quic_recovery_free(&rc);
 }
 
+/* RFC 9002 §5.3 in recovery: the ACK Delay of Initial packets is ignored;
+ * elsewhere it is subtracted when the result stays above min_rtt, and only
+ * capped by max_ack_delay once the handshake is confirmed. */
+static void test_ack_delay_rules(void **state)
+{
+    (void)state;
+    quic_recovery rc = new_rc(false, 64);
+    quic_recovery_result res;
+    quic_pn_range r;
+    quic_recovery_on_sent(&rc, INI, 0, 1200, true, true, 0, 0);
+    r = (quic_pn_range){0, 0};
+    quic_recovery_on_ack(&rc, INI, &r, 1, 0, 100 * MS, &res); /* first sample 100 */
+    quic_recovery_on_sent(&rc, INI, 1, 1200, true, true, 0, 100 * MS);
+    r = (quic_pn_range){1, 1};
+    quic_recovery_on_ack(&rc, INI, &r, 1, 20 * MS, 220 * MS, &res);
+    assert_true(rc.rtt.smoothed == (7 * 100000 + 120000) / 8); /* delay ignored */
+    uint64_t s1 = rc.rtt.smoothed;
+    quic_recovery_on_sent(&rc, HS, 0, 1200, true, true, 0, 220 * MS);
+    r = (quic_pn_range){0, 0};
+    quic_recovery_on_ack(&rc, HS, &r, 1, 20 * MS, 340 * MS, &res);
+    assert_true(rc.rtt.smoothed == (7 * s1 + 100000) / 8); /* 120 - 20 */
+    uint64_t s2 = rc.rtt.smoothed;
+    /* not confirmed: a delay above max_ack_delay (25 ms) is used whole */
+    quic_recovery_on_sent(&rc, APP, 0, 1200, true, true, 0, 340 * MS);
+    r = (quic_pn_range){0, 0};
+    quic_recovery_on_ack(&rc, APP, &r, 1, 60 * MS, 500 * MS, &res); /* 160 - 60 */
+    assert_true(rc.rtt.smoothed == (7 * s2 + 100000) / 8);
+    uint64_t s3 = rc.rtt.smoothed;
+    quic_recovery_set_handshake_confirmed(&rc, 500 * MS);
+    quic_recovery_on_sent(&rc, APP, 1, 1200, true, true, 0, 500 * MS);
+    r = (quic_pn_range){1, 1};
+    quic_recovery_on_ack(&rc, APP, &r, 1, 60 * MS, 660 * MS, &res); /* 160 - 25 */
+    assert_true(rc.rtt.smoothed == (7 * s3 + 135000) / 8);
+    /* an ACK of only non-ack-eliciting packets gives no sample (§5.1) */
+    quic_recovery_on_sent(&rc, APP, 2, 50, false, false, 0, 660 * MS);
+    r = (quic_pn_range){2, 2};
+    quic_recovery_on_ack(&rc, APP, &r, 1, 0, 700 * MS, &res);
+    assert_int_equal(res.n_acked, 1);
+    assert_false(res.rtt_sampled);
+    /* nor one whose largest was acked before (§5.1) */
+    quic_recovery_on_sent(&rc, APP, 3, 1200, true, true, 0, 700 * MS);
+    quic_recovery_on_sent(&rc, APP, 4, 1200, true, true, 0, 700 * MS);
+    r = (quic_pn_range){4, 4};
+    quic_recovery_on_ack(&rc, APP, &r, 1, 0, 750 * MS, &res);
+    assert_true(res.rtt_sampled);
+    r = (quic_pn_range){3, 4};
+    quic_recovery_on_ack(&rc, APP, &r, 1, 0, 800 * MS, &res);
+    assert_int_equal(res.n_acked, 1);
+    assert_false(res.rtt_sampled);
+    quic_recovery_free(&rc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -573,6 +625,7 @@ int main(void)
         cmocka_unit_test(test_discard_space),
         cmocka_unit_test(test_bound_and_no_alloc),
         cmocka_unit_test(test_randomised_model),
+        cmocka_unit_test(test_ack_delay_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
