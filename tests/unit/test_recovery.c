@@ -1,9 +1,13 @@
 /* Loss detection and RTT estimation (RFC 9002 §5, §6, §7.6, Appendix A).
  * The RTT numbers are worked out by hand from the §5.3 formulas. */
 #include "common/tu.h"
+#include "quic/ackrange.h"
 #include "quic/cc.h"
 #include "quic/recovery.h"
+#include "quic/recvbuf.h"
+#include "quic/sendbuf.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <stdlib.h>
@@ -610,6 +614,151 @@ static void test_ack_delay_rules(void **state)
     quic_recovery_free(&rc);
 }
 
+/* The pieces wired together as the connection will: a 300 KB stream over a
+ * link with 30 ms one-way delay and 5% loss each way. Sender: sendbuf,
+ * recovery, cc, pacer; receiver: ackrange, recvbuf. The stream must arrive
+ * intact and every byte be acknowledged. */
+#define NET_MAX 4096
+typedef struct net_pkt {
+    uint64_t arrive;
+    int is_ack;
+    uint64_t pn;                 /* data packet number */
+    uint64_t off; size_t len; int fin; int ping;
+    quic_pn_range r[8]; size_t nr; uint64_t ack_delay;
+} net_pkt;
+
+static void test_lossy_transfer(void **state)
+{
+    (void)state;
+    enum { TOTAL = 300000, MSS = 1200, WIN = 200000 };
+    const uint64_t DELAY = 30 * MS;
+    static uint8_t src[TOTAL], dst[TOTAL];
+    for (size_t i = 0; i < TOTAL; i++)
+        src[i] = (uint8_t)(i * 31 + (i >> 10));
+    static net_pkt net[NET_MAX];
+    size_t nnet = 0;
+    static struct { uint64_t off; size_t len; int fin; } sent[20000];
+    unsigned seed = 99;
+#define LOSE() ((seed = seed * 1103515245u + 12345u), ((seed >> 16) % 100) < 5)
+
+    quic_sendbuf sb;
+    quic_sendbuf_init(&sb, TOTAL, NULL);
+    size_t acc;
+    assert_int_equal(quic_sendbuf_append(&sb, src, TOTAL, &acc), 0);
+    quic_sendbuf_finish(&sb);
+    quic_recovery rc = new_rc(false, 1024);
+    quic_recovery_set_handshake_confirmed(&rc, 0);
+    quic_cc cc;
+    quic_cc_init(&cc, MSS + 50);
+    quic_pacer pacer;
+    quic_pacer_init(&pacer, MSS + 50, 0);
+    quic_ackrange ar;
+    quic_ackrange_init(&ar, 32, 25 * MS);
+    quic_recvbuf rb;
+    assert_int_equal(quic_recvbuf_init(&rb, WIN, WIN, NULL), 0);
+    uint64_t pn = 0, rd = 0, now = 0, ptos = 0, lost_pkts = 0;
+    quic_recovery_result res;
+
+    while (!(quic_recvbuf_finished(&rb) && quic_sendbuf_all_acked(&sb))) {
+        assert_true(now < 120ULL * 1000 * MS); /* 2 minutes of virtual time */
+        /* 1. the network delivers */
+        for (size_t i = 0; i < nnet;) {
+            if (net[i].arrive > now) {
+                i++;
+                continue;
+            }
+            net_pkt p = net[i];
+            net[i] = net[--nnet];
+            if (!p.is_ack) {
+                if (quic_ackrange_contains(&ar, p.pn))
+                    continue;
+                if (!p.ping)
+                    assert_int_equal(quic_recvbuf_write(&rb, p.off, src + p.off, p.len, p.fin), 0);
+                quic_ackrange_insert(&ar, p.pn, true, now);
+                rd += quic_recvbuf_read(&rb, dst + rd, TOTAL - rd);
+                assert_int_equal(quic_recvbuf_set_max_offset(&rb, rd + WIN), 0);
+            } else {
+                assert_int_equal(quic_recovery_on_ack(&rc, APP, p.r, p.nr, p.ack_delay, now, &res), 0);
+                for (size_t k = 0; k < res.n_acked; k++) {
+                    uint64_t h = res.acked[k].handle;
+                    if (sent[h].len || sent[h].fin)
+                        quic_sendbuf_on_acked(&sb, sent[h].off, sent[h].len, sent[h].fin);
+                }
+                for (size_t k = 0; k < res.n_lost; k++) {
+                    uint64_t h = res.lost[k].handle;
+                    quic_sendbuf_on_lost(&sb, sent[h].off, sent[h].len, sent[h].fin);
+                }
+                lost_pkts += res.n_lost;
+                quic_cc_on_acked(&cc, res.acked, res.n_acked, now);
+                quic_cc_on_lost(&cc, res.lost, res.n_lost, res.persistent_congestion, now);
+            }
+        }
+        /* 2. the receiver acknowledges */
+        if (quic_ackrange_ack_needed(&ar, now)) {
+            net_pkt a = {.arrive = now + DELAY, .is_ack = 1};
+            a.nr = quic_ackrange_export(&ar, a.r, 8);
+            a.ack_delay = quic_ackrange_ack_delay(&ar, now);
+            quic_ackrange_on_ack_sent(&ar);
+            if (!LOSE() && nnet < NET_MAX)
+                net[nnet++] = a;
+        }
+        /* 3. the sender's timer */
+        int probes = 0;
+        if (quic_recovery_deadline(&rc) <= now) {
+            quic_recovery_on_timeout(&rc, now, &res);
+            for (size_t k = 0; k < res.n_lost; k++) {
+                uint64_t h = res.lost[k].handle;
+                quic_sendbuf_on_lost(&sb, sent[h].off, sent[h].len, sent[h].fin);
+            }
+            quic_cc_on_lost(&cc, res.lost, res.n_lost, res.persistent_congestion, now);
+            if (res.action == QUIC_RECOVERY_PTO) {
+                probes = (int)res.probes;
+                ptos++;
+            }
+        }
+        /* 4. the sender sends: probes regardless of cc, else within cwnd and pacing */
+        for (;;) {
+            bool probe = probes > 0;
+            if (!probe && (!quic_cc_can_send(&cc, MSS + 50) ||
+                           quic_pacer_next_send_time(&pacer, &cc, rc.rtt.smoothed, MSS + 50, now) > now))
+                break;
+            if (!quic_recovery_can_send(&rc, APP))
+                break;
+            quic_sendbuf_piece pc;
+            bool data = quic_sendbuf_next(&sb, MSS, rb.max_off, &pc);
+            if (!data && !probe)
+                break;
+            net_pkt d = {.arrive = now + DELAY, .pn = pn};
+            sent[pn].off = data ? pc.offset : 0;
+            sent[pn].len = data ? pc.len : 0;
+            sent[pn].fin = data && pc.fin;
+            d.off = sent[pn].off;
+            d.len = sent[pn].len;
+            d.fin = sent[pn].fin;
+            d.ping = !data;
+            size_t size = sent[pn].len + 50;
+            assert_int_equal(quic_recovery_on_sent(&rc, APP, pn, size, true, true, pn, now), 0);
+            quic_cc_on_sent(&cc, size);
+            quic_pacer_on_sent(&pacer, &cc, rc.rtt.smoothed, size, now);
+            pn++;
+            assert_true(pn < 20000);
+            if (!LOSE() && nnet < NET_MAX)
+                net[nnet++] = d;
+            if (probe)
+                probes--;
+        }
+        now += 100; /* 0.1 ms steps */
+    }
+#undef LOSE
+    assert_memory_equal(dst, src, TOTAL);
+    assert_true(lost_pkts > 0);
+    assert_true(rc.rtt.min >= 2 * DELAY && rc.rtt.min < 2 * DELAY + 30 * MS);
+    quic_recvbuf_free(&rb);
+    quic_sendbuf_free(&sb);
+    quic_recovery_free(&rc);
+    fprintf(stderr, "lossy transfer: %.2f s virtual, %llu packets, %llu lost, %llu PTOs, cwnd %llu, srtt %llu us\n", now / 1e6, (unsigned long long)pn, (unsigned long long)lost_pkts, (unsigned long long)ptos, (unsigned long long)cc.cwnd, (unsigned long long)rc.rtt.smoothed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -626,6 +775,7 @@ int main(void)
         cmocka_unit_test(test_bound_and_no_alloc),
         cmocka_unit_test(test_randomised_model),
         cmocka_unit_test(test_ack_delay_rules),
+        cmocka_unit_test(test_lossy_transfer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
