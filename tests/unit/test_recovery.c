@@ -627,9 +627,8 @@ typedef struct net_pkt {
     quic_pn_range r[8]; size_t nr; uint64_t ack_delay;
 } net_pkt;
 
-static void test_lossy_transfer(void **state)
+static void lossy_run(unsigned loss_pct, unsigned seed, bool want_pto)
 {
-    (void)state;
     enum { TOTAL = 300000, MSS = 1200, WIN = 200000 };
     const uint64_t DELAY = 30 * MS;
     static uint8_t src[TOTAL], dst[TOTAL];
@@ -638,8 +637,7 @@ static void test_lossy_transfer(void **state)
     static net_pkt net[NET_MAX];
     size_t nnet = 0;
     static struct { uint64_t off; size_t len; int fin; } sent[20000];
-    unsigned seed = 99;
-#define LOSE() ((seed = seed * 1103515245u + 12345u), ((seed >> 16) % 100) < 5)
+#define LOSE() ((seed = seed * 1103515245u + 12345u), ((seed >> 16) % 100) < loss_pct)
 
     quic_sendbuf sb;
     quic_sendbuf_init(&sb, TOTAL, NULL);
@@ -752,11 +750,20 @@ static void test_lossy_transfer(void **state)
 #undef LOSE
     assert_memory_equal(dst, src, TOTAL);
     assert_true(lost_pkts > 0);
+    if (want_pto)
+        assert_true(ptos > 0);
     assert_true(rc.rtt.min >= 2 * DELAY && rc.rtt.min < 2 * DELAY + 30 * MS);
     quic_recvbuf_free(&rb);
     quic_sendbuf_free(&sb);
     quic_recovery_free(&rc);
     fprintf(stderr, "lossy transfer: %.2f s virtual, %llu packets, %llu lost, %llu PTOs, cwnd %llu, srtt %llu us\n", now / 1e6, (unsigned long long)pn, (unsigned long long)lost_pkts, (unsigned long long)ptos, (unsigned long long)cc.cwnd, (unsigned long long)rc.rtt.smoothed);
+}
+
+static void test_lossy_transfer(void **state)
+{
+    (void)state;
+    lossy_run(5, 99, false);
+    lossy_run(25, 7, true); /* tail losses: PTOs needed */
 }
 
 int main(void)
