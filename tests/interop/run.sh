@@ -26,7 +26,7 @@ GO=${GO:-go}
 SERVER_GRACE=10
 
 # The case table. Columns:
-#   name client server method count size time-limit(s) expect client-flags server-flags
+#   name client server method count size time-limit(s) expect net client-flags server-flags
 # method: GET, CONNECT (classic, RFC 9114 §4.4) or CONNECT-EXT (RFC 9220).
 # count: the final value (even); the server sends 0, 2, ..., count and the
 #   client 1, 3, ..., count-1, so count 4000 is 2,000 rounds.
@@ -35,23 +35,28 @@ SERVER_GRACE=10
 #         ok-resend     as ok, and the client reported resends (loss test)
 #         rejected-400  server answers 400: client exits 1 with "unexpected status 400"
 #         refused       client refuses a server without H3_DATAGRAM
+# net: direct, or lossN: through quicgo-lossproxy dropping N% of the UDP
+#   datagrams each way (handshake included)
 # flags (quicgo only, commas for spaces, - for none): test switches.
 CASES='
-quince-quicgo-get         quince quicgo GET         10   8    20  ok           -  -
-quicgo-quince-get         quicgo quince GET         10   8    20  ok           -  -
-quince-quicgo-connect     quince quicgo CONNECT     10   8    20  ok           -  -
-quicgo-quince-connect     quicgo quince CONNECT     10   8    20  ok           -  -
-quince-quicgo-long        quince quicgo GET         4000 1000 120 ok           -  -
-quicgo-quince-long        quicgo quince GET         4000 1000 120 ok           -  -
-quince-quicgo-connect-ext quince quicgo CONNECT-EXT 10   8    20  ok           -  -
-quicgo-quince-connect-ext quicgo quince CONNECT-EXT 10   8    20  ok           -  -
-quicgo-quicgo-get         quicgo quicgo GET         10   8    20  ok           -  -
-quicgo-quicgo-connect     quicgo quicgo CONNECT     10   8    20  ok           -  -
-quicgo-quicgo-connect-ext quicgo quicgo CONNECT-EXT 10   8    20  ok           -  -
-quicgo-quicgo-long        quicgo quicgo GET         4000 1000 120 ok           -  -
-quicgo-quicgo-loss        quicgo quicgo GET         40   100  60  ok-resend    -drop-every,7,-resend,200ms -drop-every,5,-resend,300ms
-quicgo-quicgo-no-dgram-c  quicgo quicgo GET         10   8    20  rejected-400 -no-datagrams -
-quicgo-quicgo-no-dgram-s  quicgo quicgo GET         10   8    20  refused      -  -no-datagrams
+quince-quicgo-get         quince quicgo GET         10   8    20  ok           direct -  -
+quicgo-quince-get         quicgo quince GET         10   8    20  ok           direct -  -
+quince-quicgo-connect     quince quicgo CONNECT     10   8    20  ok           direct -  -
+quicgo-quince-connect     quicgo quince CONNECT     10   8    20  ok           direct -  -
+quince-quicgo-long        quince quicgo GET         4000 1000 120 ok           direct -  -
+quicgo-quince-long        quicgo quince GET         4000 1000 120 ok           direct -  -
+quince-quicgo-connect-ext quince quicgo CONNECT-EXT 10   8    20  ok           direct -  -
+quicgo-quince-connect-ext quicgo quince CONNECT-EXT 10   8    20  ok           direct -  -
+quince-quicgo-loss        quince quicgo GET         40   100  60  ok           loss10 -  -
+quicgo-quince-loss        quicgo quince GET         40   100  60  ok           loss10 -  -
+quicgo-quicgo-get         quicgo quicgo GET         10   8    20  ok           direct -  -
+quicgo-quicgo-connect     quicgo quicgo CONNECT     10   8    20  ok           direct -  -
+quicgo-quicgo-connect-ext quicgo quicgo CONNECT-EXT 10   8    20  ok           direct -  -
+quicgo-quicgo-long        quicgo quicgo GET         4000 1000 120 ok           direct -  -
+quicgo-quicgo-loss        quicgo quicgo GET         40   100  60  ok           loss10 -  -
+quicgo-quicgo-drop        quicgo quicgo GET         40   100  60  ok-resend    direct -drop-every,7,-resend,200ms -drop-every,5,-resend,300ms
+quicgo-quicgo-no-dgram-c  quicgo quicgo GET         10   8    20  rejected-400 direct -no-datagrams -
+quicgo-quicgo-no-dgram-s  quicgo quicgo GET         10   8    20  refused      direct -  -no-datagrams
 '
 
 usage() {
@@ -235,8 +240,8 @@ not_available() { # log: quince prints this while a command is still being built
 }
 
 run_case() {
-    local name=$1 client=$2 server=$3 method=$4 count=$5 size=$6 limit=$7 expect=$8
-    local cflags=${9//,/ } sflags=${10//,/ }
+    local name=$1 client=$2 server=$3 method=$4 count=$5 size=$6 limit=$7 expect=$8 net=$9
+    local cflags=${10//,/ } sflags=${11//,/ }
     [ "$cflags" = - ] && cflags=
     [ "$sflags" = - ] && sflags=
     local impl
@@ -255,8 +260,17 @@ run_case() {
     slog="$dir/server.log" clog="$dir/client.log"
     port=$(free_port)
     t0=$(date +%s.%N)
+    local cport=$port ppid=
+    if [ "$net" != direct ]; then
+        # The client talks to the loss proxy, the proxy to the server.
+        cport=$(free_port)
+        "$BIN/quicgo-lossproxy" -listen "127.0.0.1:$cport" -to "127.0.0.1:$port" \
+            -loss "$(awk -v p="${net#loss}" 'BEGIN { print p / 100 }')" >"$dir/lossproxy.log" 2>&1 &
+        ppid=$!
+        wait_listening "$cport" "$ppid"
+    fi
     server_cmd "$server" "$port" "$count" "$limit" "$sflags"
-    client_cmd "$client" "$port" "$method" "$count" "$size" "$limit" "$cflags"
+    client_cmd "$client" "$cport" "$method" "$count" "$size" "$limit" "$cflags"
     printf '%q ' "${SCMD[@]}" >"$dir/server.cmd"
     printf '%q ' "${CCMD[@]}" >"$dir/client.cmd"
     timeout -k 2 "$((limit + 5))" "${SCMD[@]}" >"$slog" 2>&1 &
@@ -264,6 +278,7 @@ run_case() {
     wait_listening "$port" "$spid"
     if [ "$server" = quince ] && ! kill -0 "$spid" 2>/dev/null && not_available "$slog"; then
         wait "$spid"
+        [ -z "$ppid" ] || { kill -TERM "$ppid"; wait "$ppid"; }
         skip "$name" "quince says: $(grep -m1 'not available yet' "$slog")"
         return
     fi
@@ -272,6 +287,7 @@ run_case() {
     if [ "$client" = quince ] && not_available "$clog"; then
         kill -TERM "$spid" 2>/dev/null
         wait "$spid"
+        [ -z "$ppid" ] || { kill -TERM "$ppid"; wait "$ppid"; }
         skip "$name" "quince says: $(grep -m1 'not available yet' "$clog")"
         return
     fi
@@ -288,6 +304,10 @@ run_case() {
     fi
     wait "$spid"
     src=$?
+    if [ -n "$ppid" ]; then
+        kill -TERM "$ppid" 2>/dev/null
+        wait "$ppid"
+    fi
     local secs
     secs=$(echo "$t0 $(date +%s.%N)" | awk '{printf "%.2fs", $2 - $1}')
 
@@ -326,13 +346,14 @@ run_case() {
         fail "$name" "${why%; } [$secs, logs in $dir]"
         show_tail "client" "$clog"
         show_tail "server" "$slog"
+        [ -z "$ppid" ] || show_tail "loss proxy" "$dir/lossproxy.log"
     fi
 }
 
-while read -r name client server method count size limit expect cflags sflags; do
+while read -r name client server method count size limit expect net cflags sflags; do
     [ -n "$name" ] || continue
     selected "$name" "$client" "$server" || continue
-    run_case "$name" "$client" "$server" "$method" "$count" "$size" "$limit" "$expect" "$cflags" "$sflags"
+    run_case "$name" "$client" "$server" "$method" "$count" "$size" "$limit" "$expect" "$net" "$cflags" "$sflags"
 done <<<"$CASES"
 
 if [ $failed -eq 0 ] && [ $keep -eq 0 ] && [ -z "${INTEROP_OUT:-}" ]; then
