@@ -167,6 +167,7 @@ struct quic_conn {
     uint64_t close_sent_count;
 
     quic_conn_stats stats;
+    void *endpoint_slot; /* the server endpoint's record of this connection */
     uint64_t pn_skip_at; /* the next 1-RTT packet number we skip on purpose */
 };
 

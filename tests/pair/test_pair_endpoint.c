@@ -1,0 +1,226 @@
+/* A client of ours against the server endpoint: routing by CID, Retry,
+ * Version Negotiation, stateless reset, and the endpoint's limits. */
+#include "common/pair.h"
+#include "common/tu.h"
+#include "quic/endpoint.h"
+#include "quic/packet.h"
+
+#include <string.h>
+
+typedef struct net {
+    pair p; /* certificates, configs, the client */
+    quic_endpoint *ep;
+    quic_endpoint_config ecfg;
+} net;
+
+static void net_init(net *n, bool retry)
+{
+    pair_init(&n->p);
+    quic_endpoint_config_init(&n->ecfg, &n->p.stls);
+    n->ecfg.conn = n->p.scfg;
+    n->ecfg.retry = retry;
+    n->ecfg.max_conns = 4;
+    n->ecfg.max_handshakes = 4;
+    n->ep = quic_endpoint_new(&n->ecfg);
+    assert_non_null(n->ep);
+    pair_start(&n->p);
+}
+
+static void net_free(net *n)
+{
+    quic_endpoint_free(n->ep);
+    n->p.server = NULL; /* the endpoint owned it */
+    pair_free(&n->p);
+}
+
+/* Moves datagrams both ways (no delay) until nothing moves, then fires due
+ * timers; rounds bounded. */
+static void net_step(net *n)
+{
+    uint8_t buf[1500];
+    quic_path to;
+    for (int round = 0; round < 200; round++) {
+        bool moved = false;
+        size_t len;
+        while ((len = quic_conn_send(n->p.client, buf, sizeof buf, n->p.now))) {
+            quic_endpoint_recv(n->ep, &n->p.spath, buf, len, n->p.now);
+            moved = true;
+        }
+        while ((len = quic_endpoint_send_stateless(n->ep, buf, sizeof buf, &to))) {
+            quic_conn_recv(n->p.client, &n->p.cpath, buf, len, n->p.now);
+            moved = true;
+        }
+        for (quic_conn *c = quic_endpoint_next(n->ep, NULL); c; c = quic_endpoint_next(n->ep, c)) {
+            while ((len = quic_conn_send(c, buf, sizeof buf, n->p.now))) {
+                quic_conn_recv(n->p.client, &n->p.cpath, buf, len, n->p.now);
+                moved = true;
+            }
+            quic_endpoint_sync(n->ep, c);
+        }
+        if (!moved) {
+            uint64_t d = quic_conn_deadline(n->p.client);
+            uint64_t e = quic_endpoint_deadline(n->ep);
+            if (e < d)
+                d = e;
+            if (d == QUIC_NEVER || d > n->p.now + 5000000)
+                return;
+            n->p.now = d > n->p.now ? d : n->p.now;
+            quic_conn_on_deadline(n->p.client, n->p.now);
+            for (quic_conn *c = quic_endpoint_next(n->ep, NULL); c; c = quic_endpoint_next(n->ep, c))
+                quic_conn_on_deadline(c, n->p.now);
+        }
+        if (quic_conn_is_established(n->p.client) && round > 20)
+            return;
+    }
+}
+
+static void test_handshake_through_endpoint(void **state)
+{
+    (void)state;
+    net n;
+    net_init(&n, false);
+    net_step(&n);
+    assert_true(quic_conn_is_established(n.p.client));
+    assert_int_equal(quic_endpoint_count(n.ep), 1);
+    quic_conn *s = quic_endpoint_accept(n.ep);
+    assert_non_null(s);
+    assert_null(quic_endpoint_accept(n.ep)); /* handed out once */
+    assert_true(quic_conn_is_established(s));
+    quic_endpoint_stats st;
+    quic_endpoint_stats_get(n.ep, &st);
+    assert_int_equal(st.accepted, 1);
+    /* 1-RTT traffic is routed by the server's CIDs */
+    uint8_t d[10] = {1};
+    assert_int_equal(quic_conn_dgram_send(n.p.client, d, sizeof d, n.p.now), 0);
+    net_step(&n);
+    quic_event ev;
+    bool got = false;
+    while (quic_conn_next_event(s, &ev))
+        got |= ev.type == QUIC_EV_DATAGRAM && ev.len == 10;
+    assert_true(got);
+    net_free(&n);
+}
+
+static void test_retry(void **state)
+{
+    (void)state;
+    net n;
+    net_init(&n, true);
+    net_step(&n);
+    assert_true(quic_conn_is_established(n.p.client));
+    quic_endpoint_stats st;
+    quic_endpoint_stats_get(n.ep, &st);
+    assert_int_equal(st.retry_sent, 1);
+    assert_int_equal(st.accepted, 1);
+    assert_int_equal(st.retry_bad_token, 0);
+    net_free(&n);
+}
+
+static void test_version_negotiation(void **state)
+{
+    (void)state;
+    net n;
+    net_init(&n, false);
+    /* an Initial-sized datagram with an unknown version gets a VN listing v1 */
+    uint8_t dg[1200] = {0xc0, 0x1a, 0x2a, 0x3a, 0x4a, 8, 1, 2, 3, 4, 5, 6, 7, 8, 4, 9, 9, 9, 9};
+    assert_null(quic_endpoint_recv(n.ep, &n.p.spath, dg, sizeof dg, n.p.now));
+    uint8_t out[256];
+    quic_path to;
+    size_t len = quic_endpoint_send_stateless(n.ep, out, sizeof out, &to);
+    assert_true(len > 0);
+    quic_pkt_hdr h;
+    assert_int_equal(quic_pkt_hdr_parse(out, len, 0, &h), 0);
+    assert_int_equal(h.type, QUIC_PKT_VN);
+    assert_int_equal(h.versions_count, 1);
+    assert_int_equal(qb_get_u32(h.versions), QUIC_VERSION_1);
+    assert_int_equal(h.dcid_len, 4); /* the client's SCID echoed */
+    /* a small datagram gets no answer (no amplification) */
+    assert_null(quic_endpoint_recv(n.ep, &n.p.spath, dg, 100, n.p.now));
+    assert_int_equal(quic_endpoint_send_stateless(n.ep, out, sizeof out, &to), 0);
+
+    /* the client, told that only some other version exists, gives up */
+    uint8_t first[1500];
+    size_t fl = quic_conn_send(n.p.client, first, sizeof first, n.p.now);
+    assert_true(fl >= 1200);
+    quic_pkt_hdr ch;
+    assert_int_equal(quic_pkt_hdr_parse(first, fl, 0, &ch), 0);
+    qb_wr w;
+    uint32_t other = 0x6b3343cf; /* v2 only */
+    qb_wr_init(&w, out, sizeof out);
+    assert_int_equal(quic_pkt_vn_write(&w, 0x11, ch.scid, ch.scid_len, ch.dcid, ch.dcid_len, &other, 1), 0);
+    quic_conn_recv(n.p.client, &n.p.cpath, out, w.off, n.p.now);
+    quic_close_info ci;
+    quic_conn_close_info(n.p.client, &ci);
+    assert_true(ci.closed);
+    assert_int_equal(ci.code, QUIC_CONNECTION_REFUSED);
+    net_free(&n);
+}
+
+static void test_stateless_reset(void **state)
+{
+    (void)state;
+    net n;
+    net_init(&n, false);
+    net_step(&n);
+    assert_true(quic_conn_is_established(n.p.client));
+    /* the server loses its state */
+    quic_conn *s = quic_endpoint_next(n.ep, NULL);
+    quic_endpoint_remove(n.ep, s);
+    assert_int_equal(quic_endpoint_count(n.ep), 0);
+    uint8_t d[100] = {0};
+    quic_conn_dgram_send(n.p.client, d, sizeof d, n.p.now);
+    net_step(&n);
+    quic_endpoint_stats st;
+    quic_endpoint_stats_get(n.ep, &st);
+    assert_true(st.stateless_resets >= 1);
+    quic_close_info ci;
+    quic_conn_close_info(n.p.client, &ci);
+    assert_true(ci.stateless_reset);
+    assert_true(ci.by_peer);
+    net_free(&n);
+}
+
+static void test_short_initial_and_limits(void **state)
+{
+    (void)state;
+    net n;
+    net_init(&n, false);
+    uint8_t first[1500];
+    size_t fl = quic_conn_send(n.p.client, first, sizeof first, n.p.now);
+    /* cut to 1199 bytes: dropped without state (RFC 9000 §14.1) */
+    uint8_t cut[1500];
+    memcpy(cut, first, fl);
+    assert_null(quic_endpoint_recv(n.ep, &n.p.spath, cut, 1199, n.p.now));
+    assert_int_equal(quic_endpoint_count(n.ep), 0);
+    /* more clients than max_conns: the extra ones are refused */
+    pair extra[5];
+    for (int i = 0; i < 5; i++) {
+        pair_init(&extra[i]);
+        extra[i].ccfg.random = NULL; /* distinct CIDs for each client */
+        pair_start(&extra[i]);
+        uint8_t b[1500];
+        size_t l = quic_conn_send(extra[i].client, b, sizeof b, n.p.now);
+        quic_endpoint_recv(n.ep, &n.p.spath, b, l, n.p.now);
+    }
+    assert_int_equal(quic_endpoint_count(n.ep), 4);
+    quic_endpoint_stats st;
+    quic_endpoint_stats_get(n.ep, &st);
+    assert_int_equal(st.refused_full, 1);
+    /* the cut Initial's Length runs past the datagram: dropped as malformed */
+    assert_int_equal(st.dropped_short_initial + st.dropped_unknown, 1);
+    for (int i = 0; i < 5; i++)
+        pair_free(&extra[i]);
+    net_free(&n);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_handshake_through_endpoint),
+        cmocka_unit_test(test_retry),
+        cmocka_unit_test(test_version_negotiation),
+        cmocka_unit_test(test_stateless_reset),
+        cmocka_unit_test(test_short_initial_and_limits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
