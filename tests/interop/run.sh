@@ -340,6 +340,8 @@ run_case() {
     if [ -z "$why" ]; then
         local extra=$secs
         [ "$expect" = ok-resend ] && extra="$secs, $(grep -Eo 'resends=[0-9]+' "$clog" | tail -n 1) client"
+        # Not a failure (the CONNECTION_CLOSE may be lost), but worth seeing.
+        grep -q 'peer did not close' "$slog" && extra="$extra; note: server saw no close from the client"
         pass "$name" "$extra"
         [ $keep -eq 1 ] || rm -rf "$dir"
     else
