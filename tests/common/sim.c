@@ -1,0 +1,323 @@
+/* The simulated network of the sim tier (see sim.h). Built beside pair.c: the
+ * pair supplies certificates, configs and the two connections; the network,
+ * its clock loop and the checks are here. */
+#include "common/sim.h"
+
+#include "quic/conn_int.h" /* read-only peeks: stats, early packets */
+#include "quic/packet.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+uint64_t sim_rand(sim *s) { return splitmix(&s->rng); }
+
+double sim_randf(sim *s) { return (double)(sim_rand(s) >> 11) / 9007199254740992.0; }
+
+static int endpoint_random(void *ud, uint8_t *out, size_t n)
+{
+    uint64_t *st = ud;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t v = splitmix(st);
+        size_t k = n - i < 8 ? n - i : 8;
+        memcpy(out + i, &v, k);
+    }
+    return 0;
+}
+
+void sim_dir_burst(sim_dir *d, double avg, double mean_burst)
+{
+    /* Stationary loss = p_gb / (p_gb + p_bg) with p_bg = 1/mean_burst. */
+    d->ge_p_bg = 1.0 / mean_burst;
+    d->ge_p_gb = avg * d->ge_p_bg / (1.0 - avg);
+    d->ge_loss_bad = 1.0;
+}
+
+/* SIM_LOG=1: every packet and frame of both sides, with the virtual time. */
+static void sim_log(void *ud, const char *line)
+{
+    sim *s = ud;
+    fprintf(stderr, "%10.3f ms %s\n", (double)s->p.now / 1000.0, line);
+}
+
+void sim_init(sim *s, uint64_t seed)
+{
+    memset(s, 0, sizeof *s);
+    pair_init(&s->p);
+    s->seed = seed;
+    s->rng = seed * 0x2545f4914f6cdd1dull + 1;
+    s->rng_c = sim_rand(s);
+    s->rng_s = sim_rand(s);
+    s->p.ctls.random = s->p.ccfg.random = endpoint_random;
+    s->p.ctls.random_ud = s->p.ccfg.random_ud = &s->rng_c;
+    s->p.stls.random = s->p.scfg.random = endpoint_random;
+    s->p.stls.random_ud = s->p.scfg.random_ud = &s->rng_s;
+    for (int i = 0; i < 2; i++) {
+        s->dir[i].delay_us = 10000;
+        s->dir[i].reorder_us = 15000;
+    }
+    s->check_corrupt = true;
+    if (getenv("SIM_LOG")) {
+        s->p.ccfg.log = s->p.scfg.log = sim_log;
+        s->p.ccfg.log_ud = s->p.scfg.log_ud = s;
+    }
+}
+
+void sim_start(sim *s)
+{
+    s->p.client = quic_conn_new_client(&s->p.ccfg, &s->p.cpath, s->p.now);
+    assert_non_null(s->p.client);
+}
+
+void sim_free(sim *s)
+{
+    free(s->q);
+    s->q = NULL;
+    pair_free(&s->p);
+}
+
+static sim_dgram *slot(sim *s)
+{
+    if (s->nq == s->capq) {
+        s->capq = s->capq ? s->capq * 2 : 256;
+        s->q = realloc(s->q, s->capq * sizeof *s->q);
+        assert_non_null(s->q);
+    }
+    return &s->q[s->nq++];
+}
+
+/* Packets of a datagram, by their boundaries before any corruption. */
+static size_t pkt_bounds(const uint8_t *d, size_t len, size_t *start, size_t *end, size_t max)
+{
+    quic_dgram_iter it;
+    quic_pkt_hdr h;
+    size_t n = 0;
+    quic_dgram_iter_init(&it, d, len, 8);
+    while (n < max && quic_dgram_next(&it, &h) > 0) {
+        start[n] = (size_t)(h.pkt - d);
+        end[n] = start[n] + h.pkt_len;
+        n++;
+    }
+    return n;
+}
+
+static bool has_handshake_pkt(const uint8_t *d, size_t len)
+{
+    quic_dgram_iter it;
+    quic_pkt_hdr h;
+    quic_dgram_iter_init(&it, d, len, 8);
+    while (quic_dgram_next(&it, &h) > 0)
+        if (h.type == QUIC_PKT_HANDSHAKE)
+            return true;
+    return false;
+}
+
+static void put(sim *s, int dir, const uint8_t *d, size_t len, uint64_t extra)
+{
+    sim_dir *nd = &s->dir[dir];
+    sim_dgram *g = slot(s);
+    memcpy(g->data, d, len);
+    g->len = len;
+    g->to_server = dir == SIM_C2S;
+    g->seq = s->seq++;
+    g->corrupted = false;
+    g->at = s->p.now + nd->delay_us + extra;
+    if (nd->jitter_us)
+        g->at += sim_rand(s) % (nd->jitter_us + 1);
+    if (nd->reorder > 0 && sim_randf(s) < nd->reorder) {
+        g->at += nd->reorder_us;
+        s->n.reordered[dir]++;
+    }
+    size_t st[16], en[16];
+    size_t np = pkt_bounds(g->data, len, st, en, 16);
+    g->intact_pkts = (uint8_t)np;
+    if (nd->corrupt > 0 && sim_randf(s) < nd->corrupt) {
+        bool hit[16] = {false};
+        unsigned flips = 1 + (unsigned)(sim_rand(s) % 4);
+        for (unsigned i = 0; i < flips; i++) {
+            size_t at = (size_t)(sim_rand(s) % len);
+            g->data[at] ^= (uint8_t)(1 + sim_rand(s) % 255);
+            for (size_t k = 0; k < np; k++)
+                if (at >= st[k] && at < en[k])
+                    hit[k] = true;
+        }
+        for (size_t k = 0; k < np; k++)
+            g->intact_pkts -= hit[k];
+        g->corrupted = true;
+        s->n.corrupted[dir]++;
+    }
+}
+
+static void on_sent(sim *s, int dir, uint8_t *d, size_t len)
+{
+    sim_dir *nd = &s->dir[dir];
+    if (s->tap && !s->tap(s, dir == SIM_C2S, d, &len, s->tap_ud))
+        return;
+    s->n.sent[dir]++;
+    s->n.bytes_sent[dir] += len;
+    if (dir == SIM_S2C && !s->n.srv_validated) {
+        /* RFC 9000 §8.1: before the client's address is validated the server
+         * sends at most three times what it received. */
+        s->n.srv_bytes_unvalidated += len;
+        SIM_ASSERT(s, s->n.srv_bytes_unvalidated <= 3 * s->n.srv_bytes_in);
+    }
+    if (nd->mtu && len > nd->mtu) {
+        s->n.mtu_drop[dir]++;
+        return;
+    }
+    bool lose = nd->loss > 0 && sim_randf(s) < nd->loss;
+    if (nd->ge_p_gb > 0) {
+        double r = sim_randf(s);
+        if (nd->ge_bad)
+            nd->ge_bad = !(r < nd->ge_p_bg);
+        else
+            nd->ge_bad = r < nd->ge_p_gb;
+        if (nd->ge_bad && sim_randf(s) < nd->ge_loss_bad)
+            lose = true;
+    }
+    if (lose) {
+        s->n.lost[dir]++;
+        return;
+    }
+    put(s, dir, d, len, 0);
+    if (nd->dup > 0 && sim_randf(s) < nd->dup) {
+        s->n.dup[dir]++;
+        put(s, dir, d, len, sim_rand(s) % (nd->delay_us + 1));
+    }
+}
+
+void sim_inject(sim *s, bool to_server, const uint8_t *d, size_t len, uint64_t delay_us)
+{
+    assert_true(len <= sizeof s->q[0].data);
+    sim_dgram *g = slot(s);
+    memcpy(g->data, d, len);
+    g->len = len;
+    g->to_server = to_server;
+    g->seq = s->seq++;
+    g->corrupted = false;
+    g->intact_pkts = 255;
+    g->at = s->p.now + delay_us;
+}
+
+static void flush(sim *s)
+{
+    uint8_t buf[1500];
+    for (int round = 0; round < 10000; round++) {
+        size_t n1 = 0, n2 = 0;
+        if (s->p.client && (n1 = quic_conn_send(s->p.client, buf, sizeof buf, s->p.now)))
+            on_sent(s, SIM_C2S, buf, n1);
+        if (s->p.server && (n2 = quic_conn_send(s->p.server, buf, sizeof buf, s->p.now)))
+            on_sent(s, SIM_S2C, buf, n2);
+        if (!n1 && !n2)
+            return;
+    }
+}
+
+static void make_server(sim *s, const sim_dgram *g)
+{
+    /* The endpoint's part: a server connection for an intact client Initial. */
+    quic_pkt_hdr h;
+    if (g->corrupted || quic_pkt_hdr_parse(g->data, g->len, 8, &h) != 0 ||
+        h.type != QUIC_PKT_INITIAL || g->len < 1200 || h.dcid_len < 8)
+        return;
+    quic_cid scid, dcid;
+    quic_cid_set(&scid, h.scid, h.scid_len);
+    quic_cid_set(&dcid, h.dcid, h.dcid_len);
+    s->p.server = quic_conn_new_server(&s->p.scfg, &s->p.spath, &scid, &dcid, NULL, s->p.now);
+    assert_non_null(s->p.server);
+}
+
+static void deliver(sim *s, sim_dgram *g)
+{
+    int dir = g->to_server ? SIM_C2S : SIM_S2C;
+    quic_conn *c;
+    if (g->to_server) {
+        if (!s->p.server && !s->no_server_auto)
+            make_server(s, g);
+        c = s->p.server;
+    } else {
+        c = s->p.client;
+    }
+    if (!c)
+        return;
+    s->n.delivered[dir]++;
+    s->n.bytes_delivered[dir] += g->len;
+    if (g->to_server) {
+        s->n.srv_bytes_in += g->len;
+        if (!g->corrupted && has_handshake_pkt(g->data, g->len))
+            s->n.srv_validated = true;
+    }
+    uint64_t before = c->stats.pkts_recv;
+    size_t early = c->early_n;
+    quic_conn_recv(c, g->to_server ? &s->p.spath : &s->p.cpath, g->data, g->len, s->p.now);
+    if (g->corrupted && s->check_corrupt) {
+        /* Corrupted packets fail authentication: only the untouched packets
+         * of the datagram (and 1-RTT packets held for keys) may count. */
+        SIM_ASSERT(s, c->stats.pkts_recv - before <= (uint64_t)g->intact_pkts + early);
+    }
+}
+
+bool sim_run(sim *s, bool (*pred)(sim *, void *), void *ud, uint64_t max_us)
+{
+    uint64_t end = s->p.now + max_us;
+    for (;;) {
+        flush(s);
+        if (pred && pred(s, ud))
+            return true;
+        uint64_t next = UINT64_MAX;
+        for (size_t i = 0; i < s->nq; i++)
+            if (s->q[i].at < next)
+                next = s->q[i].at;
+        quic_conn *cs[2] = {s->p.client, s->p.server};
+        for (int k = 0; k < 2; k++)
+            if (cs[k]) {
+                uint64_t d = quic_conn_deadline(cs[k]);
+                if (d < next)
+                    next = d;
+            }
+        if (next == UINT64_MAX || next > end) {
+            if (end > s->p.now)
+                s->p.now = end;
+            return pred ? pred(s, ud) : false;
+        }
+        if (next > s->p.now)
+            s->p.now = next;
+        /* Deliver what is due, earliest first, ties in send order. */
+        for (;;) {
+            size_t best = s->nq;
+            for (size_t i = 0; i < s->nq; i++)
+                if (s->q[i].at <= s->p.now &&
+                    (best == s->nq || s->q[i].at < s->q[best].at ||
+                     (s->q[i].at == s->q[best].at && s->q[i].seq < s->q[best].seq)))
+                    best = i;
+            if (best == s->nq)
+                break;
+            sim_dgram g = s->q[best];
+            s->q[best] = s->q[--s->nq];
+            deliver(s, &g);
+        }
+        for (int k = 0; k < 2; k++) {
+            quic_conn *c = k ? s->p.server : s->p.client;
+            if (c && quic_conn_deadline(c) <= s->p.now)
+                quic_conn_on_deadline(c, s->p.now);
+        }
+    }
+}
+
+sim_seeds sim_seeds_get(uint64_t first, uint64_t count)
+{
+    sim_seeds r = {first, count};
+    const char *e = getenv("SIM_SEED");
+    if (e && *e) {
+        r.first = strtoull(e, NULL, 0);
+        r.count = 1;
+    }
+    return r;
+}

@@ -1,0 +1,100 @@
+/* A seeded simulated network between a client and a server of ours (the "sim"
+ * tier, DESIGN.md): per-direction delay and jitter, independent and burst loss
+ * (Gilbert-Elliott), reordering, duplication, corruption and an MTU limit, on a
+ * virtual clock. Every run checks the server's anti-amplification limit (RFC
+ * 9000 §8.1) from the outside and that corrupted packets are never accepted.
+ * A run is a pure function of its seed: SIM_SEED=n replays one seed. */
+#ifndef TEST_SIM_H
+#define TEST_SIM_H
+
+#include "common/pair.h"
+
+#include "common/tu.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct sim_dir {
+    uint64_t delay_us;   /* one-way base delay */
+    uint64_t jitter_us;  /* + uniform 0..jitter (reorders when > gap) */
+    double loss;         /* independent loss probability */
+    /* Gilbert-Elliott: good->bad and bad->good per datagram, loss when bad. */
+    double ge_p_gb, ge_p_bg, ge_loss_bad;
+    bool ge_bad;
+    double reorder;      /* probability of holding a datagram back */
+    uint64_t reorder_us; /* by this much extra */
+    double dup;          /* probability of delivering a second copy */
+    double corrupt;      /* probability of flipping 1..4 bytes */
+    size_t mtu;          /* 0: no limit; larger datagrams are dropped */
+} sim_dir;
+
+typedef struct sim_dgram {
+    uint8_t data[1500];
+    size_t len;
+    uint64_t at;
+    uint64_t seq; /* ties broken by send order */
+    bool to_server;
+    bool corrupted;
+    uint8_t intact_pkts; /* packets of the datagram left untouched by corruption */
+} sim_dgram;
+
+typedef struct sim_counters {
+    uint64_t sent[2], delivered[2], lost[2], dup[2], corrupted[2], mtu_drop[2], reordered[2];
+    uint64_t bytes_sent[2], bytes_delivered[2];
+    /* RFC 9000 §8.1, seen from the wire */
+    uint64_t srv_bytes_unvalidated, srv_bytes_in;
+    bool srv_validated;
+} sim_counters;
+
+enum { SIM_C2S = 0, SIM_S2C = 1 };
+
+typedef struct sim {
+    pair p;           /* certificates, configs, the two connections, now */
+    uint64_t seed;
+    uint64_t rng;     /* the network's */
+    uint64_t rng_c, rng_s; /* the endpoints' randomness (CIDs, TLS randoms) */
+    sim_dir dir[2];
+    sim_dgram *q;
+    size_t nq, capq;
+    uint64_t seq;
+    sim_counters n;
+    /* Optional taps: see every datagram a side sent (before the network) or
+     * is about to receive; a tap returning false drops the datagram. */
+    bool (*tap)(struct sim *s, bool to_server, uint8_t *d, size_t *len, void *ud);
+    void *tap_ud;
+    bool no_server_auto; /* the test creates the server itself */
+    bool check_corrupt;  /* assert corrupted packets are never accepted */
+} sim;
+
+/* Like pair_init, with the endpoints' randomness and the network seeded. */
+void sim_init(sim *s, uint64_t seed);
+void sim_start(sim *s);
+/* Moves datagrams and time until pred(s, ud) holds or max_us passes. */
+bool sim_run(sim *s, bool (*pred)(sim *, void *), void *ud, uint64_t max_us);
+void sim_free(sim *s);
+/* Puts a datagram on the wire as if a side had sent it (through the network). */
+void sim_inject(sim *s, bool to_server, const uint8_t *d, size_t len, uint64_t delay_us);
+
+/* Sets burst loss of average rate avg (0..1) with mean burst length mean_burst. */
+void sim_dir_burst(sim_dir *d, double avg, double mean_burst);
+
+uint64_t sim_rand(sim *s);
+double sim_randf(sim *s);
+
+/* The seeds to run: SIM_SEED=n gives just n; else first..first+count-1. */
+typedef struct sim_seeds {
+    uint64_t first, count;
+} sim_seeds;
+sim_seeds sim_seeds_get(uint64_t first, uint64_t count);
+/* A check that names the seed to replay when it fails. */
+#define SIM_ASSERT(s, cond)                                                              \
+    do {                                                                                 \
+        if (!(cond)) {                                                                   \
+            fprintf(stderr, "sim: %s:%d: %s failed; replay with SIM_SEED=%llu\n",          \
+                    __FILE__, __LINE__, #cond, (unsigned long long)(s)->seed);            \
+            fail();                                                                      \
+        }                                                                                \
+    } while (0)
+
+#endif

@@ -1,0 +1,141 @@
+/* Handshakes over a hostile simulated network (RFC 9000 §7, §8.1, §12.2,
+ * §14.1; RFC 9002 §6.2): burst loss, corruption, reordering, duplication and
+ * an MTU limit, 50 seeds each. Every run also checks the anti-amplification
+ * limit and that corrupted packets are dropped (sim.c). */
+#include "common/sim.h"
+
+#include <string.h>
+
+typedef struct hs {
+    bool c_conn, s_conn, c_closed, s_closed;
+} hs;
+
+static void note(quic_conn *c, const quic_event *ev, void *ud)
+{
+    hs *h = ud;
+    bool srv = quic_conn_is_server(c);
+    if (ev->type == QUIC_EV_CONNECTED)
+        *(srv ? &h->s_conn : &h->c_conn) = true;
+    if (ev->type == QUIC_EV_CLOSED)
+        *(srv ? &h->s_closed : &h->c_closed) = true;
+}
+
+static bool connected(sim *s, void *ud)
+{
+    hs *h = ud;
+    pair_events(s->p.client, note, h);
+    pair_events(s->p.server, note, h);
+    return (h->c_conn && h->s_conn) || h->c_closed || h->s_closed;
+}
+
+/* One handshake; fails naming the seed when it does not complete cleanly. */
+static void run_one(sim *s)
+{
+    hs h = {0};
+    sim_start(s);
+    bool ok = sim_run(s, connected, &h, 60000000);
+    if (!ok || h.c_closed || h.s_closed) {
+        quic_close_info ci = {0}, si = {0};
+        quic_conn_close_info(s->p.client, &ci);
+        if (s->p.server)
+            quic_conn_close_info(s->p.server, &si);
+        fprintf(stderr, "seed %llu: connected c=%d s=%d; client close %d code 0x%llx '%s' "
+                "idle=%d; server close %d code 0x%llx '%s'\n",
+                (unsigned long long)s->seed, h.c_conn, h.s_conn, ci.closed,
+                (unsigned long long)ci.code, ci.reason, ci.idle, si.closed,
+                (unsigned long long)si.code, si.reason);
+    }
+    SIM_ASSERT(s, ok && !h.c_closed && !h.s_closed);
+    SIM_ASSERT(s, quic_conn_is_established(s->p.client));
+    SIM_ASSERT(s, quic_conn_is_established(s->p.server));
+}
+
+static void test_burst_loss(void **state)
+{
+    (void)state;
+    sim_seeds sd = sim_seeds_get(1, 50);
+    uint64_t lost = 0;
+    for (uint64_t seed = sd.first; seed < sd.first + sd.count; seed++) {
+        sim s;
+        sim_init(&s, seed);
+        for (int d = 0; d < 2; d++) {
+            sim_dir_burst(&s.dir[d], 0.30, 3.0);
+            s.dir[d].jitter_us = 5000;
+        }
+        run_one(&s);
+        lost += s.n.lost[0] + s.n.lost[1];
+        sim_free(&s);
+    }
+    if (sd.count > 1)
+        assert_true(lost > 50); /* the network really lost packets */
+}
+
+static void test_corruption(void **state)
+{
+    (void)state;
+    sim_seeds sd = sim_seeds_get(101, 50);
+    uint64_t corrupted = 0;
+    for (uint64_t seed = sd.first; seed < sd.first + sd.count; seed++) {
+        sim s;
+        sim_init(&s, seed);
+        for (int d = 0; d < 2; d++)
+            s.dir[d].corrupt = 0.30;
+        run_one(&s);
+        corrupted += s.n.corrupted[0] + s.n.corrupted[1];
+        quic_conn_stats st;
+        quic_conn_stats_get(s.p.client, &st);
+        sim_free(&s);
+    }
+    if (sd.count > 1)
+        assert_true(corrupted > 50);
+}
+
+static void test_reorder_dup_jitter(void **state)
+{
+    (void)state;
+    sim_seeds sd = sim_seeds_get(201, 50);
+    for (uint64_t seed = sd.first; seed < sd.first + sd.count; seed++) {
+        sim s;
+        sim_init(&s, seed);
+        for (int d = 0; d < 2; d++) {
+            s.dir[d].jitter_us = 20000;
+            s.dir[d].reorder = 0.2;
+            s.dir[d].dup = 0.2;
+            s.dir[d].loss = 0.1;
+            s.dir[d].corrupt = 0.05;
+        }
+        run_one(&s);
+        sim_free(&s);
+    }
+}
+
+static void test_mtu_limit(void **state)
+{
+    (void)state;
+    /* A 1280-byte path: Initials (1200) pass; with max_udp_payload at the
+     * path MTU the connection works, nothing larger is ever sent. */
+    sim_seeds sd = sim_seeds_get(301, 10);
+    for (uint64_t seed = sd.first; seed < sd.first + sd.count; seed++) {
+        sim s;
+        sim_init(&s, seed);
+        s.p.ccfg.max_udp_payload = s.p.scfg.max_udp_payload = 1280;
+        for (int d = 0; d < 2; d++) {
+            s.dir[d].mtu = 1280;
+            s.dir[d].loss = 0.05;
+        }
+        run_one(&s);
+        SIM_ASSERT(&s, s.n.mtu_drop[0] == 0 && s.n.mtu_drop[1] == 0);
+        sim_free(&s);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_burst_loss),
+        cmocka_unit_test(test_corruption),
+        cmocka_unit_test(test_reorder_dup_jitter),
+        cmocka_unit_test(test_mtu_limit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
