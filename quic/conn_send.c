@@ -390,6 +390,11 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
     if (cc_ok || probe) {
         if (sp == QUIC_SPACE_APPLICATION && c->handshake_complete)
             put_control(c, &b);
+        /* RFC 9002 §6.2.4: every probe of a handshake space carries the
+         * unacknowledged flight, not only the first (a PING-only second
+         * probe cannot move a handshake whose first probe was lost). */
+        if (probe && sp != QUIC_SPACE_APPLICATION && !crypto_pending(&s->crypto_tx))
+            quic_crypto_send_lost(&s->crypto_tx, 0, s->crypto_tx.sent);
         put_crypto(c, &b);
         if (sp == QUIC_SPACE_APPLICATION && c->handshake_complete) {
             if (quic_conn_peer_max_dgram(c))
