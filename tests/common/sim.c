@@ -314,6 +314,9 @@ bool sim_run(sim *s, bool (*pred)(sim *, void *), void *ud, uint64_t max_us)
 sim_seeds sim_seeds_get(uint64_t first, uint64_t count)
 {
     sim_seeds r = {first, count};
+    const char *n = getenv("SIM_SEEDS"); /* soak: more seeds than the suite's */
+    if (n && *n)
+        r.count = strtoull(n, NULL, 0);
     const char *e = getenv("SIM_SEED");
     if (e && *e) {
         r.first = strtoull(e, NULL, 0);

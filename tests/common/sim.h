@@ -82,7 +82,8 @@ void sim_dir_burst(sim_dir *d, double avg, double mean_burst);
 uint64_t sim_rand(sim *s);
 double sim_randf(sim *s);
 
-/* The seeds to run: SIM_SEED=n gives just n; else first..first+count-1. */
+/* The seeds to run: SIM_SEED=n gives just n; else first..first+count-1
+ * (SIM_SEEDS=k runs k seeds instead of count). */
 typedef struct sim_seeds {
     uint64_t first, count;
 } sim_seeds;
