@@ -1,0 +1,361 @@
+/* h3 over quince QUIC: moves stream bytes, stream actions, datagrams and errors
+ * between an h3_conn and a quic_conn (see h3_quic.h). */
+#include "h3/h3_quic.h"
+
+#include <string.h>
+
+#define H3_QUIC_READ_CHUNK 16384
+
+struct h3_quic {
+    quic_conn *q;
+    h3_conn *h; /* created when QUIC is established: SETTINGS depend on the transport */
+    h3_quic_config cfg;
+    const qb_alloc *a;
+    uint8_t *rbuf;
+    size_t rcap;
+    bool is_server, quic_dgram, closed, close_sent;
+    /* RFC 9000 §2.1: the next id QUIC will give each kind of stream we open. */
+    uint64_t next_bidi, next_uni;
+    uint64_t peer_bidi_opened; /* client bidi streams QUIC opened (server) */
+    int err;                   /* latched binding error */
+    h3_quic_stats st;
+};
+
+void h3_quic_config_init(h3_quic_config *c, h3_role role, const quic_config *qcfg)
+{
+    memset(c, 0, sizeof *c);
+    h3_config_default(&c->h3, role);
+    c->quic_datagrams = qcfg ? qcfg->max_datagram_frame_size != 0 : true;
+    c->initial_max_streams_bidi = qcfg ? qcfg->initial_max_streams_bidi : 0;
+    c->read_chunk = H3_QUIC_READ_CHUNK;
+    if (qcfg)
+        c->h3.alloc = qcfg->alloc;
+}
+
+int h3_quic_new(quic_conn *q, const h3_quic_config *cfg, h3_quic **out)
+{
+    *out = NULL;
+    if (!q || !cfg || cfg->read_chunk == 0 ||
+        (cfg->h3.role == H3_ROLE_SERVER) != quic_conn_is_server(q))
+        return H3_QUIC_ERR_ARG;
+    h3_quic *b = qb_calloc(cfg->h3.alloc, sizeof *b);
+    if (!b)
+        return H3_QUIC_ERR_NOMEM;
+    b->a = cfg->h3.alloc;
+    b->q = q;
+    b->cfg = *cfg;
+    b->rcap = cfg->read_chunk;
+    b->rbuf = qb_malloc(b->a, b->rcap);
+    if (!b->rbuf) {
+        qb_free(b->a, b);
+        return H3_QUIC_ERR_NOMEM;
+    }
+    b->is_server = cfg->h3.role == H3_ROLE_SERVER;
+    /* Bit 0: initiator (server 1); bit 1: unidirectional (RFC 9000 §2.1). */
+    b->next_bidi = b->is_server ? 1 : 0;
+    b->next_uni = b->is_server ? 3 : 2;
+    *out = b;
+    return 0;
+}
+
+void h3_quic_free(h3_quic *b)
+{
+    if (!b)
+        return;
+    h3_conn_free(b->h);
+    qb_free(b->a, b->rbuf);
+    qb_free(b->a, b);
+}
+
+/* A failure of the binding itself: latched, and the connection is closed with
+ * H3_INTERNAL_ERROR (RFC 9114 §8.1). */
+static int h3q_fail(h3_quic *b, int err, const char *reason)
+{
+    if (!b->err)
+        b->err = err;
+    if (!b->close_sent) {
+        b->close_sent = true;
+        quic_conn_close(b->q, true, H3_INTERNAL_ERROR, reason);
+    }
+    return b->err;
+}
+
+/* After every h3 input or output: a connection error closes QUIC with its wire code
+ * and reason (RFC 9114 §8, CONNECTION_CLOSE type 0x1d). */
+static int h3q_check(h3_quic *b)
+{
+    if (b->err)
+        return b->err;
+    if (!b->h)
+        return 0;
+    uint64_t code;
+    const char *reason;
+    int e = h3_conn_error(b->h, &code, &reason);
+    if (e && !b->close_sent) {
+        b->close_sent = true;
+        quic_conn_close(b->q, true, code, reason);
+    }
+    return e;
+}
+
+static void h3q_bidi_limit(h3_quic *b)
+{
+    /* RFC 9297 §2.1: datagrams for streams the limit does not allow yet are an error.
+     * QUIC raises its limit as the client's streams close (closed + initial), so
+     * initial + opened is an upper bound that never refuses a legal stream. */
+    if (b->h && b->is_server && b->cfg.initial_max_streams_bidi)
+        h3_conn_set_bidi_stream_limit(b->h, b->cfg.initial_max_streams_bidi +
+                                                b->peer_bidi_opened);
+}
+
+/* Creates and starts the h3 connection once 1-RTT keys exist (h3.h call sequence). */
+static int h3q_maybe_start(h3_quic *b)
+{
+    if (b->h || b->err || !quic_conn_is_established(b->q))
+        return b->err;
+    /* RFC 9297 §2.1.1: H3_DATAGRAM = 1 only when QUIC negotiated DATAGRAM frames,
+     * i.e. we allowed them and the peer announced max_datagram_frame_size > 0. */
+    b->quic_dgram = b->cfg.quic_datagrams && quic_conn_peer_max_dgram(b->q) > 0;
+    h3_config hc = b->cfg.h3;
+    hc.enable_datagrams = hc.enable_datagrams && b->quic_dgram;
+    int rc = h3_conn_new(&hc, &b->h);
+    if (rc < 0)
+        return h3q_fail(b, rc, "h3 connection setup failed");
+    h3_conn_set_transport(b->h, b->quic_dgram, quic_conn_dgram_max(b->q));
+    h3q_bidi_limit(b);
+    rc = h3_conn_start(b->h);
+    if (rc < 0)
+        return h3q_fail(b, rc, "h3 start failed");
+    return 0;
+}
+
+/* Makes sure QUIC has opened stream id, when it is one of ours: h3 numbers its streams
+ * by the QUIC rules and QUIC hands them out in order, so they must agree. Returns 0
+ * (ready), 1 (QUIC's stream limit: later) or an error. */
+static int h3q_stream_ready(h3_quic *b, uint64_t id)
+{
+    if (((id & 1) != 0) != b->is_server)
+        return 0; /* the peer's: QUIC has it */
+    bool uni = (id & 2) != 0;
+    uint64_t *next = uni ? &b->next_uni : &b->next_bidi;
+    while (*next <= id) {
+        int64_t got = quic_conn_stream_open(b->q, !uni);
+        if (got == QUIC_ERR_STREAM_LIMIT)
+            return 1;
+        if (got == QUIC_ERR_CLOSED)
+            return H3_QUIC_ERR_CLOSED;
+        if (got < 0)
+            return h3q_fail(b, H3_QUIC_ERR_QUIC, "QUIC refused a stream");
+        if ((uint64_t)got != *next)
+            return h3q_fail(b, H3_QUIC_ERR_STREAM_ID, "h3 and QUIC stream ids differ");
+        *next += 4;
+    }
+    return 0;
+}
+
+/* Everything QUIC has in order on the stream goes to h3, FIN included. */
+static int h3q_read(h3_quic *b, uint64_t id)
+{
+    for (;;) {
+        bool fin = false;
+        int64_t n = quic_conn_stream_read(b->q, id, b->rbuf, b->rcap, &fin);
+        if (n < 0 || (n == 0 && !fin))
+            return 0; /* nothing (more), or not a stream we read */
+        b->st.stream_bytes_in += (uint64_t)n;
+        int rc = h3_conn_on_stream_data(b->h, id, b->rbuf, (size_t)n, fin);
+        if (rc < 0 || fin)
+            return rc;
+    }
+}
+
+int h3_quic_on_quic_event(h3_quic *b, const quic_event *ev, uint64_t now)
+{
+    (void)now;
+    if (ev->type == QUIC_EV_CLOSED) {
+        b->closed = true;
+        return h3q_check(b);
+    }
+    if (ev->type == QUIC_EV_STREAM_OPENED && b->is_server && (ev->stream_id & 3) == 0 &&
+        ev->stream_id / 4 + 1 > b->peer_bidi_opened) {
+        b->peer_bidi_opened = ev->stream_id / 4 + 1;
+        h3q_bidi_limit(b);
+    }
+    int rc = h3q_maybe_start(b);
+    if (rc < 0 || !b->h)
+        return rc;
+    if (h3_conn_error(b->h, NULL, NULL))
+        return h3q_check(b);
+    switch (ev->type) {
+    case QUIC_EV_STREAM_READABLE:
+        rc = h3q_read(b, ev->stream_id);
+        break;
+    case QUIC_EV_STREAM_RESET:
+        rc = h3_conn_on_stream_reset(b->h, ev->stream_id, ev->code);
+        /* A read after the reset lets QUIC forget the stream (and give the peer
+         * new stream credit, RFC 9000 §4.6). */
+        {
+            bool fin;
+            (void)quic_conn_stream_read(b->q, ev->stream_id, b->rbuf, 0, &fin);
+        }
+        break;
+    case QUIC_EV_STREAM_STOP:
+        rc = h3_conn_on_stop_sending(b->h, ev->stream_id, ev->code);
+        break;
+    case QUIC_EV_DATAGRAM:
+        b->st.dgrams_in++;
+        rc = h3_conn_on_datagram(b->h, ev->data, ev->len);
+        break;
+    default: /* CONNECTED handled above; WRITABLE: the next flush retries */
+        break;
+    }
+    (void)rc;
+    return h3q_check(b);
+}
+
+int h3_quic_flush(h3_quic *b, uint64_t now)
+{
+    int rc = h3q_maybe_start(b);
+    if (rc < 0 || !b->h || b->closed || b->close_sent)
+        return rc < 0 ? rc : h3q_check(b);
+    /* The path's datagram size may change (RFC 9221 §3); SETTINGS do not. */
+    h3_conn_set_transport(b->h, b->quic_dgram, quic_conn_dgram_max(b->q));
+    h3_action a;
+    while (h3_conn_next_action(b->h, &a)) {
+        rc = h3q_stream_ready(b, a.stream_id);
+        if (rc < 0)
+            return rc;
+        if (rc > 0)
+            continue; /* never opened in QUIC: the peer has nothing to stop */
+        /* Errors only mean QUIC is already done with that half. */
+        if (a.kind == H3_ACTION_RESET_STREAM)
+            (void)quic_conn_stream_reset(b->q, a.stream_id, a.code);
+        else
+            (void)quic_conn_stream_stop(b->q, a.stream_id, a.code);
+    }
+    h3_stream_out o;
+    while (h3_conn_peek_stream(b->h, &o)) {
+        rc = h3q_stream_ready(b, o.stream_id);
+        if (rc < 0)
+            return rc;
+        if (rc > 0)
+            break; /* QUIC stream limit: the bytes wait in h3 */
+        int64_t n = quic_conn_stream_write(b->q, o.stream_id, o.p, o.len, o.fin);
+        if (n == QUIC_ERR_CLOSED)
+            return H3_QUIC_ERR_CLOSED;
+        if (n < 0) {
+            /* QUIC has closed or reset our half (STOP_SENDING answered): the bytes
+             * can never be sent, so they are dropped rather than block the others. */
+            h3_conn_consume_stream(b->h, o.stream_id, o.len);
+            continue;
+        }
+        h3_conn_consume_stream(b->h, o.stream_id, (size_t)n);
+        b->st.stream_bytes_out += (uint64_t)n;
+        if ((size_t)n < o.len) {
+            /* Backpressure: the rest stays in h3 until QUIC_EV_STREAM_WRITABLE or
+             * the next pump. h3 hands out the first stream with bytes only. */
+            b->st.write_blocked++;
+            break;
+        }
+    }
+    const uint8_t *p;
+    size_t len;
+    while (h3_conn_next_datagram(b->h, &p, &len)) {
+        /* RFC 9221 §5: unreliable; a refusal (queue full, too large) is a drop. */
+        if (quic_conn_dgram_send(b->q, p, len, now) < 0)
+            b->st.dgrams_dropped_out++;
+        else
+            b->st.dgrams_out++;
+    }
+    return h3q_check(b);
+}
+
+int h3_quic_pump(h3_quic *b, uint64_t now)
+{
+    quic_event ev;
+    while (quic_conn_next_event(b->q, &ev))
+        (void)h3_quic_on_quic_event(b, &ev, now);
+    return h3_quic_flush(b, now);
+}
+
+bool h3_quic_next_event(h3_quic *b, h3_event *ev)
+{
+    return b->h && h3_conn_next_event(b->h, ev);
+}
+
+int h3_quic_send_request(h3_quic *b, const h3_field *fields, size_t n, uint64_t *stream_id)
+{
+    if (!b->h)
+        return H3_ERR_BAD_STATE;
+    return h3_conn_send_request(b->h, fields, n, stream_id);
+}
+
+static h3_field h3q_field(const char *name, const char *value)
+{
+    return (h3_field){(const uint8_t *)name, strlen(name), (const uint8_t *)value,
+                      strlen(value)};
+}
+
+int h3_quic_get(h3_quic *b, const char *authority, const char *path, uint64_t *stream_id)
+{
+    h3_field f[4] = {h3q_field(":method", "GET"), h3q_field(":scheme", "https"),
+                     h3q_field(":authority", authority), h3q_field(":path", path)};
+    return h3_quic_send_request(b, f, 4, stream_id);
+}
+
+int h3_quic_connect(h3_quic *b, const char *authority, uint64_t *stream_id)
+{
+    /* RFC 9114 §4.4: only :method and :authority. */
+    h3_field f[2] = {h3q_field(":method", "CONNECT"), h3q_field(":authority", authority)};
+    return h3_quic_send_request(b, f, 2, stream_id);
+}
+
+int h3_quic_connect_ext(h3_quic *b, const char *protocol, const char *authority,
+                        const char *path, uint64_t *stream_id)
+{
+    h3_field f[6] = {h3q_field(":method", "CONNECT"), h3q_field(":protocol", protocol),
+                     h3q_field(":scheme", "https"), h3q_field(":authority", authority),
+                     h3q_field(":path", path), h3q_field("capsule-protocol", "?1")};
+    return h3_quic_send_request(b, f, 6, stream_id);
+}
+
+int h3_quic_send_response(h3_quic *b, uint64_t stream_id, unsigned status)
+{
+    if (!b->h)
+        return H3_ERR_BAD_STATE;
+    return h3_conn_send_response(b->h, stream_id, status, NULL, 0);
+}
+
+int h3_quic_send_data(h3_quic *b, uint64_t stream_id, const uint8_t *p, size_t len, bool fin)
+{
+    if (!b->h)
+        return H3_ERR_BAD_STATE;
+    return h3_conn_send_data(b->h, stream_id, p, len, fin);
+}
+
+int h3_quic_send_datagram(h3_quic *b, uint64_t stream_id, const uint8_t *p, size_t len)
+{
+    if (!b->h)
+        return H3_ERR_BAD_STATE;
+    return h3_conn_send_datagram(b->h, stream_id, p, len);
+}
+
+int h3_quic_goaway(h3_quic *b)
+{
+    if (!b->h)
+        return H3_ERR_BAD_STATE;
+    return h3_conn_send_goaway(b->h);
+}
+
+void h3_quic_close(h3_quic *b, uint64_t code, const char *reason)
+{
+    if (b->close_sent)
+        return;
+    b->close_sent = true;
+    quic_conn_close(b->q, true, code, reason);
+}
+
+h3_conn *h3_quic_h3(h3_quic *b) { return b->h; }
+quic_conn *h3_quic_quic(h3_quic *b) { return b->q; }
+bool h3_quic_started(const h3_quic *b) { return b->h != NULL; }
+bool h3_quic_closed(const h3_quic *b) { return b->closed; }
+void h3_quic_get_stats(const h3_quic *b, h3_quic_stats *s) { *s = b->st; }
