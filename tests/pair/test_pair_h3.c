@@ -18,7 +18,13 @@ typedef struct pp {
     uint64_t resend_us;   /* client resends its current value after this; 0: never */
     bool lossy;           /* duplicates and stale answers are allowed */
     /* client */
-    bool c_settings, req_sent, c_fin;
+    bool c_settings, req_sent, c_fin, c_goaway;
+    uint64_t c_goaway_id;
+    bool steal_stream;    /* the app opens a QUIC stream behind h3's back */
+    bool abort_after_response; /* the client cancels the request (RFC 9114 §4.1.1) */
+    bool no_quic_dgram;   /* the client's QUIC refuses DATAGRAM frames */
+    bool s_reset_seen;
+    uint64_t s_reset_code;
     uint64_t sid;
     unsigned status;
     uint64_t cur;         /* the value the client sent last */
@@ -88,7 +94,8 @@ static void client_events(pair_h3 *t, pp *x)
         switch (ev.type) {
         case H3_EV_SETTINGS: {
             const h3_settings *s = h3_conn_peer_settings(h3_quic_h3(t->c));
-            assert_int_equal(s->h3_datagram, 1);
+            /* RFC 9297 §2.1.1: announced only over QUIC with datagrams */
+            assert_int_equal(s->h3_datagram, x->no_quic_dgram ? 0 : 1);
             assert_int_equal(s->enable_connect_protocol, 1);
             x->c_settings = true;
             break;
@@ -96,7 +103,10 @@ static void client_events(pair_h3 *t, pp *x)
         case H3_EV_RESPONSE:
             assert_int_equal(ev.stream_id, x->sid);
             x->status = ev.status;
-            if (ev.status == 200)
+            if (x->abort_after_response)
+                assert_int_equal(h3_conn_abort_stream(h3_quic_h3(t->c), x->sid,
+                                                      H3_REQUEST_CANCELLED), 0);
+            else if (ev.status == 200)
                 client_send(t, x, 0);
             break;
         case H3_EV_DATAGRAM: {
@@ -120,6 +130,10 @@ static void client_events(pair_h3 *t, pp *x)
         case H3_EV_FIN:
             x->c_fin = true;
             break;
+        case H3_EV_GOAWAY:
+            x->c_goaway = true;
+            x->c_goaway_id = ev.id;
+            break;
         case H3_EV_CONN_ERROR:
         case H3_EV_STREAM_ERROR:
         case H3_EV_STREAM_RESET:
@@ -129,8 +143,17 @@ static void client_events(pair_h3 *t, pp *x)
             break;
         }
     }
-    if (x->c_settings && !x->req_sent)
+    if (x->c_settings && !x->req_sent) {
+        if (x->steal_stream) {
+            /* QUIC's next bidi stream is now 4 while h3 numbers its request 0. */
+            assert_int_equal(quic_conn_stream_open(t->p.client, true), 0);
+            x->req_sent = true;
+            uint64_t sid;
+            assert_int_equal(h3_quic_get(t->c, "localhost", "/ping-pong", &sid), 0);
+            return;
+        }
         client_request(t, x);
+    }
 }
 
 /* RFC 9297 §2.1.1 / §3: a request that needs datagrams is refused when the client
@@ -197,9 +220,13 @@ static void server_events(pair_h3 *t, pp *x)
         case H3_EV_GOAWAY:
             x->s_goaway_seen = true;
             break;
+        case H3_EV_STREAM_RESET:
+            assert_int_equal(ev.stream_id, x->s_sid);
+            x->s_reset_seen = true;
+            x->s_reset_code = ev.code;
+            break;
         case H3_EV_CONN_ERROR:
         case H3_EV_STREAM_ERROR:
-        case H3_EV_STREAM_RESET:
             fail_msg("server: h3 event %d code 0x%llx", ev.type, (unsigned long long)ev.code);
             break;
         default:
@@ -208,11 +235,8 @@ static void server_events(pair_h3 *t, pp *x)
     }
 }
 
-static bool pp_step(pair_h3 *t, void *ud)
+static void pp_events(pair_h3 *t, pp *x)
 {
-    pp *x = ud;
-    assert_int_equal(t->cerr, 0);
-    assert_int_equal(t->serr, 0);
     if (t->c)
         client_events(t, x);
     if (t->s)
@@ -220,6 +244,14 @@ static bool pp_step(pair_h3 *t, void *ud)
     /* The resend timer (lossy runs): the current value again. */
     if (x->resend_us && !x->done && t->p.now >= t->app_deadline && t->app_deadline != QUIC_NEVER)
         client_send(t, x, x->cur);
+}
+
+static bool pp_step(pair_h3 *t, void *ud)
+{
+    pp *x = ud;
+    assert_int_equal(t->cerr, 0);
+    assert_int_equal(t->serr, 0);
+    pp_events(t, x);
     return x->done;
 }
 
@@ -256,10 +288,186 @@ static void test_get_ping_pong(void **state)
     run_ping_pong(PP_GET);
 }
 
+static void test_connect_ping_pong(void **state)
+{
+    (void)state;
+    run_ping_pong(PP_CONNECT);
+}
+
+static void test_extended_connect_ping_pong(void **state)
+{
+    (void)state;
+    run_ping_pong(PP_EXT);
+}
+
+static bool got_fin(pair_h3 *t, void *ud)
+{
+    pp *x = ud;
+    assert_int_equal(t->cerr, 0);
+    assert_int_equal(t->serr, 0);
+    pp_events(t, x);
+    return x->c_fin;
+}
+
+/* A client that does not send H3_DATAGRAM = 1 gets 400 for a datagram request
+ * (RFC 9297 §2.1.1: datagrams need the setting from both sides). */
+static void test_refuse_client_without_datagrams(void **state)
+{
+    (void)state;
+    pair_h3 t;
+    pp x = {.mode = PP_GET};
+    pair_h3_init(&t);
+    t.ccfg.h3.enable_datagrams = false;
+    pair_h3_start(&t);
+    assert_true(pair_h3_run(&t, got_fin, &x, 5000000));
+    assert_int_equal(x.status, 400);
+    assert_int_equal(x.s_status_sent, 400);
+    assert_int_equal(h3_conn_peer_settings(h3_quic_h3(t.s))->h3_datagram, 0);
+    assert_false(h3_conn_datagrams_enabled(h3_quic_h3(t.s)));
+    assert_false(h3_conn_datagrams_enabled(h3_quic_h3(t.c)));
+    assert_int_equal(h3_quic_send_datagram(t.c, x.sid, (const uint8_t *)"x", 1),
+                     H3_ERR_DATAGRAMS_OFF);
+    assert_int_equal(x.c_sent + x.s_recv, 0);
+    pair_h3_free(&t);
+}
+
+/* The same without QUIC datagrams at all (RFC 9221 §3 not negotiated): the client's
+ * binding does not announce H3_DATAGRAM either, and the server refuses. */
+static void test_refuse_client_without_quic_datagrams(void **state)
+{
+    (void)state;
+    pair_h3 t;
+    pp x = {.mode = PP_GET, .no_quic_dgram = true};
+    pair_h3_init(&t);
+    t.p.ccfg.max_datagram_frame_size = 0;
+    pair_h3_sync_configs(&t);
+    pair_h3_start(&t);
+    assert_true(pair_h3_run(&t, got_fin, &x, 5000000));
+    assert_int_equal(x.status, 400);
+    assert_int_equal(h3_conn_peer_settings(h3_quic_h3(t.s))->h3_datagram, 0);
+    assert_int_equal(h3_conn_peer_settings(h3_quic_h3(t.c))->h3_datagram, 0);
+    assert_int_equal(quic_conn_dgram_max(t.p.server), 0);
+    pair_h3_free(&t);
+}
+
+/* 5% of the link's packets lost both ways; the client resends its current value
+ * after 20 ms so a lost ping or pong does not end the exchange. */
+static void test_get_ping_pong_lossy(void **state)
+{
+    (void)state;
+    pair_h3 t;
+    pp x = {.mode = PP_GET, .resend_us = 20000, .lossy = true};
+    pair_h3_init(&t);
+    t.p.link.loss_pct = 5;
+    pair_h3_start(&t);
+    assert_true(pair_h3_run(&t, pp_step, &x, 120000000));
+    assert_int_equal(x.status, 200);
+    assert_int_equal(x.cur + 1, PP_LAST);
+    assert_true(x.c_sent > PP_ROUNDS); /* some resends happened */
+    assert_true(x.s_recv >= PP_ROUNDS && x.s_recv <= x.c_sent);
+    assert_true(t.p.dropped > 50);
+    pair_h3_free(&t);
+}
+
+static bool closed_both(pair_h3 *t, void *ud)
+{
+    pp *x = ud;
+    pp_events(t, x);
+    return h3_quic_closed(t->c) && h3_quic_closed(t->s);
+}
+
+/* GOAWAY from the server (RFC 9114 §5.2), then the client closes with H3_NO_ERROR
+ * and a reason the server sees (§8.1). */
+static void test_clean_close(void **state)
+{
+    (void)state;
+    pair_h3 t;
+    pp x = {.mode = PP_GET};
+    pair_h3_init(&t);
+    pair_h3_start(&t);
+    assert_true(pair_h3_run(&t, pp_step, &x, 30000000));
+    assert_int_equal(h3_quic_goaway(t.s), 0);
+    while (!x.c_goaway)
+        assert_true(pair_h3_run(&t, got_fin, &x, 100000) || x.c_goaway);
+    /* §5.2: the first client bidi stream the server did not process */
+    assert_int_equal(x.c_goaway_id, 4);
+    h3_quic_close(t.c, H3_NO_ERROR, "ping-pong done");
+    assert_true(pair_h3_run(&t, closed_both, &x, 10000000));
+    quic_close_info si, ci;
+    quic_conn_close_info(t.p.server, &si);
+    quic_conn_close_info(t.p.client, &ci);
+    assert_true(si.by_peer);
+    assert_true(si.app);
+    assert_int_equal(si.code, H3_NO_ERROR);
+    assert_string_equal(si.reason, "ping-pong done");
+    assert_false(ci.by_peer);
+    assert_int_equal(t.cerr, 0);
+    assert_int_equal(t.serr, 0);
+    pair_h3_free(&t);
+}
+
+static bool server_saw_reset(pair_h3 *t, void *ud)
+{
+    pp *x = ud;
+    pp_events(t, x);
+    return x->s_reset_seen;
+}
+
+/* A request cancelled by the client: h3's RESET_STREAM/STOP_SENDING actions become
+ * QUIC frames, and the server's h3 sees the reset with the code (RFC 9114 §4.1.1). */
+static void test_cancel_request(void **state)
+{
+    (void)state;
+    pair_h3 t;
+    pp x = {.mode = PP_GET, .abort_after_response = true};
+    pair_h3_init(&t);
+    pair_h3_start(&t);
+    assert_true(pair_h3_run(&t, server_saw_reset, &x, 5000000));
+    assert_int_equal(x.s_reset_code, H3_REQUEST_CANCELLED);
+    assert_int_equal(t.cerr, 0);
+    assert_int_equal(t.serr, 0);
+    pair_h3_free(&t);
+}
+
+static bool client_failed(pair_h3 *t, void *ud)
+{
+    pp *x = ud;
+    if (!t->cerr)
+        pp_events(t, x);
+    return t->cerr != 0 && h3_quic_closed(t->s);
+}
+
+/* The application opened a QUIC stream itself, so QUIC's ids no longer follow h3's:
+ * the binding refuses loudly and closes with H3_INTERNAL_ERROR. */
+static void test_stream_id_mismatch(void **state)
+{
+    (void)state;
+    pair_h3 t;
+    pp x = {.mode = PP_GET, .steal_stream = true};
+    pair_h3_init(&t);
+    pair_h3_start(&t);
+    assert_true(pair_h3_run(&t, client_failed, &x, 5000000));
+    assert_int_equal(t.cerr, H3_QUIC_ERR_STREAM_ID);
+    quic_close_info si;
+    quic_conn_close_info(t.p.server, &si);
+    assert_true(si.by_peer && si.app);
+    assert_int_equal(si.code, H3_INTERNAL_ERROR);
+    assert_string_equal(si.reason, "h3 and QUIC stream ids differ");
+    pair_h3_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_get_ping_pong),
+        cmocka_unit_test(test_connect_ping_pong),
+        cmocka_unit_test(test_extended_connect_ping_pong),
+        cmocka_unit_test(test_refuse_client_without_datagrams),
+        cmocka_unit_test(test_refuse_client_without_quic_datagrams),
+        cmocka_unit_test(test_get_ping_pong_lossy),
+        cmocka_unit_test(test_clean_close),
+        cmocka_unit_test(test_cancel_request),
+        cmocka_unit_test(test_stream_id_mismatch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
