@@ -1,5 +1,6 @@
 /* In-memory client/server handshake driver (tests, fuzzing, benchmarks). */
 #include "crypto/tls_pair.h"
+#include "crypto/tls_int.h"
 
 #include <string.h>
 
@@ -30,7 +31,7 @@ static int move(tls_conn *from, tls_role role, tls_conn *to, tls_pair_filter f, 
 
 int tls_pair_run(tls_conn *client, tls_conn *server, tls_pair_filter f, void *ud)
 {
-    static const qb_alloc *a = NULL;
+    const qb_alloc *a = client->a; /* the client's allocator */
     uint8_t *buf = qb_malloc(a, PAIR_BUF);
     int rc = 0;
     if (!buf)
