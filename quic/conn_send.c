@@ -450,13 +450,21 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
     dg->off = start + pkt_len;
     s->next_pn++;
     uint64_t handle = quic_sentlog_end(&c->log);
-    if (quic_recovery_on_sent(&c->rec, sp, pn, pkt_len, b.ack_eliciting, b.in_flight, handle,
-                              now) != 0 && handle != QUIC_SENTLOG_NO_HANDLE) {
+    bool tracked = quic_recovery_on_sent(&c->rec, sp, pn, pkt_len, b.ack_eliciting, b.in_flight,
+                                         handle, now) == 0;
+    if (!tracked && handle != QUIC_SENTLOG_NO_HANDLE) {
         /* Recovery could not track it: treat what it carried as lost now. */
         quic_conn_on_lost_items(c, handle);
         quic_sentlog_settle(&c->log, handle);
     }
-    if (b.in_flight)
+    /* ACK-only records recovery gave up to make room release their items. */
+    const quic_sent_pkt *ev;
+    size_t n_ev = quic_recovery_take_evicted(&c->rec, &ev);
+    for (size_t i = 0; i < n_ev; i++)
+        quic_sentlog_settle(&c->log, ev[i].handle);
+    /* Only packets recovery tracks count in flight: an untracked one would
+     * never be acked or lost, and cc's bytes in flight would never drop. */
+    if (b.in_flight && tracked)
         quic_cc_on_sent(&c->cc, pkt_len);
     if (sp == QUIC_SPACE_APPLICATION)
         quic_keyphase_on_sent(&c->app, pn);
