@@ -480,6 +480,43 @@ static void test_cancel_request(void **state)
     pair_h3_free(&t);
 }
 
+static bool server_failed(pair_h3 *t, void *ud)
+{
+    pp *x = ud;
+    if (!x->req_sent && t->c && h3_quic_h3(t->c) &&
+        h3_conn_peer_settings_received(h3_quic_h3(t->c))) {
+        /* A second control stream (RFC 9114 §6.2.1) on the next client uni stream:
+         * type 0x00, then an empty SETTINGS frame. h3's own is 2. */
+        int64_t id = quic_conn_stream_open(t->p.client, false);
+        assert_int_equal(id, 6);
+        static const uint8_t dup[] = {0x00, 0x04, 0x00};
+        assert_int_equal(quic_conn_stream_write(t->p.client, (uint64_t)id, dup, sizeof dup,
+                                                false), sizeof dup);
+        x->req_sent = true;
+    }
+    return t->serr != 0 && h3_quic_closed(t->c);
+}
+
+/* An h3 connection error in the server (H3_STREAM_CREATION_ERROR for a duplicate
+ * control stream) becomes CONNECTION_CLOSE type 0x1d with its wire code and reason. */
+static void test_h3_error_closes_quic(void **state)
+{
+    (void)state;
+    pair_h3 t;
+    pp x = {.mode = PP_GET};
+    pair_h3_init(&t);
+    pair_h3_start(&t);
+    assert_true(pair_h3_run(&t, server_failed, &x, 5000000));
+    assert_int_equal(t.serr, H3_ERR_STREAM_CONTROL_DUP);
+    assert_int_equal(t.cerr, 0);
+    quic_close_info ci;
+    quic_conn_close_info(t.p.client, &ci);
+    assert_true(ci.by_peer && ci.app);
+    assert_int_equal(ci.code, H3_STREAM_CREATION_ERROR);
+    assert_string_equal(ci.reason, h3_err_str(H3_ERR_STREAM_CONTROL_DUP));
+    pair_h3_free(&t);
+}
+
 static bool client_failed(pair_h3 *t, void *ud)
 {
     pp *x = ud;
@@ -520,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_clean_close),
         cmocka_unit_test(test_cancel_request),
         cmocka_unit_test(test_stream_id_mismatch),
+        cmocka_unit_test(test_h3_error_closes_quic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
