@@ -175,6 +175,9 @@ static void on_sent(sim *s, int dir, uint8_t *d, size_t len)
     bool lose = nd->loss > 0 && sim_randf(s) < nd->loss;
     if (nd->ge_p_gb > 0) {
         double r = sim_randf(s);
+        if (s->p.now - nd->ge_last > 200000)
+            nd->ge_bad = false;
+        nd->ge_last = s->p.now;
         if (nd->ge_bad)
             nd->ge_bad = !(r < nd->ge_p_bg);
         else
@@ -183,6 +186,9 @@ static void on_sent(sim *s, int dir, uint8_t *d, size_t len)
             lose = true;
     }
     if (lose) {
+        if (s->p.ccfg.log)
+            fprintf(stderr, "%10.3f ms sim: %zu bytes to the %s lost\n", (double)s->p.now / 1000.0,
+                    len, dir == SIM_C2S ? "server" : "client");
         s->n.lost[dir]++;
         return;
     }
@@ -257,6 +263,10 @@ static void deliver(sim *s, sim_dgram *g)
     uint64_t before = c->stats.pkts_recv;
     size_t early = c->early_n;
     quic_conn_recv(c, g->to_server ? &s->p.spath : &s->p.cpath, g->data, g->len, s->p.now);
+    if (s->p.ccfg.log && c->stats.pkts_recv == before)
+        fprintf(stderr, "%10.3f ms sim: %zu bytes to the %s: nothing accepted%s\n",
+                (double)s->p.now / 1000.0, g->len, g->to_server ? "server" : "client",
+                g->corrupted ? " (corrupted)" : "");
     if (g->corrupted && s->check_corrupt) {
         /* Corrupted packets fail authentication: only the untouched packets
          * of the datagram (and 1-RTT packets held for keys) may count. */

@@ -22,6 +22,7 @@ typedef struct sim_dir {
     /* Gilbert-Elliott: good->bad and bad->good per datagram, loss when bad. */
     double ge_p_gb, ge_p_bg, ge_loss_bad;
     bool ge_bad;
+    uint64_t ge_last; /* a burst is a short event: after 200 ms quiet, good */
     double reorder;      /* probability of holding a datagram back */
     uint64_t reorder_us; /* by this much extra */
     double dup;          /* probability of delivering a second copy */
