@@ -5,6 +5,7 @@
 
 #include "quic/conn_int.h" /* read-only peeks: stats, early packets */
 #include "quic/packet.h"
+#include "quic/protect.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -333,4 +334,27 @@ sim_seeds sim_seeds_get(uint64_t first, uint64_t count)
         r.count = 1;
     }
     return r;
+}
+
+int sim_client_inject_1rtt(sim *s, const uint8_t *frames, size_t len)
+{
+    quic_conn *c = s->p.client;
+    uint8_t buf[1500];
+    qb_wr w;
+    quic_pkt_wr pw;
+    size_t pkt_len;
+    assert_true(c && s->p.server && c->app_tx_ok);
+    const quic_cid *dcid = quic_peer_cids_current(&c->pcids);
+    uint64_t pn = c->sp[QUIC_SPACE_APPLICATION].next_pn++;
+    qb_wr_init(&w, buf, sizeof buf);
+    assert_int_equal(quic_pkt_short_begin(&w, dcid->b, dcid->len, false, c->app.tx_phase, pn, 4,
+                                          &pw), 0);
+    assert_true(len + 16 + 4 <= qb_wr_left(&w));
+    assert_int_equal(qb_wr_bytes(&w, frames, len), 0);
+    if (len < quic_pkt_min_payload(4))
+        assert_int_equal(qb_wr_zeros(&w, quic_pkt_min_payload(4) - len), 0);
+    assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
+    quic_pkt_keys k = {.aead = c->app.tx, .hp = c->app.tx_hp};
+    assert_int_equal(quic_pkt_protect(&k, buf, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
+    return quic_conn_recv(s->p.server, &s->p.spath, buf, pkt_len, s->p.now);
 }

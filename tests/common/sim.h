@@ -77,6 +77,13 @@ void sim_free(sim *s);
 /* Puts a datagram on the wire as if a side had sent it (through the network). */
 void sim_inject(sim *s, bool to_server, const uint8_t *d, size_t len, uint64_t delay_us);
 
+/* A hostile client: seals frames (padded to the sample size) into a 1-RTT
+ * packet with the client's current keys and next packet number, and hands it
+ * straight to the server. Returns what quic_conn_recv returned. The client's
+ * own recovery never learns of the packet, so run no further exchange that
+ * would bring its ACK back to the client. */
+int sim_client_inject_1rtt(sim *s, const uint8_t *frames, size_t len);
+
 /* Sets burst loss of average rate avg (0..1) with mean burst length mean_burst. */
 void sim_dir_burst(sim_dir *d, double avg, double mean_burst);
 
