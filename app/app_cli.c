@@ -22,11 +22,14 @@ void app_cli_usage(FILE *f, app_cmd cmd)
                    "  in memory, playing the HTTP/3 datagram ping-pong from 0 to N (default 10).\n");
         break;
     case APP_CMD_SERVER:
-        fprintf(f, "usage: quince server --listen ADDR:PORT [--cert F --key F] [--retry]\n"
-                   "                     [-v] [--keylog FILE] [--qlog DIR]\n"
-                   "  Serves /ping-pong over HTTP/3 with datagrams (GET, CONNECT, extended CONNECT).\n"
+        fprintf(f, "usage: quince server --listen ADDR:PORT [--cert F --key F] [--retry] [--count N]\n"
+                   "                     [--one-shot] [-v] [--keylog FILE] [--qlog DIR]\n"
+                   "  Serves /ping-pong over HTTP/3 with datagrams (GET, CONNECT, extended CONNECT)\n"
+                   "  to many clients at once, until interrupted.\n"
                    "  Without --cert/--key it makes a self-signed certificate in memory.\n"
-                   "  --retry  validate client addresses with a Retry first\n");
+                   "  --retry     validate client addresses with a Retry first\n"
+                   "  --count N   the final value of the exchange (default 10)\n"
+                   "  --one-shot  exit after the first ping-pong's connection closes\n");
         break;
     case APP_CMD_CLIENT:
         fprintf(f, "usage: quince client URL [--ca F | --insecure] [--method GET|CONNECT|CONNECT-EXT]\n"
@@ -128,6 +131,8 @@ int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
                 return 2;
         } else if (c == APP_CMD_SERVER && !strcmp(a, "--retry")) {
             o->retry = true;
+        } else if (c == APP_CMD_SERVER && !strcmp(a, "--one-shot")) {
+            o->one_shot = true;
         } else if (c == APP_CMD_CLIENT && !strcmp(a, "--ca")) {
             if (!(o->ca = VALUE()))
                 return 2;
@@ -145,7 +150,7 @@ int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
                 o->method = APP_METHOD_CONNECT_EXT;
             else
                 return usage_error(err, c, "--method takes GET, CONNECT or CONNECT-EXT, not '%s'", m);
-        } else if ((c == APP_CMD_CLIENT || c == APP_CMD_DEMO) && !strcmp(a, "--count")) {
+        } else if ((c == APP_CMD_CLIENT || c == APP_CMD_DEMO || c == APP_CMD_SERVER) && !strcmp(a, "--count")) {
             const char *v = VALUE();
             if (!v)
                 return 2;

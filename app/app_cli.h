@@ -33,6 +33,7 @@ typedef struct app_opts {
     const char *listen; /* ADDR:PORT */
     const char *cert, *key;
     bool retry;
+    bool one_shot; /* serve one ping-pong, then exit (--one-shot) */
     /* client */
     const char *url;
     const char *ca;

@@ -1,5 +1,6 @@
 /* quince: the command-line program. */
 #include "app/app_cli.h"
+#include "app/app_run.h"
 
 #include <stdio.h>
 
@@ -17,8 +18,13 @@ int main(int argc, char **argv)
         app_cli_usage(stdout, o.cmd);
         return 0;
     }
-    /* The commands arrive with the layers they need (README: Status). */
-    fprintf(stderr, "quince: '%s' is not available yet: the QUIC connection is being built\n",
-            argv[1]);
-    return 1;
+    switch (o.cmd) {
+    case APP_CMD_DEMO: return app_run_demo(&o);
+    case APP_CMD_SERVER: return app_run_server(&o);
+    case APP_CMD_CLIENT: return app_run_client(&o);
+    case APP_CMD_GENCERT: return app_run_gencert(&o);
+    default: break;
+    }
+    app_cli_usage(stderr, APP_CMD_NONE);
+    return 2;
 }

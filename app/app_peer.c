@@ -1,0 +1,435 @@
+/* The ping-pong server and client over UDP (app_peer.h). */
+#include "app/app_peer.h"
+
+#include "app/app_log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- datagram I/O ---- */
+
+static void make_path(quic_path *p, const app_addr *local, const app_addr *remote)
+{
+    memset(p, 0, sizeof *p);
+    p->local_len = (uint8_t)(local->len < sizeof p->local ? local->len : sizeof p->local);
+    p->remote_len = (uint8_t)(remote->len < sizeof p->remote ? remote->len : sizeof p->remote);
+    memcpy(p->local, &local->ss, p->local_len);
+    memcpy(p->remote, &remote->ss, p->remote_len);
+}
+
+static void path_peer(const quic_path *p, app_addr *out)
+{
+    memset(out, 0, sizeof *out);
+    memcpy(&out->ss, p->remote, p->remote_len);
+    out->len = p->remote_len;
+}
+
+void app_io_flush(app_io *io)
+{
+    size_t off = 0;
+    while (off < io->n_tx) {
+        int n = app_udp_send_batch(&io->udp, io->txv + off, io->n_tx - off);
+        if (n <= 0) {
+            /* A full socket buffer: QUIC treats what was not sent as lost. */
+            io->send_errors += io->n_tx - off;
+            break;
+        }
+        off += (size_t)n;
+        io->sent += (size_t)n;
+    }
+    io->n_tx = 0;
+}
+
+/* Room for one more datagram to send: a buffer, flushing when the batch is full. */
+static uint8_t *io_tx_slot(app_io *io)
+{
+    if (io->n_tx == APP_BATCH)
+        app_io_flush(io);
+    return io->tx[io->n_tx];
+}
+
+static void io_tx_commit(app_io *io, size_t len, const app_addr *to)
+{
+    io->txv[io->n_tx] = (app_dgram){.data = io->tx[io->n_tx], .len = len, .peer = *to};
+    io->n_tx++;
+}
+
+/* Sends everything a connection has now. */
+static void send_conn(app_io *io, quic_conn *q, const app_addr *to, uint64_t now)
+{
+    for (;;) {
+        uint8_t *buf = io_tx_slot(io);
+        size_t n = quic_conn_send(q, buf, APP_DGRAM_BUF, now);
+        if (!n)
+            return;
+        io_tx_commit(io, n, to);
+    }
+}
+
+static void log_quic(void *ud, const char *line)
+{
+    app_debug("%s: %s", (const char *)ud, line);
+}
+
+static int session_open(app_session *s, quic_conn *q, bool is_server, const quic_config *qcfg,
+                        const char *authority, int method, uint64_t final, size_t size)
+{
+    memset(s, 0, sizeof *s);
+    s->q = q;
+    h3_quic_config hc;
+    h3_quic_config_init(&hc, is_server ? H3_ROLE_SERVER : H3_ROLE_CLIENT, qcfg);
+    if (h3_quic_new(q, &hc, &s->h3) != 0)
+        return -1;
+    if (app_pp_init(&s->pp, is_server, s->h3, authority, method, final, size) != 0) {
+        h3_quic_free(s->h3);
+        return -1;
+    }
+    return 0;
+}
+
+static void session_close(app_session *s)
+{
+    app_pp_free(&s->pp);
+    h3_quic_free(s->h3);
+    memset(s, 0, sizeof *s);
+}
+
+static void session_step(app_session *s, uint64_t now)
+{
+    h3_quic_pump(s->h3, now);
+    app_pp_step(&s->pp, now);
+    h3_quic_flush(s->h3, now);
+}
+
+static void describe_close(const quic_conn *q, char *buf, size_t len)
+{
+    quic_close_info ci;
+    quic_conn_close_info(q, &ci);
+    if (ci.idle)
+        snprintf(buf, len, "idle timeout");
+    else if (ci.stateless_reset)
+        snprintf(buf, len, "stateless reset from the peer");
+    else
+        snprintf(buf, len, "%s %s code=0x%llx reason=\"%s\"", ci.by_peer ? "peer closed" : "closed",
+                 ci.app ? "(application)" : "(transport)", (unsigned long long)ci.code, ci.reason);
+}
+
+/* ---- server ---- */
+
+int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, char *err, size_t errlen)
+{
+    memset(sv, 0, sizeof *sv);
+    sv->final = o->count;
+    sv->verbose = o->verbose;
+    if (app_tls_server(&sv->tls, o->cert, o->key, err, errlen) != 0 ||
+        app_tls_keylog(&sv->tls, o->keylog, err, errlen) != 0)
+        return -1;
+    if (app_udp_open(&sv->io.udp, listen, true, err, errlen) != 0)
+        return -1;
+    quic_endpoint_config ec;
+    quic_endpoint_config_init(&ec, &sv->tls.cfg);
+    ec.retry = o->retry;
+    if (o->verbose) {
+        ec.conn.log = log_quic;
+        ec.conn.log_ud = "server";
+    }
+    sv->ep = quic_endpoint_new(&ec);
+    if (!sv->ep) {
+        snprintf(err, errlen, "cannot set up the QUIC endpoint");
+        return -1;
+    }
+    return 0;
+}
+
+void app_server_close(app_server *sv)
+{
+    for (size_t i = 0; i < sv->n_sessions; i++)
+        session_close(&sv->sessions[i]);
+    free(sv->sessions);
+    quic_endpoint_free(sv->ep);
+    app_udp_close(&sv->io.udp);
+    app_tls_free(&sv->tls);
+}
+
+static void server_accept(app_server *sv)
+{
+    quic_conn *q;
+    while ((q = quic_endpoint_accept(sv->ep))) {
+        if (sv->n_sessions == sv->cap_sessions) {
+            size_t ncap = sv->cap_sessions ? sv->cap_sessions * 2 : 8;
+            app_session *n = realloc(sv->sessions, ncap * sizeof *n);
+            if (!n) {
+                quic_conn_close(q, false, QUIC_INTERNAL_ERROR, "out of memory");
+                continue;
+            }
+            sv->sessions = n;
+            sv->cap_sessions = ncap;
+        }
+        app_session *s = &sv->sessions[sv->n_sessions];
+        quic_config qc;
+        quic_config_init(&qc, true, &sv->tls.cfg);
+        if (session_open(s, q, true, &qc, NULL, 0, sv->final, 8) != 0) {
+            quic_conn_close(q, false, QUIC_INTERNAL_ERROR, "out of memory");
+            continue;
+        }
+        sv->n_sessions++;
+        char who[80];
+        app_addr peer;
+        path_peer(quic_endpoint_conn_path(q), &peer);
+        app_addr_str(&peer, who, sizeof who);
+        app_debug("server: new connection from %s", who);
+    }
+}
+
+void app_server_step(app_server *sv, uint64_t now)
+{
+    app_io *io = &sv->io;
+    app_dgram rv[APP_BATCH];
+    int n;
+    do {
+        for (int i = 0; i < APP_BATCH; i++)
+            rv[i] = (app_dgram){.data = io->rx[i], .len = APP_DGRAM_BUF};
+        n = app_udp_recv_batch(&io->udp, rv, APP_BATCH);
+        for (int i = 0; i < n; i++) {
+            if (!rv[i].len)
+                continue;
+            quic_path path;
+            make_path(&path, &io->udp.local, &rv[i].peer);
+            io->received++;
+            quic_endpoint_recv(sv->ep, &path, rv[i].data, rv[i].len, now);
+        }
+    } while (n == APP_BATCH);
+    server_accept(sv);
+    /* Stateless answers (Version Negotiation, Retry, resets). */
+    for (;;) {
+        quic_path to;
+        uint8_t *buf = io_tx_slot(io);
+        size_t len = quic_endpoint_send_stateless(sv->ep, buf, APP_DGRAM_BUF, &to);
+        if (!len)
+            break;
+        app_addr peer;
+        path_peer(&to, &peer);
+        io_tx_commit(io, len, &peer);
+    }
+    for (size_t i = 0; i < sv->n_sessions;) {
+        app_session *s = &sv->sessions[i];
+        if (quic_conn_deadline(s->q) <= now)
+            quic_conn_on_deadline(s->q, now);
+        session_step(s, now);
+        app_addr peer;
+        path_peer(quic_endpoint_conn_path(s->q), &peer);
+        send_conn(io, s->q, &peer, now);
+        quic_endpoint_sync(sv->ep, s->q);
+        quic_close_info ci;
+        quic_conn_close_info(s->q, &ci);
+        if (ci.closed) {
+            char why[400];
+            describe_close(s->q, why, sizeof why);
+            app_debug("server: connection ended: %s", why);
+            bool was_pingpong = s->pp.state == APP_PP_DONE;
+            quic_conn *q = s->q;
+            session_close(s); /* the binding first: it refers to the connection */
+            quic_endpoint_remove(sv->ep, q);
+            sv->sessions[i] = sv->sessions[--sv->n_sessions];
+            if (sv->one_shot && was_pingpong)
+                sv->finished = true;
+            continue;
+        }
+        i++;
+    }
+    app_io_flush(io);
+}
+
+uint64_t app_server_deadline(const app_server *sv)
+{
+    uint64_t d = quic_endpoint_deadline(sv->ep);
+    for (size_t i = 0; i < sv->n_sessions; i++) {
+        uint64_t p = app_pp_deadline(&sv->sessions[i].pp);
+        if (p < d)
+            d = p;
+    }
+    return d;
+}
+
+/* ---- client ---- */
+
+/* https://HOST[:PORT]/path -> host, port, authority. */
+static int parse_url(const char *url, char *host, size_t hostlen, char *port, size_t portlen,
+                     char *err, size_t errlen)
+{
+    const char *p = url;
+    if (!strncmp(p, "https://", 8))
+        p += 8;
+    else {
+        snprintf(err, errlen, "URL must start with https:// (got '%s')", url);
+        return -1;
+    }
+    const char *end = p + strcspn(p, "/");
+    const char *hs = p, *he;
+    const char *ps = NULL;
+    if (*p == '[') {
+        hs = p + 1;
+        he = memchr(p, ']', (size_t)(end - p));
+        if (!he) {
+            snprintf(err, errlen, "bad IPv6 address in '%s'", url);
+            return -1;
+        }
+        if (he + 1 < end && he[1] == ':')
+            ps = he + 2;
+    } else {
+        he = memchr(p, ':', (size_t)(end - p));
+        if (he)
+            ps = he + 1;
+        else
+            he = end;
+    }
+    if (he == hs || (size_t)(he - hs) >= hostlen) {
+        snprintf(err, errlen, "no host in '%s'", url);
+        return -1;
+    }
+    memcpy(host, hs, (size_t)(he - hs));
+    host[he - hs] = 0;
+    if (ps) {
+        if ((size_t)(end - ps) >= portlen || end == ps) {
+            snprintf(err, errlen, "bad port in '%s'", url);
+            return -1;
+        }
+        memcpy(port, ps, (size_t)(end - ps));
+        port[end - ps] = 0;
+    } else {
+        snprintf(port, portlen, "443");
+    }
+    return 0;
+}
+
+int app_client_open(app_client *cl, const app_opts *o, const char *url, const app_tls *pinned,
+                    uint64_t now, char *err, size_t errlen)
+{
+    memset(cl, 0, sizeof *cl);
+    cl->verbose = o->verbose;
+    char port[16], hostport[300];
+    if (parse_url(url, cl->host, sizeof cl->host, port, sizeof port, err, errlen) != 0)
+        return -1;
+    snprintf(hostport, sizeof hostport, strchr(cl->host, ':') ? "[%s]:%s" : "%s:%s", cl->host, port);
+    snprintf(cl->authority, sizeof cl->authority, "%s", hostport);
+    if (app_addr_parse(hostport, &cl->server, err, errlen) != 0)
+        return -1;
+    int rc = pinned ? app_tls_client_pinned(&cl->tls, pinned, cl->host, err, errlen)
+                    : app_tls_client(&cl->tls, cl->host, o->ca, o->insecure, err, errlen);
+    if (rc != 0 || app_tls_keylog(&cl->tls, o->keylog, err, errlen) != 0)
+        return -1;
+    if (app_udp_open(&cl->io.udp, &cl->server, false, err, errlen) != 0)
+        return -1;
+    quic_config qc;
+    quic_config_init(&qc, false, &cl->tls.cfg);
+    if (o->verbose) {
+        qc.log = log_quic;
+        qc.log_ud = "client";
+    }
+    quic_path path;
+    make_path(&path, &cl->io.udp.local, &cl->server);
+    quic_conn *q = quic_conn_new_client(&qc, &path, now);
+    if (!q) {
+        snprintf(err, errlen, "cannot set up the QUIC connection");
+        return -1;
+    }
+    if (session_open(&cl->s, q, false, &qc, cl->authority, (int)o->method, o->count, o->size) != 0) {
+        quic_conn_free(q);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    cl->started = now;
+    cl->connect_timeout = 10 * 1000000ull;
+    return 0;
+}
+
+void app_client_close(app_client *cl)
+{
+    quic_conn *q = cl->s.q;
+    if (cl->s.h3)
+        session_close(&cl->s);
+    quic_conn_free(q);
+    app_udp_close(&cl->io.udp);
+    app_tls_free(&cl->tls);
+}
+
+static void client_finish(app_client *cl, int code)
+{
+    if (cl->finished)
+        return;
+    cl->finished = true;
+    cl->exit_code = code;
+}
+
+void app_client_step(app_client *cl, uint64_t now)
+{
+    app_io *io = &cl->io;
+    quic_conn *q = cl->s.q;
+    app_dgram rv[APP_BATCH];
+    int n;
+    do {
+        for (int i = 0; i < APP_BATCH; i++)
+            rv[i] = (app_dgram){.data = io->rx[i], .len = APP_DGRAM_BUF};
+        n = app_udp_recv_batch(&io->udp, rv, APP_BATCH);
+        for (int i = 0; i < n; i++) {
+            if (!rv[i].len || !app_addr_equal(&rv[i].peer, &cl->server))
+                continue;
+            quic_path path;
+            make_path(&path, &io->udp.local, &cl->server);
+            io->received++;
+            quic_conn_recv(q, &path, rv[i].data, rv[i].len, now);
+        }
+    } while (n == APP_BATCH);
+    if (quic_conn_deadline(q) <= now)
+        quic_conn_on_deadline(q, now);
+    session_step(&cl->s, now);
+
+    app_pp *pp = &cl->s.pp;
+    if (!cl->closing && (pp->state == APP_PP_DONE || pp->state == APP_PP_FAILED)) {
+        if (pp->resends)
+            app_info("client: resent %llu datagrams after timeouts", (unsigned long long)pp->resends);
+        h3_quic_close(cl->s.h3, H3_NO_ERROR, pp->state == APP_PP_DONE ? "bye!" : pp->error);
+        cl->closing = true;
+        cl->exit_code = pp->state == APP_PP_DONE ? 0 : 1;
+    }
+    if (!quic_conn_is_established(q) && !cl->closing && now - cl->started > cl->connect_timeout) {
+        char where[80];
+        app_addr_str(&cl->server, where, sizeof where);
+        app_error("client: no QUIC handshake with %s within %llu s: is a server listening there?",
+                  where, (unsigned long long)(cl->connect_timeout / 1000000));
+        quic_conn_close(q, false, QUIC_NO_ERROR, "handshake timeout");
+        cl->closing = true;
+        cl->exit_code = 1;
+    }
+    send_conn(io, q, &cl->server, now);
+    app_io_flush(io);
+    quic_close_info ci;
+    quic_conn_close_info(q, &ci);
+    if (cl->closing && !cl->close_deadline)
+        cl->close_deadline = now + 50000; /* our CONNECTION_CLOSE is out: a moment for the peer */
+    if (ci.closed || (cl->closing && now >= cl->close_deadline)) {
+        if (!cl->closing || ci.by_peer) {
+            char why[400];
+            describe_close(q, why, sizeof why);
+            if (!cl->closing)
+                app_error("client: connection ended before the ping-pong finished: %s", why);
+            if (!cl->closing)
+                cl->exit_code = 1;
+        }
+        client_finish(cl, cl->exit_code);
+    }
+}
+
+uint64_t app_client_deadline(const app_client *cl)
+{
+    uint64_t d = quic_conn_deadline(cl->s.q);
+    uint64_t p = app_pp_deadline(&cl->s.pp);
+    if (p < d)
+        d = p;
+    uint64_t c = cl->started + cl->connect_timeout;
+    if (!quic_conn_is_established(cl->s.q) && c < d)
+        d = c;
+    if (cl->closing && cl->close_deadline && cl->close_deadline < d)
+        d = cl->close_deadline;
+    return d;
+}

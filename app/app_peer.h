@@ -1,0 +1,83 @@
+/*
+ * The two programs of the ping-pong as steppable objects over one UDP socket
+ * each, so `quince server`, `quince client` and `quince demo` (both in one
+ * process, one thread) share them. Each object says which socket it reads and
+ * when it next needs time; the loop in app_run.c waits on the sockets.
+ */
+#ifndef APP_PEER_H
+#define APP_PEER_H
+
+#include "app/app_cli.h"
+#include "app/app_pingpong.h"
+#include "app/app_tls.h"
+#include "app/app_udp.h"
+#include "quic/endpoint.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define APP_BATCH 32
+#define APP_DGRAM_BUF 2048
+
+/* Batched datagram buffers for one socket. */
+typedef struct app_io {
+    app_udp udp;
+    uint8_t rx[APP_BATCH][APP_DGRAM_BUF];
+    uint8_t tx[APP_BATCH][APP_DGRAM_BUF];
+    app_dgram txv[APP_BATCH];
+    size_t n_tx;
+    uint64_t sent, received, send_errors;
+} app_io;
+
+typedef struct app_session {
+    quic_conn *q;
+    h3_quic *h3;
+    app_pp pp;
+    bool logged_close;
+} app_session;
+
+typedef struct app_server {
+    app_io io;
+    app_tls tls;
+    quic_endpoint *ep;
+    app_session *sessions; /* one per connection */
+    size_t n_sessions, cap_sessions;
+    bool one_shot;      /* stop after the first ping-pong's connection closes */
+    bool finished;
+    uint64_t final;
+    int verbose;
+} app_server;
+
+typedef struct app_client {
+    app_io io;
+    app_tls tls;
+    app_addr server;
+    char authority[300];
+    char host[256];
+    app_session s;
+    uint64_t started, connect_timeout;
+    bool finished;
+    int exit_code;
+    int verbose;
+    bool closing;
+    uint64_t close_deadline;
+} app_client;
+
+int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, char *err, size_t errlen);
+void app_server_close(app_server *sv);
+/* Reads what the socket has, runs timers and state machines, sends. */
+void app_server_step(app_server *sv, uint64_t now);
+uint64_t app_server_deadline(const app_server *sv);
+
+/* url: https://HOST:PORT/path. pinned: trust exactly this server's in-memory
+ * certificate (the demo), else o->ca / o->insecure / the system store. */
+int app_client_open(app_client *cl, const app_opts *o, const char *url, const app_tls *pinned,
+                    uint64_t now, char *err, size_t errlen);
+void app_client_close(app_client *cl);
+void app_client_step(app_client *cl, uint64_t now);
+uint64_t app_client_deadline(const app_client *cl);
+
+/* Flushes queued datagrams with sendmmsg. */
+void app_io_flush(app_io *io);
+
+#endif

@@ -1,0 +1,158 @@
+/* The event loops of the quince commands (app_run.h): poll on the sockets
+ * with a timeout from the earliest deadline, then step every peer. */
+#include "app/app_run.h"
+
+#include "app/app_log.h"
+#include "app/app_peer.h"
+
+#include <arpa/inet.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+
+static volatile sig_atomic_t g_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Waits until one of the sockets is readable or the deadline. */
+static void wait_fds(const int *fds, int n, uint64_t deadline)
+{
+    struct pollfd p[2];
+    for (int i = 0; i < n; i++)
+        p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+    int timeout = -1;
+    if (deadline != QUIC_NEVER) {
+        uint64_t now = app_now_us();
+        timeout = deadline <= now ? 0 : (int)((deadline - now + 999) / 1000);
+        if (deadline > now && deadline - now > 60000000ull)
+            timeout = 60000;
+    }
+    poll(p, (nfds_t)n, timeout);
+}
+
+static void set_verbosity(const app_opts *o)
+{
+    app_log_set_level(o->verbose ? APP_LOG_DEBUG : APP_LOG_INFO);
+}
+
+int app_run_server(const app_opts *o)
+{
+    char err[300];
+    app_addr listen;
+    set_verbosity(o);
+    if (app_addr_parse(o->listen, &listen, err, sizeof err) != 0) {
+        app_error("server: %s", err);
+        return 2;
+    }
+    static app_server sv;
+    if (app_server_open(&sv, o, &listen, err, sizeof err) != 0) {
+        app_error("server: %s", err);
+        app_server_close(&sv);
+        return 1;
+    }
+    char where[80];
+    app_addr_str(&sv.io.udp.local, where, sizeof where);
+    app_info("server: listening on %s (HTTP/3, datagrams on; /ping-pong)%s", where,
+             o->cert ? "" : " with a self-signed certificate for localhost");
+    catch_signals();
+    sv.one_shot = o->one_shot;
+    while (!g_stop && !sv.finished) {
+        app_server_step(&sv, app_now_us());
+        if (!sv.finished)
+            wait_fds(&sv.io.udp.fd, 1, app_server_deadline(&sv));
+    }
+    app_server_close(&sv);
+    app_info("server closed");
+    return 0;
+}
+
+int app_run_client(const app_opts *o)
+{
+    char err[300];
+    set_verbosity(o);
+    static app_client cl;
+    if (app_client_open(&cl, o, o->url, NULL, app_now_us(), err, sizeof err) != 0) {
+        app_error("client: %s", err);
+        app_client_close(&cl);
+        return 1;
+    }
+    catch_signals();
+    while (!g_stop && !cl.finished) {
+        app_client_step(&cl, app_now_us());
+        if (!cl.finished)
+            wait_fds(&cl.io.udp.fd, 1, app_client_deadline(&cl));
+    }
+    int rc = g_stop ? 1 : cl.exit_code;
+    app_client_close(&cl);
+    return rc;
+}
+
+int app_run_demo(const app_opts *o)
+{
+    char err[300], url[128];
+    set_verbosity(o);
+    app_addr listen;
+    app_addr_parse("127.0.0.1:0", &listen, err, sizeof err);
+    static app_server sv;
+    static app_client cl;
+    if (app_server_open(&sv, o, &listen, err, sizeof err) != 0) {
+        app_error("demo: %s", err);
+        app_server_close(&sv);
+        return 1;
+    }
+    sv.one_shot = true;
+    const struct sockaddr_in *sin = (const struct sockaddr_in *)&sv.io.udp.local.ss;
+    snprintf(url, sizeof url, "https://localhost:%u/ping-pong", ntohs(sin->sin_port));
+    app_opts co = *o;
+    co.url = url;
+    if (app_client_open(&cl, &co, url, &sv.tls, app_now_us(), err, sizeof err) != 0) {
+        app_error("demo: %s", err);
+        app_client_close(&cl);
+        app_server_close(&sv);
+        return 1;
+    }
+    catch_signals();
+    int fds[2] = {sv.io.udp.fd, cl.io.udp.fd};
+    while (!g_stop && !(sv.finished && cl.finished)) {
+        uint64_t now = app_now_us();
+        if (!cl.finished)
+            app_client_step(&cl, now);
+        app_server_step(&sv, now);
+        if (cl.finished && cl.exit_code != 0)
+            break; /* the client failed: no point waiting for the server */
+        if (sv.finished && cl.finished)
+            break;
+        uint64_t d = app_server_deadline(&sv), e = cl.finished ? QUIC_NEVER : app_client_deadline(&cl);
+        wait_fds(fds, 2, d < e ? d : e);
+    }
+    int rc = g_stop ? 1 : cl.exit_code;
+    app_client_close(&cl);
+    app_server_close(&sv);
+    app_info("server closed");
+    return rc;
+}
+
+int app_run_gencert(const app_opts *o)
+{
+    char err[300];
+    if (app_gencert(o->host, o->cert, o->key, err, sizeof err) != 0) {
+        app_error("gencert: %s", err);
+        return 1;
+    }
+    app_info("gencert: wrote %s and %s (ECDSA P-256, SAN %s, localhost, 127.0.0.1, ::1; 14 days)",
+             o->cert, o->key, o->host);
+    return 0;
+}
