@@ -5,6 +5,11 @@
 #include <string.h>
 
 #define H3_QUIC_READ_CHUNK 16384
+/* quic_conn keeps at most QUIC_EVENT_RING (128, quic/conn_int.h) undrained events and
+ * drops STREAM_READABLE when full (and the oldest other event). After this many
+ * events in one go, the binding reads every stream it knows instead of trusting the
+ * READABLE events. */
+#define H3_QUIC_POLL_EVENTS 64
 
 struct h3_quic {
     quic_conn *q;
@@ -16,7 +21,15 @@ struct h3_quic {
     bool is_server, quic_dgram, closed, close_sent;
     /* RFC 9000 §2.1: the next id QUIC will give each kind of stream we open. */
     uint64_t next_bidi, next_uni;
+    uint64_t next_request; /* client: the id h3 gives its next request */
     uint64_t peer_bidi_opened; /* client bidi streams QUIC opened (server) */
+    /* Streams whose receive side is not finished: the peer's (known from any event
+     * naming them or a higher id, RFC 9000 §3.2) and our bidi ones. */
+    uint64_t peer_next[2]; /* next peer stream number not yet known: bidi, uni */
+    uint64_t *rx;
+    size_t n_rx, cap_rx, max_rx;
+    size_t events_since_flush;
+    bool poll_pending; /* h3 just started: streams may hold unread bytes */
     int err;                   /* latched binding error */
     h3_quic_stats st;
 };
@@ -28,6 +41,9 @@ void h3_quic_config_init(h3_quic_config *c, h3_role role, const quic_config *qcf
     c->quic_datagrams = qcfg ? qcfg->max_datagram_frame_size != 0 : true;
     c->initial_max_streams_bidi = qcfg ? qcfg->initial_max_streams_bidi : 0;
     c->read_chunk = H3_QUIC_READ_CHUNK;
+    c->max_open_streams = qcfg ? (size_t)(qcfg->initial_max_streams_bidi +
+                                          qcfg->initial_max_streams_uni) * 2 + 16
+                               : 1024;
     if (qcfg)
         c->h3.alloc = qcfg->alloc;
 }
@@ -35,7 +51,7 @@ void h3_quic_config_init(h3_quic_config *c, h3_role role, const quic_config *qcf
 int h3_quic_new(quic_conn *q, const h3_quic_config *cfg, h3_quic **out)
 {
     *out = NULL;
-    if (!q || !cfg || cfg->read_chunk == 0 ||
+    if (!q || !cfg || cfg->read_chunk == 0 || cfg->max_open_streams == 0 ||
         (cfg->h3.role == H3_ROLE_SERVER) != quic_conn_is_server(q))
         return H3_QUIC_ERR_ARG;
     h3_quic *b = qb_calloc(cfg->h3.alloc, sizeof *b);
@@ -45,6 +61,7 @@ int h3_quic_new(quic_conn *q, const h3_quic_config *cfg, h3_quic **out)
     b->q = q;
     b->cfg = *cfg;
     b->rcap = cfg->read_chunk;
+    b->max_rx = cfg->max_open_streams;
     b->rbuf = qb_malloc(b->a, b->rcap);
     if (!b->rbuf) {
         qb_free(b->a, b);
@@ -63,6 +80,7 @@ void h3_quic_free(h3_quic *b)
     if (!b)
         return;
     h3_conn_free(b->h);
+    qb_free(b->a, b->rx);
     qb_free(b->a, b->rbuf);
     qb_free(b->a, b);
 }
@@ -126,6 +144,50 @@ static int h3q_maybe_start(h3_quic *b)
     rc = h3_conn_start(b->h);
     if (rc < 0)
         return h3q_fail(b, rc, "h3 start failed");
+    b->poll_pending = true;
+    return 0;
+}
+
+static int h3q_rx_add(h3_quic *b, uint64_t id)
+{
+    if (b->n_rx == b->cap_rx) {
+        if (b->cap_rx >= b->max_rx)
+            return h3q_fail(b, H3_QUIC_ERR_NOMEM, "too many open streams");
+        size_t ncap = b->cap_rx ? b->cap_rx * 2 : 16;
+        if (ncap > b->max_rx)
+            ncap = b->max_rx;
+        uint64_t *np = qb_realloc(b->a, b->rx, ncap * sizeof *np);
+        if (!np)
+            return h3q_fail(b, H3_QUIC_ERR_NOMEM, "out of memory");
+        b->rx = np;
+        b->cap_rx = ncap;
+    }
+    b->rx[b->n_rx++] = id;
+    return 0;
+}
+
+static void h3q_rx_remove(h3_quic *b, uint64_t id)
+{
+    for (size_t i = 0; i < b->n_rx; i++)
+        if (b->rx[i] == id) {
+            b->rx[i] = b->rx[--b->n_rx];
+            return;
+        }
+}
+
+/* A peer stream named by an event: it and every lower one of its kind exist
+ * (RFC 9000 §3.2), even when QUIC's event ring lost their events. */
+static int h3q_note_peer(h3_quic *b, uint64_t id)
+{
+    if (((id & 1) != 0) == b->is_server)
+        return 0;
+    uint64_t *next = &b->peer_next[(id & 2) ? 1 : 0];
+    while (*next <= id >> 2) {
+        int rc = h3q_rx_add(b, *next << 2 | (id & 3));
+        if (rc < 0)
+            return rc;
+        (*next)++;
+    }
     return 0;
 }
 
@@ -148,24 +210,59 @@ static int h3q_stream_ready(h3_quic *b, uint64_t id)
             return h3q_fail(b, H3_QUIC_ERR_QUIC, "QUIC refused a stream");
         if ((uint64_t)got != *next)
             return h3q_fail(b, H3_QUIC_ERR_STREAM_ID, "h3 and QUIC stream ids differ");
+        if (!uni) {
+            int rc = h3q_rx_add(b, *next); /* the response comes back on it */
+            if (rc < 0)
+                return rc;
+        }
         *next += 4;
     }
     return 0;
 }
 
-/* Everything QUIC has in order on the stream goes to h3, FIN included. */
+/* Everything QUIC has in order on the stream goes to h3, FIN included. Returns 0
+ * (more may come), 1 (the receive side is finished: FIN, reset or gone) or the h3
+ * error. */
 static int h3q_read(h3_quic *b, uint64_t id)
 {
     for (;;) {
         bool fin = false;
         int64_t n = quic_conn_stream_read(b->q, id, b->rbuf, b->rcap, &fin);
-        if (n < 0 || (n == 0 && !fin))
-            return 0; /* nothing (more), or not a stream we read */
+        if (n < 0)
+            return 1;
+        if (n == 0 && !fin)
+            return 0;
         b->st.stream_bytes_in += (uint64_t)n;
         int rc = h3_conn_on_stream_data(b->h, id, b->rbuf, (size_t)n, fin);
-        if (rc < 0 || fin)
+        if (rc < 0)
             return rc;
+        if (fin)
+            return 1;
     }
+}
+
+static int h3q_read_one(h3_quic *b, uint64_t id)
+{
+    int rc = h3q_read(b, id);
+    if (rc == 1)
+        h3q_rx_remove(b, id);
+    return rc < 0 ? rc : 0;
+}
+
+/* Every stream with an unfinished receive side (see H3_QUIC_POLL_EVENTS). */
+static int h3q_read_all(h3_quic *b)
+{
+    for (size_t i = 0; i < b->n_rx;) {
+        uint64_t id = b->rx[i];
+        int rc = h3q_read(b, id);
+        if (rc < 0)
+            return rc;
+        if (rc == 1)
+            b->rx[i] = b->rx[--b->n_rx];
+        else
+            i++;
+    }
+    return 0;
 }
 
 int h3_quic_on_quic_event(h3_quic *b, const quic_event *ev, uint64_t now)
@@ -180,14 +277,20 @@ int h3_quic_on_quic_event(h3_quic *b, const quic_event *ev, uint64_t now)
         b->peer_bidi_opened = ev->stream_id / 4 + 1;
         h3q_bidi_limit(b);
     }
-    int rc = h3q_maybe_start(b);
+    b->events_since_flush++;
+    int rc = 0;
+    if (ev->type == QUIC_EV_STREAM_OPENED || ev->type == QUIC_EV_STREAM_READABLE ||
+        ev->type == QUIC_EV_STREAM_RESET)
+        rc = h3q_note_peer(b, ev->stream_id);
+    if (rc == 0)
+        rc = h3q_maybe_start(b);
     if (rc < 0 || !b->h)
-        return rc;
+        return rc; /* before h3 starts, streams wait in QUIC (read at the next poll) */
     if (h3_conn_error(b->h, NULL, NULL))
         return h3q_check(b);
     switch (ev->type) {
     case QUIC_EV_STREAM_READABLE:
-        rc = h3q_read(b, ev->stream_id);
+        rc = h3q_read_one(b, ev->stream_id);
         break;
     case QUIC_EV_STREAM_RESET:
         rc = h3_conn_on_stream_reset(b->h, ev->stream_id, ev->code);
@@ -197,6 +300,7 @@ int h3_quic_on_quic_event(h3_quic *b, const quic_event *ev, uint64_t now)
             bool fin;
             (void)quic_conn_stream_read(b->q, ev->stream_id, b->rbuf, 0, &fin);
         }
+        h3q_rx_remove(b, ev->stream_id);
         break;
     case QUIC_EV_STREAM_STOP:
         rc = h3_conn_on_stop_sending(b->h, ev->stream_id, ev->code);
@@ -217,6 +321,15 @@ int h3_quic_flush(h3_quic *b, uint64_t now)
     int rc = h3q_maybe_start(b);
     if (rc < 0 || !b->h || b->closed || b->close_sent)
         return rc < 0 ? rc : h3q_check(b);
+    /* Streams whose READABLE event QUIC may have dropped, or that were readable before
+     * h3 started, are read now. */
+    if (b->events_since_flush >= H3_QUIC_POLL_EVENTS || b->poll_pending) {
+        b->poll_pending = false;
+        rc = h3q_read_all(b);
+        if (rc < 0 || h3_conn_error(b->h, NULL, NULL))
+            return h3q_check(b);
+    }
+    b->events_since_flush = 0;
     /* The path's datagram size may change (RFC 9221 §3); SETTINGS do not. */
     h3_conn_set_transport(b->h, b->quic_dgram, quic_conn_dgram_max(b->q));
     h3_action a;
@@ -286,7 +399,24 @@ int h3_quic_send_request(h3_quic *b, const h3_field *fields, size_t n, uint64_t 
 {
     if (!b->h)
         return H3_ERR_BAD_STATE;
-    return h3_conn_send_request(b->h, fields, n, stream_id);
+    if (b->err)
+        return b->err;
+    /* The QUIC stream is opened first: a request QUIC has no stream for yet would sit
+     * in h3, and h3 hands out pending streams in table order, not id order, so a later
+     * request could need QUIC to open this one first and wait for stream credit that
+     * never comes (RFC 9000 §4.6). The application retries after MAX_STREAMS. */
+    int rc = h3q_stream_ready(b, b->next_request);
+    if (rc < 0)
+        return rc;
+    if (rc > 0)
+        return H3_QUIC_ERR_STREAM_LIMIT;
+    rc = h3_conn_send_request(b->h, fields, n, stream_id);
+    if (rc < 0)
+        return rc; /* the QUIC stream stays open for the next request */
+    if (*stream_id != b->next_request)
+        return h3q_fail(b, H3_QUIC_ERR_STREAM_ID, "h3 and QUIC stream ids differ");
+    b->next_request += 4;
+    return 0;
 }
 
 static h3_field h3q_field(const char *name, const char *value)

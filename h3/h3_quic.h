@@ -37,6 +37,7 @@ enum {
     H3_QUIC_ERR_STREAM_ID = -3282, /* QUIC opened another stream id than h3 numbered */
     H3_QUIC_ERR_QUIC = -3283,      /* the QUIC connection refused a call */
     H3_QUIC_ERR_CLOSED = -3284,    /* the QUIC connection is closed */
+    H3_QUIC_ERR_STREAM_LIMIT = -3285, /* no QUIC stream credit now: retry after a pump */
 };
 
 typedef struct h3_quic_config {
@@ -47,6 +48,9 @@ typedef struct h3_quic_config {
      * RFC 9297 §2.1); 0 = no check. */
     uint64_t initial_max_streams_bidi;
     size_t read_chunk; /* bytes read from a QUIC stream at a time */
+    /* Streams with an unfinished receive side the binding tracks at most (QUIC's
+     * stream limits bound them; default 2 * (bidi + uni) + 16 of the quic_config). */
+    size_t max_open_streams;
 } h3_quic_config;
 
 /* h3 defaults for role; the QUIC facts are taken from the quic_config in use (qcfg may
@@ -72,7 +76,10 @@ int h3_quic_flush(h3_quic *b, uint64_t now);
 /* HTTP/3 events (h3_conn_next_event; H3_EV_SETTINGS when the peer's SETTINGS arrive). */
 bool h3_quic_next_event(h3_quic *b, h3_event *ev);
 
-/* Client requests on a new client bidi stream (HEADERS, no FIN; RFC 9114 §4.1). */
+/* Client requests on a new client bidi stream (HEADERS, no FIN; RFC 9114 §4.1). The
+ * QUIC stream is opened first: H3_QUIC_ERR_STREAM_LIMIT when the server's MAX_STREAMS
+ * does not allow another yet (retry after the next pump). Requests must go through
+ * these calls, not h3_conn_send_request on h3_quic_h3(). */
 int h3_quic_send_request(h3_quic *b, const h3_field *fields, size_t n, uint64_t *stream_id);
 /* GET https://authority/path. */
 int h3_quic_get(h3_quic *b, const char *authority, const char *path, uint64_t *stream_id);
