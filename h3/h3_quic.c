@@ -44,6 +44,7 @@ void h3_quic_config_init(h3_quic_config *c, h3_role role, const quic_config *qcf
     c->max_open_streams = qcfg ? (size_t)(qcfg->initial_max_streams_bidi +
                                           qcfg->initial_max_streams_uni) * 2 + 16
                                : 1024;
+    c->max_open_streams += c->h3.max_streams; /* our requests awaiting their response */
     if (qcfg)
         c->h3.alloc = qcfg->alloc;
 }

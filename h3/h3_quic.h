@@ -49,7 +49,8 @@ typedef struct h3_quic_config {
     uint64_t initial_max_streams_bidi;
     size_t read_chunk; /* bytes read from a QUIC stream at a time */
     /* Streams with an unfinished receive side the binding tracks at most (QUIC's
-     * stream limits bound them; default 2 * (bidi + uni) + 16 of the quic_config). */
+     * stream limits bound them; default 2 * (bidi + uni) + 16 of the quic_config,
+     * plus h3.max_streams for our own requests). */
     size_t max_open_streams;
 } h3_quic_config;
 
