@@ -18,6 +18,7 @@ server)
         --cert) args+=(-cert "$2"); shift 2 ;;
         --key) args+=(-key "$2"); shift 2 ;;
         --count) args+=(-count "$2"); shift 2 ;;
+        --one-shot) shift ;; # the quic-go server is one-shot by default
         *) echo "fake-quince: unknown server option $1" >&2; exit 2 ;;
         esac
     done

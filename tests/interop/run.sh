@@ -172,7 +172,8 @@ server_cmd() { # impl port count limit flags -> SCMD
         [ -z "$5" ] || SCMD+=($5)
         ;;
     quince)
-        SCMD=("$QUINCE_BIN" server --listen "127.0.0.1:$2" --cert "$CERT" --key "$KEY")
+        # --one-shot: like the quic-go server, exit after the first ping-pong.
+        SCMD=("$QUINCE_BIN" server --listen "127.0.0.1:$2" --cert "$CERT" --key "$KEY" --one-shot)
         # The quince server plays to 10 by default; other counts need --count.
         [ "$3" = 10 ] || SCMD+=(--count "$3")
         ;;
