@@ -1,6 +1,8 @@
 # quince: a thin wrapper over CMake so that a fresh Debian machine needs only `make test`.
 #   make demo     build and run the HTTP/3 datagram ping-pong
-#   make test     install what is missing, build with -Werror, run every CTest suite
+#   make test     install what is missing, build with -Werror, run every CTest suite,
+#                 then the quic-go interop cases (a visible SKIP without Go)
+#   make interop  only the quince <-> quic-go cases (tests/interop/run.sh)
 #   make asan     the same suite under AddressSanitizer + UBSan
 #   make fuzz     build every libFuzzer target (clang) and run each FUZZ_SECONDS seconds
 #   make clean    remove the build folders
@@ -8,6 +10,8 @@
 FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+# Go for the quic-go interop programs: on PATH, or where the Go tarball installs it.
+GO ?= $(shell command -v go 2>/dev/null || { [ -x /usr/local/go/bin/go ] && echo /usr/local/go/bin/go; })
 
 .PHONY: all deps build test asan fuzz demo clean interop
 
@@ -22,6 +26,14 @@ build: deps
 
 test: build
 	cd build && ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory interop
+
+interop: build
+	@if [ -n "$(GO)" ]; then \
+	  GO=$(GO) QUINCE_BIN=$(CURDIR)/build/app/quince tests/interop/run.sh; \
+	else \
+	  echo "SKIP interop: Go is not installed (the quic-go programs need it)"; \
+	fi
 
 asan: deps
 	@cmake -S . -B build-asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DQUINCE_SANITIZE=ON >/dev/null
