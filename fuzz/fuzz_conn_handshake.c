@@ -1,0 +1,311 @@
+/* Fuzz: a fresh server connection fed arbitrary datagrams (RFC 9000 §7, §12,
+ * §17; RFC 9001). The input is a list of records, each [kind][len:2][bytes]:
+ *   kind % 4 == 0  a raw datagram, as is;
+ *   kind % 4 == 1  frames, sealed here into a client Initial (padded to 1200)
+ *                  with the Initial keys of the fixed client DCID;
+ *   kind % 4 == 2  frames, sealed into the highest level the server can read
+ *                  (Handshake, else 1-RTT) with the server's own receive keys
+ *                  (the same key material as the client's send keys);
+ *   kind % 4 == 3  time passes (bytes = microseconds) and timers run.
+ * After each record the server's datagrams and events are drained. Header
+ * protection is real; fuzz builds use the null AEAD, so any frames reach the
+ * frame handlers. Seeds: FUZZ_CONN_GEN=dir writes a real client's ClientHello
+ * as a kind-1 record and exits. */
+#include "crypto/cx_certgen.h"
+#include "crypto/cx_quic_keys.h"
+#include "crypto/cx_x509.h"
+#include "quic/conn_int.h"
+#include "quic/frame.h"
+#include "quic/packet.h"
+#include "quic/pn.h"
+#include "quic/protect.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static tls_config g_stls, g_ctls;
+static cx_x509_chain *g_chain;
+static cx_x509_trust *g_trust;
+static quic_pkt_keys g_cinit; /* the client's Initial send keys */
+/* The CIDs of a real client's first Initial (deterministic randomness), so
+ * its ClientHello's initial_source_connection_id matches (RFC 9000 §7.3). */
+static uint8_t g_dcid[8], g_scid[8];
+static uint8_t g_first[1500]; /* that Initial */
+static size_t g_first_len;
+
+static int det_random(void *ud, uint8_t *out, size_t n)
+{
+    uint32_t *s = ud;
+    for (size_t i = 0; i < n; i++) {
+        *s = *s * 1103515245u + 12345u;
+        out[i] = (uint8_t)(*s >> 16);
+    }
+    return 0;
+}
+
+static void path_set(quic_path *p, const char *l, const char *r)
+{
+    memset(p, 0, sizeof *p);
+    p->local_len = p->remote_len = 4;
+    memcpy(p->local, l, 4);
+    memcpy(p->remote, r, 4);
+}
+
+static void gen_seeds(const char *dir);
+static void first_initial(void);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    char *cert, *key;
+    size_t cl, kl;
+    cx_certgen_opts o = {.key_type = CX_KEY_EC_P256, .host = "localhost",
+                         .now = 1767225600, .days = 3650};
+    if (cx_certgen(&o, NULL, &cert, &cl, &key, &kl) != 0 ||
+        cx_x509_chain_from_pem(cert, cl, key, kl, NULL, &g_chain) != 0 ||
+        cx_x509_trust_from_pem(cert, cl, &g_trust) != 0)
+        abort();
+    qb_free(NULL, cert);
+    qb_free(NULL, key);
+    tls_config_init(&g_stls, TLS_ROLE_SERVER);
+    tls_config_init(&g_ctls, TLS_ROLE_CLIENT);
+    g_stls.alpn[0] = g_ctls.alpn[0] = "h3";
+    g_stls.alpn_count = g_ctls.alpn_count = 1;
+    g_stls.chain = g_chain;
+    g_ctls.trust = g_trust;
+    g_ctls.server_name = "localhost";
+    first_initial();
+    cx_quic_keys ck, sk;
+    if (cx_quic_initial_keys(QUIC_VERSION_1, g_dcid, sizeof g_dcid, &ck, &sk) != 0 ||
+        quic_pkt_keys_init(&g_cinit, NULL, &ck) != 0)
+        abort();
+    const char *gen = getenv("FUZZ_CONN_GEN");
+    if (gen) {
+        gen_seeds(gen);
+        exit(0);
+    }
+    return 0;
+}
+
+/* Seals frames into a long-header packet; returns the datagram length. */
+static size_t seal_long(quic_pkt_type t, const quic_pkt_keys *k, uint64_t pn, const uint8_t *fr,
+                        size_t len, size_t pad_to, uint8_t *out, size_t cap)
+{
+    qb_wr w;
+    quic_pkt_wr pw;
+    size_t pkt_len;
+    quic_pkt_long_params lp = {.type = t, .version = QUIC_VERSION_1, .dcid = g_dcid,
+                               .dcid_len = 8, .scid = g_scid, .scid_len = 8, .pn = pn,
+                               .pn_len = 4, .length_len = 2};
+    qb_wr_init(&w, out, cap);
+    if (quic_pkt_long_begin(&w, &lp, &pw) != 0)
+        return 0;
+    size_t room = qb_wr_left(&w) - 16;
+    if (len > room)
+        len = room;
+    qb_wr_bytes(&w, fr, len);
+    size_t min = quic_pkt_min_payload(4);
+    if (len < min)
+        qb_wr_zeros(&w, min - len);
+    if (pad_to && w.off + 16 < pad_to)
+        qb_wr_zeros(&w, pad_to - w.off - 16); /* PADDING frames */
+    if (quic_pkt_wr_finish(&w, &pw, 16, &pkt_len) != 0 ||
+        quic_pkt_protect(k, out, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0)
+        return 0;
+    return pkt_len;
+}
+
+static size_t seal_short(quic_conn *s, uint64_t pn, const uint8_t *fr, size_t len, uint8_t *out,
+                         size_t cap)
+{
+    qb_wr w;
+    quic_pkt_wr pw;
+    size_t pkt_len;
+    const quic_cid *d = &s->lcids.slot[0].cid;
+    qb_wr_init(&w, out, cap);
+    if (quic_pkt_short_begin(&w, d->b, d->len, false, s->app.rx_phase, pn, 4, &pw) != 0)
+        return 0;
+    size_t room = qb_wr_left(&w) - 16;
+    if (len > room)
+        len = room;
+    qb_wr_bytes(&w, fr, len);
+    size_t min = quic_pkt_min_payload(4);
+    if (len < min)
+        qb_wr_zeros(&w, min - len);
+    quic_pkt_keys k = {.aead = s->app.rx[s->app.rx_phase], .hp = s->app.rx_hp};
+    if (quic_pkt_wr_finish(&w, &pw, 16, &pkt_len) != 0 ||
+        quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0)
+        return 0;
+    return pkt_len;
+}
+
+static void drain(quic_conn *s, uint64_t now)
+{
+    uint8_t buf[1500];
+    for (int i = 0; i < 64 && quic_conn_send(s, buf, sizeof buf, now); i++)
+        ;
+    quic_event ev;
+    for (int i = 0; i < 256 && quic_conn_next_event(s, &ev); i++) {
+        if (ev.type == QUIC_EV_STREAM_READABLE) {
+            bool fin;
+            quic_conn_stream_read(s, ev.stream_id, buf, sizeof buf, &fin);
+        }
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    uint32_t rnd = 7;
+    quic_config cfg;
+    quic_config_init(&cfg, true, &g_stls);
+    cfg.random = det_random;
+    cfg.random_ud = &rnd;
+    memset(cfg.static_key, 9, 32);
+    quic_path path;
+    path_set(&path, "srv", "cli");
+    quic_cid scid, dcid;
+    quic_cid_set(&scid, g_scid, 8);
+    quic_cid_set(&dcid, g_dcid, 8);
+    uint64_t now = 1000000;
+    quic_conn *s = quic_conn_new_server(&cfg, &path, &scid, &dcid, NULL, now);
+    if (!s)
+        abort();
+    uint64_t pn[3] = {0, 0, 0};
+    static uint8_t dg[1500];
+    size_t off = 0;
+    while (off + 3 <= size) {
+        uint8_t kind = data[off];
+        size_t len = (size_t)((data[off + 1] << 8) | data[off + 2]) & 0x7ff;
+        off += 3;
+        if (len > size - off)
+            len = size - off;
+        const uint8_t *p = data + off;
+        off += len;
+        size_t n = 0;
+        switch (kind & 3) {
+        case 0:
+            if (len > sizeof dg)
+                len = sizeof dg;
+            memcpy(dg, p, len);
+            n = len;
+            break;
+        case 1:
+            n = seal_long(QUIC_PKT_INITIAL, &g_cinit, pn[0]++, p, len, 1200, dg, sizeof dg);
+            break;
+        case 2:
+            if (s->keys[QUIC_SPACE_HANDSHAKE].rx_ok && !(kind & 4))
+                n = seal_long(QUIC_PKT_HANDSHAKE, &s->keys[QUIC_SPACE_HANDSHAKE].rx, pn[1]++, p,
+                              len, 0, dg, sizeof dg);
+            else if (s->app_rx_ok)
+                n = seal_short(s, pn[2]++, p, len, dg, sizeof dg);
+            break;
+        default: {
+            uint64_t dt = 0;
+            for (size_t i = 0; i < len && i < 4; i++)
+                dt = dt << 8 | p[i];
+            now += dt;
+            if (quic_conn_deadline(s) <= now)
+                quic_conn_on_deadline(s, now);
+            break;
+        }
+        }
+        if (n && quic_conn_recv(s, &path, dg, n, now) == QUIC_ERR_CLOSED)
+            break;
+        drain(s, now);
+    }
+    if (getenv("FUZZ_CONN_DEBUG")) {
+        quic_close_info ci;
+        quic_conn_close_info(s, &ci);
+        fprintf(stderr, "hs keys %d app rx %d state %d close 0x%llx '%s' recv %llu\n",
+                s->keys[QUIC_SPACE_HANDSHAKE].rx_ok, s->app_rx_ok, (int)s->state,
+                (unsigned long long)ci.code, ci.reason, (unsigned long long)s->stats.pkts_recv);
+    }
+    quic_conn_free(s);
+    return 0;
+}
+
+/* ---- seeds ---- */
+
+static void put_record(FILE *f, uint8_t kind, const uint8_t *p, size_t n)
+{
+    uint8_t h[3] = {kind, (uint8_t)(n >> 8), (uint8_t)n};
+    fwrite(h, 1, 3, f);
+    fwrite(p, 1, n, f);
+}
+
+static void first_initial(void)
+{
+    uint32_t rnd = 1;
+    quic_config cfg;
+    quic_config_init(&cfg, false, &g_ctls);
+    cfg.random = det_random;
+    cfg.random_ud = &rnd;
+    quic_path path;
+    path_set(&path, "cli", "srv");
+    quic_conn *c = quic_conn_new_client(&cfg, &path, 1000000);
+    quic_pkt_hdr h;
+    if (!c || !(g_first_len = quic_conn_send(c, g_first, sizeof g_first, 1000000)) ||
+        quic_pkt_hdr_parse(g_first, g_first_len, 8, &h) != 0 || h.dcid_len != 8 ||
+        h.scid_len != 8)
+        abort();
+    memcpy(g_dcid, h.dcid, 8);
+    memcpy(g_scid, h.scid, 8);
+    quic_conn_free(c);
+}
+
+static void gen_seeds(const char *dir)
+{
+    /* The real client's first flight: its frames (the ClientHello) go into a
+     * kind-1 record, sealed again by the target. */
+    uint8_t buf[1500];
+    size_t n = g_first_len;
+    memcpy(buf, g_first, n);
+    quic_pkt_hdr h;
+    if (quic_pkt_hdr_parse(buf, n, 8, &h) != 0)
+        abort();
+    cx_quic_keys ck, sk;
+    quic_pkt_keys k;
+    quic_pkt_clear clr;
+    if (cx_quic_initial_keys(QUIC_VERSION_1, h.dcid, h.dcid_len, &ck, &sk) != 0 ||
+        quic_pkt_keys_init(&k, NULL, &ck) != 0 ||
+        quic_pkt_unprotect(&k, buf, h.pkt_len, h.pn_offset, QUIC_PN_NONE, &clr) != 0)
+        abort();
+    /* The frames without the trailing PADDING. */
+    const uint8_t *fr = buf + clr.payload_offset;
+    size_t flen = clr.payload_len;
+    while (flen && fr[flen - 1] == 0)
+        flen--;
+    char path_buf[512];
+    snprintf(path_buf, sizeof path_buf, "%s/client_hello", dir);
+    FILE *f = fopen(path_buf, "wb");
+    put_record(f, 1, fr, flen);
+    fclose(f);
+    /* ClientHello, then Handshake and 1-RTT frames of several kinds, and a
+     * timer run. */
+    snprintf(path_buf, sizeof path_buf, "%s/client_hello_then_frames", dir);
+    f = fopen(path_buf, "wb");
+    put_record(f, 1, fr, flen);
+    uint8_t fb[256];
+    qb_wr w;
+    quic_frame fs[] = {
+        {.type = QUIC_FT_CRYPTO, .crypto = {0, (const uint8_t *)"\x14\x00\x00\x20", 4}},
+        {.type = QUIC_FT_PING},
+        {.type = QUIC_FT_ACK, .ack = {.largest = 0, .first_range = 0}},
+        {.type = QUIC_FT_CONNECTION_CLOSE, .close = {.error_code = 0x0a}},
+    };
+    for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++) {
+        qb_wr_init(&w, fb, sizeof fb);
+        if (quic_frame_encode(&w, &fs[i]) == 0)
+            put_record(f, 2, fb, w.off);
+    }
+    put_record(f, 3, (const uint8_t *)"\x00\x10\x00\x00", 4);
+    fclose(f);
+    /* The raw datagram too, as the client sent it. */
+    snprintf(path_buf, sizeof path_buf, "%s/raw_initial", dir);
+    f = fopen(path_buf, "wb");
+    put_record(f, 0, g_first, g_first_len);
+    fclose(f);
+    quic_pkt_keys_clear(&k);
+}
