@@ -237,6 +237,28 @@ static void test_dgram_flood(void **state)
     teardown(x);
 }
 
+static bool got_empty_dgram(quic_conn *c)
+{
+    quic_event e;
+    while (quic_conn_next_event(c, &e))
+        if (e.type == QUIC_EV_DATAGRAM && e.len == 0 && e.data)
+            return true;
+    return false;
+}
+
+static void test_dgram_empty(void **state)
+{
+    (void)state;
+    /* RFC 9221 §4: a DATAGRAM may be empty; the event must not copy from
+     * or hand out a NULL buffer (found by fuzz_conn_established, UBSan). */
+    ctx *x = setup(9, NULL);
+    quic_frame f = {.type = QUIC_FT_DATAGRAM_LEN};
+    send_frame(x, &f);
+    assert_false(server_closing(x));
+    assert_true(got_empty_dgram(x->s.p.server));
+    teardown(x);
+}
+
 static void test_stream_data_bounded(void **state)
 {
     (void)state;
@@ -330,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_crypto_buffer),
         cmocka_unit_test(test_new_cid_limit),
         cmocka_unit_test(test_dgram_flood),
+        cmocka_unit_test(test_dgram_empty),
         cmocka_unit_test(test_stream_data_bounded),
         cmocka_unit_test(test_conn_window),
         cmocka_unit_test(test_protocol_errors),
