@@ -178,11 +178,12 @@ bool quic_conn_next_event(quic_conn *c, quic_event *ev)
             c->dg_last = b;
             c->dg_last_cap = n;
         }
-        memcpy(c->dg_last, p, n);
+        if (n) /* RFC 9221 §4: an empty datagram is allowed; nothing to copy */
+            memcpy(c->dg_last, p, n);
         quic_dgram_queue_pop(&c->dg_rx);
         memset(ev, 0, sizeof *ev);
         ev->type = QUIC_EV_DATAGRAM;
-        ev->data = c->dg_last;
+        ev->data = c->dg_last ? c->dg_last : (const uint8_t *)"";
         ev->len = n;
         return true;
     }
