@@ -1,0 +1,350 @@
+/* Fuzz: frame handling after the handshake (RFC 9000 §19, §12.4; RFC 9221).
+ * A client and a server of ours complete a handshake in memory (deterministic
+ * randomness, no loss); then the input is a list of records [kind][len:2][bytes]:
+ *   kind % 4 == 0  frames, sealed into a 1-RTT packet with the client's real
+ *                  send keys and next packet number, to the server;
+ *   kind % 4 == 1  a raw datagram to the server;
+ *   kind % 4 == 2  the server's application acts: bytes[0] picks open a
+ *                  stream and write, send a datagram, reset, stop, close or
+ *                  key update;
+ *   kind % 4 == 3  time passes (bytes = microseconds), timers run, and the
+ *                  datagrams of each side are handed to the other.
+ * After each record the server's datagrams and events are drained. Seeds:
+ * FUZZ_CONN_GEN=dir writes frames of every kind and exits. */
+#include "crypto/cx_certgen.h"
+#include "crypto/cx_x509.h"
+#include "quic/conn_int.h"
+#include "quic/frame.h"
+#include "quic/packet.h"
+#include "quic/protect.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static tls_config g_stls, g_ctls;
+static cx_x509_chain *g_chain;
+static cx_x509_trust *g_trust;
+
+static int det_random(void *ud, uint8_t *out, size_t n)
+{
+    uint32_t *s = ud;
+    for (size_t i = 0; i < n; i++) {
+        *s = *s * 1103515245u + 12345u;
+        out[i] = (uint8_t)(*s >> 16);
+    }
+    return 0;
+}
+
+static void path_set(quic_path *p, const char *l, const char *r)
+{
+    memset(p, 0, sizeof *p);
+    p->local_len = p->remote_len = 4;
+    memcpy(p->local, l, 4);
+    memcpy(p->remote, r, 4);
+}
+
+static void gen_seeds(const char *dir);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    char *cert, *key;
+    size_t cl, kl;
+    cx_certgen_opts o = {.key_type = CX_KEY_EC_P256, .host = "localhost",
+                         .now = 1767225600, .days = 3650};
+    if (cx_certgen(&o, NULL, &cert, &cl, &key, &kl) != 0 ||
+        cx_x509_chain_from_pem(cert, cl, key, kl, NULL, &g_chain) != 0 ||
+        cx_x509_trust_from_pem(cert, cl, &g_trust) != 0)
+        abort();
+    qb_free(NULL, cert);
+    qb_free(NULL, key);
+    tls_config_init(&g_stls, TLS_ROLE_SERVER);
+    tls_config_init(&g_ctls, TLS_ROLE_CLIENT);
+    g_stls.alpn[0] = g_ctls.alpn[0] = "h3";
+    g_stls.alpn_count = g_ctls.alpn_count = 1;
+    g_stls.chain = g_chain;
+    g_ctls.trust = g_trust;
+    g_ctls.server_name = "localhost";
+    const char *gen = getenv("FUZZ_CONN_GEN");
+    if (gen) {
+        gen_seeds(gen);
+        exit(0);
+    }
+    return 0;
+}
+
+typedef struct duo {
+    quic_config ccfg, scfg;
+    uint32_t rc, rs;
+    quic_path cpath, spath;
+    quic_conn *c, *s;
+    uint64_t now;
+} duo;
+
+/* Hands every datagram each side has to the other, n rounds. */
+static void exchange(duo *d, int rounds)
+{
+    uint8_t buf[1500];
+    for (int r = 0; r < rounds; r++) {
+        bool any = false;
+        size_t n;
+        for (int i = 0; i < 32 && (n = quic_conn_send(d->c, buf, sizeof buf, d->now)); i++) {
+            if (!d->s) {
+                quic_pkt_hdr h;
+                if (quic_pkt_hdr_parse(buf, n, 8, &h) != 0)
+                    abort();
+                quic_cid scid, dcid;
+                quic_cid_set(&scid, h.scid, h.scid_len);
+                quic_cid_set(&dcid, h.dcid, h.dcid_len);
+                d->s = quic_conn_new_server(&d->scfg, &d->spath, &scid, &dcid, NULL, d->now);
+                if (!d->s)
+                    abort();
+            }
+            quic_conn_recv(d->s, &d->spath, buf, n, d->now);
+            any = true;
+        }
+        for (int i = 0; d->s && i < 32 && (n = quic_conn_send(d->s, buf, sizeof buf, d->now));
+             i++) {
+            quic_conn_recv(d->c, &d->cpath, buf, n, d->now);
+            any = true;
+        }
+        d->now += 1000;
+        if (!any)
+            break;
+    }
+}
+
+static bool duo_start(duo *d)
+{
+    memset(d, 0, sizeof *d);
+    d->rc = 1;
+    d->rs = 2;
+    quic_config_init(&d->ccfg, false, &g_ctls);
+    quic_config_init(&d->scfg, true, &g_stls);
+    d->ccfg.random = d->scfg.random = det_random;
+    d->ccfg.random_ud = &d->rc;
+    d->scfg.random_ud = &d->rs;
+    d->scfg.initial_max_streams_bidi = 8;
+    d->scfg.initial_max_streams_uni = 4;
+    d->scfg.initial_max_stream_data = 16384;
+    d->scfg.initial_max_data = 65536;
+    d->scfg.dgram_recv_queue = 16;
+    memset(d->scfg.static_key, 9, 32);
+    path_set(&d->cpath, "cli", "srv");
+    path_set(&d->spath, "srv", "cli");
+    d->now = 1000000;
+    d->c = quic_conn_new_client(&d->ccfg, &d->cpath, d->now);
+    if (!d->c)
+        abort();
+    exchange(d, 20);
+    return d->s && quic_conn_is_established(d->c) && quic_conn_is_established(d->s) &&
+           d->c->handshake_confirmed && d->c->app_tx_ok;
+}
+
+/* Frames sealed with the client's current 1-RTT send keys. */
+static size_t seal_1rtt(duo *d, const uint8_t *fr, size_t len, uint8_t *out, size_t cap)
+{
+    quic_conn *c = d->c;
+    qb_wr w;
+    quic_pkt_wr pw;
+    size_t pkt_len;
+    const quic_cid *dcid = quic_peer_cids_current(&c->pcids);
+    uint64_t pn = c->sp[QUIC_SPACE_APPLICATION].next_pn++;
+    qb_wr_init(&w, out, cap);
+    if (quic_pkt_short_begin(&w, dcid->b, dcid->len, false, c->app.tx_phase, pn, 4, &pw) != 0)
+        return 0;
+    size_t room = qb_wr_left(&w) - 16;
+    if (len > room)
+        len = room;
+    qb_wr_bytes(&w, fr, len);
+    size_t min = quic_pkt_min_payload(4);
+    if (len < min)
+        qb_wr_zeros(&w, min - len);
+    quic_pkt_keys k = {.aead = c->app.tx, .hp = c->app.tx_hp};
+    if (quic_pkt_wr_finish(&w, &pw, 16, &pkt_len) != 0 ||
+        quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0)
+        return 0;
+    return pkt_len;
+}
+
+static void drain(quic_conn *s, uint64_t now)
+{
+    uint8_t buf[1500];
+    for (int i = 0; i < 64 && quic_conn_send(s, buf, sizeof buf, now); i++)
+        ;
+    quic_event ev;
+    for (int i = 0; i < 256 && quic_conn_next_event(s, &ev); i++) {
+        if (ev.type == QUIC_EV_STREAM_READABLE || ev.type == QUIC_EV_STREAM_OPENED) {
+            bool fin;
+            while (quic_conn_stream_read(s, ev.stream_id, buf, sizeof buf, &fin) > 0)
+                ;
+        }
+    }
+}
+
+static void app_act(duo *d, const uint8_t *p, size_t len, uint64_t *last_sid)
+{
+    static const uint8_t junk[3000];
+    quic_conn *s = d->s;
+    uint8_t op = len ? p[0] : 0;
+    uint64_t arg = len > 1 ? p[1] : 0;
+    int64_t id;
+    switch (op % 7) {
+    case 0:
+        if ((id = quic_conn_stream_open(s, (op & 8) == 0)) >= 0)
+            *last_sid = (uint64_t)id;
+        quic_conn_stream_write(s, *last_sid, junk, 100 + arg * 10, (op & 16) != 0);
+        break;
+    case 1:
+        quic_conn_stream_write(s, arg * 4 + (op >> 3 & 3), junk, arg * 11, (op & 32) != 0);
+        break;
+    case 2:
+        quic_conn_dgram_send(s, junk, arg * 5, d->now);
+        break;
+    case 3:
+        quic_conn_stream_reset(s, arg * 4 + (op >> 3 & 3), arg);
+        break;
+    case 4:
+        quic_conn_stream_stop(s, arg * 4 + (op >> 3 & 3), arg);
+        break;
+    case 5:
+        quic_conn_key_update(s);
+        break;
+    default:
+        quic_conn_close(s, (op & 8) != 0, arg, "fuzz");
+        break;
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    duo d;
+    if (!duo_start(&d))
+        abort(); /* the handshake itself must work */
+    static uint8_t dg[1500];
+    uint64_t last_sid = 0;
+    size_t off = 0;
+    while (off + 3 <= size) {
+        uint8_t kind = data[off];
+        size_t len = (size_t)((data[off + 1] << 8) | data[off + 2]) & 0x7ff;
+        off += 3;
+        if (len > size - off)
+            len = size - off;
+        const uint8_t *p = data + off;
+        off += len;
+        size_t n = 0;
+        switch (kind & 3) {
+        case 0:
+            n = seal_1rtt(&d, p, len, dg, sizeof dg);
+            break;
+        case 1:
+            if (len > sizeof dg)
+                len = sizeof dg;
+            memcpy(dg, p, len);
+            n = len;
+            break;
+        case 2:
+            app_act(&d, p, len, &last_sid);
+            break;
+        default: {
+            uint64_t dt = 0;
+            for (size_t i = 0; i < len && i < 4; i++)
+                dt = dt << 8 | p[i];
+            d.now += dt;
+            if (quic_conn_deadline(d.s) <= d.now)
+                quic_conn_on_deadline(d.s, d.now);
+            if (quic_conn_deadline(d.c) <= d.now)
+                quic_conn_on_deadline(d.c, d.now);
+            exchange(&d, 4);
+            break;
+        }
+        }
+        if (n && quic_conn_recv(d.s, &d.spath, dg, n, d.now) == QUIC_ERR_CLOSED)
+            break;
+        drain(d.s, d.now);
+    }
+    if (getenv("FUZZ_CONN_DEBUG")) {
+        quic_close_info ci;
+        quic_conn_close_info(d.s, &ci);
+        fprintf(stderr, "server state %d close 0x%llx ft 0x%llx '%s' recv %llu\n", (int)d.s->state,
+                (unsigned long long)ci.code, (unsigned long long)ci.frame_type, ci.reason,
+                (unsigned long long)d.s->stats.pkts_recv);
+    }
+    quic_conn_free(d.c);
+    quic_conn_free(d.s);
+    return 0;
+}
+
+/* ---- seeds ---- */
+
+static void put_frames(const char *dir, const char *name, const quic_frame *fs, size_t n,
+                       const uint8_t *tail, size_t tail_len)
+{
+    uint8_t buf[2048];
+    qb_wr w;
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        qb_wr_init(&w, buf, sizeof buf);
+        if (quic_frame_encode(&w, &fs[i]) != 0)
+            abort();
+        uint8_t h[3] = {0, (uint8_t)(w.off >> 8), (uint8_t)w.off};
+        fwrite(h, 1, 3, f);
+        fwrite(buf, 1, w.off, f);
+    }
+    fwrite(tail, 1, tail_len, f);
+    fclose(f);
+}
+
+static void gen_seeds(const char *dir)
+{
+    static const uint8_t data[64] = "0123456789abcdef0123456789abcdef0123456789abcdef012345678";
+    const uint8_t tick[] = {3, 0, 4, 0, 0, 0x40, 0}; /* time, exchange */
+    const uint8_t acts[] = {2, 0, 2, 0, 5, 2, 0, 2, 2, 9, 2, 0, 2, 5, 0, 2, 0, 2, 3, 1};
+    quic_frame streams[] = {
+        {.type = 0x0a, .stream = {0, 0, data, 20}},
+        {.type = 0x0e, .stream = {0, 40, data, 20}},
+        {.type = 0x0e, .stream = {0, 20, data, 20}},
+        {.type = 0x0f, .stream = {0, 60, data, 1}},
+        {.type = 0x0b, .stream = {2, 0, data, 10}},
+        {.type = 0x0e, .stream = {4, 100, data, 64}},
+        {.type = QUIC_FT_RESET_STREAM, .reset_stream = {4, 7, 200}},
+        {.type = QUIC_FT_STOP_SENDING, .stop_sending = {0, 9}},
+    };
+    put_frames(dir, "streams", streams, sizeof streams / sizeof streams[0], tick, sizeof tick);
+    quic_frame ctl[] = {
+        {.type = QUIC_FT_PING},
+        {.type = QUIC_FT_ACK, .ack = {.largest = 0, .first_range = 0}},
+        {.type = QUIC_FT_MAX_DATA, .max_data = {1 << 20}},
+        {.type = QUIC_FT_MAX_STREAM_DATA, .max_stream_data = {0, 100000}},
+        {.type = QUIC_FT_MAX_STREAMS_BIDI, .max_streams = {50}},
+        {.type = QUIC_FT_MAX_STREAMS_UNI, .max_streams = {50}},
+        {.type = QUIC_FT_DATA_BLOCKED, .data_blocked = {1000}},
+        {.type = QUIC_FT_STREAM_DATA_BLOCKED, .stream_data_blocked = {0, 10}},
+        {.type = QUIC_FT_STREAMS_BLOCKED_BIDI, .streams_blocked = {8}},
+        {.type = QUIC_FT_RETIRE_CONNECTION_ID, .retire_cid = {1}},
+        {.type = QUIC_FT_PATH_CHALLENGE, .path = {{1, 2, 3, 4, 5, 6, 7, 8}}},
+        {.type = QUIC_FT_PATH_RESPONSE, .path = {{1, 2, 3, 4, 5, 6, 7, 8}}},
+        {.type = QUIC_FT_DATAGRAM_LEN, .datagram = {data, 30}},
+        {.type = QUIC_FT_DATAGRAM, .datagram = {data, 12}},
+    };
+    put_frames(dir, "control", ctl, sizeof ctl / sizeof ctl[0], acts, sizeof acts);
+    quic_frame cid[] = {
+        {.type = QUIC_FT_NEW_CONNECTION_ID,
+         .new_cid = {.seq = 4, .retire_prior_to = 1, .cid_len = 8, .cid = {9, 9, 9, 9, 9, 9, 9, 9}}},
+        {.type = QUIC_FT_NEW_CONNECTION_ID,
+         .new_cid = {.seq = 5, .retire_prior_to = 3, .cid_len = 4, .cid = {8, 8, 8, 8}}},
+        {.type = QUIC_FT_RETIRE_CONNECTION_ID, .retire_cid = {0}},
+        {.type = QUIC_FT_CRYPTO, .crypto = {0, data, 8}},
+    };
+    put_frames(dir, "cids", cid, sizeof cid / sizeof cid[0], tick, sizeof tick);
+    quic_frame close[] = {
+        {.type = QUIC_FT_CONNECTION_CLOSE_APP, .close = {.error_code = 5, .reason = data, .reason_len = 5}},
+    };
+    put_frames(dir, "close", close, 1, tick, sizeof tick);
+}
