@@ -129,6 +129,44 @@ static void test_mtu_limit(void **state)
     }
 }
 
+/* The client goes silent after its first Initial (or its later datagrams
+ * are all lost): whatever the server's PTO does, it never sends more than
+ * three times the 1200 bytes it got (RFC 9000 §8.1; checked in sim.c). */
+typedef struct silent {
+    int sent;
+} silent;
+
+static bool first_only(sim *s, bool to_server, uint8_t *d, size_t *len, void *ud)
+{
+    silent *x = ud;
+    (void)s;
+    (void)d;
+    (void)len;
+    return !to_server || x->sent++ == 0;
+}
+
+static void test_amplification_silent_client(void **state)
+{
+    (void)state;
+    sim_seeds sd = sim_seeds_get(401, 10);
+    for (uint64_t seed = sd.first; seed < sd.first + sd.count; seed++) {
+        sim s;
+        sim_init(&s, seed);
+        silent x = {0};
+        s.tap = first_only;
+        s.tap_ud = &x;
+        s.dir[SIM_S2C].loss = seed % 2 ? 0.0 : 1.0; /* also: the client hears nothing */
+        sim_start(&s);
+        sim_run(&s, NULL, NULL, 40000000);
+        SIM_ASSERT(&s, s.n.srv_bytes_in == 1200);
+        SIM_ASSERT(&s, s.n.srv_bytes_unvalidated <= 3600 && s.n.srv_bytes_unvalidated > 1000);
+        quic_close_info si;
+        quic_conn_close_info(s.p.server, &si);
+        SIM_ASSERT(&s, si.closed && si.idle); /* it gave up, silently */
+        sim_free(&s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -136,6 +174,7 @@ int main(void)
         cmocka_unit_test(test_corruption),
         cmocka_unit_test(test_reorder_dup_jitter),
         cmocka_unit_test(test_mtu_limit),
+        cmocka_unit_test(test_amplification_silent_client),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
