@@ -3,6 +3,8 @@
  * its clock loop and the checks are here. */
 #include "common/sim.h"
 
+#include "crypto/cx_certgen.h"
+#include "crypto/cx_x509.h"
 #include "quic/conn_int.h" /* read-only peeks: stats, early packets */
 #include "quic/packet.h"
 #include "quic/protect.h"
@@ -52,6 +54,24 @@ void sim_init(sim *s, uint64_t seed)
 {
     memset(s, 0, sizeof *s);
     pair_init(&s->p);
+    /* An Ed25519 certificate: its signatures are deterministic and of one
+     * length (ECDSA's vary by a byte or two), so a seed replays exactly. */
+    cx_x509_chain_free(s->p.chain);
+    cx_x509_trust_free(s->p.trust);
+    qb_free(NULL, s->p.cert_pem);
+    qb_free(NULL, s->p.key_pem);
+    size_t cl, kl;
+    cx_x509_chain *chain;
+    cx_x509_trust *trust;
+    cx_certgen_opts o = {.key_type = CX_KEY_ED25519, .host = "localhost",
+                         .now = 1767225600, .days = 3650};
+    assert_int_equal(cx_certgen(&o, NULL, &s->p.cert_pem, &cl, &s->p.key_pem, &kl), 0);
+    assert_int_equal(cx_x509_chain_from_pem(s->p.cert_pem, cl, s->p.key_pem, kl, NULL, &chain), 0);
+    assert_int_equal(cx_x509_trust_from_pem(s->p.cert_pem, cl, &trust), 0);
+    s->p.chain = chain;
+    s->p.trust = trust;
+    s->p.stls.chain = chain;
+    s->p.ctls.trust = trust;
     s->seed = seed;
     s->rng = seed * 0x2545f4914f6cdd1dull + 1;
     s->rng_c = sim_rand(s);
