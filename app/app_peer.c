@@ -101,17 +101,47 @@ static void session_step(app_session *s, uint64_t now)
     h3_quic_flush(s->h3, now);
 }
 
+/* A name for a close code: RFC 9000 §20.1, TLS alerts (RFC 9001 §4.8), RFC 9114 §8.1. */
+static const char *code_name(bool app, uint64_t code, char *buf, size_t len)
+{
+    static const char *transport[] = {
+        "NO_ERROR", "INTERNAL_ERROR", "CONNECTION_REFUSED", "FLOW_CONTROL_ERROR",
+        "STREAM_LIMIT_ERROR", "STREAM_STATE_ERROR", "FINAL_SIZE_ERROR", "FRAME_ENCODING_ERROR",
+        "TRANSPORT_PARAMETER_ERROR", "CONNECTION_ID_LIMIT_ERROR", "PROTOCOL_VIOLATION",
+        "INVALID_TOKEN", "APPLICATION_ERROR", "CRYPTO_BUFFER_EXCEEDED", "KEY_UPDATE_ERROR",
+        "AEAD_LIMIT_REACHED", "NO_VIABLE_PATH"};
+    static const char *h3[] = {
+        "H3_NO_ERROR", "H3_GENERAL_PROTOCOL_ERROR", "H3_INTERNAL_ERROR", "H3_STREAM_CREATION_ERROR",
+        "H3_CLOSED_CRITICAL_STREAM", "H3_FRAME_UNEXPECTED", "H3_FRAME_ERROR", "H3_EXCESSIVE_LOAD",
+        "H3_ID_ERROR", "H3_SETTINGS_ERROR", "H3_MISSING_SETTINGS", "H3_REQUEST_REJECTED",
+        "H3_REQUEST_CANCELLED", "H3_REQUEST_INCOMPLETE", "H3_MESSAGE_ERROR", "H3_CONNECT_ERROR",
+        "H3_VERSION_FALLBACK"};
+    if (!app && code < sizeof transport / sizeof transport[0])
+        return transport[code];
+    if (!app && code >= 0x100 && code < 0x200) {
+        snprintf(buf, len, "TLS alert %s", tls_alert_str((uint8_t)(code - 0x100)));
+        return buf;
+    }
+    if (app && code >= 0x100 && code < 0x100 + sizeof h3 / sizeof h3[0])
+        return h3[code - 0x100];
+    if (app && code == 0x33)
+        return "H3_DATAGRAM_ERROR";
+    return "unknown code";
+}
+
 static void describe_close(const quic_conn *q, char *buf, size_t len)
 {
     quic_close_info ci;
+    char name[64];
     quic_conn_close_info(q, &ci);
     if (ci.idle)
         snprintf(buf, len, "idle timeout");
     else if (ci.stateless_reset)
         snprintf(buf, len, "stateless reset from the peer");
     else
-        snprintf(buf, len, "%s %s code=0x%llx reason=\"%s\"", ci.by_peer ? "peer closed" : "closed",
-                 ci.app ? "(application)" : "(transport)", (unsigned long long)ci.code, ci.reason);
+        snprintf(buf, len, "%s with %s code 0x%llx (%s), reason \"%s\"",
+                 ci.by_peer ? "the peer closed" : "closed", ci.app ? "application" : "transport",
+                 (unsigned long long)ci.code, code_name(ci.app, ci.code, name, sizeof name), ci.reason);
 }
 
 /* ---- server ---- */
