@@ -38,7 +38,10 @@ int quic_recvbuf_init(quic_recvbuf *rb, uint64_t max_window, uint64_t initial_ma
 
 static void chunk_release(quic_recvbuf *rb, quic_recvbuf_chunk *c)
 {
-    if (rb->nspare < QUIC_RECVBUF_SPARE) {
+    /* A chunk once allocated is kept for reuse while the buffer lives: the
+     * count never exceeds what the window needs (nslots), and a steady
+     * stream then allocates nothing per packet. */
+    if (rb->nspare < rb->nslots) {
         c->next = rb->spare;
         rb->spare = c;
         rb->nspare++;
@@ -56,6 +59,18 @@ static void drop_all(quic_recvbuf *rb)
             rb->slots[i] = NULL;
         }
     }
+}
+
+/* The stream will take no more data: its spare chunks are of no further use. */
+static void spare_drop(quic_recvbuf *rb)
+{
+    while (rb->spare) {
+        quic_recvbuf_chunk *n = rb->spare->next;
+        qb_free(rb->alloc, rb->spare);
+        rb->spare = n;
+        rb->nchunks--;
+    }
+    rb->nspare = 0;
 }
 
 void quic_recvbuf_free(quic_recvbuf *rb)
@@ -208,6 +223,7 @@ int quic_recvbuf_reset(quic_recvbuf *rb, uint64_t final_size)
         rb->highest = final_size;
     rb->reset = true;
     drop_all(rb);
+    spare_drop(rb);
     rb->contig_end = rb->read_off;
     return 0;
 }
@@ -261,6 +277,8 @@ void quic_recvbuf_consume(quic_recvbuf *rb, size_t n)
             *s = NULL;
         }
     }
+    if (rb->has_final && rb->read_off == rb->final_size)
+        spare_drop(rb);
 }
 
 size_t quic_recvbuf_read(quic_recvbuf *rb, uint8_t *dst, size_t cap)

@@ -27,7 +27,6 @@
 
 #define QUIC_RECVBUF_CHUNK_MAX 4096
 #define QUIC_RECVBUF_CHUNK_MIN 64
-#define QUIC_RECVBUF_SPARE 2 /* chunks kept for reuse */
 
 /* Error codes (connection range -1330..-1339). */
 enum {
