@@ -91,6 +91,20 @@ static void transfer(sim *s, uint64_t total)
                 (unsigned long long)x.written, x.bad, (unsigned long long)ci.code, ci.reason,
                 (unsigned long long)si.code, si.reason);
     }
+    if ((!ok || x.closed) && getenv("SIM_DEBUG")) {
+        quic_stream *cs = quic_streams_find(&s->p.client->streams, (uint64_t)x.sid);
+        quic_stream *ss = quic_streams_find(&s->p.server->streams, (uint64_t)x.sid);
+        if (cs)
+            fprintf(stderr, "client sb: base %llu next %llu end %llu lost %zu queued %d; conn_tx %llu/%llu\n",
+                    (unsigned long long)cs->sb.base_off, (unsigned long long)cs->sb.next_off,
+                    (unsigned long long)cs->sb.end_off, (size_t)cs->sb.lost.n, cs->queued,
+                    (unsigned long long)s->p.client->conn_tx.sent, (unsigned long long)s->p.client->conn_tx.limit);
+        if (ss)
+            fprintf(stderr, "server rb: read %llu contig %llu highest %llu max %llu; conn_rx limit %llu\n",
+                    (unsigned long long)ss->rb.read_off, (unsigned long long)ss->rb.contig_end,
+                    (unsigned long long)ss->rb.highest, (unsigned long long)ss->rb.max_off,
+                    (unsigned long long)s->p.server->conn_rx.limit);
+    }
     SIM_ASSERT(s, ok && !x.closed && !x.bad);
     SIM_ASSERT(s, x.got == total && x.fin_got);
 }
@@ -134,6 +148,33 @@ static void test_stream_small_lossy_many(void **state)
             sim_dir_burst(&s.dir[d], 0.15, 3.0);
         }
         transfer(&s, 200000);
+        sim_free(&s);
+    }
+}
+
+/* A small connection window (MAX_DATA) with the whole transfer already in
+ * the send buffer: once the connection credit runs out the stream must be
+ * picked up again when MAX_DATA arrives (RFC 9000 §4.1), with no further
+ * write from the application to wake it. */
+static void small_conn_window(sim *s)
+{
+    s->p.scfg.initial_max_data = 16384;
+    s->p.scfg.initial_max_stream_data = 1u << 20;
+    s->p.ccfg.stream_send_buffer = 1u << 20;
+}
+
+static void test_stream_conn_blocked(void **state)
+{
+    (void)state;
+    sim_seeds sd = sim_seeds_get(31, 3);
+    for (uint64_t seed = sd.first; seed < sd.first + sd.count; seed++) {
+        sim s;
+        sim_init(&s, seed);
+        small_conn_window(&s);
+        if (seed % 3 != 1) /* 31: clean; 32, 33: lossy */
+            for (int d = 0; d < 2; d++)
+                s.dir[d].loss = 0.05;
+        transfer(&s, 500000); /* pump writes it all at once: it fits the buffer */
         sim_free(&s);
     }
 }
@@ -250,6 +291,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream_10mb_lossy),
         cmocka_unit_test(test_stream_small_lossy_many),
+        cmocka_unit_test(test_stream_conn_blocked),
         cmocka_unit_test(test_datagrams_lossy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
