@@ -138,11 +138,24 @@ static int on_frame(quic_conn *c, quic_pkt_type pt, const quic_frame *f, size_t 
         return quic_conn_on_stop_sending(c, f->stop_sending.stream_id, f->stop_sending.app_error_code);
     case QUIC_FT_NEW_TOKEN:
         return 0; /* a token for a later connection: not used yet */
-    case QUIC_FT_MAX_DATA:
-        if (quic_flowctl_tx_update(&c->conn_tx, f->max_data.max))
-            for (quic_stream *s = c->streams.head; s; s = s->next)
+    case QUIC_FT_MAX_DATA: {
+        /* Streams leave the send queue (streams.head is that queue, not all
+         * streams) when the connection credit runs out; when credit comes
+         * back every stream with buffered data goes back, without waiting
+         * for a write from the application. Only on that transition, so a
+         * flood of MAX_DATA costs no walk of the table. */
+        bool was_blocked = quic_flowctl_tx_credit(&c->conn_tx) == 0;
+        if (quic_flowctl_tx_update(&c->conn_tx, f->max_data.max) && was_blocked)
+            for (size_t i = 0; i < c->streams.cap; i++) {
+                quic_stream *s = c->streams.slot[i];
+                if (!s || !s->has_send)
+                    continue;
+                if (quic_sendbuf_has_pending(&s->sb))
+                    quic_streams_queue(&c->streams, s);
                 quic_conn_push_event(c, QUIC_EV_STREAM_WRITABLE, s->id, 0);
+            }
         return 0;
+    }
     case QUIC_FT_MAX_STREAM_DATA:
         return quic_conn_on_max_stream_data(c, f->max_stream_data.stream_id, f->max_stream_data.max);
     case QUIC_FT_MAX_STREAMS_BIDI:
