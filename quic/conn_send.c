@@ -325,8 +325,13 @@ static bool put_stream(quic_conn *c, pkt_build *b, quic_stream *s, bool *conn_bl
                 c->pend.data_blocked = true;
         }
     }
-    bool more_data = s->has_send && !s->reset_sent && quic_sendbuf_has_pending(&s->sb) &&
-                     !quic_sendbuf_is_blocked(&s->sb, s->tx_max) && !*conn_blocked;
+    /* Lost bytes go again whatever the flow control (they are below the
+     * highest offset sent, RFC 9000 §4.1): a stream holding some stays in
+     * the queue even when it is blocked for new data. */
+    bool resend = s->sb.lost.n > 0 || s->sb.fin_lost;
+    bool more_data = s->has_send && !s->reset_sent &&
+                     (resend || (quic_sendbuf_has_pending(&s->sb) &&
+                                 !quic_sendbuf_is_blocked(&s->sb, s->tx_max) && !*conn_blocked));
     return s->stop_pending || s->max_pending || s->reset_pending || more_data;
 }
 
