@@ -24,33 +24,61 @@ static void path_peer(const quic_path *p, app_addr *out)
     out->len = p->remote_len;
 }
 
+/* UDP GSO (Linux): at most 64 segments and 64 KB in one send. */
+#define GSO_MAX_SEGS 64
+#define GSO_MAX_BYTES 65000
+
 void app_io_flush(app_io *io)
 {
+    app_dgram out[APP_BATCH];
+    size_t n_out = 0;
+    /* Merge runs of equal-size datagrams to one peer (the last of a run may
+     * be shorter) into GSO sends. */
+    for (size_t i = 0; i < io->n_tx;) {
+        app_dgram d = io->txv[i];
+        size_t seg = d.len, segs = 1, j = i + 1;
+        if (io->udp.gso) {
+            while (j < io->n_tx && segs < GSO_MAX_SEGS && d.len + io->txv[j].len <= GSO_MAX_BYTES &&
+                   io->txv[j].len <= seg && io->txv[j - 1].len == seg &&
+                   io->txv[j].data == d.data + d.len && app_addr_equal(&io->txv[j].peer, &d.peer)) {
+                d.len += io->txv[j].len;
+                segs++;
+                j++;
+            }
+        }
+        d.segment = segs > 1 ? (uint16_t)seg : 0;
+        io->gso_sends += segs > 1;
+        out[n_out++] = d;
+        i = j;
+    }
     size_t off = 0;
-    while (off < io->n_tx) {
-        int n = app_udp_send_batch(&io->udp, io->txv + off, io->n_tx - off);
+    while (off < n_out) {
+        int n = app_udp_send_batch(&io->udp, out + off, n_out - off);
         if (n <= 0) {
             /* A full socket buffer: QUIC treats what was not sent as lost. */
-            io->send_errors += io->n_tx - off;
+            io->send_errors += n_out - off;
             break;
         }
         off += (size_t)n;
         io->sent += (size_t)n;
     }
     io->n_tx = 0;
+    io->tx_used = 0;
 }
 
-/* Room for one more datagram to send: a buffer, flushing when the batch is full. */
+/* Room for one more datagram to send, right after the previous one in the
+ * buffer; flushes when the batch is full. */
 static uint8_t *io_tx_slot(app_io *io)
 {
-    if (io->n_tx == APP_BATCH)
+    if (io->n_tx == APP_BATCH || sizeof io->txbuf - io->tx_used < APP_DGRAM_BUF)
         app_io_flush(io);
-    return io->tx[io->n_tx];
+    return io->txbuf + io->tx_used;
 }
 
 static void io_tx_commit(app_io *io, size_t len, const app_addr *to)
 {
-    io->txv[io->n_tx] = (app_dgram){.data = io->tx[io->n_tx], .len = len, .peer = *to};
+    io->txv[io->n_tx] = (app_dgram){.data = io->txbuf + io->tx_used, .len = len, .peer = *to};
+    io->tx_used += len;
     io->n_tx++;
 }
 

@@ -19,14 +19,17 @@
 #define APP_BATCH 32
 #define APP_DGRAM_BUF 2048
 
-/* Batched datagram buffers for one socket. */
+/* Batched datagram buffers for one socket. Outgoing datagrams are laid end
+ * to end in one buffer, so a run of equal-size datagrams to one peer goes to
+ * the kernel as a single UDP GSO send. */
 typedef struct app_io {
     app_udp udp;
     uint8_t rx[APP_BATCH][APP_DGRAM_BUF];
-    uint8_t tx[APP_BATCH][APP_DGRAM_BUF];
+    uint8_t txbuf[APP_BATCH * APP_DGRAM_BUF];
+    size_t tx_used;
     app_dgram txv[APP_BATCH];
     size_t n_tx;
-    uint64_t sent, received, send_errors;
+    uint64_t sent, received, send_errors, gso_sends;
 } app_io;
 
 typedef struct app_session {

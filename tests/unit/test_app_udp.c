@@ -1,6 +1,7 @@
 /* The UDP layer over loopback: address parsing, batched send/receive, GSO trains,
  * and the error a person sees when a port is taken. */
 #include "common/tu.h"
+#include "app/app_peer.h"
 #include "app/app_udp.h"
 
 #include <string.h>
@@ -129,6 +130,49 @@ static void test_wait_timeout(void **state)
     app_udp_close(&cli);
 }
 
+/* The event loop's batch: datagrams laid end to end, a run of equal sizes to
+ * one peer merged into one GSO send, every datagram arriving intact. */
+static void test_io_flush_merges(void **state)
+{
+    (void)state;
+    static app_io io;
+    app_udp srv;
+    app_addr any;
+    char err[128];
+    assert_int_equal(app_addr_parse("127.0.0.1:0", &any, err, sizeof err), 0);
+    assert_int_equal(app_udp_open(&srv, &any, true, err, sizeof err), 0);
+    assert_int_equal(app_udp_open(&io.udp, &srv.local, false, err, sizeof err), 0);
+    size_t sizes[] = {1200, 1200, 1200, 1200, 700, 300, 300};
+    for (size_t i = 0; i < 7; i++) {
+        uint8_t *p = io.txbuf + io.tx_used;
+        memset(p, (int)i + 1, sizes[i]);
+        io.txv[io.n_tx++] = (app_dgram){.data = p, .len = sizes[i], .peer = srv.local};
+        io.tx_used += sizes[i];
+    }
+    app_io_flush(&io);
+    assert_int_equal(io.n_tx, 0);
+    if (io.udp.gso)
+        assert_int_equal(io.gso_sends, 2); /* 1200x4+700, then 300x2 */
+    uint8_t in[8][1500];
+    app_dgram rv[8];
+    int got = 0;
+    uint64_t until = app_now_us() + 2000000;
+    while (got < 7 && app_now_us() < until) {
+        for (int i = got; i < 8; i++)
+            rv[i] = (app_dgram){.data = in[i], .len = sizeof in[i]};
+        app_udp_wait(&srv, app_now_us() + 100000);
+        got += app_udp_recv_batch(&srv, rv + got, (size_t)(8 - got));
+    }
+    assert_int_equal(got, 7);
+    for (int i = 0; i < 7; i++) {
+        assert_int_equal(rv[i].len, sizes[i]);
+        assert_int_equal(rv[i].data[0], i + 1);
+        assert_int_equal(rv[i].data[sizes[i] - 1], i + 1);
+    }
+    app_udp_close(&srv);
+    app_udp_close(&io.udp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -137,6 +181,7 @@ int main(void)
         cmocka_unit_test(test_gso_train),
         cmocka_unit_test(test_port_in_use),
         cmocka_unit_test(test_wait_timeout),
+        cmocka_unit_test(test_io_flush_merges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
