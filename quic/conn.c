@@ -209,6 +209,8 @@ uint64_t quic_conn_deadline(const quic_conn *c)
     uint64_t k = c->app_rx_ok ? quic_keyphase_deadline(&c->app) : QUIC_NEVER;
     if (k < d)
         d = k;
+    if (c->pace_at && c->pace_at < d)
+        d = c->pace_at; /* paced data waiting (conn_send.c) */
     return d;
 }
 

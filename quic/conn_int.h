@@ -169,6 +169,7 @@ struct quic_conn {
     quic_conn_stats stats;
     void *endpoint_slot; /* the server endpoint's record of this connection */
     uint64_t pn_skip_at; /* the next 1-RTT packet number we skip on purpose */
+    uint64_t pace_at;    /* 0, or when the pacer lets waiting data go (a timer) */
 };
 
 /* ---- conn.c ---- */

@@ -587,11 +587,15 @@ size_t quic_conn_build(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
             limit = (size_t)budget;
     }
     bool cc_ok = quic_cc_can_send(&c->cc, limit);
+    uint64_t paced_until = 0;
+    c->pace_at = 0;
     if (cc_ok && c->handshake_confirmed) {
         uint64_t t = quic_pacer_next_send_time(&c->pacer, &c->cc, quic_recovery_rtt(&c->rec)->smoothed,
                                                limit, now);
-        if (t > now)
+        if (t > now) {
             cc_ok = false;
+            paced_until = t;
+        }
     }
     qb_wr dg;
     qb_wr_init(&dg, buf, limit);
@@ -618,6 +622,10 @@ size_t quic_conn_build(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
     }
     if (dg.off && c->handshake_confirmed)
         quic_pacer_on_sent(&c->pacer, &c->cc, quic_recovery_rtt(&c->rec)->smoothed, dg.off, now);
+    /* Data held back by the pacer needs a timer of its own: with nothing in
+     * flight no ACK or PTO would come to wake the sender (RFC 9002 §7.7). */
+    if (paced_until && level_has_work(c, QUIC_SPACE_APPLICATION, now))
+        c->pace_at = paced_until;
     c->bytes_out += dg.off;
     return dg.off;
 }
