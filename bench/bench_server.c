@@ -1,0 +1,355 @@
+/* The quince bench server: /echo, /blast, /bulk, /stats over HTTP/3 (bq.h), one
+ * thread, one UDP socket, the sans-I/O endpoint driven by a plain loop.
+ * Usage: bench_server --listen 127.0.0.1:PORT --cert F --key F
+ * Ends on SIGTERM/SIGINT with a "server: stats ..." line on stdout. */
+#include "bench/bq.h"
+#include "quic/endpoint.h"
+
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { JOB_NONE = 0, JOB_BLAST, JOB_BULK };
+
+typedef struct sess {
+    quic_conn *q;
+    h3_quic *h3;
+    int job;
+    uint64_t job_stream;
+    size_t blast_size;
+    uint64_t blast_end, seq, qdrop;
+    uint64_t bulk_left;
+    bool bulk_fin;
+} sess;
+
+typedef struct server {
+    app_udp udp;
+    app_tls tls;
+    quic_endpoint *ep;
+    sess *s;
+    size_t n, cap;
+    uint64_t accepted;
+    uint8_t rx[BQ_BATCH][BQ_BUF];
+    uint8_t tx[BQ_BATCH][BQ_BUF];
+    app_dgram txv[BQ_BATCH];
+    size_t n_tx;
+    uint8_t chunk[16384];
+} server;
+
+static volatile sig_atomic_t stop;
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
+
+static void make_path(quic_path *p, const app_addr *local, const app_addr *remote)
+{
+    memset(p, 0, sizeof *p);
+    p->local_len = (uint8_t)(local->len < sizeof p->local ? local->len : sizeof p->local);
+    p->remote_len = (uint8_t)(remote->len < sizeof p->remote ? remote->len : sizeof p->remote);
+    memcpy(p->local, &local->ss, p->local_len);
+    memcpy(p->remote, &remote->ss, p->remote_len);
+}
+
+static void path_peer(const quic_path *p, app_addr *out)
+{
+    memset(out, 0, sizeof *out);
+    memcpy(&out->ss, p->remote, p->remote_len);
+    out->len = p->remote_len;
+}
+
+static void io_flush(server *sv)
+{
+    size_t off = 0;
+    while (off < sv->n_tx) {
+        int n = app_udp_send_batch(&sv->udp, sv->txv + off, sv->n_tx - off);
+        if (n <= 0)
+            break; /* a full socket buffer: QUIC sees it as loss */
+        off += (size_t)n;
+    }
+    sv->n_tx = 0;
+}
+
+/* Sends what a connection has now; returns the packet count. */
+static size_t send_conn(server *sv, quic_conn *q, const app_addr *to, uint64_t now)
+{
+    size_t k = 0;
+    for (;;) {
+        if (sv->n_tx == BQ_BATCH)
+            io_flush(sv);
+        size_t len = quic_conn_send(q, sv->tx[sv->n_tx], BQ_BUF, now);
+        if (!len)
+            return k;
+        sv->txv[sv->n_tx] = (app_dgram){.data = sv->tx[sv->n_tx], .len = len, .peer = *to};
+        sv->n_tx++;
+        k++;
+    }
+}
+
+static uint64_t query(const h3_str *path, const char *key, uint64_t dflt)
+{
+    char buf[256];
+    size_t n = path->len < sizeof buf - 1 ? path->len : sizeof buf - 1;
+    memcpy(buf, path->p, n);
+    buf[n] = 0;
+    char *q = strchr(buf, '?');
+    if (!q)
+        return dflt;
+    char pat[64];
+    snprintf(pat, sizeof pat, "%s=", key);
+    for (char *p = q + 1; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL)
+        if (!strncmp(p, pat, strlen(pat)))
+            return strtoull(p + strlen(pat), NULL, 10);
+    return dflt;
+}
+
+static bool path_is(const h3_str *path, const char *name)
+{
+    size_t n = strlen(name);
+    return path->len >= n && !memcmp(path->p, name, n) && (path->len == n || path->p[n] == '?');
+}
+
+static void stats_text(server *sv, char *out, size_t cap)
+{
+    struct mallinfo2 mi = mallinfo2();
+    snprintf(out, cap, "accepted=%llu conns=%zu heap=%zu cpu_us=%llu maxrss_kb=%ld\n",
+             (unsigned long long)sv->accepted, sv->n, mi.uordblks + mi.hblkhd,
+             (unsigned long long)bq_cpu_us(), bq_maxrss_kb());
+}
+
+static void on_request(server *sv, sess *s, const h3_event *ev, uint64_t now)
+{
+    const h3_str *path = &ev->req.path;
+    if (path_is(path, "/echo")) {
+        h3_quic_send_response(s->h3, ev->stream_id, 200);
+    } else if (path_is(path, "/blast")) {
+        h3_quic_send_response(s->h3, ev->stream_id, 200);
+        s->job = JOB_BLAST;
+        s->job_stream = ev->stream_id;
+        s->blast_size = (size_t)query(path, "size", 1200);
+        if (s->blast_size < 8)
+            s->blast_size = 8;
+        s->blast_end = now + query(path, "ms", 1000) * 1000;
+        s->seq = 0;
+        s->qdrop = 0;
+    } else if (path_is(path, "/bulk")) {
+        h3_quic_send_response(s->h3, ev->stream_id, 200);
+        s->job = JOB_BULK;
+        s->job_stream = ev->stream_id;
+        s->bulk_left = query(path, "bytes", 1000000);
+        s->bulk_fin = false;
+    } else if (path_is(path, "/stats")) {
+        char body[256];
+        stats_text(sv, body, sizeof body);
+        h3_quic_send_response(s->h3, ev->stream_id, 200);
+        h3_quic_send_data(s->h3, ev->stream_id, (const uint8_t *)body, strlen(body), true);
+    } else {
+        h3_quic_send_response(s->h3, ev->stream_id, 404);
+        h3_quic_send_data(s->h3, ev->stream_id, NULL, 0, true);
+    }
+}
+
+static void on_events(server *sv, sess *s, uint64_t now)
+{
+    h3_event ev;
+    while (h3_quic_next_event(s->h3, &ev)) {
+        if (ev.type == H3_EV_REQUEST)
+            on_request(sv, s, &ev, now);
+        else if (ev.type == H3_EV_DATAGRAM)
+            h3_quic_send_datagram(s->h3, ev.stream_id, ev.data, ev.len); /* /echo */
+    }
+}
+
+/* Blast: keep QUIC's datagram queue topped up (not overfilled: what QUIC
+ * refuses is a sender-queue drop), so the rate is what the stack can pack and
+ * send. Returns true while the job runs. */
+static bool run_blast(server *sv, sess *s, uint64_t now)
+{
+    if (now >= s->blast_end) {
+        char body[128];
+        snprintf(body, sizeof body, "sent=%llu qdrop=%llu\n", (unsigned long long)s->seq,
+                 (unsigned long long)s->qdrop);
+        h3_quic_send_data(s->h3, s->job_stream, (const uint8_t *)body, strlen(body), true);
+        s->job = JOB_NONE;
+        return false;
+    }
+    quic_dgram_counters qc;
+    quic_conn_dgram_stats(s->q, &qc);
+    h3_quic_stats hs;
+    h3_quic_get_stats(s->h3, &hs);
+    s->qdrop = qc.drop_send_queue_full + qc.drop_send_expired + hs.dgrams_dropped_out;
+    uint64_t gone = qc.sent + qc.drop_send_expired;
+    uint64_t queued = hs.dgrams_out > gone ? hs.dgrams_out - gone : 0;
+    uint8_t *buf = sv->chunk;
+    for (size_t i = 8; i < s->blast_size && i < sizeof sv->chunk; i++)
+        buf[i] = (uint8_t)(i & 0xff);
+    for (; queued < 128; queued++) {
+        bq_put_be64(buf, s->seq);
+        if (h3_quic_send_datagram(s->h3, s->job_stream, buf, s->blast_size) != 0)
+            break;
+        s->seq++;
+    }
+    return true;
+}
+
+static bool run_bulk(sess *s, uint8_t *chunk, size_t chunk_len)
+{
+    while (s->bulk_left) {
+        size_t k = s->bulk_left < chunk_len ? (size_t)s->bulk_left : chunk_len;
+        if (h3_quic_send_data(s->h3, s->job_stream, chunk, k, false) != 0)
+            return true; /* h3's buffer is full: after the next ACKs */
+        s->bulk_left -= k;
+    }
+    if (!s->bulk_fin && h3_quic_send_data(s->h3, s->job_stream, NULL, 0, true) == 0)
+        s->bulk_fin = true;
+    if (s->bulk_fin)
+        s->job = JOB_NONE;
+    return s->job != JOB_NONE;
+}
+
+static void accept_new(server *sv)
+{
+    quic_conn *q;
+    while ((q = quic_endpoint_accept(sv->ep))) {
+        if (sv->n == sv->cap) {
+            size_t ncap = sv->cap ? sv->cap * 2 : 64;
+            sess *ns = realloc(sv->s, ncap * sizeof *ns);
+            if (!ns) {
+                quic_conn_close(q, false, QUIC_INTERNAL_ERROR, "out of memory");
+                continue;
+            }
+            sv->s = ns;
+            sv->cap = ncap;
+        }
+        sess *s = &sv->s[sv->n];
+        memset(s, 0, sizeof *s);
+        s->q = q;
+        quic_config qc;
+        quic_config_init(&qc, true, &sv->tls.cfg);
+        h3_quic_config hc;
+        h3_quic_config_init(&hc, H3_ROLE_SERVER, &qc);
+        if (h3_quic_new(q, &hc, &s->h3) != 0) {
+            quic_conn_close(q, false, QUIC_INTERNAL_ERROR, "out of memory");
+            continue;
+        }
+        sv->n++;
+        sv->accepted++;
+    }
+}
+
+/* One pass over everything; returns true when a job still wants to send. */
+static bool step(server *sv, uint64_t now)
+{
+    app_dgram rv[BQ_BATCH];
+    int n, rounds = 0;
+    do {
+        for (int i = 0; i < BQ_BATCH; i++)
+            rv[i] = (app_dgram){.data = sv->rx[i], .len = BQ_BUF};
+        n = app_udp_recv_batch(&sv->udp, rv, BQ_BATCH);
+        for (int i = 0; i < n; i++) {
+            if (!rv[i].len)
+                continue;
+            quic_path path;
+            make_path(&path, &sv->udp.local, &rv[i].peer);
+            quic_endpoint_recv(sv->ep, &path, rv[i].data, rv[i].len, now);
+        }
+    } while (n == BQ_BATCH && ++rounds < 8);
+    accept_new(sv);
+    for (;;) {
+        quic_path to;
+        if (sv->n_tx == BQ_BATCH)
+            io_flush(sv);
+        size_t len = quic_endpoint_send_stateless(sv->ep, sv->tx[sv->n_tx], BQ_BUF, &to);
+        if (!len)
+            break;
+        app_addr peer;
+        path_peer(&to, &peer);
+        sv->txv[sv->n_tx] = (app_dgram){.data = sv->tx[sv->n_tx], .len = len, .peer = peer};
+        sv->n_tx++;
+    }
+    bool busy = false;
+    for (size_t i = 0; i < sv->n;) {
+        sess *s = &sv->s[i];
+        if (quic_conn_deadline(s->q) <= now)
+            quic_conn_on_deadline(s->q, now);
+        h3_quic_pump(s->h3, now);
+        on_events(sv, s, now);
+        bool job = false;
+        if (s->job == JOB_BLAST)
+            job = run_blast(sv, s, now);
+        else if (s->job == JOB_BULK)
+            job = run_bulk(s, sv->chunk, sizeof sv->chunk);
+        h3_quic_flush(s->h3, now);
+        app_addr peer;
+        path_peer(quic_endpoint_conn_path(s->q), &peer);
+        size_t pkts = send_conn(sv, s->q, &peer, now);
+        if (job && pkts)
+            busy = true;
+        quic_endpoint_sync(sv->ep, s->q);
+        quic_close_info ci;
+        quic_conn_close_info(s->q, &ci);
+        if (ci.closed) {
+            quic_conn *q = s->q;
+            h3_quic_free(s->h3);
+            quic_endpoint_remove(sv->ep, q);
+            sv->s[i] = sv->s[--sv->n];
+            continue;
+        }
+        i++;
+    }
+    io_flush(sv);
+    return busy;
+}
+
+int main(int argc, char **argv)
+{
+    const char *listen = bq_opt(argc, argv, "--listen", "127.0.0.1:4433");
+    const char *cert = bq_opt(argc, argv, "--cert", NULL);
+    const char *key = bq_opt(argc, argv, "--key", NULL);
+    static server sv;
+    char err[256];
+    app_addr addr;
+    if (app_addr_parse(listen, &addr, err, sizeof err) != 0 ||
+        app_tls_server(&sv.tls, cert, key, err, sizeof err) != 0 ||
+        app_udp_open(&sv.udp, &addr, true, err, sizeof err) != 0) {
+        fprintf(stderr, "bench_server: %s\n", err);
+        return 1;
+    }
+    quic_endpoint_config ec;
+    quic_endpoint_config_init(&ec, &sv.tls.cfg);
+    ec.max_conns = 4096;
+    ec.max_handshakes = 1024;
+    sv.ep = quic_endpoint_new(&ec);
+    if (!sv.ep)
+        return 1;
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    fprintf(stderr, "bench_server: listening on %s\n", listen);
+    while (!stop) {
+        uint64_t now = app_now_us();
+        bool busy = step(&sv, now);
+        if (busy)
+            continue;
+        uint64_t d = quic_endpoint_deadline(sv.ep);
+        for (size_t i = 0; i < sv.n; i++)
+            if (sv.s[i].job == JOB_BLAST && sv.s[i].blast_end < d)
+                d = sv.s[i].blast_end;
+            else if (sv.s[i].job != JOB_NONE)
+                d = now + 1000; /* a job blocked on its peer: look again soon */
+        app_udp_wait(&sv.udp, d);
+    }
+    char st[256];
+    stats_text(&sv, st, sizeof st);
+    printf("server: stats %s", st);
+    fflush(stdout);
+    for (size_t i = 0; i < sv.n; i++)
+        h3_quic_free(sv.s[i].h3);
+    free(sv.s);
+    quic_endpoint_free(sv.ep);
+    app_udp_close(&sv.udp);
+    app_tls_free(&sv.tls);
+    return 0;
+}

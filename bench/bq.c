@@ -1,0 +1,313 @@
+/* Shared pieces of the quince benchmark programs (bq.h). */
+#include "bench/bq.h"
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+const char *bq_opt(int argc, char **argv, const char *name, const char *dflt)
+{
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], name))
+            return argv[i + 1];
+    return dflt;
+}
+
+int bq_tls(app_tls *t, const char *ca)
+{
+    char err[256];
+    if (app_tls_client(t, "localhost", ca, false, err, sizeof err) != 0) {
+        fprintf(stderr, "bench: tls: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static void make_path(quic_path *p, const app_addr *local, const app_addr *remote)
+{
+    memset(p, 0, sizeof *p);
+    p->local_len = (uint8_t)(local->len < sizeof p->local ? local->len : sizeof p->local);
+    p->remote_len = (uint8_t)(remote->len < sizeof p->remote ? remote->len : sizeof p->remote);
+    memcpy(p->local, &local->ss, p->local_len);
+    memcpy(p->remote, &remote->ss, p->remote_len);
+}
+
+int bq_client_open(bq_client *cl, const app_tls *t, const app_addr *server, uint64_t now)
+{
+    memset(cl, 0, sizeof *cl);
+    cl->server = *server;
+    char err[256];
+    if (app_udp_open(&cl->udp, server, false, err, sizeof err) != 0) {
+        fprintf(stderr, "bench: udp: %s\n", err);
+        return -1;
+    }
+    cl->rx = malloc(BQ_BATCH * sizeof *cl->rx);
+    cl->tx = malloc(BQ_BATCH * sizeof *cl->tx);
+    quic_config qc;
+    quic_config_init(&qc, false, &t->cfg);
+    quic_path path;
+    make_path(&path, &cl->udp.local, server);
+    cl->q = cl->rx && cl->tx ? quic_conn_new_client(&qc, &path, now) : NULL;
+    h3_quic_config hc;
+    h3_quic_config_init(&hc, H3_ROLE_CLIENT, &qc);
+    if (!cl->q || h3_quic_new(cl->q, &hc, &cl->h3) != 0) {
+        bq_client_close(cl);
+        return -1;
+    }
+    return 0;
+}
+
+void bq_client_close(bq_client *cl)
+{
+    if (cl->h3)
+        h3_quic_free(cl->h3);
+    if (cl->q)
+        quic_conn_free(cl->q);
+    if (cl->udp.fd > 0)
+        app_udp_close(&cl->udp);
+    free(cl->rx);
+    free(cl->tx);
+    memset(cl, 0, sizeof *cl);
+}
+
+static void handle_events(bq_client *cl, uint64_t now)
+{
+    h3_event ev;
+    while (h3_quic_next_event(cl->h3, &ev)) {
+        switch (ev.type) {
+        case H3_EV_SETTINGS:
+            cl->settings = true;
+            break;
+        case H3_EV_RESPONSE:
+            if (ev.stream_id == cl->stream_id) {
+                cl->responded = true;
+                cl->status = ev.status;
+            }
+            break;
+        case H3_EV_DATA:
+            if (ev.stream_id == cl->stream_id) {
+                cl->body_bytes += ev.len;
+                size_t room = BQ_BODY_KEEP - cl->body_len;
+                size_t k = ev.len < room ? ev.len : room;
+                memcpy(cl->body + cl->body_len, ev.data, k);
+                cl->body_len += k;
+                cl->body[cl->body_len] = 0;
+            }
+            break;
+        case H3_EV_FIN:
+            if (ev.stream_id == cl->stream_id)
+                cl->fin = true;
+            break;
+        case H3_EV_DATAGRAM:
+            if (ev.stream_id == cl->stream_id && cl->on_dgram)
+                cl->on_dgram(cl, ev.data, ev.len, now);
+            break;
+        case H3_EV_STREAM_RESET:
+        case H3_EV_STREAM_ERROR:
+        case H3_EV_CONN_ERROR:
+            cl->failed = true;
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+void bq_client_input(bq_client *cl, uint64_t now)
+{
+    app_dgram rv[BQ_BATCH];
+    int n;
+    quic_path path;
+    make_path(&path, &cl->udp.local, &cl->server);
+    do {
+        for (int i = 0; i < BQ_BATCH; i++)
+            rv[i] = (app_dgram){.data = cl->rx[i], .len = BQ_BUF};
+        n = app_udp_recv_batch(&cl->udp, rv, BQ_BATCH);
+        for (int i = 0; i < n; i++) {
+            if (!rv[i].len)
+                continue;
+            cl->udp_in++;
+            quic_conn_recv(cl->q, &path, rv[i].data, rv[i].len, now);
+        }
+        /* Hand datagrams to the application batch by batch (bounded queues). */
+        h3_quic_pump(cl->h3, now);
+        handle_events(cl, now);
+    } while (n == BQ_BATCH);
+    if (quic_conn_deadline(cl->q) <= now) {
+        quic_conn_on_deadline(cl->q, now);
+        h3_quic_pump(cl->h3, now);
+        handle_events(cl, now);
+    }
+}
+
+void bq_client_output(bq_client *cl, uint64_t now)
+{
+    h3_quic_flush(cl->h3, now);
+    for (;;) {
+        app_dgram tv[BQ_BATCH];
+        size_t k = 0;
+        while (k < BQ_BATCH) {
+            size_t len = quic_conn_send(cl->q, cl->tx[k], BQ_BUF, now);
+            if (!len)
+                break;
+            tv[k] = (app_dgram){.data = cl->tx[k], .len = len, .peer = cl->server};
+            k++;
+        }
+        if (!k)
+            return;
+        int sent = app_udp_send_batch(&cl->udp, tv, k);
+        if (sent > 0)
+            cl->udp_out += (uint64_t)sent;
+        if (k < BQ_BATCH)
+            return;
+    }
+}
+
+uint64_t bq_client_deadline(const bq_client *cl)
+{
+    return quic_conn_deadline(cl->q);
+}
+
+void bq_client_request(bq_client *cl, const char *path)
+{
+    if (cl->requested || !cl->settings)
+        return;
+    if (h3_quic_get(cl->h3, "localhost", path, &cl->stream_id) == 0)
+        cl->requested = true;
+}
+
+bool bq_client_closed(const bq_client *cl)
+{
+    quic_close_info ci;
+    quic_conn_close_info(cl->q, &ci);
+    return ci.closed;
+}
+
+void bq_wait(bq_client **v, size_t n, uint64_t deadline)
+{
+    struct pollfd stackfds[64];
+    struct pollfd *fds = n <= 64 ? stackfds : malloc(n * sizeof *fds);
+    if (!fds)
+        return;
+    for (size_t i = 0; i < n; i++)
+        fds[i] = (struct pollfd){.fd = v[i]->udp.fd, .events = POLLIN};
+    uint64_t now = app_now_us();
+    int ms = deadline == UINT64_MAX ? 1000 : deadline <= now ? 0 : (int)((deadline - now + 999) / 1000);
+    if (ms > 1000)
+        ms = 1000;
+    poll(fds, n, ms);
+    if (fds != stackfds)
+        free(fds);
+}
+
+int bq_fetch(const app_tls *t, const app_addr *server, const char *path, char *out, size_t cap)
+{
+    bq_client cl;
+    uint64_t start = app_now_us();
+    if (bq_client_open(&cl, t, server, start) != 0)
+        return -1;
+    int rc = -1;
+    bq_client *v[1] = {&cl};
+    for (;;) {
+        uint64_t now = app_now_us();
+        bq_client_input(&cl, now);
+        bq_client_request(&cl, path);
+        if (cl.fin) {
+            snprintf(out, cap, "%s", cl.body);
+            rc = cl.status == 200 ? 0 : -1;
+            h3_quic_close(cl.h3, H3_NO_ERROR, "");
+        }
+        bq_client_output(&cl, now);
+        if (cl.fin || cl.failed || bq_client_closed(&cl) || now - start > 5000000)
+            break;
+        uint64_t d = bq_client_deadline(&cl);
+        bq_wait(v, 1, d);
+    }
+    bq_client_close(&cl);
+    return rc;
+}
+
+double bq_kv(const char *text, const char *key)
+{
+    size_t kl = strlen(key);
+    for (const char *p = text; (p = strstr(p, key)); p++) {
+        if ((p == text || p[-1] == ' ' || p[-1] == '\n') && p[kl] == '=')
+            return strtod(p + kl + 1, NULL);
+    }
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+void bq_sort(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+}
+
+double bq_pct(const double *sorted, size_t n, double p)
+{
+    if (!n)
+        return 0;
+    size_t i = (size_t)(p / 100.0 * (double)(n - 1) + 0.5);
+    return sorted[i < n ? i : n - 1];
+}
+
+uint64_t bq_cpu_us(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+           (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+long bq_maxrss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+uint64_t bq_udp_rcvbuf_errors(void)
+{
+    FILE *f = fopen("/proc/net/snmp", "r");
+    if (!f)
+        return 0;
+    char head[1024], vals[1024];
+    uint64_t r = 0;
+    while (fgets(head, sizeof head, f)) {
+        if (strncmp(head, "Udp: ", 5) || !fgets(vals, sizeof vals, f))
+            continue;
+        /* The header line names the columns; the next line holds the values. */
+        char *hs, *vs;
+        char *h = strtok_r(head, " \n", &hs), *v = strtok_r(vals, " \n", &vs);
+        while (h && v) {
+            if (!strcmp(h, "RcvbufErrors"))
+                r = strtoull(v, NULL, 10);
+            h = strtok_r(NULL, " \n", &hs);
+            v = strtok_r(NULL, " \n", &vs);
+        }
+        break;
+    }
+    fclose(f);
+    return r;
+}
+
+void bq_put_be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+uint64_t bq_get_be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}

@@ -1,0 +1,89 @@
+/*
+ * Shared pieces of the quince benchmark programs (bench/README.md): a quince
+ * HTTP/3 client connection over its own UDP socket (the sans-I/O quic_conn plus
+ * h3_quic, driven by a plain loop), the wire format of the bench server's
+ * resources, and figure printing. Benchmarks print figures; they are no tests.
+ *
+ * Bench server resources (bench_server.c and tests/interop/quicgo/cmd/bench-server):
+ *   GET /echo                  200, no FIN; every HTTP datagram on the stream is echoed
+ *   GET /blast?size=S&ms=D     200, then S-byte datagrams (8-byte big-endian sequence
+ *                              first) as fast as the stack takes them for D ms, then the
+ *                              body "sent=N qdrop=M" and FIN
+ *   GET /bulk?bytes=N          200 and an N-byte body
+ *   GET /stats                 200 and "accepted=A conns=C heap=B cpu_us=U maxrss_kb=K"
+ */
+#ifndef BENCH_BQ_H
+#define BENCH_BQ_H
+
+#include "app/app_tls.h"
+#include "app/app_udp.h"
+#include "h3/h3_quic.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BQ_BATCH 32
+#define BQ_BUF 2048
+#define BQ_BODY_KEEP 512
+
+typedef struct bq_client bq_client;
+typedef void (*bq_dgram_fn)(bq_client *cl, const uint8_t *p, size_t len, uint64_t now);
+
+struct bq_client {
+    app_udp udp;
+    app_addr server;
+    quic_conn *q;
+    h3_quic *h3;
+    uint64_t stream_id;
+    bool requested, settings, responded, fin, failed;
+    unsigned status;
+    uint64_t body_bytes;
+    char body[BQ_BODY_KEEP + 1]; /* the first bytes of the body, NUL-terminated */
+    size_t body_len;
+    uint64_t udp_in, udp_out;    /* UDP datagrams */
+    bq_dgram_fn on_dgram;
+    void *ud;
+    uint8_t (*rx)[BQ_BUF];       /* BQ_BATCH receive buffers */
+    uint8_t (*tx)[BQ_BUF];       /* BQ_BATCH send buffers */
+};
+
+/* Parses the common options: --server HOST:PORT --ca FILE; the rest is left
+ * to the program via bq_opt(). */
+const char *bq_opt(int argc, char **argv, const char *name, const char *dflt);
+
+/* TLS client config trusting ca for "localhost". */
+int bq_tls(app_tls *t, const char *ca);
+
+int bq_client_open(bq_client *cl, const app_tls *t, const app_addr *server, uint64_t now);
+void bq_client_close(bq_client *cl);
+/* Reads the socket, runs timers, pumps h3 and handles its events. */
+void bq_client_input(bq_client *cl, uint64_t now);
+/* Flushes h3 into QUIC and sends every packet due. */
+void bq_client_output(bq_client *cl, uint64_t now);
+uint64_t bq_client_deadline(const bq_client *cl);
+/* GET path once the server's SETTINGS arrived (call after input; no-op once sent). */
+void bq_client_request(bq_client *cl, const char *path);
+bool bq_client_closed(const bq_client *cl);
+/* Waits on several clients' sockets until one is readable or deadline (µs). */
+void bq_wait(bq_client **v, size_t n, uint64_t deadline);
+
+/* One whole request on a fresh connection: GET path, body into out. 0 or -1. */
+int bq_fetch(const app_tls *t, const app_addr *server, const char *path, char *out, size_t cap);
+/* A "key=value" figure of the stats body (0 when absent). */
+double bq_kv(const char *text, const char *key);
+
+/* Percentile (0..100) of sorted values. */
+double bq_pct(const double *sorted, size_t n, double p);
+void bq_sort(double *v, size_t n);
+
+/* Process figures. */
+uint64_t bq_cpu_us(void);
+long bq_maxrss_kb(void);
+/* UDP RcvbufErrors of the whole host (/proc/net/snmp): socket drops. */
+uint64_t bq_udp_rcvbuf_errors(void);
+
+void bq_put_be64(uint8_t *p, uint64_t v);
+uint64_t bq_get_be64(const uint8_t *p);
+
+#endif
