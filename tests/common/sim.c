@@ -302,6 +302,7 @@ bool sim_run(sim *s, bool (*pred)(sim *, void *), void *ud, uint64_t max_us)
         flush(s);
         if (pred && pred(s, ud))
             return true;
+        flush(s); /* what pred wrote goes out now, not at the next timer */
         uint64_t next = UINT64_MAX;
         for (size_t i = 0; i < s->nq; i++)
             if (s->q[i].at < next)

@@ -4,6 +4,7 @@
  * Allocations are counted through the qb_alloc hook. */
 #include "common/sim.h"
 
+#include "quic/conn_int.h" /* counters in failure messages */
 #include "quic/frame.h"
 
 #include <stdlib.h>
@@ -345,6 +346,71 @@ static void test_protocol_errors(void **state)
     }
 }
 
+/* A long-lived connection: the client opens 3000 short uni streams over
+ * time (more than the stream limit of 10, so MAX_STREAMS credit must keep
+ * coming, RFC 9000 §4.6); the server reads each to its end. What the server
+ * holds at the end is what it held at the start. */
+typedef struct churn {
+    ctx *x;
+    uint64_t opened, finished;
+    size_t live0, live_max;
+} churn;
+
+static void churn_read(quic_conn *c, const quic_event *e, void *ud)
+{
+    churn *ch = ud;
+    if (e->type != QUIC_EV_STREAM_READABLE || !quic_conn_is_server(c))
+        return;
+    uint8_t buf[256];
+    bool fin = false;
+    while (quic_conn_stream_read(c, e->stream_id, buf, sizeof buf, &fin) > 0 && !fin)
+        ;
+    if (fin)
+        ch->finished++;
+}
+
+static bool churn_step(sim *s, void *ud)
+{
+    churn *ch = ud;
+    int64_t id;
+    while (ch->opened < 3000 && (id = quic_conn_stream_open(s->p.client, false)) >= 0) {
+        quic_conn_stream_write(s->p.client, (uint64_t)id, (const uint8_t *)"hello, stream", 13,
+                               true);
+        ch->opened++;
+    }
+    pair_events(s->p.client, NULL, NULL);
+    pair_events(s->p.server, churn_read, ch);
+    ch->live_max = ch->x->cnt.peak;
+    return ch->finished == 3000;
+}
+
+static void test_stream_churn_bounded(void **state)
+{
+    (void)state;
+    ctx *x = setup(20, small_streams);
+    churn ch = {.x = x, .live0 = x->cnt.live};
+    x->cnt.peak = x->cnt.live;
+    for (int d = 0; d < 2; d++)
+        x->s.dir[d].loss = 0.05;
+    bool ok = sim_run(&x->s, churn_step, &ch, 120000000);
+    if (!ok)
+        fprintf(stderr, "opened %llu finished %llu; server rx_max_streams_uni %llu closed %llu; client tx_max_streams_uni %llu\n",
+                (unsigned long long)ch.opened, (unsigned long long)ch.finished,
+                (unsigned long long)x->s.p.server->rx_max_streams_uni,
+                (unsigned long long)x->s.p.server->peer_uni_closed,
+                (unsigned long long)x->s.p.client->tx_max_streams_uni);
+    assert_true(ok);
+    sim_run(&x->s, NULL, NULL, 2000000); /* ACKs settle */
+    quic_conn_stats st;
+    quic_conn_stats_get(x->s.p.server, &st);
+    assert_true(st.pkts_recv > 300 && ch.finished == 3000);
+    fprintf(stderr, "3000 streams: server held %zu bytes at start, %zu at most, %zu at the end\n",
+            ch.live0, ch.live_max, x->cnt.live);
+    assert_true(ch.live_max < ch.live0 + 256 * 1024);
+    assert_true(x->cnt.live <= ch.live0 + 16 * 1024);
+    teardown(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_stream_data_bounded),
         cmocka_unit_test(test_conn_window),
         cmocka_unit_test(test_protocol_errors),
+        cmocka_unit_test(test_stream_churn_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
