@@ -221,6 +221,34 @@ static void test_stream_paced_after_slow_path(void **state)
     }
 }
 
+/* A path that carries only 1280-byte datagrams while both ends allow 1452
+ * (RFC 9000 §14): nothing larger than 1200 goes out before a probe of the
+ * larger size is acknowledged (§14.3, DPLPMTUD), so the connection works,
+ * a few probes are dropped, and datagrams stay within what the path carries. */
+static void test_stream_mtu_1280(void **state)
+{
+    (void)state;
+    sim_seeds sd = sim_seeds_get(51, 4);
+    for (uint64_t seed = sd.first; seed < sd.first + sd.count; seed++) {
+        sim s;
+        sim_init(&s, seed);
+        for (int d = 0; d < 2; d++) {
+            s.dir[d].mtu = 1280;
+            s.dir[d].loss = seed % 2 ? 0.03 : 0;
+        }
+        transfer(&s, 1000000);
+        SIM_ASSERT(&s, s.n.mtu_drop[SIM_C2S] <= 4 && s.n.mtu_drop[SIM_S2C] <= 4);
+        SIM_ASSERT(&s, quic_conn_dgram_max(s.p.client) <= 1280 - 20);
+        sim_free(&s);
+    }
+    /* Without a limit the probe succeeds and the larger size is used. */
+    sim s;
+    sim_init(&s, 59);
+    transfer(&s, 300000);
+    SIM_ASSERT(&s, quic_conn_dgram_max(s.p.client) > 1400);
+    sim_free(&s);
+}
+
 /* ---- datagrams ---- */
 
 #define DG_N 2000
@@ -335,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_stream_small_lossy_many),
         cmocka_unit_test(test_stream_conn_blocked),
         cmocka_unit_test(test_stream_paced_after_slow_path),
+        cmocka_unit_test(test_stream_mtu_1280),
         cmocka_unit_test(test_datagrams_lossy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
