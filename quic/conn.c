@@ -242,7 +242,7 @@ void quic_conn_on_deadline(quic_conn *c, uint64_t now)
         quic_sentlog_settle(&c->log, res.lost[i].handle);
     }
     if (res.n_lost)
-        quic_cc_on_lost(&c->cc, res.lost, res.n_lost, res.persistent_congestion, now);
+        quic_conn_cc_on_lost(c, res.lost, res.n_lost, res.persistent_congestion, now);
     if (res.action == QUIC_RECOVERY_PTO || res.action == QUIC_RECOVERY_ANTI_DEADLOCK) {
         quic_space *s = &c->sp[res.probe_space];
         s->probe = true;

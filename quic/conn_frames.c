@@ -59,6 +59,8 @@ static int on_ack(quic_conn *c, quic_pn_space sp, const quic_frame *f, uint64_t 
     for (size_t i = 0; i < res.n_acked; i++) {
         if (sp == QUIC_SPACE_APPLICATION && c->app_tx_ok)
             quic_keyphase_on_acked(&c->app, res.acked[i].pn);
+        if (sp == QUIC_SPACE_APPLICATION)
+            quic_conn_pmtu_on_acked(c, res.acked[i].pn);
         quic_conn_on_acked_items(c, res.acked[i].handle);
         quic_sentlog_settle(&c->log, res.acked[i].handle);
     }
@@ -70,7 +72,7 @@ static int on_ack(quic_conn *c, quic_pn_space sp, const quic_frame *f, uint64_t 
         quic_sentlog_settle(&c->log, res.lost[i].handle);
     }
     if (res.n_lost)
-        quic_cc_on_lost(&c->cc, res.lost, res.n_lost, res.persistent_congestion, now);
+        quic_conn_cc_on_lost(c, res.lost, res.n_lost, res.persistent_congestion, now);
     return 0;
 }
 

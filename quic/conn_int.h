@@ -170,7 +170,21 @@ struct quic_conn {
     void *endpoint_slot; /* the server endpoint's record of this connection */
     uint64_t pn_skip_at; /* the next 1-RTT packet number we skip on purpose */
     uint64_t pace_at;    /* 0, or when the pacer lets waiting data go (a timer) */
+
+    /* DPLPMTUD (RFC 9000 §14.3): nothing above 1200 bytes until a probe of
+     * max_udp_payload is acknowledged; a lost probe is no congestion signal. */
+    uint64_t pmtu;          /* size known to pass; 0: QUIC_MIN_INITIAL */
+    uint64_t pmtu_probe_pn; /* the probe in flight, when pmtu_probing */
+    bool pmtu_probing;
+    uint8_t pmtu_fails;     /* probes lost; QUIC_PMTU_PROBES ends the search */
 };
+
+#define QUIC_PMTU_PROBES 3
+
+static inline size_t quic_conn_path_mtu(const quic_conn *c)
+{
+    return c->pmtu ? (size_t)c->pmtu : QUIC_MIN_INITIAL;
+}
 
 /* ---- conn.c ---- */
 void quic_conn_push_event(quic_conn *c, quic_event_type type, uint64_t stream_id, uint64_t code);
@@ -206,6 +220,12 @@ int quic_conn_on_payload(quic_conn *c, quic_pkt_type pt, const uint8_t *p, size_
 size_t quic_conn_build(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now);
 void quic_conn_on_acked_items(quic_conn *c, uint64_t handle);
 void quic_conn_on_lost_items(quic_conn *c, uint64_t handle);
+/* Application-space packet pn was acknowledged (a PMTU probe?). */
+void quic_conn_pmtu_on_acked(quic_conn *c, uint64_t pn);
+/* Congestion response to lost packets, leaving out a lost PMTU probe
+ * (RFC 9000 §14.4), which only leaves bytes in flight. */
+void quic_conn_cc_on_lost(quic_conn *c, const quic_sent_pkt *lost, size_t n, bool persistent,
+                          uint64_t now);
 
 /* ---- conn_stream.c ---- */
 int quic_conn_streams_init(quic_conn *c);

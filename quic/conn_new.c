@@ -182,7 +182,7 @@ size_t quic_conn_dgram_max(const quic_conn *c)
         return 0;
     /* What fits in one short-header packet: 1 flag byte, DCID, up to 4 bytes
      * of packet number, the tag; then the frame's type and length. */
-    size_t pkt = c->handshake_confirmed ? c->max_udp_payload : QUIC_MIN_INITIAL;
+    size_t pkt = c->handshake_confirmed ? quic_conn_path_mtu(c) : QUIC_MIN_INITIAL;
     size_t overhead = 1 + quic_peer_cids_current(&c->pcids)->len + 4 + 16 + 1 + 2;
     size_t room = pkt > overhead ? pkt - overhead : 0;
     uint64_t frame_max = c->peer_tp.max_datagram_frame_size;

@@ -569,6 +569,67 @@ static size_t build_close(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
     return pkt_len;
 }
 
+/* ---- path MTU (RFC 9000 §14.3, DPLPMTUD of RFC 8899 in its simplest
+ * form: one size, max_udp_payload, tried up to QUIC_PMTU_PROBES times) ---- */
+
+/* An ack-eliciting 1-RTT packet padded to max_udp_payload, once the
+ * handshake is confirmed; it may carry data like any probe (lost, it is sent
+ * again). Returns the datagram length, 0 when no probe is due. */
+static size_t build_pmtu_probe(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
+{
+    size_t size = (size_t)c->max_udp_payload;
+    if (!c->handshake_confirmed || c->state != QUIC_CS_ESTABLISHED || c->pmtu_probing ||
+        c->pmtu_fails >= QUIC_PMTU_PROBES || quic_conn_path_mtu(c) >= size || cap < size ||
+        !level_tx_ok(c, QUIC_SPACE_APPLICATION) || !quic_cc_can_send(&c->cc, size))
+        return 0;
+    quic_space *s = &c->sp[QUIC_SPACE_APPLICATION];
+    bool probe = s->probe;
+    unsigned probes = s->probes;
+    uint64_t pn = s->next_pn;
+    s->probe = true; /* makes it ack-eliciting (a PING at least) */
+    s->probes = 1;
+    qb_wr dg;
+    qb_wr_init(&dg, buf, size);
+    int built = build_packet(c, &dg, QUIC_SPACE_APPLICATION, size, size, true, now);
+    s->probe = probe;
+    s->probes = probes;
+    if (!built || dg.off < size)
+        return dg.off; /* sent, but not a probe of the size (no room?) */
+    c->pmtu_probing = true;
+    c->pmtu_probe_pn = pn;
+    quic_conn_logf(c, "pmtu: probe of %zu bytes, pn=%llu", size, (unsigned long long)pn);
+    return dg.off;
+}
+
+void quic_conn_pmtu_on_acked(quic_conn *c, uint64_t pn)
+{
+    if (!c->pmtu_probing || pn != c->pmtu_probe_pn)
+        return;
+    c->pmtu_probing = false;
+    c->pmtu = c->max_udp_payload;
+    quic_conn_logf(c, "pmtu: %llu bytes confirmed", (unsigned long long)c->pmtu);
+}
+
+void quic_conn_cc_on_lost(quic_conn *c, const quic_sent_pkt *lost, size_t n, bool persistent,
+                          uint64_t now)
+{
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!c->pmtu_probing || lost[i].space != QUIC_SPACE_APPLICATION ||
+            lost[i].pn != c->pmtu_probe_pn)
+            continue;
+        c->pmtu_probing = false;
+        c->pmtu_fails++;
+        quic_conn_logf(c, "pmtu: probe lost (%u)", (unsigned)c->pmtu_fails);
+        if (i > start)
+            quic_cc_on_lost(&c->cc, lost + start, i - start, persistent, now);
+        quic_cc_on_discarded(&c->cc, &lost[i], 1); /* out of flight, no reaction */
+        start = i + 1;
+    }
+    if (n > start)
+        quic_cc_on_lost(&c->cc, lost + start, n - start, persistent, now);
+}
+
 size_t quic_conn_build(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 {
     size_t limit = cap;
@@ -576,6 +637,13 @@ size_t quic_conn_build(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
         limit = c->max_udp_payload;
     if (!c->handshake_confirmed && limit > QUIC_MIN_INITIAL)
         limit = QUIC_MIN_INITIAL; /* the path is only known to carry 1200 */
+    size_t probe_len = build_pmtu_probe(c, buf, limit, now);
+    if (probe_len) {
+        c->bytes_out += probe_len;
+        return probe_len;
+    }
+    if (limit > quic_conn_path_mtu(c))
+        limit = quic_conn_path_mtu(c); /* RFC 9000 §14: what the path carried */
     if (c->is_server && !c->addr_validated) {
         /* RFC 9000 §8.1: at most three times what the client sent. */
         uint64_t budget = 3 * c->bytes_in > c->bytes_out ? 3 * c->bytes_in - c->bytes_out : 0;
