@@ -52,3 +52,9 @@ demo: build
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+# make bench: quince and quic-go side by side (bench/README.md); writes
+# bench/results.md and bench/results.png. REPEAT=N, BENCH_CALLGRIND=1.
+.PHONY: bench
+bench: deps
+	@CMAKE_GEN="$(CMAKE_GEN)" GO="$(GO)" bench/run.sh

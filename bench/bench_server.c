@@ -132,9 +132,13 @@ static void on_request(server *sv, sess *s, const h3_event *ev, uint64_t now)
         s->blast_size = (size_t)query(path, "size", 1200);
         if (s->blast_size < 8)
             s->blast_size = 8;
+        if (s->blast_size > sizeof sv->chunk)
+            s->blast_size = sizeof sv->chunk;
         s->blast_end = now + query(path, "ms", 1000) * 1000;
         s->seq = 0;
         s->qdrop = 0;
+        for (size_t i = 8; i < sizeof sv->chunk; i++)
+            sv->chunk[i] = (uint8_t)(i & 0xff);
     } else if (path_is(path, "/bulk")) {
         h3_quic_send_response(s->h3, ev->stream_id, 200);
         s->job = JOB_BULK;
@@ -183,9 +187,7 @@ static bool run_blast(server *sv, sess *s, uint64_t now)
     s->qdrop = qc.drop_send_queue_full + qc.drop_send_expired + hs.dgrams_dropped_out;
     uint64_t gone = qc.sent + qc.drop_send_expired;
     uint64_t queued = hs.dgrams_out > gone ? hs.dgrams_out - gone : 0;
-    uint8_t *buf = sv->chunk;
-    for (size_t i = 8; i < s->blast_size && i < sizeof sv->chunk; i++)
-        buf[i] = (uint8_t)(i & 0xff);
+    uint8_t *buf = sv->chunk; /* padding written once at the request (on_request) */
     for (; queued < 128; queued++) {
         bq_put_be64(buf, s->seq);
         if (h3_quic_send_datagram(s->h3, s->job_stream, buf, s->blast_size) != 0)
@@ -257,7 +259,10 @@ static bool step(server *sv, uint64_t now)
             quic_endpoint_recv(sv->ep, &path, rv[i].data, rv[i].len, now);
         }
     } while (n == BQ_BATCH && ++rounds < 8);
-    accept_new(sv);
+    /* quic_endpoint_accept scans every connection slot (max_conns of them):
+     * ask only when the endpoint holds a connection we have not taken. */
+    if (quic_endpoint_count(sv->ep) > sv->n)
+        accept_new(sv);
     for (;;) {
         quic_path to;
         if (sv->n_tx == BQ_BATCH)

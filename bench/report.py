@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Medians of bench/run.sh's RUN lines -> a markdown table (bench/results.md) and a
+gnuplot chart (bench/results.png). usage: report.py LOG OUTDIR RESULTS_MD PNG"""
+import os, shutil, statistics, subprocess, sys
+from collections import defaultdict
+
+log, outdir, md_path, png_path = sys.argv[1:5]
+runs = defaultdict(lambda: defaultdict(list))  # (client, server, bench, size) -> field -> values
+failed = []
+libs, callgrind = [], []
+for line in open(log):
+    w = line.split()
+    if not w:
+        continue
+    kv = dict(x.split("=", 1) for x in w if "=" in x)
+    if w[0] == "SIZE":
+        libs.append(kv)
+    elif w[0] == "CALLGRIND":
+        callgrind.append(line.strip())
+    elif w[0] == "RUN":
+        if "FAILED" in w:
+            failed.append(line.strip())
+            continue
+        key = (kv["client"], kv["server"], kv.get("bench"), kv.get("size", ""))
+        for k, v in kv.items():
+            try:
+                runs[key][k].append(float(v))
+            except ValueError:
+                pass
+
+def med(client, server, bench, field, size=""):
+    v = runs.get((client, server, bench, size), {}).get(field)
+    return statistics.median(v) if v else None
+
+def fmt(x, d=1):
+    if x is None:
+        return "-"
+    if abs(x) >= 100000:
+        return f"{x:,.0f}"
+    return f"{x:,.{d}f}"
+
+Q, G, U = ("quince", "quince"), ("quic-go", "quic-go"), ("udp", "udp")
+rows = []
+def row(label, bench, field, size="", ceil=None, bar=None, lower_better=False, d=1):
+    q = med(*Q, bench, field, size)
+    g = med(*G, bench, field, size)
+    ratio = q / g if q is not None and g else None
+    share = None
+    if ceil is not None and q:
+        c = med(*U, ceil[0], ceil[1], size)
+        if c:
+            share = c / q if lower_better else q / c
+    verdict = ""
+    if bar:
+        ok = bar(q, g, med(*U, ceil[0], ceil[1], size) if ceil else None)
+        verdict = "-" if ok is None else ("met" if ok else "**not met**")
+    rows.append((label, fmt(q, d), fmt(g, d), fmt(ratio, 2), "-" if share is None else f"{share:.0%}",
+                 bar.__doc__ if bar else "", verdict))
+
+def b_rtt(q, g, u):
+    "p50 <= 0.5x quic-go and <= 1.5x raw UDP"
+    return None if None in (q, g, u) else q <= 0.5 * g and q <= 1.5 * u
+def b_t1200(q, g, u):
+    ">= 3x quic-go and >= 50% of raw UDP"
+    return None if None in (q, g, u) else q >= 3 * g and q >= 0.5 * u
+def b_t64(q, g, u):
+    ">= 1,000,000/s"
+    return None if q is None else q >= 1e6
+def b_hs(q, g, u):
+    ">= 3x quic-go"
+    return None if None in (q, g) else q >= 3 * g
+def b_bulk(q, g, u):
+    ">= 1.5x quic-go"
+    return None if None in (q, g) else q >= 1.5 * g
+
+row("datagram RTT p50 (µs)", "rtt", "p50_us", ceil=("rtt", "p50_us"), bar=b_rtt, lower_better=True)
+row("datagram RTT p99 (µs)", "rtt", "p99_us", ceil=("rtt", "p99_us"), lower_better=True)
+row("datagram RTT p99.9 (µs)", "rtt", "p999_us", ceil=("rtt", "p999_us"), lower_better=True)
+for s, b in (("1200", b_t1200), ("64", b_t64)):
+    row(f"{s}-byte datagrams delivered/s", "tput", "dgrams_per_s", s, ceil=("tput", "dgrams_per_s"), bar=b, d=0)
+    row(f"{s}-byte datagrams Mbit/s", "tput", "mbit_s", s, ceil=("tput", "mbit_s"))
+    row(f"{s}-byte datagrams dropped (of sent)", "tput", "drops", s, d=0)
+    row(f"{s}-byte: dropped in the sender's queue", "tput", "drop_sender_queue", s, d=0)
+    row(f"{s}-byte: dropped in the receiving socket", "tput", "drop_socket", s, d=0)
+    row(f"{s}-byte: dropped in the receiver's queue", "tput", "drop_recv_queue", s, d=0)
+    row(f"{s}-byte: datagrams per UDP packet", "tput", "dgrams_per_pkt", s, d=2)
+row("handshakes/s (4 at a time)", "hs", "hs_per_s", bar=b_hs)
+row("server CPU µs per handshake", "hs", "server_cpu_us_per_hs")
+row("client CPU µs per handshake", "hs", "client_cpu_us_per_hs")
+row("bulk GET Mbit/s", "bulk", "mbit_s", bar=b_bulk)
+row("bulk: server CPU s/GB", "bulk", "server_cpu_s_per_gb", d=2)
+row("bulk: client CPU s/GB", "bulk", "client_cpu_s_per_gb", d=2)
+row("server heap bytes per idle connection", "idle", "server_heap_per_conn", d=0)
+row("client heap bytes per idle connection", "idle", "client_heap_per_conn", d=0)
+row("server peak RSS with 1,000 idle conns (KiB)", "idle", "server_maxrss_kb", d=0)
+row("client peak RSS with 1,000 idle conns (KiB)", "idle", "client_maxrss_kb", d=0)
+row("bulk: server peak RSS (KiB)", "bulk", "server_maxrss_kb", d=0)
+
+bulk_mb = med(*Q, "bulk", "bytes")
+reps = max((len(v.get("rep", [])) for v in runs.values()), default=0)
+out = []
+out.append(f"Medians of {reps} alternating runs on one machine ({os.cpu_count()} cores, loopback); "
+           "compare ratios, not absolute times. `make bench` to reproduce.\n")
+out.append("| figure | quince | quic-go | quince/quic-go | quince vs raw UDP | bar | |")
+out.append("|---|---|---|---|---|---|---|")
+for r in rows:
+    out.append("| " + " | ".join(r) + " |")
+out.append("")
+out.append("Ceilings in the same run: raw-UDP ping-pong p50 "
+           f"{fmt(med(*U, 'rtt', 'p50_us'))} µs, p99 {fmt(med(*U, 'rtt', 'p99_us'))} µs; raw-UDP sendmmsg blast "
+           f"{fmt(med(*U, 'tput', 'dgrams_per_s', '1200'), 0)}/s (1200 B), {fmt(med(*U, 'tput', 'dgrams_per_s', '64'), 0)}/s (64 B); "
+           f"AES-128-GCM seal of 1200 bytes {fmt(med('libcrypto', '-', 'aead', 'ns_per_seal', '1200'))} ns.")
+if bulk_mb:
+    out.append(f"Bulk GET size: {bulk_mb / 1e6:.0f} MB.")
+out.append("")
+out.append("Mixed pairs (client -> server):\n")
+out.append("| figure | quince -> quic-go | quic-go -> quince |")
+out.append("|---|---|---|")
+for label, bench, field, size in (("RTT p50 (µs)", "rtt", "p50_us", ""), ("1200-byte datagrams/s", "tput", "dgrams_per_s", "1200"),
+                                  ("64-byte datagrams/s", "tput", "dgrams_per_s", "64"), ("handshakes/s", "hs", "hs_per_s", ""),
+                                  ("bulk Mbit/s", "bulk", "mbit_s", "")):
+    out.append(f"| {label} | {fmt(med('quince', 'quic-go', bench, field, size))} | {fmt(med('quic-go', 'quince', bench, field, size))} |")
+out.append("")
+if libs:
+    out.append("Static libraries (`size -t`, bytes): " + ", ".join(
+        f"{l['lib']} {int(l['text']):,} text + {int(l['data']) + int(l['bss']):,} data/bss" for l in libs) + ".")
+    out.append("")
+if callgrind:
+    out.append("Callgrind, quince 1200-byte throughput case:\n")
+    out.append("```")
+    out.extend(c[len("CALLGRIND "):] for c in callgrind)
+    out.append("```")
+    out.append("")
+if failed:
+    out.append("Runs that failed:\n")
+    out.extend(f"- `{f}`" for f in failed)
+    out.append("")
+open(md_path, "w").write("\n".join(out))
+
+# Chart: RTT distributions (sorted samples by percentile) and throughput bars.
+if shutil.which("gnuplot"):
+    dat = os.path.join(outdir, "tput.dat")
+    with open(dat, "w") as f:
+        for s in ("64", "1200"):
+            vals = [med(*Q, "tput", "dgrams_per_s", s), med(*G, "tput", "dgrams_per_s", s), med(*U, "tput", "dgrams_per_s", s)]
+            f.write(f"{s}B " + " ".join(str((v or 0) / 1000) for v in vals) + "\n")
+    curves = []
+    for name in ("quince", "quic-go", "udp"):
+        p = os.path.join(outdir, f"rtt-{name}.txt")
+        if os.path.exists(p):
+            v = sorted(float(x) for x in open(p) if x.strip())
+            q = os.path.join(outdir, f"rtt-{name}.pct")
+            with open(q, "w") as f:
+                for i, x in enumerate(v):
+                    f.write(f"{100.0 * i / max(len(v) - 1, 1)} {x}\n")
+            title = "raw UDP" if name == "udp" else name
+            curves.append(f"'{q}' using 1:2 with lines lw 2 title '{title}'")
+    gp = f"""set terminal pngcairo size 1200,500
+set output '{png_path}'
+set multiplot layout 1,2
+set title 'Datagram RTT distribution (loopback)'
+set xlabel 'percentile'
+set ylabel 'RTT (µs)'
+set logscale y
+set key top left
+set grid
+{"plot " + ", ".join(curves) if curves else "plot 0 notitle"}
+unset logscale y
+set title 'One-way HTTP/3 datagrams delivered (thousands/s)'
+set xlabel 'payload'
+set ylabel 'kdatagrams/s'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set boxwidth 0.9
+set yrange [0:*]
+plot '{dat}' using 2:xtic(1) title 'quince', '' using 3 title 'quic-go', '' using 4 title 'raw UDP (sendmmsg)'
+unset multiplot
+"""
+    subprocess.run(["gnuplot"], input=gp, text=True, check=False)
+else:
+    print("report: gnuplot missing, no chart", file=sys.stderr)
