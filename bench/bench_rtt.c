@@ -61,16 +61,16 @@ int main(int argc, char **argv)
         st.want = (uint64_t)i;
         st.got = false;
         bq_put_be64(msg, st.want);
-        uint64_t t0 = app_now_us();
+        uint64_t t0 = bq_now_ns(), t0_us = app_now_us();
         h3_quic_send_datagram(cl.h3, cl.stream_id, msg, sizeof msg);
-        bq_client_output(&cl, t0);
-        uint64_t giveup = t0 + 200000;
+        bq_client_output(&cl, t0_us);
+        uint64_t giveup = t0_us + 200000;
         for (;;) {
             uint64_t now = app_now_us();
             bq_client_input(&cl, now);
             if (st.got) {
                 if (i >= warm)
-                    rtt[done++] = (double)(app_now_us() - t0);
+                    rtt[done++] = (double)(bq_now_ns() - t0) / 1000.0;
                 bq_client_output(&cl, now); /* ACKs, if due */
                 break;
             }

@@ -52,7 +52,7 @@ static int pingpong(long rounds, long warm)
     for (long i = 0; done < rounds; i++) {
         uint8_t m[8], r[64];
         bq_put_be64(m, (uint64_t)i);
-        uint64_t t0 = app_now_us();
+        uint64_t t0 = bq_now_ns();
         sendto(cfd, m, 8, 0, (struct sockaddr *)&sa, sizeof sa);
         for (;;) {
             ssize_t n = recv(cfd, r, sizeof r, 0);
@@ -62,7 +62,7 @@ static int pingpong(long rounds, long warm)
             }
             if (n == 8 && bq_get_be64(r) == (uint64_t)i) {
                 if (i >= warm)
-                    rtt[done++] = (double)(app_now_us() - t0);
+                    rtt[done++] = (double)(bq_now_ns() - t0) / 1000.0;
                 break;
             }
         }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 const char *bq_opt(int argc, char **argv, const char *name, const char *dflt)
 {
@@ -130,10 +131,11 @@ void bq_client_input(bq_client *cl, uint64_t now)
                 continue;
             cl->udp_in++;
             quic_conn_recv(cl->q, &path, rv[i].data, rv[i].len, now);
+            /* Drain after every packet: a batch of 32 packets packed with small
+             * datagrams would overrun QUIC's bounded receive queue. */
+            h3_quic_pump(cl->h3, now);
+            handle_events(cl, now);
         }
-        /* Hand datagrams to the application batch by batch (bounded queues). */
-        h3_quic_pump(cl->h3, now);
-        handle_events(cl, now);
     } while (n == BQ_BATCH);
     if (quic_conn_deadline(cl->q) <= now) {
         quic_conn_on_deadline(cl->q, now);
@@ -256,6 +258,13 @@ double bq_pct(const double *sorted, size_t n, double p)
         return 0;
     size_t i = (size_t)(p / 100.0 * (double)(n - 1) + 0.5);
     return sorted[i < n ? i : n - 1];
+}
+
+uint64_t bq_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 uint64_t bq_cpu_us(void)

@@ -77,6 +77,9 @@ double bq_kv(const char *text, const char *key);
 double bq_pct(const double *sorted, size_t n, double p);
 void bq_sort(double *v, size_t n);
 
+/* Monotonic nanoseconds (RTT samples finer than app_now_us). */
+uint64_t bq_now_ns(void);
+
 /* Process figures. */
 uint64_t bq_cpu_us(void);
 long bq_maxrss_kb(void);

@@ -7,13 +7,15 @@ from collections import defaultdict
 log, outdir, md_path, png_path = sys.argv[1:5]
 runs = defaultdict(lambda: defaultdict(list))  # (client, server, bench, size) -> field -> values
 failed = []
-libs, callgrind = [], []
+libs, callgrind, load = [], [], []
 for line in open(log):
     w = line.split()
     if not w:
         continue
     kv = dict(x.split("=", 1) for x in w if "=" in x)
-    if w[0] == "SIZE":
+    if w[0] == "LOAD":
+        load.append(f"{w[1][5:]} {' '.join(w[2:])}")
+    elif w[0] == "SIZE":
         libs.append(kv)
     elif w[0] == "CALLGRIND":
         callgrind.append(line.strip())
@@ -100,7 +102,8 @@ bulk_mb = med(*Q, "bulk", "bytes")
 reps = max((len(v.get("rep", [])) for v in runs.values()), default=0)
 out = []
 out.append(f"Medians of {reps} alternating runs on one machine ({os.cpu_count()} cores, loopback); "
-           "compare ratios, not absolute times. `make bench` to reproduce.\n")
+           "compare ratios, not absolute times. `make bench` to reproduce. "
+           f"Load average (1/5/15 min) at {'; at '.join(load) or '-'}.\n")
 out.append("| figure | quince | quic-go | quince/quic-go | quince vs raw UDP | bar | |")
 out.append("|---|---|---|---|---|---|---|")
 for r in rows:
@@ -173,6 +176,7 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set boxwidth 0.9
+set key top right
 set yrange [0:*]
 plot '{dat}' using 2:xtic(1) title 'quince', '' using 3 title 'quic-go', '' using 4 title 'raw UDP (sendmmsg)'
 unset multiplot

@@ -102,6 +102,8 @@ pairs() { # rep mode args...: the pairs in alternating order
 }
 
 echo "bench: $REPEAT repeats, logs in $OUT"
+# Other work on the machine skews every figure: the load is recorded with them.
+echo "LOAD when=start $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$LOG"
 for rep in $(seq "$REPEAT"); do
   last=$([ "$rep" = "$REPEAT" ] && echo 1 || echo 0)
   echo "RUN client=udp server=udp rep=$rep $(BENCH_RTT_DUMP=$([ $last = 1 ] && echo "$OUT/rtt-udp.txt") "$B/bench_udp" pingpong --rounds "$RTT_ROUNDS")" | tee -a "$LOG"
@@ -139,6 +141,7 @@ for rep in $(seq "$REPEAT"); do
   fi
 done
 
+echo "LOAD when=end $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$LOG"
 # Footprint: the static libraries.
 for lib in base crypto quic qpack h3 app; do
   f=$(find "$BUILD" -name "libquince_$lib.a" | head -1)
