@@ -1,0 +1,334 @@
+/* Fuzz: a fresh client connection fed arbitrary server datagrams (RFC 9000
+ * §6, §7, §12, §17.2.5; RFC 9001): the client side of fuzz_conn_handshake.
+ * The input is a list of records, each [kind][len:2][bytes]:
+ *   kind % 4 == 0  a raw datagram (Version Negotiation, Retry, garbage...);
+ *   kind % 4 == 1  frames, sealed here into a server Initial with the Initial
+ *                  keys of the client's DCID;
+ *   kind % 4 == 2  frames, sealed into the highest level the client can read
+ *                  (Handshake, else 1-RTT) with the client's own receive keys;
+ *   kind % 4 == 3  time passes (bytes = microseconds) and timers run.
+ * After each record the client's datagrams and events are drained. The
+ * client's randomness is fixed, so its CIDs and key shares are the same on
+ * every run; FUZZ_CONN_GEN=dir writes a real server's first flight (Initial
+ * and Handshake frames) as seeds, which take the client to the end of its
+ * handshake. Fuzz builds use the null AEAD; header protection is real. */
+#include "crypto/cx_certgen.h"
+#include "crypto/cx_quic_keys.h"
+#include "crypto/cx_x509.h"
+#include "quic/conn_int.h"
+#include "quic/frame.h"
+#include "quic/packet.h"
+#include "quic/pn.h"
+#include "quic/protect.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static tls_config g_stls, g_ctls;
+static cx_x509_chain *g_chain;
+static cx_x509_trust *g_trust;
+static quic_pkt_keys g_sinit; /* the server's Initial send keys */
+/* The client's CIDs (fixed by its randomness) and a real server's SCID. */
+static uint8_t g_cdcid[8], g_cscid[8], g_sscid[8];
+
+static int det_random(void *ud, uint8_t *out, size_t n)
+{
+    uint32_t *s = ud;
+    for (size_t i = 0; i < n; i++) {
+        *s = *s * 1103515245u + 12345u;
+        out[i] = (uint8_t)(*s >> 16);
+    }
+    return 0;
+}
+
+static void path_set(quic_path *p, const char *l, const char *r)
+{
+    memset(p, 0, sizeof *p);
+    p->local_len = p->remote_len = 4;
+    memcpy(p->local, l, 4);
+    memcpy(p->remote, r, 4);
+}
+
+typedef struct cli {
+    uint32_t rnd;
+    quic_config cfg;
+    quic_path path;
+    quic_conn *c;
+} cli;
+
+static void cli_new(cli *k)
+{
+    k->rnd = 1;
+    quic_config_init(&k->cfg, false, &g_ctls);
+    k->cfg.random = det_random;
+    k->cfg.random_ud = &k->rnd;
+    /* TLS randomness too (ClientHello.random, key share): the same hello on
+     * every run, so a recorded server flight fits its transcript. */
+    g_ctls.random = det_random;
+    g_ctls.random_ud = &k->rnd;
+    path_set(&k->path, "cli", "srv");
+    k->c = quic_conn_new_client(&k->cfg, &k->path, 1000000);
+    if (!k->c)
+        abort();
+}
+
+static void first_flights(const char *dir);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    char *cert, *key;
+    size_t cl, kl;
+    cx_certgen_opts o = {.key_type = CX_KEY_EC_P256, .host = "localhost",
+                         .now = 1767225600, .days = 3650};
+    if (cx_certgen(&o, NULL, &cert, &cl, &key, &kl) != 0 ||
+        cx_x509_chain_from_pem(cert, cl, key, kl, NULL, &g_chain) != 0 ||
+        cx_x509_trust_from_pem(cert, cl, &g_trust) != 0)
+        abort();
+    qb_free(NULL, cert);
+    qb_free(NULL, key);
+    tls_config_init(&g_stls, TLS_ROLE_SERVER);
+    tls_config_init(&g_ctls, TLS_ROLE_CLIENT);
+    g_stls.alpn[0] = g_ctls.alpn[0] = "h3";
+    g_stls.alpn_count = g_ctls.alpn_count = 1;
+    g_stls.chain = g_chain;
+    g_ctls.trust = g_trust;
+    g_ctls.server_name = "localhost";
+    /* Seeds come from another process, with another (random) certificate:
+     * the chain is not checked, the CertificateVerify still is. */
+    g_ctls.insecure_skip_verify = true;
+    first_flights(getenv("FUZZ_CONN_GEN"));
+    cx_quic_keys ck, sk;
+    if (cx_quic_initial_keys(QUIC_VERSION_1, g_cdcid, 8, &ck, &sk) != 0 ||
+        quic_pkt_keys_init(&g_sinit, NULL, &sk) != 0)
+        abort();
+    if (getenv("FUZZ_CONN_GEN"))
+        exit(0);
+    return 0;
+}
+
+/* Seals frames into a server long-header packet; returns its length. */
+static size_t seal_long(quic_pkt_type t, const quic_pkt_keys *k, uint64_t pn, const uint8_t *fr,
+                        size_t len, uint8_t *out, size_t cap)
+{
+    qb_wr w;
+    quic_pkt_wr pw;
+    size_t pkt_len;
+    quic_pkt_long_params lp = {.type = t, .version = QUIC_VERSION_1, .dcid = g_cscid,
+                               .dcid_len = 8, .scid = g_sscid, .scid_len = 8, .pn = pn,
+                               .pn_len = 4, .length_len = 2};
+    qb_wr_init(&w, out, cap);
+    if (quic_pkt_long_begin(&w, &lp, &pw) != 0)
+        return 0;
+    size_t room = qb_wr_left(&w) - 16;
+    if (len > room)
+        len = room;
+    qb_wr_bytes(&w, fr, len);
+    size_t min = quic_pkt_min_payload(4);
+    if (len < min)
+        qb_wr_zeros(&w, min - len);
+    if (quic_pkt_wr_finish(&w, &pw, 16, &pkt_len) != 0 ||
+        quic_pkt_protect(k, out, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0)
+        return 0;
+    return pkt_len;
+}
+
+static size_t seal_short(quic_conn *c, uint64_t pn, const uint8_t *fr, size_t len, uint8_t *out,
+                         size_t cap)
+{
+    qb_wr w;
+    quic_pkt_wr pw;
+    size_t pkt_len;
+    const quic_cid *d = &c->lcids.slot[0].cid;
+    qb_wr_init(&w, out, cap);
+    if (quic_pkt_short_begin(&w, d->b, d->len, false, c->app.rx_phase, pn, 4, &pw) != 0)
+        return 0;
+    size_t room = qb_wr_left(&w) - 16;
+    if (len > room)
+        len = room;
+    qb_wr_bytes(&w, fr, len);
+    size_t min = quic_pkt_min_payload(4);
+    if (len < min)
+        qb_wr_zeros(&w, min - len);
+    quic_pkt_keys k = {.aead = c->app.rx[c->app.rx_phase], .hp = c->app.rx_hp};
+    if (quic_pkt_wr_finish(&w, &pw, 16, &pkt_len) != 0 ||
+        quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0)
+        return 0;
+    return pkt_len;
+}
+
+static void drain(quic_conn *c, uint64_t now)
+{
+    uint8_t buf[1500];
+    for (int i = 0; i < 64 && quic_conn_send(c, buf, sizeof buf, now); i++)
+        ;
+    quic_event ev;
+    for (int i = 0; i < 256 && quic_conn_next_event(c, &ev); i++)
+        if (ev.type == QUIC_EV_STREAM_READABLE) {
+            bool fin;
+            quic_conn_stream_read(c, ev.stream_id, buf, sizeof buf, &fin);
+        }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    cli k;
+    cli_new(&k);
+    quic_conn *c = k.c;
+    uint64_t now = 1000000;
+    drain(c, now); /* the first Initial goes out */
+    uint64_t pn[3] = {0, 0, 0};
+    static uint8_t dg[1500];
+    size_t off = 0;
+    while (off + 3 <= size) {
+        uint8_t kind = data[off];
+        size_t len = (size_t)((data[off + 1] << 8) | data[off + 2]) & 0x7ff;
+        off += 3;
+        if (len > size - off)
+            len = size - off;
+        const uint8_t *p = data + off;
+        off += len;
+        size_t n = 0;
+        switch (kind & 3) {
+        case 0:
+            if (len > sizeof dg)
+                len = sizeof dg;
+            memcpy(dg, p, len);
+            n = len;
+            break;
+        case 1:
+            n = seal_long(QUIC_PKT_INITIAL, &g_sinit, pn[0]++, p, len, dg, sizeof dg);
+            break;
+        case 2:
+            if (c->keys[QUIC_SPACE_HANDSHAKE].rx_ok && !(kind & 4))
+                n = seal_long(QUIC_PKT_HANDSHAKE, &c->keys[QUIC_SPACE_HANDSHAKE].rx, pn[1]++, p,
+                              len, dg, sizeof dg);
+            else if (c->app_rx_ok)
+                n = seal_short(c, pn[2]++, p, len, dg, sizeof dg);
+            break;
+        default: {
+            uint64_t dt = 0;
+            for (size_t i = 0; i < len && i < 4; i++)
+                dt = dt << 8 | p[i];
+            now += dt;
+            if (quic_conn_deadline(c) <= now)
+                quic_conn_on_deadline(c, now);
+            break;
+        }
+        }
+        if (n && quic_conn_recv(c, &k.path, dg, n, now) == QUIC_ERR_CLOSED)
+            break;
+        drain(c, now);
+    }
+    if (getenv("FUZZ_CONN_DEBUG")) {
+        quic_close_info ci;
+        quic_conn_close_info(c, &ci);
+        fprintf(stderr, "hs keys %d app rx %d state %d established %d close 0x%llx '%s'\n",
+                c->keys[QUIC_SPACE_HANDSHAKE].rx_ok, c->app_rx_ok, (int)c->state,
+                quic_conn_is_established(c), (unsigned long long)ci.code, ci.reason);
+    }
+    quic_conn_free(c);
+    return 0;
+}
+
+/* ---- the real exchange: CIDs, and seeds ---- */
+
+static void put_record(FILE *f, uint8_t kind, const uint8_t *p, size_t n)
+{
+    uint8_t h[3] = {kind, (uint8_t)(n >> 8), (uint8_t)n};
+    fwrite(h, 1, 3, f);
+    fwrite(p, 1, n, f);
+}
+
+/* Frames of each packet of a server datagram, as kind-1/kind-2 records. */
+static void flight_records(FILE *f, quic_conn *s, uint8_t *d, size_t n, const quic_pkt_keys *ik)
+{
+    quic_dgram_iter it;
+    quic_pkt_hdr h;
+    quic_dgram_iter_init(&it, d, n, 8);
+    while (quic_dgram_next(&it, &h) > 0) {
+        const quic_pkt_keys *k = h.type == QUIC_PKT_INITIAL ? ik
+                                 : h.type == QUIC_PKT_HANDSHAKE ? &s->keys[QUIC_SPACE_HANDSHAKE].tx
+                                                                : NULL;
+        if (!k || !k->aead)
+            continue;
+        quic_pkt_clear clr;
+        if (quic_pkt_unprotect(k, (uint8_t *)h.pkt, h.pkt_len, h.pn_offset, QUIC_PN_NONE, &clr) != 0)
+            abort();
+        const uint8_t *fr = h.pkt + clr.payload_offset;
+        size_t flen = clr.payload_len;
+        while (flen && fr[flen - 1] == 0)
+            flen--;
+        put_record(f, h.type == QUIC_PKT_INITIAL ? 1 : 2, fr, flen);
+    }
+}
+
+static void first_flights(const char *dir)
+{
+    cli k;
+    cli_new(&k);
+    uint8_t buf[1500];
+    size_t n = quic_conn_send(k.c, buf, sizeof buf, 1000000);
+    quic_pkt_hdr h;
+    if (!n || quic_pkt_hdr_parse(buf, n, 8, &h) != 0 || h.dcid_len != 8 || h.scid_len != 8)
+        abort();
+    memcpy(g_cdcid, h.dcid, 8);
+    memcpy(g_cscid, h.scid, 8);
+    /* A real server answers; its SCID is the one the target's packets use. */
+    uint32_t rs = 2;
+    quic_config scfg;
+    quic_config_init(&scfg, true, &g_stls);
+    scfg.random = det_random;
+    scfg.random_ud = &rs;
+    quic_path sp;
+    path_set(&sp, "srv", "cli");
+    quic_cid scid, dcid;
+    quic_cid_set(&scid, g_cscid, 8);
+    quic_cid_set(&dcid, g_cdcid, 8);
+    quic_conn *s = quic_conn_new_server(&scfg, &sp, &scid, &dcid, NULL, 1000000);
+    if (!s || quic_conn_recv(s, &sp, buf, n, 1010000) != 0)
+        abort();
+    uint8_t out[4][1500];
+    size_t on[4], no = 0;
+    while (no < 4 && (on[no] = quic_conn_send(s, out[no], sizeof out[no], 1010000)))
+        no++;
+    if (!no || quic_pkt_hdr_parse(out[0], on[0], 8, &h) != 0 || h.scid_len != 8)
+        abort();
+    memcpy(g_sscid, h.scid, 8);
+    if (dir) {
+        cx_quic_keys ck, sk;
+        quic_pkt_keys ik;
+        if (cx_quic_initial_keys(QUIC_VERSION_1, g_cdcid, 8, &ck, &sk) != 0 ||
+            quic_pkt_keys_init(&ik, NULL, &sk) != 0)
+            abort();
+        char path[512];
+        /* The flight as raw datagrams (before unprotecting them in place). */
+        snprintf(path, sizeof path, "%s/server_flight_raw", dir);
+        FILE *f = fopen(path, "wb");
+        for (size_t i = 0; i < no; i++)
+            put_record(f, 0, out[i], on[i]);
+        fclose(f);
+        /* Its frames, for the target to seal again; and a Version Negotiation. */
+        snprintf(path, sizeof path, "%s/server_flight", dir);
+        f = fopen(path, "wb");
+        for (size_t i = 0; i < no; i++)
+            flight_records(f, s, out[i], on[i], &ik);
+        put_record(f, 3, (const uint8_t *)"\x00\x01\x00\x00", 4);
+        fclose(f);
+        uint8_t vn[64];
+        qb_wr w;
+        uint32_t versions[2] = {0x1a2a3a4a, 0xff00001d};
+        qb_wr_init(&w, vn, sizeof vn);
+        if (quic_pkt_vn_write(&w, 0x40, g_cscid, 8, g_cdcid, 8, versions, 2) != 0)
+            abort();
+        snprintf(path, sizeof path, "%s/version_negotiation", dir);
+        f = fopen(path, "wb");
+        put_record(f, 0, vn, w.off);
+        fclose(f);
+        quic_pkt_keys_clear(&ik);
+    }
+    quic_conn_free(s);
+    quic_conn_free(k.c);
+}
