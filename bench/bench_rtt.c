@@ -56,6 +56,7 @@ int main(int argc, char **argv)
     if (!rtt)
         return 1;
     long done = 0, lost = 0;
+    uint64_t out0 = cl.udp_out, in0 = cl.udp_in;
     uint8_t msg[8];
     for (long i = 0; done < rounds; i++) {
         st.want = (uint64_t)i;
@@ -92,9 +93,11 @@ int main(int argc, char **argv)
         sum += rtt[i];
     bq_sort(rtt, (size_t)rounds);
     printf("RESULT impl=quince bench=rtt rounds=%ld p50_us=%.1f p99_us=%.1f p999_us=%.1f "
-           "mean_us=%.1f lost=%ld maxrss_kb=%ld\n",
+           "mean_us=%.1f lost=%ld pkts_out_per_round=%.2f pkts_in_per_round=%.2f maxrss_kb=%ld\n",
            rounds, bq_pct(rtt, (size_t)rounds, 50), bq_pct(rtt, (size_t)rounds, 99),
-           bq_pct(rtt, (size_t)rounds, 99.9), sum / (double)rounds, lost, bq_maxrss_kb());
+           bq_pct(rtt, (size_t)rounds, 99.9), sum / (double)rounds, lost,
+           (double)(cl.udp_out - out0) / (double)(rounds + warm),
+           (double)(cl.udp_in - in0) / (double)(rounds + warm), bq_maxrss_kb());
     if (getenv("BENCH_RTT_DUMP")) {
         FILE *f = fopen(getenv("BENCH_RTT_DUMP"), "w");
         for (long i = 0; f && i < rounds; i++)

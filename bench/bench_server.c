@@ -297,6 +297,23 @@ static bool step(server *sv, uint64_t now)
         quic_close_info ci;
         quic_conn_close_info(s->q, &ci);
         if (ci.closed) {
+            if (getenv("BENCH_SERVER_DEBUG")) {
+                h3_conn_stats hs;
+                h3_conn_get_stats(h3_quic_h3(s->h3), &hs);
+                quic_dgram_counters dc;
+                quic_conn_dgram_stats(s->q, &dc);
+                quic_conn_stats qs;
+                quic_conn_stats_get(s->q, &qs);
+                if (hs.datagrams_received == 0)
+                    fprintf(stderr, "bench_server: conn closed without a datagram: pkts recv=%llu "
+                            "dropped=%llu lost=%llu; h3 dropped_unknown=%llu "
+                            "dropped_queue=%llu quic received=%llu recv_queue_full=%llu\n",
+                            (unsigned long long)qs.pkts_recv, (unsigned long long)qs.pkts_dropped,
+                            (unsigned long long)qs.pkts_lost,
+                            (unsigned long long)hs.datagrams_dropped_unknown,
+                            (unsigned long long)hs.datagrams_dropped_queue,
+                            (unsigned long long)dc.received, (unsigned long long)dc.drop_recv_queue_full);
+            }
             quic_conn *q = s->q;
             h3_quic_free(s->h3);
             quic_endpoint_remove(sv->ep, q);

@@ -59,7 +59,7 @@ var tlsConf *tls.Config
 func dial(ctx context.Context) (*conn, error) {
 	q, err := quic.DialAddr(ctx, *server, tlsConf, &quic.Config{EnableDatagrams: true})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("QUIC handshake: %w", err)
 	}
 	tr := &http3.Transport{EnableDatagrams: true}
 	cc := tr.NewClientConn(q)
@@ -279,7 +279,9 @@ func runHS(ctx context.Context) error {
 			defer wg.Done()
 			for time.Now().Before(end) {
 				if err := oneHS(ctx); err != nil {
-					failed.Add(1)
+					if failed.Add(1) <= 3 {
+						fmt.Fprintf(os.Stderr, "bench-client: hs: %v\n", err)
+					}
 				} else {
 					done.Add(1)
 				}
@@ -305,18 +307,20 @@ func oneHS(ctx context.Context) error {
 	defer cancel()
 	c, err := dial(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("handshake or SETTINGS: %w", err)
 	}
 	defer c.close()
 	str, _, err := c.get(ctx, "/echo")
 	if err != nil {
-		return err
+		return fmt.Errorf("GET /echo: %w", err)
 	}
 	if err := str.SendDatagram(make([]byte, 8)); err != nil {
-		return err
+		return fmt.Errorf("send datagram: %w", err)
 	}
-	_, err = str.ReceiveDatagram(ctx)
-	return err
+	if _, err = str.ReceiveDatagram(ctx); err != nil {
+		return fmt.Errorf("datagram echo: %w", err)
+	}
+	return nil
 }
 
 func runBulk(ctx context.Context) error {
