@@ -99,6 +99,34 @@ static void log_quic(void *ud, const char *line)
     app_debug("%s: %s", (const char *)ud, line);
 }
 
+static void client_trace(void *ud, quic_conn *c, const quic_trace *ev)
+{
+    (void)c;
+    app_trace_write(&((app_client *)ud)->s.trace, ev);
+}
+
+/* The endpoint shares one hook among its connections: find the session; a
+ * connection not taken on yet (its first Initial) traces to a pending file
+ * that the session inherits. */
+static void server_trace(void *ud, quic_conn *c, const quic_trace *ev)
+{
+    app_server *sv = ud;
+    for (size_t i = 0; i < sv->n_sessions; i++) {
+        if (sv->sessions[i].q == c) {
+            app_trace_write(&sv->sessions[i].trace, ev);
+            return;
+        }
+    }
+    if (sv->pending_conn != c) {
+        char err[300];
+        app_trace_close(&sv->pending_trace);
+        if (app_trace_open(&sv->pending_trace, "server", sv->verbose, sv->qlog_dir, err, sizeof err))
+            app_warn("server: %s", err);
+        sv->pending_conn = c;
+    }
+    app_trace_write(&sv->pending_trace, ev);
+}
+
 static int session_open(app_session *s, quic_conn *q, bool is_server, const quic_config *qcfg,
                         const char *authority, int method, uint64_t final, size_t size)
 {
@@ -117,6 +145,7 @@ static int session_open(app_session *s, quic_conn *q, bool is_server, const quic
 
 static void session_close(app_session *s)
 {
+    app_trace_close(&s->trace);
     app_pp_free(&s->pp);
     h3_quic_free(s->h3);
     memset(s, 0, sizeof *s);
@@ -187,9 +216,14 @@ int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, c
     quic_endpoint_config ec;
     quic_endpoint_config_init(&ec, &sv->tls.cfg);
     ec.retry = o->retry;
+    sv->qlog_dir = o->qlog_dir;
     if (o->verbose) {
         ec.conn.log = log_quic;
         ec.conn.log_ud = "server";
+    }
+    if (o->verbose || o->qlog_dir) {
+        ec.conn.trace = server_trace;
+        ec.conn.trace_ud = sv;
     }
     sv->ep = quic_endpoint_new(&ec);
     if (!sv->ep) {
@@ -203,6 +237,7 @@ void app_server_close(app_server *sv)
 {
     for (size_t i = 0; i < sv->n_sessions; i++)
         session_close(&sv->sessions[i]);
+    app_trace_close(&sv->pending_trace);
     free(sv->sessions);
     quic_endpoint_free(sv->ep);
     app_udp_close(&sv->io.udp);
@@ -229,6 +264,15 @@ static void server_accept(app_server *sv)
         if (session_open(s, q, true, &qc, NULL, 0, sv->final, 8) != 0) {
             quic_conn_close(q, false, QUIC_INTERNAL_ERROR, "out of memory");
             continue;
+        }
+        if (sv->pending_conn == q) {
+            s->trace = sv->pending_trace; /* the file of its first packets */
+            memset(&sv->pending_trace, 0, sizeof sv->pending_trace);
+            sv->pending_conn = NULL;
+        } else {
+            char err[300];
+            if (app_trace_open(&s->trace, "server", sv->verbose, sv->qlog_dir, err, sizeof err))
+                app_warn("server: %s", err);
         }
         sv->n_sessions++;
         char who[80];
@@ -384,6 +428,10 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
         qc.log = log_quic;
         qc.log_ud = "client";
     }
+    if (o->verbose || o->qlog_dir) {
+        qc.trace = client_trace;
+        qc.trace_ud = cl;
+    }
     quic_path path;
     make_path(&path, &cl->io.udp.local, &cl->server);
     quic_conn *q = quic_conn_new_client(&qc, &path, now);
@@ -396,6 +444,8 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    if (app_trace_open(&cl->s.trace, "client", o->verbose, o->qlog_dir, err, errlen) != 0)
+        return -1;
     cl->started = now;
     cl->connect_timeout = 10 * 1000000ull;
     return 0;

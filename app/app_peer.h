@@ -10,6 +10,7 @@
 #include "app/app_cli.h"
 #include "app/app_pingpong.h"
 #include "app/app_tls.h"
+#include "app/app_trace.h"
 #include "app/app_udp.h"
 #include "quic/endpoint.h"
 
@@ -36,6 +37,7 @@ typedef struct app_session {
     quic_conn *q;
     h3_quic *h3;
     app_pp pp;
+    app_trace trace; /* -v lines and the qlog file of this connection */
     bool logged_close;
 } app_session;
 
@@ -46,6 +48,10 @@ typedef struct app_server {
     app_session *sessions; /* one per connection */
     size_t n_sessions, cap_sessions;
     bool one_shot;      /* stop after the first ping-pong's connection closes */
+    /* Tracing of a connection the endpoint made but we have not taken yet. */
+    app_trace pending_trace;
+    quic_conn *pending_conn;
+    const char *qlog_dir;
     bool finished;
     uint64_t final;
     int verbose;

@@ -142,8 +142,37 @@ void quic_conn_on_peer_close(quic_conn *c, bool app, uint64_t code, uint64_t ft,
     quic_conn_enter_draining(c, now);
 }
 
+quic_pkt_type quic_space_pkt_type(quic_pn_space sp)
+{
+    return sp == QUIC_SPACE_INITIAL ? QUIC_PKT_INITIAL
+           : sp == QUIC_SPACE_HANDSHAKE ? QUIC_PKT_HANDSHAKE
+                                        : QUIC_PKT_1RTT;
+}
+
+void quic_conn_handle_lost(quic_conn *c, const quic_recovery_result *res, uint64_t now)
+{
+    for (size_t i = 0; i < res->n_lost; i++) {
+        c->stats.pkts_lost++;
+        quic_trace t = {.type = QUIC_TRACE_PACKET_LOST, .pn = res->lost[i].pn,
+                        .pkt_type = quic_space_pkt_type((quic_pn_space)res->lost[i].space),
+                        .size = res->lost[i].size};
+        quic_conn_trace(c, &t);
+        quic_conn_on_lost_items(c, res->lost[i].handle);
+        quic_sentlog_settle(&c->log, res->lost[i].handle);
+    }
+    if (res->n_lost)
+        quic_conn_cc_on_lost(c, res->lost, res->n_lost, res->persistent_congestion, now);
+}
+
 static void finish(quic_conn *c)
 {
+    if (c->state != QUIC_CS_CLOSED) {
+        quic_trace t = {.type = QUIC_TRACE_CLOSED,
+                        .reason = c->close.idle ? "idle timeout"
+                                  : c->close.stateless_reset ? "stateless reset"
+                                  : c->close.by_peer ? "closed by the peer" : "closed"};
+        quic_conn_trace(c, &t);
+    }
     c->state = QUIC_CS_CLOSED;
     c->close.closed = true;
     if (!c->ev_closed_sent) {
@@ -236,13 +265,7 @@ void quic_conn_on_deadline(quic_conn *c, uint64_t now)
     quic_dgram_queue_expire(&c->dg_tx, now);
     quic_recovery_result res;
     quic_recovery_on_timeout(&c->rec, now, &res);
-    for (size_t i = 0; i < res.n_lost; i++) {
-        c->stats.pkts_lost++;
-        quic_conn_on_lost_items(c, res.lost[i].handle);
-        quic_sentlog_settle(&c->log, res.lost[i].handle);
-    }
-    if (res.n_lost)
-        quic_conn_cc_on_lost(c, res.lost, res.n_lost, res.persistent_congestion, now);
+    quic_conn_handle_lost(c, &res, now);
     if (res.action == QUIC_RECOVERY_PTO || res.action == QUIC_RECOVERY_ANTI_DEADLOCK) {
         quic_space *s = &c->sp[res.probe_space];
         s->probe = true;

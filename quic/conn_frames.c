@@ -66,13 +66,14 @@ static int on_ack(quic_conn *c, quic_pn_space sp, const quic_frame *f, uint64_t 
     }
     if (res.n_acked)
         quic_cc_on_acked(&c->cc, res.acked, res.n_acked, now);
-    for (size_t i = 0; i < res.n_lost; i++) {
-        c->stats.pkts_lost++;
-        quic_conn_on_lost_items(c, res.lost[i].handle);
-        quic_sentlog_settle(&c->log, res.lost[i].handle);
+    quic_conn_handle_lost(c, &res, now);
+    if (res.rtt_sampled && c->cfg.trace) {
+        const quic_rtt *rtt = quic_recovery_rtt(&c->rec);
+        quic_trace t = {.type = QUIC_TRACE_METRICS, .smoothed_rtt = rtt->smoothed, .min_rtt = rtt->min,
+                        .latest_rtt = rtt->latest, .rtt_var = rtt->var, .cwnd = c->cc.cwnd,
+                        .bytes_in_flight = c->cc.bytes_in_flight};
+        quic_conn_trace(c, &t);
     }
-    if (res.n_lost)
-        quic_conn_cc_on_lost(c, res.lost, res.n_lost, res.persistent_congestion, now);
     return 0;
 }
 
@@ -230,11 +231,6 @@ int quic_conn_on_payload(quic_conn *c, quic_pkt_type pt, const uint8_t *p, size_
         }
         if (quic_frame_is_ack_eliciting(f.type))
             *ack_eliciting = true;
-        if (c->cfg.log) {
-            char line[256];
-            quic_frame_describe(&f, line, sizeof line);
-            quic_conn_logf(c, "  recv frame %s", line);
-        }
         rc = on_frame(c, pt, &f, r.off - start, now);
         if (rc < 0 || c->state >= QUIC_CS_CLOSING)
             return rc < 0 ? rc : 0;

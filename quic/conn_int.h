@@ -187,6 +187,16 @@ static inline size_t quic_conn_path_mtu(const quic_conn *c)
 }
 
 /* ---- conn.c ---- */
+static inline void quic_conn_trace(quic_conn *c, quic_trace *t)
+{
+    if (c->cfg.trace) {
+        t->now = c->now;
+        c->cfg.trace(c->cfg.trace_ud, c, t);
+    }
+}
+/* What recovery declared lost: retransmissions, congestion control, traces. */
+void quic_conn_handle_lost(quic_conn *c, const quic_recovery_result *res, uint64_t now);
+quic_pkt_type quic_space_pkt_type(quic_pn_space sp);
 void quic_conn_push_event(quic_conn *c, quic_event_type type, uint64_t stream_id, uint64_t code);
 /* Latches the first error and starts closing (transport or application). */
 void quic_conn_fail(quic_conn *c, uint64_t code, uint64_t frame_type, const char *reason);

@@ -83,6 +83,13 @@ static int on_retry(quic_conn *c, const quic_pkt_hdr *h)
     return quic_conn_reset_for_retry(c);
 }
 
+static void trace_drop(quic_conn *c, const quic_pkt_hdr *h, const char *why)
+{
+    quic_trace t = {.type = QUIC_TRACE_PACKET_DROPPED, .pkt_type = h->type, .size = h->pkt_len,
+                    .reason = why};
+    quic_conn_trace(c, &t);
+}
+
 static bool dcid_is_ours(const quic_conn *c, const quic_pkt_hdr *h)
 {
     quic_cid d;
@@ -144,8 +151,10 @@ static int on_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, uint
     int rc = quic_pkt_unprotect_header(hp, pkt, h->pkt_len, h->pn_offset, largest, &clr);
     if (rc != 0) {
         c->stats.pkts_dropped++;
+        trace_drop(c, h, "header protection");
         return 0;
     }
+    uint64_t updates = c->app_rx_ok ? c->app.updates : 0;
     if (sp == QUIC_SPACE_APPLICATION)
         rc = quic_keyphase_open(&c->app, pkt, h->pkt_len, &clr, now, quic_conn_pto(c));
     else
@@ -160,12 +169,22 @@ static int on_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, uint
     }
     if (rc != 0) {
         c->stats.pkts_dropped++;
+        trace_drop(c, h, "decryption failed");
         return 0;
+    }
+    if (sp == QUIC_SPACE_APPLICATION && c->app.updates != updates) {
+        quic_trace kt = {.type = QUIC_TRACE_KEY_UPDATED, .key_phase = c->app.rx_phase};
+        quic_conn_trace(c, &kt);
     }
     if (quic_ackrange_contains(&s->acks, clr.pn)) {
         c->stats.pkts_dropped++; /* a duplicate (RFC 9000 §12.3) */
+        trace_drop(c, h, "duplicate");
         return 1;
     }
+    quic_trace rt = {.type = QUIC_TRACE_PACKET_RECEIVED, .pkt_type = h->type, .pn = clr.pn,
+                     .size = h->pkt_len, .frames = pkt + clr.payload_offset,
+                     .frames_len = clr.payload_len};
+    quic_conn_trace(c, &rt);
     c->stats.bytes_recv += h->pkt_len;
 
     if (!c->is_server && !c->got_first_server_pkt && h->type != QUIC_PKT_1RTT) {

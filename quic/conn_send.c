@@ -110,9 +110,6 @@ static void put_ack(quic_conn *c, pkt_build *b, uint64_t now)
     if (fit == 0 || quic_frame_ack_encode(&b->w, ranges, fit, delay, NULL) != 0)
         return;
     quic_ackrange_on_ack_sent(&s->acks);
-    if (c->cfg.log)
-        quic_conn_logf(c, "  send frame ACK largest=%llu ranges=%zu",
-                       (unsigned long long)ranges[0].largest, fit);
 }
 
 static void put_crypto(quic_conn *c, pkt_build *b)
@@ -448,6 +445,10 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
     } else {
         k = c->keys[sp].tx;
     }
+    /* Traced before protection: the frames are still in clear. */
+    quic_trace tr = {.type = QUIC_TRACE_PACKET_SENT, .pkt_type = quic_space_pkt_type(sp), .pn = pn,
+                     .size = pkt_len, .frames = w.p + hdr_end, .frames_len = b.w.off};
+    quic_conn_trace(c, &tr);
     if (quic_pkt_protect(&k, w.p + start, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0) {
         quic_sentlog_abort(&c->log);
         return 0;
@@ -482,10 +483,6 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
     }
     c->stats.pkts_sent++;
     c->stats.bytes_sent += pkt_len;
-    if (c->cfg.log)
-        quic_conn_logf(c, "send %s pn=%llu len=%zu%s",
-                       sp == QUIC_SPACE_INITIAL ? "Initial" : sp == QUIC_SPACE_HANDSHAKE ? "Handshake" : "1-RTT",
-                       (unsigned long long)pn, pkt_len, b.ack_eliciting ? "" : " (ack only)");
     /* RFC 9001 §4.9.1: a client drops its Initial keys when it first sends a
      * Handshake packet. */
     if (!c->is_server && sp == QUIC_SPACE_HANDSHAKE)
@@ -562,6 +559,9 @@ static size_t build_close(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
     } else {
         k = c->keys[sp].tx;
     }
+    quic_trace tr = {.type = QUIC_TRACE_PACKET_SENT, .pkt_type = quic_space_pkt_type(sp), .pn = pn,
+                     .size = pkt_len, .frames = buf + payload_start, .frames_len = pl.off};
+    quic_conn_trace(c, &tr);
     if (quic_pkt_protect(&k, buf, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0)
         return 0;
     s->next_pn++;

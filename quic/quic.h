@@ -26,6 +26,7 @@
 #include "crypto/tls.h"
 #include "quic/cid.h"
 #include "quic/quic_err.h"
+#include "quic/trace.h"
 
 #define QUIC_NEVER UINT64_MAX
 
@@ -86,6 +87,8 @@ typedef struct quic_config {
     void *random_ud;
     quic_log_fn log;   /* NULL: silent */
     void *log_ud;
+    quic_trace_fn trace; /* packets, frames, losses, metrics (qlog, -v); NULL: none */
+    void *trace_ud;
     const qb_alloc *alloc;
 } quic_config;
 
