@@ -119,12 +119,10 @@ static int h3q_check(h3_quic *b)
 
 static void h3q_bidi_limit(h3_quic *b)
 {
-    /* RFC 9297 §2.1: datagrams for streams the limit does not allow yet are an error.
-     * QUIC raises its limit as the client's streams close (closed + initial), so
-     * initial + opened is an upper bound that never refuses a legal stream. */
+    /* RFC 9297 §2.1: datagrams for streams the limit does not allow yet are an
+     * error; the limit is the MAX_STREAMS QUIC currently gives the client. */
     if (b->h && b->is_server && b->cfg.initial_max_streams_bidi)
-        h3_conn_set_bidi_stream_limit(b->h, b->cfg.initial_max_streams_bidi +
-                                                b->peer_bidi_opened);
+        h3_conn_set_bidi_stream_limit(b->h, quic_conn_local_max_streams(b->q, true));
 }
 
 /* Creates and starts the h3 connection once 1-RTT keys exist (h3.h call sequence). */
@@ -268,6 +266,10 @@ static int h3q_read_all(h3_quic *b)
 
 int h3_quic_on_quic_event(h3_quic *b, const quic_event *ev, uint64_t now)
 {
+    /* The client's stream limit only grows (as its streams close): keep h3's
+     * copy current before a datagram is judged against it. */
+    if (ev->type == QUIC_EV_DATAGRAM)
+        h3q_bidi_limit(b);
     (void)now;
     if (ev->type == QUIC_EV_CLOSED) {
         b->closed = true;

@@ -51,24 +51,45 @@ int quic_conn_random(quic_conn *c, uint8_t *buf, size_t n)
     return fn(c->cfg.random_ud, buf, n);
 }
 
+/* Doubles the ring (up to ev_max), keeping the order. */
+static bool events_grow(quic_conn *c)
+{
+    size_t ncap = c->ev_cap ? c->ev_cap * 2 : QUIC_EVENT_RING_MIN;
+    if (ncap > c->ev_max)
+        ncap = c->ev_max;
+    if (ncap <= c->ev_cap)
+        return false;
+    quic_event *n = qb_malloc(c->alloc, ncap * sizeof *n);
+    if (!n)
+        return false;
+    for (size_t i = 0; i < c->ev_count; i++)
+        n[i] = c->events[(c->ev_head + i) % c->ev_cap];
+    qb_free(c->alloc, c->events);
+    c->events = n;
+    c->ev_cap = ncap;
+    c->ev_head = 0;
+    return true;
+}
+
 void quic_conn_push_event(quic_conn *c, quic_event_type type, uint64_t stream_id, uint64_t code)
 {
-    /* Stream events repeat harmlessly: drop a duplicate of the newest one
-     * rather than fill the ring. */
-    if (c->ev_count) {
-        const quic_event *last = &c->events[(c->ev_head + c->ev_count - 1) % QUIC_EVENT_RING];
-        if (last->type == type && last->stream_id == stream_id && type != QUIC_EV_STREAM_OPENED)
+    /* READABLE and WRITABLE are queued once per stream until pulled. */
+    quic_stream *s = NULL;
+    if (type == QUIC_EV_STREAM_READABLE || type == QUIC_EV_STREAM_WRITABLE) {
+        s = quic_streams_find(&c->streams, stream_id);
+        bool *flag = s ? (type == QUIC_EV_STREAM_READABLE ? &s->ev_readable : &s->ev_writable) : NULL;
+        if (flag && *flag)
             return;
+        if (flag)
+            *flag = true;
     }
-    if (c->ev_count == QUIC_EVENT_RING) {
-        /* Full: readable/writable events are level-triggered in effect (the
-         * app polls the stream), so losing one is safe; keep the others. */
-        if (type == QUIC_EV_STREAM_READABLE || type == QUIC_EV_STREAM_WRITABLE)
-            return;
-        c->ev_head = (c->ev_head + 1) % QUIC_EVENT_RING;
-        c->ev_count--;
+    if (c->ev_count == c->ev_cap && !events_grow(c)) {
+        c->ev_overflow++;
+        if (s)
+            *(type == QUIC_EV_STREAM_READABLE ? &s->ev_readable : &s->ev_writable) = false;
+        return;
     }
-    quic_event *e = &c->events[(c->ev_head + c->ev_count++) % QUIC_EVENT_RING];
+    quic_event *e = &c->events[(c->ev_head + c->ev_count++) % c->ev_cap];
     memset(e, 0, sizeof *e);
     e->type = type;
     e->stream_id = stream_id;
@@ -191,8 +212,13 @@ bool quic_conn_next_event(quic_conn *c, quic_event *ev)
 {
     if (c->ev_count) {
         *ev = c->events[c->ev_head];
-        c->ev_head = (c->ev_head + 1) % QUIC_EVENT_RING;
+        c->ev_head = (c->ev_head + 1) % c->ev_cap;
         c->ev_count--;
+        if (ev->type == QUIC_EV_STREAM_READABLE || ev->type == QUIC_EV_STREAM_WRITABLE) {
+            quic_stream *s = quic_streams_find(&c->streams, ev->stream_id);
+            if (s)
+                *(ev->type == QUIC_EV_STREAM_READABLE ? &s->ev_readable : &s->ev_writable) = false;
+        }
         return true;
     }
     /* Datagrams wait in their own bounded queue; one is handed out per call
@@ -288,6 +314,10 @@ uint64_t quic_conn_peer_max_dgram(const quic_conn *c)
     return c->peer_tp_ok ? c->peer_tp.max_datagram_frame_size : 0;
 }
 const quic_local_cids *quic_conn_local_cids(const quic_conn *c) { return &c->lcids; }
+uint64_t quic_conn_local_max_streams(const quic_conn *c, bool bidi)
+{
+    return bidi ? c->rx_max_streams_bidi : c->rx_max_streams_uni;
+}
 
 void quic_conn_dgram_stats(const quic_conn *c, quic_dgram_counters *s) { *s = c->dg_stats; }
 

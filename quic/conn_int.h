@@ -24,7 +24,7 @@
 #include "quic/tparams.h"
 
 #define QUIC_LEVELS 3 /* Initial, Handshake, 1-RTT (quic_pn_space order) */
-#define QUIC_EVENT_RING 128
+#define QUIC_EVENT_RING_MIN 32 /* the event ring grows from this to ev_max */
 #define QUIC_CRYPTO_SEND_MAX (64 * 1024) /* TLS flight bytes kept per level */
 #define QUIC_CRYPTO_LOST_MAX 16
 #define QUIC_MIN_INITIAL 1200 /* RFC 9000 §14.1 */
@@ -150,8 +150,11 @@ struct quic_conn {
     size_t dg_last_cap;
 
     /* Events for the application. */
-    quic_event events[QUIC_EVENT_RING];
-    size_t ev_head, ev_count;
+    /* Never more than ev_max: a stream queues each kind of event at most
+     * once (flags on the stream), and streams are bounded by our limits. */
+    quic_event *events;
+    size_t ev_cap, ev_max, ev_head, ev_count;
+    uint64_t ev_overflow; /* events that found the ring at ev_max (never expected) */
     bool ev_connected_sent, ev_closed_sent;
 
     /* Timers. */

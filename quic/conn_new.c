@@ -60,6 +60,9 @@ static quic_conn *conn_alloc(const quic_config *cfg, const quic_path *path, bool
         goto fail;
     if (quic_conn_streams_init(c) != 0)
         goto fail;
+    /* Per stream at most OPENED, READABLE, WRITABLE, RESET and STOP wait at
+     * once; plus CONNECTED and CLOSED. */
+    c->ev_max = 5 * (c->streams.cap / 2) + 8;
     c->idle_timeout = cfg->max_idle_timeout_ms * 1000;
     if (c->idle_timeout)
         c->idle_deadline = now + c->idle_timeout;
@@ -168,6 +171,7 @@ void quic_conn_free(quic_conn *c)
     quic_dgram_queue_free(&c->dg_tx);
     quic_dgram_queue_free(&c->dg_rx);
     qb_free(c->alloc, c->early_buf);
+    qb_free(c->alloc, c->events);
     qb_free(c->alloc, c->dg_last);
     memset(c->app_rx_secret, 0, sizeof c->app_rx_secret);
     memset(c->app_tx_secret, 0, sizeof c->app_tx_secret);

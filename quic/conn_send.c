@@ -726,6 +726,10 @@ void quic_conn_on_acked_items(quic_conn *c, uint64_t handle)
         case QUIC_SI_STREAM:
             if ((s = quic_streams_find(&c->streams, it->id)) && s->has_send) {
                 quic_sendbuf_on_acked(&s->sb, it->off, it->len, it->fin);
+                if (s->write_short && quic_sendbuf_space(&s->sb) > 0) {
+                    s->write_short = false;
+                    quic_conn_push_event(c, QUIC_EV_STREAM_WRITABLE, s->id, 0);
+                }
                 if (quic_sendbuf_all_acked(&s->sb) && !s->reset_sent) {
                     s->send_done = true;
                     quic_conn_stream_maybe_done(c, s);

@@ -133,6 +133,8 @@ int64_t quic_conn_stream_write(quic_conn *c, uint64_t id, const uint8_t *data, s
     size_t took = 0;
     if (len && quic_sendbuf_append(&s->sb, data, len, &took) != 0)
         return QUIC_ERR_NOMEM;
+    if (took < len)
+        s->write_short = true; /* a WRITABLE event follows when room frees up */
     if (fin && took == len)
         quic_sendbuf_finish(&s->sb);
     if (took || (fin && took == len))

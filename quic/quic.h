@@ -197,6 +197,8 @@ void quic_conn_close_info(const quic_conn *c, quic_close_info *out);
 bool quic_conn_is_server(const quic_conn *c);
 bool quic_conn_is_established(const quic_conn *c);
 const char *quic_conn_alpn(const quic_conn *c);
+/* The MAX_STREAMS we currently allow the peer (RFC 9000 §4.6), bidi or uni. */
+uint64_t quic_conn_local_max_streams(const quic_conn *c, bool bidi);
 /* The peer's max_datagram_frame_size (0: no datagrams). */
 uint64_t quic_conn_peer_max_dgram(const quic_conn *c);
 /* Starts a key update now (RFC 9001 §6); fails before the handshake is confirmed. */

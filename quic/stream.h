@@ -42,6 +42,11 @@ typedef struct quic_stream {
     bool reset_received;
     uint64_t peer_reset_code;
     bool recv_done;         /* FIN read, or reset delivered */
+    /* events queued for the application and not yet pulled */
+    bool ev_readable, ev_writable;
+    /* the application was given less room than it asked for (a WRITABLE
+     * event is owed when the send buffer drains) */
+    bool write_short;
     /* scheduling: streams with something to send, round robin */
     bool queued;
     struct quic_stream *next;

@@ -236,6 +236,41 @@ static void test_key_update(void **state)
     pair_free(&p);
 }
 
+typedef struct evcount {
+    uint64_t opened, readable;
+} evcount;
+
+static void count_stream_events(quic_conn *c, const quic_event *ev, void *ud)
+{
+    evcount *e = ud;
+    (void)c;
+    e->opened += ev->type == QUIC_EV_STREAM_OPENED;
+    e->readable += ev->type == QUIC_EV_STREAM_READABLE;
+}
+
+static void test_events_never_lost(void **state)
+{
+    (void)state;
+    pair p;
+    both b = {0};
+    pair_init(&p);
+    handshake(&p, &b);
+    /* 100 streams with data and FIN, while the server's app pulls nothing:
+     * every OPENED and READABLE must still be there afterwards. */
+    for (int i = 0; i < 100; i++) {
+        int64_t id = quic_conn_stream_open(p.client, true);
+        assert_true(id >= 0);
+        assert_int_equal(quic_conn_stream_write(p.client, (uint64_t)id, (const uint8_t *)"hello", 5, true), 5);
+        pair_run(&p, NULL, NULL, 1000);
+    }
+    pair_run(&p, NULL, NULL, 100000);
+    evcount e = {0};
+    pair_events(p.server, count_stream_events, &e);
+    assert_int_equal(e.opened, 100);
+    assert_int_equal(e.readable, 100);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_close_codes),
         cmocka_unit_test(test_idle_timeout),
         cmocka_unit_test(test_key_update),
+        cmocka_unit_test(test_events_never_lost),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
