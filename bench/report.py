@@ -113,6 +113,9 @@ out.append("Ceilings in the same run: raw-UDP ping-pong p50 "
            f"{fmt(med(*U, 'rtt', 'p50_us'))} µs, p99 {fmt(med(*U, 'rtt', 'p99_us'))} µs; raw-UDP sendmmsg blast "
            f"{fmt(med(*U, 'tput', 'dgrams_per_s', '1200'), 0)}/s (1200 B), {fmt(med(*U, 'tput', 'dgrams_per_s', '64'), 0)}/s (64 B); "
            f"AES-128-GCM seal of 1200 bytes {fmt(med('libcrypto', '-', 'aead', 'ns_per_seal', '1200'))} ns.")
+out.append("Throughput case: the quince receiver keeps a 208 KiB socket buffer (QUINCE_RCVBUF; a larger one "
+           "lets a quince sender outgrow its sent-packet ring and die, see README Performance); rates are "
+           "measured from the first to the last datagram received; quic-go's drops are sent - received.")
 if bulk_mb:
     out.append(f"Bulk GET size: {bulk_mb / 1e6:.0f} MB.")
 out.append("")
