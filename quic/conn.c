@@ -30,7 +30,7 @@ void quic_config_init(quic_config *c, bool is_server, const tls_config *tls)
     c->dgram_send_queue = 256;
     c->dgram_max_age_us = 1000000;
     c->stream_send_buffer = 1u << 20;
-    c->key_update_after = 0;
+    c->key_update_after = 1u << 20; /* far below AES-GCM's 2^23 packet limit */
 }
 
 void quic_conn_logf(quic_conn *c, const char *fmt, ...)
@@ -335,7 +335,7 @@ int quic_conn_key_update(quic_conn *c)
 {
     if (!c->handshake_confirmed || !c->app_tx_ok)
         return QUIC_ERR_ARG;
-    if (quic_keyphase_initiate(&c->app) != 0)
+    if (quic_keyphase_initiate(&c->app, c->now, quic_conn_pto(c)) != 0)
         return QUIC_ERR_BLOCKED;
     c->pend.ping = true; /* carry the new phase promptly */
     return 0;

@@ -366,6 +366,14 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
     int rc;
     qb_wr w = *dg;
     w.cap = limit;
+    if (sp == QUIC_SPACE_APPLICATION && c->cfg.key_update_after && c->handshake_confirmed &&
+        c->app.tx_packets >= c->cfg.key_update_after &&
+        quic_keyphase_can_initiate(&c->app, now, quic_conn_pto(c)) &&
+        quic_keyphase_initiate(&c->app, now, quic_conn_pto(c)) == 0) {
+        /* RFC 9001 §6: our own update, long before the AEAD limits (§6.6). */
+        quic_trace kt = {.type = QUIC_TRACE_KEY_UPDATED, .key_phase = c->app.tx_phase};
+        quic_conn_trace(c, &kt);
+    }
     if (sp == QUIC_SPACE_APPLICATION) {
         rc = quic_pkt_short_begin(&w, dcid->b, dcid->len, false, c->app.tx_phase, pn, pn_len, &pw);
     } else {

@@ -166,22 +166,26 @@ void quic_keyphase_on_sent(quic_keyphase *kp, uint64_t pn)
     kp->tx_packets++;
 }
 
-void quic_keyphase_on_acked(quic_keyphase *kp, uint64_t pn)
+void quic_keyphase_on_acked(quic_keyphase *kp, uint64_t pn, uint64_t now)
 {
-    if (kp->tx_first_pn != NEVER && pn >= kp->tx_first_pn)
+    if (!kp->tx_acked && kp->tx_first_pn != NEVER && pn >= kp->tx_first_pn) {
         kp->tx_acked = true;
+        kp->tx_acked_at = now;
+    }
 }
 
-bool quic_keyphase_can_initiate(const quic_keyphase *kp)
+bool quic_keyphase_can_initiate(const quic_keyphase *kp, uint64_t now, uint64_t pto)
 {
     /* Also: both sides are in the same phase, so the peer's answer (a flip
      * of its send keys) lands on our prepared next keys. */
-    return kp->tx_acked && kp->other_is_next && kp->tx_phase == kp->rx_phase;
+    if (!kp->tx_acked || !kp->other_is_next || kp->tx_phase != kp->rx_phase)
+        return false;
+    return kp->updates == 0 || now >= kp->tx_acked_at + 3 * pto;
 }
 
-int quic_keyphase_initiate(quic_keyphase *kp)
+int quic_keyphase_initiate(quic_keyphase *kp, uint64_t now, uint64_t pto)
 {
-    if (!quic_keyphase_can_initiate(kp))
+    if (!quic_keyphase_can_initiate(kp, now, pto))
         return QUIC_KP_ERR_NOT_ALLOWED;
     int rc = update_tx(kp);
     if (rc == 0)

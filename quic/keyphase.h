@@ -41,6 +41,7 @@ typedef struct quic_keyphase {
     uint64_t rx_first_pn;     /* lowest pn received with the current keys */
     uint64_t tx_first_pn;     /* first pn sent with the current keys (UINT64_MAX: none) */
     bool tx_acked;            /* a packet sent with the current keys was acknowledged */
+    uint64_t tx_acked_at;     /* when that acknowledgement came */
     uint64_t tx_packets;      /* packets sealed with the current send keys */
     uint64_t updates;         /* key updates done (either side started them) */
 } quic_keyphase;
@@ -61,11 +62,13 @@ int quic_keyphase_open(quic_keyphase *kp, uint8_t *pkt, size_t pkt_len, quic_pkt
 /* Record that packet pn was sealed with the current send keys. */
 void quic_keyphase_on_sent(quic_keyphase *kp, uint64_t pn);
 /* An ACK acknowledged packet pn of the application space. */
-void quic_keyphase_on_acked(quic_keyphase *kp, uint64_t pn);
+void quic_keyphase_on_acked(quic_keyphase *kp, uint64_t pn, uint64_t now);
 /* §6.1: allowed once the handshake is confirmed (the caller's part), a packet
- * of the current phase was acknowledged, and the next receive keys are ready. */
-bool quic_keyphase_can_initiate(const quic_keyphase *kp);
-int quic_keyphase_initiate(quic_keyphase *kp);
+ * of the current phase was acknowledged, and the next receive keys are ready;
+ * §6.5: after an earlier update, also 3 PTO after that acknowledgement, so the
+ * peer has dropped its previous keys and can take the next ones. */
+bool quic_keyphase_can_initiate(const quic_keyphase *kp, uint64_t now, uint64_t pto);
+int quic_keyphase_initiate(quic_keyphase *kp, uint64_t now, uint64_t pto);
 /* When the previous receive keys are to be replaced by the next (QUIC never: none). */
 uint64_t quic_keyphase_deadline(const quic_keyphase *kp);
 int quic_keyphase_on_timer(quic_keyphase *kp, uint64_t now);

@@ -79,7 +79,7 @@ typedef struct quic_config {
     uint64_t dgram_max_age_us;    /* drop queued outgoing datagrams older than this */
     size_t stream_send_buffer;    /* bytes the app may queue per stream */
     /* Start a key update after this many packets sent with one key (0: never
-     * initiate; we always answer the peer's). */
+     * initiate; we always answer the peer's). Default 2^20. */
     uint64_t key_update_after;
     /* Server: a 32-byte static key for stateless reset tokens and Retry tokens. */
     uint8_t static_key[32];

@@ -51,7 +51,7 @@ static void test_update_both_ways(void **state)
     assert_int_equal(quic_keyphase_init(&b, NULL, CX_QUIC_V1, CX_AES_128_GCM, s_c2s, s_s2c, 32), 0);
     assert_int_equal(quic_keyphase_init(&a_old, NULL, CX_QUIC_V1, CX_AES_128_GCM, s_s2c, s_c2s, 32), 0);
 
-    assert_false(quic_keyphase_can_initiate(&a)); /* nothing acknowledged yet */
+    assert_false(quic_keyphase_can_initiate(&a, 0, 1000)); /* nothing acknowledged yet */
     size_t late_len = 0;
     for (uint64_t pn = 0; pn < 5; pn++) {
         size_t n = send_from(&a, pn, pkt, sizeof pkt);
@@ -62,12 +62,12 @@ static void test_update_both_ways(void **state)
         }
         assert_int_equal(recv_at(&b, pkt, n, pn ? pn - 1 : UINT64_MAX, 0), 0);
     }
-    quic_keyphase_on_acked(&a, 4);
-    assert_true(quic_keyphase_can_initiate(&a));
-    assert_int_equal(quic_keyphase_initiate(&a), 0);
+    quic_keyphase_on_acked(&a, 4, 0);
+    assert_true(quic_keyphase_can_initiate(&a, 0, 1000));
+    assert_int_equal(quic_keyphase_initiate(&a, 0, 1000), 0);
     assert_true(a.tx_phase);
-    assert_false(quic_keyphase_can_initiate(&a)); /* not again before an ACK */
-    assert_int_equal(quic_keyphase_initiate(&a), QUIC_KP_ERR_NOT_ALLOWED);
+    assert_false(quic_keyphase_can_initiate(&a, 0, 1000)); /* not again before an ACK */
+    assert_int_equal(quic_keyphase_initiate(&a, 0, 1000), QUIC_KP_ERR_NOT_ALLOWED);
 
     /* b sees the flipped phase, opens with its next keys, answers in kind */
     size_t n = send_from(&a, 5, pkt, sizeof pkt);
@@ -90,12 +90,14 @@ static void test_update_both_ways(void **state)
     assert_int_equal(a.updates, 1);
 
     /* b cannot start the next update while it still holds previous keys */
-    quic_keyphase_on_acked(&b, 0);
-    assert_false(quic_keyphase_can_initiate(&b));
+    quic_keyphase_on_acked(&b, 0, 500);
+    assert_false(quic_keyphase_can_initiate(&b, 500, 1000));
     assert_int_equal(quic_keyphase_deadline(&b), 100 + 3 * 1000);
     assert_int_equal(quic_keyphase_on_timer(&b, 100 + 3 * 1000), 0);
-    assert_true(quic_keyphase_can_initiate(&b));
-    assert_int_equal(quic_keyphase_initiate(&b), 0);
+    /* RFC 9001 §6.5: after an update, wait 3 PTO past the acknowledgement */
+    assert_false(quic_keyphase_can_initiate(&b, 3100, 1000));
+    assert_true(quic_keyphase_can_initiate(&b, 3500, 1000));
+    assert_int_equal(quic_keyphase_initiate(&b, 3500, 1000), 0);
     n = send_from(&b, 1, pkt, sizeof pkt);
     /* a still holds previous keys (its timer has not run): the packet is lost */
     assert_int_equal(recv_at(&a, pkt, n, 0, 500), QUIC_PKT_ERR_DECRYPT);
