@@ -9,6 +9,9 @@
 #define SETTINGS_WAIT_US (10 * 1000000ull) /* the blog's 10 s */
 #define RESEND_US 500000ull /* nothing new for this long: send the last one again */
 #define LINGER_US (5 * 1000000ull)
+/* A peer that has not answered the same value this many times (10 s) is gone
+ * or playing to another final value: give up rather than hang. */
+#define MAX_RESENDS_IN_A_ROW 20
 
 static void put_be64(uint8_t *p, uint64_t v)
 {
@@ -80,6 +83,14 @@ static void send_value(app_pp *pp, uint64_t value, size_t n, uint64_t now)
 
 static void resend(app_pp *pp, uint64_t now)
 {
+    if (++pp->resends_in_a_row > MAX_RESENDS_IN_A_ROW && !pp->sent_final) {
+        char why[160];
+        snprintf(why, sizeof why,
+                 "no answer to value=%llu after %d resends (is the peer gone, or playing to "
+                 "another --count?)", (unsigned long long)pp->last_tx, MAX_RESENDS_IN_A_ROW);
+        fail(pp, why);
+        return;
+    }
     pp->resends++;
     app_debug("%s: resent datagram value=%llu", pp->who, (unsigned long long)pp->last_tx);
     if (h3_quic_send_datagram(pp->h3, pp->stream_id, pp->buf, pp->buf_len) != 0)
@@ -117,6 +128,7 @@ static void on_datagram(app_pp *pp, const h3_event *ev, uint64_t now)
     }
     pp->have_rx = true;
     pp->last_rx = v;
+    pp->resends_in_a_row = 0;
     app_info("%s: received datagram value=%llu", pp->who, (unsigned long long)v);
     if (v >= pp->final) {
         app_info("%s: received final datagram, exiting", pp->who);

@@ -47,6 +47,7 @@ typedef struct app_pp {
     uint64_t resend_at;   /* when to send the last datagram again (0: not waiting) */
     uint64_t resend_after;
     uint64_t resends;
+    unsigned resends_in_a_row; /* for the same value: the peer may be gone */
     uint64_t settings_deadline; /* server: 10 s for the client's SETTINGS */
     bool pending_request;       /* server: a request waits for SETTINGS */
     char error[256];            /* why it FAILED */
