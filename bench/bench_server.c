@@ -22,6 +22,13 @@ typedef struct sess {
     uint64_t blast_end, seq, qdrop;
     uint64_t bulk_left;
     bool bulk_fin;
+    uint64_t born; /* for BENCH_SERVER_DEBUG */
+    /* An echo that arrived before the client's SETTINGS: RFC 9297 §2.1.1 lets us
+     * send datagrams only after the peer's SETTINGS_H3_DATAGRAM, and a client may
+     * send its first datagram before its control stream arrives. */
+    uint8_t held[1500];
+    size_t held_len;
+    uint64_t held_stream;
 } sess;
 
 typedef struct server {
@@ -162,8 +169,19 @@ static void on_events(server *sv, sess *s, uint64_t now)
     while (h3_quic_next_event(s->h3, &ev)) {
         if (ev.type == H3_EV_REQUEST)
             on_request(sv, s, &ev, now);
-        else if (ev.type == H3_EV_DATAGRAM)
-            h3_quic_send_datagram(s->h3, ev.stream_id, ev.data, ev.len); /* /echo */
+        else if (ev.type == H3_EV_DATAGRAM) { /* /echo */
+            int rc = h3_quic_send_datagram(s->h3, ev.stream_id, ev.data, ev.len);
+            if (rc == H3_ERR_DATAGRAMS_OFF && !h3_conn_peer_settings_received(h3_quic_h3(s->h3)) &&
+                ev.len <= sizeof s->held) {
+                memcpy(s->held, ev.data, ev.len);
+                s->held_len = ev.len;
+                s->held_stream = ev.stream_id;
+            }
+        }
+    }
+    if (s->held_len && h3_conn_peer_settings_received(h3_quic_h3(s->h3))) {
+        h3_quic_send_datagram(s->h3, s->held_stream, s->held, s->held_len);
+        s->held_len = 0;
     }
 }
 
@@ -229,6 +247,7 @@ static void accept_new(server *sv)
         sess *s = &sv->s[sv->n];
         memset(s, 0, sizeof *s);
         s->q = q;
+        s->born = app_now_us();
         quic_config qc;
         quic_config_init(&qc, true, &sv->tls.cfg);
         h3_quic_config hc;
@@ -304,12 +323,19 @@ static bool step(server *sv, uint64_t now)
                 quic_conn_dgram_stats(s->q, &dc);
                 quic_conn_stats qs;
                 quic_conn_stats_get(s->q, &qs);
-                if (hs.datagrams_received == 0)
-                    fprintf(stderr, "bench_server: conn closed without a datagram: pkts recv=%llu "
-                            "dropped=%llu lost=%llu; h3 dropped_unknown=%llu "
+                if (hs.datagrams_received == 0 || now - s->born > 1000000)
+                    fprintf(stderr, "bench_server: conn closed after %llu ms: pkts recv=%llu "
+                            "dropped=%llu lost=%llu; h3 dgrams in=%llu out=%llu quic dgrams sent=%llu "
+                            "drop_send_full=%llu drop_expired=%llu packets_with_dgrams=%llu "
+                            "h3 dropped_unknown=%llu "
                             "dropped_queue=%llu quic received=%llu recv_queue_full=%llu\n",
+                            (unsigned long long)((now - s->born) / 1000),
                             (unsigned long long)qs.pkts_recv, (unsigned long long)qs.pkts_dropped,
-                            (unsigned long long)qs.pkts_lost,
+                            (unsigned long long)qs.pkts_lost, (unsigned long long)hs.datagrams_received,
+                            (unsigned long long)hs.datagrams_sent, (unsigned long long)dc.sent,
+                            (unsigned long long)dc.drop_send_queue_full,
+                            (unsigned long long)dc.drop_send_expired,
+                            (unsigned long long)dc.packets_with_dgrams,
                             (unsigned long long)hs.datagrams_dropped_unknown,
                             (unsigned long long)hs.datagrams_dropped_queue,
                             (unsigned long long)dc.received, (unsigned long long)dc.drop_recv_queue_full);
