@@ -284,6 +284,11 @@ int quic_conn_on_stop_sending(quic_conn *c, uint64_t id, uint64_t code)
         quic_conn_fail(c, QUIC_STREAM_STATE_ERROR, QUIC_FT_STOP_SENDING, "STOP_SENDING on a receive-only stream");
         return QUIC_ERR_STREAM;
     }
+    /* A repeated STOP_SENDING (retransmitted, or a flood) is no news: one
+     * event per stream keeps the event ring within its bound. */
+    if (s->stop_received)
+        return 0;
+    s->stop_received = true;
     quic_conn_push_event(c, QUIC_EV_STREAM_STOP, id, code);
     /* RFC 9000 §3.5: answer with RESET_STREAM. */
     return quic_conn_stream_reset(c, id, code);

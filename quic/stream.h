@@ -39,6 +39,7 @@ typedef struct quic_stream {
     bool stop_pending;      /* STOP_SENDING to send */
     bool stop_sent;
     uint64_t stop_code;
+    bool stop_received;     /* the peer's STOP_SENDING was reported (once) */
     bool reset_received;
     uint64_t peer_reset_code;
     bool recv_done;         /* FIN read, or reset delivered */
