@@ -1,6 +1,7 @@
 /* The quince bench server: /echo, /blast, /bulk, /stats over HTTP/3 (bq.h), one
  * thread, one UDP socket, the sans-I/O endpoint driven by a plain loop.
- * Usage: bench_server --listen 127.0.0.1:PORT --cert F --key F
+ * Usage: bench_server --listen 127.0.0.1:PORT --cert F --key F [--gso]
+ * (--gso: packets of equal size leave as one UDP GSO message, like quic-go does)
  * Ends on SIGTERM/SIGINT with a "server: stats ..." line on stdout. */
 #include "bench/bq.h"
 #include "quic/endpoint.h"
@@ -12,6 +13,9 @@
 #include <string.h>
 
 enum { JOB_NONE = 0, JOB_BLAST, JOB_BULK };
+
+#define BENCH_GSO_SEGS 32
+#define BENCH_GSO_BYTES (BENCH_GSO_SEGS * 1500)
 
 typedef struct sess {
     quic_conn *q;
@@ -43,6 +47,9 @@ typedef struct server {
     app_dgram txv[BQ_BATCH];
     size_t n_tx;
     uint8_t chunk[16384];
+    /* --gso: packets of one size to one peer leave as one UDP_SEGMENT message. */
+    bool gso;
+    uint8_t (*gbuf)[BENCH_GSO_BYTES];
 } server;
 
 static volatile sig_atomic_t stop;
@@ -80,9 +87,58 @@ static void io_flush(server *sv)
     sv->n_tx = 0;
 }
 
+/* GSO variant of send_conn: consecutive packets of the same size go into one
+ * buffer as segments (the last one may be shorter); a longer packet starts the
+ * next message. */
+static size_t send_conn_gso(server *sv, quic_conn *q, const app_addr *to, uint64_t now)
+{
+    size_t k = 0;
+    uint8_t carry[1500];
+    size_t carry_len = 0;
+    for (;;) {
+        if (sv->n_tx == BQ_BATCH)
+            io_flush(sv);
+        uint8_t *base = sv->gbuf[sv->n_tx];
+        size_t off = 0, seg = 0;
+        bool more = true;
+        if (carry_len) {
+            memcpy(base, carry, carry_len);
+            off = seg = carry_len;
+            carry_len = 0;
+        }
+        while (off + 1500 <= BENCH_GSO_BYTES) {
+            size_t len = quic_conn_send(q, base + off, 1500, now);
+            if (!len) {
+                more = false;
+                break;
+            }
+            k++;
+            if (!seg) {
+                seg = len;
+            } else if (len > seg) { /* does not fit this message: next one */
+                memcpy(carry, base + off, len);
+                carry_len = len;
+                break;
+            }
+            off += len;
+            if (len < seg)
+                break; /* a shorter segment ends the message */
+        }
+        if (off) {
+            sv->txv[sv->n_tx] = (app_dgram){.data = base, .len = off, .peer = *to,
+                                            .segment = (uint16_t)(off > seg ? seg : 0)};
+            sv->n_tx++;
+        }
+        if (!more && !carry_len)
+            return k;
+    }
+}
+
 /* Sends what a connection has now; returns the packet count. */
 static size_t send_conn(server *sv, quic_conn *q, const app_addr *to, uint64_t now)
 {
+    if (sv->gso)
+        return send_conn_gso(sv, q, to, now);
     size_t k = 0;
     for (;;) {
         if (sv->n_tx == BQ_BATCH)
@@ -366,6 +422,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_server: %s\n", err);
         return 1;
     }
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--gso"))
+            sv.gso = sv.udp.gso;
+    if (sv.gso && !(sv.gbuf = malloc(BQ_BATCH * sizeof *sv.gbuf)))
+        return 1;
     quic_endpoint_config ec;
     quic_endpoint_config_init(&ec, &sv.tls.cfg);
     ec.max_conns = 4096;
@@ -396,6 +457,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sv.n; i++)
         h3_quic_free(sv.s[i].h3);
     free(sv.s);
+    free(sv.gbuf);
     quic_endpoint_free(sv.ep);
     app_udp_close(&sv.udp);
     app_tls_free(&sv.tls);

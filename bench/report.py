@@ -86,10 +86,19 @@ for s, b in (("1200", b_t1200), ("64", b_t64)):
     row(f"{s}-byte: dropped in the receiving socket", "tput", "drop_socket", s, d=0)
     row(f"{s}-byte: dropped in the receiver's queue", "tput", "drop_recv_queue", s, d=0)
     row(f"{s}-byte: datagrams per UDP packet", "tput", "dgrams_per_pkt", s, d=2)
+def row_gso(label, bench, field, size=""):
+    q = med("quince", "quince-gso", bench, field, size)
+    g = med(*G, bench, field, size)
+    c = med(*U, bench, field, size) if bench == "tput" else None
+    rows.append((label, fmt(q, 0), fmt(g, 0), fmt(q / g, 2) if q and g else "-",
+                 f"{q / c:.0%}" if q and c else "-", "", ""))
+row_gso("1200-byte datagrams/s, quince server with UDP GSO", "tput", "dgrams_per_s", "1200")
+row_gso("64-byte datagrams/s, quince server with UDP GSO", "tput", "dgrams_per_s", "64")
 row("handshakes/s (4 at a time)", "hs", "hs_per_s", bar=b_hs)
 row("server CPU µs per handshake", "hs", "server_cpu_us_per_hs")
 row("client CPU µs per handshake", "hs", "client_cpu_us_per_hs")
 row("bulk GET Mbit/s", "bulk", "mbit_s", bar=b_bulk)
+row_gso("bulk GET Mbit/s, quince server with UDP GSO", "bulk", "mbit_s")
 row("bulk: server CPU s/GB", "bulk", "server_cpu_s_per_gb", d=2)
 row("bulk: client CPU s/GB", "bulk", "client_cpu_s_per_gb", d=2)
 row("server heap bytes per idle connection", "idle", "server_heap_per_conn", d=0)

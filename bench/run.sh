@@ -52,9 +52,9 @@ PORT=$((20000 + RANDOM % 20000))
 SPID=
 start_server() { # impl
   PORT=$((PORT + 1))
-  if [ "$1" = quince ]; then
+  if [ "$1" = quince ] || [ "$1" = quince-gso ]; then
     "$B/bench_server" --listen 127.0.0.1:$PORT --cert "$OUT/cert.pem" --key "$OUT/key.pem" \
-      >"$OUT/server.out" 2>"$OUT/server.err" &
+      $([ "$1" = quince-gso ] && echo --gso) >"$OUT/server.out" 2>"$OUT/server.err" &
   else
     "$G/bench-server" -listen 127.0.0.1:$PORT -cert "$OUT/cert.pem" -key "$OUT/key.pem" \
       >"$OUT/server.out" 2>"$OUT/server.err" &
@@ -129,11 +129,14 @@ for rep in $(seq "$REPEAT"); do
       pair_tput quic-go quic-go "$rep" tput --size $size --ms "$TPUT_MS"
       pair_tput quince quince "$rep" tput --size $size --ms "$TPUT_MS"
     fi
+    # quince's sender with UDP GSO in the bench server's loop (quic-go uses GSO too).
+    pair_tput quince quince-gso "$rep" tput --size $size --ms "$TPUT_MS"
     pair_tput quince quic-go "$rep" tput --size $size --ms "$TPUT_MS"
     pair_tput quic-go quince "$rep" tput --size $size --ms "$TPUT_MS"
   done
   pairs "$rep" hs --ms "$HS_MS" --par 4
   pairs "$rep" bulk --bytes "$BULK_BYTES"
+  pair quince quince-gso "$rep" bulk --bytes "$BULK_BYTES"
   if [ $((rep % 2)) = 1 ]; then
     pair quince quince "$rep" idle --conns "$IDLE_CONNS"; pair quic-go quic-go "$rep" idle --conns "$IDLE_CONNS"
   else
