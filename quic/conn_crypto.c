@@ -282,7 +282,7 @@ void quic_conn_confirm_handshake(quic_conn *c)
 
 /* More CIDs for the peer to move to (RFC 9000 §5.1.1); quic-go switches to
  * a new one right after the handshake. */
-static void issue_cids(quic_conn *c)
+void quic_conn_issue_cids(quic_conn *c)
 {
     uint64_t limit = c->peer_tp_ok ? c->peer_tp.active_connection_id_limit : 2;
     if (limit > 4)
@@ -303,7 +303,7 @@ static void issue_cids(quic_conn *c)
 
 static void on_tls_done(quic_conn *c)
 {
-    issue_cids(c);
+    quic_conn_issue_cids(c);
     c->handshake_complete = true;
     if (c->state == QUIC_CS_HANDSHAKE)
         c->state = QUIC_CS_ESTABLISHED;

@@ -93,9 +93,15 @@ static int on_new_cid(quic_conn *c, const quic_frame *f)
 static int on_retire_cid(quic_conn *c, const quic_frame *f)
 {
     int rc = quic_local_cids_retire(&c->lcids, f->retire_cid.seq, NULL);
-    if (rc != 0)
+    if (rc != 0) {
         quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "bad RETIRE_CONNECTION_ID");
-    return rc;
+        return rc;
+    }
+    /* RFC 9000 §5.1.1: a retired CID is replaced, or a peer that moves
+     * (quic-go does after the handshake) runs out of CIDs to move to. */
+    if (c->handshake_complete)
+        quic_conn_issue_cids(c);
+    return 0;
 }
 
 static int on_datagram(quic_conn *c, const quic_frame *f, size_t frame_len, uint64_t now)

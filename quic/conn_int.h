@@ -220,6 +220,9 @@ void quic_conn_confirm_handshake(quic_conn *c);
 int quic_conn_initial_keys(quic_conn *c, const quic_cid *dcid);
 void quic_crypto_send_free(quic_conn *c, quic_crypto_send *cs);
 void quic_crypto_send_lost(quic_crypto_send *cs, uint64_t off, uint64_t len);
+/* Tops up the CIDs the peer holds (RFC 9000 §5.1.1): at the end of the
+ * handshake and after each RETIRE_CONNECTION_ID. */
+void quic_conn_issue_cids(quic_conn *c);
 
 /* ---- conn_recv.c ---- */
 int quic_conn_recv_dgram(quic_conn *c, uint8_t *dgram, size_t len, uint64_t now);

@@ -90,10 +90,34 @@ static void test_review_stop_sending_repeats(void **state)
     pair_free(&p);
 }
 
+/* RFC 9000 §5.1.1: CIDs were issued once, at the end of the handshake; each
+ * RETIRE_CONNECTION_ID left the peer one fewer to move to, for good. */
+static void test_review_retire_cid_replaced(void **state)
+{
+    (void)state;
+    pair p;
+    start(&p);
+    size_t before = quic_local_cids_active(&p.server->lcids);
+    assert_true(before >= 2);
+    uint64_t next_seq = p.server->lcids.next_seq;
+    static const uint8_t retire1[] = {0x19, 0x01}; /* RETIRE_CONNECTION_ID seq 1 */
+    inject(&p, retire1, sizeof retire1);
+    assert_int_equal(server_close_code(&p), 0);
+    assert_int_equal(quic_local_cids_active(&p.server->lcids), before);
+    assert_int_equal(p.server->lcids.next_seq, next_seq + 1);
+    /* and a NEW_CONNECTION_ID for it is owed (the client cannot take part
+     * any more: the injected packet number is unknown to its recovery) */
+    quic_local_cid *lc = quic_local_cids_next_announce(&p.server->lcids);
+    assert_non_null(lc);
+    assert_int_equal(lc->seq, next_seq);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_review_stop_sending_repeats),
+        cmocka_unit_test(test_review_retire_cid_replaced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
