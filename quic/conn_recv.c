@@ -40,8 +40,8 @@ static void keep_early(quic_conn *c, const uint8_t *pkt, size_t len)
 static int on_version_negotiation(quic_conn *c, const quic_pkt_hdr *h)
 {
     /* RFC 9000 §6.2: only a client, only before anything else came from the
-     * server, and a VN that lists our version is ignored. */
-    if (c->is_server || c->got_first_server_pkt)
+     * server (a Retry too), and a VN that lists our version is ignored. */
+    if (c->is_server || c->got_first_server_pkt || c->did_retry)
         return 0;
     if (h->dcid_len != c->lcids.slot[0].cid.len ||
         memcmp(h->dcid, c->lcids.slot[0].cid.b, h->dcid_len) != 0)
