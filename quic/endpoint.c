@@ -124,11 +124,11 @@ void quic_endpoint_sync(quic_endpoint *ep, quic_conn *c)
     if (!e)
         return;
     const quic_local_cids *l = quic_conn_local_cids(c);
-    /* Drop routes of retired CIDs (keeping the client's first DCID until the
-     * handshake is done: it may still use it). */
+    /* Drop routes of retired CIDs. The client's first DCID (routes[0]) stays
+     * for the connection's life: a late copy of its first Initial must reach
+     * this connection (which drops it), not make a second one. */
     for (size_t i = 0; i < e->n_routes;) {
-        bool keep = quic_local_cids_has(l, &e->routes[i]) ||
-                    (!c->handshake_complete && i == 0);
+        bool keep = i == 0 || quic_local_cids_has(l, &e->routes[i]);
         if (keep) {
             i++;
             continue;
