@@ -16,7 +16,7 @@ static bool all_zero(const uint8_t *p, size_t n)
 static int init_recovery(quic_conn *c)
 {
     quic_recovery_config rcfg = {
-        .max_sent_packets = 0,
+        .max_sent_packets = c->cfg.max_sent_packets,
         .max_ack_delay = 25000, /* the peer's is not known yet (RFC 9000 §18.2 default) */
         .is_server = c->is_server,
     };

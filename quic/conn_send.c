@@ -395,8 +395,15 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
     qb_wr_init(&b.w, w.p + w.off, qb_wr_left(&w) - TAG_LEN);
     quic_sentlog_begin(&c->log);
 
+    /* Recovery tracks a bounded number of packets per space: with its ring
+     * full of unacknowledged packets, only an ACK may go out (untracked, it
+     * still counts as sent); anything ack-eliciting or in flight waits, or
+     * the peer's ACK of it would look like an ACK of a packet never sent. */
+    bool ring_ok = quic_recovery_can_send(&c->rec, sp);
     put_ack(c, &b, now);
-    bool probe = s->probe;
+    bool probe = s->probe && ring_ok;
+    if (!ring_ok)
+        cc_ok = false;
     if (cc_ok || probe) {
         if (sp == QUIC_SPACE_APPLICATION && c->handshake_complete)
             put_control(c, &b);
@@ -439,6 +446,10 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
     if (want > b.w.off) {
         qb_wr_zeros(&b.w, want - b.w.off);
         b.in_flight = true; /* PADDING counts in flight (RFC 9002 §2) */
+    }
+    if (!ring_ok && (b.in_flight || b.ack_eliciting)) {
+        quic_sentlog_abort(&c->log); /* see ring_ok above: not now */
+        return 0;
     }
     w.off = hdr_end + b.w.off;
     size_t pkt_len;

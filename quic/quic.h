@@ -78,6 +78,8 @@ typedef struct quic_config {
     size_t dgram_send_queue;      /* datagrams waiting for room in a packet */
     uint64_t dgram_max_age_us;    /* drop queued outgoing datagrams older than this */
     size_t stream_send_buffer;    /* bytes the app may queue per stream */
+    size_t max_sent_packets;      /* unacknowledged packets tracked per space (0: 1024);
+                                     no more are sent until ACKs free room */
     /* Start a key update after this many packets sent with one key (0: never
      * initiate; we always answer the peer's). Default 2^20. */
     uint64_t key_update_after;

@@ -151,8 +151,12 @@ bool pair_run(pair *p, bool (*pred)(pair *, void *), void *ud, uint64_t max_us)
             if (d < next)
                 next = d;
         }
-        if (next == UINT64_MAX || next > end)
+        if (next == UINT64_MAX || next > end) {
+            /* Nothing due before the end: the time passes all the same. */
+            if (end > p->now)
+                p->now = end;
             return pred ? pred(p, ud) : false;
+        }
         if (next > p->now)
             p->now = next;
         /* Deliver what is due, in order. */
