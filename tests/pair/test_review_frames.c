@@ -113,11 +113,24 @@ static void test_review_retire_cid_replaced(void **state)
     pair_free(&p);
 }
 
+/* RFC 9000 §9: packets from a new peer address are dropped (no migration),
+ * which a peer may only expect when we sent disable_active_migration. */
+static void test_review_disable_active_migration(void **state)
+{
+    (void)state;
+    pair p;
+    start(&p);
+    assert_true(p.client->peer_tp.disable_active_migration);
+    assert_true(p.server->peer_tp.disable_active_migration);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_review_stop_sending_repeats),
         cmocka_unit_test(test_review_retire_cid_replaced),
+        cmocka_unit_test(test_review_disable_active_migration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
