@@ -99,6 +99,7 @@ struct quic_conn {
     quic_cid retry_scid; /* SCID of a Retry (client: received; server: sent) */
     bool did_retry;
     bool got_first_server_pkt; /* client: the server's SCID is known */
+    quic_cid server_scid;      /* client: the SCID of the server's first packet */
     uint8_t retry_token[256];
     size_t retry_token_len;
 

@@ -133,6 +133,10 @@ static int on_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, uint
         return 0;
     if (h->type == QUIC_PKT_1RTT && !dcid_is_ours(c, h))
         return 0;
+    /* RFC 9000 §7.2: after the server's first packet, its SCID is fixed. */
+    if (!c->is_server && c->got_first_server_pkt && h->type != QUIC_PKT_1RTT &&
+        (h->scid_len != c->server_scid.len || memcmp(h->scid, c->server_scid.b, h->scid_len) != 0))
+        return 0;
     /* The datagram is ours to change (quic_conn_recv takes it writable):
      * header protection and decryption work in place. */
     uint8_t *pkt = (uint8_t *)h->pkt;
@@ -190,9 +194,8 @@ static int on_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, uint
     if (!c->is_server && !c->got_first_server_pkt && h->type != QUIC_PKT_1RTT) {
         /* RFC 9000 §7.2: the client switches to the server's chosen CID. */
         c->got_first_server_pkt = true;
-        quic_cid scid;
-        quic_cid_set(&scid, h->scid, h->scid_len);
-        quic_peer_cids_init(&c->pcids, &scid, QUIC_CID_SLOTS);
+        quic_cid_set(&c->server_scid, h->scid, h->scid_len);
+        quic_peer_cids_init(&c->pcids, &c->server_scid, QUIC_CID_SLOTS);
     }
     if (c->is_server && h->type == QUIC_PKT_HANDSHAKE && !c->addr_validated) {
         /* RFC 9000 §8.1: a Handshake packet proves the address; RFC 9001

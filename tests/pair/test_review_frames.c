@@ -125,12 +125,57 @@ static void test_review_disable_active_migration(void **state)
     pair_free(&p);
 }
 
+static bool client_heard_server(pair *p, void *ud)
+{
+    (void)ud;
+    return p->client->got_first_server_pkt;
+}
+
+/* RFC 9000 §7.2: once a client processed a valid Initial from the server, it
+ * discards later packets with another Source Connection ID; a Handshake
+ * packet with another SCID was processed. */
+static void test_review_client_drops_other_scid(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p);
+    p.link.delay_us = 10000;
+    pair_start(&p);
+    assert_true(pair_run(&p, client_heard_server, NULL, 1000000));
+    assert_true(p.server->keys[1].tx_ok);
+    assert_true(p.client->keys[1].rx_ok);
+    const quic_cid *dcid = &p.client->lcids.slot[0].cid;
+    static const uint8_t other[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    uint8_t out[1500];
+    qb_wr w;
+    quic_pkt_wr pw;
+    size_t pkt_len;
+    uint64_t pn = p.server->sp[1].next_pn++;
+    quic_pkt_long_params lp = {.type = QUIC_PKT_HANDSHAKE, .version = QUIC_VERSION_1,
+                               .dcid = dcid->b, .dcid_len = dcid->len,
+                               .scid = other, .scid_len = sizeof other,
+                               .pn = pn, .pn_len = 4, .length_len = 2};
+    qb_wr_init(&w, out, sizeof out);
+    assert_int_equal(quic_pkt_long_begin(&w, &lp, &pw), 0);
+    qb_wr_u8(&w, 0x01); /* PING */
+    qb_wr_zeros(&w, 40);
+    assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
+    assert_int_equal(quic_pkt_protect(&p.server->keys[1].tx, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
+    uint64_t before = p.client->stats.pkts_recv;
+    quic_conn_recv(p.client, &p.cpath, out, pkt_len, p.now);
+    assert_int_equal(p.client->stats.pkts_recv, before);
+    /* and the handshake goes on */
+    assert_true(pair_run(&p, connected, NULL, 5000000));
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_review_stop_sending_repeats),
         cmocka_unit_test(test_review_retire_cid_replaced),
         cmocka_unit_test(test_review_disable_active_migration),
+        cmocka_unit_test(test_review_client_drops_other_scid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
