@@ -15,6 +15,12 @@ typedef struct ep_conn {
     quic_cid routes[ROUTES_PER_CONN]; /* CIDs in the table for this connection */
     size_t n_routes;
     bool taken; /* handed out by quic_endpoint_accept */
+    /* The connection's CID set as of the last sync (next sequence number and
+     * which slots were active): unchanged, a sync after every datagram is
+     * two compares instead of a walk of routes x slots. */
+    uint64_t synced_seq;
+    uint32_t synced_mask;
+    bool synced;
 } ep_conn;
 
 typedef struct stateless_pkt {
@@ -110,12 +116,14 @@ static ep_conn *free_slot(quic_endpoint *ep)
     return NULL;
 }
 
-static void add_route(quic_endpoint *ep, ep_conn *e, const quic_cid *cid)
+static bool add_route(quic_endpoint *ep, ep_conn *e, const quic_cid *cid)
 {
     if (cid->len == 0 || e->n_routes == ROUTES_PER_CONN)
-        return;
-    if (quic_cid_table_add(&ep->routes, cid, e) == 0)
-        e->routes[e->n_routes++] = *cid;
+        return false;
+    if (quic_cid_table_add(&ep->routes, cid, e) != 0)
+        return false;
+    e->routes[e->n_routes++] = *cid;
+    return true;
 }
 
 void quic_endpoint_sync(quic_endpoint *ep, quic_conn *c)
@@ -124,6 +132,12 @@ void quic_endpoint_sync(quic_endpoint *ep, quic_conn *c)
     if (!e)
         return;
     const quic_local_cids *l = quic_conn_local_cids(c);
+    uint32_t mask = 0;
+    for (size_t i = 0; i < QUIC_CID_SLOTS; i++)
+        mask |= (uint32_t)l->slot[i].active << i;
+    if (e->synced && e->synced_seq == l->next_seq && e->synced_mask == mask)
+        return;
+    bool all = true;
     /* Drop routes of retired CIDs. The client's first DCID (routes[0]) stays
      * for the connection's life: a late copy of its first Initial must reach
      * this connection (which drops it), not make a second one. */
@@ -143,8 +157,12 @@ void quic_endpoint_sync(quic_endpoint *ep, quic_conn *c)
         for (size_t k = 0; k < e->n_routes; k++)
             have |= quic_cid_equal(&e->routes[k], &l->slot[i].cid);
         if (!have)
-            add_route(ep, e, &l->slot[i].cid);
+            all &= add_route(ep, e, &l->slot[i].cid);
     }
+    /* A route that could not be added is tried again at the next sync. */
+    e->synced = all;
+    e->synced_seq = l->next_seq;
+    e->synced_mask = mask;
 }
 
 void quic_endpoint_remove(quic_endpoint *ep, quic_conn *c)
