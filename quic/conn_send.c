@@ -565,6 +565,8 @@ static size_t build_close(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
             return 0;
     }
     size_t min_pl = quic_pkt_min_payload(pn_len);
+    if (!c->is_server && sp == QUIC_SPACE_INITIAL && w.cap >= QUIC_MIN_INITIAL)
+        min_pl = pl.cap; /* RFC 9000 §14.1: the datagram fills 1200 bytes */
     if (pl.off < min_pl)
         qb_wr_zeros(&pl, min_pl - pl.off);
     w.off = payload_start + pl.off;
