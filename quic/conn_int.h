@@ -163,6 +163,7 @@ struct quic_conn {
     uint64_t idle_deadline;
     uint64_t close_deadline; /* end of closing/draining */
     uint64_t last_ack_eliciting_sent;
+    bool idle_restart_on_send; /* a packet came in since our last ack-eliciting one */
     uint64_t now;
 
     /* Closing (RFC 9000 §10.2). */
@@ -208,6 +209,14 @@ void quic_conn_logf(quic_conn *c, const char *fmt, ...) __attribute__((format(pr
 int quic_conn_random(quic_conn *c, uint8_t *buf, size_t n);
 void quic_conn_enter_draining(quic_conn *c, uint64_t now);
 uint64_t quic_conn_pto(const quic_conn *c);
+/* RFC 9000 §10.1: the idle period starts again, and lasts at least 3 PTO. */
+static inline void quic_conn_idle_restart(quic_conn *c, uint64_t now)
+{
+    if (c->idle_timeout) {
+        uint64_t pto3 = 3 * quic_conn_pto(c);
+        c->idle_deadline = now + (c->idle_timeout > pto3 ? c->idle_timeout : pto3);
+    }
+}
 
 /* ---- conn_crypto.c ---- */
 int quic_conn_crypto_init(quic_conn *c);

@@ -104,11 +104,10 @@ static void after_packet(quic_conn *c, quic_pn_space sp, uint64_t pn, bool ack_e
 {
     quic_ackrange_insert(&c->sp[sp].acks, pn, ack_eliciting, now);
     c->stats.pkts_recv++;
-    /* RFC 9000 §10.1: restart the idle timer on every processed packet. */
-    if (c->idle_timeout) {
-        uint64_t pto3 = 3 * quic_conn_pto(c);
-        c->idle_deadline = now + (c->idle_timeout > pto3 ? c->idle_timeout : pto3);
-    }
+    /* RFC 9000 §10.1: restart the idle timer on every processed packet, and
+     * again at the first ack-eliciting packet we send after it. */
+    quic_conn_idle_restart(c, now);
+    c->idle_restart_on_send = true;
     (void)pkt_len;
 }
 

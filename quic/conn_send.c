@@ -499,6 +499,10 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
         /* RFC 9000 §10.1: sending an ack-eliciting packet restarts the idle
          * timer if nothing was sent since the last packet was received. */
         c->last_ack_eliciting_sent = now;
+        if (c->idle_restart_on_send) {
+            c->idle_restart_on_send = false;
+            quic_conn_idle_restart(c, now);
+        }
     }
     c->stats.pkts_sent++;
     c->stats.bytes_sent += pkt_len;

@@ -5,6 +5,53 @@
 
 #include <string.h>
 
+static bool connected(pair *p, void *ud)
+{
+    (void)ud;
+    return quic_conn_is_established(p->client) && p->server &&
+           quic_conn_is_established(p->server) && p->client->handshake_confirmed;
+}
+
+/* Moves the clock to t, delivering and firing whatever is due before. */
+static void run_to(pair *p, uint64_t t)
+{
+    if (t > p->now)
+        pair_run(p, NULL, NULL, t - p->now);
+    if (p->now < t)
+        p->now = t;
+}
+
+/* RFC 9000 §10.1: the idle timer restarts when an ack-eliciting packet is
+ * sent after a packet was received, not only on receipt: a request sent
+ * 9.5 s into a 10 s idle period on a 600 ms round trip must not be cut off
+ * half a second later while its answer is on the way. */
+static void test_review_idle_restarts_on_send(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p);
+    p.ccfg.max_idle_timeout_ms = 10000;
+    p.scfg.max_idle_timeout_ms = 10000;
+    p.link.delay_us = 300000;
+    pair_start(&p);
+    assert_true(pair_run(&p, connected, NULL, 10000000));
+    run_to(&p, p.now + 3000000); /* the handshake's leftovers are acknowledged */
+    assert_true(quic_conn_is_established(p.client));
+    uint64_t last_rx = p.client->idle_deadline - 10000000;
+    assert_true(3 * quic_conn_pto(p.client) < 10000000); /* the timeout, not 3 PTO, rules */
+    run_to(&p, last_rx + 9500000);
+    assert_true(quic_conn_is_established(p.client));
+    int64_t id = quic_conn_stream_open(p.client, true);
+    assert_true(id >= 0);
+    assert_int_equal(quic_conn_stream_write(p.client, (uint64_t)id, (const uint8_t *)"ping", 4, false), 4);
+    run_to(&p, p.now + 1500000); /* the server's ACK arrives 600 ms later */
+    quic_close_info ci;
+    quic_conn_close_info(p.client, &ci);
+    assert_false(ci.idle);
+    assert_true(quic_conn_is_established(p.client));
+    pair_free(&p);
+}
+
 static bool server_exists(pair *p, void *ud)
 {
     (void)ud;
@@ -35,6 +82,7 @@ static void test_review_client_initial_close_padded(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_review_idle_restarts_on_send),
         cmocka_unit_test(test_review_client_initial_close_padded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
