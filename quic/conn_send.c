@@ -20,6 +20,7 @@ typedef struct pkt_build {
     bool ack_eliciting;
     bool in_flight;
     bool has_dgram;
+    bool path_response; /* the datagram is expanded to 1200 (RFC 9000 §8.2.2) */
 } pkt_build;
 
 static bool level_tx_ok(const quic_conn *c, quic_pn_space sp)
@@ -160,8 +161,10 @@ static void put_control(quic_conn *c, pkt_build *b)
         memset(&f, 0, sizeof f);
         f.type = QUIC_FT_PATH_RESPONSE;
         memcpy(f.path.data, p->path_response_data, 8);
-        if (put_frame(b, &f))
+        if (put_frame(b, &f)) {
             p->path_response = false; /* never retransmitted (RFC 9000 §13.3) */
+            b->path_response = true;
+        }
     }
     if (p->handshake_done && quic_sentlog_room(&c->log, 1)) {
         quic_frame f;
@@ -431,6 +434,8 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
         quic_sentlog_abort(&c->log);
         return 0;
     }
+    if (b.path_response && pad_to < QUIC_MIN_INITIAL)
+        pad_to = QUIC_MIN_INITIAL < limit ? QUIC_MIN_INITIAL : limit;
     /* Padding: to the datagram size asked for, and at least enough for the
      * header protection sample (RFC 9001 §5.4.2). */
     size_t min_pl = quic_pkt_min_payload(pn_len);

@@ -169,6 +169,25 @@ static void test_review_client_drops_other_scid(void **state)
     pair_free(&p);
 }
 
+/* RFC 9000 §8.2.2: a datagram with a PATH_RESPONSE is expanded to at least
+ * 1200 bytes (it proves the path carries that size both ways); ours went
+ * out at the size of its frames. */
+static void test_review_path_response_padded(void **state)
+{
+    (void)state;
+    pair p;
+    start(&p);
+    static const uint8_t chal[] = {0x1a, 1, 2, 3, 4, 5, 6, 7, 8}; /* PATH_CHALLENGE */
+    inject(&p, chal, sizeof chal);
+    assert_int_equal(server_close_code(&p), 0);
+    assert_true(p.server->pend.path_response);
+    uint8_t out[1500];
+    size_t n = quic_conn_send(p.server, out, sizeof out, p.now);
+    assert_false(p.server->pend.path_response);
+    assert_true(n >= 1200);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +195,7 @@ int main(void)
         cmocka_unit_test(test_review_retire_cid_replaced),
         cmocka_unit_test(test_review_disable_active_migration),
         cmocka_unit_test(test_review_client_drops_other_scid),
+        cmocka_unit_test(test_review_path_response_padded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
