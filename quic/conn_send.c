@@ -737,6 +737,13 @@ size_t quic_conn_send(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
         if (!c->close_pending)
             return 0;
         c->close_pending = false;
+        if (c->is_server && !c->addr_validated) {
+            /* RFC 9000 §8.1, §10.2.1: the close counts against the 3x limit
+             * too; without room it waits for the next datagram in. */
+            uint64_t budget = 3 * c->bytes_in > c->bytes_out ? 3 * c->bytes_in - c->bytes_out : 0;
+            if (budget < cap)
+                cap = (size_t)budget;
+        }
         size_t n = build_close(c, buf, cap, now);
         c->bytes_out += n;
         return n;

@@ -79,11 +79,43 @@ static void test_review_client_initial_close_padded(void **state)
     pair_free(&p);
 }
 
+/* RFC 9000 §8.1, §10.2.1: before the client's address is validated a server
+ * sends at most three times what it received, CONNECTION_CLOSE included;
+ * the close went out whatever the budget. */
+static void test_review_server_close_amplification(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p);
+    p.link.delay_us = 10000000; /* nothing reaches the client in time */
+    pair_start(&p);
+    assert_true(pair_run(&p, server_exists, NULL, 20000000));
+    quic_conn *s = p.server;
+    uint8_t out[1500];
+    /* the flight, then probes until the budget is spent */
+    for (int i = 0; i < 20 && s->bytes_out + 64 <= 3 * s->bytes_in; i++) {
+        while (quic_conn_send(s, out, sizeof out, p.now))
+            ;
+        if (s->bytes_out + 64 > 3 * s->bytes_in)
+            break;
+        p.now = quic_conn_deadline(s);
+        quic_conn_on_deadline(s, p.now);
+    }
+    assert_false(s->addr_validated);
+    assert_true(s->bytes_out + 64 > 3 * s->bytes_in); /* budget spent */
+    quic_conn_close(s, false, 0x0a, "a rather long reason for closing, to need some bytes");
+    while (quic_conn_send(s, out, sizeof out, p.now))
+        ;
+    assert_true(s->bytes_out <= 3 * s->bytes_in);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_review_idle_restarts_on_send),
         cmocka_unit_test(test_review_client_initial_close_padded),
+        cmocka_unit_test(test_review_server_close_amplification),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
