@@ -290,7 +290,11 @@ static quic_conn *accept_initial(quic_endpoint *ep, const quic_pkt_hdr *h, const
     odcid = dcid;
     bool retried = false;
     if (ep->cfg.retry) {
-        if (h->token_len == 0) {
+        /* RFC 9000 §8.1.3: a token that is not one of our Retry tokens
+         * (which begin with 'q', quic/token.h), say a NEW_TOKEN token from
+         * another server, leaves the client unvalidated: Retry, as for none.
+         * Dropping it would fail the connection, as the client keeps it. */
+        if (h->token_len == 0 || h->token[0] != 'q') {
             send_retry(ep, h, path, now);
             return NULL;
         }

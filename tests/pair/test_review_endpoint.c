@@ -2,6 +2,7 @@
  * (routing, Retry, Version Negotiation). */
 #include "common/pair.h"
 #include "common/tu.h"
+#include "quic/conn_int.h" /* the client's Initial token */
 #include "quic/endpoint.h"
 #include "quic/packet.h"
 
@@ -138,11 +139,32 @@ static void test_review_vn_after_retry_ignored(void **state)
     net_free(&n);
 }
 
+/* RFC 9000 §8.1.3: a client Initial with a token that is not ours (a
+ * NEW_TOKEN token of another server) must be treated as unvalidated, with a
+ * Retry; a Retry server dropped it, and as the client kept sending the same
+ * token the connection never came up. */
+static void test_review_foreign_token_gets_retry(void **state)
+{
+    (void)state;
+    net n;
+    net_init(&n, true);
+    memset(n.p.client->retry_token, 0xa5, 40);
+    n.p.client->retry_token_len = 40;
+    net_step(&n);
+    assert_true(quic_conn_is_established(n.p.client));
+    quic_endpoint_stats st;
+    quic_endpoint_stats_get(n.ep, &st);
+    assert_int_equal(st.retry_sent, 1);
+    assert_int_equal(st.accepted, 1);
+    net_free(&n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_review_late_initial_no_second_conn),
         cmocka_unit_test(test_review_vn_after_retry_ignored),
+        cmocka_unit_test(test_review_foreign_token_gets_retry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
