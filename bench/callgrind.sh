@@ -22,7 +22,7 @@ valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.sender" "$B/bench_server
   --listen 127.0.0.1:$PORT --cert "$OUT/cert.pem" --key "$OUT/key.pem" >/dev/null 2>"$OUT/cg.sender.err" &
 VP=$!
 for _ in $(seq 100); do grep -q listening "$OUT/cg.sender.err" && break; sleep 0.1; done
-r=$("$B/bench_tput" --server 127.0.0.1:$PORT --ca "$OUT/cert.pem" --size "$SIZE" --ms "$MS" --rcvbuf 212992 2>/dev/null)
+r=$("$B/bench_tput" --server 127.0.0.1:$PORT --ca "$OUT/cert.pem" --size "$SIZE" --ms "$MS" 2>/dev/null)
 kill -TERM $VP; wait $VP 2>/dev/null
 got=$(sed -n 's/.* received=\([0-9]*\).*/\1/p' <<<"$r")
 ir=$(total "$OUT/cg.sender")
@@ -39,7 +39,7 @@ PORT=$((PORT + 1))
 SP=$!
 for _ in $(seq 50); do grep -q listening "$OUT/cg.srv.err" && break; sleep 0.05; done
 r=$(valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.receiver" "$B/bench_tput" \
-  --server 127.0.0.1:$PORT --ca "$OUT/cert.pem" --size "$SIZE" --ms "$MS" --rcvbuf 212992 2>/dev/null)
+  --server 127.0.0.1:$PORT --ca "$OUT/cert.pem" --size "$SIZE" --ms "$MS" 2>/dev/null)
 kill -TERM $SP; wait $SP 2>/dev/null
 got=$(sed -n 's/.* received=\([0-9]*\).*/\1/p' <<<"$r")
 ir=$(total "$OUT/cg.receiver")
