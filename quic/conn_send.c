@@ -111,6 +111,10 @@ static void put_ack(quic_conn *c, pkt_build *b, uint64_t now)
     if (fit == 0 || quic_frame_ack_encode(&b->w, ranges, fit, delay, NULL) != 0)
         return;
     quic_ackrange_on_ack_sent(&s->acks);
+    /* RFC 9000 §13.2.4: when this packet is acknowledged, what lies below the
+     * Largest Acknowledged need not be reported again. */
+    if (quic_sentlog_room(&c->log, 1))
+        log_item(c, QUIC_SI_ACK, ranges[0].largest, 0, 0, false, b->sp);
 }
 
 static void put_crypto(quic_conn *c, pkt_build *b)
@@ -772,6 +776,13 @@ void quic_conn_on_acked_items(quic_conn *c, uint64_t handle)
                     quic_conn_stream_maybe_done(c, s);
                 }
             }
+            break;
+        case QUIC_SI_ACK:
+            /* The peer knows what our ACK said: stop repeating the ranges
+             * below its Largest Acknowledged (RFC 9000 §13.2.4); packets
+             * below count as received from now on (§13.2.3). */
+            if (it->space < QUIC_LEVELS && !c->sp[it->space].discarded)
+                quic_ackrange_drop_below(&c->sp[it->space].acks, it->id + 1);
             break;
         case QUIC_SI_RESET_STREAM:
             if ((s = quic_streams_find(&c->streams, it->id))) {
