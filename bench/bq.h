@@ -44,8 +44,8 @@ struct bq_client {
     uint64_t udp_in, udp_out;    /* UDP datagrams */
     bq_dgram_fn on_dgram;
     void *ud;
-    uint8_t (*rx)[BQ_BUF];       /* BQ_BATCH receive buffers */
-    uint8_t (*tx)[BQ_BUF];       /* BQ_BATCH send buffers */
+    uint8_t (*rx)[BQ_BUF];       /* BQ_BATCH receive buffers (shared by all clients) */
+    uint8_t (*tx)[BQ_BUF];       /* BQ_BATCH send buffers (shared by all clients) */
 };
 
 /* Parses the common options: --server HOST:PORT --ca FILE; the rest is left
