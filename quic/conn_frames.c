@@ -98,9 +98,10 @@ static int on_retire_cid(quic_conn *c, const quic_frame *f)
         return rc;
     }
     /* RFC 9000 §5.1.1: a retired CID is replaced, or a peer that moves
-     * (quic-go does after the handshake) runs out of CIDs to move to. */
-    if (c->handshake_complete)
-        quic_conn_issue_cids(c);
+     * (quic-go does after the handshake) runs out of CIDs to move to. Once
+     * the packet is done (conn_recv.c), so a packet retiring sequence numbers
+     * in turn cannot make us mint a CID per frame. */
+    c->cids_retired = true;
     return 0;
 }
 

@@ -98,6 +98,7 @@ struct quic_conn {
     quic_cid odcid;      /* the client's first DCID */
     quic_cid retry_scid; /* SCID of a Retry (client: received; server: sent) */
     bool did_retry;
+    bool cids_retired;         /* the peer retired CIDs: replace them after the packet */
     bool got_first_server_pkt; /* client: the server's SCID is known */
     quic_cid server_scid;      /* client: the SCID of the server's first packet */
     uint8_t retry_token[256];
@@ -231,7 +232,7 @@ int quic_conn_initial_keys(quic_conn *c, const quic_cid *dcid);
 void quic_crypto_send_free(quic_conn *c, quic_crypto_send *cs);
 void quic_crypto_send_lost(quic_crypto_send *cs, uint64_t off, uint64_t len);
 /* Tops up the CIDs the peer holds (RFC 9000 §5.1.1): at the end of the
- * handshake and after each RETIRE_CONNECTION_ID. */
+ * handshake and after a packet with RETIRE_CONNECTION_ID frames. */
 void quic_conn_issue_cids(quic_conn *c);
 
 /* ---- conn_recv.c ---- */

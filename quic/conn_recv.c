@@ -209,6 +209,11 @@ static int on_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, uint
                               now, &ae);
     if (rc < 0)
         return rc;
+    if (c->cids_retired) {
+        c->cids_retired = false;
+        if (c->handshake_complete)
+            quic_conn_issue_cids(c);
+    }
     if (!s->discarded)
         after_packet(c, sp, clr.pn, ae, h->pkt_len, now);
     else

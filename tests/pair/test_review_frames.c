@@ -188,6 +188,29 @@ static void test_review_path_response_padded(void **state)
     pair_free(&p);
 }
 
+/* RFC 9000 §5.1.1, §19.16: a RETIRE_CONNECTION_ID was answered at once with a
+ * new CID (an HMAC and a fresh sequence number), so one packet retiring
+ * 1, 2, 3, ... in turn made the connection mint a CID per frame (sequence
+ * numbers are predictable). Replacements now follow the packet: a sequence
+ * number not yet issued is a PROTOCOL_VIOLATION, as the RFC says. */
+static void test_review_retire_flood_bounded(void **state)
+{
+    (void)state;
+    pair p;
+    start(&p);
+    uint64_t next_seq = p.server->lcids.next_seq;
+    uint8_t fr[128];
+    size_t n = 0;
+    for (uint8_t seq = 1; seq <= 40; seq++) {
+        fr[n++] = 0x19;
+        fr[n++] = seq;
+    }
+    inject(&p, fr, n);
+    assert_true(p.server->lcids.next_seq <= next_seq + QUIC_CID_SLOTS);
+    assert_int_equal(server_close_code(&p), 0x0a); /* PROTOCOL_VIOLATION */
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -196,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_review_disable_active_migration),
         cmocka_unit_test(test_review_client_drops_other_scid),
         cmocka_unit_test(test_review_path_response_padded),
+        cmocka_unit_test(test_review_retire_flood_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
