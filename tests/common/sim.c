@@ -160,19 +160,23 @@ static void put(sim *s, int dir, const uint8_t *d, size_t len, uint64_t extra)
     size_t np = pkt_bounds(g->data, len, st, en, 16);
     g->intact_pkts = (uint8_t)np;
     if (nd->corrupt > 0 && sim_randf(s) < nd->corrupt) {
-        bool hit[16] = {false};
         unsigned flips = 1 + (unsigned)(sim_rand(s) % 4);
         for (unsigned i = 0; i < flips; i++) {
             size_t at = (size_t)(sim_rand(s) % len);
             g->data[at] ^= (uint8_t)(1 + sim_rand(s) % 255);
-            for (size_t k = 0; k < np; k++)
-                if (at >= st[k] && at < en[k])
-                    hit[k] = true;
         }
-        for (size_t k = 0; k < np; k++)
-            g->intact_pkts -= hit[k];
-        g->corrupted = true;
-        s->n.corrupted[dir]++;
+        /* Damage is judged against the original bytes: two flips of one byte
+         * by the same value cancel out and leave the packet intact. */
+        bool any = false;
+        for (size_t k = 0; k < np; k++) {
+            bool hit = memcmp(g->data + st[k], d + st[k], en[k] - st[k]) != 0;
+            g->intact_pkts -= hit;
+            any |= hit;
+        }
+        if (memcmp(g->data, d, len) != 0)
+            any = true;
+        g->corrupted = any;
+        s->n.corrupted[dir] += any;
     }
 }
 
