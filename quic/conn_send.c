@@ -434,7 +434,10 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
         if (sp == QUIC_SPACE_APPLICATION && b.ack_eliciting)
             c->pend.ping = false;
     }
-    if (b.w.off == 0) {
+    /* Nothing to say: no packet -- unless this one was to carry the padding of
+     * a datagram with an Initial in it (RFC 9000 §14.1), which then goes out
+     * as a PADDING-only packet rather than leave the datagram short. */
+    if (b.w.off == 0 && (!pad_to || dg->off == 0)) {
         quic_sentlog_abort(&c->log);
         return 0;
     }
