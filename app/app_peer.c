@@ -318,6 +318,12 @@ void app_server_step(app_server *sv, uint64_t now)
         if (quic_conn_deadline(s->q) <= now)
             quic_conn_on_deadline(s->q, now);
         session_step(s, now);
+        /* The final value went out and the client has not closed within the
+         * linger time (its CONNECTION_CLOSE may have been lost): close. */
+        if (s->pp.sent_final && now >= s->pp.linger_until && !s->pp.closed_by_us) {
+            s->pp.closed_by_us = true;
+            h3_quic_close(s->h3, H3_NO_ERROR, "ping-pong done");
+        }
         app_addr peer;
         path_peer(quic_endpoint_conn_path(s->q), &peer);
         send_conn(io, s->q, &peer, now);

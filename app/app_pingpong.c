@@ -283,8 +283,12 @@ void app_pp_step(app_pp *pp, uint64_t now)
 uint64_t app_pp_deadline(const app_pp *pp)
 {
     uint64_t d = QUIC_NEVER;
-    if (pp->resend_at && (pp->state == APP_PP_RUNNING || pp->sent_final))
+    if (pp->resend_at && pp->state == APP_PP_RUNNING)
         d = pp->resend_at;
+    if (pp->sent_final && !pp->closed_by_us) {
+        /* resends of the final value while lingering, then the close */
+        d = pp->resend_at && pp->resend_at < pp->linger_until ? pp->resend_at : pp->linger_until;
+    }
     if (pp->pending_request && pp->settings_deadline < d)
         d = pp->settings_deadline;
     return d;

@@ -42,6 +42,7 @@ typedef struct app_pp {
     uint8_t *buf;    /* the last payload sent, for resends */
     size_t buf_len, buf_cap;
     bool sent_final;        /* we sent the final value (server) */
+    bool closed_by_us;      /* ... and closed after lingering */
     uint64_t linger_until;  /* and resend it until then, or until the peer closes */
     uint64_t duplicates;
     uint64_t resend_at;   /* when to send the last datagram again (0: not waiting) */
