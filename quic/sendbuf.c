@@ -136,26 +136,33 @@ int quic_sendbuf_append(quic_sendbuf *sb, const uint8_t *data, size_t len, size_
         len = room;
     if (len == 0)
         return 0;
+    /* A ring: bytes acked at the front make room at the back without moving
+     * anything (moving them made bulk sends quadratic). */
     size_t used = (size_t)(sb->end_off - sb->base_off);
-    if (sb->head + used + len > sb->buf_cap) {
-        if (sb->head > 0) { /* compact: the acked front is free space */
-            memmove(sb->buf, sb->buf + sb->head, used);
-            sb->head = 0;
+    if (used + len > sb->buf_cap) {
+        size_t cap = sb->buf_cap ? sb->buf_cap : 1024;
+        while (cap < used + len)
+            cap *= 2;
+        if (cap > sb->max_buffered)
+            cap = sb->max_buffered;
+        uint8_t *nb = qb_malloc(sb->alloc, cap);
+        if (!nb)
+            return QUIC_SENDBUF_ERR_NOMEM;
+        /* The live bytes, in order, to the front of the new ring. */
+        size_t first = used < sb->buf_cap - sb->head ? used : sb->buf_cap - sb->head;
+        if (used) {
+            memcpy(nb, sb->buf + sb->head, first);
+            memcpy(nb + first, sb->buf, used - first);
         }
-        if (used + len > sb->buf_cap) {
-            size_t cap = sb->buf_cap ? sb->buf_cap : 1024;
-            while (cap < used + len)
-                cap *= 2;
-            if (cap > sb->max_buffered)
-                cap = sb->max_buffered;
-            uint8_t *nb = qb_realloc(sb->alloc, sb->buf, cap);
-            if (!nb)
-                return QUIC_SENDBUF_ERR_NOMEM;
-            sb->buf = nb;
-            sb->buf_cap = cap;
-        }
+        qb_free(sb->alloc, sb->buf);
+        sb->buf = nb;
+        sb->buf_cap = cap;
+        sb->head = 0;
     }
-    memcpy(sb->buf + sb->head + used, data, len);
+    size_t at = (sb->head + used) % sb->buf_cap;
+    size_t part = len < sb->buf_cap - at ? len : sb->buf_cap - at;
+    memcpy(sb->buf + at, data, part);
+    memcpy(sb->buf, data + part, len - part);
     sb->end_off += len;
     *accepted = len;
     return 0;
@@ -177,11 +184,30 @@ bool quic_sendbuf_is_blocked(const quic_sendbuf *sb, uint64_t max_new_off)
     return sb->next_off < sb->end_off && sb->next_off >= max_new_off;
 }
 
+/* Where offset off sits in the ring, and how many bytes run on from there
+ * before the ring wraps (a piece never crosses the wrap). */
+static size_t ring_pos(const quic_sendbuf *sb, uint64_t off, size_t *run)
+{
+    size_t pos = (sb->head + (size_t)(off - sb->base_off)) % sb->buf_cap;
+    *run = sb->buf_cap - pos;
+    return pos;
+}
+
+static size_t clip(const quic_sendbuf *sb, uint64_t off, size_t len)
+{
+    size_t run;
+    if (len == 0)
+        return 0;
+    ring_pos(sb, off, &run);
+    return len < run ? len : run;
+}
+
 static void piece_fill(const quic_sendbuf *sb, quic_sendbuf_piece *out, uint64_t off, size_t len)
 {
+    size_t run;
     out->offset = off;
     out->len = len;
-    out->data = len ? sb->buf + sb->head + (size_t)(off - sb->base_off) : NULL;
+    out->data = len ? sb->buf + ring_pos(sb, off, &run) : NULL;
 }
 
 bool quic_sendbuf_next(quic_sendbuf *sb, size_t max_len, uint64_t max_new_off,
@@ -191,7 +217,7 @@ bool quic_sendbuf_next(quic_sendbuf *sb, size_t max_len, uint64_t max_new_off,
     /* RFC 9000 §13.3: lost data goes again before new data. */
     if (sb->lost.n > 0 && max_len > 0) {
         uint64_t lo = sb->lost.r[0].lo, hi = sb->lost.r[0].hi;
-        size_t len = hi - lo < max_len ? (size_t)(hi - lo) : max_len;
+        size_t len = clip(sb, lo, hi - lo < max_len ? (size_t)(hi - lo) : max_len);
         rs_remove(&sb->lost, lo, lo + len);
         piece_fill(sb, out, lo, len);
         out->retransmit = true;
@@ -210,7 +236,7 @@ bool quic_sendbuf_next(quic_sendbuf *sb, size_t max_len, uint64_t max_new_off,
         avail = credit;
     if (avail > max_len)
         avail = max_len;
-    size_t len = (size_t)avail;
+    size_t len = clip(sb, sb->next_off, (size_t)avail);
     bool fin = fin_due(sb) && !sb->fin_acked && sb->next_off + len == sb->end_off;
     if (len == 0 && !fin)
         return false;
@@ -232,7 +258,7 @@ static void advance_base(quic_sendbuf *sb)
         return;
     uint64_t to = sb->acked.r[0].hi;
     rs_del(&sb->acked, 0, 1);
-    sb->head += (size_t)(to - sb->base_off);
+    sb->head = (sb->head + (size_t)(to - sb->base_off)) % (sb->buf_cap ? sb->buf_cap : 1);
     sb->base_off = to;
     rs_trim_below(&sb->lost, to);
     if (sb->base_off == sb->end_off)
