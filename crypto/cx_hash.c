@@ -2,7 +2,6 @@
 #include "crypto/cx_hash.h"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -46,17 +45,45 @@ int cx_hash(cx_hash_id h, const uint8_t *data, size_t len, uint8_t *out)
     return CX_OK;
 }
 
+/* HMAC (RFC 2104) over the cached digest: OpenSSL 3's one-shot HMAC() looks
+ * the algorithm up on every call, a third of a handshake's instructions. */
 int cx_hmac(cx_hash_id h, const uint8_t *key, size_t key_len, const uint8_t *data,
             size_t len, uint8_t *out)
 {
     const EVP_MD *md = cx_hash_md(h);
+    size_t hl = cx_hash_len(h);
+    size_t block = h == CX_SHA256 ? 64 : 128;
+    uint8_t k[128], pad[128], inner[CX_HASH_MAX];
     unsigned int n = 0;
-    static const uint8_t empty[1];
-    if (!md || key_len > 0x7fffffff)
+    int rc = CX_ERR_LIBCRYPTO;
+    if (!md)
         return CX_ERR_ARG;
-    if (!HMAC(md, key_len ? key : empty, (int)key_len, len ? data : empty, len, out, &n))
+    memset(k, 0, sizeof k);
+    if (key_len > block) {
+        if (EVP_Digest(key, key_len, k, &n, md, NULL) != 1)
+            return CX_ERR_LIBCRYPTO;
+    } else if (key_len) {
+        memcpy(k, key, key_len);
+    }
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (!ctx)
         return CX_ERR_LIBCRYPTO;
-    return CX_OK;
+    for (size_t i = 0; i < block; i++)
+        pad[i] = k[i] ^ 0x36;
+    if (EVP_DigestInit_ex(ctx, md, NULL) != 1 || EVP_DigestUpdate(ctx, pad, block) != 1 ||
+        (len && EVP_DigestUpdate(ctx, data, len) != 1) || EVP_DigestFinal_ex(ctx, inner, &n) != 1)
+        goto done;
+    for (size_t i = 0; i < block; i++)
+        pad[i] = k[i] ^ 0x5c;
+    if (EVP_DigestInit_ex(ctx, md, NULL) != 1 || EVP_DigestUpdate(ctx, pad, block) != 1 ||
+        EVP_DigestUpdate(ctx, inner, hl) != 1 || EVP_DigestFinal_ex(ctx, out, &n) != 1)
+        goto done;
+    rc = CX_OK;
+done:
+    EVP_MD_CTX_free(ctx);
+    memset(k, 0, sizeof k);
+    memset(pad, 0, sizeof pad);
+    return rc;
 }
 
 int cx_hkdf_extract(cx_hash_id h, const uint8_t *salt, size_t salt_len,

@@ -3,6 +3,8 @@
 #include "common/tu.h"
 #include "crypto/cx_hash.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <string.h>
 
 static void test_rfc5869_case1(void **state)
@@ -73,6 +75,30 @@ static void test_transcript_peek(void **state)
     cx_hash_ctx_free(c);
 }
 
+/* Our HMAC against libcrypto's own, for every hash and key lengths around
+ * the block size (keys longer than a block are hashed first, RFC 2104 §2). */
+static void test_hmac_matches_libcrypto(void **state)
+{
+    (void)state;
+    const EVP_MD *mds[3] = {EVP_sha256(), EVP_sha384(), EVP_sha512()};
+    uint8_t key[300], msg[1000], a[64], b[64];
+    for (size_t i = 0; i < sizeof key; i++)
+        key[i] = (uint8_t)(i * 31 + 7);
+    for (size_t i = 0; i < sizeof msg; i++)
+        msg[i] = (uint8_t)(i * 17 + 3);
+    size_t klens[] = {0, 1, 32, 63, 64, 65, 127, 128, 129, 300};
+    size_t mlens[] = {0, 1, 55, 64, 1000};
+    for (int h = 0; h < 3; h++)
+        for (size_t k = 0; k < sizeof klens / sizeof klens[0]; k++)
+            for (size_t m = 0; m < sizeof mlens / sizeof mlens[0]; m++) {
+                unsigned int n = 0;
+                assert_int_equal(cx_hmac((cx_hash_id)h, key, klens[k], msg, mlens[m], a), CX_OK);
+                assert_non_null(HMAC(mds[h], key, (int)klens[k], msg, mlens[m], b, &n));
+                assert_int_equal(n, cx_hash_len((cx_hash_id)h));
+                assert_memory_equal(a, b, n);
+            }
+}
+
 static void test_bad_args(void **state)
 {
     (void)state;
@@ -88,6 +114,7 @@ int main(void)
         cmocka_unit_test(test_rfc5869_case3_no_salt),
         cmocka_unit_test(test_expand_label_rfc9001_a1),
         cmocka_unit_test(test_transcript_peek),
+        cmocka_unit_test(test_hmac_matches_libcrypto),
         cmocka_unit_test(test_bad_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
