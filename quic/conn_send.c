@@ -356,6 +356,34 @@ static void put_streams(quic_conn *c, pkt_build *b)
         quic_streams_queue(&c->streams, again[i]);
 }
 
+/* The header of a packet of space sp, packet number in clear (RFC 9000 §17). */
+static int begin_header(const quic_conn *c, qb_wr *w, quic_pn_space sp, uint64_t pn,
+                        size_t pn_len, quic_pkt_wr *pw)
+{
+    const quic_cid *dcid = quic_peer_cids_current(&c->pcids);
+    if (sp == QUIC_SPACE_APPLICATION)
+        return quic_pkt_short_begin(w, dcid->b, dcid->len, false, c->app.tx_phase, pn, pn_len, pw);
+    const quic_cid *scid = &c->lcids.slot[0].cid;
+    bool token = sp == QUIC_SPACE_INITIAL && !c->is_server;
+    quic_pkt_long_params lp = {
+        .type = sp == QUIC_SPACE_INITIAL ? QUIC_PKT_INITIAL : QUIC_PKT_HANDSHAKE,
+        .version = c->version,
+        .dcid = dcid->b, .dcid_len = dcid->len,
+        .scid = scid->b, .scid_len = scid->len,
+        .token = token ? c->retry_token : NULL,
+        .token_len = token ? c->retry_token_len : 0,
+        .pn = pn, .pn_len = pn_len, .length_len = 2,
+    };
+    return quic_pkt_long_begin(w, &lp, pw);
+}
+
+static quic_pkt_keys tx_keys(const quic_conn *c, quic_pn_space sp)
+{
+    if (sp == QUIC_SPACE_APPLICATION)
+        return (quic_pkt_keys){.aead = c->app.tx, .hp = c->app.tx_hp};
+    return c->keys[sp].tx;
+}
+
 /* ---- one packet ---- */
 
 /* Writes one packet at level sp into w (the datagram). pad_to: pad the
@@ -366,8 +394,6 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
     quic_space *s = &c->sp[sp];
     uint64_t pn = s->next_pn;
     size_t pn_len = quic_pn_encode_len(pn, s->has_largest_acked ? s->largest_acked_sent : QUIC_PN_NONE);
-    const quic_cid *dcid = quic_peer_cids_current(&c->pcids);
-    const quic_cid *scid = &c->lcids.slot[0].cid;
     size_t start = dg->off;
     quic_pkt_wr pw;
     int rc;
@@ -381,20 +407,7 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
         quic_trace kt = {.type = QUIC_TRACE_KEY_UPDATED, .key_phase = c->app.tx_phase};
         quic_conn_trace(c, &kt);
     }
-    if (sp == QUIC_SPACE_APPLICATION) {
-        rc = quic_pkt_short_begin(&w, dcid->b, dcid->len, false, c->app.tx_phase, pn, pn_len, &pw);
-    } else {
-        quic_pkt_long_params lp = {
-            .type = sp == QUIC_SPACE_INITIAL ? QUIC_PKT_INITIAL : QUIC_PKT_HANDSHAKE,
-            .version = c->version,
-            .dcid = dcid->b, .dcid_len = dcid->len,
-            .scid = scid->b, .scid_len = scid->len,
-            .token = (sp == QUIC_SPACE_INITIAL && !c->is_server) ? c->retry_token : NULL,
-            .token_len = (sp == QUIC_SPACE_INITIAL && !c->is_server) ? c->retry_token_len : 0,
-            .pn = pn, .pn_len = pn_len, .length_len = 2,
-        };
-        rc = quic_pkt_long_begin(&w, &lp, &pw);
-    }
+    rc = begin_header(c, &w, sp, pn, pn_len, &pw);
     if (rc != 0 || qb_wr_left(&w) < TAG_LEN + quic_pkt_min_payload(pn_len) + 1)
         return 0;
     pkt_build b = {.sp = sp};
@@ -469,13 +482,7 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
         quic_sentlog_abort(&c->log);
         return 0;
     }
-    quic_pkt_keys k;
-    if (sp == QUIC_SPACE_APPLICATION) {
-        k.aead = c->app.tx;
-        k.hp = c->app.tx_hp;
-    } else {
-        k = c->keys[sp].tx;
-    }
+    quic_pkt_keys k = tx_keys(c, sp);
     /* Traced before protection: the frames are still in clear. */
     quic_trace tr = {.type = QUIC_TRACE_PACKET_SENT, .pkt_type = quic_space_pkt_type(sp), .pn = pn,
                      .size = pkt_len, .frames = w.p + hdr_end, .frames_len = b.w.off};
@@ -537,23 +544,10 @@ static size_t build_close(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
     quic_space *s = &c->sp[sp];
     uint64_t pn = s->next_pn;
     size_t pn_len = quic_pn_encode_len(pn, s->has_largest_acked ? s->largest_acked_sent : QUIC_PN_NONE);
-    const quic_cid *dcid = quic_peer_cids_current(&c->pcids);
     qb_wr w;
     quic_pkt_wr pw;
     qb_wr_init(&w, buf, cap < 1200 ? cap : 1200);
-    int rc;
-    if (sp == QUIC_SPACE_APPLICATION) {
-        rc = quic_pkt_short_begin(&w, dcid->b, dcid->len, false, c->app.tx_phase, pn, pn_len, &pw);
-    } else {
-        quic_pkt_long_params lp = {
-            .type = sp == QUIC_SPACE_INITIAL ? QUIC_PKT_INITIAL : QUIC_PKT_HANDSHAKE,
-            .version = c->version, .dcid = dcid->b, .dcid_len = dcid->len,
-            .scid = c->lcids.slot[0].cid.b, .scid_len = c->lcids.slot[0].cid.len,
-            .pn = pn, .pn_len = pn_len, .length_len = 2,
-        };
-        rc = quic_pkt_long_begin(&w, &lp, &pw);
-    }
-    if (rc != 0)
+    if (begin_header(c, &w, sp, pn, pn_len, &pw) != 0)
         return 0;
     quic_frame f;
     memset(&f, 0, sizeof f);
@@ -589,13 +583,7 @@ static size_t build_close(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
     size_t pkt_len;
     if (quic_pkt_wr_finish(&w, &pw, TAG_LEN, &pkt_len) != 0)
         return 0;
-    quic_pkt_keys k;
-    if (sp == QUIC_SPACE_APPLICATION) {
-        k.aead = c->app.tx;
-        k.hp = c->app.tx_hp;
-    } else {
-        k = c->keys[sp].tx;
-    }
+    quic_pkt_keys k = tx_keys(c, sp);
     quic_trace tr = {.type = QUIC_TRACE_PACKET_SENT, .pkt_type = quic_space_pkt_type(sp), .pn = pn,
                      .size = pkt_len, .frames = buf + payload_start, .frames_len = pl.off};
     quic_conn_trace(c, &tr);
