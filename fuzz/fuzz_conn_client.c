@@ -12,6 +12,7 @@
  * every run; FUZZ_CONN_GEN=dir writes a real server's first flight (Initial
  * and Handshake frames) as seeds, which take the client to the end of its
  * handshake. Fuzz builds use the null AEAD; header protection is real. */
+#include "fuzz_conn_common.h"
 #include "crypto/cx_certgen.h"
 #include "crypto/cx_quic_keys.h"
 #include "crypto/cx_x509.h"
@@ -25,30 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static tls_config g_stls, g_ctls;
-static cx_x509_chain *g_chain;
-static cx_x509_trust *g_trust;
 static quic_pkt_keys g_sinit; /* the server's Initial send keys */
 /* The client's CIDs (fixed by its randomness) and a real server's SCID. */
 static uint8_t g_cdcid[8], g_cscid[8], g_sscid[8];
-
-static int det_random(void *ud, uint8_t *out, size_t n)
-{
-    uint32_t *s = ud;
-    for (size_t i = 0; i < n; i++) {
-        *s = *s * 1103515245u + 12345u;
-        out[i] = (uint8_t)(*s >> 16);
-    }
-    return 0;
-}
-
-static void path_set(quic_path *p, const char *l, const char *r)
-{
-    memset(p, 0, sizeof *p);
-    p->local_len = p->remote_len = 4;
-    memcpy(p->local, l, 4);
-    memcpy(p->remote, r, 4);
-}
 
 typedef struct cli {
     uint32_t rnd;
@@ -79,23 +59,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    char *cert, *key;
-    size_t cl, kl;
-    cx_certgen_opts o = {.key_type = CX_KEY_EC_P256, .host = "localhost",
-                         .now = 1767225600, .days = 3650};
-    if (cx_certgen(&o, NULL, &cert, &cl, &key, &kl) != 0 ||
-        cx_x509_chain_from_pem(cert, cl, key, kl, NULL, &g_chain) != 0 ||
-        cx_x509_trust_from_pem(cert, cl, &g_trust) != 0)
-        abort();
-    qb_free(NULL, cert);
-    qb_free(NULL, key);
-    tls_config_init(&g_stls, TLS_ROLE_SERVER);
-    tls_config_init(&g_ctls, TLS_ROLE_CLIENT);
-    g_stls.alpn[0] = g_ctls.alpn[0] = "h3";
-    g_stls.alpn_count = g_ctls.alpn_count = 1;
-    g_stls.chain = g_chain;
-    g_ctls.trust = g_trust;
-    g_ctls.server_name = "localhost";
+    fuzz_conn_tls_setup();
     /* Seeds come from another process, with another (random) certificate:
      * the chain is not checked, the CertificateVerify still is. */
     g_ctls.insecure_skip_verify = true;

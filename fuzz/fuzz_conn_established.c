@@ -11,6 +11,7 @@
  *                  datagrams of each side are handed to the other.
  * After each record the server's datagrams and events are drained. Seeds:
  * FUZZ_CONN_GEN=dir writes frames of every kind and exits. */
+#include "fuzz_conn_common.h"
 #include "crypto/cx_certgen.h"
 #include "crypto/cx_x509.h"
 #include "quic/conn_int.h"
@@ -22,27 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static tls_config g_stls, g_ctls;
-static cx_x509_chain *g_chain;
-static cx_x509_trust *g_trust;
-
-static int det_random(void *ud, uint8_t *out, size_t n)
-{
-    uint32_t *s = ud;
-    for (size_t i = 0; i < n; i++) {
-        *s = *s * 1103515245u + 12345u;
-        out[i] = (uint8_t)(*s >> 16);
-    }
-    return 0;
-}
-
-static void path_set(quic_path *p, const char *l, const char *r)
-{
-    memset(p, 0, sizeof *p);
-    p->local_len = p->remote_len = 4;
-    memcpy(p->local, l, 4);
-    memcpy(p->remote, r, 4);
-}
 
 static void gen_seeds(const char *dir);
 
@@ -50,23 +30,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    char *cert, *key;
-    size_t cl, kl;
-    cx_certgen_opts o = {.key_type = CX_KEY_EC_P256, .host = "localhost",
-                         .now = 1767225600, .days = 3650};
-    if (cx_certgen(&o, NULL, &cert, &cl, &key, &kl) != 0 ||
-        cx_x509_chain_from_pem(cert, cl, key, kl, NULL, &g_chain) != 0 ||
-        cx_x509_trust_from_pem(cert, cl, &g_trust) != 0)
-        abort();
-    qb_free(NULL, cert);
-    qb_free(NULL, key);
-    tls_config_init(&g_stls, TLS_ROLE_SERVER);
-    tls_config_init(&g_ctls, TLS_ROLE_CLIENT);
-    g_stls.alpn[0] = g_ctls.alpn[0] = "h3";
-    g_stls.alpn_count = g_ctls.alpn_count = 1;
-    g_stls.chain = g_chain;
-    g_ctls.trust = g_trust;
-    g_ctls.server_name = "localhost";
+    fuzz_conn_tls_setup();
     const char *gen = getenv("FUZZ_CONN_GEN");
     if (gen) {
         gen_seeds(gen);

@@ -11,6 +11,7 @@
  * protection is real; fuzz builds use the null AEAD, so any frames reach the
  * frame handlers. Seeds: FUZZ_CONN_GEN=dir writes a real client's ClientHello
  * as a kind-1 record and exits. */
+#include "fuzz_conn_common.h"
 #include "crypto/cx_certgen.h"
 #include "crypto/cx_quic_keys.h"
 #include "crypto/cx_x509.h"
@@ -24,33 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static tls_config g_stls, g_ctls;
-static cx_x509_chain *g_chain;
-static cx_x509_trust *g_trust;
 static quic_pkt_keys g_cinit; /* the client's Initial send keys */
 /* The CIDs of a real client's first Initial (deterministic randomness), so
  * its ClientHello's initial_source_connection_id matches (RFC 9000 §7.3). */
 static uint8_t g_dcid[8], g_scid[8];
 static uint8_t g_first[1500]; /* that Initial */
 static size_t g_first_len;
-
-static int det_random(void *ud, uint8_t *out, size_t n)
-{
-    uint32_t *s = ud;
-    for (size_t i = 0; i < n; i++) {
-        *s = *s * 1103515245u + 12345u;
-        out[i] = (uint8_t)(*s >> 16);
-    }
-    return 0;
-}
-
-static void path_set(quic_path *p, const char *l, const char *r)
-{
-    memset(p, 0, sizeof *p);
-    p->local_len = p->remote_len = 4;
-    memcpy(p->local, l, 4);
-    memcpy(p->remote, r, 4);
-}
 
 static void gen_seeds(const char *dir);
 static void first_initial(void);
@@ -59,23 +39,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    char *cert, *key;
-    size_t cl, kl;
-    cx_certgen_opts o = {.key_type = CX_KEY_EC_P256, .host = "localhost",
-                         .now = 1767225600, .days = 3650};
-    if (cx_certgen(&o, NULL, &cert, &cl, &key, &kl) != 0 ||
-        cx_x509_chain_from_pem(cert, cl, key, kl, NULL, &g_chain) != 0 ||
-        cx_x509_trust_from_pem(cert, cl, &g_trust) != 0)
-        abort();
-    qb_free(NULL, cert);
-    qb_free(NULL, key);
-    tls_config_init(&g_stls, TLS_ROLE_SERVER);
-    tls_config_init(&g_ctls, TLS_ROLE_CLIENT);
-    g_stls.alpn[0] = g_ctls.alpn[0] = "h3";
-    g_stls.alpn_count = g_ctls.alpn_count = 1;
-    g_stls.chain = g_chain;
-    g_ctls.trust = g_trust;
-    g_ctls.server_name = "localhost";
+    fuzz_conn_tls_setup();
     first_initial();
     cx_quic_keys ck, sk;
     if (cx_quic_initial_keys(QUIC_VERSION_1, g_dcid, sizeof g_dcid, &ck, &sk) != 0 ||
