@@ -205,7 +205,9 @@ static bool cid_is(const quic_tp_cid *t, const quic_cid *c)
     return t->len == c->len && memcmp(t->bytes, c->b, c->len) == 0;
 }
 
-/* RFC 9000 §7.3 and the rest of what the peer's parameters set up. */
+/* RFC 9000 §7.3 and the rest of what the peer's parameters set up. Errors
+ * name CRYPTO as the frame type: the parameters came in the TLS handshake,
+ * carried by CRYPTO frames (RFC 9000 §19.19, as for TLS alerts). */
 static int apply_peer_tparams(quic_conn *c)
 {
     const uint8_t *p;
@@ -213,25 +215,26 @@ static int apply_peer_tparams(quic_conn *c)
     tls_conn_peer_tp(c->tls, &p, &n);
     int rc = quic_tparams_decode(p, n, !c->is_server, &c->peer_tp);
     if (rc != 0) {
-        quic_conn_fail(c, (uint64_t)quic_tparams_err_to_wire(rc), 0, quic_tparams_err_str(rc));
+        quic_conn_fail(c, (uint64_t)quic_tparams_err_to_wire(rc), QUIC_FT_CRYPTO,
+                       quic_tparams_err_str(rc));
         return rc;
     }
     quic_tparams *tp = &c->peer_tp;
     const quic_cid *peer_scid = &c->pcids.slot[0].cid;
     if (!tp->has_initial_scid || !cid_is(&tp->initial_scid, peer_scid)) {
-        quic_conn_fail(c, QUIC_TRANSPORT_PARAMETER_ERROR, 0,
+        quic_conn_fail(c, QUIC_TRANSPORT_PARAMETER_ERROR, QUIC_FT_CRYPTO,
                        "initial_source_connection_id missing or not the packets' SCID");
         return QUIC_ERR_TLS;
     }
     if (!c->is_server) {
         if (!tp->has_original_dcid || !cid_is(&tp->original_dcid, &c->odcid)) {
-            quic_conn_fail(c, QUIC_TRANSPORT_PARAMETER_ERROR, 0,
+            quic_conn_fail(c, QUIC_TRANSPORT_PARAMETER_ERROR, QUIC_FT_CRYPTO,
                            "original_destination_connection_id missing or wrong");
             return QUIC_ERR_TLS;
         }
         if (tp->has_retry_scid != c->did_retry ||
             (c->did_retry && !cid_is(&tp->retry_scid, &c->retry_scid))) {
-            quic_conn_fail(c, QUIC_TRANSPORT_PARAMETER_ERROR, 0,
+            quic_conn_fail(c, QUIC_TRANSPORT_PARAMETER_ERROR, QUIC_FT_CRYPTO,
                            "retry_source_connection_id does not match the Retry");
             return QUIC_ERR_TLS;
         }

@@ -532,66 +532,189 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
     return 1;
 }
 
-/* CONNECTION_CLOSE at the highest level we can send (RFC 9000 §10.2.3). */
-static size_t build_close(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
+/* ---- CONNECTION_CLOSE (RFC 9000 §10.2) ---- */
+
+/* The close frame as it goes out at level sp. */
+static void close_frame(const quic_conn *c, quic_pn_space sp, quic_frame *f)
 {
-    quic_pn_space sp = level_tx_ok(c, QUIC_SPACE_APPLICATION) && c->handshake_complete
-                           ? QUIC_SPACE_APPLICATION
-                           : level_tx_ok(c, QUIC_SPACE_HANDSHAKE) ? QUIC_SPACE_HANDSHAKE
-                                                                 : QUIC_SPACE_INITIAL;
-    if (!level_tx_ok(c, sp))
-        return 0;
+    memset(f, 0, sizeof *f);
+    bool app = c->close.app;
+    f->close.error_code = c->close.code;
+    f->close.frame_type = c->close.frame_type;
+    f->close.reason = (const uint8_t *)c->close.reason;
+    f->close.reason_len = strlen(c->close.reason);
+    if (app && sp != QUIC_SPACE_APPLICATION) {
+        /* RFC 9000 §10.2.3: no application close below 1-RTT (0x1d becomes
+         * 0x1c); APPLICATION_ERROR and an empty reason, which could reveal
+         * application state. */
+        app = false;
+        f->close.error_code = QUIC_APPLICATION_ERROR;
+        f->close.frame_type = 0;
+        f->close.reason_len = 0;
+    }
+    f->type = app ? QUIC_FT_CONNECTION_CLOSE_APP : QUIC_FT_CONNECTION_CLOSE;
+}
+
+/* The levels the peer may be able to read (RFC 9000 §10.2.3). Once the
+ * handshake is confirmed, 1-RTT only. Before, a server also closes in Initial
+ * and Handshake packets: it cannot know whether the client has Handshake keys
+ * (its ServerHello may never have gone out). A client closes in Handshake and
+ * 1-RTT packets, and in an Initial only while it has no Handshake keys (it
+ * knows the server has them once it has its own). */
+static void close_levels(const quic_conn *c, bool lv[QUIC_LEVELS])
+{
+    bool app = level_tx_ok(c, QUIC_SPACE_APPLICATION) && c->handshake_complete;
+    bool hs = level_tx_ok(c, QUIC_SPACE_HANDSHAKE);
+    lv[QUIC_SPACE_APPLICATION] = app;
+    lv[QUIC_SPACE_HANDSHAKE] = !c->handshake_confirmed && hs;
+    lv[QUIC_SPACE_INITIAL] = !c->handshake_confirmed && level_tx_ok(c, QUIC_SPACE_INITIAL) &&
+                             (c->is_server || !hs);
+}
+
+/* The whole CRYPTO flight of cs as frames in pl; false if it does not fit. */
+static bool put_flight(qb_wr *pl, const quic_crypto_send *cs)
+{
+    uint64_t off = 0;
+    while (off < cs->len) {
+        size_t fit = quic_frame_crypto_fit(off, qb_wr_left(pl));
+        if (fit == 0)
+            return false;
+        uint64_t len = cs->len - off < fit ? cs->len - off : fit;
+        quic_frame f;
+        memset(&f, 0, sizeof f);
+        f.type = QUIC_FT_CRYPTO;
+        f.crypto.offset = off;
+        f.crypto.data = cs->buf + off;
+        f.crypto.len = (size_t)len;
+        if (quic_frame_encode(pl, &f) != 0)
+            return false;
+        off += len;
+    }
+    return true;
+}
+
+/* One packet of a close datagram at level sp, appended to dg: the close
+ * frame, or (flight) the level's whole CRYPTO flight. pad_to: PADDING so that
+ * the datagram reaches this size (0: none). */
+static bool close_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, bool flight, size_t pad_to)
+{
     quic_space *s = &c->sp[sp];
     uint64_t pn = s->next_pn;
     size_t pn_len = quic_pn_encode_len(pn, s->has_largest_acked ? s->largest_acked_sent : QUIC_PN_NONE);
-    qb_wr w;
+    size_t start = dg->off;
+    qb_wr w = *dg;
     quic_pkt_wr pw;
-    qb_wr_init(&w, buf, cap < 1200 ? cap : 1200);
-    if (begin_header(c, &w, sp, pn, pn_len, &pw) != 0)
-        return 0;
-    quic_frame f;
-    memset(&f, 0, sizeof f);
-    bool app = c->close.app;
-    f.close.error_code = c->close.code;
-    f.close.frame_type = c->close.frame_type;
-    f.close.reason = (const uint8_t *)c->close.reason;
-    f.close.reason_len = strlen(c->close.reason);
-    if (app && sp != QUIC_SPACE_APPLICATION) {
-        /* RFC 9000 §10.2.3: no application close before 1-RTT; say
-         * APPLICATION_ERROR and nothing that could reveal application state. */
-        app = false;
-        f.close.error_code = QUIC_APPLICATION_ERROR;
-        f.close.frame_type = 0;
-        f.close.reason_len = 0;
-    }
-    f.type = app ? QUIC_FT_CONNECTION_CLOSE_APP : QUIC_FT_CONNECTION_CLOSE;
-    size_t payload_start = w.off;
+    if (begin_header(c, &w, sp, pn, pn_len, &pw) != 0 || qb_wr_left(&w) < TAG_LEN + 1)
+        return false;
+    size_t hdr_end = w.off;
     qb_wr pl;
     qb_wr_init(&pl, w.p + w.off, qb_wr_left(&w) - TAG_LEN);
-    if (quic_frame_encode(&pl, &f) != 0) {
-        f.close.reason_len = 0;
-        qb_wr_init(&pl, w.p + w.off, qb_wr_left(&w) - TAG_LEN);
-        if (quic_frame_encode(&pl, &f) != 0)
-            return 0;
+    if (flight) {
+        if (!put_flight(&pl, &s->crypto_tx))
+            return false;
+    } else {
+        quic_frame f;
+        close_frame(c, sp, &f);
+        if (quic_frame_encode(&pl, &f) != 0) {
+            f.close.reason_len = 0; /* no room for the reason: the code matters */
+            qb_wr_init(&pl, w.p + w.off, qb_wr_left(&w) - TAG_LEN);
+            if (quic_frame_encode(&pl, &f) != 0)
+                return false;
+        }
     }
-    size_t min_pl = quic_pkt_min_payload(pn_len);
-    if (!c->is_server && sp == QUIC_SPACE_INITIAL && w.cap >= QUIC_MIN_INITIAL)
-        min_pl = pl.cap; /* RFC 9000 §14.1: the datagram fills 1200 bytes */
-    if (pl.off < min_pl)
-        qb_wr_zeros(&pl, min_pl - pl.off);
-    w.off = payload_start + pl.off;
+    /* Padding: enough for the header protection sample (RFC 9001 §5.4.2),
+     * and to pad_to when asked (RFC 9000 §14.1). */
+    size_t want = pl.off < quic_pkt_min_payload(pn_len) ? quic_pkt_min_payload(pn_len) : pl.off;
+    if (pad_to && hdr_end + want + TAG_LEN < pad_to)
+        want = pad_to - hdr_end - TAG_LEN;
+    if (want > pl.cap)
+        want = pl.cap;
+    if (want > pl.off)
+        qb_wr_zeros(&pl, want - pl.off);
+    w.off = hdr_end + pl.off;
     size_t pkt_len;
     if (quic_pkt_wr_finish(&w, &pw, TAG_LEN, &pkt_len) != 0)
-        return 0;
+        return false;
     quic_pkt_keys k = tx_keys(c, sp);
     quic_trace tr = {.type = QUIC_TRACE_PACKET_SENT, .pkt_type = quic_space_pkt_type(sp), .pn = pn,
-                     .size = pkt_len, .frames = buf + payload_start, .frames_len = pl.off};
+                     .size = pkt_len, .frames = w.p + hdr_end, .frames_len = pl.off};
     quic_conn_trace(c, &tr);
-    if (quic_pkt_protect(&k, buf, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0)
-        return 0;
+    if (quic_pkt_protect(&k, w.p + start, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0)
+        return false;
+    dg->off = start + pkt_len;
     s->next_pn++;
+    return true;
+}
+
+/* An upper bound on what close_packet writes at sp without padding. */
+static size_t close_packet_max(const quic_conn *c, quic_pn_space sp, bool flight)
+{
+    uint8_t tmp[512];
+    qb_wr w;
+    quic_pkt_wr pw;
+    qb_wr_init(&w, tmp, sizeof tmp);
+    /* the longest packet number: the header and the sample's padding together
+     * never shrink with a shorter one */
+    if (begin_header(c, &w, sp, c->sp[sp].next_pn, 4, &pw) != 0)
+        return SIZE_MAX / 4;
+    size_t hdr = w.off, body;
+    if (flight) {
+        const quic_crypto_send *cs = &c->sp[sp].crypto_tx;
+        body = cs->len + 1 + 8 + 8; /* one frame: type, offset, length varints */
+    } else {
+        quic_frame f;
+        close_frame(c, sp, &f);
+        qb_wr_init(&w, tmp, sizeof tmp);
+        body = quic_frame_encode(&w, &f) == 0 ? w.off : 3 * 8 + 1;
+    }
+    return hdr + body + TAG_LEN;
+}
+
+/* The close datagram (RFC 9000 §10.2.3): CONNECTION_CLOSE at each level of
+ * close_levels, coalesced (§12.2), padded to 1200 bytes when an Initial is in
+ * it (§14.1). cap already holds the server's anti-amplification budget. */
+static size_t build_close(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
+{
     (void)now;
-    return pkt_len;
+    size_t limit = cap < QUIC_MIN_INITIAL ? cap : QUIC_MIN_INITIAL;
+    bool lv[QUIC_LEVELS];
+    close_levels(c, lv);
+    /* What fits, lowest level first. */
+    size_t total = 0;
+    int last = -1;
+    for (int sp = 0; sp < QUIC_LEVELS; sp++) {
+        if (!lv[sp])
+            continue;
+        size_t n = close_packet_max(c, (quic_pn_space)sp, false);
+        if (total + n > limit) {
+            lv[sp] = false;
+            continue;
+        }
+        total += n;
+        last = sp;
+    }
+    if (last < 0)
+        return 0;
+    /* A client whose handshake is complete but not confirmed may owe the
+     * server its Finished (when it closes in the step that completed it, or
+     * when the packet that carried it was lost): without it the server cannot
+     * read 1-RTT packets. The flight goes first, in a Handshake packet of its
+     * own, so that a server that completes and drops its Handshake keys
+     * (RFC 9001 §4.9.2) reads the 1-RTT close with the real code rather than
+     * the Handshake one. */
+    const quic_crypto_send *hs_cs = &c->sp[QUIC_SPACE_HANDSHAKE].crypto_tx;
+    bool flight = !c->is_server && c->handshake_complete && lv[QUIC_SPACE_HANDSHAKE] &&
+                  hs_cs->len > 0 &&
+                  total + close_packet_max(c, QUIC_SPACE_HANDSHAKE, true) <= limit;
+    size_t pad_to = lv[QUIC_SPACE_INITIAL] ? limit : 0;
+    qb_wr dg;
+    qb_wr_init(&dg, buf, limit);
+    if (flight)
+        close_packet(c, &dg, QUIC_SPACE_HANDSHAKE, true, 0);
+    for (int sp = 0; sp < QUIC_LEVELS; sp++)
+        if (lv[sp])
+            close_packet(c, &dg, (quic_pn_space)sp, false, sp == last ? pad_to : 0);
+    return dg.off;
 }
 
 /* ---- path MTU (RFC 9000 §14.3, DPLPMTUD of RFC 8899 in its simplest
