@@ -32,7 +32,10 @@ enum {
     H3_ERR_FRAME_H2 = -3003,           /* HTTP/2-only frame type (§7.2.8) */
     H3_ERR_FRAME_UNEXPECTED = -3004,   /* frame not allowed on this stream/now (§4.1, §6.2.1) */
     H3_ERR_FRAME_TOO_LARGE = -3005,    /* over our limit (§10.5): H3_EXCESSIVE_LOAD */
-    H3_ERR_FRAME_INCOMPLETE = -3006,   /* stream ended inside a frame (§7.1) */
+    H3_ERR_FRAME_INCOMPLETE = -3006,   /* request stream ended inside a frame (§7.1) */
+    H3_ERR_FRAME_UNEXPECTED_CONTROL = -3007, /* DATA, HEADERS, PUSH_PROMISE on control (§7.2) */
+    H3_ERR_FRAME_UNEXPECTED_REQUEST = -3008, /* a control-stream frame on a request stream */
+    H3_ERR_MAX_PUSH_ID_FROM_SERVER = -3009,  /* §7.2.7: a client receives none */
     H3_ERR_SETTINGS_DUP = -3010,       /* §7.2.4 */
     H3_ERR_SETTINGS_H2 = -3011,        /* §7.2.4.1 */
     H3_ERR_SETTINGS_DATAGRAM = -3012,  /* RFC 9297 §2.1.1: not 0/1 */
@@ -41,6 +44,8 @@ enum {
     H3_ERR_SETTINGS_TWICE = -3015,     /* §7.2.4: second SETTINGS frame */
     H3_ERR_MISSING_SETTINGS = -3016,   /* §6.2.1 */
     H3_ERR_SETTINGS_TOO_MANY = -3017,  /* over H3_SETTINGS_MAX entries (§10.5) */
+    H3_ERR_PUSH_PROMISE_FROM_CLIENT = -3018, /* §7.2.5: a server receives none */
+    H3_ERR_PUSH_PROMISE_REFUSED = -3019,     /* §7.2.5: a client never sent MAX_PUSH_ID */
     H3_ERR_DATAGRAM_TRUNCATED = -3020, /* RFC 9297 §2.1 */
     H3_ERR_DATAGRAM_QSID = -3021,      /* quarter stream ID > 2^60-1 (RFC 9297 §2.1) */
     H3_ERR_DATAGRAM_STREAM = -3022,    /* local: not a client-initiated bidi stream */
@@ -63,12 +68,15 @@ enum {
     H3_ERR_MSG_CAPSULE = -3054,        /* Capsule Protocol with content fields (RFC 9297 §3.2) */
     H3_ERR_MSG_HOST = -3053,           /* :authority and Host differ, or Host empty (§4.3.1) */
     H3_ERR_STREAM_CONTROL_DUP = -3060, /* second control stream (§6.2.1) */
-    H3_ERR_STREAM_QPACK_DUP = -3061,   /* second QPACK stream (RFC 9204 §4.2) */
+    H3_ERR_STREAM_QPACK_DUP = -3061,   /* second QPACK encoder stream (RFC 9204 §4.2) */
     H3_ERR_STREAM_SERVER_BIDI = -3062, /* server-initiated bidi stream (§6.1) */
-    H3_ERR_CLOSED_CRITICAL = -3063,    /* control/QPACK stream closed (§6.2.1) */
-    H3_ERR_PUSH_REFUSED = -3064,       /* push without MAX_PUSH_ID (§4.6) */
+    H3_ERR_CLOSED_CRITICAL = -3063,    /* the peer's control stream closed (§6.2.1) */
+    H3_ERR_PUSH_REFUSED = -3064,       /* push stream without MAX_PUSH_ID (§4.6) */
     H3_ERR_GOAWAY_ID = -3065,          /* GOAWAY id increased or wrong kind (§5.2) */
-    H3_ERR_STREAM_STATE = -3066,       /* bytes on a stream that cannot carry them */
+    H3_ERR_STREAM_STATE = -3066,       /* bytes on our own (send-only) control stream */
+    H3_ERR_CANCEL_PUSH_ID = -3067,     /* §7.2.3: above the maximum push ID (none sent) */
+    H3_ERR_CANCEL_PUSH_UNPROMISED = -3068, /* §7.2.3: a push ID we never promised */
+    H3_ERR_MAX_PUSH_ID_DECREASED = -3069,  /* §7.2.7 */
     H3_ERR_NO_MEMORY = -3070,
     H3_ERR_BUFFER_FULL = -3071,        /* local: a send buffer is full */
     H3_ERR_BAD_STATE = -3072,          /* local: call not valid now */
@@ -77,6 +85,13 @@ enum {
     H3_ERR_DATAGRAMS_OFF = -3075,      /* local: datagrams not negotiated both ways */
     H3_ERR_DATAGRAM_TOO_BIG = -3076,   /* local: over the path's datagram payload */
     H3_ERR_INVALID_ARG = -3077,        /* local */
+    H3_ERR_STREAM_QPACK_DEC_DUP = -3080,   /* second QPACK decoder stream (RFC 9204 §4.2) */
+    H3_ERR_STREAM_PUSH_FROM_CLIENT = -3081, /* §6.2.2: only servers push */
+    H3_ERR_CLOSED_QPACK_ENC = -3082,   /* the peer's QPACK encoder stream closed (RFC 9204 §4.2) */
+    H3_ERR_CLOSED_QPACK_DEC = -3083,   /* ... its decoder stream */
+    H3_ERR_CONTROL_STOPPED = -3084,    /* STOP_SENDING for our control stream (§6.2.1) */
+    H3_ERR_STREAM_NOT_OPENED = -3085,  /* bytes on a stream of ours never opened */
+    H3_ERR_STREAM_ENDED = -3086,       /* bytes on a request stream after its end */
 };
 
 /* RFC 9114 §8.1 and RFC 9297 §5.2 wire codes. */

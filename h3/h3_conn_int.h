@@ -85,6 +85,8 @@ struct h3_conn {
     qpack_encoder_stream_state qenc;
     qpack_decoder_stream_state qdec;
     bool goaway_rx, goaway_tx;
+    bool max_push_id_rx;  /* server: a MAX_PUSH_ID arrived (§7.2.7) */
+    uint64_t max_push_id;
     uint64_t goaway_rx_id, goaway_tx_id;
     size_t n_dgrams;
     /* outputs */

@@ -42,9 +42,9 @@ static int h3_frame_check(const h3_conn *c, const h3_stream *s, uint64_t type)
         case H3_FRAME_SETTINGS:
             return H3_ERR_SETTINGS_TWICE;
         case H3_FRAME_DATA: case H3_FRAME_HEADERS: case H3_FRAME_PUSH_PROMISE:
-            return H3_ERR_FRAME_UNEXPECTED;
+            return H3_ERR_FRAME_UNEXPECTED_CONTROL; /* §7.2.1, §7.2.2, §7.2.5 */
         case H3_FRAME_MAX_PUSH_ID: /* §7.2.7: only clients send it */
-            return c->cfg.role == H3_ROLE_CLIENT ? H3_ERR_FRAME_UNEXPECTED : 0;
+            return c->cfg.role == H3_ROLE_CLIENT ? H3_ERR_MAX_PUSH_ID_FROM_SERVER : 0;
         default:
             return 0;
         }
@@ -52,11 +52,12 @@ static int h3_frame_check(const h3_conn *c, const h3_stream *s, uint64_t type)
     /* request stream */
     switch (type) {
     case H3_FRAME_SETTINGS: case H3_FRAME_GOAWAY: case H3_FRAME_MAX_PUSH_ID:
-    case H3_FRAME_CANCEL_PUSH:
-        return H3_ERR_FRAME_UNEXPECTED;
+    case H3_FRAME_CANCEL_PUSH: /* §7.2.3, §7.2.4, §7.2.6, §7.2.7: control stream only */
+        return H3_ERR_FRAME_UNEXPECTED_REQUEST;
     case H3_FRAME_PUSH_PROMISE:
         /* §7.2.5: a server never receives it; a client never allowed a push. */
-        return c->cfg.role == H3_ROLE_SERVER ? H3_ERR_FRAME_UNEXPECTED : H3_ERR_PUSH_REFUSED;
+        return c->cfg.role == H3_ROLE_SERVER ? H3_ERR_PUSH_PROMISE_FROM_CLIENT
+                                             : H3_ERR_PUSH_PROMISE_REFUSED;
     case H3_FRAME_DATA:
         return s->msg == H3_M_BODY ? 0 : H3_ERR_MSG_DATA; /* §4.1 */
     case H3_FRAME_HEADERS:
@@ -120,9 +121,20 @@ static int h3_on_control_frame(h3_conn *c, h3_stream *s, const uint8_t *p, size_
         }
         return rc;
     case H3_FRAME_CANCEL_PUSH:
-        /* §7.2.3: we never sent MAX_PUSH_ID, so no push ID is valid for a client. */
-        return c->cfg.role == H3_ROLE_CLIENT ? H3_ERR_PUSH_REFUSED : 0;
-    default: /* MAX_PUSH_ID on a server: we never push */
+        /* §7.2.3: a client never sent MAX_PUSH_ID, so every push ID is above the
+         * maximum; a server never promised a push, so no push ID was mentioned by a
+         * PUSH_PROMISE. Both are H3_ID_ERROR. */
+        return c->cfg.role == H3_ROLE_CLIENT ? H3_ERR_CANCEL_PUSH_ID
+                                             : H3_ERR_CANCEL_PUSH_UNPROMISED;
+    case H3_FRAME_MAX_PUSH_ID:
+        /* A server (h3_frame_check refuses it at a client): we never push, but the
+         * maximum may only grow (§7.2.7). */
+        if (c->max_push_id_rx && f.id < c->max_push_id)
+            return H3_ERR_MAX_PUSH_ID_DECREASED;
+        c->max_push_id_rx = true;
+        c->max_push_id = f.id;
+        return 0;
+    default:
         return 0;
     }
 }
@@ -222,7 +234,8 @@ static int h3_uni_type(h3_conn *c, h3_stream *s, uint64_t type)
         s->kind = H3_SK_CONTROL_IN;
         return 0;
     case 0x01: /* push, §6.2.2: a client never sent MAX_PUSH_ID; a server gets none */
-        return c->cfg.role == H3_ROLE_CLIENT ? H3_ERR_PUSH_REFUSED : H3_ERR_STREAM_SERVER_BIDI;
+        return c->cfg.role == H3_ROLE_CLIENT ? H3_ERR_PUSH_REFUSED
+                                             : H3_ERR_STREAM_PUSH_FROM_CLIENT;
     case 0x02: /* QPACK encoder, RFC 9204 §4.2 */
         if (c->peer_qenc)
             return H3_ERR_STREAM_QPACK_DUP;
@@ -231,7 +244,7 @@ static int h3_uni_type(h3_conn *c, h3_stream *s, uint64_t type)
         return 0;
     case 0x03:
         if (c->peer_qdec)
-            return H3_ERR_STREAM_QPACK_DUP;
+            return H3_ERR_STREAM_QPACK_DEC_DUP;
         c->peer_qdec = true;
         s->kind = H3_SK_QPACK_DEC_IN;
         return 0;
@@ -307,11 +320,21 @@ static int h3_frames_recv(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len
     return 0;
 }
 
+/* §6.2.1, RFC 9204 §4.2: closing a critical stream, named in the reason. */
+static int h3_closed_critical(const h3_stream *s)
+{
+    switch (s->kind) {
+    case H3_SK_QPACK_ENC_IN: return H3_ERR_CLOSED_QPACK_ENC;
+    case H3_SK_QPACK_DEC_IN: return H3_ERR_CLOSED_QPACK_DEC;
+    default: return H3_ERR_CLOSED_CRITICAL;
+    }
+}
+
 static int h3_stream_fin(h3_conn *c, h3_stream *s)
 {
     switch (s->kind) {
     case H3_SK_CONTROL_IN: case H3_SK_QPACK_ENC_IN: case H3_SK_QPACK_DEC_IN:
-        return H3_ERR_CLOSED_CRITICAL; /* §6.2.1, RFC 9204 §4.2 */
+        return h3_closed_critical(s);
     case H3_SK_REQUEST:
         if (s->rstate != H3_R_HDR || h3_frame_reader_partial(&s->fr))
             return H3_ERR_FRAME_INCOMPLETE; /* §7.1 */
@@ -389,10 +412,10 @@ int h3_conn_on_stream_data(h3_conn *c, uint64_t id, const uint8_t *p, size_t len
         bool uni = (id & 2) != 0, peer = h3_stream_peer_initiated(c, id);
         if (h3_conn_was_closed(c, id))
             return 0; /* late bytes for a stream we are done with */
-        if (!uni && (id & 1))
-            return h3_conn_fail(c, peer ? H3_ERR_STREAM_SERVER_BIDI : H3_ERR_STREAM_STATE);
+        if (!uni && (id & 1)) /* §6.1: servers open no bidirectional streams */
+            return h3_conn_fail(c, peer ? H3_ERR_STREAM_SERVER_BIDI : H3_ERR_STREAM_NOT_OPENED);
         if (!peer)
-            return h3_conn_fail(c, H3_ERR_STREAM_STATE); /* ours, and not open */
+            return h3_conn_fail(c, H3_ERR_STREAM_NOT_OPENED); /* ours, and not open */
         int rc = h3_conn_add_stream(c, id, uni ? H3_SK_UNI_PENDING : H3_SK_REQUEST, &s);
         if (rc == H3_ERR_BUFFER_FULL && !uni) {
             /* Over our request limit (which QUIC's MAX_STREAMS should prevent). */
@@ -414,8 +437,10 @@ int h3_conn_on_stream_data(h3_conn *c, uint64_t id, const uint8_t *p, size_t len
                 c->max_peer_bidi_seen = id;
             c->any_peer_bidi = true;
         }
-    } else if (s->kind == H3_SK_CONTROL_OUT || (s->kind == H3_SK_REQUEST && s->recv_closed)) {
+    } else if (s->kind == H3_SK_CONTROL_OUT) {
         return h3_conn_fail(c, H3_ERR_STREAM_STATE);
+    } else if (s->kind == H3_SK_REQUEST && s->recv_closed) {
+        return h3_conn_fail(c, H3_ERR_STREAM_ENDED);
     }
     int rc = h3_stream_recv(c, s, p, len, fin);
     return rc < 0 ? h3_conn_fail(c, rc) : 0;
@@ -431,7 +456,7 @@ int h3_conn_on_stream_reset(h3_conn *c, uint64_t id, uint64_t app_error)
         return 0;
     switch (s->kind) {
     case H3_SK_CONTROL_IN: case H3_SK_QPACK_ENC_IN: case H3_SK_QPACK_DEC_IN:
-        return h3_conn_fail(c, H3_ERR_CLOSED_CRITICAL);
+        return h3_conn_fail(c, h3_closed_critical(s));
     case H3_SK_REQUEST: {
         s->recv_closed = true;
         h3_ev_rec ev = {.type = H3_EV_STREAM_RESET, .stream_id = id, .code = app_error};
@@ -458,7 +483,7 @@ int h3_conn_on_stop_sending(h3_conn *c, uint64_t id, uint64_t app_error)
     if (!s)
         return 0;
     if (s->kind == H3_SK_CONTROL_OUT)
-        return h3_conn_fail(c, H3_ERR_CLOSED_CRITICAL); /* §6.2.1 */
+        return h3_conn_fail(c, H3_ERR_CONTROL_STOPPED); /* §6.2.1 */
     if (s->kind != H3_SK_REQUEST || s->send_closed)
         return 0;
     /* RFC 9000 §3.5: answer with RESET_STREAM; what was buffered is abandoned. */

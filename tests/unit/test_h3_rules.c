@@ -1,0 +1,285 @@
+/* HTTP/3 rules fed by hand to one h3_conn: push IDs in CANCEL_PUSH and MAX_PUSH_ID
+ * (RFC 9114 §7.2.3, §7.2.7), close reasons that name the stream kind, field names and
+ * values (RFC 9110 §5.1, §5.5; RFC 9114 §4.2, §10.3) and Content-Length against the
+ * DATA frames (RFC 9114 §4.1.2, RFC 9110 §8.6). */
+#include "common/tu.h"
+#include "h3/h3.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define F(n, v) {(const uint8_t *)(n), sizeof(n) - 1, (const uint8_t *)(v), sizeof(v) - 1}
+#define NF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- harness ---- */
+
+static h3_conn *conn_new(h3_role role)
+{
+    h3_config cfg;
+    h3_config_default(&cfg, role);
+    cfg.max_frame_payload = 1024;
+    h3_conn *c;
+    assert_int_equal(h3_conn_new(&cfg, &c), 0);
+    h3_conn_set_transport(c, true, 1200);
+    assert_int_equal(h3_conn_start(c), 0);
+    h3_stream_out o;
+    while (h3_conn_peek_stream(c, &o))
+        h3_conn_consume_stream(c, o.stream_id, o.len);
+    return c;
+}
+
+static int feed_hex(h3_conn *c, uint64_t sid, const char *hex, bool fin)
+{
+    uint8_t b[512];
+    size_t n = tu_hex(hex, b, sizeof b);
+    return h3_conn_on_stream_data(c, sid, b, n, fin);
+}
+
+/* The peer's control stream with an empty SETTINGS frame. */
+static void peer_control_open(h3_conn *c, h3_role role)
+{
+    assert_int_equal(feed_hex(c, role == H3_ROLE_SERVER ? 2 : 3, "00 04 00", false), 0);
+}
+
+/* The connection failed with this wire code and a reason containing `what`. */
+static void expect_close(h3_conn *c, uint64_t wire, const char *what)
+{
+    uint64_t code;
+    const char *why;
+    assert_true(h3_conn_error(c, &code, &why) < 0);
+    assert_int_equal(code, wire);
+    if (!strstr(why, what))
+        fail_msg("reason \"%s\" does not name \"%s\"", why, what);
+    h3_event ev;
+    bool saw = false;
+    while (h3_conn_next_event(c, &ev))
+        if (ev.type == H3_EV_CONN_ERROR) {
+            assert_int_equal(ev.code, wire);
+            assert_string_equal(ev.reason, why);
+            saw = true;
+        }
+    assert_true(saw);
+    h3_conn_free(c);
+}
+
+/* A message on a request stream, built frame by frame. */
+typedef struct msg {
+    uint8_t b[2048];
+    size_t n;
+} msg;
+
+static void msg_headers(msg *m, const h3_field *f, size_t n)
+{
+    uint8_t sec[1024];
+    qb_wr w;
+    qb_wr_init(&w, sec, sizeof sec);
+    assert_int_equal(qpack_encode_field_section(&w, f, n), 0);
+    qb_wr o;
+    qb_wr_init(&o, m->b + m->n, sizeof m->b - m->n);
+    assert_int_equal(h3_frame_header_encode(&o, H3_FRAME_HEADERS, w.off), 0);
+    assert_true(o.off + w.off <= o.cap);
+    memcpy(o.p + o.off, sec, w.off);
+    m->n += o.off + w.off;
+}
+
+/* Fed one byte at a time, so every split point of every frame is crossed. */
+static int msg_feed(h3_conn *c, uint64_t sid, const msg *m, bool fin)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        int rc = h3_conn_on_stream_data(c, sid, m->b + i, 1, fin && i + 1 == m->n);
+        if (rc < 0)
+            return rc;
+    }
+    return m->n == 0 && fin ? h3_conn_on_stream_data(c, sid, NULL, 0, true) : 0;
+}
+
+typedef struct seen {
+    int requests, responses, trailers, fins, stream_errors, conn_errors;
+    uint64_t stream_error_code;
+    unsigned status;
+    size_t data_len;
+} seen;
+
+/* The stream was aborted with H3_MESSAGE_ERROR (RESET_STREAM, and STOP_SENDING unless
+ * the peer already finished), and the connection lives on (RFC 9114 §4.1.2). */
+static const h3_field get_req[] = {F(":method", "GET"), F(":scheme", "https"),
+                                   F(":path", "/"), F(":authority", "a")};
+
+/* ---- push IDs (RFC 9114 §7.2.3, §7.2.7) ---- */
+
+/* §7.2.3: a server never promised anything, so every push ID a client cancels was not
+ * mentioned by a PUSH_PROMISE: H3_ID_ERROR. */
+static void test_server_cancel_push_unpromised_is_id_error(void **state)
+{
+    (void)state;
+    h3_conn *c = conn_new(H3_ROLE_SERVER);
+    peer_control_open(c, H3_ROLE_SERVER);
+    assert_true(feed_hex(c, 2, "03 01 00", false) < 0);
+    expect_close(c, H3_ID_ERROR, "CANCEL_PUSH");
+}
+
+/* Even within the client's MAX_PUSH_ID, a push ID we never promised is H3_ID_ERROR. */
+static void test_server_cancel_push_below_max_push_id_is_id_error(void **state)
+{
+    (void)state;
+    h3_conn *c = conn_new(H3_ROLE_SERVER);
+    peer_control_open(c, H3_ROLE_SERVER);
+    assert_int_equal(feed_hex(c, 2, "0d 01 0a", false), 0);
+    assert_true(feed_hex(c, 2, "03 01 02", false) < 0);
+    expect_close(c, H3_ID_ERROR, "CANCEL_PUSH");
+}
+
+/* §7.2.7: MAX_PUSH_ID may stay or grow, never shrink. */
+static void test_server_max_push_id_decrease_is_id_error(void **state)
+{
+    (void)state;
+    h3_conn *c = conn_new(H3_ROLE_SERVER);
+    peer_control_open(c, H3_ROLE_SERVER);
+    assert_int_equal(feed_hex(c, 2, "0d 01 05", false), 0);
+    assert_int_equal(feed_hex(c, 2, "0d 01 05", false), 0); /* equal: fine */
+    assert_int_equal(feed_hex(c, 2, "0d 02 4100", false), 0); /* 256: grows */
+    assert_int_equal(h3_conn_error(c, NULL, NULL), 0);
+    assert_true(feed_hex(c, 2, "0d 01 3f", false) < 0); /* 63 < 256 */
+    expect_close(c, H3_ID_ERROR, "MAX_PUSH_ID");
+}
+
+/* §7.2.3: a client sent no MAX_PUSH_ID, so any push ID is above what it allows. */
+static void test_client_cancel_push_is_id_error(void **state)
+{
+    (void)state;
+    h3_conn *c = conn_new(H3_ROLE_CLIENT);
+    peer_control_open(c, H3_ROLE_CLIENT);
+    assert_true(feed_hex(c, 3, "03 01 00", false) < 0);
+    expect_close(c, H3_ID_ERROR, "CANCEL_PUSH");
+}
+
+/* §7.2.7: a server MUST NOT send MAX_PUSH_ID; a client gets H3_FRAME_UNEXPECTED. */
+static void test_client_max_push_id_is_frame_unexpected(void **state)
+{
+    (void)state;
+    h3_conn *c = conn_new(H3_ROLE_CLIENT);
+    peer_control_open(c, H3_ROLE_CLIENT);
+    assert_true(feed_hex(c, 3, "0d 01 00", false) < 0);
+    expect_close(c, H3_FRAME_UNEXPECTED, "MAX_PUSH_ID");
+}
+
+/* §7.2.3, §7.2.7: both belong on the control stream only. */
+static void test_push_frames_on_request_stream_are_frame_unexpected(void **state)
+{
+    (void)state;
+    const char *frames[] = {"03 01 00", "0d 01 00"};
+    for (size_t i = 0; i < NF(frames); i++) {
+        h3_conn *c = conn_new(H3_ROLE_SERVER);
+        msg m = {0};
+        msg_headers(&m, get_req, NF(get_req));
+        assert_int_equal(msg_feed(c, 0, &m, false), 0);
+        assert_true(feed_hex(c, 0, frames[i], false) < 0);
+        expect_close(c, H3_FRAME_UNEXPECTED, "request stream");
+    }
+}
+
+/* ---- close reasons name the stream kind ---- */
+
+typedef struct step {
+    uint64_t sid;
+    char kind; /* 'd' stream bytes, 'f' bytes + FIN, 'r' RESET_STREAM, 's' STOP_SENDING */
+    const char *hex;
+} step;
+
+typedef struct reason_case {
+    h3_role role;
+    step steps[3]; /* the last one fails */
+    size_t n;
+    uint64_t wire;
+    const char *reason;
+} reason_case;
+
+static int step_run(h3_conn *c, const step *s)
+{
+    switch (s->kind) {
+    case 'r': return h3_conn_on_stream_reset(c, s->sid, H3_NO_ERROR);
+    case 's': return h3_conn_on_stop_sending(c, s->sid, H3_NO_ERROR);
+    default: return feed_hex(c, s->sid, s->hex, s->kind == 'f');
+    }
+}
+
+static void test_close_reasons_name_the_stream(void **state)
+{
+    (void)state;
+    const h3_role S = H3_ROLE_SERVER, C = H3_ROLE_CLIENT;
+    const reason_case cases[] = {
+        /* §6.2.2: only servers push */
+        {S, {{2, 'd', "01"}}, 1, H3_STREAM_CREATION_ERROR, "push stream"},
+        /* §6.2.2, §4.6: a client that sent no MAX_PUSH_ID */
+        {C, {{3, 'd', "01 00"}}, 1, H3_ID_ERROR, "push stream"},
+        {S, {{2, 'd', "00 04 00"}, {6, 'd', "00"}}, 2, H3_STREAM_CREATION_ERROR,
+         "control stream"},
+        /* RFC 9204 §4.2: one encoder and one decoder stream each */
+        {S, {{2, 'd', "02"}, {6, 'd', "02"}}, 2, H3_STREAM_CREATION_ERROR,
+         "QPACK encoder stream"},
+        {S, {{2, 'd', "03"}, {6, 'd', "03"}}, 2, H3_STREAM_CREATION_ERROR,
+         "QPACK decoder stream"},
+        {S, {{2, 'd', "02"}, {2, 'f', ""}}, 2, H3_CLOSED_CRITICAL_STREAM,
+         "QPACK encoder stream"},
+        {S, {{6, 'd', "03"}, {6, 'r', ""}}, 2, H3_CLOSED_CRITICAL_STREAM,
+         "QPACK decoder stream"},
+        /* §6.2.1 */
+        {C, {{3, 'd', "00 04 00"}, {3, 'f', ""}}, 2, H3_CLOSED_CRITICAL_STREAM,
+         "control stream"},
+        {C, {{3, 'd', "00 04 00"}, {3, 'r', ""}}, 2, H3_CLOSED_CRITICAL_STREAM,
+         "control stream"},
+        {C, {{2, 's', ""}}, 1, H3_CLOSED_CRITICAL_STREAM, "control stream"},
+        {C, {{3, 'd', "00 07 01 00"}}, 1, H3_MISSING_SETTINGS, "control stream"},
+        {C, {{3, 'd', "00 04 00 04 00"}}, 1, H3_FRAME_UNEXPECTED, "control stream"},
+        /* §7.2.1, §7.2.2: DATA and HEADERS never on the control stream */
+        {C, {{3, 'd', "00 04 00 00 00"}}, 1, H3_FRAME_UNEXPECTED, "control stream"},
+        {C, {{3, 'd', "00 04 00 01 00"}}, 1, H3_FRAME_UNEXPECTED, "control stream"},
+        /* §7.2.5: PUSH_PROMISE only on request streams, only from a server */
+        {C, {{3, 'd', "00 04 00 05 01 00"}}, 1, H3_FRAME_UNEXPECTED, "control stream"},
+        {S, {{0, 'd', "05 03 00 0000"}}, 1, H3_FRAME_UNEXPECTED, "PUSH_PROMISE"},
+        /* §7.2.4, §7.2.6 on a request stream */
+        {S, {{0, 'd', "04 00"}}, 1, H3_FRAME_UNEXPECTED, "request stream"},
+        {S, {{0, 'd', "07 01 00"}}, 1, H3_FRAME_UNEXPECTED, "request stream"},
+        /* §4.1, §7.1 */
+        {S, {{0, 'd', "00 00"}}, 1, H3_FRAME_UNEXPECTED, "request stream"},
+        {S, {{0, 'f', "01 05 0000"}}, 1, H3_FRAME_ERROR, "request stream"},
+        /* §6.1: a server-initiated bidirectional stream */
+        {C, {{1, 'd', "00"}}, 1, H3_STREAM_CREATION_ERROR, "bidirectional"},
+        /* bytes on a unidirectional stream we opened (our control stream), and on
+         * streams of ours that were never opened */
+        {C, {{2, 'd', "00"}}, 1, H3_GENERAL_PROTOCOL_ERROR, "our control stream"},
+        {C, {{6, 'd', "00"}}, 1, H3_GENERAL_PROTOCOL_ERROR, "never opened"},
+        {C, {{8, 'd', "00"}}, 1, H3_GENERAL_PROTOCOL_ERROR, "never opened"},
+        {S, {{1, 'd', "00"}}, 1, H3_GENERAL_PROTOCOL_ERROR, "never opened"},
+    };
+    for (size_t i = 0; i < NF(cases); i++) {
+        const reason_case *k = &cases[i];
+        h3_conn *c = conn_new(k->role);
+        for (size_t j = 0; j + 1 < k->n; j++)
+            if (step_run(c, &k->steps[j]) != 0)
+                fail_msg("case %zu: step %zu failed", i, j);
+        if (step_run(c, &k->steps[k->n - 1]) >= 0)
+            fail_msg("case %zu: accepted", i);
+        uint64_t code;
+        const char *why;
+        (void)h3_conn_error(c, &code, &why);
+        if (code != k->wire || !strstr(why, k->reason))
+            fail_msg("case %zu: 0x%llx \"%s\", want 0x%llx naming \"%s\"", i,
+                     (unsigned long long)code, why, (unsigned long long)k->wire, k->reason);
+        h3_conn_free(c);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_server_cancel_push_unpromised_is_id_error),
+        cmocka_unit_test(test_server_cancel_push_below_max_push_id_is_id_error),
+        cmocka_unit_test(test_server_max_push_id_decrease_is_id_error),
+        cmocka_unit_test(test_client_cancel_push_is_id_error),
+        cmocka_unit_test(test_client_max_push_id_is_frame_unexpected),
+        cmocka_unit_test(test_push_frames_on_request_stream_are_frame_unexpected),
+        cmocka_unit_test(test_close_reasons_name_the_stream),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
