@@ -53,7 +53,7 @@ enum {
     H3_ERR_CAPSULE_TRUNCATED = -3030,  /* RFC 9297 §3.3: stream ended inside a capsule */
     H3_ERR_CAPSULE_TOO_LARGE = -3031,  /* DATAGRAM capsule over our limit */
     H3_ERR_MSG_NAME = -3040,           /* empty, uppercase or invalid name (§4.2) */
-    H3_ERR_MSG_VALUE = -3041,          /* NUL, CR or LF in a value (RFC 9110 §5.5) */
+    H3_ERR_MSG_VALUE = -3041,          /* not field-content: CTL, DEL, blank ends (RFC 9110 §5.5) */
     H3_ERR_MSG_PSEUDO_ORDER = -3042,   /* pseudo-header after a regular field (§4.3) */
     H3_ERR_MSG_PSEUDO_DUP = -3043,
     H3_ERR_MSG_PSEUDO_UNKNOWN = -3044, /* unknown or wrong-kind pseudo-header */
@@ -67,6 +67,7 @@ enum {
     H3_ERR_MSG_DATA = -3052,           /* DATA before HEADERS or after trailers (§4.1) */
     H3_ERR_MSG_CAPSULE = -3054,        /* Capsule Protocol with content fields (RFC 9297 §3.2) */
     H3_ERR_MSG_HOST = -3053,           /* :authority and Host differ, or Host empty (§4.3.1) */
+    H3_ERR_MSG_AUTHORITY = -3055,      /* userinfo in an http(s) authority (§4.3.1) */
     H3_ERR_STREAM_CONTROL_DUP = -3060, /* second control stream (§6.2.1) */
     H3_ERR_STREAM_QPACK_DUP = -3061,   /* second QPACK encoder stream (RFC 9204 §4.2) */
     H3_ERR_STREAM_SERVER_BIDI = -3062, /* server-initiated bidi stream (§6.1) */

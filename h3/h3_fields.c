@@ -20,6 +20,21 @@ static bool h3_name_char_ok(uint8_t c)
     return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
+/* RFC 9110 §5.5 field-content, which RFC 9114 §10.3 requires of every value: visible
+ * characters (VCHAR and obs-text 0x80-0xff) with SP and HTAB only between them. So no
+ * CTL but HTAB (NUL, CR and LF among them), no DEL, nothing blank at either end. */
+static bool h3_value_ok(const uint8_t *v, size_t n)
+{
+    if (n == 0)
+        return true;
+    if (v[0] == ' ' || v[0] == '\t' || v[n - 1] == ' ' || v[n - 1] == '\t')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((v[i] < 0x20 && v[i] != '\t') || v[i] == 0x7f)
+            return false;
+    return true;
+}
+
 /* Checks a field's name and value; pseudo-headers get their ':' skipped. */
 static int h3_field_check(const h3_field *f)
 {
@@ -31,11 +46,7 @@ static int h3_field_check(const h3_field *f)
     for (; i < f->name_len; i++)
         if (!h3_name_char_ok(f->name[i]))
             return H3_ERR_MSG_NAME;
-    /* RFC 9110 §5.5 / RFC 9114 §4.2: NUL, CR, LF never allowed in a value. */
-    for (size_t j = 0; j < f->value_len; j++)
-        if (f->value[j] == 0 || f->value[j] == '\r' || f->value[j] == '\n')
-            return H3_ERR_MSG_VALUE;
-    return 0;
+    return h3_value_ok(f->value, f->value_len) ? 0 : H3_ERR_MSG_VALUE;
 }
 
 /* §4.2: connection-specific fields are malformed; TE only as "trailers". */
@@ -139,6 +150,11 @@ int h3_request_validate(const h3_field *f, size_t n, bool ext_connect_allowed,
     if (has_host && (host.len == 0 || host.len != out->authority.len ||
                      memcmp(host.p, out->authority.p, host.len) != 0))
         return H3_ERR_MSG_HOST;
+    /* §4.3.1: no deprecated userinfo ("user@") in an http or https authority. */
+    if ((h3_str_is(out->scheme.p, out->scheme.len, "https") ||
+         h3_str_is(out->scheme.p, out->scheme.len, "http")) &&
+        memchr(out->authority.p, '@', out->authority.len))
+        return H3_ERR_MSG_AUTHORITY;
     return 0;
 }
 

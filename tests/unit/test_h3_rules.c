@@ -82,6 +82,17 @@ static void msg_headers(msg *m, const h3_field *f, size_t n)
     m->n += o.off + w.off;
 }
 
+static void msg_data(msg *m, const char *s)
+{
+    size_t len = strlen(s);
+    qb_wr o;
+    qb_wr_init(&o, m->b + m->n, sizeof m->b - m->n);
+    assert_int_equal(h3_frame_header_encode(&o, H3_FRAME_DATA, len), 0);
+    assert_true(o.off + len <= o.cap);
+    memcpy(o.p + o.off, s, len);
+    m->n += o.off + len;
+}
+
 /* Fed one byte at a time, so every split point of every frame is crossed. */
 static int msg_feed(h3_conn *c, uint64_t sid, const msg *m, bool fin)
 {
@@ -100,8 +111,47 @@ typedef struct seen {
     size_t data_len;
 } seen;
 
+static seen drain(h3_conn *c)
+{
+    seen s = {0};
+    h3_event ev;
+    while (h3_conn_next_event(c, &ev)) {
+        switch (ev.type) {
+        case H3_EV_REQUEST: s.requests++; break;
+        case H3_EV_RESPONSE: s.responses++; s.status = ev.status; break;
+        case H3_EV_TRAILERS: s.trailers++; break;
+        case H3_EV_DATA: s.data_len += ev.len; break;
+        case H3_EV_FIN: s.fins++; break;
+        case H3_EV_STREAM_ERROR:
+            s.stream_errors++;
+            s.stream_error_code = ev.code;
+            break;
+        case H3_EV_CONN_ERROR: s.conn_errors++; break;
+        default: break;
+        }
+    }
+    return s;
+}
+
 /* The stream was aborted with H3_MESSAGE_ERROR (RESET_STREAM, and STOP_SENDING unless
  * the peer already finished), and the connection lives on (RFC 9114 §4.1.2). */
+static void expect_message_error(h3_conn *c, uint64_t sid, bool peer_finished)
+{
+    h3_action a;
+    assert_true(h3_conn_next_action(c, &a));
+    assert_int_equal(a.kind, H3_ACTION_RESET_STREAM);
+    assert_int_equal(a.stream_id, sid);
+    assert_int_equal(a.code, H3_MESSAGE_ERROR);
+    if (!peer_finished) {
+        assert_true(h3_conn_next_action(c, &a));
+        assert_int_equal(a.kind, H3_ACTION_STOP_SENDING);
+        assert_int_equal(a.stream_id, sid);
+        assert_int_equal(a.code, H3_MESSAGE_ERROR);
+    }
+    assert_false(h3_conn_next_action(c, &a));
+    assert_int_equal(h3_conn_error(c, NULL, NULL), 0);
+}
+
 static const h3_field get_req[] = {F(":method", "GET"), F(":scheme", "https"),
                                    F(":path", "/"), F(":authority", "a")};
 
@@ -270,6 +320,178 @@ static void test_close_reasons_name_the_stream(void **state)
     }
 }
 
+/* ---- field names and values (RFC 9110 §5.1, §5.5; RFC 9114 §4.2, §10.3) ---- */
+
+typedef struct vcase {
+    const char *v;
+    size_t len;
+    bool ok;
+} vcase;
+#define V(s, ok) {s, sizeof(s) - 1, ok}
+
+static const vcase value_cases[] = {
+    V("", true), V("x", true), V("a b", true), V("a\tb", true), V("a  \t b", true),
+    V("!~\"(),/:;<=>?@[\\]{}", true), V("\x80\xff caf\xc3\xa9", true),
+    /* CTL characters other than HTAB, and DEL */
+    V("a\x00" "b", false), V("a\rb", false), V("a\nb", false), V("\x01", false),
+    V("a\x08", false), V("a\x0b" "b", false), V("\x1f", false), V("a\x7f", false),
+    V("\x7f" "a", false),
+    /* field-content begins and ends with a visible character */
+    V(" a", false), V("a ", false), V("\ta", false), V("a\t", false), V(" ", false),
+    V("\t", false), V("a b ", false),
+};
+
+static void test_field_values_follow_field_content(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NF(value_cases); i++) {
+        const vcase *k = &value_cases[i];
+        int want = k->ok ? 0 : H3_ERR_MSG_VALUE;
+        h3_field f = {(const uint8_t *)"x-v", 3, (const uint8_t *)k->v, k->len};
+        h3_field req[] = {F(":method", "GET"), F(":scheme", "https"), F(":path", "/"),
+                          F(":authority", "a"), f};
+        h3_request_head h;
+        if (h3_request_validate(req, NF(req), true, &h) != want)
+            fail_msg("request value case %zu", i);
+        h3_field resp[] = {F(":status", "200"), f};
+        unsigned st;
+        if (h3_response_validate(resp, NF(resp), &st) != want)
+            fail_msg("response value case %zu", i);
+        if (h3_trailers_validate(&f, 1) != want)
+            fail_msg("trailer value case %zu", i);
+        if (k->len == 0)
+            continue; /* an empty :authority is a different error */
+        /* pseudo-header values are field values too */
+        h3_field ps[] = {F(":method", "GET"), F(":scheme", "https"), F(":path", "/"),
+                         {(const uint8_t *)":authority", 10, (const uint8_t *)k->v, k->len}};
+        int rc = h3_request_validate(ps, NF(ps), true, &h);
+        if (k->ok ? rc == H3_ERR_MSG_VALUE : rc != H3_ERR_MSG_VALUE)
+            fail_msg(":authority value case %zu: %d", i, rc);
+    }
+    assert_int_equal(h3_err_to_wire(H3_ERR_MSG_VALUE), H3_MESSAGE_ERROR);
+}
+
+static void test_field_names_are_lowercase_tokens(void **state)
+{
+    (void)state;
+    const vcase names[] = {
+        V("x", true), V("!#$%&'*+-.^_`|~09az", true),
+        V("", false), V(":", false), V("X-up", false), V("a b", false), V("a:b", false),
+        V("a\tb", false), V("a\x00", false), V("a\x7f", false), V("caf\xc3\xa9", false),
+        V("a\"b", false), V("a(b", false), V("a/b", false), V("a@b", false),
+        V("a\r", false), V("x,y", false),
+    };
+    for (size_t i = 0; i < NF(names); i++) {
+        h3_field f = {(const uint8_t *)names[i].v, names[i].len, (const uint8_t *)"1", 1};
+        h3_field req[] = {F(":method", "GET"), F(":scheme", "https"), F(":path", "/"),
+                          F(":authority", "a"), f};
+        h3_request_head h;
+        int want = names[i].ok ? 0 : H3_ERR_MSG_NAME;
+        if (h3_request_validate(req, NF(req), true, &h) != want)
+            fail_msg("name case %zu", i);
+        if (h3_trailers_validate(&f, 1) != want)
+            fail_msg("trailer name case %zu", i);
+    }
+    /* pseudo-header names: defined ones only, lowercase, in their context */
+    h3_field upper[] = {F(":METHOD", "GET"), F(":scheme", "https"), F(":path", "/"),
+                        F(":authority", "a")};
+    h3_request_head h;
+    assert_int_equal(h3_request_validate(upper, NF(upper), true, &h), H3_ERR_MSG_NAME);
+    h3_field undef[] = {F(":method", "GET"), F(":scheme", "https"), F(":path", "/"),
+                        F(":authority", "a"), F(":x", "1")};
+    assert_int_equal(h3_request_validate(undef, NF(undef), true, &h),
+                     H3_ERR_MSG_PSEUDO_UNKNOWN);
+    h3_field resp_method[] = {F(":status", "200"), F(":method", "GET")};
+    unsigned st;
+    assert_int_equal(h3_response_validate(resp_method, NF(resp_method), &st),
+                     H3_ERR_MSG_PSEUDO_UNKNOWN);
+}
+
+/* RFC 9114 §4.3.1: no userinfo in :authority for http and https. */
+static void test_authority_userinfo_is_malformed(void **state)
+{
+    (void)state;
+    h3_request_head h;
+    h3_field ui[] = {F(":method", "GET"), F(":scheme", "https"), F(":path", "/"),
+                     F(":authority", "user@a")};
+    assert_int_equal(h3_request_validate(ui, NF(ui), true, &h), H3_ERR_MSG_AUTHORITY);
+    h3_field uih[] = {F(":method", "GET"), F(":scheme", "http"), F(":path", "/"),
+                      F("host", "u:p@a")};
+    assert_int_equal(h3_request_validate(uih, NF(uih), true, &h), H3_ERR_MSG_AUTHORITY);
+    assert_int_equal(h3_err_to_wire(H3_ERR_MSG_AUTHORITY), H3_MESSAGE_ERROR);
+    /* other schemes are not restricted */
+    h3_field other[] = {F(":method", "GET"), F(":scheme", "foo"), F(":path", "/"),
+                        F(":authority", "user@a")};
+    assert_int_equal(h3_request_validate(other, NF(other), true, &h), 0);
+}
+
+/* End to end: a request with a control character in a value is a stream error
+ * H3_MESSAGE_ERROR, the application never sees it, and the connection carries on. */
+static void test_server_bad_field_value_is_stream_error(void **state)
+{
+    (void)state;
+    h3_conn *c = conn_new(H3_ROLE_SERVER);
+    peer_control_open(c, H3_ROLE_SERVER);
+    const h3_field bad[][5] = {
+        {F(":method", "GET"), F(":scheme", "https"), F(":path", "/"), F(":authority", "a"),
+         F("x-v", "a\x01" "b")},
+        {F(":method", "GET"), F(":scheme", "https"), F(":path", "/"), F(":authority", "a"),
+         F("x-v", "trailing ")},
+        {F(":method", "GET"), F(":scheme", "https"), F(":path", "/"), F(":authority", "a"),
+         F("x-v", "\x7f")},
+    };
+    for (size_t i = 0; i < NF(bad); i++) {
+        msg m = {0};
+        msg_headers(&m, bad[i], 5);
+        assert_int_equal(msg_feed(c, 4 * i, &m, false), 0);
+        expect_message_error(c, 4 * i, false);
+        seen s = drain(c);
+        assert_int_equal(s.requests, 0);
+        assert_int_equal(s.conn_errors, 0);
+    }
+    msg m = {0};
+    msg_headers(&m, get_req, NF(get_req));
+    assert_int_equal(msg_feed(c, 4 * NF(bad), &m, true), 0);
+    seen s = drain(c);
+    assert_int_equal(s.requests, 1);
+    assert_int_equal(s.fins, 1);
+    h3_conn_free(c);
+}
+
+/* A client must not accept a malformed response (§4.1.2), nor malformed trailers. */
+static void test_client_bad_field_value_is_stream_error(void **state)
+{
+    (void)state;
+    h3_conn *c = conn_new(H3_ROLE_CLIENT);
+    uint64_t sid;
+    assert_int_equal(h3_conn_send_request(c, get_req, NF(get_req), &sid), 0);
+    h3_field resp[] = {F(":status", "200"), F("server", "x\ty\t")};
+    msg m = {0};
+    msg_headers(&m, resp, NF(resp));
+    assert_int_equal(msg_feed(c, sid, &m, false), 0);
+    expect_message_error(c, sid, false);
+    seen s = drain(c);
+    assert_int_equal(s.responses, 0);
+    assert_int_equal(s.stream_errors, 1);
+    assert_int_equal(s.stream_error_code, H3_MESSAGE_ERROR);
+
+    assert_int_equal(h3_conn_send_request(c, get_req, NF(get_req), &sid), 0);
+    h3_field ok[] = {F(":status", "200")};
+    h3_field tr[] = {F("x-checksum", "1\x1e")};
+    msg t = {0};
+    msg_headers(&t, ok, NF(ok));
+    msg_data(&t, "hi");
+    msg_headers(&t, tr, NF(tr));
+    assert_int_equal(msg_feed(c, sid, &t, true), 0);
+    expect_message_error(c, sid, false); /* found before the FIN was taken in */
+    s = drain(c);
+    assert_int_equal(s.responses, 1);
+    assert_int_equal(s.trailers, 0);
+    assert_int_equal(s.fins, 0);
+    assert_int_equal(s.stream_errors, 1);
+    h3_conn_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +502,11 @@ int main(void)
         cmocka_unit_test(test_client_max_push_id_is_frame_unexpected),
         cmocka_unit_test(test_push_frames_on_request_stream_are_frame_unexpected),
         cmocka_unit_test(test_close_reasons_name_the_stream),
+        cmocka_unit_test(test_field_values_follow_field_content),
+        cmocka_unit_test(test_field_names_are_lowercase_tokens),
+        cmocka_unit_test(test_authority_userinfo_is_malformed),
+        cmocka_unit_test(test_server_bad_field_value_is_stream_error),
+        cmocka_unit_test(test_client_bad_field_value_is_stream_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
