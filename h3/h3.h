@@ -68,6 +68,7 @@ enum {
     H3_ERR_MSG_CAPSULE = -3054,        /* Capsule Protocol with content fields (RFC 9297 §3.2) */
     H3_ERR_MSG_HOST = -3053,           /* :authority and Host differ, or Host empty (§4.3.1) */
     H3_ERR_MSG_AUTHORITY = -3055,      /* userinfo in an http(s) authority (§4.3.1) */
+    H3_ERR_MSG_CONTENT_LENGTH = -3056, /* not digits, or differing values (RFC 9110 §8.6) */
     H3_ERR_STREAM_CONTROL_DUP = -3060, /* second control stream (§6.2.1) */
     H3_ERR_STREAM_QPACK_DUP = -3061,   /* second QPACK encoder stream (RFC 9204 §4.2) */
     H3_ERR_STREAM_SERVER_BIDI = -3062, /* server-initiated bidi stream (§6.1) */
@@ -262,6 +263,10 @@ int h3_request_validate(const h3_field *f, size_t n, bool ext_connect_allowed,
                         h3_request_head *out);
 int h3_response_validate(const h3_field *f, size_t n, unsigned *status);
 int h3_trailers_validate(const h3_field *f, size_t n);
+/* The Content-Length of a field section (RFC 9110 §8.6): *present false when there is
+ * none; a list of one repeated value counts as that value. Not digits, an empty
+ * element or differing values: H3_ERR_MSG_CONTENT_LENGTH. */
+int h3_content_length_parse(const h3_field *f, size_t n, bool *present, uint64_t *len);
 
 /* ---- the connection (RFC 9114 §6, §4) ----
  * How a binding drives it (one h3_conn per QUIC connection, ALPN "h3"):

@@ -46,6 +46,9 @@ typedef struct h3_stream {
     bool settings_seen;  /* control stream */
     bool capsules;       /* DATA carries capsules (RFC 9297 §3) */
     bool ext_connect;
+    bool connect_req, head_req; /* client: what we asked (RFC 9110 §8.6, §9.3.6) */
+    bool cl_check;         /* the message has a Content-Length to hold DATA to */
+    uint64_t cl_left;      /* content bytes still due (RFC 9114 §4.1.2) */
     h3_capsule_reader cap;
     uint8_t *capbuf;
     /* send side */

@@ -139,6 +139,21 @@ static int h3_on_control_frame(h3_conn *c, h3_stream *s, const uint8_t *p, size_
     }
 }
 
+/* RFC 9114 §4.1.2, RFC 9110 §8.6: a message with a Content-Length must carry exactly
+ * that much content in its DATA frames; counted only when `counted`. Returns 0 or
+ * H3_ERR_MSG_CONTENT_LENGTH for an invalid value. */
+static int h3_content_length_arm(h3_stream *s, const h3_field *f, size_t n, bool counted)
+{
+    bool present;
+    uint64_t len;
+    int rc = h3_content_length_parse(f, n, &present, &len);
+    if (rc < 0)
+        return rc;
+    s->cl_check = present && counted;
+    s->cl_left = len;
+    return 0;
+}
+
 /* A complete HEADERS frame on a request stream. */
 static int h3_on_headers(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len)
 {
@@ -156,6 +171,8 @@ static int h3_on_headers(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len)
     if (s->msg == H3_M_BODY) {
         if (h3_trailers_validate(c->dfields, n) < 0)
             return h3_stream_fail(c, s, H3_MESSAGE_ERROR);
+        if (s->cl_check && s->cl_left > 0) /* §4.1.2: the content ended short */
+            return h3_stream_fail(c, s, H3_MESSAGE_ERROR);
         s->msg = H3_M_DONE;
         ev.type = H3_EV_TRAILERS;
         return h3_conn_push_fields_event(c, &ev, c->dfields, n);
@@ -164,6 +181,9 @@ static int h3_on_headers(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len)
         h3_request_head head;
         if (h3_request_validate(c->dfields, n, c->local.enable_connect_protocol, &head) < 0)
             return h3_stream_fail(c, s, H3_MESSAGE_ERROR); /* §4.1.2 */
+        /* RFC 9110 §9.3.6: a CONNECT request has no content; its DATA is the tunnel. */
+        if (!head.connect && h3_content_length_arm(s, c->dfields, n, true) < 0)
+            return h3_stream_fail(c, s, H3_MESSAGE_ERROR);
         s->msg = H3_M_BODY;
         s->ext_connect = head.extended_connect;
         s->capsules = head.extended_connect && head.capsule_protocol;
@@ -178,6 +198,13 @@ static int h3_on_headers(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len)
     /* RFC 9297 §3.2: the Capsule Protocol is in use only after a 2xx, never with
      * 204, 205 or 206. */
     if (s->capsules && (status == 204 || status == 205 || status == 206))
+        return h3_stream_fail(c, s, H3_MESSAGE_ERROR);
+    /* RFC 9110 §9.3.6: a client ignores Content-Length in a 2xx to CONNECT (the tunnel
+     * follows); §8.6: responses to HEAD, 204 and 304 never have content, whatever
+     * length they state. */
+    if (!(s->connect_req && status < 300) &&
+        h3_content_length_arm(s, c->dfields, n,
+                              !s->head_req && status != 204 && status != 304) < 0)
         return h3_stream_fail(c, s, H3_MESSAGE_ERROR);
     s->msg = H3_M_BODY;
     if (status >= 300)
@@ -273,6 +300,11 @@ static int h3_frames_recv(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len
             s->ftype = type;
             s->fleft = flen;
             if (type == H3_FRAME_DATA && s->kind == H3_SK_REQUEST) {
+                /* §4.1.2: content past the Content-Length is malformed; refused
+                 * before any byte of the frame is delivered. */
+                if (s->cl_check && flen > s->cl_left)
+                    return h3_stream_fail(c, s, H3_MESSAGE_ERROR);
+                s->cl_left -= s->cl_check ? flen : 0;
                 s->rstate = H3_R_DATA;
             } else if (h3_frame_type_is_known(type)) {
                 /* §10.5: bounded; a HEADERS frame is also bounded by our
@@ -342,6 +374,8 @@ static int h3_stream_fin(h3_conn *c, h3_stream *s)
         if (s->msg == H3_M_HEADERS) /* §4.1.2: ended before a complete message */
             return h3_stream_fail(c, s, H3_REQUEST_INCOMPLETE);
         if (s->capsules && s->cap.buf && h3_capsule_reader_finish(&s->cap) < 0)
+            return h3_stream_fail(c, s, H3_MESSAGE_ERROR);
+        if (s->cl_check && s->cl_left > 0) /* §4.1.2: less content than announced */
             return h3_stream_fail(c, s, H3_MESSAGE_ERROR);
         {
             h3_ev_rec ev = {.type = H3_EV_FIN, .stream_id = s->id};

@@ -112,6 +112,8 @@ int h3_conn_send_request(h3_conn *c, const h3_field *fields, size_t n, uint64_t 
     c->next_local_bidi += 4;
     s->ext_connect = head.extended_connect;
     s->capsules = head.extended_connect && head.capsule_protocol;
+    s->connect_req = head.connect;
+    s->head_req = head.method.len == 4 && memcmp(head.method.p, "HEAD", 4) == 0;
     *stream_id = s->id;
     return 0;
 }

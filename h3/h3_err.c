@@ -59,6 +59,7 @@ static const h3_err_row h3_err_table[] = {
     {H3_ERR_MSG_CAPSULE, H3_MESSAGE_ERROR, "Capsule Protocol with content fields or status"},
     {H3_ERR_MSG_HOST, H3_MESSAGE_ERROR, ":authority and host differ"},
     {H3_ERR_MSG_AUTHORITY, H3_MESSAGE_ERROR, "userinfo in an http(s) authority"},
+    {H3_ERR_MSG_CONTENT_LENGTH, H3_MESSAGE_ERROR, "invalid content-length"},
     {H3_ERR_STREAM_CONTROL_DUP, H3_STREAM_CREATION_ERROR, "second control stream"},
     {H3_ERR_STREAM_QPACK_DUP, H3_STREAM_CREATION_ERROR, "second QPACK encoder stream"},
     {H3_ERR_STREAM_QPACK_DEC_DUP, H3_STREAM_CREATION_ERROR, "second QPACK decoder stream"},

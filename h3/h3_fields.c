@@ -209,3 +209,41 @@ int h3_trailers_validate(const h3_field *f, size_t n)
     }
     return 0;
 }
+
+/* RFC 9110 §8.6: Content-Length = 1*DIGIT. A list of one value repeated ("42, 42", or
+ * the same value on several field lines) may be taken as that value; anything else,
+ * including differing values, is invalid, and the message with it malformed. */
+int h3_content_length_parse(const h3_field *f, size_t n, bool *present, uint64_t *len)
+{
+    *present = false;
+    *len = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!h3_str_is(f[i].name, f[i].name_len, "content-length"))
+            continue;
+        const uint8_t *p = f[i].value;
+        size_t m = f[i].value_len, j = 0;
+        for (;;) {
+            while (j < m && (p[j] == ' ' || p[j] == '\t')) /* OWS around list elements */
+                j++;
+            uint64_t v = 0;
+            size_t digits = 0;
+            for (; j < m && p[j] >= '0' && p[j] <= '9'; j++, digits++) {
+                unsigned d = (unsigned)(p[j] - '0');
+                if (v > (UINT64_MAX - d) / 10)
+                    return H3_ERR_MSG_CONTENT_LENGTH;
+                v = v * 10 + d;
+            }
+            if (digits == 0 || (*present && v != *len))
+                return H3_ERR_MSG_CONTENT_LENGTH;
+            *present = true;
+            *len = v;
+            while (j < m && (p[j] == ' ' || p[j] == '\t'))
+                j++;
+            if (j == m)
+                break;
+            if (p[j++] != ',')
+                return H3_ERR_MSG_CONTENT_LENGTH;
+        }
+    }
+    return 0;
+}

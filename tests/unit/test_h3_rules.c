@@ -492,6 +492,269 @@ static void test_client_bad_field_value_is_stream_error(void **state)
     h3_conn_free(c);
 }
 
+/* ---- Content-Length against DATA (RFC 9114 §4.1.2, RFC 9110 §8.6) ---- */
+
+typedef struct clcase {
+    const char *v[2]; /* one or two field lines */
+    int rc;
+    uint64_t len;
+} clcase;
+
+static void test_content_length_parse(void **state)
+{
+    (void)state;
+    const clcase cases[] = {
+        {{"0"}, 0, 0},
+        {{"5"}, 0, 5},
+        {{"0005"}, 0, 5},
+        {{"4611686018427387903"}, 0, 4611686018427387903ull},
+        {{"5, 5"}, 0, 5},     /* the same value repeated (§8.6) */
+        {{"5,5"}, 0, 5},
+        {{"5", "5"}, 0, 5},
+        {{"5, 6"}, H3_ERR_MSG_CONTENT_LENGTH, 0},
+        {{"5", "6"}, H3_ERR_MSG_CONTENT_LENGTH, 0},
+        {{""}, H3_ERR_MSG_CONTENT_LENGTH, 0},
+        {{"abc"}, H3_ERR_MSG_CONTENT_LENGTH, 0},
+        {{"5a"}, H3_ERR_MSG_CONTENT_LENGTH, 0},
+        {{"-1"}, H3_ERR_MSG_CONTENT_LENGTH, 0},
+        {{"+5"}, H3_ERR_MSG_CONTENT_LENGTH, 0},
+        {{"0x5"}, H3_ERR_MSG_CONTENT_LENGTH, 0},
+        {{"5,"}, H3_ERR_MSG_CONTENT_LENGTH, 0},
+        {{",5"}, H3_ERR_MSG_CONTENT_LENGTH, 0},
+        {{"5 5"}, H3_ERR_MSG_CONTENT_LENGTH, 0},
+        {{"18446744073709551616"}, H3_ERR_MSG_CONTENT_LENGTH, 0}, /* 2^64 */
+        {{"99999999999999999999999"}, H3_ERR_MSG_CONTENT_LENGTH, 0},
+    };
+    for (size_t i = 0; i < NF(cases); i++) {
+        h3_field f[3] = {F("date", "x")};
+        size_t n = 1;
+        for (size_t j = 0; j < 2 && cases[i].v[j]; j++)
+            f[n++] = (h3_field){(const uint8_t *)"content-length", 14,
+                                (const uint8_t *)cases[i].v[j], strlen(cases[i].v[j])};
+        bool present = false;
+        uint64_t len = 99;
+        int rc = h3_content_length_parse(f, n, &present, &len);
+        if (rc != cases[i].rc || (rc == 0 && (!present || len != cases[i].len)))
+            fail_msg("case %zu: rc %d len %llu", i, rc, (unsigned long long)len);
+    }
+    h3_field none[] = {F("content-type", "text/plain"), F("content-length-x", "1")};
+    bool present = true;
+    uint64_t len = 7;
+    assert_int_equal(h3_content_length_parse(none, NF(none), &present, &len), 0);
+    assert_false(present);
+    assert_int_equal(h3_err_to_wire(H3_ERR_MSG_CONTENT_LENGTH), H3_MESSAGE_ERROR);
+}
+
+static const h3_field post5[] = {F(":method", "POST"), F(":scheme", "https"),
+                                 F(":path", "/"), F(":authority", "a"),
+                                 F("content-length", "5")};
+
+/* Server side: a request body longer or shorter than its Content-Length. */
+static void test_server_request_content_length_mismatch_is_stream_error(void **state)
+{
+    (void)state;
+    /* too much: the frame that goes past the length is refused before delivery */
+    h3_conn *c = conn_new(H3_ROLE_SERVER);
+    msg m = {0};
+    msg_headers(&m, post5, NF(post5));
+    msg_data(&m, "abc");
+    msg_data(&m, "def");
+    assert_int_equal(msg_feed(c, 0, &m, false), 0);
+    expect_message_error(c, 0, false);
+    seen s = drain(c);
+    assert_int_equal(s.requests, 1);
+    assert_int_equal(s.data_len, 3);
+    assert_int_equal(s.stream_errors, 1);
+    assert_int_equal(s.stream_error_code, H3_MESSAGE_ERROR);
+    /* too little: FIN after 3 of 5 bytes */
+    m.n = 0;
+    msg_headers(&m, post5, NF(post5));
+    msg_data(&m, "abc");
+    assert_int_equal(msg_feed(c, 4, &m, true), 0);
+    expect_message_error(c, 4, true);
+    s = drain(c);
+    assert_int_equal(s.fins, 0);
+    assert_int_equal(s.stream_errors, 1);
+    /* too little: trailers after 4 of 5 bytes end the content */
+    h3_field tr[] = {F("x-checksum", "1")};
+    m.n = 0;
+    msg_headers(&m, post5, NF(post5));
+    msg_data(&m, "abcd");
+    msg_headers(&m, tr, NF(tr));
+    assert_int_equal(msg_feed(c, 8, &m, false), 0);
+    expect_message_error(c, 8, false);
+    s = drain(c);
+    assert_int_equal(s.trailers, 0);
+    /* exact, in two DATA frames with an empty one, then trailers and FIN: fine */
+    m.n = 0;
+    msg_headers(&m, post5, NF(post5));
+    msg_data(&m, "ab");
+    msg_data(&m, "");
+    msg_data(&m, "cde");
+    msg_headers(&m, tr, NF(tr));
+    assert_int_equal(msg_feed(c, 12, &m, true), 0);
+    s = drain(c);
+    assert_int_equal(s.requests, 1);
+    assert_int_equal(s.data_len, 5);
+    assert_int_equal(s.trailers, 1);
+    assert_int_equal(s.fins, 1);
+    assert_int_equal(s.stream_errors, 0);
+    h3_action a;
+    assert_false(h3_conn_next_action(c, &a));
+    assert_int_equal(h3_conn_error(c, NULL, NULL), 0);
+    h3_conn_free(c);
+}
+
+/* Invalid values: not digits, or a list of different values. */
+static void test_server_request_invalid_content_length_is_stream_error(void **state)
+{
+    (void)state;
+    h3_conn *c = conn_new(H3_ROLE_SERVER);
+    const char *bad[] = {"x", "5, 6", "", "-0"};
+    for (size_t i = 0; i < NF(bad); i++) {
+        h3_field f[] = {F(":method", "POST"), F(":scheme", "https"), F(":path", "/"),
+                        F(":authority", "a"),
+                        {(const uint8_t *)"content-length", 14, (const uint8_t *)bad[i],
+                         strlen(bad[i])}};
+        msg m = {0};
+        msg_headers(&m, f, NF(f));
+        assert_int_equal(msg_feed(c, 4 * i, &m, false), 0);
+        expect_message_error(c, 4 * i, false);
+        seen s = drain(c);
+        assert_int_equal(s.requests, 0);
+    }
+    h3_field two[] = {F(":method", "POST"), F(":scheme", "https"), F(":path", "/"),
+                      F(":authority", "a"), F("content-length", "1"),
+                      F("content-length", "2")};
+    msg m = {0};
+    msg_headers(&m, two, NF(two));
+    assert_int_equal(msg_feed(c, 100, &m, false), 0);
+    expect_message_error(c, 100, false);
+    h3_conn_free(c);
+}
+
+/* Client side: the response's Content-Length against its DATA. */
+static void test_client_response_content_length_mismatch_is_stream_error(void **state)
+{
+    (void)state;
+    h3_conn *c = conn_new(H3_ROLE_CLIENT);
+    const char *bodies[] = {"ab", "abcd"};
+    for (size_t i = 0; i < NF(bodies); i++) {
+        uint64_t sid;
+        assert_int_equal(h3_conn_send_request(c, get_req, NF(get_req), &sid), 0);
+        h3_field resp[] = {F(":status", "200"), F("content-length", "3")};
+        msg m = {0};
+        msg_headers(&m, resp, NF(resp));
+        msg_data(&m, bodies[i]);
+        assert_int_equal(msg_feed(c, sid, &m, true), 0);
+        expect_message_error(c, sid, i == 0);
+        seen s = drain(c);
+        assert_int_equal(s.responses, 1);
+        assert_int_equal(s.fins, 0);
+        assert_int_equal(s.stream_errors, 1);
+        assert_int_equal(s.stream_error_code, H3_MESSAGE_ERROR);
+        assert_true(s.data_len <= 3);
+    }
+    uint64_t sid;
+    assert_int_equal(h3_conn_send_request(c, get_req, NF(get_req), &sid), 0);
+    h3_field bad[] = {F(":status", "200"), F("content-length", "3, 4")};
+    msg m = {0};
+    msg_headers(&m, bad, NF(bad));
+    assert_int_equal(msg_feed(c, sid, &m, false), 0);
+    expect_message_error(c, sid, false);
+    assert_int_equal(drain(c).responses, 0);
+    h3_conn_free(c);
+}
+
+/* Responses that never have content (RFC 9110 §8.6, §9.3.2, §15.3.5, §15.4.5): the
+ * length describes what a GET would have returned, so no DATA is fine. */
+static void test_client_head_204_304_need_no_content(void **state)
+{
+    (void)state;
+    h3_conn *c = conn_new(H3_ROLE_CLIENT);
+    const h3_field head[] = {F(":method", "HEAD"), F(":scheme", "https"), F(":path", "/"),
+                             F(":authority", "a")};
+    const struct {
+        const h3_field *req;
+        const char *status;
+    } cases[] = {{head, "200"}, {get_req, "204"}, {get_req, "304"}};
+    for (size_t i = 0; i < NF(cases); i++) {
+        uint64_t sid;
+        assert_int_equal(h3_conn_send_request(c, cases[i].req, 4, &sid), 0);
+        h3_field resp[] = {{(const uint8_t *)":status", 7, (const uint8_t *)cases[i].status, 3},
+                           F("content-length", "1000")};
+        msg m = {0};
+        msg_headers(&m, resp, NF(resp));
+        assert_int_equal(msg_feed(c, sid, &m, true), 0);
+        seen s = drain(c);
+        assert_int_equal(s.responses, 1);
+        assert_int_equal(s.fins, 1);
+        assert_int_equal(s.stream_errors, 0);
+    }
+    h3_action a;
+    assert_false(h3_conn_next_action(c, &a));
+    assert_int_equal(h3_conn_error(c, NULL, NULL), 0);
+    h3_conn_free(c);
+}
+
+/* CONNECT (RFC 9110 §9.3.6): the request has no content and a client ignores the
+ * Content-Length of a 2xx response, so the tunnel's DATA is never counted; a
+ * response refusing the tunnel has ordinary content. */
+static void test_connect_content_length_not_counted(void **state)
+{
+    (void)state;
+    /* server: a CONNECT request, then tunnel bytes past its Content-Length */
+    h3_conn *c = conn_new(H3_ROLE_SERVER);
+    h3_field creq[] = {F(":method", "CONNECT"), F(":authority", "a:1"),
+                       F("content-length", "0")};
+    msg m = {0};
+    msg_headers(&m, creq, NF(creq));
+    msg_data(&m, "tunnel bytes");
+    assert_int_equal(msg_feed(c, 0, &m, true), 0);
+    seen s = drain(c);
+    assert_int_equal(s.requests, 1);
+    assert_int_equal(s.data_len, 12);
+    assert_int_equal(s.fins, 1);
+    h3_action a;
+    assert_false(h3_conn_next_action(c, &a));
+    h3_conn_free(c);
+
+    /* client: CONNECT and extended CONNECT, 200 with a Content-Length, tunnel bytes */
+    c = conn_new(H3_ROLE_CLIENT);
+    assert_int_equal(feed_hex(c, 3, "00 04 02 08 01", false), 0); /* extended CONNECT on */
+    const h3_field plain[] = {F(":method", "CONNECT"), F(":authority", "a:1")};
+    const h3_field ext[] = {F(":method", "CONNECT"), F(":protocol", "connect-udp"),
+                            F(":scheme", "https"), F(":path", "/x"), F(":authority", "p")};
+    const struct {
+        const h3_field *req;
+        size_t n;
+    } reqs[] = {{plain, NF(plain)}, {ext, NF(ext)}};
+    for (size_t i = 0; i < NF(reqs); i++) {
+        uint64_t sid;
+        assert_int_equal(h3_conn_send_request(c, reqs[i].req, reqs[i].n, &sid), 0);
+        h3_field ok[] = {F(":status", "200"), F("content-length", "2, 3")};
+        m.n = 0;
+        msg_headers(&m, ok, NF(ok));
+        msg_data(&m, "tunnel bytes");
+        assert_int_equal(msg_feed(c, sid, &m, true), 0);
+        s = drain(c);
+        assert_int_equal(s.responses, 1);
+        assert_int_equal(s.data_len, 12);
+        assert_int_equal(s.fins, 1);
+        assert_int_equal(s.stream_errors, 0);
+    }
+    /* a 407 to CONNECT has content like any response */
+    uint64_t sid;
+    assert_int_equal(h3_conn_send_request(c, plain, NF(plain), &sid), 0);
+    h3_field no[] = {F(":status", "407"), F("content-length", "5")};
+    m.n = 0;
+    msg_headers(&m, no, NF(no));
+    msg_data(&m, "ab");
+    assert_int_equal(msg_feed(c, sid, &m, true), 0);
+    expect_message_error(c, sid, true);
+    h3_conn_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -507,6 +770,12 @@ int main(void)
         cmocka_unit_test(test_authority_userinfo_is_malformed),
         cmocka_unit_test(test_server_bad_field_value_is_stream_error),
         cmocka_unit_test(test_client_bad_field_value_is_stream_error),
+        cmocka_unit_test(test_content_length_parse),
+        cmocka_unit_test(test_server_request_content_length_mismatch_is_stream_error),
+        cmocka_unit_test(test_server_request_invalid_content_length_is_stream_error),
+        cmocka_unit_test(test_client_response_content_length_mismatch_is_stream_error),
+        cmocka_unit_test(test_client_head_204_304_need_no_content),
+        cmocka_unit_test(test_connect_content_length_not_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
