@@ -94,6 +94,7 @@ enum {
     H3_ERR_CONTROL_STOPPED = -3084,    /* STOP_SENDING for our control stream (§6.2.1) */
     H3_ERR_STREAM_NOT_OPENED = -3085,  /* bytes on a stream of ours never opened */
     H3_ERR_STREAM_ENDED = -3086,       /* bytes on a request stream after its end */
+    H3_ERR_UNI_STREAMS_TOO_MANY = -3087, /* peer uni streams over our bound (§10.5) */
 };
 
 /* RFC 9114 §8.1 and RFC 9297 §5.2 wire codes. */

@@ -463,7 +463,7 @@ int h3_conn_on_stream_data(h3_conn *c, uint64_t id, const uint8_t *p, size_t len
             return rc < 0 ? h3_conn_fail(c, rc) : 0;
         }
         if (rc == H3_ERR_BUFFER_FULL)
-            return h3_conn_fail(c, H3_ERR_EVENTS_FULL); /* too many uni streams */
+            return h3_conn_fail(c, H3_ERR_UNI_STREAMS_TOO_MANY); /* §10.5 */
         if (rc < 0)
             return h3_conn_fail(c, rc);
         if (!uni) {

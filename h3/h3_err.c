@@ -81,6 +81,7 @@ static const h3_err_row h3_err_table[] = {
     {H3_ERR_STREAM_NOT_OPENED, H3_GENERAL_PROTOCOL_ERROR,
      "data on a stream of ours that was never opened"},
     {H3_ERR_STREAM_ENDED, H3_GENERAL_PROTOCOL_ERROR, "data on a request stream after its end"},
+    {H3_ERR_UNI_STREAMS_TOO_MANY, H3_EXCESSIVE_LOAD, "too many unidirectional streams open"},
     {H3_ERR_NO_MEMORY, H3_INTERNAL_ERROR, "out of memory"},
     {H3_ERR_BUFFER_FULL, H3_INTERNAL_ERROR, "send buffer full"},
     {H3_ERR_BAD_STATE, H3_INTERNAL_ERROR, "call not valid in this state"},

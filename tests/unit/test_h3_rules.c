@@ -320,6 +320,20 @@ static void test_close_reasons_name_the_stream(void **state)
     }
 }
 
+/* Peer unidirectional streams are bounded (§10.5): the reason says which limit. */
+static void test_too_many_uni_streams_reason(void **state)
+{
+    (void)state;
+    h3_conn *c = conn_new(H3_ROLE_SERVER);
+    int rc = 0;
+    uint64_t sid = 2;
+    for (int i = 0; i < 1000 && rc == 0; i++, sid += 4)
+        rc = feed_hex(c, sid, "21", false); /* reserved type: kept, read and dropped */
+    assert_true(rc < 0);
+    assert_true(sid > 2 + 4 * 100); /* the default allows max_streams + 16 */
+    expect_close(c, H3_EXCESSIVE_LOAD, "unidirectional streams");
+}
+
 /* ---- field names and values (RFC 9110 §5.1, §5.5; RFC 9114 §4.2, §10.3) ---- */
 
 typedef struct vcase {
@@ -765,6 +779,7 @@ int main(void)
         cmocka_unit_test(test_client_max_push_id_is_frame_unexpected),
         cmocka_unit_test(test_push_frames_on_request_stream_are_frame_unexpected),
         cmocka_unit_test(test_close_reasons_name_the_stream),
+        cmocka_unit_test(test_too_many_uni_streams_reason),
         cmocka_unit_test(test_field_values_follow_field_content),
         cmocka_unit_test(test_field_names_are_lowercase_tokens),
         cmocka_unit_test(test_authority_userinfo_is_malformed),
