@@ -106,7 +106,9 @@ int cx_certgen(const cx_certgen_opts *o, const qb_alloc *a, char **cert_pem,
         X509_set_pubkey(x, key) != 1)
         goto out;
     int n;
-    if (o->host && strcmp(o->host, "localhost") != 0)
+    if (o->san) /* the caller's list instead */
+        n = snprintf(san, sizeof san, "%s", o->san);
+    else if (o->host && strcmp(o->host, "localhost") != 0)
         n = snprintf(san, sizeof san, "DNS:localhost,IP:127.0.0.1,IP:::1,%s:%s",
                      is_ip(o->host) ? "IP" : "DNS", o->host);
     else
@@ -115,10 +117,12 @@ int cx_certgen(const cx_certgen_opts *o, const qb_alloc *a, char **cert_pem,
         rc = CX_CERTGEN_ERR_ARG;
         goto out;
     }
-    if (!add_ext(x, issuer ? issuer : x, NID_subject_alt_name, san) ||
+    const char *ku = o->key_usage ? o->key_usage
+                                  : (o->is_ca ? "critical,keyCertSign,cRLSign,digitalSignature"
+                                              : "critical,digitalSignature");
+    if ((*san && !add_ext(x, issuer ? issuer : x, NID_subject_alt_name, san)) ||
         !add_ext(x, issuer ? issuer : x, NID_basic_constraints, o->is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE") ||
-        !add_ext(x, issuer ? issuer : x, NID_key_usage,
-                 o->is_ca ? "critical,keyCertSign,cRLSign,digitalSignature" : "critical,digitalSignature") ||
+        (*ku && !add_ext(x, issuer ? issuer : x, NID_key_usage, ku)) ||
         !add_ext(x, issuer ? issuer : x, NID_subject_key_identifier, "hash") ||
         (issuer && !add_ext(x, issuer, NID_authority_key_identifier, "keyid:always")) ||
         (!o->is_ca && !add_ext(x, issuer ? issuer : x, NID_ext_key_usage,

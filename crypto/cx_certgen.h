@@ -30,6 +30,12 @@ typedef struct cx_certgen_opts {
     int days;                /* validity from notBefore; 0 = 14 */
     bool is_ca;              /* basicConstraints CA:TRUE, keyCertSign */
     bool client;             /* EKU clientAuth (for client authentication) */
+    /* Overrides for tests of odd certificates, in OpenSSL's extension config
+     * syntax: san ("DNS:a.example,IP:192.0.2.1") replaces the whole
+     * subjectAltName list, key_usage ("critical,keyEncipherment") the
+     * keyUsage; NULL = the defaults above, "" = no such extension. */
+    const char *san;
+    const char *key_usage;
     /* Issuer (PEM); both NULL = self-signed. */
     const char *issuer_cert_pem;
     const char *issuer_key_pem;
