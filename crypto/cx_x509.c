@@ -173,16 +173,35 @@ int cx_x509_trust_from_pem(const char *pem, size_t len, cx_x509_trust **out)
 
 void cx_x509_trust_free(cx_x509_trust *t) { X509_STORE_free((X509_STORE *)(void *)t); }
 
-static int is_ip_literal(const char *h)
+cx_x509_host_kind cx_x509_host_kind_of(const char *h)
 {
-    int colon = 0, other = 0;
-    for (const char *p = h; *p; p++) {
-        if (*p == ':')
-            colon = 1;
-        else if (!((*p >= '0' && *p <= '9') || *p == '.' || (colon && ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f'))))
-            other = 1;
+    size_t label = 0, total = 0;
+    if (!h || !*h)
+        return CX_X509_HOST_INVALID;
+    ASN1_OCTET_STRING *ip = a2i_IPADDRESS(h);
+    ERR_clear_error();
+    if (ip) {
+        ASN1_OCTET_STRING_free(ip);
+        return CX_X509_HOST_IP;
     }
-    return colon || (!other && *h);
+    /* RFC 1034 §3.5 preferred name syntax (and '_', seen in practice); a
+     * leading '.' would ask libcrypto for any subdomain and '*' is not a
+     * reference identifier (RFC 9525 §6.3), so neither gets through. */
+    for (const char *p = h; *p; p++, total++) {
+        char ch = *p;
+        if (ch == '.') {
+            if (label == 0)
+                return CX_X509_HOST_INVALID;
+            label = 0;
+        } else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                   (ch >= '0' && ch <= '9') || ch == '-' || ch == '_') {
+            if (++label > 63)
+                return CX_X509_HOST_INVALID;
+        } else {
+            return CX_X509_HOST_INVALID;
+        }
+    }
+    return label == 0 || total > 253 ? CX_X509_HOST_INVALID : CX_X509_HOST_DNS;
 }
 
 static int map_error(int e)
@@ -248,9 +267,20 @@ static int verify(const cx_x509_trust *t, const uint8_t *const *certs, const siz
     X509_VERIFY_PARAM_set_purpose(vp, purpose);
     if (at_time)
         X509_VERIFY_PARAM_set_time(vp, (time_t)at_time);
-    if (host && *host) {
-        int ok = is_ip_literal(host) ? X509_VERIFY_PARAM_set1_ip_asc(vp, host)
-                                     : X509_VERIFY_PARAM_set1_host(vp, host, 0);
+    if (host) {
+        cx_x509_host_kind kind = cx_x509_host_kind_of(host);
+        int ok = 0;
+        /* RFC 9525 §6.3: DNS-IDs of subjectAltName only, never the subject
+         * CN; no partial-label wildcard ("f*.example.com"). libcrypto
+         * already takes a wildcard only in the left-most label and for one
+         * label. §6.4: an address matches iPAddress entries only. */
+        if (kind == CX_X509_HOST_IP) {
+            ok = X509_VERIFY_PARAM_set1_ip_asc(vp, host);
+        } else if (kind == CX_X509_HOST_DNS) {
+            X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT |
+                                                    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+            ok = X509_VERIFY_PARAM_set1_host(vp, host, 0);
+        }
         if (ok != 1) {
             rc = CX_X509_ERR_NAME;
             if (reason)
@@ -263,6 +293,17 @@ static int verify(const cx_x509_trust *t, const uint8_t *const *certs, const siz
         rc = map_error(e);
         if (reason)
             *reason = X509_verify_cert_error_string(e);
+        goto out;
+    }
+    /* RFC 8446 §4.4.2.2, §4.4.2.3: the key signs CertificateVerify, so a
+     * keyUsage must allow digitalSignature. The sslserver/sslclient purposes
+     * also accept keyEncipherment or keyAgreement alone (TLS 1.2 key
+     * transport and static DH); X509_get_key_usage gives all bits when the
+     * extension is absent. */
+    if (!(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE)) {
+        rc = CX_X509_ERR_KEY_USAGE;
+        if (reason)
+            *reason = "certificate keyUsage does not allow digitalSignature";
         goto out;
     }
     if (leaf_key && !(*leaf_key = (cx_pkey *)(void *)X509_get_pubkey(leaf)))

@@ -23,6 +23,7 @@ enum {
     CX_X509_ERR_INVALID = -425,     /* other verification failure */
     CX_X509_ERR_KEY = -426,         /* private key does not match the leaf */
     CX_X509_ERR_TOO_MANY = -427,    /* chain longer than CX_X509_MAX_CHAIN */
+    CX_X509_ERR_KEY_USAGE = -428,   /* leaf's keyUsage lacks digitalSignature */
 };
 
 #define CX_X509_MAX_CHAIN 10
@@ -46,10 +47,24 @@ int cx_x509_trust_new(const char *ca_file, cx_x509_trust **out);
 int cx_x509_trust_from_pem(const char *pem, size_t len, cx_x509_trust **out);
 void cx_x509_trust_free(cx_x509_trust *t);
 
+/* What a reference identifier (a client's server name) is (RFC 9525 §6.1,
+ * §6.3): an IPv4/IPv6 literal (IP-ID), a DNS name of letters, digits, '-'
+ * and '_' in non-empty labels of at most 63 bytes, 253 in all, with no
+ * leading or trailing dot and no wildcard (DNS-ID), or neither. */
+typedef enum cx_x509_host_kind {
+    CX_X509_HOST_INVALID = 0,
+    CX_X509_HOST_DNS,
+    CX_X509_HOST_IP,
+} cx_x509_host_kind;
+cx_x509_host_kind cx_x509_host_kind_of(const char *host);
+
 /* Verifies the chain certs[0..n) (leaf first) against t for host (a DNS name
  * or an IPv4/IPv6 literal; NULL = no name check) at at_time (seconds since
  * 1970; 0 = now). On success *leaf_key (if not NULL) gets the leaf's public key
- * (free with cx_pkey_free). *reason (if not NULL) gets words for a failure. */
+ * (free with cx_pkey_free). *reason (if not NULL) gets words for a failure.
+ * Names match as RFC 9525 §6.3 says: DNS-IDs and IP-IDs of subjectAltName
+ * only (never the subject CN), a wildcard only as the whole left-most label.
+ * A leaf with keyUsage must allow digitalSignature (RFC 8446 §4.4.2.2). */
 int cx_x509_verify(const cx_x509_trust *t, const uint8_t *const *certs, const size_t *lens,
                    size_t n, const char *host, int64_t at_time, cx_pkey **leaf_key,
                    const char **reason);

@@ -48,6 +48,7 @@ static int cert_alert(int x509_err)
     case CX_X509_ERR_NAME: return TLS_ERR_BAD_CERT;
     case CX_X509_ERR_PARSE: return TLS_ERR_BAD_CERT;
     case CX_X509_ERR_TOO_MANY: return TLS_ERR_BAD_CERT;
+    case CX_X509_ERR_KEY_USAGE: return TLS_ERR_BAD_CERT; /* RFC 8446 §4.4.2.2 */
     }
     return TLS_ERR_ALERT(TLS_ALERT_CERTIFICATE_UNKNOWN);
 }

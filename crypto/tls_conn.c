@@ -61,6 +61,13 @@ tls_conn *tls_conn_new(const tls_config *cfg, const uint8_t *local_tp, size_t tp
         return NULL;
     if (cfg->role == TLS_ROLE_CLIENT && !cfg->trust && !cfg->insecure_skip_verify)
         return NULL;
+    /* RFC 9525 §6.1: a verifying client checks the certificate against the
+     * name it meant to reach; without one any certificate of its CAs would
+     * pass. A name given must be a valid reference identifier. */
+    if (cfg->role == TLS_ROLE_CLIENT &&
+        ((cfg->server_name && *cfg->server_name) || !cfg->insecure_skip_verify) &&
+        cx_x509_host_kind_of(cfg->server_name) == CX_X509_HOST_INVALID)
+        return NULL;
     if (cfg->role == TLS_ROLE_SERVER && cfg->request_client_cert && !cfg->trust)
         return NULL;
     tls_conn *c = qb_calloc(cfg->alloc, sizeof *c);
@@ -450,12 +457,5 @@ int tls_finished_check(tls_conn *c, const uint8_t *base, tls_bytes got)
 
 bool tls_is_ip_literal(const char *h)
 {
-    bool colon = false, other = false;
-    for (const char *p = h; *p; p++) {
-        if (*p == ':')
-            colon = true;
-        else if (!((*p >= '0' && *p <= '9') || *p == '.'))
-            other = true;
-    }
-    return colon || (!other && *h);
+    return cx_x509_host_kind_of(h) == CX_X509_HOST_IP;
 }

@@ -184,11 +184,138 @@ static void test_self_signed(void **state)
     assert_int_equal(cx_certgen(&half, NULL, &c, &cl, &k, &kl), CX_CERTGEN_ERR_ARG);
 }
 
+/* RFC 9525 §6.3, §6.4, table-driven: the reference identifier (the client's
+ * server name) against the presented ones (subjectAltName). DNS-IDs match
+ * label by label, case-insensitively; a wildcard only as the whole left-most
+ * label and for exactly one label; never a partial-label wildcard; never the
+ * subject CN; an IP address only an iPAddress entry, octet for octet. */
+static void test_name_matching_rfc9525(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *san, *cn, *host;
+        int ok;
+    } cases[] = {
+        {"DNS:www.example.com", NULL, "www.example.com", 1},
+        {"DNS:www.example.com", NULL, "WWW.Example.COM", 1},
+        {"DNS:WWW.EXAMPLE.COM", NULL, "www.example.com", 1},
+        {"DNS:www.example.com", NULL, "example.com", 0},
+        {"DNS:www.example.com", NULL, "www.example.com.evil", 0},
+        {"DNS:www.example.com", NULL, "wwww.example.com", 0},
+        {"DNS:other.example,DNS:www.example.com", NULL, "www.example.com", 1},
+        /* wildcards: the complete left-most label, one label */
+        {"DNS:*.example.com", NULL, "a.example.com", 1},
+        {"DNS:*.example.com", NULL, "A-1.EXAMPLE.com", 1},
+        {"DNS:*.example.com", NULL, "example.com", 0},
+        {"DNS:*.example.com", NULL, "a.b.example.com", 0},
+        {"DNS:*.example.com", NULL, ".example.com", 0},
+        {"DNS:*.*.example.com", NULL, "a.b.example.com", 0},
+        {"DNS:a.*.example.com", NULL, "a.b.example.com", 0},
+        {"DNS:*", NULL, "example", 0},
+        {"DNS:*.test", NULL, "example.test", 0}, /* §7.2: not a whole top-level domain */
+        /* partial-label wildcards never match */
+        {"DNS:f*.example.com", NULL, "foo.example.com", 0},
+        {"DNS:f*.example.com", NULL, "f.example.com", 0},
+        {"DNS:*o.example.com", NULL, "foo.example.com", 0},
+        {"DNS:f*o.example.com", NULL, "foo.example.com", 0},
+        {"DNS:**.example.com", NULL, "foo.example.com", 0},
+        /* no CN-ID: not as a fallback without DNS-IDs, not beside them */
+        {"IP:192.0.2.1", "www.example.com", "www.example.com", 0},
+        {"", "www.example.com", "www.example.com", 0},
+        {"DNS:other.example", "www.example.com", "www.example.com", 0},
+        {"", "*.example.com", "a.example.com", 0},
+        /* IP-IDs: iPAddress entries only, any spelling of the same octets */
+        {"IP:192.0.2.1", NULL, "192.0.2.1", 1},
+        {"IP:192.0.2.1", NULL, "192.0.2.10", 0},
+        {"IP:192.0.2.1", NULL, "192.0.2.0", 0},
+        {"DNS:192.0.2.1", NULL, "192.0.2.1", 0},
+        {"", "192.0.2.1", "192.0.2.1", 0},
+        {"IP:2001:db8::1", NULL, "2001:db8::1", 1},
+        {"IP:2001:db8::1", NULL, "2001:0db8:0:0:0:0:0:1", 1},
+        {"IP:2001:db8::1", NULL, "2001:DB8::1", 1},
+        {"IP:2001:db8::1", NULL, "2001:db8::2", 0},
+        {"IP:::ffff:192.0.2.1", NULL, "192.0.2.1", 0},
+        {"DNS:*.example.com", NULL, "192.0.2.1", 0},
+    };
+    int wrong = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *c, *k;
+        size_t cl, kl;
+        cx_x509_chain *ch;
+        cx_x509_trust *t;
+        const char *why = NULL;
+        cx_certgen_opts o = {.san = cases[i].san, .common_name = cases[i].cn ? cases[i].cn : "n/a",
+                             .now = now, .not_before_offset = -60};
+        assert_int_equal(cx_certgen(&o, NULL, &c, &cl, &k, &kl), 0);
+        assert_int_equal(cx_x509_chain_from_pem(c, cl, k, kl, NULL, &ch), 0);
+        assert_int_equal(cx_x509_trust_from_pem(c, cl, &t), 0);
+        int rc = verify(t, ch, cases[i].host, 0, &why);
+        if (rc != (cases[i].ok ? 0 : CX_X509_ERR_NAME) && ++wrong)
+            print_message("case %zu: SAN '%s' CN '%s' host '%s': rc %d (%s), want %s\n", i,
+                     cases[i].san, cases[i].cn ? cases[i].cn : "-", cases[i].host, rc,
+                     why ? why : "-", cases[i].ok ? "a match" : "no match");
+        cx_x509_trust_free(t);
+        cx_x509_chain_free(ch);
+        qb_free(NULL, c);
+        qb_free(NULL, k);
+    }
+    assert_int_equal(wrong, 0);
+}
+
+/* RFC 8446 §4.4.2.2, §4.4.2.3: a leaf with keyUsage must allow
+ * digitalSignature, whatever libcrypto's TLS purposes accept. */
+static void test_key_usage_digital_signature(void **state)
+{
+    (void)state;
+    /* rc[server, client]; what the purposes refuse already is INVALID */
+    static const struct {
+        const char *ku;
+        int rc[2];
+    } cases[] = {
+        {"critical,keyEncipherment", {CX_X509_ERR_KEY_USAGE, CX_X509_ERR_INVALID}},
+        {"critical,keyAgreement", {CX_X509_ERR_KEY_USAGE, CX_X509_ERR_KEY_USAGE}},
+        {"keyEncipherment,keyAgreement", {CX_X509_ERR_KEY_USAGE, CX_X509_ERR_KEY_USAGE}},
+        {"nonRepudiation", {CX_X509_ERR_INVALID, CX_X509_ERR_INVALID}},
+        {"critical,digitalSignature", {0, 0}},
+        {"digitalSignature,keyAgreement", {0, 0}},
+        {"", {0, 0}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int client = 0; client < 2; client++) {
+            char *c, *k;
+            size_t cl, kl;
+            cx_x509_chain *ch;
+            const uint8_t *der;
+            size_t len;
+            const char *why = NULL;
+            cx_certgen_opts o = {.host = "example.test", .now = now, .not_before_offset = -60,
+                                 .key_usage = cases[i].ku, .client = client,
+                                 .issuer_cert_pem = ca_cert, .issuer_key_pem = ca_key};
+            cx_x509_trust *t;
+            assert_int_equal(cx_certgen(&o, NULL, &c, &cl, &k, &kl), 0);
+            assert_int_equal(cx_x509_chain_from_pem(c, cl, k, kl, NULL, &ch), 0);
+            assert_int_equal(cx_x509_trust_from_pem(ca_cert, strlen(ca_cert), &t), 0);
+            cx_x509_chain_cert(ch, 0, &der, &len);
+            int rc = client ? cx_x509_verify_client(t, &der, &len, 1, 0, NULL, &why)
+                            : cx_x509_verify(t, &der, &len, 1, "example.test", 0, NULL, &why);
+            if (rc != cases[i].rc[client])
+                fail_msg("keyUsage '%s' %s: rc %d (%s)", cases[i].ku, client ? "client" : "server",
+                         rc, why ? why : "-");
+            cx_x509_trust_free(t);
+            cx_x509_chain_free(ch);
+            qb_free(NULL, c);
+            qb_free(NULL, k);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_self_signed),
+        cmocka_unit_test(test_name_matching_rfc9525),
+        cmocka_unit_test(test_key_usage_digital_signature),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
