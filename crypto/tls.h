@@ -130,7 +130,9 @@ typedef struct tls_config {
     const char *alpn[TLS_MAX_ALPN];
     size_t alpn_count;
     /* Client: the server name sent in SNI (DNS names only) and checked against
-     * the certificate (a DNS name or an IP literal). */
+     * the certificate (a DNS name or an IP literal, RFC 9525 §6.3, §6.4).
+     * Required unless insecure_skip_verify; tls_conn_new refuses a name that
+     * is not a valid DNS name or address (cx_x509_host_kind_of). */
     const char *server_name;
     /* Certificate chain and private key (cx_x509_chain_load_pem): required
      * for a server; a client sends it when the server asks (else an empty

@@ -256,12 +256,15 @@ static int on_certificate_request(tls_conn *c, const tls_msg *m)
     int rc = tls_cr_decode(m->body.p, m->body.len, &cr);
     if (rc)
         return tls_fail(c, rc, "malformed CertificateRequest");
+    /* §4.3.2: the context "SHALL be zero length unless used for the
+     * post-handshake authentication exchanges", which QUIC does not have
+     * (RFC 9001 §4.4). */
+    if (cr.context.len)
+        return tls_fail(c, TLS_ERR_ILLEGAL, "CertificateRequest with a non-empty context");
     if (!tls_exts_has(&cr.ext, TLS_X_SIGALGS))
         return tls_fail(c, TLS_ERR_MISSING_EXT, "CertificateRequest without signature_algorithms");
     tls_bytes algs = cr.ext.val[TLS_X_SIGALGS];
     c->cert_requested = true;
-    memcpy(c->cr_context, cr.context.p, cr.context.len);
-    c->cr_context_len = cr.context.len;
     c->cr_sigalgs_len = algs.len < sizeof c->cr_sigalgs ? algs.len : sizeof c->cr_sigalgs;
     memcpy(c->cr_sigalgs, algs.p, c->cr_sigalgs_len);
     return 0;
@@ -303,8 +306,8 @@ static int send_client_cert(tls_conn *c)
             scheme = c->sigalgs[i];
     if (!scheme)
         chain = NULL;
-    return tls_send_cert_and_verify(c, (tls_bytes){c->cr_context, c->cr_context_len}, chain,
-                                    scheme, false);
+    /* §4.4.2: the request's context, always empty here */
+    return tls_send_cert_and_verify(c, (tls_bytes){NULL, 0}, chain, scheme, false);
 }
 
 /* ---- server Finished, then ours (RFC 8446 §4.4.4) ---- */

@@ -78,8 +78,6 @@ struct tls_conn {
     cx_pkey *peer_key; /* peer's leaf public key */
     size_t tickets;
     bool cert_requested;          /* client: a CertificateRequest came */
-    uint8_t cr_context[255];
-    size_t cr_context_len;
     uint8_t cr_sigalgs[2 * 64];   /* the first 64 schemes the server accepts */
     size_t cr_sigalgs_len;
     bool peer_authenticated;      /* server: the client's certificate verified */

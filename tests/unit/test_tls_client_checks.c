@@ -439,6 +439,33 @@ static void test_cookie_only_retry(void **state)
     }
 }
 
+/* ---- CertificateRequest (RFC 8446 §4.3.2) ---- */
+static void cr_context(uint8_t t, const uint8_t *b, size_t n, qb_wr *w, uint8_t *s)
+{
+    tls_cr cr;
+    assert_int_equal(tls_cr_decode(b, n, &cr), 0);
+    assert_int_equal(cr.context.len, 0);
+    memcpy(s, "\x01\x02\x03\x04", 4);
+    cr.context = (tls_bytes){s, 4};
+    assert_int_equal(tls_cr_encode(w, &cr), 0);
+}
+
+/* §4.3.2: the certificate_request_context "SHALL be zero length unless used
+ * for the post-handshake authentication exchanges", which QUIC does not
+ * have (RFC 9001 §4.4): a non-empty one during the handshake is
+ * illegal_parameter, and the client sends no Certificate in answer. */
+static void test_certificate_request_context_must_be_empty(void **state)
+{
+    (void)state;
+    tls_config cc, sc;
+    rewrite rw = {.type = TLS_HS_CERTIFICATE_REQUEST, .edit = cr_context};
+    configs(&cc, &sc);
+    cc.chain = chain;
+    sc.trust = trust;
+    sc.request_client_cert = true;
+    assert_int_equal(expect_client_fails(&cc, &sc, &rw), TLS_ALERT_ILLEGAL_PARAMETER);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -447,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_certificate_messages),
         cmocka_unit_test(test_hello_retry),
         cmocka_unit_test(test_cookie_only_retry),
+        cmocka_unit_test(test_certificate_request_context_must_be_empty),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
