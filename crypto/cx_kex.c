@@ -1,10 +1,11 @@
-/* x25519 and secp256r1 ECDHE over libcrypto (RFC 8446 §7.4, OPENSSL3-NOTES). */
+/* x25519, secp256r1 and secp384r1 ECDHE over libcrypto (RFC 8446 §7.4, OPENSSL3-NOTES). */
 #include "crypto/cx_kex.h"
 #include "crypto/cx_hash.h"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
@@ -17,46 +18,76 @@ struct cx_kex; /* really EVP_PKEY */
 
 static EVP_PKEY *pk(const cx_kex *k) { return (EVP_PKEY *)(void *)k; }
 
+/* The NIST curves: libcrypto's name, NID and scalar size. */
+typedef struct ec_curve {
+    uint16_t group;
+    const char *name;
+    int nid;
+    size_t len; /* scalar and coordinate bytes */
+} ec_curve;
+
+static const ec_curve EC_CURVES[] = {
+    {CX_GROUP_SECP256R1, "prime256v1", NID_X9_62_prime256v1, 32},
+    {CX_GROUP_SECP384R1, "secp384r1", NID_secp384r1, 48},
+};
+
+static const ec_curve *ec_curve_of(uint16_t group)
+{
+    for (size_t i = 0; i < sizeof EC_CURVES / sizeof EC_CURVES[0]; i++)
+        if (EC_CURVES[i].group == group)
+            return &EC_CURVES[i];
+    return NULL;
+}
+
 int cx_kex_supported(uint16_t group)
 {
-    return group == CX_GROUP_X25519 || group == CX_GROUP_SECP256R1;
+    return group == CX_GROUP_X25519 || ec_curve_of(group) != NULL;
 }
 
 size_t cx_kex_share_len(uint16_t group)
 {
-    switch (group) {
-    case CX_GROUP_X25519: return 32;
-    case CX_GROUP_SECP256R1: return 65;
-    }
-    return 0;
+    const ec_curve *e = ec_curve_of(group);
+    if (group == CX_GROUP_X25519)
+        return 32;
+    return e ? 1 + 2 * e->len : 0; /* RFC 8446 §4.2.8.2: 0x04 || X || Y */
 }
 
-/* P-256 key from a scalar: the public point is computed here because
- * EVP_PKEY_fromdata does not derive it. */
-static int p256_new(const uint8_t *priv, EVP_PKEY **out)
+size_t cx_kex_priv_len(uint16_t group)
+{
+    const ec_curve *e = ec_curve_of(group);
+    if (group == CX_GROUP_X25519)
+        return 32;
+    return e ? e->len : 0;
+}
+
+/* An EC key from a scalar: the public point is computed here because
+ * EVP_PKEY_fromdata does not derive it. The scalar lives in a BIGNUM flagged
+ * secure, so the parameter block that carries it is cleansed when freed. */
+static int ec_new(const ec_curve *e, const uint8_t *priv, EVP_PKEY **out)
 {
     int rc = CX_ERR_LIBCRYPTO;
-    EC_GROUP *g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
-    BIGNUM *d = BN_bin2bn(priv, CX_KEX_PRIV_LEN, NULL);
+    EC_GROUP *g = EC_GROUP_new_by_curve_name(e->nid);
+    BIGNUM *d = BN_secure_new();
     EC_POINT *q = g ? EC_POINT_new(g) : NULL;
-    BN_CTX *bn = BN_CTX_new();
+    BN_CTX *bn = BN_CTX_secure_new();
     OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
     OSSL_PARAM *params = NULL;
     EVP_PKEY_CTX *ctx = NULL;
-    uint8_t pub[65];
+    uint8_t pub[CX_KEX_SHARE_MAX];
+    size_t publen = 1 + 2 * e->len;
 
-    if (!g || !d || !q || !bn || !b)
+    if (!g || !d || !q || !bn || !b || !BN_bin2bn(priv, (int)e->len, d))
         goto out;
     if (BN_is_zero(d) || BN_cmp(d, EC_GROUP_get0_order(g)) >= 0) {
         rc = CX_KEX_ERR_PRIV;
         goto out;
     }
     if (EC_POINT_mul(g, q, d, NULL, NULL, bn) != 1 ||
-        EC_POINT_point2oct(g, q, POINT_CONVERSION_UNCOMPRESSED, pub, sizeof pub, bn) != sizeof pub)
+        EC_POINT_point2oct(g, q, POINT_CONVERSION_UNCOMPRESSED, pub, publen, bn) != publen)
         goto out;
-    if (OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
+    if (OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, e->name, 0) != 1 ||
         OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_PRIV_KEY, d) != 1 ||
-        OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof pub) != 1)
+        OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, pub, publen) != 1)
         goto out;
     params = OSSL_PARAM_BLD_to_param(b);
     ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
@@ -78,13 +109,14 @@ out:
 int cx_kex_new(uint16_t group, const uint8_t *priv, cx_kex **out)
 {
     EVP_PKEY *k = NULL;
+    const ec_curve *e = ec_curve_of(group);
     *out = NULL;
     if (group == CX_GROUP_X25519) {
-        k = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, CX_KEX_PRIV_LEN);
+        k = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, 32);
         if (!k)
             return CX_ERR_LIBCRYPTO;
-    } else if (group == CX_GROUP_SECP256R1) {
-        int rc = p256_new(priv, &k);
+    } else if (e) {
+        int rc = ec_new(e, priv, &k);
         if (rc != CX_OK)
             return rc;
     } else {
@@ -119,9 +151,11 @@ uint16_t cx_kex_group(const cx_kex *k)
     if (EVP_PKEY_is_a(pk(k), "EC")) {
         char name[32];
         if (EVP_PKEY_get_utf8_string_param(pk(k), OSSL_PKEY_PARAM_GROUP_NAME, name,
-                                           sizeof name, NULL) == 1 &&
-            strcmp(name, "prime256v1") == 0)
-            return CX_GROUP_SECP256R1;
+                                           sizeof name, NULL) != 1)
+            return 0;
+        for (size_t i = 0; i < sizeof EC_CURVES / sizeof EC_CURVES[0]; i++)
+            if (strcmp(name, EC_CURVES[i].name) == 0)
+                return EC_CURVES[i].group;
     }
     return 0;
 }
@@ -153,11 +187,11 @@ static EVP_PKEY *peer_key(uint16_t g, const uint8_t *peer, size_t peer_len)
     if (g == CX_GROUP_X25519)
         return EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, peer, peer_len);
     /* RFC 8446 §4.2.8.2: uncompressed form only, and the point is validated. */
-    if (peer[0] != 0x04)
+    const ec_curve *e = ec_curve_of(g);
+    if (!e || peer[0] != 0x04)
         return NULL;
     OSSL_PARAM params[3];
-    char gname[] = "prime256v1";
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, gname, 0);
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)e->name, 0);
     params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)peer, peer_len);
     params[2] = OSSL_PARAM_construct_end();
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
@@ -185,7 +219,7 @@ int cx_kex_derive(const cx_kex *k, const uint8_t *peer, size_t peer_len,
     int rc = CX_KEX_ERR_PEER;
     size_t n = cap;
     if (!p)
-        return rc;
+        return rc; /* nothing was written to secret */
     rc = CX_ERR_LIBCRYPTO;
     ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk(k), NULL);
     if (!ctx || EVP_PKEY_derive_init(ctx) != 1)
@@ -205,6 +239,8 @@ int cx_kex_derive(const cx_kex *k, const uint8_t *peer, size_t peer_len,
     *secret_len = n;
     rc = CX_OK;
 out:
+    if (rc != CX_OK)
+        OPENSSL_cleanse(secret, cap);
     EVP_PKEY_CTX_free(ctx);
     EVP_PKEY_free(p);
     return rc;

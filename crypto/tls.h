@@ -151,7 +151,7 @@ typedef struct tls_config {
     int64_t verify_time;
     /* Cipher suites, groups, signature schemes in preference order; zero
      * counts mean the defaults: AES-128-GCM, AES-256-GCM, ChaCha20;
-     * x25519, secp256r1; every scheme of cx_sig.h. */
+     * x25519, secp256r1, secp384r1; every scheme of cx_sig.h. */
     uint16_t suites[TLS_MAX_SUITES];
     size_t suite_count;
     uint16_t groups[TLS_MAX_GROUPS];

@@ -11,7 +11,10 @@
 
 static const uint16_t DEFAULT_SUITES[] = {TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384,
                                           TLS_CHACHA20_POLY1305_SHA256};
-static const uint16_t DEFAULT_GROUPS[] = {CX_GROUP_X25519, CX_GROUP_SECP256R1};
+/* secp384r1 too, so a client whose one share is P-384 needs no
+ * HelloRetryRequest (RFC 8446 §4.2.8). */
+static const uint16_t DEFAULT_GROUPS[] = {CX_GROUP_X25519, CX_GROUP_SECP256R1,
+                                          CX_GROUP_SECP384R1};
 static const uint16_t DEFAULT_SIGALGS[] = {
     CX_SIG_ECDSA_SECP256R1_SHA256, CX_SIG_RSA_PSS_RSAE_SHA256, CX_SIG_ED25519,
     CX_SIG_ECDSA_SECP384R1_SHA384, CX_SIG_RSA_PSS_RSAE_SHA384, CX_SIG_RSA_PSS_RSAE_SHA512,
@@ -82,7 +85,7 @@ tls_conn *tls_conn_new(const tls_config *cfg, const uint8_t *local_tp, size_t tp
     tls_transcript_init(&c->tr, c->a);
     if (take_list(c->suites, &c->nsuites, cfg->suites, cfg->suite_count, DEFAULT_SUITES, 3,
                   TLS_MAX_SUITES, suite_known) ||
-        take_list(c->groups, &c->ngroups, cfg->groups, cfg->group_count, DEFAULT_GROUPS, 2,
+        take_list(c->groups, &c->ngroups, cfg->groups, cfg->group_count, DEFAULT_GROUPS, 3,
                   TLS_MAX_GROUPS, group_known) ||
         take_list(c->sigalgs, &c->nsigalgs, cfg->sigalgs, cfg->sigalg_count, DEFAULT_SIGALGS,
                   6, TLS_MAX_SIGALGS, sig_known))
@@ -163,15 +166,20 @@ int tls_random(tls_conn *c, uint8_t *out, size_t n)
 
 int tls_kex_new(tls_conn *c, uint16_t group, cx_kex **out)
 {
-    uint8_t priv[CX_KEX_PRIV_LEN];
+    uint8_t priv[CX_KEX_PRIV_MAX];
+    size_t n = cx_kex_priv_len(group);
     int rc = CX_KEX_ERR_PRIV;
-    /* A P-256 seed >= n is astronomically rare; draw again a few times. */
+    if (n == 0 || n > sizeof priv)
+        return TLS_ERR_INTERNAL;
+    /* A NIST-curve seed >= n is astronomically rare; draw again a few times. */
     for (int tries = 0; tries < 8 && rc == CX_KEX_ERR_PRIV; tries++) {
-        if (tls_random(c, priv, sizeof priv))
-            return TLS_ERR_INTERNAL;
+        if (tls_random(c, priv, n)) {
+            rc = TLS_ERR_INTERNAL;
+            break;
+        }
         rc = cx_kex_new(group, priv, out);
     }
-    memset(priv, 0, sizeof priv);
+    cx_wipe(priv, sizeof priv);
     return rc ? TLS_ERR_INTERNAL : 0;
 }
 

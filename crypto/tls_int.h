@@ -7,6 +7,7 @@
 
 #include "crypto/cx_kex.h"
 #include "crypto/cx_sig.h"
+#include "crypto/cx_wipe.h"
 #include "crypto/tls.h"
 #include "crypto/tls_keysched.h"
 #include "crypto/tls_msg.h"

@@ -17,7 +17,7 @@
 static struct {
     char *ca_cert, *ca_key;
     cx_x509_trust *trust;
-    cx_x509_chain *server, *client_ec, *client_rsa, *client_ed, *client_serverauth, *rogue;
+    cx_x509_chain *server, *client_ec, *client_p384, *client_rsa, *client_ed, *client_serverauth, *rogue;
 } g;
 
 static cx_x509_chain *leaf(cx_keytype kt, bool client, bool signed_by_ca)
@@ -50,20 +50,21 @@ static int setup(void **state)
         return -1;
     g.server = leaf(CX_KEY_EC_P256, false, true);
     g.client_ec = leaf(CX_KEY_EC_P256, true, true);
+    g.client_p384 = leaf(CX_KEY_EC_P384, true, true);
     g.client_rsa = leaf(CX_KEY_RSA2048, true, true);
     g.client_ed = leaf(CX_KEY_ED25519, true, true);
     g.client_serverauth = leaf(CX_KEY_EC_P256, false, true);
     g.rogue = leaf(CX_KEY_EC_P256, true, false);
-    return g.server && g.client_ec && g.client_rsa && g.client_ed && g.client_serverauth && g.rogue
+    return g.server && g.client_ec && g.client_p384 && g.client_rsa && g.client_ed && g.client_serverauth && g.rogue
                ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    cx_x509_chain *all[] = {g.server, g.client_ec, g.client_rsa, g.client_ed,
+    cx_x509_chain *all[] = {g.server, g.client_ec, g.client_p384, g.client_rsa, g.client_ed,
                             g.client_serverauth, g.rogue};
-    for (size_t i = 0; i < 6; i++)
+    for (size_t i = 0; i < 7; i++)
         cx_x509_chain_free(all[i]);
     cx_x509_trust_free(g.trust);
     qb_free(NULL, g.ca_cert);
@@ -111,8 +112,8 @@ static void done(run *r)
 static void test_client_certificates(void **state)
 {
     (void)state;
-    const cx_x509_chain *chains[] = {g.client_ec, g.client_rsa, g.client_ed};
-    for (size_t i = 0; i < 3; i++) {
+    const cx_x509_chain *chains[] = {g.client_ec, g.client_p384, g.client_rsa, g.client_ed};
+    for (size_t i = 0; i < 4; i++) {
         run r = handshake(chains[i], true, NULL, NULL);
         if (r.rc)
             fail_msg("chain %zu: client %s server %s", i, tls_conn_reason(r.c), tls_conn_reason(r.s));

@@ -8,6 +8,7 @@
 #include "crypto/cx_sig.h"
 #include "crypto/cx_x509.h"
 #include "crypto/tls.h"
+#include "crypto/tls_msg.h"
 #include "crypto/tls_pair.h"
 
 #include <stdio.h>
@@ -172,7 +173,7 @@ static void check_success(sides *x, size_t hlen)
 
 static const uint16_t SUITES[] = {TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384,
                                   TLS_CHACHA20_POLY1305_SHA256};
-static const uint16_t GROUPS[] = {CX_GROUP_X25519, CX_GROUP_SECP256R1};
+static const uint16_t GROUPS[] = {CX_GROUP_X25519, CX_GROUP_SECP256R1, CX_GROUP_SECP384R1};
 static const struct {
     uint16_t scheme;
     cx_keytype kt;
@@ -187,7 +188,7 @@ static void test_matrix(void **state)
     (void)state;
     int count = 0;
     for (size_t si = 0; si < 3; si++)
-        for (size_t gi = 0; gi < 2; gi++)
+        for (size_t gi = 0; gi < 3; gi++)
             for (size_t ki = 0; ki < 6; ki++)
                 for (int hrr = 0; hrr < 2; hrr++) {
                     sides x;
@@ -197,8 +198,8 @@ static void test_matrix(void **state)
                     x.ccfg.sigalgs[0] = SIGS[ki].scheme;
                     x.ccfg.sigalg_count = 1;
                     if (hrr) {
-                        /* the client's only share is for the other group */
-                        x.ccfg.groups[0] = GROUPS[1 - gi];
+                        /* the client's only share is for another group */
+                        x.ccfg.groups[0] = GROUPS[(gi + 1) % 3];
                         x.ccfg.groups[1] = GROUPS[gi];
                         x.ccfg.group_count = 2;
                         x.scfg.groups[0] = GROUPS[gi];
@@ -224,7 +225,7 @@ static void test_matrix(void **state)
                     sides_free(&x);
                     count++;
                 }
-    assert_int_equal(count, 72);
+    assert_int_equal(count, 108);
 }
 
 /* Defaults on both sides: x25519, AES-128-GCM, ECDSA P-256, no HRR. */
@@ -389,11 +390,61 @@ static void test_config_checks(void **state)
     assert_null(tls_conn_new(&x.scfg, NULL, 0));
 }
 
+/* A ClientHello whose only key share is secp384r1 (as from a client that
+ * prefers P-384) is answered with a ServerHello at once, by a server with
+ * the default groups: no HelloRetryRequest (RFC 8446 §4.2.8, §4.1.4). */
+static void test_p384_only_share_needs_no_retry(void **state)
+{
+    (void)state;
+    sides x;
+    const uint8_t *p;
+    size_t n;
+    tls_bytes key;
+    uint8_t ch[4096];
+    sides_init(&x, CX_KEY_EC_P384);
+    x.ccfg.groups[0] = CX_GROUP_SECP384R1;
+    x.ccfg.groups[1] = CX_GROUP_X25519;
+    x.ccfg.group_count = 2;
+    sides_new(&x);
+    /* the ClientHello: one share, 97 bytes of uncompressed P-384 point */
+    assert_int_equal(tls_conn_start(x.c), 0);
+    tls_conn_get_output(x.c, TLS_LEVEL_INITIAL, &p, &n);
+    assert_true(n <= sizeof ch);
+    memcpy(ch, p, n);
+    tls_conn_consume_output(x.c, TLS_LEVEL_INITIAL, n);
+    tls_ch hello;
+    assert_int_equal(tls_ch_decode(ch + 4, n - 4, &hello), 0);
+    tls_bytes shares = hello.ext.val[TLS_X_KEY_SHARE];
+    assert_int_equal(tls_key_share_find(shares, CX_GROUP_SECP384R1, &key), 1);
+    assert_int_equal(key.len, 97);
+    assert_int_equal(key.p[0], 0x04);
+    assert_int_equal(shares.len, 4 + 97);
+    /* the server's answer is a ServerHello, not a retry */
+    assert_int_equal(tls_conn_recv(x.s, TLS_LEVEL_INITIAL, ch, n), 0);
+    assert_false(tls_conn_did_hrr(x.s));
+    assert_int_equal(tls_conn_group(x.s), CX_GROUP_SECP384R1);
+    tls_conn_get_output(x.s, TLS_LEVEL_INITIAL, &p, &n);
+    tls_sh sh;
+    assert_int_equal(tls_sh_decode(p + 4, n - 4, &sh), 0);
+    assert_false(sh.hrr);
+    /* and the rest of the handshake completes on P-384 with ECDSA P-384 */
+    tls_conn_free(x.c);
+    tls_conn_free(x.s);
+    sides_new(&x);
+    assert_int_equal(tls_pair_run(x.c, x.s, NULL, NULL), 0);
+    assert_false(tls_conn_did_hrr(x.c));
+    assert_int_equal(tls_conn_group(x.c), CX_GROUP_SECP384R1);
+    assert_int_equal(tls_conn_sigalg(x.c), CX_SIG_ECDSA_SECP384R1_SHA384);
+    check_success(&x, 32);
+    sides_free(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_matrix),
+        cmocka_unit_test(test_p384_only_share_needs_no_retry),
         cmocka_unit_test(test_byte_by_byte),
         cmocka_unit_test(test_chunked),
         cmocka_unit_test(test_keylog),

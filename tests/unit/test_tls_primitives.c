@@ -4,6 +4,7 @@
  * schemes, alert names and error mapping. */
 #include "common/tu.h"
 #include "crypto/cx_certgen.h"
+#include "crypto/cx_hash.h"
 #include "crypto/cx_kex.h"
 #include "crypto/cx_sig.h"
 #include "crypto/tls.h"
@@ -79,6 +80,61 @@ static void test_p256(void **state)
     cx_kex_free(k2);
 }
 
+/* secp384r1 (RFC 8446 §4.2.7, §4.2.8.2): scalar 1 gives the generator of
+ * SEC 2 §2.5.1, 1 * (2G) = 2G, 97-byte shares, a 48-byte secret; bad points
+ * and scalars are refused. */
+static void test_p384(void **state)
+{
+    (void)state;
+    uint8_t one[48] = {0}, two[48] = {0}, g[97], pub1[97], pub2[97], s[48];
+    size_t n;
+    cx_kex *k1, *k2;
+    one[47] = 1;
+    two[47] = 2;
+    tu_hex("04 AA87CA22BE8B05378EB1C71EF320AD746E1D3B628BA79B9859F741E082542A38"
+           "5502F25DBF55296C3A545E3872760AB7"
+           "3617DE4A96262C6F5D9E98BF9292DC29F8F41DBD289A147CE9DA3113B5F0B8C0"
+           "0A60B1CE1D7E819D7A431D7C90EA0E5F", g, sizeof g);
+    assert_int_equal(cx_kex_supported(CX_GROUP_SECP384R1), 1);
+    assert_int_equal(cx_kex_share_len(CX_GROUP_SECP384R1), 97);
+    assert_int_equal(cx_kex_priv_len(CX_GROUP_SECP384R1), 48);
+    assert_int_equal(cx_kex_new(CX_GROUP_SECP384R1, one, &k1), 0);
+    assert_int_equal(cx_kex_new(CX_GROUP_SECP384R1, two, &k2), 0);
+    assert_int_equal(cx_kex_group(k1), CX_GROUP_SECP384R1);
+    assert_int_equal(cx_kex_public(k1, pub1, sizeof pub1, &n), 0);
+    assert_int_equal(n, 97);
+    assert_memory_equal(pub1, g, 97);
+    assert_int_equal(cx_kex_public(k2, pub2, sizeof pub2, &n), 0);
+    assert_int_equal(cx_kex_public(k2, pub2, 65, &n), CX_ERR_ARG); /* too small */
+    assert_int_equal(cx_kex_derive(k1, pub2, 97, s, sizeof s, &n), 0);
+    assert_int_equal(n, 48);
+    assert_memory_equal(s, pub2 + 1, 48);
+    assert_int_equal(cx_kex_derive(k2, pub1, 97, s, sizeof s, &n), 0);
+    assert_memory_equal(s, pub2 + 1, 48);
+    /* a point off the curve, compressed, a P-256-sized share */
+    uint8_t bad[97];
+    memcpy(bad, g, 97);
+    bad[96] ^= 1;
+    assert_int_equal(cx_kex_derive(k1, bad, 97, s, sizeof s, &n), CX_KEX_ERR_PEER);
+    bad[0] = 0x03;
+    assert_int_equal(cx_kex_derive(k1, bad, 97, s, sizeof s, &n), CX_KEX_ERR_PEER);
+    assert_int_equal(cx_kex_derive(k1, g, 65, s, sizeof s, &n), CX_KEX_ERR_PEER);
+    /* scalars 0 and >= n */
+    uint8_t zero[48] = {0}, big[48];
+    memset(big, 0xff, 48);
+    cx_kex *k;
+    assert_int_equal(cx_kex_new(CX_GROUP_SECP384R1, zero, &k), CX_KEX_ERR_PRIV);
+    assert_int_equal(cx_kex_new(CX_GROUP_SECP384R1, big, &k), CX_KEX_ERR_PRIV);
+    /* a P-256 key and a P-384 share do not mix */
+    uint8_t one32[32] = {0};
+    one32[31] = 1;
+    assert_int_equal(cx_kex_new(CX_GROUP_SECP256R1, one32, &k), 0);
+    assert_int_equal(cx_kex_derive(k, g, 97, s, sizeof s, &n), CX_KEX_ERR_PEER);
+    cx_kex_free(k);
+    cx_kex_free(k1);
+    cx_kex_free(k2);
+}
+
 static void test_signatures(void **state)
 {
     (void)state;
@@ -145,6 +201,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_x25519_rfc7748),
         cmocka_unit_test(test_p256),
+        cmocka_unit_test(test_p384),
         cmocka_unit_test(test_signatures),
         cmocka_unit_test(test_alerts),
     };
