@@ -1,5 +1,6 @@
 /* AEAD packet protection over libcrypto (RFC 9001 §5.3). */
 #include "crypto/cx_aead.h"
+#include "crypto/cx_wipe.h"
 
 #include <limits.h>
 #include <string.h>
@@ -112,7 +113,7 @@ void cx_aead_free(cx_aead *k)
     EVP_CIPHER_CTX_free(k->dec);
 #endif
     const qb_alloc *a = k->alloc;
-    memset(k, 0, sizeof *k);
+    cx_wipe(k, sizeof *k); /* the IV; a memset before a free may be dropped */
     qb_free(a, k);
 }
 

@@ -1,6 +1,7 @@
 /* Hash, HMAC, HKDF over libcrypto (RFC 5869, RFC 8446 §7.1). */
 #include "crypto/cx_hash.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <string.h>
@@ -56,18 +57,18 @@ int cx_hmac(cx_hash_id h, const uint8_t *key, size_t key_len, const uint8_t *dat
     uint8_t k[128], pad[128], inner[CX_HASH_MAX];
     unsigned int n = 0;
     int rc = CX_ERR_LIBCRYPTO;
+    EVP_MD_CTX *ctx = NULL;
     if (!md)
         return CX_ERR_ARG;
     memset(k, 0, sizeof k);
     if (key_len > block) {
         if (EVP_Digest(key, key_len, k, &n, md, NULL) != 1)
-            return CX_ERR_LIBCRYPTO;
+            goto done;
     } else if (key_len) {
         memcpy(k, key, key_len);
     }
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (!ctx)
-        return CX_ERR_LIBCRYPTO;
+    if (!(ctx = EVP_MD_CTX_new()))
+        goto done;
     for (size_t i = 0; i < block; i++)
         pad[i] = k[i] ^ 0x36;
     if (EVP_DigestInit_ex(ctx, md, NULL) != 1 || EVP_DigestUpdate(ctx, pad, block) != 1 ||
@@ -80,9 +81,12 @@ int cx_hmac(cx_hash_id h, const uint8_t *key, size_t key_len, const uint8_t *dat
         goto done;
     rc = CX_OK;
 done:
+    /* the key and what was made from it; a memset here may be dropped as a
+     * dead store */
     EVP_MD_CTX_free(ctx);
-    memset(k, 0, sizeof k);
-    memset(pad, 0, sizeof pad);
+    OPENSSL_cleanse(k, sizeof k);
+    OPENSSL_cleanse(pad, sizeof pad);
+    OPENSSL_cleanse(inner, sizeof inner);
     return rc;
 }
 
@@ -105,9 +109,10 @@ int cx_hkdf_expand(cx_hash_id h, const uint8_t *prk, size_t prk_len,
     uint8_t block[CX_HASH_MAX + 600];
     uint8_t t[CX_HASH_MAX];
     size_t tlen = 0, done = 0;
+    int rc = CX_OK;
     if (hl == 0 || out_len > 255 * hl || info_len > 600 - 1)
         return CX_ERR_ARG;
-    for (uint8_t i = 1; done < out_len; i++) {
+    for (uint8_t i = 1; done < out_len && rc == CX_OK; i++) {
         size_t n = 0;
         memcpy(block, t, tlen);
         n += tlen;
@@ -115,15 +120,19 @@ int cx_hkdf_expand(cx_hash_id h, const uint8_t *prk, size_t prk_len,
             memcpy(block + n, info, info_len);
         n += info_len;
         block[n++] = i;
-        int rc = cx_hmac(h, prk, prk_len, block, n, t);
-        if (rc != CX_OK)
-            return rc;
+        if ((rc = cx_hmac(h, prk, prk_len, block, n, t)) != CX_OK)
+            break;
         tlen = hl;
         size_t take = out_len - done < hl ? out_len - done : hl;
         memcpy(out + done, t, take);
         done += take;
     }
-    return CX_OK;
+    /* T(i) is output keying material: no copy stays behind */
+    OPENSSL_cleanse(t, sizeof t);
+    OPENSSL_cleanse(block, sizeof block);
+    if (rc != CX_OK)
+        OPENSSL_cleanse(out, out_len);
+    return rc;
 }
 
 int cx_hkdf_expand_label(cx_hash_id h, const uint8_t *secret, size_t secret_len,

@@ -196,14 +196,15 @@ static int on_server_hello(tls_conn *c, const tls_msg *m, const uint8_t *raw, si
         !(k = offered_share(c, group)))
         return tls_fail(c, TLS_ERR_ILLEGAL, "ServerHello key share of a group not offered");
     if (cx_kex_derive(k, key.p, key.len, secret, sizeof secret, &slen))
-        return tls_fail(c, TLS_ERR_ILLEGAL, "bad server key share");
+        return tls_fail(c, TLS_ERR_ILLEGAL, "bad server key share"); /* secret left wiped */
     c->suite = sh.suite;
     c->group = group;
-    if (tls_hash_of_suite(c, sh.suite, &h) || tls_transcript_set_hash(&c->tr, h) ||
-        tls_transcript_add(&c->tr, raw, rawlen) || tls_transcript_hash(&c->tr, th) ||
-        tls_ks_init(&c->ks, h) || tls_ks_handshake(&c->ks, secret, slen, th))
+    rc = tls_hash_of_suite(c, sh.suite, &h) || tls_transcript_set_hash(&c->tr, h) ||
+         tls_transcript_add(&c->tr, raw, rawlen) || tls_transcript_hash(&c->tr, th) ||
+         tls_ks_init(&c->ks, h) || tls_ks_handshake(&c->ks, secret, slen, th);
+    cx_wipe(secret, sizeof secret); /* the (EC)DHE secret, on every path */
+    if (rc)
         return tls_fail(c, TLS_ERR_INTERNAL, "key schedule");
-    memset(secret, 0, sizeof secret);
     for (size_t i = 0; i < c->nkex; i++)
         cx_kex_free(c->kex[i]);
     c->nkex = 0;
@@ -337,6 +338,7 @@ static int on_finished(tls_conn *c, const tls_msg *m, const uint8_t *raw, size_t
     tls_push_secret(c, TLS_LEVEL_APPLICATION, TLS_DIR_READ, c->ks.s_ap, "SERVER_TRAFFIC_SECRET_0");
     tls_push_secret(c, TLS_LEVEL_APPLICATION, TLS_DIR_WRITE, c->ks.c_ap, "CLIENT_TRAFFIC_SECRET_0");
     tls_keylog(c, "EXPORTER_SECRET", c->ks.exporter);
+    tls_ks_forget_traffic(&c->ks); /* all handed out in events */
     c->read_level = TLS_LEVEL_APPLICATION;
     c->state = TLS_ST_CONNECTED;
     tls_event ev = {.type = TLS_EVENT_HANDSHAKE_DONE};

@@ -118,7 +118,7 @@ void tls_conn_free(tls_conn *c)
     qb_free(c->a, c->local_tp);
     qb_free(c->a, c->peer_tp);
     qb_free(c->a, c->cookie);
-    memset(c->ev, 0, sizeof c->ev);
+    cx_wipe(c->ev, sizeof c->ev); /* SECRET events not taken */
     qb_free(c->a, c);
 }
 
@@ -198,8 +198,9 @@ int tls_conn_next_event(tls_conn *c, tls_event *ev)
         ev->type = TLS_EVENT_NONE;
         return 0;
     }
+    /* The caller's copy is the only one left (it wipes it once used). */
     *ev = c->ev[c->ev_head];
-    memset(&c->ev[c->ev_head], 0, sizeof c->ev[0]);
+    cx_wipe(&c->ev[c->ev_head], sizeof c->ev[0]);
     c->ev_head = (c->ev_head + 1) % TLS_EVENT_RING;
     c->ev_count--;
     return 1;
@@ -224,6 +225,8 @@ void tls_keylog(tls_conn *c, const char *label, const uint8_t *secret)
     hex(sec, secret, c->ks.hlen);
     snprintf(line, sizeof line, "%s %s %s", label, cr, sec);
     c->cfg->keylog(c->cfg->keylog_ud, line);
+    cx_wipe(sec, sizeof sec);
+    cx_wipe(line, sizeof line);
 }
 
 void tls_push_secret(tls_conn *c, tls_level level, tls_dir dir, const uint8_t *secret,
@@ -233,6 +236,7 @@ void tls_push_secret(tls_conn *c, tls_level level, tls_dir dir, const uint8_t *s
     memcpy(ev.secret, secret, c->ks.hlen);
     ev.secret_len = c->ks.hlen;
     tls_push_event(c, &ev);
+    cx_wipe(&ev, sizeof ev);
     tls_keylog(c, label, secret);
 }
 
@@ -454,13 +458,17 @@ int tls_finished_make(tls_conn *c, const uint8_t *base, uint8_t *out)
 int tls_finished_check(tls_conn *c, const uint8_t *base, tls_bytes got)
 {
     uint8_t want[TLS_HASH_MAX];
+    bool ok;
     if (tls_finished_make(c, base, want))
         return tls_fail(c, TLS_ERR_INTERNAL, "finished computation failed");
-    if (got.len != c->ks.hlen)
+    if (got.len != c->ks.hlen) {
+        cx_wipe(want, sizeof want);
         return tls_fail(c, TLS_ERR_DECODE, "Finished of the wrong length");
-    if (!qb_ct_equal(want, got.p, got.len))
-        return tls_fail(c, TLS_ERR_DECRYPT, "Finished does not verify");
-    return 0;
+    }
+    /* the right verify_data of a peer that sent a wrong one is not kept */
+    ok = qb_ct_equal(want, got.p, got.len);
+    cx_wipe(want, sizeof want);
+    return ok ? 0 : tls_fail(c, TLS_ERR_DECRYPT, "Finished does not verify");
 }
 
 bool tls_is_ip_literal(const char *h)

@@ -1,9 +1,9 @@
 /* TLS 1.3 key schedule and transcript (RFC 8446 §7.1, §4.4). */
 #include "crypto/tls_keysched.h"
+#include "crypto/cx_wipe.h"
 #include "crypto/tls.h"
 #include "crypto/tls_msg.h"
 
-#include <openssl/crypto.h>
 #include <string.h>
 
 int tls_suite_hash(uint16_t suite, cx_hash_id *h)
@@ -33,11 +33,12 @@ static int next_stage(const tls_keysched *ks, const uint8_t *secret, const uint8
                       size_t ikm_len, uint8_t *out)
 {
     uint8_t empty_hash[TLS_HASH_MAX], derived[TLS_HASH_MAX];
+    int rc = 0;
     if (cx_hash(ks->hash, NULL, 0, empty_hash) || derive(ks, secret, "derived", empty_hash, derived) ||
         cx_hkdf_extract(ks->hash, derived, ks->hlen, ikm, ikm_len, out))
-        return TLS_ERR_INTERNAL;
-    OPENSSL_cleanse(derived, sizeof derived);
-    return 0;
+        rc = TLS_ERR_INTERNAL;
+    cx_wipe(derived, sizeof derived);
+    return rc;
 }
 
 int tls_ks_init(tls_keysched *ks, cx_hash_id h)
@@ -54,12 +55,15 @@ int tls_ks_init(tls_keysched *ks, cx_hash_id h)
 int tls_ks_handshake(tls_keysched *ks, const uint8_t *ecdhe, size_t len, const uint8_t *th_sh)
 {
     uint8_t zeros[TLS_HASH_MAX] = {0};
+    int rc = 0;
     if (next_stage(ks, ks->hs_secret, ecdhe, len, ks->hs_secret) ||
         derive(ks, ks->hs_secret, "c hs traffic", th_sh, ks->c_hs) ||
         derive(ks, ks->hs_secret, "s hs traffic", th_sh, ks->s_hs) ||
         next_stage(ks, ks->hs_secret, zeros, ks->hlen, ks->master))
-        return TLS_ERR_INTERNAL;
-    return 0;
+        rc = TLS_ERR_INTERNAL;
+    /* The Handshake Secret has given all it gives (§7.1). */
+    cx_wipe(ks->hs_secret, sizeof ks->hs_secret);
+    return rc;
 }
 
 int tls_ks_application(tls_keysched *ks, const uint8_t *th)
@@ -76,6 +80,16 @@ int tls_ks_resumption(tls_keysched *ks, const uint8_t *th)
     return derive(ks, ks->master, "res master", th, ks->resumption);
 }
 
+void tls_ks_forget_traffic(tls_keysched *ks)
+{
+    cx_wipe(ks->hs_secret, sizeof ks->hs_secret);
+    cx_wipe(ks->master, sizeof ks->master);
+    cx_wipe(ks->c_hs, sizeof ks->c_hs);
+    cx_wipe(ks->s_hs, sizeof ks->s_hs);
+    cx_wipe(ks->c_ap, sizeof ks->c_ap);
+    cx_wipe(ks->s_ap, sizeof ks->s_ap);
+}
+
 int tls_ks_finished(const tls_keysched *ks, const uint8_t *base, const uint8_t *th, uint8_t *out)
 {
     uint8_t key[TLS_HASH_MAX];
@@ -83,11 +97,11 @@ int tls_ks_finished(const tls_keysched *ks, const uint8_t *base, const uint8_t *
     if (cx_hkdf_expand_label(ks->hash, base, ks->hlen, "finished", NULL, 0, key, ks->hlen) ||
         cx_hmac(ks->hash, key, ks->hlen, th, ks->hlen, out))
         rc = TLS_ERR_INTERNAL;
-    OPENSSL_cleanse(key, sizeof key);
+    cx_wipe(key, sizeof key);
     return rc;
 }
 
-void tls_ks_wipe(tls_keysched *ks) { OPENSSL_cleanse(ks, sizeof *ks); }
+void tls_ks_wipe(tls_keysched *ks) { cx_wipe(ks, sizeof *ks); }
 
 size_t tls_cv_content(bool server, const uint8_t *th, size_t hlen, uint8_t *out)
 {

@@ -37,6 +37,11 @@ int tls_ks_application(tls_keysched *ks, const uint8_t *th_sfin);
 int tls_ks_resumption(tls_keysched *ks, const uint8_t *th_cfin);
 /* verify_data = HMAC(finished_key(base), th) (§4.4.4); out gets hlen bytes. */
 int tls_ks_finished(const tls_keysched *ks, const uint8_t *base, const uint8_t *th, uint8_t *out);
+/* Once both Finished are done and the secrets handed out: wipes every secret
+ * but the exporter and resumption master secrets, which are all a
+ * connection needs afterwards (RFC 9001 §6: QUIC key updates do not come back
+ * to TLS). */
+void tls_ks_forget_traffic(tls_keysched *ks);
 void tls_ks_wipe(tls_keysched *ks);
 
 /* §4.4.3: 64 spaces, context string, 0, th. Returns the length written to out

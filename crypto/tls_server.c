@@ -269,17 +269,17 @@ static int on_client_hello(tls_conn *c, const tls_msg *m, const uint8_t *raw, si
         return tls_fail(c, TLS_ERR_INTERNAL, "transcript");
     }
     if (cx_kex_derive(k, key.p, key.len, secret, sizeof secret, &slen)) {
-        cx_kex_free(k);
+        cx_kex_free(k); /* secret left wiped */
         return tls_fail(c, TLS_ERR_ILLEGAL, "bad client key share");
     }
     rc = send_flight(c, k, srandom);
     cx_kex_free(k);
+    if (!rc && (tls_transcript_hash(&c->tr, th) || tls_ks_init(&c->ks, h) ||
+                tls_ks_handshake(&c->ks, secret, slen, th)))
+        rc = tls_fail(c, TLS_ERR_INTERNAL, "key schedule");
+    cx_wipe(secret, sizeof secret); /* the (EC)DHE secret, on every path */
     if (rc)
         return rc;
-    if (tls_transcript_hash(&c->tr, th) || tls_ks_init(&c->ks, h) ||
-        tls_ks_handshake(&c->ks, secret, slen, th))
-        return tls_fail(c, TLS_ERR_INTERNAL, "key schedule");
-    memset(secret, 0, sizeof secret);
     c->ks_ready = true;
     tls_push_secret(c, TLS_LEVEL_HANDSHAKE, TLS_DIR_READ, c->ks.c_hs, "CLIENT_HANDSHAKE_TRAFFIC_SECRET");
     tls_push_secret(c, TLS_LEVEL_HANDSHAKE, TLS_DIR_WRITE, c->ks.s_hs, "SERVER_HANDSHAKE_TRAFFIC_SECRET");
@@ -333,6 +333,7 @@ static int on_client_finished(tls_conn *c, const tls_msg *m, const uint8_t *raw,
         tls_ks_resumption(&c->ks, th))
         return tls_fail(c, TLS_ERR_INTERNAL, "key schedule");
     tls_push_secret(c, TLS_LEVEL_APPLICATION, TLS_DIR_READ, c->ks.c_ap, "CLIENT_TRAFFIC_SECRET_0");
+    tls_ks_forget_traffic(&c->ks); /* all handed out in events */
     c->read_level = TLS_LEVEL_APPLICATION;
     c->state = TLS_ST_CONNECTED;
     tls_event ev = {.type = TLS_EVENT_HANDSHAKE_DONE};

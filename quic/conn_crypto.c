@@ -3,6 +3,8 @@
  * RFC 9000). */
 #include "quic/conn_int.h"
 
+#include "crypto/cx_wipe.h"
+
 #include <string.h>
 
 static cx_aead_id suite_aead(uint16_t suite)
@@ -191,8 +193,8 @@ static int install_app(quic_conn *c, const tls_event *ev)
         return 0;
     int rc = quic_keyphase_init(&c->app, c->alloc, c->version, suite_aead(ev->suite),
                                 c->app_rx_secret, c->app_tx_secret, c->app_rx_len);
-    memset(c->app_rx_secret, 0, sizeof c->app_rx_secret);
-    memset(c->app_tx_secret, 0, sizeof c->app_tx_secret);
+    cx_wipe(c->app_rx_secret, sizeof c->app_rx_secret);
+    cx_wipe(c->app_tx_secret, sizeof c->app_tx_secret);
     c->app_rx_pending = c->app_tx_pending = false;
     if (rc != 0)
         return QUIC_ERR_TLS;
@@ -366,7 +368,7 @@ int quic_conn_crypto_pump(quic_conn *c)
         default:
             break;
         }
-        memset(ev.secret, 0, sizeof ev.secret);
+        cx_wipe(ev.secret, sizeof ev.secret); /* the last copy of a SECRET event's secret */
         if (rc != 0)
             return rc;
     }
