@@ -6,7 +6,7 @@
 #include <string.h>
 
 /* conn_stream.c */
-int quic_conn_on_stream_frame(quic_conn *c, uint64_t id, uint64_t off, const uint8_t *data,
+int quic_conn_on_stream_frame(quic_conn *c, uint64_t ft, uint64_t id, uint64_t off, const uint8_t *data,
                               size_t len, bool fin);
 int quic_conn_on_reset_stream(quic_conn *c, uint64_t id, uint64_t code, uint64_t final);
 int quic_conn_on_stop_sending(quic_conn *c, uint64_t id, uint64_t code);
@@ -130,7 +130,7 @@ static int on_frame(quic_conn *c, quic_pkt_type pt, const quic_frame *f, size_t 
     quic_pn_space sp = space_of(pt);
     uint64_t t = f->type;
     if (t >= QUIC_FT_STREAM && t <= QUIC_FT_STREAM_MAX)
-        return quic_conn_on_stream_frame(c, f->stream.stream_id, f->stream.offset, f->stream.data,
+        return quic_conn_on_stream_frame(c, t, f->stream.stream_id, f->stream.offset, f->stream.data,
                                          f->stream.len, (t & QUIC_FT_STREAM_BIT_FIN) != 0);
     switch (t) {
     case QUIC_FT_PADDING:

@@ -42,32 +42,45 @@ static quic_stream *make_stream(quic_conn *c, uint64_t id)
                             c->cfg.initial_max_stream_data, peer_stream_credit(c, id));
 }
 
-int quic_conn_stream_lookup(quic_conn *c, uint64_t id, quic_stream **out)
+/* The stream a peer's frame of type ft names, judged first by its ID and
+ * what we opened or allowed (quic_stream_classify), never by whether the
+ * object still exists. Opens the peer's streams up to id (RFC 9000 §3.2).
+ * *out is NULL for a stream already closed and freed: the frame is then
+ * ignored. */
+static int stream_lookup(quic_conn *c, uint64_t ft, quic_stream_need need, uint64_t id,
+                         quic_stream **out)
 {
     *out = NULL;
     bool uni = quic_stream_is_uni(id);
-    uint64_t num = id >> 2;
-    if (is_local(c, id)) {
-        /* RFC 9000 §19.8 etc.: a stream of ours we have not opened. */
-        if (num >= (uni ? c->next_uni : c->next_bidi)) {
-            quic_conn_fail(c, QUIC_STREAM_STATE_ERROR, 0, "frame for a stream we never opened");
-            return QUIC_ERR_STREAM;
-        }
-        *out = quic_streams_find(&c->streams, id);
-        return 0; /* NULL: closed already, the frame is ignored */
-    }
-    uint64_t *opened = uni ? &c->peer_uni_opened : &c->peer_bidi_opened;
-    uint64_t limit = uni ? c->rx_max_streams_uni : c->rx_max_streams_bidi;
-    if (num >= limit) {
+    quic_stream_verdict v = quic_stream_classify(
+        id, c->is_server, need, uni ? c->next_uni : c->next_bidi,
+        uni ? c->rx_max_streams_uni : c->rx_max_streams_bidi);
+    switch (v) {
+    case QUIC_STREAM_ALLOWED:
+        break;
+    case QUIC_STREAM_WRONG_DIRECTION:
+        quic_conn_fail(c, QUIC_STREAM_STATE_ERROR, ft,
+                       need == QUIC_STREAM_NEED_RECV ? "frame of a sender for a send-only stream"
+                                                     : "frame of a receiver for a receive-only stream");
+        return QUIC_ERR_STREAM;
+    case QUIC_STREAM_NOT_OPENED:
+        quic_conn_fail(c, QUIC_STREAM_STATE_ERROR, ft, "frame for a stream we never opened");
+        return QUIC_ERR_STREAM;
+    default:
         /* RFC 9000 §4.6: nothing is allocated for a stream over the limit. */
-        quic_conn_fail(c, QUIC_STREAM_LIMIT_ERROR, 0, "stream beyond MAX_STREAMS");
+        quic_conn_fail(c, QUIC_STREAM_LIMIT_ERROR, ft, "stream beyond MAX_STREAMS");
         return QUIC_ERR_STREAM_LIMIT;
     }
+    if (is_local(c, id)) {
+        *out = quic_streams_find(&c->streams, id);
+        return 0;
+    }
+    uint64_t *opened = uni ? &c->peer_uni_opened : &c->peer_bidi_opened;
     /* RFC 9000 §3.2: opening a stream opens every lower one of its kind. */
-    while (*opened <= num) {
+    while (*opened <= id >> 2) {
         uint64_t sid = (*opened << 2) | (id & 3);
         if (!make_stream(c, sid)) {
-            quic_conn_fail(c, QUIC_INTERNAL_ERROR, 0, "out of memory for a stream");
+            quic_conn_fail(c, QUIC_INTERNAL_ERROR, ft, "out of memory for a stream");
             return QUIC_ERR_NOMEM;
         }
         (*opened)++;
@@ -204,36 +217,32 @@ int quic_conn_stream_stop(quic_conn *c, uint64_t id, uint64_t app_code)
 
 /* ---- frames that concern streams (called from conn_frames.c) ---- */
 
-int quic_conn_on_stream_frame(quic_conn *c, uint64_t id, uint64_t off, const uint8_t *data,
+int quic_conn_on_stream_frame(quic_conn *c, uint64_t ft, uint64_t id, uint64_t off, const uint8_t *data,
                               size_t len, bool fin)
 {
     quic_stream *s;
-    int rc = quic_conn_stream_lookup(c, id, &s);
+    int rc = stream_lookup(c, ft, QUIC_STREAM_NEED_RECV, id, &s);
     if (rc || !s)
         return rc;
-    if (!s->has_recv) {
-        quic_conn_fail(c, QUIC_STREAM_STATE_ERROR, QUIC_FT_STREAM, "STREAM on a send-only stream");
-        return QUIC_ERR_STREAM;
-    }
     if (s->reset_received || s->recv_done)
         return 0;
     uint64_t before = s->rb.highest;
     rc = quic_recvbuf_write(&s->rb, off, data, len, fin);
     if (rc == QUIC_RECVBUF_ERR_FLOW) {
-        quic_conn_fail(c, QUIC_FLOW_CONTROL_ERROR, QUIC_FT_STREAM, "stream data beyond MAX_STREAM_DATA");
+        quic_conn_fail(c, QUIC_FLOW_CONTROL_ERROR, ft, "stream data beyond MAX_STREAM_DATA");
         return rc;
     }
     if (rc == QUIC_RECVBUF_ERR_FINAL_SIZE) {
-        quic_conn_fail(c, QUIC_FINAL_SIZE_ERROR, QUIC_FT_STREAM, "final size changed");
+        quic_conn_fail(c, QUIC_FINAL_SIZE_ERROR, ft, "final size changed");
         return rc;
     }
     if (rc != 0) {
-        quic_conn_fail(c, QUIC_INTERNAL_ERROR, QUIC_FT_STREAM, "stream buffer failure");
+        quic_conn_fail(c, QUIC_INTERNAL_ERROR, ft, "stream buffer failure");
         return rc;
     }
     if (s->rb.highest > before &&
         quic_flowctl_rx_add(&c->conn_rx, s->rb.highest - before) != 0) {
-        quic_conn_fail(c, QUIC_FLOW_CONTROL_ERROR, QUIC_FT_STREAM, "data beyond MAX_DATA");
+        quic_conn_fail(c, QUIC_FLOW_CONTROL_ERROR, ft, "data beyond MAX_DATA");
         return QUIC_ERR_BLOCKED;
     }
     if (quic_recvbuf_readable(&s->rb) || quic_recvbuf_finished(&s->rb))
@@ -244,13 +253,9 @@ int quic_conn_on_stream_frame(quic_conn *c, uint64_t id, uint64_t off, const uin
 int quic_conn_on_reset_stream(quic_conn *c, uint64_t id, uint64_t code, uint64_t final)
 {
     quic_stream *s;
-    int rc = quic_conn_stream_lookup(c, id, &s);
+    int rc = stream_lookup(c, QUIC_FT_RESET_STREAM, QUIC_STREAM_NEED_RECV, id, &s);
     if (rc || !s)
         return rc;
-    if (!s->has_recv) {
-        quic_conn_fail(c, QUIC_STREAM_STATE_ERROR, QUIC_FT_RESET_STREAM, "RESET_STREAM on a send-only stream");
-        return QUIC_ERR_STREAM;
-    }
     if (s->reset_received || s->recv_done)
         return 0;
     uint64_t before = s->rb.highest;
@@ -277,13 +282,9 @@ int quic_conn_on_reset_stream(quic_conn *c, uint64_t id, uint64_t code, uint64_t
 int quic_conn_on_stop_sending(quic_conn *c, uint64_t id, uint64_t code)
 {
     quic_stream *s;
-    int rc = quic_conn_stream_lookup(c, id, &s);
+    int rc = stream_lookup(c, QUIC_FT_STOP_SENDING, QUIC_STREAM_NEED_SEND, id, &s);
     if (rc || !s)
         return rc;
-    if (!s->has_send) {
-        quic_conn_fail(c, QUIC_STREAM_STATE_ERROR, QUIC_FT_STOP_SENDING, "STOP_SENDING on a receive-only stream");
-        return QUIC_ERR_STREAM;
-    }
     /* A repeated STOP_SENDING (retransmitted, or a flood) is no news: one
      * event per stream keeps the event ring within its bound. */
     if (s->stop_received)
@@ -297,13 +298,9 @@ int quic_conn_on_stop_sending(quic_conn *c, uint64_t id, uint64_t code)
 int quic_conn_on_max_stream_data(quic_conn *c, uint64_t id, uint64_t max)
 {
     quic_stream *s;
-    int rc = quic_conn_stream_lookup(c, id, &s);
+    int rc = stream_lookup(c, QUIC_FT_MAX_STREAM_DATA, QUIC_STREAM_NEED_SEND, id, &s);
     if (rc || !s)
         return rc;
-    if (!s->has_send) {
-        quic_conn_fail(c, QUIC_STREAM_STATE_ERROR, QUIC_FT_MAX_STREAM_DATA, "MAX_STREAM_DATA on a receive-only stream");
-        return QUIC_ERR_STREAM;
-    }
     if (max > s->tx_max) {
         s->tx_max = max;
         if (quic_sendbuf_has_pending(&s->sb)) {
@@ -317,12 +314,5 @@ int quic_conn_on_max_stream_data(quic_conn *c, uint64_t id, uint64_t max)
 int quic_conn_on_stream_data_blocked(quic_conn *c, uint64_t id)
 {
     quic_stream *s;
-    int rc = quic_conn_stream_lookup(c, id, &s);
-    if (rc || !s)
-        return rc;
-    if (!s->has_recv) {
-        quic_conn_fail(c, QUIC_STREAM_STATE_ERROR, QUIC_FT_STREAM_DATA_BLOCKED, "STREAM_DATA_BLOCKED on a send-only stream");
-        return QUIC_ERR_STREAM;
-    }
-    return 0;
+    return stream_lookup(c, QUIC_FT_STREAM_DATA_BLOCKED, QUIC_STREAM_NEED_RECV, id, &s);
 }

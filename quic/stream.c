@@ -3,6 +3,25 @@
 
 #include <string.h>
 
+quic_stream_verdict quic_stream_classify(uint64_t id, bool we_are_server, quic_stream_need need,
+                                         uint64_t local_opened, uint64_t peer_limit)
+{
+    bool local = quic_stream_is_server(id) == we_are_server;
+    if (quic_stream_is_uni(id)) {
+        /* RFC 9000 §2.1: a unidirectional stream has a sending part at its
+         * initiator only. §19.4, §19.8, §19.13: no RESET_STREAM, STREAM or
+         * STREAM_DATA_BLOCKED for our send-only streams; §19.5, §19.10: no
+         * STOP_SENDING or MAX_STREAM_DATA for our receive-only streams. */
+        if (local != (need == QUIC_STREAM_NEED_SEND))
+            return QUIC_STREAM_WRONG_DIRECTION;
+    }
+    uint64_t num = id >> 2;
+    if (local) /* §19.5, §19.8, §19.10: a stream of ours not yet created */
+        return num >= local_opened ? QUIC_STREAM_NOT_OPENED : QUIC_STREAM_ALLOWED;
+    /* §4.6: beyond the limit we sent */
+    return num >= peer_limit ? QUIC_STREAM_OVER_LIMIT : QUIC_STREAM_ALLOWED;
+}
+
 static size_t slot_of(const quic_streams *t, uint64_t id)
 {
     /* IDs of one kind step by 4; a multiplicative hash spreads them. */

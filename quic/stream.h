@@ -21,6 +21,30 @@
 static inline bool quic_stream_is_uni(uint64_t id) { return (id & QUIC_STREAM_UNI_BIT) != 0; }
 static inline bool quic_stream_is_server(uint64_t id) { return (id & QUIC_STREAM_SERVER_BIT) != 0; }
 
+/* Which part of a stream a peer's frame speaks of (RFC 9000 §3): STREAM,
+ * RESET_STREAM and STREAM_DATA_BLOCKED come from the peer's sending part, so
+ * we must have a receiving part; STOP_SENDING and MAX_STREAM_DATA come from
+ * the peer's receiving part, so we must have a sending part. */
+typedef enum quic_stream_need {
+    QUIC_STREAM_NEED_RECV,
+    QUIC_STREAM_NEED_SEND,
+} quic_stream_need;
+
+typedef enum quic_stream_verdict {
+    QUIC_STREAM_ALLOWED = 0,
+    QUIC_STREAM_WRONG_DIRECTION, /* send-only / receive-only: STREAM_STATE_ERROR */
+    QUIC_STREAM_NOT_OPENED,      /* ours, never opened: STREAM_STATE_ERROR */
+    QUIC_STREAM_OVER_LIMIT,      /* the peer's, beyond our MAX_STREAMS: STREAM_LIMIT_ERROR */
+} quic_stream_verdict;
+
+/* Judges a peer's frame for stream id from the ID alone (initiator and
+ * direction bits) and two counts of its kind: how many streams we opened
+ * (ours) and the MAX_STREAMS we sent (the peer's). Whether the stream object
+ * still exists plays no part (RFC 9000 §4.6, §19.4, §19.5, §19.8, §19.10,
+ * §19.13). */
+quic_stream_verdict quic_stream_classify(uint64_t id, bool we_are_server, quic_stream_need need,
+                                         uint64_t local_opened, uint64_t peer_limit);
+
 typedef struct quic_stream {
     uint64_t id;
     bool has_send, has_recv;
