@@ -127,6 +127,14 @@ static int on_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, uint
     quic_space *s = &c->sp[sp];
     if (s->discarded)
         return 0;
+    /* RFC 9000 §17.2.2: a server's Initial has an empty token; a client
+     * discards one that has a token (rather than close: Initial keys are
+     * public, so anyone on the path could forge it). */
+    if (!c->is_server && h->type == QUIC_PKT_INITIAL && h->token_len != 0) {
+        c->stats.pkts_dropped++;
+        trace_drop(c, h, "server Initial with a token");
+        return 0;
+    }
     /* RFC 9000 §14.1: a server drops Initials in datagrams under 1200 bytes. */
     if (c->is_server && h->type == QUIC_PKT_INITIAL && dgram_len < QUIC_MIN_INITIAL)
         return 0;
