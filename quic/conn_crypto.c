@@ -253,9 +253,7 @@ static int apply_peer_tparams(quic_conn *c)
         c->max_udp_payload = mup;
     quic_recovery_set_max_ack_delay(&c->rec, tp->max_ack_delay * 1000);
     /* RFC 9000 §10.1: the smaller of the two non-zero idle timeouts. */
-    uint64_t mine = c->cfg.max_idle_timeout_ms, theirs = tp->max_idle_timeout;
-    uint64_t idle = !mine ? theirs : (!theirs ? mine : (mine < theirs ? mine : theirs));
-    c->idle_timeout = idle * 1000;
+    c->idle_timeout = quic_idle_timeout_us(c->cfg.max_idle_timeout_ms, tp->max_idle_timeout);
     return 0;
 }
 

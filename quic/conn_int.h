@@ -21,6 +21,7 @@
 #include "quic/dgram_queue.h"
 #include "quic/flowctl.h"
 #include "quic/frame.h"
+#include "quic/idle.h"
 #include "quic/tparams.h"
 
 #define QUIC_LEVELS 3 /* Initial, Handshake, 1-RTT (quic_pn_space order) */
@@ -213,10 +214,8 @@ uint64_t quic_conn_pto(const quic_conn *c);
 /* RFC 9000 §10.1: the idle period starts again, and lasts at least 3 PTO. */
 static inline void quic_conn_idle_restart(quic_conn *c, uint64_t now)
 {
-    if (c->idle_timeout) {
-        uint64_t pto3 = 3 * quic_conn_pto(c);
-        c->idle_deadline = now + (c->idle_timeout > pto3 ? c->idle_timeout : pto3);
-    }
+    if (c->idle_timeout)
+        c->idle_deadline = quic_idle_deadline(now, c->idle_timeout, 3 * quic_conn_pto(c));
 }
 
 /* ---- conn_crypto.c ---- */

@@ -63,9 +63,8 @@ static quic_conn *conn_alloc(const quic_config *cfg, const quic_path *path, bool
     /* Per stream at most OPENED, READABLE, WRITABLE, RESET and STOP wait at
      * once; plus CONNECTED and CLOSED. */
     c->ev_max = 5 * (c->streams.cap / 2) + 8;
-    c->idle_timeout = cfg->max_idle_timeout_ms * 1000;
-    if (c->idle_timeout)
-        c->idle_deadline = now + c->idle_timeout;
+    c->idle_timeout = quic_idle_timeout_us(cfg->max_idle_timeout_ms, 0);
+    c->idle_deadline = quic_idle_deadline(now, c->idle_timeout, 0);
     return c;
 fail:
     quic_conn_free(c);
