@@ -81,6 +81,10 @@ quic_endpoint *quic_endpoint_new(const quic_endpoint_config *cfg)
     if (quic_token_ctx_init(&ep->tokens, ep->alloc, ep->cfg.conn.static_key, cfg->conn.random,
                             cfg->conn.random_ud) != 0)
         goto fail;
+    /* A token key lives at least as long as a token is good for, so a token
+     * made just before a rotation validates for its whole age (token.h). */
+    if (cfg->retry_token_age_us > ep->tokens.rotate_us)
+        ep->tokens.rotate_us = cfg->retry_token_age_us;
     return ep;
 fail:
     quic_endpoint_free(ep);

@@ -49,8 +49,147 @@ static void test_token(void **state)
     quic_token_ctx_free(&t2);
 }
 
+/* An RNG stuck on one output (a broken or badly seeded source). */
+static int stuck_random(void *ud, uint8_t *out, size_t n)
+{
+    (void)ud;
+    memset(out, 0x5a, n);
+    return 0;
+}
+
+static const uint8_t ADDR[] = "\x02\x00\x1f\x90\x7f\x00\x00\x01";
+
+static int make(quic_token_ctx *t, uint64_t now, uint8_t tok[QUIC_TOKEN_MAX])
+{
+    quic_cid odcid, rscid;
+    quic_cid_set(&odcid, (const uint8_t *)"odcid-01", 8);
+    quic_cid_set(&rscid, (const uint8_t *)"rscid-01", 8);
+    int n = quic_token_make(t, ADDR, 8, &odcid, &rscid, now, tok);
+    assert_true(n > 0 && n <= QUIC_TOKEN_MAX);
+    return n;
+}
+
+static int check(quic_token_ctx *t, const uint8_t *tok, int n, uint64_t now)
+{
+    quic_cid o, r;
+    return quic_token_check(t, tok, (size_t)n, ADDR, 8, now, UINT64_MAX / 2, &o, &r);
+}
+
+/* The AEAD nonce of a token never repeats under one key, even when the RNG
+ * does: two tokens of the same content at the same time differ, in their
+ * nonce field and as a whole (with a repeated nonce, AES-GCM leaks the XOR of
+ * the plaintexts and its authentication key). */
+static void test_token_nonce_unique_with_stuck_rng(void **state)
+{
+    (void)state;
+    uint8_t key[32] = {9};
+    quic_token_ctx t;
+    assert_int_equal(quic_token_ctx_init(&t, NULL, key, stuck_random, NULL), 0);
+    enum { N = 4096 };
+    static uint8_t toks[N][QUIC_TOKEN_MAX];
+    int len[N];
+    for (int i = 0; i < N; i++) {
+        len[i] = make(&t, 1000000, toks[i]);
+        assert_int_equal(check(&t, toks[i], len[i], 1000000), 0);
+    }
+    /* Neighbours first (a counter), then a sample of all pairs. */
+    for (int i = 1; i < N; i++) {
+        assert_int_equal(len[i], len[0]);
+        assert_memory_not_equal(toks[i] + 1, toks[i - 1] + 1, 13); /* key id and nonce */
+    }
+    for (int i = 0; i < N; i += 61)
+        for (int j = i + 1; j < N; j++)
+            assert_memory_not_equal(toks[i] + 1, toks[j] + 1, 13);
+    quic_token_ctx_free(&t);
+}
+
+/* RFC 9000 §8.1.4 tokens under a rotating key: one made just before a
+ * rotation still validates (the previous key is kept), one made two
+ * rotations ago does not, even when its age would allow it. */
+static void test_token_valid_across_one_rotation_not_two(void **state)
+{
+    (void)state;
+    uint8_t key[32] = {9};
+    quic_token_ctx t;
+    assert_int_equal(quic_token_ctx_init(&t, NULL, key, NULL, NULL), 0);
+    uint8_t a[QUIC_TOKEN_MAX], b[QUIC_TOKEN_MAX];
+    int na = make(&t, 1000000, a);
+    assert_int_equal(quic_token_rotate(&t, 2000000), 0);
+    int nb = make(&t, 2000000, b);
+    assert_int_equal(check(&t, a, na, 3000000), 0);
+    assert_int_equal(check(&t, b, nb, 3000000), 0);
+    assert_int_equal(quic_token_rotate(&t, 4000000), 0);
+    assert_int_equal(check(&t, a, na, 5000000), QUIC_TOKEN_ERR_INVALID);
+    assert_int_equal(check(&t, b, nb, 5000000), 0);
+    /* a tampered token under the previous key is refused too */
+    for (int i = 0; i < nb * 8; i++) {
+        b[i / 8] ^= (uint8_t)(1 << (i % 8));
+        int rc = check(&t, b, nb, 5000000);
+        b[i / 8] ^= (uint8_t)(1 << (i % 8));
+        assert_int_not_equal(rc, 0);
+    }
+    quic_token_ctx_free(&t);
+}
+
+/* The key rotates by itself every rotate_us, so a token outlives at most
+ * two key lifetimes; and after max_per_key tokens. */
+static void test_token_key_rotates_with_time_and_use(void **state)
+{
+    (void)state;
+    uint8_t key[32] = {9};
+    quic_token_ctx t;
+    assert_int_equal(quic_token_ctx_init(&t, NULL, key, NULL, NULL), 0);
+    t.rotate_us = 10000000;
+    uint8_t a[QUIC_TOKEN_MAX], b[QUIC_TOKEN_MAX];
+    int na = make(&t, 1000000, a);
+    uint8_t id = a[1];
+    make(&t, 10999999, b);
+    assert_int_equal(b[1], id); /* same key until rotate_us has passed */
+    make(&t, 11000000, b);
+    assert_int_not_equal(b[1], id);
+    assert_int_equal(check(&t, a, na, 12000000), 0);
+    make(&t, 21000000, b);
+    assert_int_equal(check(&t, a, na, 21000000), QUIC_TOKEN_ERR_INVALID);
+    /* by use */
+    t.max_per_key = 3;
+    uint8_t ids[7];
+    for (int i = 0; i < 7; i++) {
+        make(&t, 21000001, b);
+        ids[i] = b[1];
+    }
+    assert_int_equal(ids[0], ids[1]);
+    assert_int_not_equal(ids[1], ids[2]); /* the key made at 21 s sealed one before */
+    assert_int_equal(ids[2], ids[4]);
+    assert_int_not_equal(ids[4], ids[5]);
+    quic_token_ctx_free(&t);
+}
+
+/* A new key is a new key even when the RNG repeats: the first tokens of two
+ * generations (counter 0 both) have different nonces. */
+static void test_token_keys_differ_with_stuck_rng(void **state)
+{
+    (void)state;
+    uint8_t key[32] = {9};
+    quic_token_ctx t;
+    assert_int_equal(quic_token_ctx_init(&t, NULL, key, stuck_random, NULL), 0);
+    uint8_t a[QUIC_TOKEN_MAX], b[QUIC_TOKEN_MAX];
+    int na = make(&t, 1000000, a);
+    assert_int_equal(quic_token_rotate(&t, 1000000), 0);
+    int nb = make(&t, 1000000, b);
+    assert_int_equal(na, nb);
+    assert_memory_not_equal(a + 2, b + 2, 12);
+    assert_memory_not_equal(a + 14, b + 14, (size_t)na - 14);
+    quic_token_ctx_free(&t);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_token)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_token),
+        cmocka_unit_test(test_token_nonce_unique_with_stuck_rng),
+        cmocka_unit_test(test_token_valid_across_one_rotation_not_two),
+        cmocka_unit_test(test_token_key_rotates_with_time_and_use),
+        cmocka_unit_test(test_token_keys_differ_with_stuck_rng),
+    };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
