@@ -173,6 +173,8 @@ struct quic_conn {
     bool close_pending; /* CONNECTION_CLOSE to (re)send */
     uint64_t close_sent_count;
 
+    uint64_t auth_failures; /* packets that failed authentication (RFC 9001 §6.6) */
+
     quic_conn_stats stats;
     void *endpoint_slot; /* the server endpoint's record of this connection */
     uint64_t pn_skip_at; /* the next 1-RTT packet number we skip on purpose */
@@ -236,6 +238,15 @@ void quic_conn_issue_cids(quic_conn *c);
 
 /* ---- conn_recv.c ---- */
 int quic_conn_recv_dgram(quic_conn *c, uint8_t *dgram, size_t len, uint64_t now);
+
+/* ---- conn_aead.c: AEAD limits (RFC 9001 §6.6) ---- */
+/* A packet failed authentication; false when that took the connection past
+ * the integrity limit (it is closing and processes no more packets). */
+bool quic_conn_aead_auth_failed(quic_conn *c);
+/* Before a 1-RTT packet is sealed: makes a key update when one is due; false
+ * when no packet may be sealed with these keys (the connection is closing
+ * with AEAD_LIMIT_REACHED). */
+bool quic_conn_aead_may_seal(quic_conn *c, uint64_t now);
 
 /* ---- conn_frames.c ---- */
 /* Acts on the frames of one decrypted packet. */

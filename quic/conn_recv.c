@@ -181,7 +181,8 @@ static int on_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, uint
     if (rc != 0) {
         c->stats.pkts_dropped++;
         trace_drop(c, h, "decryption failed");
-        return 0;
+        /* RFC 9001 §6.6: counted, up to the integrity limit. */
+        return quic_conn_aead_auth_failed(c) ? 0 : QUIC_KP_ERR_LIMIT;
     }
     if (sp == QUIC_SPACE_APPLICATION && c->app.updates != updates) {
         quic_trace kt = {.type = QUIC_TRACE_KEY_UPDATED, .key_phase = c->app.rx_phase};

@@ -399,14 +399,9 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
     int rc;
     qb_wr w = *dg;
     w.cap = limit;
-    if (sp == QUIC_SPACE_APPLICATION && c->cfg.key_update_after && c->handshake_confirmed &&
-        c->app.tx_packets >= c->cfg.key_update_after &&
-        quic_keyphase_can_initiate(&c->app, now, quic_conn_pto(c)) &&
-        quic_keyphase_initiate(&c->app, now, quic_conn_pto(c)) == 0) {
-        /* RFC 9001 §6: our own update, long before the AEAD limits (§6.6). */
-        quic_trace kt = {.type = QUIC_TRACE_KEY_UPDATED, .key_phase = c->app.tx_phase};
-        quic_conn_trace(c, &kt);
-    }
+    /* RFC 9001 §6.6: key update when due; never past the AEAD limit. */
+    if (sp == QUIC_SPACE_APPLICATION && !quic_conn_aead_may_seal(c, now))
+        return 0;
     rc = begin_header(c, &w, sp, pn, pn_len, &pw);
     if (rc != 0 || qb_wr_left(&w) < TAG_LEN + quic_pkt_min_payload(pn_len) + 1)
         return 0;

@@ -193,6 +193,20 @@ int quic_keyphase_initiate(quic_keyphase *kp, uint64_t now, uint64_t pto)
     return rc;
 }
 
+int quic_keyphase_before_seal(quic_keyphase *kp, uint64_t limit, uint64_t update_after,
+                              bool may_initiate, uint64_t now, uint64_t pto)
+{
+    uint64_t due = limit / 2;
+    if (update_after && update_after < due)
+        due = update_after;
+    if (kp->tx_packets >= due && may_initiate && quic_keyphase_can_initiate(kp, now, pto)) {
+        int rc = quic_keyphase_initiate(kp, now, pto);
+        return rc == 0 ? 1 : rc;
+    }
+    uint64_t reserve = limit / 8 < QUIC_KP_CLOSE_RESERVE ? limit / 8 : QUIC_KP_CLOSE_RESERVE;
+    return kp->tx_packets >= limit - reserve ? QUIC_KP_ERR_LIMIT : 0;
+}
+
 uint64_t quic_keyphase_deadline(const quic_keyphase *kp)
 {
     return kp->other_is_next ? NEVER : kp->other_ready_at;

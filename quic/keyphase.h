@@ -23,7 +23,13 @@ enum {
     QUIC_KP_ERR_KEY_UPDATE = -1430, /* KEY_UPDATE_ERROR (RFC 9001 §6.4, §6.5) */
     QUIC_KP_ERR_CRYPTO = -1431,     /* key derivation or context setup failed */
     QUIC_KP_ERR_NOT_ALLOWED = -1432, /* initiating now is not allowed (§6.1) */
+    QUIC_KP_ERR_LIMIT = -1433,       /* AEAD_LIMIT_REACHED (§6.6) */
 };
+
+/* Packets kept below the confidentiality limit for what a closing connection
+ * still sends (CONNECTION_CLOSE and its repeats, §6.6): this many, or an
+ * eighth of a lower limit. */
+#define QUIC_KP_CLOSE_RESERVE 64
 
 typedef struct quic_keyphase {
     const qb_alloc *alloc;
@@ -69,6 +75,18 @@ void quic_keyphase_on_acked(quic_keyphase *kp, uint64_t pn, uint64_t now);
  * peer has dropped its previous keys and can take the next ones. */
 bool quic_keyphase_can_initiate(const quic_keyphase *kp, uint64_t now, uint64_t pto);
 int quic_keyphase_initiate(quic_keyphase *kp, uint64_t now, uint64_t pto);
+/* RFC 9001 §6.6, before sealing a packet with the current send keys: a key
+ * update is due after update_after packets (0: none wanted) and at half of
+ * limit (the AEAD's confidentiality limit) at the latest, and is made as soon
+ * as it is allowed (may_initiate: the handshake is confirmed, the caller's
+ * part; then quic_keyphase_can_initiate). Returns 1 when it updated the keys
+ * (the packet goes out under the new ones), 0 to seal as is, and
+ * QUIC_KP_ERR_LIMIT when the keys are within QUIC_KP_CLOSE_RESERVE of the
+ * limit and cannot be updated: the connection must stop using them and close
+ * with AEAD_LIMIT_REACHED rather than go past the limit. */
+int quic_keyphase_before_seal(quic_keyphase *kp, uint64_t limit, uint64_t update_after,
+                              bool may_initiate, uint64_t now, uint64_t pto);
+
 /* When the previous receive keys are to be replaced by the next (QUIC never: none). */
 uint64_t quic_keyphase_deadline(const quic_keyphase *kp);
 int quic_keyphase_on_timer(quic_keyphase *kp, uint64_t now);

@@ -138,3 +138,13 @@ int quic_pkt_unprotect(const quic_pkt_keys *k, uint8_t *pkt, size_t pkt_len, siz
         return rc;
     return quic_pkt_decrypt(k->aead, pkt, pkt_len, out);
 }
+
+uint64_t quic_aead_confidentiality_limit(cx_aead_id id)
+{
+    return id == CX_CHACHA20_POLY1305 ? UINT64_MAX : 1ull << 23;
+}
+
+uint64_t quic_aead_integrity_limit(cx_aead_id id)
+{
+    return id == CX_CHACHA20_POLY1305 ? 1ull << 36 : 1ull << 52;
+}

@@ -24,6 +24,12 @@ typedef struct quic_pkt_keys {
     cx_hp *hp;
 } quic_pkt_keys;
 
+/* RFC 9001 §6.6: packets one key may seal (AES-GCM 2^23; ChaCha20-Poly1305
+ * more than the packet number space: UINT64_MAX), and packets that may fail
+ * authentication in a connection (AES-GCM 2^52, ChaCha20-Poly1305 2^36). */
+uint64_t quic_aead_confidentiality_limit(cx_aead_id id);
+uint64_t quic_aead_integrity_limit(cx_aead_id id);
+
 /* Creates the contexts from raw material (cx_quic_keys_derive). */
 int quic_pkt_keys_init(quic_pkt_keys *k, const qb_alloc *a, const cx_quic_keys *m);
 void quic_pkt_keys_clear(quic_pkt_keys *k);

@@ -80,9 +80,17 @@ typedef struct quic_config {
     size_t stream_send_buffer;    /* bytes the app may queue per stream */
     size_t max_sent_packets;      /* unacknowledged packets tracked per space (0: 1024);
                                      no more are sent until ACKs free room */
-    /* Start a key update after this many packets sent with one key (0: never
-     * initiate; we always answer the peer's). Default 2^20. */
+    /* Start a key update after this many packets sent with one key (0: only
+     * when the AEAD limit requires it, at half of it; we always answer the
+     * peer's). Default 2^20. */
     uint64_t key_update_after;
+    /* AEAD limits (RFC 9001 §6.6); 0: the RFC's value for the AEAD in use.
+     * Lower values are for tests. Confidentiality: packets sealed with one
+     * key (a key update comes at half of it at the latest; if none can be
+     * made, the connection closes with AEAD_LIMIT_REACHED before the limit).
+     * Integrity: packets that fail authentication in the connection. */
+    uint64_t aead_confidentiality_limit;
+    uint64_t aead_integrity_limit;
     /* Server: a 32-byte static key for stateless reset tokens and Retry tokens. */
     uint8_t static_key[32];
     cx_rand_fn random; /* NULL: libcrypto */
