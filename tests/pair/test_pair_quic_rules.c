@@ -177,6 +177,49 @@ static void test_integrity_limit_closes_with_aead_limit_reached(void **state)
     pair_free(&p);
 }
 
+/* RFC 9001 §6.6: "across all keys": forged Handshake packets count too. */
+static bool client_has_handshake_keys(pair *p, void *ud)
+{
+    (void)ud;
+    return p->client->keys[1].rx_ok && p->server && p->server->keys[1].tx_ok;
+}
+
+static void test_integrity_limit_counts_handshake_packets(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p);
+    p.link.delay_us = 10000;
+    p.ccfg.aead_integrity_limit = 2;
+    pair_start(&p);
+    assert_true(pair_run(&p, client_has_handshake_keys, NULL, 1000000));
+    const quic_cid *dcid = &p.client->lcids.slot[0].cid;
+    const quic_cid *scid = &p.server->lcids.slot[0].cid;
+    quic_close_info ci;
+    for (int i = 0; i < 3; i++) {
+        uint8_t out[1500];
+        qb_wr w;
+        quic_pkt_wr pw;
+        size_t pkt_len;
+        uint64_t pn = p.server->sp[1].next_pn + 100 + (uint64_t)i;
+        quic_pkt_long_params lp = {.type = QUIC_PKT_HANDSHAKE, .version = QUIC_VERSION_1,
+                                   .dcid = dcid->b, .dcid_len = dcid->len,
+                                   .scid = scid->b, .scid_len = scid->len,
+                                   .pn = pn, .pn_len = 4, .length_len = 2};
+        qb_wr_init(&w, out, sizeof out);
+        assert_int_equal(quic_pkt_long_begin(&w, &lp, &pw), 0);
+        qb_wr_u8(&w, 0x01); /* PING */
+        qb_wr_zeros(&w, 40);
+        assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
+        assert_int_equal(quic_pkt_protect(&p.server->keys[1].tx, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
+        out[pkt_len - 1] ^= 0x80; /* the tag */
+        quic_conn_recv(p.client, &p.cpath, out, pkt_len, p.now);
+        quic_conn_close_info(p.client, &ci);
+        assert_int_equal(ci.code, i < 2 ? 0 : QUIC_AEAD_LIMIT_REACHED);
+    }
+    pair_free(&p);
+}
+
 /* The RFC's values apply by default: a handful of forgeries close nothing. */
 static void test_integrity_default_limit_is_the_rfc_value(void **state)
 {
@@ -316,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_client_discards_server_initial_with_token),
         cmocka_unit_test(test_idle_timeout_huge_never_fires_early),
         cmocka_unit_test(test_integrity_limit_closes_with_aead_limit_reached),
+        cmocka_unit_test(test_integrity_limit_counts_handshake_packets),
         cmocka_unit_test(test_integrity_default_limit_is_the_rfc_value),
         cmocka_unit_test(test_confidentiality_limit_updates_keys_in_time),
         cmocka_unit_test(test_confidentiality_limit_closes_when_no_update_possible),
