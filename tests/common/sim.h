@@ -50,6 +50,12 @@ typedef struct sim_counters {
 
 enum { SIM_C2S = 0, SIM_S2C = 1 };
 
+/* The sim's certificate: valid from 2026-01-01 for ten years, and verified at
+ * a fixed time a day later (tls_config.verify_time), whatever the date. */
+#define SIM_CERT_NOT_BEFORE 1767225600
+#define SIM_CERT_DAYS 3650
+#define SIM_CERT_VERIFY_TIME (SIM_CERT_NOT_BEFORE + 86400)
+
 typedef struct sim {
     pair p;           /* certificates, configs, the two connections, now */
     uint64_t seed;

@@ -378,7 +378,6 @@ static bool retry_tap(sim *s, bool to_server, uint8_t *d, size_t *len, void *ud)
         s->p.server = quic_conn_new_server(&s->p.scfg, &s->p.spath, &scid, &odcid, &rscid,
                                            s->p.now);
         assert_non_null(s->p.server);
-        s->n.srv_validated = true; /* the token proved the address (§8.1.2) */
     }
     return true;
 }
