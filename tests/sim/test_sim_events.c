@@ -184,6 +184,7 @@ static void test_close_codes_lossy(void **state)
 {
     (void)state;
     sim_seeds sd = sim_seeds_get(41, 20);
+    uint64_t heard = 0;
     for (uint64_t seed = sd.first; seed < sd.first + sd.count; seed++) {
         sim s;
         sim_init(&s, seed);
@@ -207,9 +208,17 @@ static void test_close_codes_lossy(void **state)
         if (!si.idle) {
             SIM_ASSERT(&s, si.by_peer && si.code == 0x1234 + seed && si.app == app);
             SIM_ASSERT(&s, strcmp(si.reason, "bye") == 0);
+            heard++;
         }
         sim_free(&s);
     }
+    /* The check above must not be skipped wholesale: at 30% loss a close is
+     * lost with all its repeats (3 PTO of them, §10.2) only now and then
+     * (measured: 20 of 20 seeds heard it, 199 of 200 with SIM_SEEDS=200). */
+    fprintf(stderr, "close codes: the server heard the close in %llu of %llu seeds\n",
+            (unsigned long long)heard, (unsigned long long)sd.count);
+    if (sd.count >= 10)
+        assert_true(heard * 10 >= sd.count * 9);
 }
 
 /* ---- stateless reset ---- */
@@ -337,8 +346,16 @@ typedef struct rt {
     const uint8_t *token;
     size_t token_len;
     int initials;
+    int good_initials; /* later Initials checked for the good token */
     bool token_seen;
 } rt;
+
+static bool dcid_of_server(sim *s, const quic_pkt_hdr *h)
+{
+    quic_cid d;
+    quic_cid_set(&d, h->dcid, h->dcid_len);
+    return quic_local_cids_has(&s->p.server->lcids, &d);
+}
 
 static bool retry_tap(sim *s, bool to_server, uint8_t *d, size_t *len, void *ud)
 {
@@ -359,16 +376,32 @@ static bool retry_tap(sim *s, bool to_server, uint8_t *d, size_t *len, void *ud)
                                               x->retry_scid, 8, x->token, x->token_len,
                                               h.dcid, h.dcid_len), 0);
         sim_inject(s, false, buf, w.off, 10000);
-        /* Ahead of it, a copy with a broken integrity tag: dropped (§17.2.5.2). */
+        /* Ahead of it, a forgery with its own token and SCID and a broken
+         * integrity tag (RFC 9001 §5.8): a client must drop it (RFC 9000
+         * §17.2.5.2). Had it been taken, the good Retry would then be ignored
+         * (one Retry per connection) and the forged token and SCID would show
+         * in every later Initial. */
+        uint8_t forged_scid[8];
+        for (int i = 0; i < 8; i++)
+            forged_scid[i] = (uint8_t)(x->retry_scid[i] ^ 0x5a);
+        static const char forged[] = "forged-token-of-an-attacker";
+        qb_wr_init(&w, buf, sizeof buf);
+        assert_int_equal(quic_pkt_retry_write(&w, QUIC_VERSION_1, 0x5, h.scid, h.scid_len,
+                                              forged_scid, 8, (const uint8_t *)forged,
+                                              sizeof forged - 1, h.dcid, h.dcid_len), 0);
         buf[w.off - 1] ^= 0x80;
         sim_inject(s, false, buf, w.off, 5000);
         return false;
     }
-    /* Later Initials carry the token, to the Retry's SCID until the server's
-     * own SCID is known (§7.2). */
+    /* Every later Initial carries the good Retry's token, to the good Retry's
+     * SCID until the server's own SCID is known (§7.2), then to that. */
     if (!s->p.server)
         SIM_ASSERT(s, h.dcid_len == 8 && !memcmp(h.dcid, x->retry_scid, 8));
+    else
+        SIM_ASSERT(s, (h.dcid_len == 8 && !memcmp(h.dcid, x->retry_scid, 8)) ||
+                          dcid_of_server(s, &h));
     SIM_ASSERT(s, h.token_len == x->token_len && !memcmp(h.token, x->token, h.token_len));
+    x->good_initials++;
     x->token_seen = true;
     if (!s->p.server) {
         quic_cid scid, odcid, rscid;
@@ -400,6 +433,7 @@ static void test_retry(void **state)
         sim_start(&s);
         SIM_ASSERT(&s, sim_run(&s, hs_done, &v, 60000000));
         SIM_ASSERT(&s, v.c_conn && v.s_conn && !v.c_closed && !v.s_closed && x.token_seen);
+        SIM_ASSERT(&s, x.good_initials >= 1);
         sim_free(&s);
     }
 }
