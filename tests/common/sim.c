@@ -360,6 +360,14 @@ sim_seeds sim_seeds_get(uint64_t first, uint64_t count)
 int sim_client_inject_1rtt(sim *s, const uint8_t *frames, size_t len)
 {
     quic_conn *c = s->p.client;
+    assert_true(c && c->app_tx_ok);
+    return sim_client_inject_1rtt_keys(s, frames, len, c->app.tx_phase, c->app.tx, 0);
+}
+
+int sim_client_inject_1rtt_keys(sim *s, const uint8_t *frames, size_t len, bool key_phase,
+                                cx_aead *aead, uint8_t reserved_bits)
+{
+    quic_conn *c = s->p.client;
     uint8_t buf[1500];
     qb_wr w;
     quic_pkt_wr pw;
@@ -368,14 +376,15 @@ int sim_client_inject_1rtt(sim *s, const uint8_t *frames, size_t len)
     const quic_cid *dcid = quic_peer_cids_current(&c->pcids);
     uint64_t pn = c->sp[QUIC_SPACE_APPLICATION].next_pn++;
     qb_wr_init(&w, buf, sizeof buf);
-    assert_int_equal(quic_pkt_short_begin(&w, dcid->b, dcid->len, false, c->app.tx_phase, pn, 4,
+    assert_int_equal(quic_pkt_short_begin(&w, dcid->b, dcid->len, false, key_phase, pn, 4,
                                           &pw), 0);
     assert_true(len + 16 + 4 <= qb_wr_left(&w));
     assert_int_equal(qb_wr_bytes(&w, frames, len), 0);
     if (len < quic_pkt_min_payload(4))
         assert_int_equal(qb_wr_zeros(&w, quic_pkt_min_payload(4) - len), 0);
     assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
-    quic_pkt_keys k = {.aead = c->app.tx, .hp = c->app.tx_hp};
+    buf[0] |= (uint8_t)(reserved_bits & 0x18); /* RFC 9000 §17.3.1: must be 0 */
+    quic_pkt_keys k = {.aead = aead, .hp = c->app.tx_hp};
     assert_int_equal(quic_pkt_protect(&k, buf, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
     return quic_conn_recv(s->p.server, &s->p.spath, buf, pkt_len, s->p.now);
 }

@@ -11,6 +11,8 @@
 
 #include "common/tu.h"
 
+#include "crypto/cx_aead.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -89,6 +91,10 @@ void sim_inject(sim *s, bool to_server, const uint8_t *d, size_t len, uint64_t d
  * own recovery never learns of the packet, so run no further exchange that
  * would bring its ACK back to the client. */
 int sim_client_inject_1rtt(sim *s, const uint8_t *frames, size_t len);
+/* The same with a chosen Key Phase bit and packet key (RFC 9001 §6), and the
+ * two reserved short-header bits (0x18) set as given (RFC 9000 §17.3.1). */
+int sim_client_inject_1rtt_keys(sim *s, const uint8_t *frames, size_t len, bool key_phase,
+                                cx_aead *aead, uint8_t reserved_bits);
 
 /* Sets burst loss of average rate avg (0..1) with mean burst length mean_burst. */
 void sim_dir_burst(sim_dir *d, double avg, double mean_burst);
