@@ -252,6 +252,7 @@ static void test_stream_mtu_1280(void **state)
 /* ---- datagrams ---- */
 
 #define DG_N 2000
+#define DG_LATE 10 /* datagrams DG_N.. of the late-copy check */
 #define DG_LEN 200
 
 static uint64_t fnv(const uint8_t *p, size_t n)
@@ -262,10 +263,11 @@ static uint64_t fnv(const uint8_t *p, size_t n)
     return h;
 }
 
+/* Per direction: [SIM_C2S] what the server received, [SIM_S2C] the client. */
 typedef struct dg {
     bool c_conn, s_conn, closed;
-    uint8_t seen[DG_N];
-    uint64_t got, dup, bad;
+    uint8_t seen[2][DG_N + DG_LATE];
+    uint64_t got[2], dup[2], bad[2];
 } dg;
 
 static void dg_note(quic_conn *c, const quic_event *ev, void *ud)
@@ -275,38 +277,51 @@ static void dg_note(quic_conn *c, const quic_event *ev, void *ud)
         *(quic_conn_is_server(c) ? &d->s_conn : &d->c_conn) = true;
     if (ev->type == QUIC_EV_CLOSED)
         d->closed = true;
-    if (ev->type != QUIC_EV_DATAGRAM || !quic_conn_is_server(c))
+    if (ev->type != QUIC_EV_DATAGRAM)
         return;
+    int dir = quic_conn_is_server(c) ? SIM_C2S : SIM_S2C;
     uint64_t seq, h;
     if (ev->len != DG_LEN) {
-        d->bad++;
+        d->bad[dir]++;
         return;
     }
     memcpy(&seq, ev->data, 8);
     memcpy(&h, ev->data + 8, 8);
-    if (seq >= DG_N || h != fnv(ev->data + 16, DG_LEN - 16)) {
-        d->bad++;
+    if (seq >= DG_N + DG_LATE || h != fnv(ev->data + 16, DG_LEN - 16)) {
+        d->bad[dir]++;
         return;
     }
-    if (d->seen[seq]++)
-        d->dup++;
-    d->got++;
+    if (d->seen[dir][seq]++)
+        d->dup[dir]++;
+    d->got[dir]++;
 }
 
 /* Copies of client datagrams (taken before the network), replayed at the
- * end (RFC 9000 §12.3: a packet number is processed once, however late the
- * copy; a copy of one the network lost is simply late). */
+ * end (RFC 9000 §12.3: a packet number is processed at most once, however
+ * late the copy). With drop_next, the next 1-RTT datagram of the client is
+ * taken off the wire instead: the test delivers it late, itself. */
 typedef struct replay {
     uint8_t d[64][1500];
     size_t len[64];
     size_t n, seen;
+    bool drop_next;
+    uint8_t held[1500];
+    size_t held_len;
 } replay;
 
 static bool keep_copy(sim *s, bool to_server, uint8_t *d, size_t *len, void *ud)
 {
     replay *r = ud;
     (void)s;
-    if (to_server && r->n < 64 && (r->seen++ % 7) == 3 && (d[0] & 0x80) == 0) {
+    if (!to_server || (d[0] & 0x80) != 0)
+        return true;
+    if (r->drop_next) {
+        r->drop_next = false;
+        memcpy(r->held, d, *len);
+        r->held_len = *len;
+        return false;
+    }
+    if (r->n < 64 && (r->seen++ % 7) == 3) {
         memcpy(r->d[r->n], d, *len);
         r->len[r->n++] = *len;
     }
@@ -321,6 +336,22 @@ static bool dg_hs(sim *s, void *ud)
     return (d->c_conn && d->s_conn) || d->closed;
 }
 
+static void dg_fill(sim *s, uint8_t *p, uint64_t i)
+{
+    memcpy(p, &i, 8);
+    for (size_t k = 16; k < DG_LEN; k++)
+        p[k] = (uint8_t)sim_rand(s);
+    uint64_t h = fnv(p + 16, DG_LEN - 16);
+    memcpy(p + 8, &h, 8);
+}
+
+/* Both ends send DG_N datagrams at about 50 KB/s over a path that loses 5%,
+ * corrupts 10%, duplicates 25% and reorders 10% of the packets: each
+ * datagram arrives at most once and unchanged (RFC 9221 §5), and most arrive
+ * (measured: 84-90% each way over 20 seeds; a corrupted or lost packet's
+ * datagrams are gone, and so are those a small congestion window held back
+ * too long). Late copies of packets are accepted once, never twice (RFC
+ * 9000 §12.3). */
 static void test_datagrams_lossy(void **state)
 {
     (void)state;
@@ -343,46 +374,76 @@ static void test_datagrams_lossy(void **state)
         SIM_ASSERT(&s, sim_run(&s, dg_hs, d, 60000000) && !d->closed);
         uint8_t p[DG_LEN];
         for (uint64_t i = 0; i < DG_N; i++) {
-            memcpy(p, &i, 8);
-            for (size_t k = 16; k < DG_LEN; k++)
-                p[k] = (uint8_t)sim_rand(&s);
-            uint64_t h = fnv(p + 16, DG_LEN - 16);
-            memcpy(p + 8, &h, 8);
-            int rc = quic_conn_dgram_send(s.p.client, p, DG_LEN, s.p.now);
-            if (rc != 0 && getenv("SIM_DEBUG") && i % 10 == 0)
-                fprintf(stderr, "dgram %llu rc %d now %llu deadline %llu cwnd %llu inflight %llu\n", (unsigned long long)i, rc,
-                (unsigned long long)s.p.now, (unsigned long long)quic_conn_deadline(s.p.client),
-                (unsigned long long)s.p.client->cc.cwnd, (unsigned long long)s.p.client->cc.bytes_in_flight);
-            SIM_ASSERT(&s, rc == 0 || rc == QUIC_ERR_BLOCKED);
+            quic_conn *from[2] = {s.p.client, s.p.server};
+            for (int k = 0; k < 2; k++) {
+                dg_fill(&s, p, i);
+                int rc = quic_conn_dgram_send(from[k], p, DG_LEN, s.p.now);
+                SIM_ASSERT(&s, rc == 0 || rc == QUIC_ERR_BLOCKED);
+            }
             if (i % 10 == 9) {
-                sim_run(&s, NULL, NULL, 40000); /* about 50 KB/s */
+                sim_run(&s, NULL, NULL, 40000); /* about 50 KB/s each way */
                 pair_events(s.p.client, dg_note, d);
                 pair_events(s.p.server, dg_note, d);
             }
         }
         sim_run(&s, NULL, NULL, 2000000);
+        pair_events(s.p.client, dg_note, d);
         pair_events(s.p.server, dg_note, d);
-        uint64_t got_before = d->got;
+        if (getenv("SIM_DEBUG"))
+            fprintf(stderr, "seed %llu: server got %llu, client got %llu of %d datagrams\n",
+                    (unsigned long long)seed, (unsigned long long)d->got[SIM_C2S],
+                    (unsigned long long)d->got[SIM_S2C], DG_N);
+        for (int k = 0; k < 2; k++) {
+            SIM_ASSERT(&s, d->bad[k] == 0 && d->dup[k] == 0);
+            SIM_ASSERT(&s, d->got[k] >= DG_N * 8 / 10 && d->got[k] <= DG_N);
+        }
+        SIM_ASSERT(&s, !d->closed);
+        SIM_ASSERT(&s, s.n.dup[SIM_C2S] > 0 && s.n.corrupted[SIM_C2S] > 0);
+        SIM_ASSERT(&s, s.n.dup[SIM_S2C] > 0 && s.n.corrupted[SIM_S2C] > 0);
+
+        /* Copies of old packets at the end: whether processed before or
+         * below the receiver's floor (§13.2.3), none delivers anything twice. */
+        SIM_ASSERT(&s, rp->n > 20);
         for (size_t k = 0; k < rp->n; k++)
             sim_inject(&s, true, rp->d[k], rp->len[k], 1000 + k);
         sim_run(&s, NULL, NULL, 1000000);
         pair_events(s.p.server, dg_note, d);
-        /* copies of packets the network lost are news; the others are not */
-        SIM_ASSERT(&s, rp->n > 20 && d->dup == 0 && d->bad == 0);
-        SIM_ASSERT(&s, d->got - got_before < rp->n);
+        SIM_ASSERT(&s, d->dup[SIM_C2S] == 0 && d->bad[SIM_C2S] == 0 && !d->closed);
+
+        /* A late copy is accepted exactly once: on a clean path, the
+         * packet carrying datagrams DG_N.. is taken off the wire and
+         * delivered three times: 15 ms late (after the packet sent behind
+         * it), 1 ms after that, and 2 s later. */
+        for (int k = 0; k < 2; k++)
+            s.dir[k] = (sim_dir){.delay_us = 10000};
+        sim_run(&s, NULL, NULL, 500000);
+        pair_events(s.p.client, dg_note, d);
+        pair_events(s.p.server, dg_note, d);
+        rp->drop_next = true;
+        for (uint64_t i = DG_N; i < DG_N + DG_LATE; i++) {
+            dg_fill(&s, p, i);
+            SIM_ASSERT(&s, quic_conn_dgram_send(s.p.client, p, DG_LEN, s.p.now) == 0);
+            if (i == DG_N + DG_LATE / 2 - 1) {
+                /* the first half goes in the packet taken off the wire, the
+                 * second in one behind it, which arrives first */
+                sim_run(&s, NULL, NULL, 1000);
+                SIM_ASSERT(&s, rp->held_len > DG_LATE / 2 * DG_LEN && !rp->drop_next);
+            }
+        }
+        sim_run(&s, NULL, NULL, 1000);
+        quic_conn_stats st0, st1;
+        quic_conn_stats_get(s.p.server, &st0);
+        sim_inject(&s, true, rp->held, rp->held_len, 15000);
+        sim_inject(&s, true, rp->held, rp->held_len, 16000);
+        sim_inject(&s, true, rp->held, rp->held_len, 2000000);
+        sim_run(&s, NULL, NULL, 3000000);
+        pair_events(s.p.server, dg_note, d);
+        quic_conn_stats_get(s.p.server, &st1);
+        for (uint64_t i = DG_N; i < DG_N + DG_LATE; i++)
+            SIM_ASSERT(&s, d->seen[SIM_C2S][i] == 1);
+        SIM_ASSERT(&s, d->dup[SIM_C2S] == 0 && !d->closed);
+        SIM_ASSERT(&s, st1.pkts_dropped - st0.pkts_dropped >= 2); /* the two repeats */
         free(rp);
-        quic_dgram_counters st;
-        quic_conn_dgram_stats(s.p.client, &st);
-        SIM_ASSERT(&s, d->bad == 0 && d->dup == 0 && !d->closed);
-        /* lossy but not empty: most arrive, none more than once */
-        if (getenv("SIM_DEBUG"))
-            fprintf(stderr, "seed %llu: %llu of %d datagrams, %llu queue-full, %llu expired\n",
-                    (unsigned long long)seed, (unsigned long long)d->got, DG_N,
-                    (unsigned long long)st.drop_send_queue_full,
-                    (unsigned long long)st.drop_send_expired);
-        /* lossy (and the congestion window stays small) but not empty */
-        SIM_ASSERT(&s, d->got > DG_N / 4 && d->got <= DG_N);
-        SIM_ASSERT(&s, s.n.dup[SIM_C2S] > 0 && s.n.corrupted[SIM_C2S] > 0);
         free(d);
         sim_free(&s);
     }
