@@ -29,7 +29,11 @@ void app_cli_usage(FILE *f, app_cmd cmd)
                    "  Without --cert/--key it makes a self-signed certificate in memory.\n"
                    "  --retry     validate client addresses with a Retry first\n"
                    "  --count N   the final value of the exchange (default 10)\n"
-                   "  --one-shot  exit after the first ping-pong's connection closes\n");
+                   "  --one-shot  exit after the first connection closes: 0 when its ping-pong\n"
+                   "              finished, else 1\n"
+                   "  test switches (also for client): --no-datagrams (offer no HTTP\n"
+                   "  datagrams: SETTINGS_H3_DATAGRAM=0), --drop-every N (skip every Nth\n"
+                   "  first send of a value, so resends happen)\n");
         break;
     case APP_CMD_CLIENT:
         fprintf(f, "usage: quince client URL [--ca F | --insecure] [--method GET|CONNECT|CONNECT-EXT]\n"
@@ -38,7 +42,8 @@ void app_cli_usage(FILE *f, app_cmd cmd)
                    "  --ca F      trust the certificates in F (default: the system store)\n"
                    "  --insecure  do not verify the server's certificate (tests only)\n"
                    "  --count N   play until the counter reaches N (default 10)\n"
-                   "  --size B    datagram payload size, at least 8 (the counter) (default 8)\n");
+                   "  --size B    datagram payload size, at least 8 (the counter) (default 8)\n"
+                   "  --no-datagrams, --drop-every N: test switches, see quince server --help\n");
         break;
     case APP_CMD_GENCERT:
         fprintf(f, "usage: quince gencert --host NAME --cert F --key F\n"
@@ -164,6 +169,14 @@ int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
             if (parse_u64(v, &n) || n < 8 || n > 65535)
                 return usage_error(err, c, "--size takes a byte count from 8 to 65535, not '%s'", v);
             o->size = (size_t)n;
+        } else if ((c == APP_CMD_CLIENT || c == APP_CMD_SERVER) && !strcmp(a, "--no-datagrams")) {
+            o->no_datagrams = true;
+        } else if ((c == APP_CMD_CLIENT || c == APP_CMD_SERVER) && !strcmp(a, "--drop-every")) {
+            const char *v = VALUE();
+            if (!v)
+                return 2;
+            if (parse_u64(v, &o->drop_every) || o->drop_every == 1 || o->drop_every > 1000000)
+                return usage_error(err, c, "--drop-every takes 0 or a number from 2 to 1000000, not '%s'", v);
         } else if (c == APP_CMD_GENCERT && !strcmp(a, "--host")) {
             if (!(o->host = VALUE()))
                 return 2;

@@ -41,6 +41,9 @@ typedef struct app_opts {
     app_method method;
     uint64_t count; /* final counter value, default 10 */
     size_t size;    /* datagram payload bytes, default 8 */
+    /* test switches (server and client), as the quic-go interop programs have */
+    bool no_datagrams;   /* --no-datagrams: offer no HTTP datagrams (H3_DATAGRAM 0) */
+    uint64_t drop_every; /* --drop-every N: skip every Nth first send (0: none) */
     /* gencert */
     const char *host;
 } app_opts;

@@ -128,18 +128,26 @@ static void server_trace(void *ud, quic_conn *c, const quic_trace *ev)
 }
 
 static int session_open(app_session *s, quic_conn *q, bool is_server, const quic_config *qcfg,
-                        const char *authority, int method, uint64_t final, size_t size)
+                        const char *authority, int method, uint64_t final, size_t size,
+                        bool no_datagrams, uint64_t drop_every)
 {
     memset(s, 0, sizeof *s);
     s->q = q;
     h3_quic_config hc;
     h3_quic_config_init(&hc, is_server ? H3_ROLE_SERVER : H3_ROLE_CLIENT, qcfg);
+    /* --no-datagrams: SETTINGS_H3_DATAGRAM = 0 (RFC 9297 §2.1.1). QUIC
+     * DATAGRAM stays offered: the h3 binding treats a peer's H3_DATAGRAM = 1
+     * as H3_SETTINGS_ERROR when our own max_datagram_frame_size is 0. */
+    if (no_datagrams)
+        hc.h3.enable_datagrams = false;
     if (h3_quic_new(q, &hc, &s->h3) != 0)
         return -1;
     if (app_pp_init(&s->pp, is_server, s->h3, authority, method, final, size) != 0) {
         h3_quic_free(s->h3);
         return -1;
     }
+    s->pp.drop_every = drop_every;
+    s->pp.no_datagrams = no_datagrams;
     return 0;
 }
 
@@ -208,6 +216,8 @@ int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, c
     memset(sv, 0, sizeof *sv);
     sv->final = o->count;
     sv->verbose = o->verbose;
+    sv->no_datagrams = o->no_datagrams;
+    sv->drop_every = o->drop_every;
     if (app_tls_server(&sv->tls, o->cert, o->key, err, errlen) != 0 ||
         app_tls_keylog(&sv->tls, o->keylog, err, errlen) != 0)
         return -1;
@@ -261,7 +271,8 @@ static void server_accept(app_server *sv)
         app_session *s = &sv->sessions[sv->n_sessions];
         quic_config qc;
         quic_config_init(&qc, true, &sv->tls.cfg);
-        if (session_open(s, q, true, &qc, NULL, 0, sv->final, 8) != 0) {
+        if (session_open(s, q, true, &qc, NULL, 0, sv->final, 8, sv->no_datagrams,
+                         sv->drop_every) != 0) {
             quic_conn_close(q, false, QUIC_INTERNAL_ERROR, "out of memory");
             continue;
         }
@@ -333,14 +344,23 @@ void app_server_step(app_server *sv, uint64_t now)
         if (ci.closed) {
             char why[400];
             describe_close(s->q, why, sizeof why);
-            app_debug("server: connection ended: %s", why);
             bool was_pingpong = s->pp.state == APP_PP_DONE;
+            /* One that ends without a finished ping-pong is worth a line:
+             * how it ended (who closed, the code) is what interop checks. */
+            if (was_pingpong)
+                app_debug("server: connection ended: %s", why);
+            else
+                app_info("server: connection ended without a finished ping-pong: %s", why);
             quic_conn *q = s->q;
             session_close(s); /* the binding first: it refers to the connection */
             quic_endpoint_remove(sv->ep, q);
             sv->sessions[i] = sv->sessions[--sv->n_sessions];
-            if (sv->one_shot && was_pingpong)
+            /* One-shot: the first connection decides, like quicgo-server: a
+             * 400, a refusal or a failure ends the run with exit code 1. */
+            if (sv->one_shot) {
                 sv->finished = true;
+                sv->exit_code = was_pingpong ? 0 : 1;
+            }
             continue;
         }
         i++;
@@ -445,7 +465,8 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
         snprintf(err, errlen, "cannot set up the QUIC connection");
         return -1;
     }
-    if (session_open(&cl->s, q, false, &qc, cl->authority, (int)o->method, o->count, o->size) != 0) {
+    if (session_open(&cl->s, q, false, &qc, cl->authority, (int)o->method, o->count, o->size,
+                     o->no_datagrams, o->drop_every) != 0) {
         quic_conn_free(q);
         snprintf(err, errlen, "out of memory");
         return -1;

@@ -53,8 +53,11 @@ typedef struct app_server {
     quic_conn *pending_conn;
     const char *qlog_dir;
     bool finished;
+    int exit_code;  /* one-shot: 0 when the first connection's ping-pong finished */
     uint64_t final;
     int verbose;
+    bool no_datagrams;   /* --no-datagrams */
+    uint64_t drop_every; /* --drop-every */
 } app_server;
 
 typedef struct app_client {

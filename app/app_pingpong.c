@@ -76,7 +76,10 @@ static void send_value(app_pp *pp, uint64_t value, size_t n, uint64_t now)
         pp->buf[i] = (uint8_t)(i & 0xff);
     pp->buf_len = n;
     pp->last_tx = value;
-    if (h3_quic_send_datagram(pp->h3, pp->stream_id, pp->buf, n) != 0)
+    if (pp->drop_every && ++pp->first_sends % pp->drop_every == 0)
+        /* --drop-every: as if the network lost it; the resend timer recovers */
+        app_debug("%s: skipped datagram value=%llu on purpose", pp->who, (unsigned long long)value);
+    else if (h3_quic_send_datagram(pp->h3, pp->stream_id, pp->buf, n) != 0)
         app_warn("%s: datagram of %zu bytes not queued", pp->who, n);
     pp->resend_at = now + pp->resend_after;
 }
@@ -198,7 +201,7 @@ static void on_request(app_pp *pp, const h3_event *ev, uint64_t now)
 static void client_request(app_pp *pp)
 {
     h3_conn *h = h3_quic_h3(pp->h3);
-    if (!h3_conn_datagrams_enabled(h)) {
+    if (!h3_conn_datagrams_enabled(h) && !pp->no_datagrams) {
         h3_quic_close(pp->h3, H3_NO_ERROR, "datagram support not enabled");
         fail(pp, "the server does not support HTTP datagrams (no SETTINGS_H3_DATAGRAM)");
         return;

@@ -48,6 +48,9 @@ typedef struct app_pp {
     uint64_t resend_at;   /* when to send the last datagram again (0: not waiting) */
     uint64_t resend_after;
     uint64_t resends;
+    uint64_t drop_every;  /* test switch: skip every Nth first send (0: none) */
+    bool no_datagrams;    /* test switch: we offer none, so ask anyway (expect a 400) */
+    uint64_t first_sends; /* first transmissions so far (resends not counted) */
     unsigned resends_in_a_row; /* for the same value: the peer may be gone */
     uint64_t settings_deadline; /* server: 10 s for the client's SETTINGS */
     bool pending_request;       /* server: a request waits for SETTINGS */

@@ -65,7 +65,8 @@ int app_run_server(const app_opts *o)
     }
     char where[80];
     app_addr_str(&sv.io.udp.local, where, sizeof where);
-    app_info("server: listening on %s (HTTP/3, datagrams on; /ping-pong)%s", where,
+    app_info("server: listening on %s (HTTP/3, datagrams %s; /ping-pong)%s", where,
+             o->no_datagrams ? "off" : "on",
              o->cert ? "" : " with a self-signed certificate for localhost");
     catch_signals();
     sv.one_shot = o->one_shot;
@@ -74,9 +75,10 @@ int app_run_server(const app_opts *o)
         if (!sv.finished)
             wait_fds(&sv.io.udp.fd, 1, app_server_deadline(&sv));
     }
+    int rc = sv.exit_code;
     app_server_close(&sv);
     app_info("server closed");
-    return 0;
+    return rc;
 }
 
 int app_run_client(const app_opts *o)
