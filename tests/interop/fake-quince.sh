@@ -19,6 +19,8 @@ server)
         --key) args+=(-key "$2"); shift 2 ;;
         --count) args+=(-count "$2"); shift 2 ;;
         --one-shot) shift ;; # the quic-go server is one-shot by default
+        --no-datagrams) args+=(-no-datagrams); shift ;;
+        --drop-every) args+=(-drop-every "$2"); shift 2 ;;
         *) echo "fake-quince: unknown server option $1" >&2; exit 2 ;;
         esac
     done
@@ -34,12 +36,28 @@ client)
         --method) args+=(-method "$2"); shift 2 ;;
         --count) args+=(-count "$2"); shift 2 ;;
         --size) args+=(-size "$2"); shift 2 ;;
+        --no-datagrams) args+=(-no-datagrams); shift ;;
+        --drop-every) args+=(-drop-every "$2"); shift 2 ;;
         *) echo "fake-quince: unknown client option $1" >&2; exit 2 ;;
         esac
     done
     prog="$BIN/quicgo-client"
     ;;
-*) echo "usage: fake-quince.sh server|client ..." >&2; exit 2 ;;
+gencert)
+    cert= key=
+    while [ $# -gt 0 ]; do
+        case "$1" in
+        --cert) cert=$2; shift 2 ;;
+        --key) key=$2; shift 2 ;;
+        --host) shift 2 ;; # always localhost
+        *) echo "fake-quince: unknown gencert option $1" >&2; exit 2 ;;
+        esac
+    done
+    exec openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$key" -out "$cert" -days 2 -subj /CN=localhost \
+        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -addext "extendedKeyUsage=serverAuth"
+    ;;
+*) echo "usage: fake-quince.sh server|client|gencert ..." >&2; exit 2 ;;
 esac
 
 case "${FAKE_QUINCE_BREAK:-}" in

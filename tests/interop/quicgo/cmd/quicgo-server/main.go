@@ -206,6 +206,9 @@ func run(o options) int {
 		ConnContext: func(ctx context.Context, c *quic.Conn) context.Context {
 			go func() {
 				<-c.Context().Done()
+				// How the connection ended (e.g. "Application error 0x100
+				// (remote): ..."): run.sh checks that a refusal reached us.
+				slog.Info("server: connection ended", "cause", context.Cause(c.Context()))
 				select {
 				case s.connEnded <- struct{}{}:
 				default:
