@@ -736,6 +736,41 @@ static void test_tparam_cid_errors(void **state)
     }
 }
 
+static bool server_exists(sim *s, void *ud)
+{
+    (void)ud;
+    return s->p.server != NULL;
+}
+
+static bool server_closed(sim *s, void *ud)
+{
+    (void)ud;
+    quic_close_info si;
+    quic_conn_close_info(s->p.server, &si);
+    return si.closed || si.by_peer;
+}
+
+/* RFC 9000 §10.2.3: an application close before the handshake is done goes
+ * out in Initial/Handshake packets as a transport CONNECTION_CLOSE with
+ * APPLICATION_ERROR, hiding the application's code and reason. */
+static void test_app_close_in_handshake(void **state)
+{
+    (void)state;
+    sim s;
+    sim_init(&s, 40);
+    sim_start(&s);
+    assert_true(sim_run(&s, server_exists, NULL, 1000000));
+    quic_conn_close(s.p.client, true, 0x1234, "secret reason");
+    assert_true(sim_run(&s, server_closed, NULL, 5000000));
+    quic_close_info si;
+    quic_conn_close_info(s.p.server, &si);
+    assert_true(si.by_peer);
+    assert_false(si.app);
+    assert_int_equal(si.code, QUIC_APPLICATION_ERROR);
+    assert_null(strstr(si.reason, "secret"));
+    sim_free(&s);
+}
+
 /* A long-lived connection: the client opens 3000 short uni streams over
  * time (more than the stream limit of 10, so MAX_STREAMS credit must keep
  * coming, RFC 9000 §4.6); the server reads each to its end. What the server
@@ -813,6 +848,7 @@ int main(void)
         cmocka_unit_test(test_conn_window),
         cmocka_unit_test(test_protocol_errors),
         cmocka_unit_test(test_tparam_cid_errors),
+        cmocka_unit_test(test_app_close_in_handshake),
         cmocka_unit_test(test_stream_churn_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
