@@ -165,7 +165,7 @@ static void test_stream_limit(void **state)
         f.stream.stream_id = (limit << 2) | (uni ? 2u : 0u);
         send_frame(x, &f);
         assert_int_equal(server_error(x), QUIC_STREAM_LIMIT_ERROR);
-        assert_int_equal(server_frame_type(x), 0);
+        assert_int_equal(server_frame_type(x), f.type); /* RFC 9000 §19.19: the frame that triggered it */
         assert_true(x->cnt.live <= live);
         teardown(x);
     }
@@ -310,7 +310,7 @@ static void test_stream_data_bounded(void **state)
     f.stream.offset = window;
     send_frame(x, &f);
     assert_int_equal(server_error(x), QUIC_FLOW_CONTROL_ERROR);
-    assert_int_equal(server_frame_type(x), QUIC_FT_STREAM);
+    assert_int_equal(server_frame_type(x), f.type);
     teardown(x);
 }
 
@@ -331,7 +331,7 @@ static void test_conn_window(void **state)
         sum += window;
     }
     assert_int_equal(server_error(x), QUIC_FLOW_CONTROL_ERROR);
-    assert_int_equal(server_frame_type(x), QUIC_FT_STREAM);
+    assert_int_equal(server_frame_type(x), f.type);
     assert_true(sum > x->s.p.scfg.initial_max_data);
     teardown(x);
 }
@@ -610,17 +610,17 @@ static void test_protocol_errors(void **state)
         /* RFC 9000 §4.1 */
         {"RESET_STREAM past the window", NULL, act_reset_over_window, {0},
          QUIC_FLOW_CONTROL_ERROR, QUIC_FT_RESET_STREAM, "RESET_STREAM"},
-        /* RFC 9000 §19.4-§19.13: stream state; a stream of ours we never
-         * opened is found before the frame is looked at: frame type 0 */
+        /* RFC 9000 §19.4-§19.13: stream state, judged from the stream ID;
+         * the close names the frame (§19.19) */
         {"MAX_STREAM_DATA on an unopened server stream", NULL, NULL,
          {.type = QUIC_FT_MAX_STREAM_DATA, .max_stream_data = {1, 100}}, QUIC_STREAM_STATE_ERROR,
-         0, "never opened"},
+         QUIC_FT_MAX_STREAM_DATA, "never opened"},
         {"STOP_SENDING on a client uni stream", NULL, NULL,
          {.type = QUIC_FT_STOP_SENDING, .stop_sending = {2, 0}}, QUIC_STREAM_STATE_ERROR,
          QUIC_FT_STOP_SENDING, "receive-only"},
         {"RESET_STREAM on an unopened server stream", NULL, NULL,
-         {.type = QUIC_FT_RESET_STREAM, .reset_stream = {3, 0, 0}}, QUIC_STREAM_STATE_ERROR, 0,
-         "never opened"},
+         {.type = QUIC_FT_RESET_STREAM, .reset_stream = {3, 0, 0}}, QUIC_STREAM_STATE_ERROR,
+         QUIC_FT_RESET_STREAM, "send-only"}, /* direction is judged first */
         {"STREAM on a server uni stream", NULL, act_stream_on_send_only, {0},
          QUIC_STREAM_STATE_ERROR, QUIC_FT_STREAM, "send-only"},
         {"STREAM_DATA_BLOCKED on a server uni stream", NULL, act_sdb_on_send_only, {0},
@@ -640,7 +640,8 @@ static void test_protocol_errors(void **state)
         {"MAX_STREAMS above 2^60", NULL, act_max_streams_2_60, {0}, QUIC_FRAME_ENCODING_ERROR, 0,
          "2^60"},
         /* out of memory */
-        {"no memory for a stream", NULL, act_no_memory_for_stream, {0}, QUIC_INTERNAL_ERROR, 0,
+        {"no memory for a stream", NULL, act_no_memory_for_stream, {0}, QUIC_INTERNAL_ERROR,
+         QUIC_FT_STREAM | QUIC_FT_STREAM_BIT_LEN,
          "out of memory"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -730,7 +731,7 @@ static void test_tparam_cid_errors(void **state)
          * the client sees the server's */
         quic_close_info *who = mode == 1 ? &si : &ci;
         assert_int_equal(who->code, QUIC_TRANSPORT_PARAMETER_ERROR);
-        assert_int_equal(who->frame_type, 0);
+        assert_int_equal(who->frame_type, QUIC_FT_CRYPTO); /* carried by CRYPTO frames */
         assert_false(who->by_peer || who->app);
         sim_free(&s);
     }
