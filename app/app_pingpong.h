@@ -13,7 +13,7 @@
 #ifndef APP_PINGPONG_H
 #define APP_PINGPONG_H
 
-#include "h3/h3_quic.h"
+#include "h3q/h3q.h"
 
 #include <stdbool.h>
 #include <stdint.h>

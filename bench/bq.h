@@ -17,7 +17,7 @@
 
 #include "app/app_tls.h"
 #include "app/app_udp.h"
-#include "h3/h3_quic.h"
+#include "h3q/h3q.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -6,7 +6,7 @@
 #define TEST_PAIR_H3_H
 
 #include "common/pair.h"
-#include "h3/h3_quic.h"
+#include "h3q/h3q.h"
 
 typedef struct pair_h3 {
     pair p;

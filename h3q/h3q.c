@@ -1,6 +1,6 @@
 /* h3 over quince QUIC: moves stream bytes, stream actions, datagrams and errors
  * between an h3_conn and a quic_conn (see h3_quic.h). */
-#include "h3/h3_quic.h"
+#include "h3q/h3q.h"
 
 #include <string.h>
 
