@@ -133,17 +133,17 @@ static int session_open(app_session *s, quic_conn *q, bool is_server, const quic
 {
     memset(s, 0, sizeof *s);
     s->q = q;
-    h3_quic_config hc;
-    h3_quic_config_init(&hc, is_server ? H3_ROLE_SERVER : H3_ROLE_CLIENT, qcfg);
+    h3q_config hc;
+    h3q_config_init(&hc, is_server ? H3_ROLE_SERVER : H3_ROLE_CLIENT, qcfg);
     /* --no-datagrams: SETTINGS_H3_DATAGRAM = 0 (RFC 9297 §2.1.1). QUIC
      * DATAGRAM stays offered: the h3 binding treats a peer's H3_DATAGRAM = 1
      * as H3_SETTINGS_ERROR when our own max_datagram_frame_size is 0. */
     if (no_datagrams)
         hc.h3.enable_datagrams = false;
-    if (h3_quic_new(q, &hc, &s->h3) != 0)
+    if (h3q_new(q, &hc, &s->h3) != 0)
         return -1;
     if (app_pp_init(&s->pp, is_server, s->h3, authority, method, final, size) != 0) {
-        h3_quic_free(s->h3);
+        h3q_free(s->h3);
         return -1;
     }
     s->pp.drop_every = drop_every;
@@ -155,15 +155,16 @@ static void session_close(app_session *s)
 {
     app_trace_close(&s->trace);
     app_pp_free(&s->pp);
-    h3_quic_free(s->h3);
+    h3q_free(s->h3);
     memset(s, 0, sizeof *s);
 }
 
+/* QUIC timers, events into h3 and h3 into QUIC (h3q_step), then the ping-pong reacts
+ * to the HTTP/3 events; what it sends is in QUIC when it returns (h3q.h). */
 static void session_step(app_session *s, uint64_t now)
 {
-    h3_quic_pump(s->h3, now);
+    h3q_step(s->h3, now, NULL);
     app_pp_step(&s->pp, now);
-    h3_quic_flush(s->h3, now);
 }
 
 /* A name for a close code: RFC 9000 §20.1, TLS alerts (RFC 9001 §4.8), RFC 9114 §8.1. */
@@ -326,14 +327,12 @@ void app_server_step(app_server *sv, uint64_t now)
     }
     for (size_t i = 0; i < sv->n_sessions;) {
         app_session *s = &sv->sessions[i];
-        if (quic_conn_deadline(s->q) <= now)
-            quic_conn_on_deadline(s->q, now);
         session_step(s, now);
         /* The final value went out and the client has not closed within the
          * linger time (its CONNECTION_CLOSE may have been lost): close. */
         if (s->pp.sent_final && now >= s->pp.linger_until && !s->pp.closed_by_us) {
             s->pp.closed_by_us = true;
-            h3_quic_close(s->h3, H3_NO_ERROR, "ping-pong done");
+            h3q_close(s->h3, H3_NO_ERROR, "ping-pong done");
         }
         app_addr peer;
         path_peer(quic_endpoint_conn_path(s->q), &peer);
@@ -515,15 +514,13 @@ void app_client_step(app_client *cl, uint64_t now)
             quic_conn_recv(q, &path, rv[i].data, rv[i].len, now);
         }
     } while (n == APP_BATCH);
-    if (quic_conn_deadline(q) <= now)
-        quic_conn_on_deadline(q, now);
     session_step(&cl->s, now);
 
     app_pp *pp = &cl->s.pp;
     if (!cl->closing && (pp->state == APP_PP_DONE || pp->state == APP_PP_FAILED)) {
         if (pp->resends)
             app_info("client: resent %llu datagrams after timeouts", (unsigned long long)pp->resends);
-        h3_quic_close(cl->s.h3, H3_NO_ERROR, pp->state == APP_PP_DONE ? "bye!" : pp->error);
+        h3q_close(cl->s.h3, H3_NO_ERROR, pp->state == APP_PP_DONE ? "bye!" : pp->error);
         cl->closing = true;
         cl->exit_code = pp->state == APP_PP_DONE ? 0 : 1;
     }

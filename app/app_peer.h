@@ -35,7 +35,7 @@ typedef struct app_io {
 
 typedef struct app_session {
     quic_conn *q;
-    h3_quic *h3;
+    h3q_conn *h3;
     app_pp pp;
     app_trace trace; /* -v lines and the qlog file of this connection */
     bool logged_close;

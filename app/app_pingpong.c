@@ -27,7 +27,7 @@ static uint64_t get_be64(const uint8_t *p)
     return v;
 }
 
-int app_pp_init(app_pp *pp, bool is_server, h3_quic *h3, const char *authority, int method,
+int app_pp_init(app_pp *pp, bool is_server, h3q_conn *h3, const char *authority, int method,
                 uint64_t final, size_t size)
 {
     memset(pp, 0, sizeof *pp);
@@ -79,7 +79,7 @@ static void send_value(app_pp *pp, uint64_t value, size_t n, uint64_t now)
     if (pp->drop_every && ++pp->first_sends % pp->drop_every == 0)
         /* --drop-every: as if the network lost it; the resend timer recovers */
         app_debug("%s: skipped datagram value=%llu on purpose", pp->who, (unsigned long long)value);
-    else if (h3_quic_send_datagram(pp->h3, pp->stream_id, pp->buf, n) != 0)
+    else if (h3q_send_datagram(pp->h3, pp->stream_id, pp->buf, n) != 0)
         app_warn("%s: datagram of %zu bytes not queued", pp->who, n);
     pp->resend_at = now + pp->resend_after;
 }
@@ -96,7 +96,7 @@ static void resend(app_pp *pp, uint64_t now)
     }
     pp->resends++;
     app_debug("%s: resent datagram value=%llu", pp->who, (unsigned long long)pp->last_tx);
-    if (h3_quic_send_datagram(pp->h3, pp->stream_id, pp->buf, pp->buf_len) != 0)
+    if (h3q_send_datagram(pp->h3, pp->stream_id, pp->buf, pp->buf_len) != 0)
         app_warn("%s: datagram not queued", pp->who);
     pp->resend_at = now + pp->resend_after;
 }
@@ -161,15 +161,15 @@ static bool path_is_pingpong(const h3_request_head *r)
 
 static void server_answer(app_pp *pp, uint64_t now)
 {
-    h3_conn *h = h3_quic_h3(pp->h3);
+    h3_conn *h = h3q_h3(pp->h3);
     if (!h3_conn_datagrams_enabled(h)) {
         static const char body[] = "datagram support not enabled\n";
-        h3_quic_send_response(pp->h3, pp->stream_id, 400);
-        h3_quic_send_data(pp->h3, pp->stream_id, (const uint8_t *)body, sizeof body - 1, true);
+        h3q_send_response(pp->h3, pp->stream_id, 400);
+        h3q_send_data(pp->h3, pp->stream_id, (const uint8_t *)body, sizeof body - 1, true);
         fail(pp, "client has no datagram support: answered 400");
         return;
     }
-    h3_quic_send_response(pp->h3, pp->stream_id, 200);
+    h3q_send_response(pp->h3, pp->stream_id, 200);
     pp->state = APP_PP_RUNNING;
     pp->have_rx = false;
     /* the server's first value is 0, 8 bytes, and 1 comes back */
@@ -179,18 +179,18 @@ static void server_answer(app_pp *pp, uint64_t now)
 static void on_request(app_pp *pp, const h3_event *ev, uint64_t now)
 {
     if (pp->state != APP_PP_WAIT_REQUEST) {
-        h3_quic_send_response(pp->h3, ev->stream_id, 429);
-        h3_quic_send_data(pp->h3, ev->stream_id, NULL, 0, true);
+        h3q_send_response(pp->h3, ev->stream_id, 429);
+        h3q_send_data(pp->h3, ev->stream_id, NULL, 0, true);
         return;
     }
     if (!path_is_pingpong(&ev->req)) {
         static const char body[] = "not found: try /ping-pong\n";
-        h3_quic_send_response(pp->h3, ev->stream_id, 404);
-        h3_quic_send_data(pp->h3, ev->stream_id, (const uint8_t *)body, sizeof body - 1, true);
+        h3q_send_response(pp->h3, ev->stream_id, 404);
+        h3q_send_data(pp->h3, ev->stream_id, (const uint8_t *)body, sizeof body - 1, true);
         return;
     }
     pp->stream_id = ev->stream_id;
-    if (!h3_conn_peer_settings_received(h3_quic_h3(pp->h3))) {
+    if (!h3_conn_peer_settings_received(h3q_h3(pp->h3))) {
         pp->pending_request = true;
         pp->settings_deadline = now + SETTINGS_WAIT_US;
         return;
@@ -200,19 +200,19 @@ static void on_request(app_pp *pp, const h3_event *ev, uint64_t now)
 
 static void client_request(app_pp *pp)
 {
-    h3_conn *h = h3_quic_h3(pp->h3);
+    h3_conn *h = h3q_h3(pp->h3);
     if (!h3_conn_datagrams_enabled(h) && !pp->no_datagrams) {
-        h3_quic_close(pp->h3, H3_NO_ERROR, "datagram support not enabled");
+        h3q_close(pp->h3, H3_NO_ERROR, "datagram support not enabled");
         fail(pp, "the server does not support HTTP datagrams (no SETTINGS_H3_DATAGRAM)");
         return;
     }
     int rc;
     if (pp->method == 1)
-        rc = h3_quic_connect(pp->h3, pp->authority, &pp->stream_id);
+        rc = h3q_connect(pp->h3, pp->authority, &pp->stream_id);
     else if (pp->method == 2)
-        rc = h3_quic_connect_ext(pp->h3, "ping-pong", pp->authority, "/ping-pong", &pp->stream_id);
+        rc = h3q_connect_ext(pp->h3, "ping-pong", pp->authority, "/ping-pong", &pp->stream_id);
     else
-        rc = h3_quic_get(pp->h3, pp->authority, "/ping-pong", &pp->stream_id);
+        rc = h3q_get(pp->h3, pp->authority, "/ping-pong", &pp->stream_id);
     if (rc != 0) {
         fail(pp, "cannot send the request");
         return;
@@ -223,7 +223,7 @@ static void client_request(app_pp *pp)
 void app_pp_step(app_pp *pp, uint64_t now)
 {
     h3_event ev;
-    while (h3_quic_next_event(pp->h3, &ev)) {
+    while (h3q_next_event(pp->h3, &ev)) {
         switch (ev.type) {
         case H3_EV_SETTINGS:
             if (!pp->is_server && pp->state == APP_PP_WAIT_SETTINGS)
@@ -273,8 +273,8 @@ void app_pp_step(app_pp *pp, uint64_t now)
     if (pp->pending_request && now >= pp->settings_deadline) {
         pp->pending_request = false;
         static const char body[] = "timeout waiting for SETTINGS\n";
-        h3_quic_send_response(pp->h3, pp->stream_id, 400);
-        h3_quic_send_data(pp->h3, pp->stream_id, (const uint8_t *)body, sizeof body - 1, true);
+        h3q_send_response(pp->h3, pp->stream_id, 400);
+        h3q_send_data(pp->h3, pp->stream_id, (const uint8_t *)body, sizeof body - 1, true);
         fail(pp, "no SETTINGS from the client within 10 s: answered 400");
     }
     bool lingering = pp->sent_final && now < pp->linger_until;

@@ -1,5 +1,5 @@
 /*
- * The blog's HTTP/3 datagram ping-pong as two state machines over an h3_quic
+ * The blog's HTTP/3 datagram ping-pong as two state machines over an h3q_conn
  * binding, without sockets: the event loops in app_run.c drive them.
  *
  * The server answers /ping-pong (GET, classic CONNECT, extended CONNECT) once
@@ -31,7 +31,7 @@ typedef struct app_pp {
     bool is_server;
     const char *who; /* "client" or "server" in the log lines */
     app_pp_state state;
-    h3_quic *h3;
+    h3q_conn *h3;
     uint64_t stream_id;
     int method;      /* app_method of the client */
     const char *authority;
@@ -58,10 +58,10 @@ typedef struct app_pp {
 } app_pp;
 
 /* method: 0 GET, 1 CONNECT, 2 extended CONNECT (app_method). */
-int app_pp_init(app_pp *pp, bool is_server, h3_quic *h3, const char *authority, int method,
+int app_pp_init(app_pp *pp, bool is_server, h3q_conn *h3, const char *authority, int method,
                 uint64_t final, size_t size);
 void app_pp_free(app_pp *pp);
-/* Handles every pending HTTP/3 event, then the timers; call after each pump. */
+/* Handles every pending HTTP/3 event, then the timers; call after each h3q_step. */
 void app_pp_step(app_pp *pp, uint64_t now);
 /* The next time app_pp_step must run even without traffic (QUIC_NEVER: none). */
 uint64_t app_pp_deadline(const app_pp *pp);

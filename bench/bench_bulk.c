@@ -44,7 +44,7 @@ int main(int argc, char **argv)
     }
     double secs = (double)(app_now_us() - t0) * 1e-6;
     double cpu = (double)(bq_cpu_us() - cpu0) * 1e-6;
-    h3_quic_close(cl.h3, H3_NO_ERROR, "");
+    h3q_close(cl.h3, H3_NO_ERROR, "");
     bq_client_output(&cl, app_now_us());
     uint64_t got = cl.body_bytes;
     bq_client_close(&cl);

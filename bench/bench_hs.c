@@ -68,13 +68,13 @@ int main(int argc, char **argv)
             bq_client_request(cl, "/echo");
             if (cl->responded && !s->sent) {
                 static const uint8_t msg[8] = {0};
-                h3_quic_send_datagram(cl->h3, cl->stream_id, msg, sizeof msg);
+                h3q_send_datagram(cl->h3, cl->stream_id, msg, sizeof msg);
                 s->sent = true;
             }
             bool ok = s->echoed, bad = cl->failed || bq_client_closed(cl) ||
                                        now - started[i] > 5000000;
             if (ok)
-                h3_quic_close(cl->h3, H3_NO_ERROR, "");
+                h3q_close(cl->h3, H3_NO_ERROR, "");
             bq_client_output(cl, now);
             if (ok || bad) {
                 ok ? done++ : failed++;

@@ -55,7 +55,7 @@ int main(int argc, char **argv)
         for (long i = 0; i < opened; i++) {
             bq_client_input(&cl[i], now);
             bq_client_output(&cl[i], now);
-            if (cl[i].settings && h3_quic_started(cl[i].h3))
+            if (cl[i].settings && h3q_started(cl[i].h3))
                 ready++;
             else
                 v[nv++] = &cl[i];
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
            n, bq_kv(s1, "conns"), sh, (double)(h1 - h0) / (double)n, bq_kv(s1, "maxrss_kb"),
            bq_maxrss_kb());
     for (long i = 0; i < n; i++) {
-        h3_quic_close(cl[i].h3, H3_NO_ERROR, "");
+        h3q_close(cl[i].h3, H3_NO_ERROR, "");
         bq_client_output(&cl[i], app_now_us());
         bq_client_close(&cl[i]);
     }

@@ -63,7 +63,7 @@ int main(int argc, char **argv)
         st.got = false;
         bq_put_be64(msg, st.want);
         uint64_t t0 = bq_now_ns(), t0_us = app_now_us();
-        h3_quic_send_datagram(cl.h3, cl.stream_id, msg, sizeof msg);
+        h3q_send_datagram(cl.h3, cl.stream_id, msg, sizeof msg);
         bq_client_output(&cl, t0_us);
         uint64_t giveup = t0_us + 200000;
         for (;;) {
@@ -105,7 +105,7 @@ int main(int argc, char **argv)
         if (f)
             fclose(f);
     }
-    h3_quic_close(cl.h3, H3_NO_ERROR, "");
+    h3q_close(cl.h3, H3_NO_ERROR, "");
     bq_client_output(&cl, app_now_us());
     bq_client_close(&cl);
     app_tls_free(&tls);

@@ -19,7 +19,7 @@ enum { JOB_NONE = 0, JOB_BLAST, JOB_BULK };
 
 typedef struct sess {
     quic_conn *q;
-    h3_quic *h3;
+    h3q_conn *h3;
     int job;
     uint64_t job_stream;
     size_t blast_size;
@@ -187,9 +187,9 @@ static void on_request(server *sv, sess *s, const h3_event *ev, uint64_t now)
 {
     const h3_str *path = &ev->req.path;
     if (path_is(path, "/echo")) {
-        h3_quic_send_response(s->h3, ev->stream_id, 200);
+        h3q_send_response(s->h3, ev->stream_id, 200);
     } else if (path_is(path, "/blast")) {
-        h3_quic_send_response(s->h3, ev->stream_id, 200);
+        h3q_send_response(s->h3, ev->stream_id, 200);
         s->job = JOB_BLAST;
         s->job_stream = ev->stream_id;
         s->blast_size = (size_t)query(path, "size", 1200);
@@ -203,7 +203,7 @@ static void on_request(server *sv, sess *s, const h3_event *ev, uint64_t now)
         for (size_t i = 8; i < sizeof sv->chunk; i++)
             sv->chunk[i] = (uint8_t)(i & 0xff);
     } else if (path_is(path, "/bulk")) {
-        h3_quic_send_response(s->h3, ev->stream_id, 200);
+        h3q_send_response(s->h3, ev->stream_id, 200);
         s->job = JOB_BULK;
         s->job_stream = ev->stream_id;
         s->bulk_left = query(path, "bytes", 1000000);
@@ -211,23 +211,23 @@ static void on_request(server *sv, sess *s, const h3_event *ev, uint64_t now)
     } else if (path_is(path, "/stats")) {
         char body[256];
         stats_text(sv, body, sizeof body);
-        h3_quic_send_response(s->h3, ev->stream_id, 200);
-        h3_quic_send_data(s->h3, ev->stream_id, (const uint8_t *)body, strlen(body), true);
+        h3q_send_response(s->h3, ev->stream_id, 200);
+        h3q_send_data(s->h3, ev->stream_id, (const uint8_t *)body, strlen(body), true);
     } else {
-        h3_quic_send_response(s->h3, ev->stream_id, 404);
-        h3_quic_send_data(s->h3, ev->stream_id, NULL, 0, true);
+        h3q_send_response(s->h3, ev->stream_id, 404);
+        h3q_send_data(s->h3, ev->stream_id, NULL, 0, true);
     }
 }
 
 static void on_events(server *sv, sess *s, uint64_t now)
 {
     h3_event ev;
-    while (h3_quic_next_event(s->h3, &ev)) {
+    while (h3q_next_event(s->h3, &ev)) {
         if (ev.type == H3_EV_REQUEST)
             on_request(sv, s, &ev, now);
         else if (ev.type == H3_EV_DATAGRAM) { /* /echo */
-            int rc = h3_quic_send_datagram(s->h3, ev.stream_id, ev.data, ev.len);
-            if (rc == H3_ERR_DATAGRAMS_OFF && !h3_conn_peer_settings_received(h3_quic_h3(s->h3)) &&
+            int rc = h3q_send_datagram(s->h3, ev.stream_id, ev.data, ev.len);
+            if (rc == H3_ERR_DATAGRAMS_OFF && !h3_conn_peer_settings_received(h3q_h3(s->h3)) &&
                 ev.len <= sizeof s->held) {
                 memcpy(s->held, ev.data, ev.len);
                 s->held_len = ev.len;
@@ -235,8 +235,8 @@ static void on_events(server *sv, sess *s, uint64_t now)
             }
         }
     }
-    if (s->held_len && h3_conn_peer_settings_received(h3_quic_h3(s->h3))) {
-        h3_quic_send_datagram(s->h3, s->held_stream, s->held, s->held_len);
+    if (s->held_len && h3_conn_peer_settings_received(h3q_h3(s->h3))) {
+        h3q_send_datagram(s->h3, s->held_stream, s->held, s->held_len);
         s->held_len = 0;
     }
 }
@@ -250,21 +250,21 @@ static bool run_blast(server *sv, sess *s, uint64_t now)
         char body[128];
         snprintf(body, sizeof body, "sent=%llu qdrop=%llu\n", (unsigned long long)s->seq,
                  (unsigned long long)s->qdrop);
-        h3_quic_send_data(s->h3, s->job_stream, (const uint8_t *)body, strlen(body), true);
+        h3q_send_data(s->h3, s->job_stream, (const uint8_t *)body, strlen(body), true);
         s->job = JOB_NONE;
         return false;
     }
     quic_dgram_counters qc;
     quic_conn_dgram_stats(s->q, &qc);
-    h3_quic_stats hs;
-    h3_quic_get_stats(s->h3, &hs);
+    h3q_stats hs;
+    h3q_get_stats(s->h3, &hs);
     s->qdrop = qc.drop_send_queue_full + qc.drop_send_expired + hs.dgrams_dropped_out;
     uint64_t gone = qc.sent + qc.drop_send_expired;
     uint64_t queued = hs.dgrams_out > gone ? hs.dgrams_out - gone : 0;
     uint8_t *buf = sv->chunk; /* padding written once at the request (on_request) */
     for (; queued < 128; queued++) {
         bq_put_be64(buf, s->seq);
-        if (h3_quic_send_datagram(s->h3, s->job_stream, buf, s->blast_size) != 0)
+        if (h3q_send_datagram(s->h3, s->job_stream, buf, s->blast_size) != 0)
             break;
         s->seq++;
     }
@@ -275,11 +275,11 @@ static bool run_bulk(sess *s, uint8_t *chunk, size_t chunk_len)
 {
     while (s->bulk_left) {
         size_t k = s->bulk_left < chunk_len ? (size_t)s->bulk_left : chunk_len;
-        if (h3_quic_send_data(s->h3, s->job_stream, chunk, k, false) != 0)
+        if (h3q_send_data(s->h3, s->job_stream, chunk, k, false) != 0)
             return true; /* h3's buffer is full: after the next ACKs */
         s->bulk_left -= k;
     }
-    if (!s->bulk_fin && h3_quic_send_data(s->h3, s->job_stream, NULL, 0, true) == 0)
+    if (!s->bulk_fin && h3q_send_data(s->h3, s->job_stream, NULL, 0, true) == 0)
         s->bulk_fin = true;
     if (s->bulk_fin)
         s->job = JOB_NONE;
@@ -306,9 +306,9 @@ static void accept_new(server *sv)
         s->born = app_now_us();
         quic_config qc;
         quic_config_init(&qc, true, &sv->tls.cfg);
-        h3_quic_config hc;
-        h3_quic_config_init(&hc, H3_ROLE_SERVER, &qc);
-        if (h3_quic_new(q, &hc, &s->h3) != 0) {
+        h3q_config hc;
+        h3q_config_init(&hc, H3_ROLE_SERVER, &qc);
+        if (h3q_new(q, &hc, &s->h3) != 0) {
             quic_conn_close(q, false, QUIC_INTERNAL_ERROR, "out of memory");
             continue;
         }
@@ -353,16 +353,13 @@ static bool step(server *sv, uint64_t now)
     bool busy = false;
     for (size_t i = 0; i < sv->n;) {
         sess *s = &sv->s[i];
-        if (quic_conn_deadline(s->q) <= now)
-            quic_conn_on_deadline(s->q, now);
-        h3_quic_pump(s->h3, now);
+        h3q_step(s->h3, now, NULL);
         on_events(sv, s, now);
         bool job = false;
         if (s->job == JOB_BLAST)
             job = run_blast(sv, s, now);
         else if (s->job == JOB_BULK)
             job = run_bulk(s, sv->chunk, sizeof sv->chunk);
-        h3_quic_flush(s->h3, now);
         app_addr peer;
         path_peer(quic_endpoint_conn_path(s->q), &peer);
         size_t pkts = send_conn(sv, s->q, &peer, now);
@@ -374,7 +371,7 @@ static bool step(server *sv, uint64_t now)
         if (ci.closed) {
             if (getenv("BENCH_SERVER_DEBUG")) {
                 h3_conn_stats hs;
-                h3_conn_get_stats(h3_quic_h3(s->h3), &hs);
+                h3_conn_get_stats(h3q_h3(s->h3), &hs);
                 quic_dgram_counters dc;
                 quic_conn_dgram_stats(s->q, &dc);
                 quic_conn_stats qs;
@@ -397,7 +394,7 @@ static bool step(server *sv, uint64_t now)
                             (unsigned long long)dc.received, (unsigned long long)dc.drop_recv_queue_full);
             }
             quic_conn *q = s->q;
-            h3_quic_free(s->h3);
+            h3q_free(s->h3);
             quic_endpoint_remove(sv->ep, q);
             sv->s[i] = sv->s[--sv->n];
             continue;
@@ -455,7 +452,7 @@ int main(int argc, char **argv)
     printf("server: stats %s", st);
     fflush(stdout);
     for (size_t i = 0; i < sv.n; i++)
-        h3_quic_free(sv.s[i].h3);
+        h3q_free(sv.s[i].h3);
     free(sv.s);
     free(sv.gbuf);
     quic_endpoint_free(sv.ep);

@@ -89,7 +89,7 @@ int main(int argc, char **argv)
            sent - (double)st.received, qdrop, (unsigned long long)sock,
            (unsigned long long)qc.drop_recv_queue_full, (double)st.received / (double)pkts,
            bq_maxrss_kb());
-    h3_quic_close(cl.h3, H3_NO_ERROR, "");
+    h3q_close(cl.h3, H3_NO_ERROR, "");
     bq_client_output(&cl, app_now_us());
     bq_client_close(&cl);
     app_tls_free(&tls);

@@ -54,9 +54,9 @@ int bq_client_open(bq_client *cl, const app_tls *t, const app_addr *server, uint
     quic_path path;
     make_path(&path, &cl->udp.local, server);
     cl->q = quic_conn_new_client(&qc, &path, now);
-    h3_quic_config hc;
-    h3_quic_config_init(&hc, H3_ROLE_CLIENT, &qc);
-    if (!cl->q || h3_quic_new(cl->q, &hc, &cl->h3) != 0) {
+    h3q_config hc;
+    h3q_config_init(&hc, H3_ROLE_CLIENT, &qc);
+    if (!cl->q || h3q_new(cl->q, &hc, &cl->h3) != 0) {
         bq_client_close(cl);
         return -1;
     }
@@ -66,7 +66,7 @@ int bq_client_open(bq_client *cl, const app_tls *t, const app_addr *server, uint
 void bq_client_close(bq_client *cl)
 {
     if (cl->h3)
-        h3_quic_free(cl->h3);
+        h3q_free(cl->h3);
     if (cl->q)
         quic_conn_free(cl->q);
     if (cl->udp.fd > 0)
@@ -77,7 +77,7 @@ void bq_client_close(bq_client *cl)
 static void handle_events(bq_client *cl, uint64_t now)
 {
     h3_event ev;
-    while (h3_quic_next_event(cl->h3, &ev)) {
+    while (h3q_next_event(cl->h3, &ev)) {
         switch (ev.type) {
         case H3_EV_SETTINGS:
             cl->settings = true;
@@ -134,20 +134,16 @@ void bq_client_input(bq_client *cl, uint64_t now)
             quic_conn_recv(cl->q, &path, rv[i].data, rv[i].len, now);
             /* Drain after every packet: a batch of 32 packets packed with small
              * datagrams would overrun QUIC's bounded receive queue. */
-            h3_quic_pump(cl->h3, now);
+            h3q_step(cl->h3, now, NULL);
             handle_events(cl, now);
         }
     } while (n == BQ_BATCH);
-    if (quic_conn_deadline(cl->q) <= now) {
-        quic_conn_on_deadline(cl->q, now);
-        h3_quic_pump(cl->h3, now);
-        handle_events(cl, now);
-    }
+    h3q_step(cl->h3, now, NULL); /* timers */
+    handle_events(cl, now);
 }
 
 void bq_client_output(bq_client *cl, uint64_t now)
 {
-    h3_quic_flush(cl->h3, now);
     for (;;) {
         app_dgram tv[BQ_BATCH];
         size_t k = 0;
@@ -177,7 +173,7 @@ void bq_client_request(bq_client *cl, const char *path)
 {
     if (cl->requested || !cl->settings)
         return;
-    if (h3_quic_get(cl->h3, "localhost", path, &cl->stream_id) == 0)
+    if (h3q_get(cl->h3, "localhost", path, &cl->stream_id) == 0)
         cl->requested = true;
 }
 
@@ -220,7 +216,7 @@ int bq_fetch(const app_tls *t, const app_addr *server, const char *path, char *o
         if (cl.fin) {
             snprintf(out, cap, "%s", cl.body);
             rc = cl.status == 200 ? 0 : -1;
-            h3_quic_close(cl.h3, H3_NO_ERROR, "");
+            h3q_close(cl.h3, H3_NO_ERROR, "");
         }
         bq_client_output(&cl, now);
         if (cl.fin || cl.failed || bq_client_closed(&cl) || now - start > 5000000)

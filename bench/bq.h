@@ -1,8 +1,8 @@
 /*
  * Shared pieces of the quince benchmark programs (bench/README.md): a quince
- * HTTP/3 client connection over its own UDP socket (the sans-I/O quic_conn plus
- * h3_quic, driven by a plain loop), the wire format of the bench server's
- * resources, and figure printing. Benchmarks print figures; they are no tests.
+ * HTTP/3 client connection over its own UDP socket (the sans-I/O quic_conn plus an
+ * h3q_conn, driven by the h3q.h loop: recv, h3q_step, events, send), the wire format
+ * of the bench server's resources, and figure printing. Benchmarks print figures; they are no tests.
  *
  * Bench server resources (bench_server.c and tests/interop/quicgo/cmd/bench-server):
  *   GET /echo                  200, no FIN; every HTTP datagram on the stream is echoed
@@ -34,7 +34,7 @@ struct bq_client {
     app_udp udp;
     app_addr server;
     quic_conn *q;
-    h3_quic *h3;
+    h3q_conn *h3;
     uint64_t stream_id;
     bool requested, settings, responded, fin, failed;
     unsigned status;
@@ -57,9 +57,10 @@ int bq_tls(app_tls *t, const char *ca);
 
 int bq_client_open(bq_client *cl, const app_tls *t, const app_addr *server, uint64_t now);
 void bq_client_close(bq_client *cl);
-/* Reads the socket, runs timers, pumps h3 and handles its events. */
+/* Reads the socket, steps the binding (timers, QUIC events into h3) and handles the
+ * HTTP/3 events. */
 void bq_client_input(bq_client *cl, uint64_t now);
-/* Flushes h3 into QUIC and sends every packet due. */
+/* Sends every packet due (what the client queued is already in QUIC). */
 void bq_client_output(bq_client *cl, uint64_t now);
 uint64_t bq_client_deadline(const bq_client *cl);
 /* GET path once the server's SETTINGS arrived (call after input; no-op once sent). */

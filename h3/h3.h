@@ -379,6 +379,8 @@ typedef struct h3_event {
 /* Pointers in *ev stay valid until the next h3_conn_next_event or input (h3_conn_on_*)
  * call, so a payload can be passed straight back to h3_conn_send_datagram. */
 bool h3_conn_next_event(h3_conn *c, h3_event *ev);
+/* Events wait for h3_conn_next_event. */
+bool h3_conn_has_events(const h3_conn *c);
 
 /* Requests (client): opens the next client bidi stream, sends HEADERS, no FIN. */
 int h3_conn_send_request(h3_conn *c, const h3_field *fields, size_t n, uint64_t *stream_id);

@@ -328,6 +328,8 @@ int h3_conn_push_fields_event(h3_conn *c, h3_ev_rec *ev, const h3_field *f, size
     return rc;
 }
 
+bool h3_conn_has_events(const h3_conn *c) { return c->evs_head < c->n_evs; }
+
 bool h3_conn_next_event(h3_conn *c, h3_event *ev)
 {
     h3_conn_reset_drained(c);

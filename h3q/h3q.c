@@ -1,20 +1,20 @@
 /* h3 over quince QUIC: moves stream bytes, stream actions, datagrams and errors
- * between an h3_conn and a quic_conn (see h3_quic.h). */
+ * between an h3_conn and a quic_conn, in one step call (see h3q.h). */
 #include "h3q/h3q.h"
 
 #include <string.h>
 
-#define H3_QUIC_READ_CHUNK 16384
+#define H3Q_READ_CHUNK 16384
 /* quic_conn keeps at most QUIC_EVENT_RING (128, quic/conn_int.h) undrained events and
  * drops STREAM_READABLE when full (and the oldest other event). After this many
  * events in one go, the binding reads every stream it knows instead of trusting the
  * READABLE events. */
-#define H3_QUIC_POLL_EVENTS 64
+#define H3Q_POLL_EVENTS 64
 
-struct h3_quic {
+struct h3q_conn {
     quic_conn *q;
     h3_conn *h; /* created when QUIC is established: SETTINGS depend on the transport */
-    h3_quic_config cfg;
+    h3q_config cfg;
     const qb_alloc *a;
     uint8_t *rbuf;
     size_t rcap;
@@ -31,16 +31,17 @@ struct h3_quic {
     size_t events_since_flush;
     bool poll_pending; /* h3 just started: streams may hold unread bytes */
     int err;                   /* latched binding error */
-    h3_quic_stats st;
+    uint64_t now;              /* the clock of the last step (datagrams queued with it) */
+    h3q_stats st;
 };
 
-void h3_quic_config_init(h3_quic_config *c, h3_role role, const quic_config *qcfg)
+void h3q_config_init(h3q_config *c, h3_role role, const quic_config *qcfg)
 {
     memset(c, 0, sizeof *c);
     h3_config_default(&c->h3, role);
     c->quic_datagrams = qcfg ? qcfg->max_datagram_frame_size != 0 : true;
     c->initial_max_streams_bidi = qcfg ? qcfg->initial_max_streams_bidi : 0;
-    c->read_chunk = H3_QUIC_READ_CHUNK;
+    c->read_chunk = H3Q_READ_CHUNK;
     c->max_open_streams = qcfg ? (size_t)(qcfg->initial_max_streams_bidi +
                                           qcfg->initial_max_streams_uni) * 2 + 16
                                : 1024;
@@ -49,15 +50,15 @@ void h3_quic_config_init(h3_quic_config *c, h3_role role, const quic_config *qcf
         c->h3.alloc = qcfg->alloc;
 }
 
-int h3_quic_new(quic_conn *q, const h3_quic_config *cfg, h3_quic **out)
+int h3q_new(quic_conn *q, const h3q_config *cfg, h3q_conn **out)
 {
     *out = NULL;
     if (!q || !cfg || cfg->read_chunk == 0 || cfg->max_open_streams == 0 ||
         (cfg->h3.role == H3_ROLE_SERVER) != quic_conn_is_server(q))
-        return H3_QUIC_ERR_ARG;
-    h3_quic *b = qb_calloc(cfg->h3.alloc, sizeof *b);
+        return H3Q_ERR_ARG;
+    h3q_conn *b = qb_calloc(cfg->h3.alloc, sizeof *b);
     if (!b)
-        return H3_QUIC_ERR_NOMEM;
+        return H3Q_ERR_NOMEM;
     b->a = cfg->h3.alloc;
     b->q = q;
     b->cfg = *cfg;
@@ -66,7 +67,7 @@ int h3_quic_new(quic_conn *q, const h3_quic_config *cfg, h3_quic **out)
     b->rbuf = qb_malloc(b->a, b->rcap);
     if (!b->rbuf) {
         qb_free(b->a, b);
-        return H3_QUIC_ERR_NOMEM;
+        return H3Q_ERR_NOMEM;
     }
     b->is_server = cfg->h3.role == H3_ROLE_SERVER;
     /* Bit 0: initiator (server 1); bit 1: unidirectional (RFC 9000 §2.1). */
@@ -76,7 +77,7 @@ int h3_quic_new(quic_conn *q, const h3_quic_config *cfg, h3_quic **out)
     return 0;
 }
 
-void h3_quic_free(h3_quic *b)
+void h3q_free(h3q_conn *b)
 {
     if (!b)
         return;
@@ -88,7 +89,7 @@ void h3_quic_free(h3_quic *b)
 
 /* A failure of the binding itself: latched, and the connection is closed with
  * H3_INTERNAL_ERROR (RFC 9114 §8.1). */
-static int h3q_fail(h3_quic *b, int err, const char *reason)
+static int h3q_fail(h3q_conn *b, int err, const char *reason)
 {
     if (!b->err)
         b->err = err;
@@ -101,7 +102,7 @@ static int h3q_fail(h3_quic *b, int err, const char *reason)
 
 /* After every h3 input or output: a connection error closes QUIC with its wire code
  * and reason (RFC 9114 §8, CONNECTION_CLOSE type 0x1d). */
-static int h3q_check(h3_quic *b)
+static int h3q_check(h3q_conn *b)
 {
     if (b->err)
         return b->err;
@@ -117,7 +118,7 @@ static int h3q_check(h3_quic *b)
     return e;
 }
 
-static void h3q_bidi_limit(h3_quic *b)
+static void h3q_bidi_limit(h3q_conn *b)
 {
     /* RFC 9297 §2.1: datagrams for streams the limit does not allow yet are an
      * error; the limit is the MAX_STREAMS QUIC currently gives the client. */
@@ -126,7 +127,7 @@ static void h3q_bidi_limit(h3_quic *b)
 }
 
 /* Creates and starts the h3 connection once 1-RTT keys exist (h3.h call sequence). */
-static int h3q_maybe_start(h3_quic *b)
+static int h3q_maybe_start(h3q_conn *b)
 {
     if (b->h || b->err || !quic_conn_is_established(b->q))
         return b->err;
@@ -147,17 +148,17 @@ static int h3q_maybe_start(h3_quic *b)
     return 0;
 }
 
-static int h3q_rx_add(h3_quic *b, uint64_t id)
+static int h3q_rx_add(h3q_conn *b, uint64_t id)
 {
     if (b->n_rx == b->cap_rx) {
         if (b->cap_rx >= b->max_rx)
-            return h3q_fail(b, H3_QUIC_ERR_NOMEM, "too many open streams");
+            return h3q_fail(b, H3Q_ERR_NOMEM, "too many open streams");
         size_t ncap = b->cap_rx ? b->cap_rx * 2 : 16;
         if (ncap > b->max_rx)
             ncap = b->max_rx;
         uint64_t *np = qb_realloc(b->a, b->rx, ncap * sizeof *np);
         if (!np)
-            return h3q_fail(b, H3_QUIC_ERR_NOMEM, "out of memory");
+            return h3q_fail(b, H3Q_ERR_NOMEM, "out of memory");
         b->rx = np;
         b->cap_rx = ncap;
     }
@@ -165,7 +166,7 @@ static int h3q_rx_add(h3_quic *b, uint64_t id)
     return 0;
 }
 
-static void h3q_rx_remove(h3_quic *b, uint64_t id)
+static void h3q_rx_remove(h3q_conn *b, uint64_t id)
 {
     for (size_t i = 0; i < b->n_rx; i++)
         if (b->rx[i] == id) {
@@ -176,7 +177,7 @@ static void h3q_rx_remove(h3_quic *b, uint64_t id)
 
 /* A peer stream named by an event: it and every lower one of its kind exist
  * (RFC 9000 §3.2), even when QUIC's event ring lost their events. */
-static int h3q_note_peer(h3_quic *b, uint64_t id)
+static int h3q_note_peer(h3q_conn *b, uint64_t id)
 {
     if (((id & 1) != 0) == b->is_server)
         return 0;
@@ -193,7 +194,7 @@ static int h3q_note_peer(h3_quic *b, uint64_t id)
 /* Makes sure QUIC has opened stream id, when it is one of ours: h3 numbers its streams
  * by the QUIC rules and QUIC hands them out in order, so they must agree. Returns 0
  * (ready), 1 (QUIC's stream limit: later) or an error. */
-static int h3q_stream_ready(h3_quic *b, uint64_t id)
+static int h3q_stream_ready(h3q_conn *b, uint64_t id)
 {
     if (((id & 1) != 0) != b->is_server)
         return 0; /* the peer's: QUIC has it */
@@ -204,11 +205,11 @@ static int h3q_stream_ready(h3_quic *b, uint64_t id)
         if (got == QUIC_ERR_STREAM_LIMIT)
             return 1;
         if (got == QUIC_ERR_CLOSED)
-            return H3_QUIC_ERR_CLOSED;
+            return H3Q_ERR_CLOSED;
         if (got < 0)
-            return h3q_fail(b, H3_QUIC_ERR_QUIC, "QUIC refused a stream");
+            return h3q_fail(b, H3Q_ERR_QUIC, "QUIC refused a stream");
         if ((uint64_t)got != *next)
-            return h3q_fail(b, H3_QUIC_ERR_STREAM_ID, "h3 and QUIC stream ids differ");
+            return h3q_fail(b, H3Q_ERR_STREAM_ID, "h3 and QUIC stream ids differ");
         if (!uni) {
             int rc = h3q_rx_add(b, *next); /* the response comes back on it */
             if (rc < 0)
@@ -222,7 +223,7 @@ static int h3q_stream_ready(h3_quic *b, uint64_t id)
 /* Everything QUIC has in order on the stream goes to h3, FIN included. Returns 0
  * (more may come), 1 (the receive side is finished: FIN, reset or gone) or the h3
  * error. */
-static int h3q_read(h3_quic *b, uint64_t id)
+static int h3q_read(h3q_conn *b, uint64_t id)
 {
     for (;;) {
         bool fin = false;
@@ -240,7 +241,7 @@ static int h3q_read(h3_quic *b, uint64_t id)
     }
 }
 
-static int h3q_read_one(h3_quic *b, uint64_t id)
+static int h3q_read_one(h3q_conn *b, uint64_t id)
 {
     int rc = h3q_read(b, id);
     if (rc == 1)
@@ -248,8 +249,8 @@ static int h3q_read_one(h3_quic *b, uint64_t id)
     return rc < 0 ? rc : 0;
 }
 
-/* Every stream with an unfinished receive side (see H3_QUIC_POLL_EVENTS). */
-static int h3q_read_all(h3_quic *b)
+/* Every stream with an unfinished receive side (see H3Q_POLL_EVENTS). */
+static int h3q_read_all(h3q_conn *b)
 {
     for (size_t i = 0; i < b->n_rx;) {
         uint64_t id = b->rx[i];
@@ -264,16 +265,16 @@ static int h3q_read_all(h3_quic *b)
     return 0;
 }
 
-int h3_quic_on_quic_event(h3_quic *b, const quic_event *ev, uint64_t now)
+/* One QUIC event into h3. Errors are latched in h3 or the binding (h3q_check). */
+static void h3q_on_event(h3q_conn *b, const quic_event *ev)
 {
     /* The client's stream limit only grows (as its streams close): keep h3's
      * copy current before a datagram is judged against it. */
     if (ev->type == QUIC_EV_DATAGRAM)
         h3q_bidi_limit(b);
-    (void)now;
     if (ev->type == QUIC_EV_CLOSED) {
         b->closed = true;
-        return h3q_check(b);
+        return;
     }
     if (ev->type == QUIC_EV_STREAM_OPENED && b->is_server && (ev->stream_id & 3) == 0 &&
         ev->stream_id / 4 + 1 > b->peer_bidi_opened) {
@@ -287,16 +288,15 @@ int h3_quic_on_quic_event(h3_quic *b, const quic_event *ev, uint64_t now)
         rc = h3q_note_peer(b, ev->stream_id);
     if (rc == 0)
         rc = h3q_maybe_start(b);
-    if (rc < 0 || !b->h)
-        return rc; /* before h3 starts, streams wait in QUIC (read at the next poll) */
-    if (h3_conn_error(b->h, NULL, NULL))
-        return h3q_check(b);
+    /* Before h3 starts, streams wait in QUIC (read at the next poll). */
+    if (rc < 0 || !b->h || h3_conn_error(b->h, NULL, NULL))
+        return;
     switch (ev->type) {
     case QUIC_EV_STREAM_READABLE:
-        rc = h3q_read_one(b, ev->stream_id);
+        (void)h3q_read_one(b, ev->stream_id);
         break;
     case QUIC_EV_STREAM_RESET:
-        rc = h3_conn_on_stream_reset(b->h, ev->stream_id, ev->code);
+        (void)h3_conn_on_stream_reset(b->h, ev->stream_id, ev->code);
         /* A read after the reset lets QUIC forget the stream (and give the peer
          * new stream credit, RFC 9000 §4.6). */
         {
@@ -306,35 +306,26 @@ int h3_quic_on_quic_event(h3_quic *b, const quic_event *ev, uint64_t now)
         h3q_rx_remove(b, ev->stream_id);
         break;
     case QUIC_EV_STREAM_STOP:
-        rc = h3_conn_on_stop_sending(b->h, ev->stream_id, ev->code);
+        (void)h3_conn_on_stop_sending(b->h, ev->stream_id, ev->code);
         break;
     case QUIC_EV_DATAGRAM:
         b->st.dgrams_in++;
-        rc = h3_conn_on_datagram(b->h, ev->data, ev->len);
+        (void)h3_conn_on_datagram(b->h, ev->data, ev->len);
         break;
-    default: /* CONNECTED handled above; WRITABLE: the next flush retries */
+    default: /* CONNECTED handled above; WRITABLE: the flush retries */
         break;
     }
-    (void)rc;
-    return h3q_check(b);
 }
 
-int h3_quic_flush(h3_quic *b, uint64_t now)
+/* h3 output (stream actions, stream bytes, datagrams) into QUIC, as far as QUIC takes
+ * it. Reads nothing, so the application's current event stays valid. */
+static int h3q_flush(h3q_conn *b)
 {
-    int rc = h3q_maybe_start(b);
-    if (rc < 0 || !b->h || b->closed || b->close_sent)
-        return rc < 0 ? rc : h3q_check(b);
-    /* Streams whose READABLE event QUIC may have dropped, or that were readable before
-     * h3 started, are read now. */
-    if (b->events_since_flush >= H3_QUIC_POLL_EVENTS || b->poll_pending) {
-        b->poll_pending = false;
-        rc = h3q_read_all(b);
-        if (rc < 0 || h3_conn_error(b->h, NULL, NULL))
-            return h3q_check(b);
-    }
-    b->events_since_flush = 0;
+    if (b->err || !b->h || b->closed || b->close_sent)
+        return h3q_check(b);
     /* The path's datagram size may change (RFC 9221 §3); SETTINGS do not. */
     h3_conn_set_transport(b->h, b->quic_dgram, quic_conn_dgram_max(b->q));
+    int rc;
     h3_action a;
     while (h3_conn_next_action(b->h, &a)) {
         rc = h3q_stream_ready(b, a.stream_id);
@@ -357,7 +348,7 @@ int h3_quic_flush(h3_quic *b, uint64_t now)
             break; /* QUIC stream limit: the bytes wait in h3 */
         int64_t n = quic_conn_stream_write(b->q, o.stream_id, o.p, o.len, o.fin);
         if (n == QUIC_ERR_CLOSED)
-            return H3_QUIC_ERR_CLOSED;
+            return H3Q_ERR_CLOSED;
         if (n < 0) {
             /* QUIC has closed or reset our half (STOP_SENDING answered): the bytes
              * can never be sent, so they are dropped rather than block the others. */
@@ -368,7 +359,7 @@ int h3_quic_flush(h3_quic *b, uint64_t now)
         b->st.stream_bytes_out += (uint64_t)n;
         if ((size_t)n < o.len) {
             /* Backpressure: the rest stays in h3 until QUIC_EV_STREAM_WRITABLE or
-             * the next pump. h3 hands out the first stream with bytes only. */
+             * the next step. h3 hands out the first stream with bytes only. */
             b->st.write_blocked++;
             break;
         }
@@ -377,7 +368,7 @@ int h3_quic_flush(h3_quic *b, uint64_t now)
     size_t len;
     while (h3_conn_next_datagram(b->h, &p, &len)) {
         /* RFC 9221 §5: unreliable; a refusal (queue full, too large) is a drop. */
-        if (quic_conn_dgram_send(b->q, p, len, now) < 0)
+        if (quic_conn_dgram_send(b->q, p, len, b->now) < 0)
             b->st.dgrams_dropped_out++;
         else
             b->st.dgrams_out++;
@@ -385,20 +376,47 @@ int h3_quic_flush(h3_quic *b, uint64_t now)
     return h3q_check(b);
 }
 
-int h3_quic_pump(h3_quic *b, uint64_t now)
+int h3q_step(h3q_conn *b, uint64_t now, h3q_step_out *out)
 {
+    b->now = now;
+    if (quic_conn_deadline(b->q) <= now)
+        quic_conn_on_deadline(b->q, now);
     quic_event ev;
     while (quic_conn_next_event(b->q, &ev))
-        (void)h3_quic_on_quic_event(b, &ev, now);
-    return h3_quic_flush(b, now);
+        h3q_on_event(b, &ev);
+    int rc = h3q_maybe_start(b);
+    if (rc == 0 && b->h && !b->closed && !b->close_sent && !h3_conn_error(b->h, NULL, NULL) &&
+        (b->events_since_flush >= H3Q_POLL_EVENTS || b->poll_pending)) {
+        /* Streams whose READABLE event QUIC may have dropped, or that were readable
+         * before h3 started, are read now. */
+        b->poll_pending = false;
+        (void)h3q_read_all(b);
+    }
+    b->events_since_flush = 0;
+    rc = rc < 0 ? rc : h3q_flush(b);
+    if (out) {
+        out->deadline = quic_conn_deadline(b->q);
+        out->events = b->h && h3_conn_has_events(b->h);
+        out->closed = b->closed;
+    }
+    return rc;
 }
 
-bool h3_quic_next_event(h3_quic *b, h3_event *ev)
+bool h3q_next_event(h3q_conn *b, h3_event *ev)
 {
     return b->h && h3_conn_next_event(b->h, ev);
 }
 
-int h3_quic_send_request(h3_quic *b, const h3_field *fields, size_t n, uint64_t *stream_id)
+/* The sending calls write through: what h3 queued goes into QUIC now, so the
+ * application's send loop finds it without another step. */
+static int h3q_out(h3q_conn *b, int rc)
+{
+    if (rc == 0)
+        (void)h3q_flush(b);
+    return rc;
+}
+
+int h3q_send_request(h3q_conn *b, const h3_field *fields, size_t n, uint64_t *stream_id)
 {
     if (!b->h)
         return H3_ERR_BAD_STATE;
@@ -412,14 +430,14 @@ int h3_quic_send_request(h3_quic *b, const h3_field *fields, size_t n, uint64_t 
     if (rc < 0)
         return rc;
     if (rc > 0)
-        return H3_QUIC_ERR_STREAM_LIMIT;
+        return H3Q_ERR_STREAM_LIMIT;
     rc = h3_conn_send_request(b->h, fields, n, stream_id);
     if (rc < 0)
         return rc; /* the QUIC stream stays open for the next request */
     if (*stream_id != b->next_request)
-        return h3q_fail(b, H3_QUIC_ERR_STREAM_ID, "h3 and QUIC stream ids differ");
+        return h3q_fail(b, H3Q_ERR_STREAM_ID, "h3 and QUIC stream ids differ");
     b->next_request += 4;
-    return 0;
+    return h3q_out(b, 0);
 }
 
 static h3_field h3q_field(const char *name, const char *value)
@@ -428,58 +446,58 @@ static h3_field h3q_field(const char *name, const char *value)
                       strlen(value)};
 }
 
-int h3_quic_get(h3_quic *b, const char *authority, const char *path, uint64_t *stream_id)
+int h3q_get(h3q_conn *b, const char *authority, const char *path, uint64_t *stream_id)
 {
     h3_field f[4] = {h3q_field(":method", "GET"), h3q_field(":scheme", "https"),
                      h3q_field(":authority", authority), h3q_field(":path", path)};
-    return h3_quic_send_request(b, f, 4, stream_id);
+    return h3q_send_request(b, f, 4, stream_id);
 }
 
-int h3_quic_connect(h3_quic *b, const char *authority, uint64_t *stream_id)
+int h3q_connect(h3q_conn *b, const char *authority, uint64_t *stream_id)
 {
     /* RFC 9114 §4.4: only :method and :authority. */
     h3_field f[2] = {h3q_field(":method", "CONNECT"), h3q_field(":authority", authority)};
-    return h3_quic_send_request(b, f, 2, stream_id);
+    return h3q_send_request(b, f, 2, stream_id);
 }
 
-int h3_quic_connect_ext(h3_quic *b, const char *protocol, const char *authority,
-                        const char *path, uint64_t *stream_id)
+int h3q_connect_ext(h3q_conn *b, const char *protocol, const char *authority,
+                    const char *path, uint64_t *stream_id)
 {
     h3_field f[6] = {h3q_field(":method", "CONNECT"), h3q_field(":protocol", protocol),
                      h3q_field(":scheme", "https"), h3q_field(":authority", authority),
                      h3q_field(":path", path), h3q_field("capsule-protocol", "?1")};
-    return h3_quic_send_request(b, f, 6, stream_id);
+    return h3q_send_request(b, f, 6, stream_id);
 }
 
-int h3_quic_send_response(h3_quic *b, uint64_t stream_id, unsigned status)
+int h3q_send_response(h3q_conn *b, uint64_t stream_id, unsigned status)
 {
     if (!b->h)
         return H3_ERR_BAD_STATE;
-    return h3_conn_send_response(b->h, stream_id, status, NULL, 0);
+    return h3q_out(b, h3_conn_send_response(b->h, stream_id, status, NULL, 0));
 }
 
-int h3_quic_send_data(h3_quic *b, uint64_t stream_id, const uint8_t *p, size_t len, bool fin)
+int h3q_send_data(h3q_conn *b, uint64_t stream_id, const uint8_t *p, size_t len, bool fin)
 {
     if (!b->h)
         return H3_ERR_BAD_STATE;
-    return h3_conn_send_data(b->h, stream_id, p, len, fin);
+    return h3q_out(b, h3_conn_send_data(b->h, stream_id, p, len, fin));
 }
 
-int h3_quic_send_datagram(h3_quic *b, uint64_t stream_id, const uint8_t *p, size_t len)
+int h3q_send_datagram(h3q_conn *b, uint64_t stream_id, const uint8_t *p, size_t len)
 {
     if (!b->h)
         return H3_ERR_BAD_STATE;
-    return h3_conn_send_datagram(b->h, stream_id, p, len);
+    return h3q_out(b, h3_conn_send_datagram(b->h, stream_id, p, len));
 }
 
-int h3_quic_goaway(h3_quic *b)
+int h3q_goaway(h3q_conn *b)
 {
     if (!b->h)
         return H3_ERR_BAD_STATE;
-    return h3_conn_send_goaway(b->h);
+    return h3q_out(b, h3_conn_send_goaway(b->h));
 }
 
-void h3_quic_close(h3_quic *b, uint64_t code, const char *reason)
+void h3q_close(h3q_conn *b, uint64_t code, const char *reason)
 {
     if (b->close_sent)
         return;
@@ -487,8 +505,8 @@ void h3_quic_close(h3_quic *b, uint64_t code, const char *reason)
     quic_conn_close(b->q, true, code, reason);
 }
 
-h3_conn *h3_quic_h3(h3_quic *b) { return b->h; }
-quic_conn *h3_quic_quic(h3_quic *b) { return b->q; }
-bool h3_quic_started(const h3_quic *b) { return b->h != NULL; }
-bool h3_quic_closed(const h3_quic *b) { return b->closed; }
-void h3_quic_get_stats(const h3_quic *b, h3_quic_stats *s) { *s = b->st; }
+h3_conn *h3q_h3(h3q_conn *b) { return b->h; }
+quic_conn *h3q_quic(h3q_conn *b) { return b->q; }
+bool h3q_started(const h3q_conn *b) { return b->h != NULL; }
+bool h3q_closed(const h3q_conn *b) { return b->closed; }
+void h3q_get_stats(const h3q_conn *b, h3q_stats *s) { *s = b->st; }

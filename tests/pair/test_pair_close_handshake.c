@@ -336,11 +336,11 @@ typedef struct refusal {
 static bool refuse_without_datagrams(pair_h3 *t, void *ud)
 {
     refusal *r = ud;
-    if (r->closed || !t->c || !h3_quic_started(t->c))
+    if (r->closed || !t->c || !h3q_started(t->c))
         return false;
     assert_int_equal(quic_conn_peer_max_dgram(t->p.client), 0);
     r->server_had_finished = t->p.server && quic_conn_is_established(t->p.server);
-    h3_quic_close(t->c, H3_NO_ERROR, "datagram support not enabled");
+    h3q_close(t->c, H3_NO_ERROR, "datagram support not enabled");
     r->closed = true;
     return true;
 }

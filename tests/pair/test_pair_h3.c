@@ -1,4 +1,4 @@
-/* HTTP/3 over quince QUIC through the h3_quic binding, a client and a server of ours
+/* HTTP/3 over quince QUIC through the h3q_conn binding, a client and a server of ours
  * on the in-memory link: SETTINGS both ways (H3_DATAGRAM, RFC 9297 §2.1.1), GET,
  * classic CONNECT (RFC 9114 §4.4) and extended CONNECT (RFC 9220) with a datagram
  * ping-pong (RFC 9297 §2.1), refusal of a client without datagrams, datagram loss,
@@ -55,11 +55,11 @@ static void put_be64(uint8_t *p, uint64_t v)
         p[i] = (uint8_t)v;
 }
 
-static void send_value(pair_h3 *t, h3_quic *b, uint64_t sid, uint64_t v)
+static void send_value(pair_h3 *t, h3q_conn *b, uint64_t sid, uint64_t v)
 {
     uint8_t d[8];
     put_be64(d, v);
-    assert_int_equal(h3_quic_send_datagram(b, sid, d, sizeof d), 0);
+    assert_int_equal(h3q_send_datagram(b, sid, d, sizeof d), 0);
 }
 
 static bool str_is(h3_str s, const char *z)
@@ -82,11 +82,11 @@ static void client_request(pair_h3 *t, pp *x)
 {
     int rc;
     if (x->mode == PP_GET)
-        rc = h3_quic_get(t->c, "localhost", "/ping-pong", &x->sid);
+        rc = h3q_get(t->c, "localhost", "/ping-pong", &x->sid);
     else if (x->mode == PP_CONNECT)
-        rc = h3_quic_connect(t->c, "localhost:443", &x->sid);
+        rc = h3q_connect(t->c, "localhost:443", &x->sid);
     else
-        rc = h3_quic_connect_ext(t->c, "ping-pong", "localhost", "/ping-pong", &x->sid);
+        rc = h3q_connect_ext(t->c, "ping-pong", "localhost", "/ping-pong", &x->sid);
     assert_int_equal(rc, 0);
     assert_int_equal(x->sid, 0); /* the first client bidi stream (RFC 9000 §2.1) */
     x->req_sent = true;
@@ -95,10 +95,10 @@ static void client_request(pair_h3 *t, pp *x)
 static void client_events(pair_h3 *t, pp *x)
 {
     h3_event ev;
-    while (h3_quic_next_event(t->c, &ev)) {
+    while (h3q_next_event(t->c, &ev)) {
         switch (ev.type) {
         case H3_EV_SETTINGS: {
-            const h3_settings *s = h3_conn_peer_settings(h3_quic_h3(t->c));
+            const h3_settings *s = h3_conn_peer_settings(h3q_h3(t->c));
             /* RFC 9297 §2.1.1: announced only over QUIC with datagrams */
             assert_int_equal(s->h3_datagram, x->no_quic_dgram ? 0 : 1);
             assert_int_equal(s->enable_connect_protocol, 1);
@@ -109,7 +109,7 @@ static void client_events(pair_h3 *t, pp *x)
             assert_int_equal(ev.stream_id, x->sid);
             x->status = ev.status;
             if (x->abort_after_response)
-                assert_int_equal(h3_conn_abort_stream(h3_quic_h3(t->c), x->sid,
+                assert_int_equal(h3_conn_abort_stream(h3q_h3(t->c), x->sid,
                                                       H3_REQUEST_CANCELLED), 0);
             else if (ev.status == 200 && !x->body_total)
                 client_send(t, x, 0);
@@ -159,8 +159,8 @@ static void client_events(pair_h3 *t, pp *x)
             assert_int_equal(quic_conn_stream_open(t->p.client, true), 0);
             x->req_sent = true;
             uint64_t sid;
-            assert_int_equal(h3_quic_get(t->c, "localhost", "/ping-pong", &sid),
-                             H3_QUIC_ERR_STREAM_ID);
+            assert_int_equal(h3q_get(t->c, "localhost", "/ping-pong", &sid),
+                             H3Q_ERR_STREAM_ID);
             return;
         }
         client_request(t, x);
@@ -171,11 +171,11 @@ static void client_events(pair_h3 *t, pp *x)
  * did not enable them; the decision waits for the client's SETTINGS. */
 static void server_answer(pair_h3 *t, pp *x, uint64_t sid)
 {
-    h3_conn *h = h3_quic_h3(t->s);
+    h3_conn *h = h3q_h3(t->s);
     unsigned status = h3_conn_datagrams_enabled(h) ? 200 : 400;
-    assert_int_equal(h3_quic_send_response(t->s, sid, status), 0);
+    assert_int_equal(h3q_send_response(t->s, sid, status), 0);
     if (status != 200)
-        assert_int_equal(h3_quic_send_data(t->s, sid, NULL, 0, true), 0);
+        assert_int_equal(h3q_send_data(t->s, sid, NULL, 0, true), 0);
     x->s_status_sent = status;
     x->s_sid = sid;
 }
@@ -183,7 +183,7 @@ static void server_answer(pair_h3 *t, pp *x, uint64_t sid)
 static void server_events(pair_h3 *t, pp *x)
 {
     h3_event ev;
-    while (h3_quic_next_event(t->s, &ev)) {
+    while (h3q_next_event(t->s, &ev)) {
         switch (ev.type) {
         case H3_EV_SETTINGS:
             x->s_settings = true;
@@ -261,14 +261,14 @@ static void pp_events(pair_h3 *t, pp *x)
             n = sizeof chunk;
         for (size_t i = 0; i < n; i++)
             chunk[i] = body_byte(x->body_sent + i);
-        int rc = h3_quic_send_data(t->s, x->s_sid, chunk, n, false);
+        int rc = h3q_send_data(t->s, x->s_sid, chunk, n, false);
         if (rc == H3_ERR_BUFFER_FULL)
             break;
         assert_int_equal(rc, 0);
         x->body_sent += n;
     }
     if (x->body_total && x->body_sent == x->body_total && !x->body_fin_sent) {
-        assert_int_equal(h3_quic_send_data(t->s, x->s_sid, NULL, 0, true), 0);
+        assert_int_equal(h3q_send_data(t->s, x->s_sid, NULL, 0, true), 0);
         x->body_fin_sent = true;
     }
     if (x->resend_us && !x->done && t->p.now >= t->app_deadline && t->app_deadline != QUIC_NEVER)
@@ -294,17 +294,17 @@ static void run_ping_pong(int mode)
     assert_true(x.c_settings);
     assert_true(x.s_settings);
     /* The server saw H3_DATAGRAM = 1 from the client too. */
-    assert_int_equal(h3_conn_peer_settings(h3_quic_h3(t.s))->h3_datagram, 1);
-    assert_true(h3_conn_datagrams_enabled(h3_quic_h3(t.c)));
+    assert_int_equal(h3_conn_peer_settings(h3q_h3(t.s))->h3_datagram, 1);
+    assert_true(h3_conn_datagrams_enabled(h3q_h3(t.c)));
     assert_int_equal(x.status, 200);
     assert_int_equal(x.c_sent, PP_ROUNDS);
     assert_int_equal(x.s_sent, PP_ROUNDS);
     assert_int_equal(x.c_recv, PP_ROUNDS);
     assert_int_equal(x.s_recv, PP_ROUNDS);
     assert_int_equal(x.cur + 1, PP_LAST);
-    h3_quic_stats cs, ss;
-    h3_quic_get_stats(t.c, &cs);
-    h3_quic_get_stats(t.s, &ss);
+    h3q_stats cs, ss;
+    h3q_get_stats(t.c, &cs);
+    h3q_get_stats(t.s, &ss);
     assert_int_equal(cs.dgrams_out, PP_ROUNDS);
     assert_int_equal(ss.dgrams_in, PP_ROUNDS);
     assert_int_equal(cs.dgrams_dropped_out + ss.dgrams_dropped_out, 0);
@@ -351,10 +351,10 @@ static void test_refuse_client_without_datagrams(void **state)
     assert_true(pair_h3_run(&t, got_fin, &x, 5000000));
     assert_int_equal(x.status, 400);
     assert_int_equal(x.s_status_sent, 400);
-    assert_int_equal(h3_conn_peer_settings(h3_quic_h3(t.s))->h3_datagram, 0);
-    assert_false(h3_conn_datagrams_enabled(h3_quic_h3(t.s)));
-    assert_false(h3_conn_datagrams_enabled(h3_quic_h3(t.c)));
-    assert_int_equal(h3_quic_send_datagram(t.c, x.sid, (const uint8_t *)"x", 1),
+    assert_int_equal(h3_conn_peer_settings(h3q_h3(t.s))->h3_datagram, 0);
+    assert_false(h3_conn_datagrams_enabled(h3q_h3(t.s)));
+    assert_false(h3_conn_datagrams_enabled(h3q_h3(t.c)));
+    assert_int_equal(h3q_send_datagram(t.c, x.sid, (const uint8_t *)"x", 1),
                      H3_ERR_DATAGRAMS_OFF);
     assert_int_equal(x.c_sent + x.s_recv, 0);
     pair_h3_free(&t);
@@ -373,8 +373,8 @@ static void test_refuse_client_without_quic_datagrams(void **state)
     pair_h3_start(&t);
     assert_true(pair_h3_run(&t, got_fin, &x, 5000000));
     assert_int_equal(x.status, 400);
-    assert_int_equal(h3_conn_peer_settings(h3_quic_h3(t.s))->h3_datagram, 0);
-    assert_int_equal(h3_conn_peer_settings(h3_quic_h3(t.c))->h3_datagram, 0);
+    assert_int_equal(h3_conn_peer_settings(h3q_h3(t.s))->h3_datagram, 0);
+    assert_int_equal(h3_conn_peer_settings(h3q_h3(t.c))->h3_datagram, 0);
     assert_int_equal(quic_conn_dgram_max(t.p.server), 0);
     pair_h3_free(&t);
 }
@@ -414,8 +414,8 @@ static void test_response_body_backpressure(void **state)
     assert_true(pair_h3_run(&t, got_fin, &x, 60000000));
     assert_int_equal(x.status, 200);
     assert_int_equal(x.body_got, x.body_total);
-    h3_quic_stats ss;
-    h3_quic_get_stats(t.s, &ss);
+    h3q_stats ss;
+    h3q_get_stats(t.s, &ss);
     assert_true(ss.write_blocked > 10);
     assert_true(ss.stream_bytes_out > x.body_total); /* plus frame headers, SETTINGS */
     pair_h3_free(&t);
@@ -432,17 +432,17 @@ static bool many_step(pair_h3 *t, void *ud)
     assert_int_equal(t->cerr, 0);
     assert_int_equal(t->serr, 0);
     h3_event ev;
-    while (t->s && h3_quic_next_event(t->s, &ev)) {
+    while (t->s && h3q_next_event(t->s, &ev)) {
         assert_true(ev.type == H3_EV_SETTINGS || ev.type == H3_EV_REQUEST ||
                     ev.type == H3_EV_FIN);
         if (ev.type == H3_EV_REQUEST) {
-            assert_int_equal(h3_quic_send_response(t->s, ev.stream_id, 200), 0);
-            assert_int_equal(h3_quic_send_data(t->s, ev.stream_id, (const uint8_t *)"ok", 2,
+            assert_int_equal(h3q_send_response(t->s, ev.stream_id, 200), 0);
+            assert_int_equal(h3q_send_data(t->s, ev.stream_id, (const uint8_t *)"ok", 2,
                                                true), 0);
             m->answered++;
         }
     }
-    while (t->c && h3_quic_next_event(t->c, &ev)) {
+    while (t->c && h3q_next_event(t->c, &ev)) {
         assert_true(ev.type == H3_EV_SETTINGS || ev.type == H3_EV_RESPONSE ||
                     ev.type == H3_EV_DATA || ev.type == H3_EV_FIN);
         if (ev.type == H3_EV_FIN)
@@ -450,18 +450,18 @@ static bool many_step(pair_h3 *t, void *ud)
     }
     /* Up to window requests at once: more than QUIC's 100 bidi streams, so some
      * wait in h3 until MAX_STREAMS (RFC 9000 §4.6). */
-    while (t->c && h3_quic_started(t->c) &&
-           h3_conn_peer_settings_received(h3_quic_h3(t->c)) && m->sent < m->total &&
+    while (t->c && h3q_started(t->c) &&
+           h3_conn_peer_settings_received(h3q_h3(t->c)) && m->sent < m->total &&
            m->sent - m->done < m->window) {
         uint64_t sid;
-        int rc = h3_quic_get(t->c, "localhost", "/", &sid);
-        if (rc == H3_QUIC_ERR_STREAM_LIMIT) {
+        int rc = h3q_get(t->c, "localhost", "/", &sid);
+        if (rc == H3Q_ERR_STREAM_LIMIT) {
             m->limited++;
             break;
         }
         assert_int_equal(rc, 0);
         assert_int_equal(sid, 4 * m->sent);
-        assert_int_equal(h3_conn_send_fin(h3_quic_h3(t->c), sid), 0);
+        assert_int_equal(h3_conn_send_fin(h3q_h3(t->c), sid), 0);
         m->max_sid = sid;
         m->sent++;
     }
@@ -493,7 +493,7 @@ static bool closed_both(pair_h3 *t, void *ud)
 {
     pp *x = ud;
     pp_events(t, x);
-    return h3_quic_closed(t->c) && h3_quic_closed(t->s);
+    return h3q_closed(t->c) && h3q_closed(t->s);
 }
 
 /* GOAWAY from the server (RFC 9114 §5.2), then the client closes with H3_NO_ERROR
@@ -506,12 +506,12 @@ static void test_clean_close(void **state)
     pair_h3_init(&t);
     pair_h3_start(&t);
     assert_true(pair_h3_run(&t, pp_step, &x, 30000000));
-    assert_int_equal(h3_quic_goaway(t.s), 0);
+    assert_int_equal(h3q_goaway(t.s), 0);
     while (!x.c_goaway)
         assert_true(pair_h3_run(&t, got_fin, &x, 100000) || x.c_goaway);
     /* §5.2: the first client bidi stream the server did not process */
     assert_int_equal(x.c_goaway_id, 4);
-    h3_quic_close(t.c, H3_NO_ERROR, "ping-pong done");
+    h3q_close(t.c, H3_NO_ERROR, "ping-pong done");
     assert_true(pair_h3_run(&t, closed_both, &x, 10000000));
     quic_close_info si, ci;
     quic_conn_close_info(t.p.server, &si);
@@ -552,8 +552,8 @@ static void test_cancel_request(void **state)
 static bool server_failed(pair_h3 *t, void *ud)
 {
     pp *x = ud;
-    if (!x->req_sent && t->c && h3_quic_h3(t->c) &&
-        h3_conn_peer_settings_received(h3_quic_h3(t->c))) {
+    if (!x->req_sent && t->c && h3q_h3(t->c) &&
+        h3_conn_peer_settings_received(h3q_h3(t->c))) {
         /* A second control stream (RFC 9114 §6.2.1) on the next client uni stream:
          * type 0x00, then an empty SETTINGS frame. h3's own is 2. */
         int64_t id = quic_conn_stream_open(t->p.client, false);
@@ -563,7 +563,7 @@ static bool server_failed(pair_h3 *t, void *ud)
                                                 false), sizeof dup);
         x->req_sent = true;
     }
-    return t->serr != 0 && h3_quic_closed(t->c);
+    return t->serr != 0 && h3q_closed(t->c);
 }
 
 /* An h3 connection error in the server (H3_STREAM_CREATION_ERROR for a duplicate
@@ -591,7 +591,7 @@ static bool client_failed(pair_h3 *t, void *ud)
     pp *x = ud;
     if (!t->cerr)
         pp_events(t, x);
-    return t->cerr != 0 && h3_quic_closed(t->s);
+    return t->cerr != 0 && h3q_closed(t->s);
 }
 
 /* The application opened a QUIC stream itself, so QUIC's ids no longer follow h3's:
@@ -604,7 +604,7 @@ static void test_stream_id_mismatch(void **state)
     pair_h3_init(&t);
     pair_h3_start(&t);
     assert_true(pair_h3_run(&t, client_failed, &x, 5000000));
-    assert_int_equal(t.cerr, H3_QUIC_ERR_STREAM_ID);
+    assert_int_equal(t.cerr, H3Q_ERR_STREAM_ID);
     quic_close_info si;
     quic_conn_close_info(t.p.server, &si);
     assert_true(si.by_peer && si.app);
