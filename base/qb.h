@@ -109,6 +109,13 @@ static inline uint32_t qb_get_u32(const uint8_t *p)
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
+/* One piece of a gather: bytes that go out one after another without being
+ * joined first (e.g. a prefix the caller wrote and a payload it was given). */
+typedef struct qb_iov {
+    const uint8_t *p;
+    size_t len;
+} qb_iov;
+
 /* ---- allocator hook ----
  * Every allocation of quince goes through one of these, so an embedded user can
  * supply a pool and a test can count allocations or make them fail. */

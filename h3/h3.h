@@ -349,6 +349,7 @@ bool h3_conn_next_action(h3_conn *c, h3_action *a);
 /* Outputs: HTTP datagrams to send as QUIC DATAGRAM payloads. */
 bool h3_conn_next_datagram(h3_conn *c, const uint8_t **p, size_t *len);
 
+
 typedef enum h3_event_type {
     H3_EV_SETTINGS = 1,   /* peer SETTINGS: see h3_conn_peer_* */
     H3_EV_REQUEST,        /* server: request headers, validated (req, fields) */
@@ -381,6 +382,18 @@ typedef struct h3_event {
 bool h3_conn_next_event(h3_conn *c, h3_event *ev);
 /* Events wait for h3_conn_next_event. */
 bool h3_conn_has_events(const h3_conn *c);
+
+/* HTTP datagrams without a copy in h3, for a transport that takes a gather (h3q):
+ * Sending: checks that len payload bytes may go on stream_id now (as
+ * h3_conn_send_datagram) and writes the Quarter Stream ID into prefix; the transport
+ * sends prefix + payload as one DATAGRAM frame. Returns 0 or an error; nothing queued.
+ * Receiving: a DATAGRAM frame payload as an H3_EV_DATAGRAM event in *ev whose data
+ * points into p, past the Quarter Stream ID (valid as long as p is). Returns 1 (an
+ * event), 0 (dropped and counted: unknown or closed stream) or the connection error. */
+#define H3_DATAGRAM_PREFIX_MAX 8
+int h3_conn_datagram_prefix(h3_conn *c, uint64_t stream_id, size_t len,
+                            uint8_t prefix[H3_DATAGRAM_PREFIX_MAX], size_t *prefix_len);
+int h3_conn_datagram_event(h3_conn *c, const uint8_t *p, size_t len, h3_event *ev);
 
 /* Requests (client): opens the next client bidi stream, sends HEADERS, no FIN. */
 int h3_conn_send_request(h3_conn *c, const h3_field *fields, size_t n, uint64_t *stream_id);

@@ -530,32 +530,3 @@ int h3_conn_on_stop_sending(h3_conn *c, uint64_t id, uint64_t app_error)
     h3_conn_maybe_release(c, s);
     return 0;
 }
-
-int h3_conn_on_datagram(h3_conn *c, const uint8_t *p, size_t len)
-{
-    if (c->err)
-        return c->err;
-    h3_conn_reset_drained(c);
-    uint64_t sid;
-    const uint8_t *payload;
-    size_t plen;
-    int rc = h3_datagram_decode(p, len, &sid, &payload, &plen);
-    if (rc < 0)
-        return h3_conn_fail(c, rc);
-    /* RFC 9297 §2.1: a stream that the stream limit does not allow yet (SHOULD). */
-    if (c->cfg.role == H3_ROLE_SERVER && c->bidi_limit && sid / 4 >= c->bidi_limit)
-        return h3_conn_fail(c, H3_ERR_DATAGRAM_ID);
-    h3_stream *s = c->local.h3_datagram ? h3_conn_find(c, sid) : NULL;
-    /* RFC 9297 §2.1: unknown (not yet created) or receive-closed: dropped. */
-    if (!s || s->kind != H3_SK_REQUEST || s->recv_closed) {
-        c->stats.datagrams_dropped_unknown++;
-        return 0;
-    }
-    h3_ev_rec ev = {.type = H3_EV_DATAGRAM, .stream_id = sid};
-    if (h3_conn_push_event(c, &ev, payload, plen) < 0) {
-        c->stats.datagrams_dropped_queue++; /* unreliable by design: drop, count */
-        return 0;
-    }
-    c->stats.datagrams_received++;
-    return 0;
-}

@@ -4,8 +4,6 @@
 
 #include <string.h>
 
-#define H3_DGRAM_QUEUE_MAX 128 /* queued HTTP datagrams; more are refused */
-
 static int h3_stream_write(h3_conn *c, h3_stream *s, const uint8_t *p, size_t n)
 {
     if (s->send_closed || s->fin_pending)
@@ -195,61 +193,6 @@ int h3_conn_abort_stream(h3_conn *c, uint64_t stream_id, uint64_t code)
     if (!s)
         return H3_ERR_BAD_STATE;
     return h3_conn_stream_error(c, s, code);
-}
-
-size_t h3_conn_max_datagram_payload(const h3_conn *c, uint64_t stream_id)
-{
-    size_t oh = h3_datagram_overhead(stream_id);
-    return c->max_dgram_payload > oh ? c->max_dgram_payload - oh : 0;
-}
-
-int h3_conn_send_datagram(h3_conn *c, uint64_t stream_id, const uint8_t *p, size_t len)
-{
-    if (c->err)
-        return c->err;
-    if (!h3_conn_datagrams_enabled(c))
-        return H3_ERR_DATAGRAMS_OFF; /* RFC 9297 §2.1.1 */
-    h3_stream *s = h3_request_stream(c, stream_id);
-    /* RFC 9297 §2.1: only while the stream's send side is open. */
-    if (!s || s->send_closed || s->fin_pending)
-        return H3_ERR_BAD_STATE;
-    if (len > h3_conn_max_datagram_payload(c, stream_id) || len > 0xffff - 8)
-        return H3_ERR_DATAGRAM_TOO_BIG;
-    if (c->dgrams.off == c->dgrams.len) {
-        c->dgrams.off = c->dgrams.len = 0;
-        c->n_dgrams = 0;
-    }
-    if (c->n_dgrams >= H3_DGRAM_QUEUE_MAX)
-        return H3_ERR_BUFFER_FULL;
-    uint8_t rec[2 + 8];
-    qb_wr w;
-    qb_wr_init(&w, rec + 2, 8);
-    (void)h3_datagram_encode(&w, stream_id, NULL, 0);
-    qb_put_u16(rec, (uint16_t)(w.off + len));
-    size_t limit = H3_DGRAM_QUEUE_MAX * (2 + 8 + 0xffffu);
-    int rc = h3_buf_append(c->a, &c->dgrams, rec, 2 + w.off, limit);
-    if (rc == 0)
-        rc = h3_buf_append(c->a, &c->dgrams, p, len, limit);
-    if (rc < 0)
-        return rc;
-    c->n_dgrams++;
-    c->stats.datagrams_sent++;
-    return 0;
-}
-
-bool h3_conn_next_datagram(h3_conn *c, const uint8_t **p, size_t *len)
-{
-    if (c->dgrams.off + 2 > c->dgrams.len) {
-        c->dgrams.off = c->dgrams.len = 0;
-        c->n_dgrams = 0;
-        return false;
-    }
-    size_t n = qb_get_u16(c->dgrams.p + c->dgrams.off);
-    *p = c->dgrams.p + c->dgrams.off + 2;
-    *len = n;
-    c->dgrams.off += 2 + n;
-    c->n_dgrams--;
-    return true;
 }
 
 int h3_conn_send_datagram_capsule(h3_conn *c, uint64_t stream_id, const uint8_t *p,

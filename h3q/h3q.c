@@ -32,6 +32,12 @@ struct h3q_conn {
     bool poll_pending; /* h3 just started: streams may hold unread bytes */
     int err;                   /* latched binding error */
     uint64_t now;              /* the clock of the last step (datagrams queued with it) */
+    /* A received datagram QUIC handed out and h3 has not seen yet: it stays in QUIC's
+     * queue slot until the next datagram is pulled (quic.h), so its h3 event can
+     * point there. */
+    bool held;
+    const uint8_t *held_p;
+    size_t held_len;
     h3q_stats st;
 };
 
@@ -309,8 +315,11 @@ static void h3q_on_event(h3q_conn *b, const quic_event *ev)
         (void)h3_conn_on_stop_sending(b->h, ev->stream_id, ev->code);
         break;
     case QUIC_EV_DATAGRAM:
+        /* To h3 when the application asks for it (h3q_next_event). */
         b->st.dgrams_in++;
-        (void)h3_conn_on_datagram(b->h, ev->data, ev->len);
+        b->held = true;
+        b->held_p = ev->data;
+        b->held_len = ev->len;
         break;
     default: /* CONNECTED handled above; WRITABLE: the flush retries */
         break;
@@ -379,10 +388,19 @@ static int h3q_flush(h3q_conn *b)
 int h3q_step(h3q_conn *b, uint64_t now, h3q_step_out *out)
 {
     b->now = now;
+    if (b->held) {
+        /* The application stepped without draining the events: this datagram is
+         * copied into h3's event queue (bounded), as the next pull frees its slot. */
+        b->held = false;
+        h3q_bidi_limit(b);
+        (void)h3_conn_on_datagram(b->h, b->held_p, b->held_len);
+    }
     if (quic_conn_deadline(b->q) <= now)
         quic_conn_on_deadline(b->q, now);
+    /* QUIC hands out datagrams after every other event: the first one is held and
+     * the rest wait in QUIC's queue for h3q_next_event. */
     quic_event ev;
-    while (quic_conn_next_event(b->q, &ev))
+    while (!b->held && quic_conn_next_event(b->q, &ev))
         h3q_on_event(b, &ev);
     int rc = h3q_maybe_start(b);
     if (rc == 0 && b->h && !b->closed && !b->close_sent && !h3_conn_error(b->h, NULL, NULL) &&
@@ -396,7 +414,7 @@ int h3q_step(h3q_conn *b, uint64_t now, h3q_step_out *out)
     rc = rc < 0 ? rc : h3q_flush(b);
     if (out) {
         out->deadline = quic_conn_deadline(b->q);
-        out->events = b->h && h3_conn_has_events(b->h);
+        out->events = b->held || (b->h && h3_conn_has_events(b->h));
         out->closed = b->closed;
     }
     return rc;
@@ -404,7 +422,28 @@ int h3q_step(h3q_conn *b, uint64_t now, h3q_step_out *out)
 
 bool h3q_next_event(h3q_conn *b, h3_event *ev)
 {
-    return b->h && h3_conn_next_event(b->h, ev);
+    while (b->h) {
+        /* h3's own events first: a request comes before the datagrams on it. */
+        if (h3_conn_next_event(b->h, ev))
+            return true;
+        if (b->held) {
+            /* In place: the event's data points into QUIC's queue slot, past the
+             * Quarter Stream ID (RFC 9297 §2.1). */
+            b->held = false;
+            h3q_bidi_limit(b);
+            int rc = h3_conn_datagram_event(b->h, b->held_p, b->held_len, ev);
+            if (rc > 0)
+                return true;
+            if (rc < 0)
+                (void)h3q_check(b); /* H3_EV_CONN_ERROR comes next */
+            continue;
+        }
+        quic_event qe;
+        if (!quic_conn_next_event(b->q, &qe))
+            return false;
+        h3q_on_event(b, &qe);
+    }
+    return false;
 }
 
 /* The sending calls write through: what h3 queued goes into QUIC now, so the
@@ -487,7 +526,21 @@ int h3q_send_datagram(h3q_conn *b, uint64_t stream_id, const uint8_t *p, size_t 
 {
     if (!b->h)
         return H3_ERR_BAD_STATE;
-    return h3q_out(b, h3_conn_send_datagram(b->h, stream_id, p, len));
+    /* h3 checks and writes the Quarter Stream ID; QUIC copies prefix + payload once,
+     * into its queue, from which the packet is written. */
+    h3_conn_set_transport(b->h, b->quic_dgram, quic_conn_dgram_max(b->q));
+    uint8_t prefix[H3_DATAGRAM_PREFIX_MAX];
+    size_t plen;
+    int rc = h3_conn_datagram_prefix(b->h, stream_id, len, prefix, &plen);
+    if (rc < 0)
+        return rc;
+    qb_iov v[2] = {{prefix, plen}, {p, len}};
+    /* RFC 9221 §5: unreliable; a refusal (queue full, too large) is a drop. */
+    if (quic_conn_dgram_sendv(b->q, v, 2, b->now) < 0)
+        b->st.dgrams_dropped_out++;
+    else
+        b->st.dgrams_out++;
+    return 0;
 }
 
 int h3q_goaway(h3q_conn *b)

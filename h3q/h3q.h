@@ -19,7 +19,8 @@
  *   quic event (CONNECTED)   -> transport facts, h3_conn_start (control stream, SETTINGS)
  *   STREAM_READABLE          -> quic_conn_stream_read -> h3_conn_on_stream_data (with fin)
  *   STREAM_RESET / STOP      -> h3_conn_on_stream_reset / h3_conn_on_stop_sending
- *   DATAGRAM                 -> h3 (see h3q_next_event)
+ *   DATAGRAM                 -> held for h3q_next_event (QUIC hands datagrams out
+ *                               after every other event)
  *   h3 stream bytes          -> quic_conn_stream_write (QUIC streams opened in the
  *                               order h3 numbers them; RFC 9000 §2.1), backpressure kept
  *                               in h3 (only what QUIC took is consumed)
@@ -29,10 +30,18 @@
  * return (what QUIC cannot take yet waits in h3 for the next step), so the send loop
  * right after them finds everything without another step.
  *
+ * Datagrams move once each way. Sending, h3 writes the Quarter Stream ID (RFC 9297
+ * §2.1) and QUIC copies prefix + payload, gathered, into its datagram queue, from
+ * which the packet is written; h3 keeps nothing. Receiving, QUIC copies the DATAGRAM
+ * frame out of the decrypted packet into its receive queue, and the H3_EV_DATAGRAM
+ * the application gets points into that queue slot, past the Quarter Stream ID.
+ *
  * Lifetimes. The quic_conn must outlive its h3q_conn (h3q_free first). Pointers in an
- * h3_event from h3q_next_event (data, fields, reason) stay valid until the next
- * h3q_next_event or h3q_step call; the sending calls leave them alone, so a payload can
- * be passed straight back to h3q_send_datagram or h3q_send_data.
+ * h3_event from h3q_next_event (data, fields, reason; for a datagram, QUIC's queue
+ * slot) stay valid until the next h3q_next_event or h3q_step call; the sending calls
+ * leave them alone, so a payload can be passed straight back to h3q_send_datagram or
+ * h3q_send_data. An application that steps without draining the events loses nothing:
+ * the datagram waiting in QUIC's slot is then copied into h3's (bounded) event queue.
  */
 #ifndef H3Q_H3Q_H
 #define H3Q_H3Q_H
@@ -111,7 +120,11 @@ int h3q_connect_ext(h3q_conn *b, const char *protocol, const char *authority,
 /* Server: a response header section with :status (no FIN). */
 int h3q_send_response(h3q_conn *b, uint64_t stream_id, unsigned status);
 int h3q_send_data(h3q_conn *b, uint64_t stream_id, const uint8_t *p, size_t len, bool fin);
-/* HTTP datagram on a request stream (RFC 9297 §2.1), into QUIC's datagram queue. */
+/* HTTP datagram on a request stream (RFC 9297 §2.1): checked by h3 (negotiated, send
+ * side open, size), then copied once into QUIC's datagram queue; p is free again on
+ * return. One that QUIC refuses (queue full, too large for the path now) is dropped
+ * and counted in dgrams_dropped_out, not an error: datagrams are unreliable (RFC 9221
+ * §5). */
 int h3q_send_datagram(h3q_conn *b, uint64_t stream_id, const uint8_t *p, size_t len);
 
 /* Graceful shutdown: GOAWAY (RFC 9114 §5.2). */

@@ -221,28 +221,8 @@ bool quic_conn_next_event(quic_conn *c, quic_event *ev)
         }
         return true;
     }
-    /* Datagrams wait in their own bounded queue; one is handed out per call
-     * and stays valid until the next call (a copy owned by the connection). */
-    const uint8_t *p;
-    size_t n;
-    if (quic_dgram_queue_peek(&c->dg_rx, c->now, &p, &n)) {
-        if (n > c->dg_last_cap) {
-            uint8_t *b = qb_realloc(c->alloc, c->dg_last, n);
-            if (!b)
-                return false;
-            c->dg_last = b;
-            c->dg_last_cap = n;
-        }
-        if (n) /* RFC 9221 §4: an empty datagram is allowed; nothing to copy */
-            memcpy(c->dg_last, p, n);
-        quic_dgram_queue_pop(&c->dg_rx);
-        memset(ev, 0, sizeof *ev);
-        ev->type = QUIC_EV_DATAGRAM;
-        ev->data = c->dg_last ? c->dg_last : (const uint8_t *)"";
-        ev->len = n;
-        return true;
-    }
-    return false;
+    /* Datagrams wait in their own bounded queue, after every other event. */
+    return quic_conn_dgram_next_event(c, ev);
 }
 
 uint64_t quic_conn_deadline(const quic_conn *c)
@@ -309,17 +289,11 @@ void quic_conn_on_deadline(quic_conn *c, uint64_t now)
 bool quic_conn_is_server(const quic_conn *c) { return c->is_server; }
 bool quic_conn_is_established(const quic_conn *c) { return c->state == QUIC_CS_ESTABLISHED; }
 const char *quic_conn_alpn(const quic_conn *c) { return c->tls ? tls_conn_alpn(c->tls) : NULL; }
-uint64_t quic_conn_peer_max_dgram(const quic_conn *c)
-{
-    return c->peer_tp_ok ? c->peer_tp.max_datagram_frame_size : 0;
-}
 const quic_local_cids *quic_conn_local_cids(const quic_conn *c) { return &c->lcids; }
 uint64_t quic_conn_local_max_streams(const quic_conn *c, bool bidi)
 {
     return bidi ? c->rx_max_streams_bidi : c->rx_max_streams_uni;
 }
-
-void quic_conn_dgram_stats(const quic_conn *c, quic_dgram_counters *s) { *s = c->dg_stats; }
 
 void quic_conn_stats_get(const quic_conn *c, quic_conn_stats *s)
 {

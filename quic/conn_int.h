@@ -149,8 +149,7 @@ struct quic_conn {
     /* DATAGRAM (RFC 9221). */
     quic_dgram_queue dg_tx, dg_rx;
     quic_dgram_counters dg_stats;
-    uint8_t *dg_last; /* payload of the last QUIC_EV_DATAGRAM handed out */
-    size_t dg_last_cap;
+    bool dg_rx_held; /* dg_rx's head was handed out; popped at the next one */
 
     /* Events for the application. */
     /* Never more than ev_max: a stream queues each kind of event at most
@@ -235,6 +234,10 @@ void quic_crypto_send_lost(quic_crypto_send *cs, uint64_t off, uint64_t len);
 /* Tops up the CIDs the peer holds (RFC 9000 §5.1.1): at the end of the
  * handshake and after a packet with RETIRE_CONNECTION_ID frames. */
 void quic_conn_issue_cids(quic_conn *c);
+
+/* ---- conn_dgram.c ---- */
+/* The next received datagram as an event, in its queue slot (quic_conn_next_event). */
+bool quic_conn_dgram_next_event(quic_conn *c, quic_event *ev);
 
 /* ---- conn_recv.c ---- */
 int quic_conn_recv_dgram(quic_conn *c, uint8_t *dgram, size_t len, uint64_t now);

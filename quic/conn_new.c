@@ -171,41 +171,7 @@ void quic_conn_free(quic_conn *c)
     quic_dgram_queue_free(&c->dg_rx);
     qb_free(c->alloc, c->early_buf);
     qb_free(c->alloc, c->events);
-    qb_free(c->alloc, c->dg_last);
     memset(c->app_rx_secret, 0, sizeof c->app_rx_secret);
     memset(c->app_tx_secret, 0, sizeof c->app_tx_secret);
     qb_free(c->alloc, c);
-}
-
-/* ---- datagrams (RFC 9221) ---- */
-
-size_t quic_conn_dgram_max(const quic_conn *c)
-{
-    if (!c->handshake_complete || !c->peer_tp_ok || c->peer_tp.max_datagram_frame_size == 0)
-        return 0;
-    /* What fits in one short-header packet: 1 flag byte, DCID, up to 4 bytes
-     * of packet number, the tag; then the frame's type and length. */
-    size_t pkt = c->handshake_confirmed ? quic_conn_path_mtu(c) : QUIC_MIN_INITIAL;
-    size_t overhead = 1 + quic_peer_cids_current(&c->pcids)->len + 4 + 16 + 1 + 2;
-    size_t room = pkt > overhead ? pkt - overhead : 0;
-    uint64_t frame_max = c->peer_tp.max_datagram_frame_size;
-    size_t by_peer = frame_max > 3 ? (size_t)(frame_max - 3) : 0;
-    return room < by_peer ? room : by_peer;
-}
-
-int quic_conn_dgram_send(quic_conn *c, const uint8_t *data, size_t len, uint64_t now)
-{
-    if (c->state >= QUIC_CS_CLOSING)
-        return QUIC_ERR_CLOSED;
-    if (!c->peer_tp_ok || c->peer_tp.max_datagram_frame_size == 0)
-        return QUIC_ERR_DGRAM_OFF;
-    if (len > quic_conn_dgram_max(c)) {
-        c->dg_stats.drop_send_too_large++;
-        return QUIC_ERR_DGRAM_SIZE;
-    }
-    if (quic_dgram_queue_push(&c->dg_tx, data, len, now) != 0) {
-        c->dg_stats.drop_send_queue_full++;
-        return QUIC_ERR_BLOCKED;
-    }
-    return 0;
 }

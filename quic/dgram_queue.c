@@ -60,6 +60,20 @@ static void drop_front(quic_dgram_queue *q)
 
 int quic_dgram_queue_push(quic_dgram_queue *q, const uint8_t *p, size_t len, uint64_t now)
 {
+    qb_iov v = {p, len};
+    return quic_dgram_queue_pushv(q, &v, 1, now);
+}
+
+int quic_dgram_queue_pushv(quic_dgram_queue *q, const qb_iov *iov, size_t n, uint64_t now)
+{
+    size_t len = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (iov[k].len > q->cfg.slot_size - len) {
+            len = q->cfg.slot_size + 1;
+            break;
+        }
+        len += iov[k].len;
+    }
     if (len > q->cfg.slot_size) {
         q->stats.dropped_too_large++;
         return QUIC_DGRAM_ERR_TOO_LARGE;
@@ -75,8 +89,12 @@ int quic_dgram_queue_push(quic_dgram_queue *q, const uint8_t *p, size_t len, uin
         drop_front(q);
     }
     size_t i = (q->head + q->count) % q->cfg.slots;
-    if (len)
-        memcpy(q->arena + i * q->cfg.slot_size, p, len);
+    uint8_t *dst = q->arena + i * q->cfg.slot_size;
+    for (size_t k = 0; k < n; k++) {
+        if (iov[k].len) /* an empty piece may have no pointer */
+            memcpy(dst, iov[k].p, iov[k].len);
+        dst += iov[k].len;
+    }
     q->len[i] = (uint32_t)len;
     q->time[i] = now;
     q->count++;

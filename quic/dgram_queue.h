@@ -59,9 +59,12 @@ void quic_dgram_queue_free(quic_dgram_queue *q);
 /* Queues a copy of the payload. Returns 0 (possibly after dropping the
  * oldest), QUIC_DGRAM_ERR_FULL, _TOO_LARGE (both counted) or _NOMEM. */
 int quic_dgram_queue_push(quic_dgram_queue *q, const uint8_t *p, size_t len, uint64_t now);
+/* The same for a payload in n pieces, joined by the one copy into the slot. */
+int quic_dgram_queue_pushv(quic_dgram_queue *q, const qb_iov *iov, size_t n, uint64_t now);
 /* Drops (and counts) datagrams older than max_age. */
 void quic_dgram_queue_expire(quic_dgram_queue *q, uint64_t now);
-/* The oldest live datagram, in place (after expiring): false when empty. */
+/* The oldest live datagram, in place (after expiring): false when empty. The
+ * bytes stay put until it is popped (pushes never overwrite a queued slot). */
 bool quic_dgram_queue_peek(quic_dgram_queue *q, uint64_t now, const uint8_t **p, size_t *len);
 /* Removes the datagram peek returned (after it went into a packet). To pack
  * several into one packet: peek, write if it fits, pop, repeat. */

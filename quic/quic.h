@@ -146,7 +146,10 @@ typedef struct quic_event {
     quic_event_type type;
     uint64_t stream_id;
     uint64_t code;
-    /* QUIC_EV_DATAGRAM: valid until the next call on the connection. */
+    /* QUIC_EV_DATAGRAM: the payload in the connection's receive queue, where the
+     * one copy out of the decrypted packet put it. It stays valid until
+     * quic_conn_next_event hands out the next datagram or returns false, or the
+     * connection is freed; no other call moves it (and other events do not). */
     const uint8_t *data;
     size_t len;
 } quic_event;
@@ -176,8 +179,12 @@ int quic_conn_stream_stop(quic_conn *c, uint64_t id, uint64_t app_code);
 size_t quic_conn_dgram_max(const quic_conn *c);
 /* Queues one datagram; it goes out in the next packets (several per packet
  * when they fit), is never retransmitted, and is dropped (and counted) if it
- * waits too long or the queue is full. */
+ * waits too long or the queue is full. The payload is copied once, into the
+ * queue, so the caller's buffer is free again on return. */
 int quic_conn_dgram_send(quic_conn *c, const uint8_t *data, size_t len, uint64_t now);
+/* The same for a payload in n pieces (e.g. a prefix and the application's
+ * bytes), joined by that one copy. */
+int quic_conn_dgram_sendv(quic_conn *c, const qb_iov *iov, size_t n, uint64_t now);
 
 typedef struct quic_dgram_counters {
     uint64_t sent, received;

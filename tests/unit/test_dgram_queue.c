@@ -2,6 +2,7 @@
 #include "common/tu.h"
 #include "quic/dgram_queue.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,6 +110,33 @@ static void test_too_large_and_short_buffer(void **state)
     assert_int_equal(quic_dgram_queue_init(&q, &bad, NULL), QUIC_DGRAM_ERR_ARG);
 }
 
+/* A payload in pieces (prefix + payload) is joined by the one copy into its slot;
+ * the pieces together are held to the slot size, each overflow counted once. */
+static void test_pushv_joins_pieces_in_one_slot(void **state)
+{
+    (void)state;
+    quic_dgram_queue q;
+    quic_dgram_queue_config cfg = {.slots = 4, .slot_size = 100};
+    assert_int_equal(quic_dgram_queue_init(&q, &cfg, NULL), 0);
+    uint8_t pre[2] = {0x40, 0x07}, pay[98];
+    fill(pay, sizeof pay, 0xab);
+    qb_iov v[3] = {{pre, 2}, {NULL, 0}, {pay, 98}};
+    assert_int_equal(quic_dgram_queue_pushv(&q, v, 3, 0), 0);
+    const uint8_t *p;
+    size_t len;
+    assert_true(quic_dgram_queue_peek(&q, 0, &p, &len));
+    assert_int_equal(len, 100);
+    assert_memory_equal(p, pre, 2);
+    assert_memory_equal(p + 2, pay, 98);
+    qb_iov big[2] = {{pre, 2}, {pay, 99}};
+    assert_int_equal(quic_dgram_queue_pushv(&q, big, 2, 0), QUIC_DGRAM_ERR_TOO_LARGE);
+    qb_iov huge[2] = {{pay, 98}, {pay, SIZE_MAX}}; /* a length sum that would wrap */
+    assert_int_equal(quic_dgram_queue_pushv(&q, huge, 2, 0), QUIC_DGRAM_ERR_TOO_LARGE);
+    assert_true(quic_dgram_queue_stats(&q)->dropped_too_large == 2);
+    assert_int_equal(quic_dgram_queue_count(&q), 1);
+    quic_dgram_queue_free(&q);
+}
+
 static void test_expiry(void **state)
 {
     (void)state;
@@ -162,6 +190,7 @@ int main(void)
         cmocka_unit_test(test_fifo_and_packing),
         cmocka_unit_test(test_full_policies),
         cmocka_unit_test(test_too_large_and_short_buffer),
+        cmocka_unit_test(test_pushv_joins_pieces_in_one_slot),
         cmocka_unit_test(test_expiry),
         cmocka_unit_test(test_memory_bound),
     };

@@ -1,0 +1,138 @@
+/* h3 connection: HTTP Datagrams (RFC 9297 §2.1), a Quarter Stream ID and a payload in
+ * one QUIC DATAGRAM frame. A binding that can hand its transport a gather uses the
+ * copy-free pair: h3_conn_datagram_prefix (send) and h3_conn_datagram_event (receive).
+ * The queued pair (h3_conn_send_datagram / h3_conn_next_datagram, h3_conn_on_datagram)
+ * serves a transport that needs the bytes kept in h3. */
+#include "h3/h3_conn_int.h"
+
+#include <string.h>
+
+#define H3_DGRAM_QUEUE_MAX 128 /* queued HTTP datagrams; more are refused */
+
+size_t h3_conn_max_datagram_payload(const h3_conn *c, uint64_t stream_id)
+{
+    size_t oh = h3_datagram_overhead(stream_id);
+    return c->max_dgram_payload > oh ? c->max_dgram_payload - oh : 0;
+}
+
+/* May an HTTP datagram of len payload bytes go on stream_id now? */
+static int dgram_check(h3_conn *c, uint64_t stream_id, size_t len)
+{
+    if (c->err)
+        return c->err;
+    if (!h3_conn_datagrams_enabled(c))
+        return H3_ERR_DATAGRAMS_OFF; /* RFC 9297 §2.1.1 */
+    h3_stream *s = h3_conn_find(c, stream_id);
+    /* RFC 9297 §2.1: on a request stream, only while its send side is open. */
+    if (!s || s->kind != H3_SK_REQUEST || s->send_closed || s->fin_pending)
+        return H3_ERR_BAD_STATE;
+    if (len > h3_conn_max_datagram_payload(c, stream_id))
+        return H3_ERR_DATAGRAM_TOO_BIG;
+    return 0;
+}
+
+static size_t dgram_prefix(uint64_t stream_id, uint8_t *prefix)
+{
+    qb_wr w;
+    qb_wr_init(&w, prefix, H3_DATAGRAM_PREFIX_MAX);
+    (void)h3_datagram_encode(&w, stream_id, NULL, 0); /* a request stream: fits */
+    return w.off;
+}
+
+int h3_conn_datagram_prefix(h3_conn *c, uint64_t stream_id, size_t len,
+                            uint8_t prefix[H3_DATAGRAM_PREFIX_MAX], size_t *prefix_len)
+{
+    int rc = dgram_check(c, stream_id, len);
+    if (rc < 0)
+        return rc;
+    *prefix_len = dgram_prefix(stream_id, prefix);
+    c->stats.datagrams_sent++;
+    return 0;
+}
+
+int h3_conn_send_datagram(h3_conn *c, uint64_t stream_id, const uint8_t *p, size_t len)
+{
+    int rc = dgram_check(c, stream_id, len);
+    if (rc < 0)
+        return rc;
+    if (len > 0xffff - H3_DATAGRAM_PREFIX_MAX) /* the u16 record length */
+        return H3_ERR_DATAGRAM_TOO_BIG;
+    if (c->dgrams.off == c->dgrams.len) {
+        c->dgrams.off = c->dgrams.len = 0;
+        c->n_dgrams = 0;
+    }
+    if (c->n_dgrams >= H3_DGRAM_QUEUE_MAX)
+        return H3_ERR_BUFFER_FULL;
+    uint8_t rec[2 + H3_DATAGRAM_PREFIX_MAX];
+    size_t plen = dgram_prefix(stream_id, rec + 2);
+    qb_put_u16(rec, (uint16_t)(plen + len));
+    size_t limit = H3_DGRAM_QUEUE_MAX * (2 + H3_DATAGRAM_PREFIX_MAX + 0xffffu);
+    rc = h3_buf_append(c->a, &c->dgrams, rec, 2 + plen, limit);
+    if (rc == 0)
+        rc = h3_buf_append(c->a, &c->dgrams, p, len, limit);
+    if (rc < 0)
+        return rc;
+    c->n_dgrams++;
+    c->stats.datagrams_sent++;
+    return 0;
+}
+
+bool h3_conn_next_datagram(h3_conn *c, const uint8_t **p, size_t *len)
+{
+    if (c->dgrams.off + 2 > c->dgrams.len) {
+        c->dgrams.off = c->dgrams.len = 0;
+        c->n_dgrams = 0;
+        return false;
+    }
+    size_t n = qb_get_u16(c->dgrams.p + c->dgrams.off);
+    *p = c->dgrams.p + c->dgrams.off + 2;
+    *len = n;
+    c->dgrams.off += 2 + n;
+    c->n_dgrams--;
+    return true;
+}
+
+int h3_conn_datagram_event(h3_conn *c, const uint8_t *p, size_t len, h3_event *ev)
+{
+    if (c->err)
+        return c->err;
+    uint64_t sid;
+    const uint8_t *payload;
+    size_t plen;
+    int rc = h3_datagram_decode(p, len, &sid, &payload, &plen);
+    if (rc < 0)
+        return h3_conn_fail(c, rc);
+    /* RFC 9297 §2.1: a stream that the stream limit does not allow yet (SHOULD). */
+    if (c->cfg.role == H3_ROLE_SERVER && c->bidi_limit && sid / 4 >= c->bidi_limit)
+        return h3_conn_fail(c, H3_ERR_DATAGRAM_ID);
+    h3_stream *s = c->local.h3_datagram ? h3_conn_find(c, sid) : NULL;
+    /* RFC 9297 §2.1: unknown (not yet created) or receive-closed: dropped. */
+    if (!s || s->kind != H3_SK_REQUEST || s->recv_closed) {
+        c->stats.datagrams_dropped_unknown++;
+        return 0;
+    }
+    memset(ev, 0, sizeof *ev);
+    ev->type = H3_EV_DATAGRAM;
+    ev->stream_id = sid;
+    ev->data = payload; /* inside p: no copy */
+    ev->len = plen;
+    c->stats.datagrams_received++;
+    return 1;
+}
+
+int h3_conn_on_datagram(h3_conn *c, const uint8_t *p, size_t len)
+{
+    if (c->err)
+        return c->err;
+    h3_conn_reset_drained(c);
+    h3_event e;
+    int rc = h3_conn_datagram_event(c, p, len, &e);
+    if (rc <= 0)
+        return rc;
+    h3_ev_rec ev = {.type = H3_EV_DATAGRAM, .stream_id = e.stream_id};
+    if (h3_conn_push_event(c, &ev, e.data, e.len) < 0) {
+        c->stats.datagrams_received--;
+        c->stats.datagrams_dropped_queue++; /* unreliable by design: drop, count */
+    }
+    return 0;
+}
