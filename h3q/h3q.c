@@ -274,10 +274,6 @@ static int h3q_read_all(h3q_conn *b)
 /* One QUIC event into h3. Errors are latched in h3 or the binding (h3q_check). */
 static void h3q_on_event(h3q_conn *b, const quic_event *ev)
 {
-    /* The client's stream limit only grows (as its streams close): keep h3's
-     * copy current before a datagram is judged against it. */
-    if (ev->type == QUIC_EV_DATAGRAM)
-        h3q_bidi_limit(b);
     if (ev->type == QUIC_EV_CLOSED) {
         b->closed = true;
         return;
@@ -287,7 +283,8 @@ static void h3q_on_event(h3q_conn *b, const quic_event *ev)
         b->peer_bidi_opened = ev->stream_id / 4 + 1;
         h3q_bidi_limit(b);
     }
-    b->events_since_flush++;
+    if (ev->type != QUIC_EV_DATAGRAM)
+        b->events_since_flush++; /* what QUIC's bounded event ring may have lost */
     int rc = 0;
     if (ev->type == QUIC_EV_STREAM_OPENED || ev->type == QUIC_EV_STREAM_READABLE ||
         ev->type == QUIC_EV_STREAM_RESET)
@@ -428,7 +425,8 @@ bool h3q_next_event(h3q_conn *b, h3_event *ev)
             return true;
         if (b->held) {
             /* In place: the event's data points into QUIC's queue slot, past the
-             * Quarter Stream ID (RFC 9297 §2.1). */
+             * Quarter Stream ID (RFC 9297 §2.1). The client's stream limit only
+             * grows (as its streams close): h3's copy is made current first. */
             b->held = false;
             h3q_bidi_limit(b);
             int rc = h3_conn_datagram_event(b->h, b->held_p, b->held_len, ev);
