@@ -280,6 +280,8 @@ int h3_content_length_parse(const h3_field *f, size_t n, bool *present, uint64_t
  *   h3_conn_next_action -> RESET_STREAM/STOP_SENDING frames, h3_conn_peek_stream /
  *   h3_conn_consume_stream -> STREAM frames (as flow control allows),
  *   h3_conn_next_datagram -> DATAGRAM frames (drop when they do not fit).
+ *   A transport that takes a gather skips h3's datagram copies: h3_conn_datagram_prefix
+ *   + the payload out, h3_conn_datagram_event in (h3q/ does; see below).
  *   A negative return from an input (also an H3_EV_CONN_ERROR event) is fatal: send
  *   CONNECTION_CLOSE (type 0x1d) with h3_conn_error's wire code and reason.
  * Streams: we open our control stream (client 2, server 3) and client requests on
