@@ -309,8 +309,9 @@ typedef struct h3_conn h3_conn;
 
 int h3_conn_new(const h3_config *cfg, h3_conn **out);
 void h3_conn_free(h3_conn *c);
-/* Transport facts: whether QUIC negotiated DATAGRAM frames (the peer's
- * max_datagram_frame_size), and the largest DATAGRAM payload the path allows now. */
+/* Transport facts: whether the peer announced max_datagram_frame_size != 0 (RFC
+ * 9221 §3: it can receive DATAGRAM frames, so its H3_DATAGRAM = 1 is allowed), and
+ * the largest DATAGRAM payload the path allows now. */
 void h3_conn_set_transport(h3_conn *c, bool quic_datagrams, size_t max_datagram_payload);
 /* Server: how many client-initiated bidi streams QUIC allows so far (initial_max_streams_bidi,
  * then MAX_STREAMS); a datagram for a stream beyond it is H3_ID_ERROR (RFC 9297 §2.1).

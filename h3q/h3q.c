@@ -137,11 +137,13 @@ static int h3q_maybe_start(h3q_conn *b)
 {
     if (b->h || b->err || !quic_conn_is_established(b->q))
         return b->err;
-    /* RFC 9297 §2.1.1: H3_DATAGRAM = 1 only when QUIC negotiated DATAGRAM frames,
-     * i.e. we allowed them and the peer announced max_datagram_frame_size > 0. */
-    b->quic_dgram = b->cfg.quic_datagrams && quic_conn_peer_max_dgram(b->q) > 0;
+    /* RFC 9297 §2.1.1, RFC 9221 §3: we announce H3_DATAGRAM = 1 when we can
+     * receive DATAGRAM frames (our max_datagram_frame_size != 0); the peer's
+     * H3_DATAGRAM = 1 is checked against what the peer announced, its own
+     * max_datagram_frame_size, not against ours. */
+    b->quic_dgram = quic_conn_peer_max_dgram(b->q) > 0;
     h3_config hc = b->cfg.h3;
-    hc.enable_datagrams = hc.enable_datagrams && b->quic_dgram;
+    hc.enable_datagrams = hc.enable_datagrams && b->cfg.quic_datagrams;
     int rc = h3_conn_new(&hc, &b->h);
     if (rc < 0)
         return h3q_fail(b, rc, "h3 connection setup failed");

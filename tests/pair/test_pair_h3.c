@@ -99,8 +99,9 @@ static void client_events(pair_h3 *t, pp *x)
         switch (ev.type) {
         case H3_EV_SETTINGS: {
             const h3_settings *s = h3_conn_peer_settings(h3q_h3(t->c));
-            /* RFC 9297 §2.1.1: announced only over QUIC with datagrams */
-            assert_int_equal(s->h3_datagram, x->no_quic_dgram ? 0 : 1);
+            /* RFC 9297 §2.1.1: the server's QUIC takes DATAGRAM frames, so it
+             * announces H3_DATAGRAM whatever the client's QUIC does */
+            assert_int_equal(s->h3_datagram, 1);
             assert_int_equal(s->enable_connect_protocol, 1);
             x->c_settings = true;
             break;
@@ -374,8 +375,41 @@ static void test_refuse_client_without_quic_datagrams(void **state)
     assert_true(pair_h3_run(&t, got_fin, &x, 5000000));
     assert_int_equal(x.status, 400);
     assert_int_equal(h3_conn_peer_settings(h3q_h3(t.s))->h3_datagram, 0);
-    assert_int_equal(h3_conn_peer_settings(h3q_h3(t.c))->h3_datagram, 0);
+    assert_int_equal(h3_conn_peer_settings(h3q_h3(t.c))->h3_datagram, 1);
+    assert_false(h3_conn_datagrams_enabled(h3q_h3(t.c)));
     assert_int_equal(quic_conn_dgram_max(t.p.server), 0);
+    pair_h3_free(&t);
+}
+
+static bool both_settings(pair_h3 *t, void *ud)
+{
+    (void)ud;
+    return t->s && h3q_h3(t->c) && h3q_h3(t->s) &&
+           h3_conn_peer_settings_received(h3q_h3(t->c)) &&
+           h3_conn_peer_settings_received(h3q_h3(t->s));
+}
+
+/* RFC 9297 §2.1.1 with RFC 9221 §3: a peer's H3_DATAGRAM = 1 needs the PEER's
+ * max_datagram_frame_size, not ours. A server whose QUIC refuses DATAGRAM frames
+ * accepts the SETTINGS of a client whose QUIC takes them (it used to close with
+ * H3_SETTINGS_ERROR); datagrams stay off both ways. */
+static void test_server_without_quic_datagrams_accepts_client_h3_datagram(void **state)
+{
+    (void)state;
+    pair_h3 t;
+    pair_h3_init(&t);
+    t.p.scfg.max_datagram_frame_size = 0;
+    pair_h3_sync_configs(&t);
+    pair_h3_start(&t);
+    assert_true(pair_h3_run(&t, both_settings, NULL, 5000000));
+    assert_int_equal(t.cerr, 0);
+    assert_int_equal(t.serr, 0);
+    assert_false(h3q_closed(t.c));
+    assert_false(h3q_closed(t.s));
+    assert_int_equal(h3_conn_peer_settings(h3q_h3(t.s))->h3_datagram, 1);
+    assert_int_equal(h3_conn_peer_settings(h3q_h3(t.c))->h3_datagram, 0);
+    assert_false(h3_conn_datagrams_enabled(h3q_h3(t.s)));
+    assert_false(h3_conn_datagrams_enabled(h3q_h3(t.c)));
     pair_h3_free(&t);
 }
 
@@ -675,6 +709,7 @@ int main(void)
         cmocka_unit_test(test_extended_connect_ping_pong),
         cmocka_unit_test(test_refuse_client_without_datagrams),
         cmocka_unit_test(test_refuse_client_without_quic_datagrams),
+        cmocka_unit_test(test_server_without_quic_datagrams_accepts_client_h3_datagram),
         cmocka_unit_test(test_get_ping_pong_lossy),
         cmocka_unit_test(test_response_body_backpressure),
         cmocka_unit_test(test_many_requests_stream_limit),
