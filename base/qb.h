@@ -18,7 +18,9 @@ enum {
     QB_OK = 0,
     QB_ERR_TRUNCATED = -1,   /* read past the end of the input */
     QB_ERR_NO_SPACE = -2,    /* write past the end of the output */
-    QB_ERR_VARINT_RANGE = -3 /* value above 2^62-1 cannot be a varint */
+    QB_ERR_VARINT_RANGE = -3, /* value above 2^62-1 cannot be a varint */
+    QB_ERR_NO_MEMORY = -4,    /* the allocator hook refused (qb_vec, qb_ring) */
+    QB_ERR_LIMIT = -5         /* a buffer would pass the cap it was given */
 };
 
 #define QB_VARINT_MAX ((uint64_t)0x3fffffffffffffffULL) /* RFC 9000 §16 */
