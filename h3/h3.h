@@ -330,7 +330,10 @@ int h3_conn_on_stop_sending(h3_conn *c, uint64_t stream_id, uint64_t app_error);
 int h3_conn_on_datagram(h3_conn *c, const uint8_t *p, size_t len);
 
 /* Outputs: stream bytes. Peek the first stream with something to send, write what
- * the transport takes, then consume that many bytes (fin is due when all are consumed). */
+ * the transport takes, then consume that many bytes (fin is due when all are consumed).
+ * A peek shows one contiguous run of the stream's queue, which may be less than all
+ * that is queued (the queue is a ring, so bytes never move while they wait); fin is
+ * set only on the run that ends the queue. p stays valid until the next call. */
 typedef struct h3_stream_out {
     uint64_t stream_id;
     const uint8_t *p;

@@ -19,40 +19,6 @@ void h3_config_default(h3_config *c, h3_role role)
     c->max_event_bytes = 4 * 1024 * 1024;
 }
 
-int h3_buf_append(const qb_alloc *a, h3_buf *b, const void *p, size_t n, size_t limit)
-{
-    if (n == 0)
-        return 0;
-    if (b->off > 0 && b->len + n > b->cap) { /* reuse the consumed front first */
-        memmove(b->p, b->p + b->off, b->len - b->off);
-        b->len -= b->off;
-        b->off = 0;
-    }
-    if (b->len + n > limit)
-        return H3_ERR_BUFFER_FULL;
-    if (b->len + n > b->cap) {
-        size_t ncap = b->cap ? b->cap * 2 : 256;
-        while (ncap < b->len + n)
-            ncap *= 2;
-        if (ncap > limit)
-            ncap = limit;
-        uint8_t *np = qb_realloc(a, b->p, ncap);
-        if (!np)
-            return H3_ERR_NO_MEMORY;
-        b->p = np;
-        b->cap = ncap;
-    }
-    memcpy(b->p + b->len, p, n);
-    b->len += n;
-    return 0;
-}
-
-void h3_buf_free(const qb_alloc *a, h3_buf *b)
-{
-    qb_free(a, b->p);
-    memset(b, 0, sizeof *b);
-}
-
 int h3_conn_new(const h3_config *cfg, h3_conn **out)
 {
     *out = NULL;
@@ -86,14 +52,23 @@ int h3_conn_new(const h3_config *cfg, h3_conn **out)
         (cfg->role == H3_ROLE_SERVER && cfg->enable_connect_protocol) ? 1 : 0;
     qpack_encoder_stream_init(&c->qenc);
     qpack_decoder_stream_init(&c->qdec);
+    /* Every queue starts empty and grows with use up to its limit (issue 10). The
+     * peer's uni streams are bounded too: see h3_conn_add_stream. */
+    qb_vec_init(&c->streams, a, (2 * cfg->max_streams + 16) * sizeof(h3_stream *));
+    /* Two actions per tracked stream at most, plus discarded uni streams. */
+    qb_ring_init(&c->acts, a, sizeof(h3_action), 4 * (cfg->max_streams + 16));
+    qb_vec_init(&c->dgrams, a, H3_DGRAM_QUEUE_BYTES);
+    size_t max_evs = cfg->max_event_bytes / sizeof(h3_ev_rec);
+    qb_ring_init(&c->evs, a, sizeof(h3_ev_rec), (max_evs > 64 ? max_evs : 64) + 1);
+    qb_vec_init(&c->evdata, a, cfg->max_event_bytes);
     *out = c;
     return 0;
 }
 
 static void h3_stream_free(h3_conn *c, h3_stream *s)
 {
-    h3_buf_free(c->a, &s->fbuf);
-    h3_buf_free(c->a, &s->out);
+    qb_vec_free(&s->fbuf);
+    qb_ring_free(&s->out);
     qb_free(c->a, s->capbuf);
     qb_free(c->a, s);
 }
@@ -102,13 +77,13 @@ void h3_conn_free(h3_conn *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->n_streams; i++)
-        h3_stream_free(c, c->streams[i]);
-    qb_free(c->a, c->streams);
-    qb_free(c->a, c->acts);
-    h3_buf_free(c->a, &c->dgrams);
-    qb_free(c->a, c->evs);
-    h3_buf_free(c->a, &c->evdata);
+    for (size_t i = 0; i < h3_conn_n_streams(c); i++)
+        h3_stream_free(c, h3_conn_stream_at(c, i));
+    qb_vec_free(&c->streams);
+    qb_ring_free(&c->acts);
+    qb_vec_free(&c->dgrams);
+    qb_ring_free(&c->evs);
+    qb_vec_free(&c->evdata);
     qb_free(c->a, c->pull_fields);
     qb_free(c->a, c->scratch);
     qb_free(c->a, c->dfields);
@@ -135,9 +110,9 @@ bool h3_stream_peer_initiated(const h3_conn *c, uint64_t id)
 
 h3_stream *h3_conn_find(h3_conn *c, uint64_t id)
 {
-    for (size_t i = 0; i < c->n_streams; i++)
-        if (c->streams[i]->id == id)
-            return c->streams[i];
+    for (size_t i = 0; i < h3_conn_n_streams(c); i++)
+        if (h3_conn_stream_at(c, i)->id == id)
+            return h3_conn_stream_at(c, i);
     return NULL;
 }
 
@@ -154,22 +129,19 @@ int h3_conn_add_stream(h3_conn *c, uint64_t id, h3_stream_kind kind, h3_stream *
     /* Requests plus a handful of uni streams: every peer-created stream is bounded. */
     if (kind == H3_SK_REQUEST && c->n_requests >= c->cfg.max_streams)
         return H3_ERR_BUFFER_FULL;
-    if (kind != H3_SK_REQUEST && c->n_streams - c->n_requests >= c->cfg.max_streams + 16)
+    if (kind != H3_SK_REQUEST && h3_conn_n_streams(c) - c->n_requests >= c->cfg.max_streams + 16)
         return H3_ERR_BUFFER_FULL;
-    if (c->n_streams == c->cap_streams) {
-        size_t ncap = c->cap_streams ? c->cap_streams * 2 : 8;
-        h3_stream **np = qb_realloc(c->a, c->streams, ncap * sizeof *np);
-        if (!np)
-            return H3_ERR_NO_MEMORY;
-        c->streams = np;
-        c->cap_streams = ncap;
-    }
+    int rc = qb_vec_reserve(&c->streams, sizeof(h3_stream *));
+    if (rc < 0)
+        return h3_err_from_qb(rc);
     h3_stream *s = qb_calloc(c->a, sizeof *s);
     if (!s)
         return H3_ERR_NO_MEMORY;
     s->id = id;
     s->kind = kind;
-    c->streams[c->n_streams++] = s;
+    qb_vec_init(&s->fbuf, c->a, c->cfg.max_frame_payload);
+    qb_ring_init(&s->out, c->a, 1, c->cfg.max_stream_send);
+    (void)qb_vec_append(&c->streams, &s, sizeof s); /* reserved above */
     if (kind == H3_SK_REQUEST)
         c->n_requests++;
     *out = s;
@@ -178,10 +150,13 @@ int h3_conn_add_stream(h3_conn *c, uint64_t id, h3_stream_kind kind, h3_stream *
 
 void h3_conn_remove_stream(h3_conn *c, h3_stream *s)
 {
-    for (size_t i = 0; i < c->n_streams; i++) {
-        if (c->streams[i] != s)
+    size_t n = h3_conn_n_streams(c);
+    h3_stream **v = (h3_stream **)qb_vec_data(&c->streams);
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] != s)
             continue;
-        c->streams[i] = c->streams[--c->n_streams];
+        v[i] = v[n - 1];
+        qb_vec_truncate(&c->streams, (n - 1) * sizeof *v);
         break;
     }
     if (s->kind == H3_SK_REQUEST)
@@ -197,7 +172,7 @@ void h3_conn_remove_stream(h3_conn *c, h3_stream *s)
 void h3_conn_maybe_release(h3_conn *c, h3_stream *s)
 {
     if (s->kind == H3_SK_REQUEST && s->recv_closed && s->send_closed &&
-        s->out.len == s->out.off && !s->fin_pending)
+        qb_ring_count(&s->out) == 0 && !s->fin_pending)
         h3_conn_remove_stream(c, s);
 }
 
@@ -224,72 +199,42 @@ int h3_conn_error(const h3_conn *c, uint64_t *wire_code, const char **reason)
 
 int h3_conn_push_action(h3_conn *c, h3_action_kind kind, uint64_t id, uint64_t code)
 {
-    if (c->acts_head == c->n_acts)
-        c->acts_head = c->n_acts = 0;
-    if (c->n_acts == c->cap_acts) {
-        /* Two actions per tracked stream at most, plus discarded uni streams. */
-        size_t ncap = c->cap_acts ? c->cap_acts * 2 : 8;
-        if (ncap > 4 * (c->cfg.max_streams + 16))
-            return H3_ERR_EVENTS_FULL;
-        h3_action *np = qb_realloc(c->a, c->acts, ncap * sizeof *np);
-        if (!np)
-            return H3_ERR_NO_MEMORY;
-        c->acts = np;
-        c->cap_acts = ncap;
-    }
-    c->acts[c->n_acts++] = (h3_action){.kind = kind, .stream_id = id, .code = code};
-    return 0;
+    h3_action act = {.kind = kind, .stream_id = id, .code = code};
+    int rc = qb_ring_push(&c->acts, &act, 1);
+    return rc == QB_ERR_LIMIT ? H3_ERR_EVENTS_FULL : h3_err_from_qb(rc);
 }
 
 bool h3_conn_next_action(h3_conn *c, h3_action *a)
 {
-    if (c->acts_head == c->n_acts)
-        return false;
-    *a = c->acts[c->acts_head++];
-    return true;
+    return qb_ring_pop(&c->acts, a, 1) == 1;
 }
 
 void h3_conn_reset_drained(h3_conn *c)
 {
-    if (c->evs_head == c->n_evs) {
-        c->evs_head = c->n_evs = 0;
-        c->evdata.len = c->evdata.off = 0;
-    }
+    if (qb_ring_count(&c->evs) == 0)
+        qb_vec_clear(&c->evdata);
 }
 
 int h3_conn_push_event(h3_conn *c, const h3_ev_rec *ev, const uint8_t *data, size_t len)
 {
     h3_conn_reset_drained(c);
-    if (c->n_evs == c->cap_evs) {
-        if (c->evs_head > 0) { /* slide the undrained records to the front */
-            memmove(c->evs, c->evs + c->evs_head, (c->n_evs - c->evs_head) * sizeof *c->evs);
-            c->n_evs -= c->evs_head;
-            c->evs_head = 0;
-        }
-    }
-    if (c->n_evs == c->cap_evs) {
-        size_t ncap = c->cap_evs ? c->cap_evs * 2 : 64;
-        if (ncap > 64 && ncap * sizeof(h3_ev_rec) > c->cfg.max_event_bytes &&
-            ev->type != H3_EV_CONN_ERROR)
-            return H3_ERR_EVENTS_FULL;
-        h3_ev_rec *np = qb_realloc(c->a, c->evs, ncap * sizeof *np);
-        if (!np)
-            return H3_ERR_NO_MEMORY;
-        c->evs = np;
-        c->cap_evs = ncap;
-    }
+    /* The last slot is kept so the error event gets through a full queue. */
+    if (ev->type != H3_EV_CONN_ERROR && qb_ring_count(&c->evs) + 1 >= c->evs.max)
+        return H3_ERR_EVENTS_FULL;
+    int rc = qb_ring_reserve(&c->evs, 1);
+    if (rc < 0)
+        return rc == QB_ERR_LIMIT ? H3_ERR_EVENTS_FULL : h3_err_from_qb(rc);
     h3_ev_rec r = *ev;
-    r.data_off = c->evdata.len;
+    r.data_off = qb_vec_len(&c->evdata);
     r.data_len = len;
     if (len) {
-        /* Event data is only appended while undrained records point at it, so it is
-         * never slid: offsets stay valid until the queue drains. */
-        int rc = h3_buf_append(c->a, &c->evdata, data, len, c->cfg.max_event_bytes);
+        /* Event data is only appended while undrained records point at it, so it
+         * is never consumed or slid: offsets stay valid until the queue drains. */
+        rc = qb_vec_append(&c->evdata, data, len);
         if (rc < 0)
-            return rc == H3_ERR_BUFFER_FULL ? H3_ERR_EVENTS_FULL : rc;
-        r.data_off = c->evdata.len - len;
+            return rc == QB_ERR_LIMIT ? H3_ERR_EVENTS_FULL : h3_err_from_qb(rc);
     }
-    c->evs[c->n_evs++] = r;
+    (void)qb_ring_push(&c->evs, &r, 1); /* reserved above */
     return 0;
 }
 
@@ -328,14 +273,15 @@ int h3_conn_push_fields_event(h3_conn *c, h3_ev_rec *ev, const h3_field *f, size
     return rc;
 }
 
-bool h3_conn_has_events(const h3_conn *c) { return c->evs_head < c->n_evs; }
+bool h3_conn_has_events(const h3_conn *c) { return qb_ring_count(&c->evs) > 0; }
 
 bool h3_conn_next_event(h3_conn *c, h3_event *ev)
 {
     h3_conn_reset_drained(c);
-    if (c->evs_head == c->n_evs)
+    h3_ev_rec rec;
+    if (qb_ring_pop(&c->evs, &rec, 1) == 0)
         return false;
-    const h3_ev_rec *r = &c->evs[c->evs_head++];
+    const h3_ev_rec *r = &rec;
     memset(ev, 0, sizeof *ev);
     ev->type = r->type;
     ev->stream_id = r->stream_id;
@@ -345,7 +291,7 @@ bool h3_conn_next_event(h3_conn *c, h3_event *ev)
     ev->reason = r->reason;
     if (r->data_len == 0)
         return true;
-    const uint8_t *d = c->evdata.p + r->data_off;
+    const uint8_t *d = qb_vec_data(&c->evdata) + r->data_off;
     if (r->n_fields == 0) {
         ev->data = d;
         ev->len = r->data_len;

@@ -7,8 +7,6 @@
 
 #include <string.h>
 
-#define H3_DGRAM_QUEUE_MAX 128 /* queued HTTP datagrams; more are refused */
-
 size_t h3_conn_max_datagram_payload(const h3_conn *c, uint64_t stream_id)
 {
     size_t oh = h3_datagram_overhead(stream_id);
@@ -57,21 +55,20 @@ int h3_conn_send_datagram(h3_conn *c, uint64_t stream_id, const uint8_t *p, size
         return rc;
     if (len > 0xffff - H3_DATAGRAM_PREFIX_MAX) /* the u16 record length */
         return H3_ERR_DATAGRAM_TOO_BIG;
-    if (c->dgrams.off == c->dgrams.len) {
-        c->dgrams.off = c->dgrams.len = 0;
+    if (qb_vec_len(&c->dgrams) == 0)
         c->n_dgrams = 0;
-    }
     if (c->n_dgrams >= H3_DGRAM_QUEUE_MAX)
         return H3_ERR_BUFFER_FULL;
     uint8_t rec[2 + H3_DATAGRAM_PREFIX_MAX];
     size_t plen = dgram_prefix(stream_id, rec + 2);
     qb_put_u16(rec, (uint16_t)(plen + len));
-    size_t limit = H3_DGRAM_QUEUE_MAX * (2 + H3_DATAGRAM_PREFIX_MAX + 0xffffu);
-    rc = h3_buf_append(c->a, &c->dgrams, rec, 2 + plen, limit);
-    if (rc == 0)
-        rc = h3_buf_append(c->a, &c->dgrams, p, len, limit);
+    /* Records are appended whole, all or nothing; a queue drained at every call
+     * restarts at the front, so nothing is moved in steady state. */
+    rc = qb_vec_reserve(&c->dgrams, 2 + plen + len);
     if (rc < 0)
-        return rc;
+        return h3_err_from_qb(rc);
+    (void)qb_vec_append(&c->dgrams, rec, 2 + plen);
+    (void)qb_vec_append(&c->dgrams, p, len);
     c->n_dgrams++;
     c->stats.datagrams_sent++;
     return 0;
@@ -79,15 +76,17 @@ int h3_conn_send_datagram(h3_conn *c, uint64_t stream_id, const uint8_t *p, size
 
 bool h3_conn_next_datagram(h3_conn *c, const uint8_t **p, size_t *len)
 {
-    if (c->dgrams.off + 2 > c->dgrams.len) {
-        c->dgrams.off = c->dgrams.len = 0;
+    if (qb_vec_len(&c->dgrams) < 2) {
+        qb_vec_clear(&c->dgrams);
         c->n_dgrams = 0;
         return false;
     }
-    size_t n = qb_get_u16(c->dgrams.p + c->dgrams.off);
-    *p = c->dgrams.p + c->dgrams.off + 2;
+    const uint8_t *d = qb_vec_data(&c->dgrams);
+    size_t n = qb_get_u16(d);
+    *p = d + 2;
     *len = n;
-    c->dgrams.off += 2 + n;
+    /* Only an offset moves: the record stays valid until the next call. */
+    qb_vec_consume(&c->dgrams, 2 + n);
     c->n_dgrams--;
     return true;
 }

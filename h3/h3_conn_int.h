@@ -2,13 +2,9 @@
 #ifndef H3_CONN_INT_H
 #define H3_CONN_INT_H
 
+#include "base/qb_ring.h"
+#include "base/qb_vec.h"
 #include "h3/h3.h"
-
-/* A growable byte buffer with a hard cap and a read offset. */
-typedef struct h3_buf {
-    uint8_t *p;
-    size_t len, cap, off;
-} h3_buf;
 
 typedef enum h3_stream_kind {
     H3_SK_REQUEST = 1,   /* client-initiated bidi (§4.1) */
@@ -40,7 +36,7 @@ typedef struct h3_stream {
     h3_frame_reader fr;
     h3_rstate rstate;
     uint64_t ftype, fleft;
-    h3_buf fbuf;
+    qb_vec fbuf; /* a bounded frame payload being reassembled */
     h3_msg_state msg;
     bool recv_closed;
     bool settings_seen;  /* control stream */
@@ -51,8 +47,8 @@ typedef struct h3_stream {
     uint64_t cl_left;      /* content bytes still due (RFC 9114 §4.1.2) */
     h3_capsule_reader cap;
     uint8_t *capbuf;
-    /* send side */
-    h3_buf out;
+    /* send side: queued bytes never move until consumed (issue 15) */
+    qb_ring out;
     bool fin_pending, send_closed;
     uint8_t sent_sections; /* header sections sent: 1 = headers, 2 = trailers too */
 } h3_stream;
@@ -67,6 +63,8 @@ typedef struct h3_ev_rec {
 } h3_ev_rec;
 
 #define H3_CLOSED_RING 64
+#define H3_DGRAM_QUEUE_MAX 128 /* queued HTTP datagrams; more are refused */
+#define H3_DGRAM_QUEUE_BYTES (H3_DGRAM_QUEUE_MAX * (2 + H3_DATAGRAM_PREFIX_MAX + 0xffffu))
 
 struct h3_conn {
     h3_config cfg;
@@ -78,8 +76,8 @@ struct h3_conn {
     h3_settings local, peer;
     bool peer_settings_rx;
     /* streams */
-    h3_stream **streams;
-    size_t n_streams, cap_streams, n_requests;
+    qb_vec streams; /* h3_stream *, unordered */
+    size_t n_requests;
     uint64_t next_local_bidi, next_local_uni, max_peer_bidi_seen;
     bool any_peer_bidi;
     uint64_t closed[H3_CLOSED_RING];
@@ -93,12 +91,10 @@ struct h3_conn {
     uint64_t goaway_rx_id, goaway_tx_id;
     size_t n_dgrams;
     /* outputs */
-    h3_action *acts;
-    size_t n_acts, acts_head, cap_acts;
-    h3_buf dgrams; /* records: u16 length + payload */
-    h3_ev_rec *evs;
-    size_t n_evs, evs_head, cap_evs;
-    h3_buf evdata;
+    qb_ring acts;   /* h3_action */
+    qb_vec dgrams;  /* records: u16 length + payload */
+    qb_ring evs;    /* h3_ev_rec; one slot kept for the connection error */
+    qb_vec evdata;  /* event payloads, at offsets kept until the queue drains */
     h3_field *pull_fields;
     /* field section work space */
     uint8_t *scratch;
@@ -111,9 +107,21 @@ struct h3_conn {
     h3_conn_stats stats;
 };
 
+static inline size_t h3_conn_n_streams(const h3_conn *c)
+{
+    return qb_vec_len(&c->streams) / sizeof(h3_stream *);
+}
+static inline h3_stream *h3_conn_stream_at(const h3_conn *c, size_t i)
+{
+    return ((h3_stream **)qb_vec_data(&c->streams))[i];
+}
+/* A base/ buffer's refusal in h3's terms. */
+static inline int h3_err_from_qb(int rc)
+{
+    return rc == QB_ERR_LIMIT ? H3_ERR_BUFFER_FULL : rc == QB_ERR_NO_MEMORY ? H3_ERR_NO_MEMORY : rc;
+}
+
 /* h3_conn.c */
-int h3_buf_append(const qb_alloc *a, h3_buf *b, const void *p, size_t n, size_t limit);
-void h3_buf_free(const qb_alloc *a, h3_buf *b);
 h3_stream *h3_conn_find(h3_conn *c, uint64_t id);
 int h3_conn_add_stream(h3_conn *c, uint64_t id, h3_stream_kind kind, h3_stream **out);
 void h3_conn_remove_stream(h3_conn *c, h3_stream *s);

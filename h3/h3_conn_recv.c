@@ -107,8 +107,8 @@ static int h3_on_control_frame(h3_conn *c, h3_stream *s, const uint8_t *p, size_
         }
         /* §5.2: our requests at or above the id were not and will not be processed:
          * the application may retry them elsewhere. */
-        for (size_t i = 0; rc == 0 && c->cfg.role == H3_ROLE_CLIENT && i < c->n_streams;) {
-            h3_stream *r = c->streams[i];
+        for (size_t i = 0; rc == 0 && c->cfg.role == H3_ROLE_CLIENT && i < h3_conn_n_streams(c);) {
+            h3_stream *r = h3_conn_stream_at(c, i);
             if (r->kind != H3_SK_REQUEST || r->id < f.id) {
                 i++;
                 continue;
@@ -312,7 +312,7 @@ static int h3_frames_recv(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len
                 if (flen > c->cfg.max_frame_payload)
                     return H3_ERR_FRAME_TOO_LARGE;
                 s->rstate = H3_R_BUFFER;
-                s->fbuf.len = s->fbuf.off = 0;
+                qb_vec_clear(&s->fbuf);
             } else {
                 c->stats.unknown_frames++;
                 s->rstate = H3_R_SKIP;
@@ -321,9 +321,9 @@ static int h3_frames_recv(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len
         }
         size_t take = len < s->fleft ? len : (size_t)s->fleft;
         if (s->rstate == H3_R_BUFFER) {
-            int rc = h3_buf_append(c->a, &s->fbuf, p, take, c->cfg.max_frame_payload);
+            int rc = qb_vec_append(&s->fbuf, p, take);
             if (rc < 0)
-                return rc;
+                return h3_err_from_qb(rc);
         } else if (s->rstate == H3_R_DATA && take > 0) {
             int rc;
             if (s->capsules) {
@@ -342,8 +342,8 @@ static int h3_frames_recv(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len
             return 0;
         if (s->rstate == H3_R_BUFFER) {
             s->rstate = H3_R_HDR;
-            const uint8_t *fp = s->fbuf.p ? s->fbuf.p : (const uint8_t *)"";
-            int rc = h3_on_frame(c, s, fp, s->fbuf.len);
+            const uint8_t *fp = qb_vec_len(&s->fbuf) ? qb_vec_data(&s->fbuf) : (const uint8_t *)"";
+            int rc = h3_on_frame(c, s, fp, qb_vec_len(&s->fbuf));
             if (rc != 0)
                 return rc;
         }
@@ -526,7 +526,7 @@ int h3_conn_on_stop_sending(h3_conn *c, uint64_t id, uint64_t app_error)
         return h3_conn_fail(c, rc);
     s->send_closed = true;
     s->fin_pending = false;
-    s->out.len = s->out.off = 0;
+    qb_ring_clear(&s->out);
     h3_conn_maybe_release(c, s);
     return 0;
 }

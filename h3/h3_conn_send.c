@@ -4,16 +4,35 @@
 
 #include <string.h>
 
-static int h3_stream_write(h3_conn *c, h3_stream *s, const uint8_t *p, size_t n)
+/* Queues pieces of n[0] + n[1] + ... bytes on the stream, all or nothing. The send
+ * queue is a ring: bytes stay where they were written until the transport takes
+ * them, and consumed space is reused without moving anything (issue 15). */
+static int h3_stream_write_v(h3_stream *s, const uint8_t *const *p, const size_t *n,
+                             size_t count)
 {
     if (s->send_closed || s->fin_pending)
         return H3_ERR_BAD_STATE;
-    return h3_buf_append(c->a, &s->out, p, n, c->cfg.max_stream_send);
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (n[i] > SIZE_MAX - total)
+            return H3_ERR_BUFFER_FULL;
+        total += n[i];
+    }
+    int rc = qb_ring_reserve(&s->out, total);
+    if (rc < 0)
+        return h3_err_from_qb(rc);
+    for (size_t i = 0; i < count; i++)
+        (void)qb_ring_push(&s->out, p[i], n[i]); /* reserved above */
+    return 0;
+}
+
+static int h3_stream_write(h3_stream *s, const uint8_t *p, size_t n)
+{
+    return h3_stream_write_v(s, &p, &n, 1);
 }
 
 /* Frame header and payload, all or nothing. */
-static int h3_stream_write_frame(h3_conn *c, h3_stream *s, uint64_t type, const uint8_t *p,
-                                 size_t n)
+static int h3_stream_write_frame(h3_stream *s, uint64_t type, const uint8_t *p, size_t n)
 {
     uint8_t hdr[16];
     qb_wr w;
@@ -21,19 +40,16 @@ static int h3_stream_write_frame(h3_conn *c, h3_stream *s, uint64_t type, const 
     int rc = h3_frame_header_encode(&w, type, n);
     if (rc < 0)
         return rc;
-    if (s->out.len - s->out.off + w.off + n > c->cfg.max_stream_send)
-        return H3_ERR_BUFFER_FULL;
-    rc = h3_stream_write(c, s, hdr, w.off);
-    if (rc == 0)
-        rc = h3_stream_write(c, s, p, n);
-    return rc;
+    const uint8_t *pp[2] = {hdr, p};
+    size_t nn[2] = {w.off, n};
+    return h3_stream_write_v(s, pp, nn, 2);
 }
 
 static h3_stream *h3_control_out(h3_conn *c)
 {
-    for (size_t i = 0; i < c->n_streams; i++)
-        if (c->streams[i]->kind == H3_SK_CONTROL_OUT)
-            return c->streams[i];
+    for (size_t i = 0; i < h3_conn_n_streams(c); i++)
+        if (h3_conn_stream_at(c, i)->kind == H3_SK_CONTROL_OUT)
+            return h3_conn_stream_at(c, i);
     return NULL;
 }
 
@@ -54,7 +70,7 @@ int h3_conn_start(h3_conn *c)
     if (rc < 0)
         return rc;
     c->next_local_uni += 4;
-    rc = h3_stream_write(c, s, buf, w.off);
+    rc = h3_stream_write(s, buf, w.off);
     if (rc < 0)
         return rc;
     c->started = true;
@@ -76,7 +92,7 @@ static int h3_headers_write(h3_conn *c, h3_stream *s, const h3_field *f, size_t 
         if (size > c->peer.max_field_section_size)
             return H3_ERR_SECTION_TOO_LARGE;
     }
-    rc = h3_stream_write_frame(c, s, H3_FRAME_HEADERS, c->enc, w.off);
+    rc = h3_stream_write_frame(s, H3_FRAME_HEADERS, c->enc, w.off);
     if (rc == 0)
         s->sent_sections++;
     return rc;
@@ -170,7 +186,7 @@ int h3_conn_send_data(h3_conn *c, uint64_t stream_id, const uint8_t *p, size_t l
     h3_stream *s = h3_request_stream(c, stream_id);
     if (!s || s->sent_sections != 1)
         return H3_ERR_BAD_STATE;
-    int rc = len ? h3_stream_write_frame(c, s, H3_FRAME_DATA, p, len) : 0;
+    int rc = len ? h3_stream_write_frame(s, H3_FRAME_DATA, p, len) : 0;
     if (rc == 0 && fin)
         rc = h3_conn_send_fin(c, stream_id);
     return rc;
@@ -215,14 +231,9 @@ int h3_conn_send_datagram_capsule(h3_conn *c, uint64_t stream_id, const uint8_t 
     int rc = h3_frame_header_encode(&fw, H3_FRAME_DATA, w.off + len);
     if (rc < 0)
         return rc;
-    if (s->out.len - s->out.off + fw.off + w.off + len > c->cfg.max_stream_send)
-        return H3_ERR_BUFFER_FULL;
-    rc = h3_stream_write(c, s, fh, fw.off);
-    if (rc == 0)
-        rc = h3_stream_write(c, s, hdr, w.off);
-    if (rc == 0)
-        rc = h3_stream_write(c, s, p, len);
-    return rc;
+    const uint8_t *pp[3] = {fh, hdr, p};
+    size_t nn[3] = {fw.off, w.off, len};
+    return h3_stream_write_v(s, pp, nn, 3);
 }
 
 int h3_conn_send_goaway(h3_conn *c)
@@ -245,7 +256,7 @@ int h3_conn_send_goaway(h3_conn *c)
     h3_frame f = {.type = H3_FRAME_GOAWAY, .id = id};
     int rc = h3_frame_encode(&w, &f);
     if (rc == 0)
-        rc = h3_stream_write(c, ctl, buf, w.off);
+        rc = h3_stream_write(ctl, buf, w.off);
     if (rc == 0) {
         c->goaway_tx = true;
         c->goaway_tx_id = id;
@@ -255,13 +266,18 @@ int h3_conn_send_goaway(h3_conn *c)
 
 bool h3_conn_peek_stream(h3_conn *c, h3_stream_out *out)
 {
-    for (size_t i = 0; i < c->n_streams; i++) {
-        h3_stream *s = c->streams[i];
-        if (s->out.len > s->out.off || s->fin_pending) {
+    for (size_t i = 0; i < h3_conn_n_streams(c); i++) {
+        h3_stream *s = h3_conn_stream_at(c, i);
+        size_t queued = qb_ring_count(&s->out);
+        if (queued > 0 || s->fin_pending) {
+            /* The first contiguous run of the ring; the rest follows once it is
+             * consumed. FIN goes with the run that ends the queue. */
+            const void *p;
+            size_t run = qb_ring_read_span(&s->out, 0, &p);
             out->stream_id = s->id;
-            out->p = s->out.p ? s->out.p + s->out.off : (const uint8_t *)"";
-            out->len = s->out.len - s->out.off;
-            out->fin = s->fin_pending;
+            out->p = run ? p : (const uint8_t *)"";
+            out->len = run;
+            out->fin = s->fin_pending && run == queued;
             return true;
         }
     }
@@ -273,14 +289,10 @@ void h3_conn_consume_stream(h3_conn *c, uint64_t stream_id, size_t n)
     h3_stream *s = h3_conn_find(c, stream_id);
     if (!s)
         return;
-    size_t avail = s->out.len - s->out.off;
-    s->out.off += n < avail ? n : avail;
-    if (s->out.off == s->out.len) {
-        s->out.off = s->out.len = 0;
-        if (s->fin_pending) {
-            s->fin_pending = false;
-            s->send_closed = true;
-            h3_conn_maybe_release(c, s);
-        }
+    qb_ring_consume(&s->out, n);
+    if (qb_ring_count(&s->out) == 0 && s->fin_pending) {
+        s->fin_pending = false;
+        s->send_closed = true;
+        h3_conn_maybe_release(c, s);
     }
 }

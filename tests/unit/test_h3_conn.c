@@ -836,6 +836,59 @@ static void test_section_limits(void **state)
     h3_conn_free(c);
 }
 
+/* Issue 15: the send path never compacts or moves queued bytes. Bytes consumed at
+ * the front make room for later frames without sliding what is still queued, and
+ * the stream's bytes come out intact, span after span. */
+static void test_send_queue_never_moves_queued_bytes(void **state)
+{
+    (void)state;
+    h3_config cfg;
+    h3_config_default(&cfg, H3_ROLE_CLIENT);
+    h3_conn *c;
+    assert_int_equal(h3_conn_new(&cfg, &c), 0);
+    assert_int_equal(h3_conn_start(c), 0);
+    h3_stream_out o;
+    assert_true(h3_conn_peek_stream(c, &o)); /* the control stream first */
+    h3_conn_consume_stream(c, o.stream_id, o.len);
+    h3_field req[] = {F(":method", "POST"), F(":scheme", "https"), F(":path", "/"),
+                      F(":authority", "a")};
+    uint64_t sid;
+    assert_int_equal(h3_conn_send_request(c, req, 4, &sid), 0);
+    static uint8_t body[4000], want[8192], got[8192];
+    for (size_t i = 0; i < sizeof body; i++)
+        body[i] = (uint8_t)(i * 31 + 7);
+    assert_int_equal(h3_conn_send_data(c, sid, body, sizeof body, false), 0);
+    assert_true(h3_conn_peek_stream(c, &o));
+    assert_int_equal(o.stream_id, sid);
+    size_t total = o.len;
+    memcpy(want, o.p, o.len);
+    const uint8_t *at = o.p;
+    h3_conn_consume_stream(c, sid, 3000);
+    /* Queued: about 1 KiB; a 500-byte frame more fits where 3000 bytes left. */
+    assert_int_equal(h3_conn_send_data(c, sid, body, 500, true), 0);
+    assert_true(h3_conn_peek_stream(c, &o));
+    assert_ptr_equal(o.p, at + 3000);
+    assert_memory_equal(o.p, want + 3000, total - 3000 < o.len ? total - 3000 : o.len);
+    /* The rest of the stream: the new frame is DATA (0x00), length 500, the body. */
+    want[total] = 0x00;
+    want[total + 1] = 0x40 | (500 >> 8);
+    want[total + 2] = 500 & 0xff;
+    memcpy(want + total + 3, body, 500);
+    size_t n = 0;
+    bool fin = false;
+    while (h3_conn_peek_stream(c, &o)) {
+        assert_false(fin);
+        memcpy(got + n, o.p, o.len);
+        n += o.len;
+        fin = o.fin;
+        h3_conn_consume_stream(c, sid, o.len);
+    }
+    assert_true(fin);
+    assert_int_equal(n, total + 503 - 3000);
+    assert_memory_equal(got, want + 3000, n);
+    h3_conn_free(c);
+}
+
 /* An allocator that fails after a budget: every failure point must be survivable. */
 typedef struct budget { long left; long live; } budget;
 static void *b_alloc(void *ud, size_t n)
@@ -911,6 +964,7 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_section_limits),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_send_queue_never_moves_queued_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
