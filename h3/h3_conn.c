@@ -34,14 +34,10 @@ int h3_conn_new(const h3_config *cfg, h3_conn **out)
     c->scratch_cap = cfg->max_field_section_size ? (size_t)cfg->max_field_section_size
                                                  : cfg->max_frame_payload;
     c->enc_cap = cfg->max_frame_payload;
-    c->scratch = qb_malloc(a, c->scratch_cap);
-    c->enc = qb_malloc(a, c->enc_cap);
-    c->dfields = qb_calloc(a, cfg->max_fields * sizeof *c->dfields);
-    c->pull_fields = qb_calloc(a, cfg->max_fields * sizeof *c->pull_fields);
-    if (!c->scratch || !c->enc || !c->dfields || !c->pull_fields) {
-        h3_conn_free(c);
-        return H3_ERR_NO_MEMORY;
-    }
+    qb_vec_init(&c->scratch, a, c->scratch_cap);
+    qb_vec_init(&c->enc, a, c->enc_cap);
+    qb_vec_init(&c->dfields, a, cfg->max_fields * sizeof(h3_field));
+    qb_vec_init(&c->pull_fields, a, cfg->max_fields * sizeof(h3_field));
     /* RFC 9000 §2.1: bit 0 = initiator (server 1), bit 1 = unidirectional. */
     c->next_local_bidi = cfg->role == H3_ROLE_CLIENT ? 0 : 1;
     c->next_local_uni = cfg->role == H3_ROLE_CLIENT ? 2 : 3;
@@ -84,10 +80,10 @@ void h3_conn_free(h3_conn *c)
     qb_vec_free(&c->dgrams);
     qb_ring_free(&c->evs);
     qb_vec_free(&c->evdata);
-    qb_free(c->a, c->pull_fields);
-    qb_free(c->a, c->scratch);
-    qb_free(c->a, c->dfields);
-    qb_free(c->a, c->enc);
+    qb_vec_free(&c->pull_fields);
+    qb_vec_free(&c->scratch);
+    qb_vec_free(&c->dfields);
+    qb_vec_free(&c->enc);
     qb_free(c->a, c);
 }
 
@@ -215,26 +211,43 @@ void h3_conn_reset_drained(h3_conn *c)
         qb_vec_clear(&c->evdata);
 }
 
-int h3_conn_push_event(h3_conn *c, const h3_ev_rec *ev, const uint8_t *data, size_t len)
+/* Room for one event record and len bytes of its data; *dst is where the data goes. */
+static int h3_event_reserve(h3_conn *c, const h3_ev_rec *ev, size_t len, uint8_t **dst)
 {
     h3_conn_reset_drained(c);
     /* The last slot is kept so the error event gets through a full queue. */
     if (ev->type != H3_EV_CONN_ERROR && qb_ring_count(&c->evs) + 1 >= c->evs.max)
         return H3_ERR_EVENTS_FULL;
     int rc = qb_ring_reserve(&c->evs, 1);
+    if (rc == 0 && len)
+        rc = qb_vec_reserve(&c->evdata, len);
     if (rc < 0)
         return rc == QB_ERR_LIMIT ? H3_ERR_EVENTS_FULL : h3_err_from_qb(rc);
+    *dst = len ? qb_vec_end(&c->evdata) : NULL;
+    return 0;
+}
+
+/* Queues the record with the len bytes written where h3_event_reserve pointed.
+ * Event data is only appended while undrained records point at it, so it is never
+ * consumed or slid: offsets stay valid until the queue drains. */
+static void h3_event_commit(h3_conn *c, const h3_ev_rec *ev, size_t len)
+{
     h3_ev_rec r = *ev;
     r.data_off = qb_vec_len(&c->evdata);
     r.data_len = len;
-    if (len) {
-        /* Event data is only appended while undrained records point at it, so it
-         * is never consumed or slid: offsets stay valid until the queue drains. */
-        rc = qb_vec_append(&c->evdata, data, len);
-        if (rc < 0)
-            return rc == QB_ERR_LIMIT ? H3_ERR_EVENTS_FULL : h3_err_from_qb(rc);
-    }
-    (void)qb_ring_push(&c->evs, &r, 1); /* reserved above */
+    qb_vec_commit(&c->evdata, len);
+    (void)qb_ring_push(&c->evs, &r, 1); /* reserved */
+}
+
+int h3_conn_push_event(h3_conn *c, const h3_ev_rec *ev, const uint8_t *data, size_t len)
+{
+    uint8_t *dst;
+    int rc = h3_event_reserve(c, ev, len, &dst);
+    if (rc < 0)
+        return rc;
+    if (len)
+        memcpy(dst, data, len);
+    h3_event_commit(c, ev, len);
     return 0;
 }
 
@@ -244,33 +257,86 @@ int h3_conn_push_fields_event(h3_conn *c, h3_ev_rec *ev, const h3_field *f, size
     size_t total = 0;
     for (size_t i = 0; i < n; i++)
         total += 8 + f[i].name_len + f[i].value_len;
-    if (total > c->scratch_cap + 8 * n)
+    if (total > c->scratch_cap + 8 * n || n > c->cfg.max_fields)
         return H3_ERR_EVENTS_FULL;
-    uint8_t *tmp = c->enc; /* free between encodes; big enough: see h3_conn_new */
-    size_t need = total;
-    uint8_t *heap = NULL;
-    if (need > c->enc_cap) {
-        heap = qb_malloc(c->a, need);
-        if (!heap)
-            return H3_ERR_NO_MEMORY;
-        tmp = heap;
-    }
-    size_t o = 0;
+    /* Room to hand these fields out later: h3_conn_next_event cannot fail. */
+    int rc = qb_vec_reserve(&c->pull_fields, n * sizeof(h3_field));
+    if (rc < 0)
+        return h3_err_from_qb(rc);
+    ev->n_fields = n;
+    uint8_t *d;
+    rc = h3_event_reserve(c, ev, total, &d);
+    if (rc < 0)
+        return rc;
+    size_t o = 0; /* serialised straight into the event data: no staging copy */
     for (size_t i = 0; i < n; i++) {
-        qb_put_u32(tmp + o, (uint32_t)f[i].name_len);
-        qb_put_u32(tmp + o + 4, (uint32_t)f[i].value_len);
+        qb_put_u32(d + o, (uint32_t)f[i].name_len);
+        qb_put_u32(d + o + 4, (uint32_t)f[i].value_len);
         o += 8;
         if (f[i].name_len)
-            memcpy(tmp + o, f[i].name, f[i].name_len);
+            memcpy(d + o, f[i].name, f[i].name_len);
         o += f[i].name_len;
         if (f[i].value_len)
-            memcpy(tmp + o, f[i].value, f[i].value_len);
+            memcpy(d + o, f[i].value, f[i].value_len);
         o += f[i].value_len;
     }
-    ev->n_fields = n;
-    int rc = h3_conn_push_event(c, ev, tmp, o);
-    qb_free(c->a, heap);
-    return rc;
+    h3_event_commit(c, ev, o);
+    return 0;
+}
+
+int h3_conn_encode_section(h3_conn *c, const h3_field *f, size_t n, size_t *len)
+{
+    /* A first guess that fits most sections: every string raw plus a few bytes of
+     * prefixes each (RFC 9204 §4.5); doubled on the rare miss, up to the cap. */
+    size_t want = 2;
+    for (size_t i = 0; i < n && want < c->enc_cap; i++)
+        want += f[i].name_len + f[i].value_len + 12;
+    if (want > c->enc_cap)
+        want = c->enc_cap;
+    for (;;) {
+        int rc = qb_vec_reserve(&c->enc, want);
+        if (rc < 0)
+            return h3_err_from_qb(rc);
+        qb_wr w;
+        qb_wr_init(&w, c->enc.p, c->enc.cap);
+        rc = qpack_encode_field_section(&w, f, n);
+        if (rc == QPACK_ERR_NO_SPACE && c->enc.cap < c->enc_cap) {
+            want = c->enc.cap > c->enc_cap / 2 ? c->enc_cap : 2 * c->enc.cap;
+            continue;
+        }
+        if (rc < 0)
+            return rc == QPACK_ERR_NO_SPACE ? H3_ERR_NO_SPACE : rc;
+        *len = w.off;
+        return 0;
+    }
+}
+
+int h3_conn_decode_section(h3_conn *c, const uint8_t *p, size_t len, h3_field **fields,
+                           size_t *n)
+{
+    /* Every field line takes at least one byte (RFC 9204 §4.5), so a section of
+     * len bytes has fewer than len fields. */
+    size_t max_fields = len < c->cfg.max_fields ? len : c->cfg.max_fields;
+    int rc = qb_vec_reserve(&c->dfields, max_fields * sizeof(h3_field));
+    if (rc < 0)
+        return h3_err_from_qb(rc);
+    *fields = (h3_field *)(void *)c->dfields.p;
+    /* Literals are copied, Huffman-decoded ones at most 8/5 longer (RFC 7541
+     * Appendix B: no code is shorter than 5 bits), so twice the section is enough;
+     * static-table strings are not copied. */
+    size_t want = len > c->scratch_cap / 2 ? c->scratch_cap : 2 * len;
+    for (;;) {
+        rc = qb_vec_reserve(&c->scratch, want);
+        if (rc < 0)
+            return h3_err_from_qb(rc);
+        rc = qpack_decode_field_section(p, len, c->scratch_cap, c->scratch.p, c->scratch.cap,
+                                        *fields, max_fields, n);
+        if (rc == QPACK_ERR_SCRATCH_FULL && c->scratch.cap < c->scratch_cap) {
+            want = c->scratch_cap; /* the guess was short: the whole allowance, once */
+            continue;
+        }
+        return rc;
+    }
 }
 
 bool h3_conn_has_events(const h3_conn *c) { return qb_ring_count(&c->evs) > 0; }
@@ -299,7 +365,7 @@ bool h3_conn_next_event(h3_conn *c, h3_event *ev)
     }
     size_t o = 0;
     for (size_t i = 0; i < r->n_fields; i++) {
-        h3_field *f = &c->pull_fields[i];
+        h3_field *f = (h3_field *)(void *)c->pull_fields.p + i;
         f->name_len = qb_get_u32(d + o);
         f->value_len = qb_get_u32(d + o + 4);
         o += 8;
@@ -308,7 +374,7 @@ bool h3_conn_next_event(h3_conn *c, h3_event *ev)
         f->value = d + o;
         o += f->value_len;
     }
-    ev->fields = c->pull_fields;
+    ev->fields = (h3_field *)(void *)c->pull_fields.p;
     ev->n_fields = r->n_fields;
     if (ev->type == H3_EV_REQUEST) /* validated when received: fills the pointers */
         (void)h3_request_validate(ev->fields, ev->n_fields, true, &ev->req);

@@ -95,12 +95,13 @@ struct h3_conn {
     qb_vec dgrams;  /* records: u16 length + payload */
     qb_ring evs;    /* h3_ev_rec; one slot kept for the connection error */
     qb_vec evdata;  /* event payloads, at offsets kept until the queue drains */
-    h3_field *pull_fields;
-    /* field section work space */
-    uint8_t *scratch;
+    qb_vec pull_fields; /* h3_field, as many as the largest section pulled */
+    /* Field-section work space, grown to what the sections seen needed (issue 10):
+     * an idle connection holds none of it. */
+    qb_vec scratch;     /* decoded literals; used as raw space, up to scratch_cap */
     size_t scratch_cap;
-    h3_field *dfields;
-    uint8_t *enc; /* encoded field sections */
+    qb_vec dfields;     /* h3_field, as many as the largest section decoded */
+    qb_vec enc;         /* an encoded field section, up to enc_cap */
     size_t enc_cap;
     /* the latched connection error */
     int err;
@@ -131,6 +132,11 @@ int h3_conn_fail(h3_conn *c, int err);
 int h3_conn_push_action(h3_conn *c, h3_action_kind kind, uint64_t id, uint64_t code);
 int h3_conn_push_event(h3_conn *c, const h3_ev_rec *ev, const uint8_t *data, size_t len);
 int h3_conn_push_fields_event(h3_conn *c, h3_ev_rec *ev, const h3_field *f, size_t n);
+/* QPACK-encodes a field section into c->enc; *len is its size. */
+int h3_conn_encode_section(h3_conn *c, const h3_field *f, size_t n, size_t *len);
+/* QPACK-decodes a field section into *fields (in c->dfields, strings in c->scratch). */
+int h3_conn_decode_section(h3_conn *c, const uint8_t *p, size_t len, h3_field **fields,
+                           size_t *n);
 void h3_conn_reset_drained(h3_conn *c);
 bool h3_stream_peer_initiated(const h3_conn *c, uint64_t id);
 

@@ -158,8 +158,8 @@ static int h3_content_length_arm(h3_stream *s, const h3_field *f, size_t n, bool
 static int h3_on_headers(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len)
 {
     size_t n = 0;
-    int rc = qpack_decode_field_section(p, len, c->scratch_cap, c->scratch, c->scratch_cap,
-                                        c->dfields, c->cfg.max_fields, &n);
+    h3_field *df;
+    int rc = h3_conn_decode_section(c, p, len, &df, &n);
     if (rc == QPACK_ERR_SECTION_TOO_LARGE || rc == QPACK_ERR_SCRATCH_FULL ||
         rc == QPACK_ERR_TOO_MANY_FIELDS)
         /* Our limit, not a broken peer: refuse only this message (§4.2.2); with no
@@ -169,29 +169,29 @@ static int h3_on_headers(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len)
         return rc; /* QPACK_DECOMPRESSION_FAILED: a connection error (RFC 9204 §2.2) */
     h3_ev_rec ev = {.stream_id = s->id};
     if (s->msg == H3_M_BODY) {
-        if (h3_trailers_validate(c->dfields, n) < 0)
+        if (h3_trailers_validate(df, n) < 0)
             return h3_stream_fail(c, s, H3_MESSAGE_ERROR);
         if (s->cl_check && s->cl_left > 0) /* §4.1.2: the content ended short */
             return h3_stream_fail(c, s, H3_MESSAGE_ERROR);
         s->msg = H3_M_DONE;
         ev.type = H3_EV_TRAILERS;
-        return h3_conn_push_fields_event(c, &ev, c->dfields, n);
+        return h3_conn_push_fields_event(c, &ev, df, n);
     }
     if (c->cfg.role == H3_ROLE_SERVER) {
         h3_request_head head;
-        if (h3_request_validate(c->dfields, n, c->local.enable_connect_protocol, &head) < 0)
+        if (h3_request_validate(df, n, c->local.enable_connect_protocol, &head) < 0)
             return h3_stream_fail(c, s, H3_MESSAGE_ERROR); /* §4.1.2 */
         /* RFC 9110 §9.3.6: a CONNECT request has no content; its DATA is the tunnel. */
-        if (!head.connect && h3_content_length_arm(s, c->dfields, n, true) < 0)
+        if (!head.connect && h3_content_length_arm(s, df, n, true) < 0)
             return h3_stream_fail(c, s, H3_MESSAGE_ERROR);
         s->msg = H3_M_BODY;
         s->ext_connect = head.extended_connect;
         s->capsules = head.extended_connect && head.capsule_protocol;
         ev.type = H3_EV_REQUEST;
-        return h3_conn_push_fields_event(c, &ev, c->dfields, n);
+        return h3_conn_push_fields_event(c, &ev, df, n);
     }
     unsigned status;
-    if (h3_response_validate(c->dfields, n, &status) < 0)
+    if (h3_response_validate(df, n, &status) < 0)
         return h3_stream_fail(c, s, H3_MESSAGE_ERROR);
     if (status < 200) /* §4.1: interim responses precede the final one */
         return 0;
@@ -203,7 +203,7 @@ static int h3_on_headers(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len)
      * follows); §8.6: responses to HEAD, 204 and 304 never have content, whatever
      * length they state. */
     if (!(s->connect_req && status < 300) &&
-        h3_content_length_arm(s, c->dfields, n,
+        h3_content_length_arm(s, df, n,
                               !s->head_req && status != 204 && status != 304) < 0)
         return h3_stream_fail(c, s, H3_MESSAGE_ERROR);
     s->msg = H3_M_BODY;
@@ -211,7 +211,7 @@ static int h3_on_headers(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len)
         s->capsules = false;
     ev.type = H3_EV_RESPONSE;
     ev.status = status;
-    return h3_conn_push_fields_event(c, &ev, c->dfields, n);
+    return h3_conn_push_fields_event(c, &ev, df, n);
 }
 
 static int h3_on_capsule_bytes(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len)

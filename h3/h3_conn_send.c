@@ -79,11 +79,10 @@ int h3_conn_start(h3_conn *c)
 
 static int h3_headers_write(h3_conn *c, h3_stream *s, const h3_field *f, size_t n)
 {
-    qb_wr w;
-    qb_wr_init(&w, c->enc, c->enc_cap);
-    int rc = qpack_encode_field_section(&w, f, n);
+    size_t len;
+    int rc = h3_conn_encode_section(c, f, n, &len);
     if (rc < 0)
-        return rc == QPACK_ERR_NO_SPACE ? H3_ERR_NO_SPACE : rc;
+        return rc;
     /* The peer's limit (§4.2.2): name + value + 32 per field. */
     if (c->peer.has_max_field_section_size) {
         uint64_t size = 0;
@@ -92,7 +91,7 @@ static int h3_headers_write(h3_conn *c, h3_stream *s, const h3_field *f, size_t 
         if (size > c->peer.max_field_section_size)
             return H3_ERR_SECTION_TOO_LARGE;
     }
-    rc = h3_stream_write_frame(s, H3_FRAME_HEADERS, c->enc, w.off);
+    rc = h3_stream_write_frame(s, H3_FRAME_HEADERS, c->enc.p, len);
     if (rc == 0)
         s->sent_sections++;
     return rc;

@@ -889,6 +889,78 @@ static void test_send_queue_never_moves_queued_bytes(void **state)
     h3_conn_free(c);
 }
 
+/* Live heap bytes, counted through the allocator hook (a size header per block). */
+static size_t g_live;
+static void *l_alloc(void *ud, size_t n)
+{
+    (void)ud;
+    size_t *p = malloc(n + sizeof(max_align_t));
+    if (!p)
+        return NULL;
+    *p = n;
+    g_live += n;
+    return (uint8_t *)p + sizeof(max_align_t);
+}
+static void l_free(void *ud, void *q)
+{
+    (void)ud;
+    if (!q)
+        return;
+    size_t *p = (size_t *)(void *)((uint8_t *)q - sizeof(max_align_t));
+    g_live -= *p;
+    free(p);
+}
+static void *l_realloc(void *ud, void *q, size_t n)
+{
+    if (!q)
+        return l_alloc(ud, n);
+    size_t *p = (size_t *)(void *)((uint8_t *)q - sizeof(max_align_t));
+    size_t old = *p;
+    size_t *np = realloc(p, n + sizeof(max_align_t));
+    if (!np)
+        return NULL;
+    *np = n;
+    g_live = g_live - old + n;
+    return (uint8_t *)np + sizeof(max_align_t);
+}
+
+/* Issue 10: buffers start small and grow with use. An idle connection (SETTINGS
+ * both ways, nothing else) holds no field-section work space, and after a request
+ * the work space is what the sections needed, not the configured maximum. */
+static void test_idle_conn_holds_little_heap(void **state)
+{
+    (void)state;
+    qb_alloc a = {l_alloc, l_realloc, l_free, NULL};
+    g_live = 0;
+    h3_config cfg;
+    h3_config_default(&cfg, H3_ROLE_SERVER);
+    cfg.alloc = &a;
+    h3_conn *c;
+    assert_int_equal(h3_conn_new(&cfg, &c), 0);
+    h3_conn_set_transport(c, true, 1200);
+    assert_int_equal(h3_conn_start(c), 0);
+    h3_stream_out o;
+    while (h3_conn_peek_stream(c, &o))
+        h3_conn_consume_stream(c, o.stream_id, o.len);
+    assert_int_equal(feed_hex(c, 2, "00 04 02 33 01", false), 0);
+    seen sn = {0};
+    drain(c, &sn);
+    assert_int_equal(sn.settings, 1);
+    print_message("idle h3 server connection: %zu bytes of heap\n", g_live);
+    assert_true(g_live <= 3072);
+    assert_int_equal(feed_hex(c, 0, REQ_GET, true), 0);
+    drain(c, &sn);
+    assert_int_equal(sn.requests, 1);
+    assert_int_equal(h3_conn_send_response(c, 0, 200, NULL, 0), 0);
+    assert_int_equal(h3_conn_send_fin(c, 0), 0);
+    while (h3_conn_peek_stream(c, &o))
+        h3_conn_consume_stream(c, o.stream_id, o.len);
+    print_message("after one request: %zu bytes of heap\n", g_live);
+    assert_true(g_live <= 4096);
+    h3_conn_free(c);
+    assert_int_equal(g_live, 0);
+}
+
 /* An allocator that fails after a budget: every failure point must be survivable. */
 typedef struct budget { long left; long live; } budget;
 static void *b_alloc(void *ud, size_t n)
@@ -965,6 +1037,7 @@ int main(void)
         cmocka_unit_test(test_section_limits),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_send_queue_never_moves_queued_bytes),
+        cmocka_unit_test(test_idle_conn_holds_little_heap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
