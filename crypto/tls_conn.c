@@ -83,6 +83,10 @@ tls_conn *tls_conn_new(const tls_config *cfg, const uint8_t *local_tp, size_t tp
     c->read_level = TLS_LEVEL_INITIAL;
     c->max_msg = cfg->max_message_size ? cfg->max_message_size : TLS_DEFAULT_MAX_MSG;
     tls_transcript_init(&c->tr, c->a);
+    for (int l = 0; l < TLS_LEVEL_COUNT; l++) {
+        qb_vec_init(&c->in[l], c->a, c->max_msg + 4);
+        qb_vec_init(&c->out[l], c->a, SIZE_MAX);
+    }
     if (take_list(c->suites, &c->nsuites, cfg->suites, cfg->suite_count, DEFAULT_SUITES, 3,
                   TLS_MAX_SUITES, suite_known) ||
         take_list(c->groups, &c->ngroups, cfg->groups, cfg->group_count, DEFAULT_GROUPS, 3,
@@ -107,8 +111,8 @@ void tls_conn_free(tls_conn *c)
     if (!c)
         return;
     for (int l = 0; l < TLS_LEVEL_COUNT; l++) {
-        qb_free(c->a, c->in[l].p);
-        qb_free(c->a, c->out[l].p);
+        qb_vec_free(&c->in[l]);
+        qb_vec_free(&c->out[l]);
     }
     for (size_t i = 0; i < c->nkex; i++)
         cx_kex_free(c->kex[i]);
@@ -244,45 +248,34 @@ void tls_push_secret(tls_conn *c, tls_level level, tls_dir dir, const uint8_t *s
 
 int tls_out_begin(tls_conn *c, tls_level level, size_t max, qb_wr *w)
 {
-    tls_buf *b = &c->out[level];
-    if (b->off == b->len)
-        b->off = b->len = 0;
-    if (b->cap - b->len < max) {
-        size_t cap = b->len + max;
-        uint8_t *p = qb_realloc(c->a, b->p, cap);
-        if (!p)
-            return TLS_ERR_INTERNAL;
-        b->p = p;
-        b->cap = cap;
-    }
-    qb_wr_init(w, b->p + b->len, max);
+    qb_vec *b = &c->out[level];
+    if (qb_vec_reserve(b, max) != QB_OK)
+        return TLS_ERR_INTERNAL;
+    qb_wr_init(w, qb_vec_end(b), max);
     return 0;
 }
 
 int tls_out_commit(tls_conn *c, tls_level level, const qb_wr *w, bool transcript)
 {
-    tls_buf *b = &c->out[level];
     if (transcript && tls_transcript_add(&c->tr, w->p, w->off))
         return TLS_ERR_INTERNAL;
-    b->len += w->off;
+    qb_vec_commit(&c->out[level], w->off);
     return 0;
 }
 
 void tls_conn_get_output(tls_conn *c, tls_level level, const uint8_t **p, size_t *n)
 {
-    tls_buf *b = &c->out[level];
-    *p = b->p ? b->p + b->off : NULL;
-    *n = b->len - b->off;
+    qb_vec *b = &c->out[level];
+    *p = qb_vec_data(b);
+    *n = qb_vec_len(b);
 }
 
 void tls_conn_consume_output(tls_conn *c, tls_level level, size_t n)
 {
-    tls_buf *b = &c->out[level];
-    if (n > b->len - b->off)
-        n = b->len - b->off;
-    b->off += n;
-    if (b->off == b->len)
-        b->off = b->len = 0;
+    qb_vec *b = &c->out[level];
+    qb_vec_consume(b, n);
+    if (qb_vec_len(b) == 0)
+        qb_vec_shrink(b); /* a flight is sent once: nothing to keep it for */
 }
 
 int tls_set_peer_tp(tls_conn *c, tls_bytes tp)
@@ -346,7 +339,7 @@ static int frame(tls_conn *c, tls_level level, const uint8_t *p, size_t n, size_
 
 int tls_conn_recv(tls_conn *c, tls_level level, const uint8_t *data, size_t len)
 {
-    tls_buf *b;
+    qb_vec *b;
     size_t used;
     int rc;
     if (c->state == TLS_ST_FAILED)
@@ -359,7 +352,7 @@ int tls_conn_recv(tls_conn *c, tls_level level, const uint8_t *data, size_t len)
         return tls_fail(c, TLS_ERR_UNEXPECTED, "handshake data at an unexpected level");
     b = &c->in[level];
     while (len > 0) {
-        if (b->len == 0) {
+        if (qb_vec_len(b) == 0) {
             /* Fast path: whole messages straight from the caller's bytes. */
             if ((rc = frame(c, level, data, len, &used)))
                 return rc;
@@ -370,37 +363,32 @@ int tls_conn_recv(tls_conn *c, tls_level level, const uint8_t *data, size_t len)
         }
         /* Reassembly of one message split across calls: take only what
          * completes it, so the buffer never exceeds the limit + 4. */
-        size_t want = b->len < 4 ? 4 - b->len : 4 + msg_len(b->p) - b->len;
+        size_t have = qb_vec_len(b);
+        const uint8_t *bp = qb_vec_data(b);
+        size_t want = have < 4 ? 4 - have : 4 + msg_len(bp) - have;
         size_t take = want < len ? want : len;
-        size_t need = b->len + take;
-        if (b->len >= 4 || need >= 4) {
+        if (have >= 4 || have + take >= 4) {
             uint8_t hdr[4];
             for (size_t i = 0; i < 4; i++)
-                hdr[i] = i < b->len ? b->p[i] : data[i - b->len];
+                hdr[i] = i < have ? bp[i] : data[i - have];
             if (msg_len(hdr) > c->max_msg)
                 return tls_fail(c, TLS_ERR_ALERT(TLS_ALERT_RECORD_OVERFLOW),
                                 "handshake message over the size limit");
-            if (b->len < 4) { /* the header is complete: take up to the body's end */
-                size_t rest = 4 + msg_len(hdr) - b->len;
+            if (have < 4) { /* the header is complete: take up to the body's end */
+                size_t rest = 4 + msg_len(hdr) - have;
                 take = rest < len ? rest : len;
-                need = b->len + take;
             }
         }
-        if (b->cap < need) {
-            size_t cap = need < 1024 ? 1024 : need;
-            uint8_t *p = qb_realloc(c->a, b->p, cap);
-            if (!p)
-                return tls_fail(c, TLS_ERR_INTERNAL, "out of memory");
-            b->p = p;
-            b->cap = cap;
-        }
-        memcpy(b->p + b->len, data, take);
-        b->len += take;
+        if (qb_vec_append(b, data, take) != QB_OK)
+            return tls_fail(c, TLS_ERR_INTERNAL, "out of memory");
         data += take;
         len -= take;
-        if (b->len >= 4 && b->len == 4 + msg_len(b->p)) {
-            b->len = 0; /* the bytes stay valid in b->p while dispatched */
-            if ((rc = frame(c, level, b->p, 4 + msg_len(b->p), &used)))
+        bp = qb_vec_data(b);
+        if (qb_vec_len(b) >= 4 && qb_vec_len(b) == 4 + msg_len(bp)) {
+            qb_vec_clear(b); /* the bytes stay valid in storage while dispatched */
+            rc = frame(c, level, bp, 4 + msg_len(bp), &used);
+            qb_vec_shrink(b); /* drained: split messages are rare, give it back */
+            if (rc)
                 return rc;
             /* RFC 8446 §5.1: a message must not span a key change. */
             if (c->read_level != level && len > 0)

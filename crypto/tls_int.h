@@ -5,6 +5,7 @@
 #ifndef TLS_INT_H
 #define TLS_INT_H
 
+#include "base/qb_vec.h"
 #include "crypto/cx_kex.h"
 #include "crypto/cx_sig.h"
 #include "crypto/cx_wipe.h"
@@ -33,10 +34,6 @@ typedef enum tls_state {
 #define TLS_MAX_COOKIE 4096
 #define TLS_ALPN_MAX 255
 
-typedef struct tls_buf {
-    uint8_t *p;
-    size_t len, cap, off; /* off: bytes already consumed (output) */
-} tls_buf;
 
 struct tls_conn {
     const tls_config *cfg;
@@ -58,8 +55,10 @@ struct tls_conn {
     uint8_t *peer_tp;
     size_t peer_tp_len;
 
-    tls_buf in[TLS_LEVEL_COUNT];
-    tls_buf out[TLS_LEVEL_COUNT];
+    /* Empty until used and freed when drained (issue 10): in holds one message
+     * split across calls, out one flight until QUIC takes it. */
+    qb_vec in[TLS_LEVEL_COUNT];
+    qb_vec out[TLS_LEVEL_COUNT];
 
     tls_transcript tr;
     tls_keysched ks;

@@ -122,24 +122,14 @@ size_t tls_cv_content(bool server, const uint8_t *th, size_t hlen, uint8_t *out)
 void tls_transcript_init(tls_transcript *t, const void *alloc)
 {
     memset(t, 0, sizeof *t);
-    t->alloc = alloc;
+    qb_vec_init(&t->pending, alloc, SIZE_MAX);
 }
 
 int tls_transcript_add(tls_transcript *t, const uint8_t *msg, size_t len)
 {
     if (t->ctx)
         return cx_hash_ctx_update(t->ctx, msg, len) ? TLS_ERR_INTERNAL : 0;
-    if (t->pending_len + len > t->pending_cap) {
-        size_t cap = (t->pending_len + len) * 2;
-        uint8_t *p = qb_realloc(t->alloc, t->pending, cap);
-        if (!p)
-            return TLS_ERR_INTERNAL;
-        t->pending = p;
-        t->pending_cap = cap;
-    }
-    memcpy(t->pending + t->pending_len, msg, len);
-    t->pending_len += len;
-    return 0;
+    return qb_vec_append(&t->pending, msg, len) == QB_OK ? 0 : TLS_ERR_INTERNAL;
 }
 
 int tls_transcript_set_hash(tls_transcript *t, cx_hash_id h)
@@ -149,10 +139,9 @@ int tls_transcript_set_hash(tls_transcript *t, cx_hash_id h)
     t->hash = h;
     if (!(t->ctx = cx_hash_ctx_new(h)))
         return TLS_ERR_INTERNAL;
-    int rc = t->pending_len && cx_hash_ctx_update(t->ctx, t->pending, t->pending_len);
-    qb_free(t->alloc, t->pending);
-    t->pending = NULL;
-    t->pending_len = t->pending_cap = 0;
+    size_t n = qb_vec_len(&t->pending);
+    int rc = n && cx_hash_ctx_update(t->ctx, qb_vec_data(&t->pending), n);
+    qb_vec_free(&t->pending);
     return rc ? TLS_ERR_INTERNAL : 0;
 }
 
@@ -180,6 +169,6 @@ int tls_transcript_hash(const tls_transcript *t, uint8_t *out)
 void tls_transcript_free(tls_transcript *t)
 {
     cx_hash_ctx_free(t->ctx);
-    qb_free(t->alloc, t->pending);
+    qb_vec_free(&t->pending);
     memset(t, 0, sizeof *t);
 }

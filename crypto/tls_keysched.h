@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/qb_vec.h"
 #include "crypto/cx_hash.h"
 
 #define TLS_HASH_MAX 48
@@ -54,9 +55,7 @@ size_t tls_cv_content(bool server, const uint8_t *th, size_t hlen, uint8_t *out)
 typedef struct tls_transcript {
     cx_hash_ctx *ctx;
     cx_hash_id hash;
-    uint8_t *pending;
-    size_t pending_len, pending_cap;
-    const void *alloc; /* const qb_alloc * */
+    qb_vec pending; /* messages before the hash is known; freed once it is */
 } tls_transcript;
 
 void tls_transcript_init(tls_transcript *t, const void *alloc);
