@@ -1,6 +1,7 @@
 /*
  * quince base: the bounds-checked byte reader and writer, QUIC variable-length
- * integers (RFC 9000 §16) and the allocator hook.
+ * integers (RFC 9000 §16) and the allocator hook. The growable buffer (qb_vec.h)
+ * and the ring (qb_ring.h) that every module's queues use live beside it.
  *
  * Every layer (crypto's TLS parser, quic, qpack, h3) decodes through these two
  * types, so a bounds check lives in exactly one place. They sit below crypto/

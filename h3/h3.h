@@ -309,6 +309,10 @@ typedef struct h3_conn h3_conn;
 
 int h3_conn_new(const h3_config *cfg, h3_conn **out);
 void h3_conn_free(h3_conn *c);
+/* Gives back the storage of every drained queue and of the field-section work
+ * space (buffers grow with use and keep their peak until then). Call it when the
+ * connection goes quiet; it never changes what is queued or what comes next. */
+void h3_conn_trim(h3_conn *c);
 /* Transport facts: whether the peer announced max_datagram_frame_size != 0 (RFC
  * 9221 §3: it can receive DATAGRAM frames, so its H3_DATAGRAM = 1 is allowed), and
  * the largest DATAGRAM payload the path allows now. */

@@ -87,6 +87,31 @@ void h3_conn_free(h3_conn *c)
     qb_free(c->a, c);
 }
 
+void h3_conn_trim(h3_conn *c)
+{
+    /* The work spaces hold nothing between calls; their size is only a cache. */
+    qb_vec_free(&c->scratch);
+    qb_vec_free(&c->enc);
+    qb_vec_free(&c->dfields);
+    h3_conn_reset_drained(c);
+    if (qb_ring_count(&c->evs) == 0) {
+        qb_ring_shrink(&c->evs);
+        qb_vec_shrink(&c->evdata);
+        qb_vec_free(&c->pull_fields); /* undrained field events need it */
+    }
+    if (qb_ring_count(&c->acts) == 0)
+        qb_ring_shrink(&c->acts);
+    if (qb_vec_len(&c->dgrams) == 0)
+        qb_vec_shrink(&c->dgrams);
+    qb_vec_shrink(&c->streams);
+    for (size_t i = 0; i < h3_conn_n_streams(c); i++) {
+        h3_stream *s = h3_conn_stream_at(c, i);
+        if (qb_ring_count(&s->out) == 0)
+            qb_ring_shrink(&s->out);
+        qb_vec_shrink(&s->fbuf); /* fits a partial frame, frees an empty one */
+    }
+}
+
 void h3_conn_set_transport(h3_conn *c, bool quic_datagrams, size_t max_datagram_payload)
 {
     c->quic_dgram = quic_datagrams;

@@ -961,6 +961,57 @@ static void test_idle_conn_holds_little_heap(void **state)
     assert_int_equal(g_live, 0);
 }
 
+/* Issue 10: what a burst made grow is given back once drained. 200 KB of DATA
+ * queued as events and pulled leaves the event data at its peak until
+ * h3_conn_trim, which brings the connection back to about its idle size. */
+static void test_trim_gives_back_drained_queues(void **state)
+{
+    (void)state;
+    qb_alloc a = {l_alloc, l_realloc, l_free, NULL};
+    g_live = 0;
+    h3_config cfg;
+    h3_config_default(&cfg, H3_ROLE_SERVER);
+    cfg.alloc = &a;
+    h3_conn *c;
+    assert_int_equal(h3_conn_new(&cfg, &c), 0);
+    h3_conn_set_transport(c, true, 1200);
+    assert_int_equal(h3_conn_start(c), 0);
+    h3_stream_out o;
+    while (h3_conn_peek_stream(c, &o))
+        h3_conn_consume_stream(c, o.stream_id, o.len);
+    assert_int_equal(feed_hex(c, 2, "00 04 02 33 01", false), 0);
+    assert_int_equal(feed_hex(c, 0, REQ_GET, false), 0);
+    h3_event ev;
+    while (h3_conn_next_event(c, &ev))
+        ;
+    size_t idle = g_live;
+    static uint8_t frame[3 + 10000];
+    frame[0] = 0x00; /* DATA, length 10000 */
+    frame[1] = 0x40 | (10000 >> 8);
+    frame[2] = 10000 & 0xff;
+    memset(frame + 3, 'x', 10000);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(h3_conn_on_stream_data(c, 0, frame, sizeof frame, false), 0);
+    size_t got = 0;
+    while (h3_conn_next_event(c, &ev))
+        got += ev.type == H3_EV_DATA ? ev.len : 0;
+    assert_int_equal(got, 200000);
+    assert_false(h3_conn_next_event(c, &ev));
+    assert_true(g_live > idle + 200000); /* the burst's event data is still held */
+    h3_conn_trim(c);
+    print_message("idle %zu, after a 200 KB burst and trim %zu bytes of heap\n", idle, g_live);
+    assert_true(g_live <= idle);
+    /* Still works: another burst, another trim. */
+    assert_int_equal(h3_conn_on_stream_data(c, 0, frame, sizeof frame, true), 0);
+    got = 0;
+    while (h3_conn_next_event(c, &ev))
+        got += ev.type == H3_EV_DATA ? ev.len : 0;
+    assert_int_equal(got, 10000);
+    h3_conn_trim(c);
+    h3_conn_free(c);
+    assert_int_equal(g_live, 0);
+}
+
 /* An allocator that fails after a budget: every failure point must be survivable. */
 typedef struct budget { long left; long live; } budget;
 static void *b_alloc(void *ud, size_t n)
@@ -1038,6 +1089,7 @@ int main(void)
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_send_queue_never_moves_queued_bytes),
         cmocka_unit_test(test_idle_conn_holds_little_heap),
+        cmocka_unit_test(test_trim_gives_back_drained_queues),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
