@@ -1,7 +1,9 @@
 /* The QUIC server endpoint: routing, accepting, stateless answers (endpoint.h). */
 #include "quic/endpoint.h"
 
-#include "quic/conn_int.h"
+#include "quic/conn_endpoint.h"
+#include "quic/ep_heap.h"
+#include "quic/ep_initial.h"
 #include "quic/packet.h"
 
 #include <string.h>
@@ -9,6 +11,8 @@
 #define STATELESS_SLOTS 16
 #define STATELESS_MAX 256
 #define ROUTES_PER_CONN (QUIC_CID_SLOTS + 2)
+#define MIN_INITIAL 1200 /* RFC 9000 §14.1 */
+#define NONE UINT32_MAX
 
 typedef struct ep_conn {
     quic_conn *c;
@@ -21,26 +25,125 @@ typedef struct ep_conn {
     uint64_t synced_seq;
     uint32_t synced_mask;
     bool synced;
+    /* Half-open: counted in n_half_open and under its source address. */
+    bool half_open;
+    uint64_t progress; /* quic_conn_endpoint_progress at the last extension */
+    uint8_t src[QUIC_EP_ADDR_MAX];
+    uint8_t src_len;
+    /* Free slots and connections not taken yet, as lists of slot numbers. */
+    uint32_t next, prev;
 } ep_conn;
 
+typedef enum { OUT_BYTES, OUT_REFUSE } out_kind;
+
 typedef struct stateless_pkt {
+    out_kind kind;
     uint8_t data[STATELESS_MAX];
     size_t len;
     quic_path to;
+    /* OUT_REFUSE: built when sent, from the client's CIDs. */
+    uint32_t version;
+    quic_cid dcid, scid;
 } stateless_pkt;
+
+/* Counting allocator hook: every block carries its size in front. */
+typedef struct ep_mem {
+    qb_alloc hook;
+    const qb_alloc *base;
+    struct quic_endpoint *ep;
+} ep_mem;
+
+#define MEM_HDR 16
 
 struct quic_endpoint {
     quic_endpoint_config cfg;
-    const qb_alloc *alloc;
+    const qb_alloc *base; /* what the caller gave */
+    const qb_alloc *alloc; /* counting, over base */
+    ep_mem mem, tls_mem;
+    tls_config tls; /* the caller's, allocating through tls_mem */
+    size_t mem_used, mem_peak;
     ep_conn *conns; /* max_conns slots; c == NULL is free */
-    size_t n_conns;
+    size_t n_conns, n_half_open;
+    uint32_t free_head;
+    uint32_t untaken_head, untaken_tail;
+    quic_ep_heap timers;     /* each connection's quic_conn_deadline */
+    quic_ep_heap handshakes; /* handshake deadlines of the half-open ones */
+    quic_ep_addrs addrs;
     quic_cid_table routes;
     quic_token_ctx tokens;
     stateless_pkt out[STATELESS_SLOTS];
     size_t out_head, out_count;
     quic_endpoint_stats stats;
     uint8_t scid_len;
+    uint64_t now; /* as of the last call that gave the time */
 };
+
+/* ---- memory accounting ---- */
+
+static void mem_add(quic_endpoint *ep, size_t n)
+{
+    ep->mem_used += n;
+    if (ep->mem_used > ep->mem_peak)
+        ep->mem_peak = ep->mem_used;
+}
+
+static void *mem_alloc(void *ud, size_t n)
+{
+    ep_mem *m = ud;
+    if (n > SIZE_MAX - MEM_HDR)
+        return NULL;
+    uint8_t *p = qb_malloc(m->base, n + MEM_HDR);
+    if (!p)
+        return NULL;
+    memcpy(p, &n, sizeof n);
+    mem_add(m->ep, n);
+    return p + MEM_HDR;
+}
+
+static void *mem_realloc(void *ud, void *q, size_t n)
+{
+    ep_mem *m = ud;
+    if (!q)
+        return mem_alloc(ud, n);
+    if (n > SIZE_MAX - MEM_HDR)
+        return NULL;
+    uint8_t *p = (uint8_t *)q - MEM_HDR;
+    size_t old;
+    memcpy(&old, p, sizeof old);
+    p = qb_realloc(m->base, p, n + MEM_HDR);
+    if (!p)
+        return NULL;
+    memcpy(p, &n, sizeof n);
+    m->ep->mem_used -= old;
+    mem_add(m->ep, n);
+    return p + MEM_HDR;
+}
+
+static void mem_free(void *ud, void *q)
+{
+    ep_mem *m = ud;
+    if (!q)
+        return;
+    uint8_t *p = (uint8_t *)q - MEM_HDR;
+    size_t old;
+    memcpy(&old, p, sizeof old);
+    m->ep->mem_used -= old;
+    qb_free(m->base, p);
+}
+
+static void mem_init(ep_mem *m, quic_endpoint *ep, const qb_alloc *base)
+{
+    m->base = base;
+    m->ep = ep;
+    m->hook = (qb_alloc){mem_alloc, mem_realloc, mem_free, m};
+}
+
+static bool over_budget(const quic_endpoint *ep)
+{
+    return ep->cfg.max_memory && ep->mem_used >= ep->cfg.max_memory;
+}
+
+/* ---- set-up ---- */
 
 void quic_endpoint_config_init(quic_endpoint_config *c, const tls_config *tls)
 {
@@ -49,6 +152,8 @@ void quic_endpoint_config_init(quic_endpoint_config *c, const tls_config *tls)
     c->max_conns = 1024;
     c->max_handshakes = 256;
     c->retry_token_age_us = 10 * 1000000ull;
+    c->handshake_timeout_us = 10 * 1000000ull;
+    c->max_half_open_per_addr = 16;
 }
 
 static int ep_random(quic_endpoint *ep, uint8_t *b, size_t n)
@@ -59,24 +164,49 @@ static int ep_random(quic_endpoint *ep, uint8_t *b, size_t n)
 
 quic_endpoint *quic_endpoint_new(const quic_endpoint_config *cfg)
 {
-    if (!cfg->conn.is_server || cfg->max_conns == 0)
+    if (!cfg->conn.is_server || cfg->max_conns == 0 || cfg->max_conns >= NONE || !cfg->conn.tls)
         return NULL;
     quic_endpoint *ep = qb_calloc(cfg->conn.alloc, sizeof *ep);
     if (!ep)
         return NULL;
     ep->cfg = *cfg;
-    ep->alloc = cfg->conn.alloc;
+    ep->base = cfg->conn.alloc;
+    mem_init(&ep->mem, ep, ep->base);
+    ep->alloc = &ep->mem.hook;
+    ep->cfg.conn.alloc = ep->alloc;
+    ep->tls = *cfg->conn.tls;
+    mem_init(&ep->tls_mem, ep, ep->tls.alloc);
+    ep->tls.alloc = &ep->tls_mem.hook;
+    ep->cfg.conn.tls = &ep->tls;
+    if (!ep->cfg.max_handshakes || ep->cfg.max_handshakes > ep->cfg.max_conns)
+        ep->cfg.max_handshakes = ep->cfg.max_conns;
+    if (!ep->cfg.retry_threshold)
+        ep->cfg.retry_threshold = ep->cfg.max_handshakes / 2 ? ep->cfg.max_handshakes / 2 : 1;
+    if (!ep->cfg.max_half_open_per_addr)
+        ep->cfg.max_half_open_per_addr = ep->cfg.max_handshakes;
+    if (!ep->cfg.handshake_timeout_us)
+        ep->cfg.handshake_timeout_us = 10 * 1000000ull;
     ep->scid_len = cfg->conn.scid_len ? cfg->conn.scid_len : 8;
     ep->cfg.conn.scid_len = ep->scid_len;
-    uint8_t key[16];
+    ep->free_head = ep->untaken_head = ep->untaken_tail = NONE;
+    uint8_t key[16], akey[16];
     bool zero = true;
     for (size_t i = 0; i < 32; i++)
         zero &= ep->cfg.conn.static_key[i] == 0;
-    if ((zero && ep_random(ep, ep->cfg.conn.static_key, 32) != 0) || ep_random(ep, key, 16) != 0)
+    if ((zero && ep_random(ep, ep->cfg.conn.static_key, 32) != 0) || ep_random(ep, key, 16) != 0 ||
+        ep_random(ep, akey, 16) != 0)
         goto fail;
     ep->conns = qb_calloc(ep->alloc, cfg->max_conns * sizeof *ep->conns);
-    if (!ep->conns ||
-        quic_cid_table_init(&ep->routes, cfg->max_conns * ROUTES_PER_CONN, key, ep->alloc) != 0)
+    if (!ep->conns)
+        goto fail;
+    for (size_t i = cfg->max_conns; i-- > 0;) {
+        ep->conns[i].next = ep->free_head;
+        ep->free_head = (uint32_t)i;
+    }
+    if (quic_cid_table_init(&ep->routes, cfg->max_conns * ROUTES_PER_CONN, key, ep->alloc) != 0 ||
+        quic_ep_heap_init(&ep->timers, ep->alloc, cfg->max_conns) != 0 ||
+        quic_ep_heap_init(&ep->handshakes, ep->alloc, cfg->max_conns) != 0 ||
+        quic_ep_addrs_init(&ep->addrs, ep->alloc, ep->cfg.max_handshakes, akey) != 0)
         goto fail;
     if (quic_token_ctx_init(&ep->tokens, ep->alloc, ep->cfg.conn.static_key, cfg->conn.random,
                             cfg->conn.random_ud) != 0)
@@ -100,24 +230,36 @@ void quic_endpoint_free(quic_endpoint *ep)
             quic_conn_free(ep->conns[i].c);
     qb_free(ep->alloc, ep->conns);
     quic_cid_table_free(&ep->routes);
+    quic_ep_heap_free(&ep->timers);
+    quic_ep_heap_free(&ep->handshakes);
+    quic_ep_addrs_free(&ep->addrs);
     quic_token_ctx_free(&ep->tokens);
-    qb_free(ep->alloc, ep);
+    qb_free(ep->base, ep);
 }
+
+/* ---- slots ---- */
+
+static size_t slot_no(const quic_endpoint *ep, const ep_conn *e) { return (size_t)(e - ep->conns); }
 
 static ep_conn *slot_of(quic_endpoint *ep, const quic_conn *c)
 {
-    ep_conn *e = c ? c->endpoint_slot : NULL;
+    ep_conn *e = c ? quic_conn_endpoint_slot(c) : NULL;
     if (e && e >= ep->conns && e < ep->conns + ep->cfg.max_conns && e->c == c)
         return e;
     return NULL;
 }
 
-static ep_conn *free_slot(quic_endpoint *ep)
+static void untaken_unlink(quic_endpoint *ep, ep_conn *e)
 {
-    for (size_t i = 0; i < ep->cfg.max_conns; i++)
-        if (!ep->conns[i].c)
-            return &ep->conns[i];
-    return NULL;
+    if (e->prev != NONE)
+        ep->conns[e->prev].next = e->next;
+    else
+        ep->untaken_head = e->next;
+    if (e->next != NONE)
+        ep->conns[e->next].prev = e->prev;
+    else
+        ep->untaken_tail = e->prev;
+    e->next = e->prev = NONE;
 }
 
 static bool add_route(quic_endpoint *ep, ep_conn *e, const quic_cid *cid)
@@ -130,11 +272,37 @@ static bool add_route(quic_endpoint *ep, ep_conn *e, const quic_cid *cid)
     return true;
 }
 
+/* The connection is half-open no more: complete, closed or dropped. */
+static void leave_half_open(quic_endpoint *ep, ep_conn *e)
+{
+    if (!e->half_open)
+        return;
+    e->half_open = false;
+    ep->n_half_open--;
+    quic_ep_addrs_dec(&ep->addrs, e->src, e->src_len);
+    quic_ep_heap_set(&ep->handshakes, slot_no(ep, e), UINT64_MAX);
+}
+
 void quic_endpoint_sync(quic_endpoint *ep, quic_conn *c)
 {
     ep_conn *e = slot_of(ep, c);
     if (!e)
         return;
+    size_t slot = slot_no(ep, e);
+    if (e->half_open) {
+        if (!quic_conn_endpoint_half_open(c)) {
+            leave_half_open(ep, e);
+        } else {
+            /* RFC 9000 §8.1: only what the client proved (Handshake CRYPTO
+             * data, under keys a stranger cannot have) buys it more time. */
+            uint64_t p = quic_conn_endpoint_progress(c);
+            if (p > e->progress) {
+                e->progress = p;
+                quic_ep_heap_set(&ep->handshakes, slot, ep->now + ep->cfg.handshake_timeout_us);
+            }
+        }
+    }
+    quic_ep_heap_set(&ep->timers, slot, quic_conn_deadline(c));
     const quic_local_cids *l = quic_conn_local_cids(c);
     uint32_t mask = 0;
     for (size_t i = 0; i < QUIC_CID_SLOTS; i++)
@@ -174,12 +342,22 @@ void quic_endpoint_remove(quic_endpoint *ep, quic_conn *c)
     ep_conn *e = slot_of(ep, c);
     if (!e)
         return;
+    size_t slot = slot_no(ep, e);
+    leave_half_open(ep, e);
+    quic_ep_heap_set(&ep->timers, slot, UINT64_MAX);
+    if (!e->taken)
+        untaken_unlink(ep, e);
     for (size_t i = 0; i < e->n_routes; i++)
         quic_cid_table_remove(&ep->routes, &e->routes[i]);
     quic_conn_free(e->c);
     memset(e, 0, sizeof *e);
+    e->prev = NONE;
+    e->next = ep->free_head;
+    ep->free_head = (uint32_t)slot;
     ep->n_conns--;
 }
+
+/* ---- stateless answers ---- */
 
 static stateless_pkt *queue_out(quic_endpoint *ep, const quic_path *to)
 {
@@ -187,9 +365,24 @@ static stateless_pkt *queue_out(quic_endpoint *ep, const quic_path *to)
     if (ep->out_count == STATELESS_SLOTS)
         return NULL;
     stateless_pkt *s = &ep->out[(ep->out_head + ep->out_count++) % STATELESS_SLOTS];
+    s->kind = OUT_BYTES;
     s->len = 0;
     s->to = *to;
     return s;
+}
+
+static size_t build_refuse(quic_endpoint *ep, const stateless_pkt *s, uint8_t *buf, size_t cap)
+{
+    /* RFC 9000 §17.2.2: the server's Initial may carry any SCID; a fresh
+     * random one says nothing about our CIDs. Padded to 1200 bytes like any
+     * server Initial a client may insist on (§14.1); the client's Initial
+     * was at least that large, so this stays within 3x (§8.1). */
+    uint8_t scid[QUIC_CID_MAX_LEN];
+    if (ep_random(ep, scid, ep->scid_len) != 0)
+        return 0;
+    return quic_ep_close_write(ep->alloc, buf, cap, s->version, s->dcid.b, s->dcid.len, s->scid.b,
+                               s->scid.len, scid, ep->scid_len, QUIC_CONNECTION_REFUSED,
+                               "server busy", MIN_INITIAL);
 }
 
 size_t quic_endpoint_send_stateless(quic_endpoint *ep, uint8_t *buf, size_t cap, quic_path *to)
@@ -198,11 +391,17 @@ size_t quic_endpoint_send_stateless(quic_endpoint *ep, uint8_t *buf, size_t cap,
         stateless_pkt *s = &ep->out[ep->out_head];
         ep->out_head = (ep->out_head + 1) % STATELESS_SLOTS;
         ep->out_count--;
-        if (s->len == 0 || s->len > cap)
+        size_t len = 0;
+        if (s->kind == OUT_REFUSE) {
+            len = build_refuse(ep, s, buf, cap);
+        } else if (s->len && s->len <= cap) {
+            memcpy(buf, s->data, s->len);
+            len = s->len;
+        }
+        if (!len)
             continue;
-        memcpy(buf, s->data, s->len);
         *to = s->to;
-        return s->len;
+        return len;
     }
     return 0;
 }
@@ -247,6 +446,20 @@ static void send_retry(quic_endpoint *ep, const quic_pkt_hdr *h, const quic_path
     }
 }
 
+/* RFC 9000 §5.2.2: a server that will not take a connection may answer
+ * with CONNECTION_CLOSE and CONNECTION_REFUSED, without keeping state. */
+static void send_refuse(quic_endpoint *ep, const quic_pkt_hdr *h, const quic_path *path)
+{
+    stateless_pkt *s = queue_out(ep, path);
+    if (!s)
+        return;
+    s->kind = OUT_REFUSE;
+    s->version = h->version;
+    quic_cid_set(&s->dcid, h->dcid, h->dcid_len);
+    quic_cid_set(&s->scid, h->scid, h->scid_len);
+    ep->stats.refused_sent++;
+}
+
 static void send_reset(quic_endpoint *ep, const uint8_t *dcid, size_t len_in, const quic_path *path)
 {
     /* RFC 9000 §10.3: looks like a short header packet, smaller than what
@@ -267,12 +480,35 @@ static void send_reset(quic_endpoint *ep, const uint8_t *dcid, size_t len_in, co
     ep->stats.stateless_resets++;
 }
 
-static size_t handshakes(const quic_endpoint *ep)
+/* ---- accepting ---- */
+
+static size_t source_of(const quic_endpoint *ep, const quic_path *p, uint8_t *out)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < ep->cfg.max_conns; i++)
-        n += ep->conns[i].c && !ep->conns[i].c->handshake_complete;
+    if (ep->cfg.source) {
+        size_t n = ep->cfg.source(ep->cfg.source_ud, p, out);
+        return n <= QUIC_EP_ADDR_MAX ? n : QUIC_EP_ADDR_MAX;
+    }
+    size_t n = p->remote_len <= QUIC_EP_ADDR_MAX ? p->remote_len : QUIC_EP_ADDR_MAX;
+    memcpy(out, p->remote, n);
     return n;
+}
+
+/* The Retry token of a client Initial: 1 valid (odcid, retry_scid set), 0
+ * none of ours, -1 ours but bad. RFC 9000 §8.1.3: a token that is not one of
+ * our Retry tokens (which begin with 'q', quic/token.h), say a NEW_TOKEN token
+ * from another server, leaves the client unvalidated, as none does. */
+static int check_token(quic_endpoint *ep, const quic_pkt_hdr *h, const quic_path *path,
+                       uint64_t now, quic_cid *odcid, quic_cid *retry_scid)
+{
+    if (h->token_len == 0 || h->token[0] != 'q')
+        return 0;
+    quic_cid dcid;
+    quic_cid_set(&dcid, h->dcid, h->dcid_len);
+    if (quic_token_check(&ep->tokens, h->token, h->token_len, path->remote, path->remote_len, now,
+                         ep->cfg.retry_token_age_us, odcid, retry_scid) != 0 ||
+        !quic_cid_equal(retry_scid, &dcid))
+        return -1;
+    return 1;
 }
 
 static quic_conn *accept_initial(quic_endpoint *ep, const quic_pkt_hdr *h, const quic_path *path,
@@ -280,45 +516,90 @@ static quic_conn *accept_initial(quic_endpoint *ep, const quic_pkt_hdr *h, const
 {
     /* RFC 9000 §14.1: Initials come in datagrams of 1200 bytes or more;
      * RFC 9000 §7.2: the client's first DCID has at least 8 bytes. */
-    if (len < QUIC_MIN_INITIAL || h->dcid_len < 8) {
+    if (len < MIN_INITIAL || h->dcid_len < 8) {
         ep->stats.dropped_short_initial++;
         return NULL;
     }
-    if (ep->n_conns >= ep->cfg.max_conns || handshakes(ep) >= ep->cfg.max_handshakes) {
-        ep->stats.refused_full++;
+    /* RFC 9000 §21.1.1: nothing for a datagram that does not prove it is a
+     * client starting a handshake; the keys come from its own DCID. */
+    int verdict = quic_ep_initial_check(ep->alloc, h);
+    if (verdict != QUIC_EP_HELLO) {
+        if (verdict == QUIC_EP_NOT_HELLO)
+            ep->stats.dropped_not_hello++;
+        else
+            ep->stats.dropped_undecryptable++;
         return NULL;
     }
-    quic_cid client_scid, odcid, retry_scid, dcid;
+    quic_cid odcid, retry_scid, client_scid;
+    int tok = check_token(ep, h, path, now, &odcid, &retry_scid);
+    bool busy = ep->n_half_open >= ep->cfg.retry_threshold;
+    bool poor = over_budget(ep);
+    bool need_retry = ep->cfg.retry || busy || poor;
+    if (tok < 0 && need_retry) {
+        ep->stats.retry_bad_token++;
+        return NULL;
+    }
+    bool validated = tok > 0;
+    if (ep->n_conns >= ep->cfg.max_conns) {
+        ep->stats.refused_full++;
+        send_refuse(ep, h, path);
+        return NULL;
+    }
+    if (!validated && need_retry) {
+        /* Stateless: the client proves its address with the token first
+         * (RFC 9000 §8.1.2). */
+        send_retry(ep, h, path, now);
+        return NULL;
+    }
+    uint8_t src[QUIC_EP_ADDR_MAX];
+    size_t src_len = source_of(ep, path, src);
+    if (ep->n_half_open >= ep->cfg.max_handshakes || poor ||
+        quic_ep_addrs_count(&ep->addrs, src, src_len) >= ep->cfg.max_half_open_per_addr) {
+        if (poor)
+            ep->stats.refused_memory++;
+        else if (ep->n_half_open >= ep->cfg.max_handshakes)
+            ep->stats.refused_full++;
+        else
+            ep->stats.refused_per_addr++;
+        send_refuse(ep, h, path);
+        return NULL;
+    }
+    if (!validated)
+        quic_cid_set(&odcid, h->dcid, h->dcid_len);
     quic_cid_set(&client_scid, h->scid, h->scid_len);
-    quic_cid_set(&dcid, h->dcid, h->dcid_len);
-    odcid = dcid;
-    bool retried = false;
-    if (ep->cfg.retry) {
-        /* RFC 9000 §8.1.3: a token that is not one of our Retry tokens
-         * (which begin with 'q', quic/token.h), say a NEW_TOKEN token from
-         * another server, leaves the client unvalidated: Retry, as for none.
-         * Dropping it would fail the connection, as the client keeps it. */
-        if (h->token_len == 0 || h->token[0] != 'q') {
-            send_retry(ep, h, path, now);
-            return NULL;
-        }
-        if (quic_token_check(&ep->tokens, h->token, h->token_len, path->remote, path->remote_len,
-                             now, ep->cfg.retry_token_age_us, &odcid, &retry_scid) != 0 ||
-            !quic_cid_equal(&retry_scid, &dcid)) {
-            ep->stats.retry_bad_token++;
-            return NULL;
-        }
-        retried = true;
+    if (quic_ep_addrs_inc(&ep->addrs, src, src_len) != 0) {
+        ep->stats.refused_full++;
+        send_refuse(ep, h, path);
+        return NULL;
     }
     quic_conn *c = quic_conn_new_server(&ep->cfg.conn, path, &client_scid, &odcid,
-                                        retried ? &retry_scid : NULL, now);
-    if (!c)
+                                        validated ? &retry_scid : NULL, now);
+    if (!c) {
+        quic_ep_addrs_dec(&ep->addrs, src, src_len);
         return NULL;
-    ep_conn *e = free_slot(ep);
+    }
+    uint32_t slot = ep->free_head;
+    ep_conn *e = &ep->conns[slot];
+    ep->free_head = e->next;
     e->c = c;
-    c->endpoint_slot = e;
+    quic_conn_endpoint_set_slot(c, e);
+    e->half_open = true;
+    memcpy(e->src, src, src_len);
+    e->src_len = (uint8_t)src_len;
+    ep->n_half_open++;
+    quic_ep_heap_set(&ep->handshakes, slot, now + ep->cfg.handshake_timeout_us);
+    /* Last in the queue of connections to hand out. */
+    e->next = NONE;
+    e->prev = ep->untaken_tail;
+    if (ep->untaken_tail != NONE)
+        ep->conns[ep->untaken_tail].next = slot;
+    else
+        ep->untaken_head = slot;
+    ep->untaken_tail = slot;
     ep->n_conns++;
     ep->stats.accepted++;
+    quic_cid dcid;
+    quic_cid_set(&dcid, h->dcid, h->dcid_len);
     add_route(ep, e, &dcid); /* the client keeps using it until it hears from us */
     quic_endpoint_sync(ep, c);
     quic_conn_recv(c, path, dgram, len, now);
@@ -326,15 +607,36 @@ static quic_conn *accept_initial(quic_endpoint *ep, const quic_pkt_hdr *h, const
     return c;
 }
 
+void quic_endpoint_expire(quic_endpoint *ep, uint64_t now)
+{
+    if (now > ep->now)
+        ep->now = now;
+    size_t slot;
+    while (quic_ep_heap_top(&ep->handshakes, &slot) <= now) {
+        ep_conn *e = &ep->conns[slot];
+        ep->stats.handshake_timeouts++;
+        leave_half_open(ep, e);
+        if (!e->taken) {
+            quic_endpoint_remove(ep, e->c);
+            continue;
+        }
+        /* RFC 9000 §10.1's silent close: a stranger that did not finish
+         * gets no more packets from us. */
+        quic_conn_endpoint_drop(e->c, "handshake timeout");
+        quic_ep_heap_set(&ep->timers, slot, quic_conn_deadline(e->c));
+    }
+}
+
 quic_conn *quic_endpoint_recv(quic_endpoint *ep, const quic_path *path, uint8_t *dgram,
                               size_t len, uint64_t now)
 {
+    quic_endpoint_expire(ep, now);
     quic_pkt_hdr h;
     int rc = quic_pkt_hdr_parse(dgram, len, ep->scid_len, &h);
     if (rc == QUIC_PKT_ERR_VERSION) {
         /* RFC 9000 §6.1, §5.2.2: answer an unknown version only when the
          * datagram is as large as a client's first one. */
-        if (len >= QUIC_MIN_INITIAL)
+        if (len >= MIN_INITIAL)
             send_vn(ep, &h, path);
         return NULL;
     }
@@ -358,14 +660,12 @@ quic_conn *quic_endpoint_recv(quic_endpoint *ep, const quic_path *path, uint8_t 
 
 quic_conn *quic_endpoint_accept(quic_endpoint *ep)
 {
-    for (size_t i = 0; i < ep->cfg.max_conns; i++) {
-        ep_conn *e = &ep->conns[i];
-        if (e->c && !e->taken) {
-            e->taken = true;
-            return e->c;
-        }
-    }
-    return NULL;
+    if (ep->untaken_head == NONE)
+        return NULL;
+    ep_conn *e = &ep->conns[ep->untaken_head];
+    untaken_unlink(ep, e);
+    e->taken = true;
+    return e->c;
 }
 
 quic_conn *quic_endpoint_next(quic_endpoint *ep, quic_conn *prev)
@@ -383,21 +683,21 @@ quic_conn *quic_endpoint_next(quic_endpoint *ep, quic_conn *prev)
     return NULL;
 }
 
-const quic_path *quic_endpoint_conn_path(const quic_conn *c) { return &c->path; }
+const quic_path *quic_endpoint_conn_path(const quic_conn *c) { return quic_conn_endpoint_path(c); }
 
 uint64_t quic_endpoint_deadline(const quic_endpoint *ep)
 {
-    uint64_t d = QUIC_NEVER;
-    for (size_t i = 0; i < ep->cfg.max_conns; i++) {
-        if (!ep->conns[i].c)
-            continue;
-        uint64_t x = quic_conn_deadline(ep->conns[i].c);
-        if (x < d)
-            d = x;
-    }
-    return d;
+    uint64_t a = quic_ep_heap_top(&ep->timers, NULL), b = quic_ep_heap_top(&ep->handshakes, NULL);
+    return a < b ? a : b;
 }
 
 size_t quic_endpoint_count(const quic_endpoint *ep) { return ep->n_conns; }
 
-void quic_endpoint_stats_get(const quic_endpoint *ep, quic_endpoint_stats *s) { *s = ep->stats; }
+size_t quic_endpoint_half_open(const quic_endpoint *ep) { return ep->n_half_open; }
+
+void quic_endpoint_stats_get(const quic_endpoint *ep, quic_endpoint_stats *s)
+{
+    *s = ep->stats;
+    s->mem_used = ep->mem_used;
+    s->mem_peak = ep->mem_peak;
+}

@@ -1,24 +1,54 @@
 /*
  * The server side of QUIC before and around connections (RFC 9000 §5.2, §6,
- * §8.1.2, §10.3, §14.1): routes each datagram to its connection by Destination
- * Connection ID through a keyed hash table, makes a connection for a valid
- * client Initial, and answers what belongs to no connection without keeping
- * state: Version Negotiation, Retry (when asked for) and stateless resets.
+ * §8, §10.3, §14.1, §21.1.1): routes each datagram to its connection by
+ * Destination Connection ID through a keyed hash table, and answers what
+ * belongs to no connection without keeping state: Version Negotiation, Retry,
+ * stateless resets and, when full, CONNECTION_REFUSED.
+ *
+ * Strangers get nothing until they prove something: a connection is made only
+ * for a client Initial that decrypts and whose CRYPTO data begins a
+ * ClientHello (checked per datagram, with keys from its own DCID); a half-open
+ * connection has a handshake deadline that only authenticated progress
+ * extends and is dropped quietly at it; each source address may hold only a
+ * few half-open connections; Retry takes over when many handshakes are in
+ * progress or the memory budget is spent.
  * Sans-I/O like the connection: the caller owns the socket and the clock.
  */
 #ifndef QUIC_ENDPOINT_H
 #define QUIC_ENDPOINT_H
 
 #include "quic/cid_table.h"
+#include "quic/ep_addr.h"
 #include "quic/quic.h"
 #include "quic/token.h"
 
+/* The "source address" of a path for the per-address limit, as bytes into
+ * out (at most QUIC_EP_ADDR_MAX); returns the length. The default is the
+ * whole remote address; a caller whose addresses carry a port should leave
+ * it out (a client picks ports freely). */
+typedef size_t (*quic_endpoint_source_fn)(void *ud, const quic_path *p, uint8_t *out);
+
 typedef struct quic_endpoint_config {
     quic_config conn;      /* template for each server connection (is_server) */
-    size_t max_conns;      /* connections at once; more are refused (dropped) */
-    size_t max_handshakes; /* of which still in the handshake */
-    bool retry;            /* validate addresses with Retry first (RFC 9000 §8.1.2) */
+    size_t max_conns;      /* connections at once; more get CONNECTION_REFUSED */
+    size_t max_handshakes; /* of which still in the handshake (half-open) */
+    bool retry;            /* always validate addresses with Retry first (RFC 9000 §8.1.2) */
+    /* Retry is required once this many handshakes are in progress (0: half of
+     * max_handshakes; SIZE_MAX: only with retry). */
+    size_t retry_threshold;
     uint64_t retry_token_age_us; /* how long a Retry token is good for */
+    /* A half-open connection is dropped, without a packet, this long after
+     * its first Initial or its last authenticated progress (default 10 s). */
+    uint64_t handshake_timeout_us;
+    /* Half-open connections per source address (default 16); more get
+     * CONNECTION_REFUSED, Retry or not. */
+    size_t max_half_open_per_addr;
+    quic_endpoint_source_fn source;
+    void *source_ud;
+    /* Bytes the endpoint and its connections (their QUIC and TLS state) may
+     * hold before new connections are refused, Retry first; established ones
+     * carry on. 0: no budget. */
+    size_t max_memory;
 } quic_endpoint_config;
 
 void quic_endpoint_config_init(quic_endpoint_config *c, const tls_config *tls);
@@ -47,13 +77,29 @@ const quic_path *quic_endpoint_conn_path(const quic_conn *c);
 void quic_endpoint_sync(quic_endpoint *ep, quic_conn *c);
 /* Frees a connection the application is done with (typically once closed). */
 void quic_endpoint_remove(quic_endpoint *ep, quic_conn *c);
-/* The earliest deadline of all connections (QUIC_NEVER: none). */
+/* The earliest deadline of all connections and of the endpoint's handshake
+ * deadlines (QUIC_NEVER: none). It follows each connection as of its last
+ * quic_endpoint_sync. */
 uint64_t quic_endpoint_deadline(const quic_endpoint *ep);
+/* Drops the half-open connections whose handshake deadline passed: one not
+ * taken by the application is freed; a taken one is closed quietly (its
+ * close info says "handshake timeout") for the application to remove. Also
+ * done at each quic_endpoint_recv. */
+void quic_endpoint_expire(quic_endpoint *ep, uint64_t now);
+/* Connections in the handshake now (O(1)). */
+size_t quic_endpoint_half_open(const quic_endpoint *ep);
 size_t quic_endpoint_count(const quic_endpoint *ep);
 
 typedef struct quic_endpoint_stats {
     uint64_t accepted, refused_full, dropped_short_initial, dropped_unknown;
     uint64_t version_negotiation, retry_sent, retry_bad_token, stateless_resets;
+    uint64_t dropped_undecryptable; /* unknown DCID, Initial that does not decrypt */
+    uint64_t dropped_not_hello;     /* decrypts, but begins no ClientHello */
+    uint64_t refused_per_addr;      /* the source address has its half-open share */
+    uint64_t refused_memory;        /* past max_memory */
+    uint64_t refused_sent;          /* CONNECTION_REFUSED packets queued */
+    uint64_t handshake_timeouts;    /* half-open connections dropped */
+    size_t mem_used, mem_peak;      /* bytes held through the allocator hook */
 } quic_endpoint_stats;
 void quic_endpoint_stats_get(const quic_endpoint *ep, quic_endpoint_stats *s);
 

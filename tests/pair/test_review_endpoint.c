@@ -1,79 +1,11 @@
 /* Review findings: the server endpoint and a client of ours through it
  * (routing, Retry, Version Negotiation). */
-#include "common/pair.h"
+#include "common/ep_net.h"
 #include "common/tu.h"
 #include "quic/conn_int.h" /* the client's Initial token */
-#include "quic/endpoint.h"
 #include "quic/packet.h"
 
 #include <string.h>
-
-typedef struct net {
-    pair p; /* certificates, configs, the client */
-    quic_endpoint *ep;
-    quic_endpoint_config ecfg;
-} net;
-
-static void net_init(net *n, bool retry)
-{
-    pair_init(&n->p);
-    quic_endpoint_config_init(&n->ecfg, &n->p.stls);
-    n->ecfg.conn = n->p.scfg;
-    n->ecfg.retry = retry;
-    n->ecfg.max_conns = 4;
-    n->ecfg.max_handshakes = 4;
-    n->ep = quic_endpoint_new(&n->ecfg);
-    assert_non_null(n->ep);
-    pair_start(&n->p);
-}
-
-static void net_free(net *n)
-{
-    quic_endpoint_free(n->ep);
-    n->p.server = NULL; /* the endpoint owned it */
-    pair_free(&n->p);
-}
-
-/* Datagrams both ways (no delay) until nothing moves or the client is
- * established and things settled; timers fire when nothing moves. */
-static void net_step(net *n)
-{
-    uint8_t buf[1500];
-    quic_path to;
-    for (int round = 0; round < 200; round++) {
-        bool moved = false;
-        size_t len;
-        while ((len = quic_conn_send(n->p.client, buf, sizeof buf, n->p.now))) {
-            quic_endpoint_recv(n->ep, &n->p.spath, buf, len, n->p.now);
-            moved = true;
-        }
-        while ((len = quic_endpoint_send_stateless(n->ep, buf, sizeof buf, &to))) {
-            quic_conn_recv(n->p.client, &n->p.cpath, buf, len, n->p.now);
-            moved = true;
-        }
-        for (quic_conn *c = quic_endpoint_next(n->ep, NULL); c; c = quic_endpoint_next(n->ep, c)) {
-            while ((len = quic_conn_send(c, buf, sizeof buf, n->p.now))) {
-                quic_conn_recv(n->p.client, &n->p.cpath, buf, len, n->p.now);
-                moved = true;
-            }
-            quic_endpoint_sync(n->ep, c);
-        }
-        if (!moved) {
-            uint64_t d = quic_conn_deadline(n->p.client);
-            uint64_t e = quic_endpoint_deadline(n->ep);
-            if (e < d)
-                d = e;
-            if (d == QUIC_NEVER || d > n->p.now + 5000000)
-                return;
-            n->p.now = d > n->p.now ? d : n->p.now;
-            quic_conn_on_deadline(n->p.client, n->p.now);
-            for (quic_conn *c = quic_endpoint_next(n->ep, NULL); c; c = quic_endpoint_next(n->ep, c))
-                quic_conn_on_deadline(c, n->p.now);
-        }
-        if (quic_conn_is_established(n->p.client) && round > 20)
-            return;
-    }
-}
 
 /* RFC 9000 §12.3, §5.2: once the handshake was complete the endpoint forgot
  * the client's first DCID, so a late copy of the client's first Initial (a
@@ -83,14 +15,14 @@ static void net_step(net *n)
 static void test_review_late_initial_no_second_conn(void **state)
 {
     (void)state;
-    net n;
-    net_init(&n, false);
+    ep_net n;
+    ep_net_init(&n, false);
     uint8_t first[1500], copy[1500];
     size_t fl = quic_conn_send(n.p.client, first, sizeof first, n.p.now);
     assert_true(fl >= 1200);
     memcpy(copy, first, fl);
     quic_endpoint_recv(n.ep, &n.p.spath, first, fl, n.p.now);
-    net_step(&n);
+    ep_net_step(&n);
     assert_true(quic_conn_is_established(n.p.client));
     quic_conn *s = quic_endpoint_next(n.ep, NULL);
     assert_true(quic_conn_is_established(s));
@@ -101,7 +33,7 @@ static void test_review_late_initial_no_second_conn(void **state)
     quic_endpoint_stats st;
     quic_endpoint_stats_get(n.ep, &st);
     assert_int_equal(st.accepted, 1);
-    net_free(&n);
+    ep_net_free(&n);
 }
 
 /* RFC 9000 §6.2: a client discards a Version Negotiation packet once it has
@@ -110,8 +42,8 @@ static void test_review_late_initial_no_second_conn(void **state)
 static void test_review_vn_after_retry_ignored(void **state)
 {
     (void)state;
-    net n;
-    net_init(&n, true);
+    ep_net n;
+    ep_net_init(&n, true);
     uint8_t first[1500], out[1500];
     quic_path to;
     size_t fl = quic_conn_send(n.p.client, first, sizeof first, n.p.now);
@@ -134,9 +66,9 @@ static void test_review_vn_after_retry_ignored(void **state)
     quic_close_info ci;
     quic_conn_close_info(n.p.client, &ci);
     assert_false(ci.closed);
-    net_step(&n);
+    ep_net_step(&n);
     assert_true(quic_conn_is_established(n.p.client));
-    net_free(&n);
+    ep_net_free(&n);
 }
 
 /* RFC 9000 §8.1.3: a client Initial with a token that is not ours (a
@@ -146,17 +78,17 @@ static void test_review_vn_after_retry_ignored(void **state)
 static void test_review_foreign_token_gets_retry(void **state)
 {
     (void)state;
-    net n;
-    net_init(&n, true);
+    ep_net n;
+    ep_net_init(&n, true);
     memset(n.p.client->retry_token, 0xa5, 40);
     n.p.client->retry_token_len = 40;
-    net_step(&n);
+    ep_net_step(&n);
     assert_true(quic_conn_is_established(n.p.client));
     quic_endpoint_stats st;
     quic_endpoint_stats_get(n.ep, &st);
     assert_int_equal(st.retry_sent, 1);
     assert_int_equal(st.accepted, 1);
-    net_free(&n);
+    ep_net_free(&n);
 }
 
 int main(void)

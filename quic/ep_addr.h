@@ -1,0 +1,41 @@
+/*
+ * Half-open connections per source address, for the server endpoint's
+ * per-address limit (RFC 9000 §21.1.1: a peer from one address must not be
+ * able to fill the handshake slots). An address is a short byte string (the
+ * caller's choice: the IP without the port, say). Open addressing with
+ * linear probing under a keyed hash; an address with no half-open connection
+ * has no entry, so the table holds at most as many entries as handshakes.
+ */
+#ifndef QUIC_EP_ADDR_H
+#define QUIC_EP_ADDR_H
+
+#include "base/qb.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define QUIC_EP_ADDR_MAX 32
+
+typedef struct quic_ep_addr_entry {
+    uint8_t b[QUIC_EP_ADDR_MAX];
+    uint8_t len;
+    uint32_t count; /* 0: empty */
+} quic_ep_addr_entry;
+
+typedef struct quic_ep_addrs {
+    const qb_alloc *alloc;
+    quic_ep_addr_entry *e;
+    size_t cap; /* power of two, at least twice the entries allowed */
+    size_t used;
+    uint8_t key[16];
+} quic_ep_addrs;
+
+int quic_ep_addrs_init(quic_ep_addrs *t, const qb_alloc *a, size_t max_entries,
+                       const uint8_t key[16]);
+void quic_ep_addrs_free(quic_ep_addrs *t);
+uint32_t quic_ep_addrs_count(const quic_ep_addrs *t, const uint8_t *b, size_t len);
+/* Adds one; -1 when there is no room for another address. */
+int quic_ep_addrs_inc(quic_ep_addrs *t, const uint8_t *b, size_t len);
+void quic_ep_addrs_dec(quic_ep_addrs *t, const uint8_t *b, size_t len);
+
+#endif
