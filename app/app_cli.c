@@ -23,11 +23,15 @@ void app_cli_usage(FILE *f, app_cmd cmd)
         break;
     case APP_CMD_SERVER:
         fprintf(f, "usage: quince server --listen ADDR:PORT [--cert F --key F] [--retry] [--count N]\n"
-                   "                     [--one-shot] [-v] [--keylog FILE] [--qlog DIR]\n"
+                   "                     [--max-memory BYTES] [--one-shot] [-v] [--keylog FILE]\n"
+                   "                     [--qlog DIR]\n"
                    "  Serves /ping-pong over HTTP/3 with datagrams (GET, CONNECT, extended CONNECT)\n"
                    "  to many clients at once, until interrupted.\n"
                    "  Without --cert/--key it makes a self-signed certificate in memory.\n"
-                   "  --retry     validate client addresses with a Retry first\n"
+                   "  --retry     validate every client address with a Retry first (by default\n"
+                   "              only when many handshakes are in progress)\n"
+                   "  --max-memory BYTES  the memory connections may hold (K, M, G suffixes);\n"
+                   "              past it new clients are refused, established ones carry on\n"
                    "  --count N   the final value of the exchange (default 10)\n"
                    "  --one-shot  exit after the first connection closes: 0 when its ping-pong\n"
                    "              finished, else 1\n"
@@ -80,6 +84,27 @@ static int parse_u64(const char *s, uint64_t *v)
     if (errno || *end)
         return -1;
     *v = x;
+    return 0;
+}
+
+/* A byte count with an optional K, M or G suffix (powers of 1024). */
+static int parse_bytes(const char *s, size_t *v)
+{
+    char *end;
+    errno = 0;
+    if (!s || !*s || *s < '0' || *s > '9')
+        return -1;
+    unsigned long long x = strtoull(s, &end, 10);
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30;
+    if (errno || (shift ? end[1] != 0 : *end != 0) || x > (SIZE_MAX >> shift))
+        return -1;
+    *v = (size_t)(x << shift);
     return 0;
 }
 
@@ -136,6 +161,12 @@ int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
                 return 2;
         } else if (c == APP_CMD_SERVER && !strcmp(a, "--retry")) {
             o->retry = true;
+        } else if (c == APP_CMD_SERVER && !strcmp(a, "--max-memory")) {
+            const char *v = VALUE();
+            if (!v)
+                return 2;
+            if (parse_bytes(v, &o->max_memory) || o->max_memory == 0)
+                return usage_error(err, c, "--max-memory takes a byte count like 65536, 512K or 64M, not '%s'", v);
         } else if (c == APP_CMD_SERVER && !strcmp(a, "--one-shot")) {
             o->one_shot = true;
         } else if (c == APP_CMD_CLIENT && !strcmp(a, "--ca")) {

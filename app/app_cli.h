@@ -33,6 +33,7 @@ typedef struct app_opts {
     const char *listen; /* ADDR:PORT */
     const char *cert, *key;
     bool retry;
+    size_t max_memory; /* --max-memory BYTES (K/M/G suffixes); 0: no budget */
     bool one_shot; /* serve one ping-pong, then exit (--one-shot) */
     /* client */
     const char *url;

@@ -195,22 +195,52 @@ static const char *code_name(bool app, uint64_t code, char *buf, size_t len)
     return "unknown code";
 }
 
+void app_close_describe(const quic_close_info *ci, char *buf, size_t len)
+{
+    char name[64];
+    if (ci->idle)
+        snprintf(buf, len, "idle timeout");
+    else if (ci->stateless_reset)
+        snprintf(buf, len, "stateless reset from the peer");
+    else if (ci->by_peer && !ci->app && ci->code == QUIC_CONNECTION_REFUSED)
+        /* RFC 9000 §5.2.2: a full server (or one past its memory budget)
+         * turns new clients away with this code. */
+        snprintf(buf, len, "server refused the connection (CONNECTION_REFUSED)%s%s%s",
+                 ci->reason[0] ? ", reason \"" : "", ci->reason, ci->reason[0] ? "\"" : "");
+    else
+        snprintf(buf, len, "%s with %s code 0x%llx (%s), reason \"%s\"",
+                 ci->by_peer ? "the peer closed" : "closed", ci->app ? "application" : "transport",
+                 (unsigned long long)ci->code, code_name(ci->app, ci->code, name, sizeof name), ci->reason);
+}
+
 static void describe_close(const quic_conn *q, char *buf, size_t len)
 {
     quic_close_info ci;
-    char name[64];
     quic_conn_close_info(q, &ci);
-    if (ci.idle)
-        snprintf(buf, len, "idle timeout");
-    else if (ci.stateless_reset)
-        snprintf(buf, len, "stateless reset from the peer");
-    else
-        snprintf(buf, len, "%s with %s code 0x%llx (%s), reason \"%s\"",
-                 ci.by_peer ? "the peer closed" : "closed", ci.app ? "application" : "transport",
-                 (unsigned long long)ci.code, code_name(ci.app, ci.code, name, sizeof name), ci.reason);
+    app_close_describe(&ci, buf, len);
 }
 
 /* ---- server ---- */
+
+/* The per-address limit of half-open connections looks at the IP address,
+ * not the port a client picks freely; for IPv6 the /64, which one host
+ * commonly has whole. */
+static size_t source_ip(void *ud, const quic_path *p, uint8_t *out)
+{
+    (void)ud;
+    app_addr a;
+    path_peer(p, &a);
+    if (a.ss.ss_family == AF_INET && a.len >= sizeof(struct sockaddr_in)) {
+        memcpy(out, &((const struct sockaddr_in *)&a.ss)->sin_addr, 4);
+        return 4;
+    }
+    if (a.ss.ss_family == AF_INET6 && a.len >= sizeof(struct sockaddr_in6)) {
+        memcpy(out, &((const struct sockaddr_in6 *)&a.ss)->sin6_addr, 8);
+        return 8;
+    }
+    memcpy(out, p->remote, p->remote_len < QUIC_EP_ADDR_MAX ? p->remote_len : QUIC_EP_ADDR_MAX);
+    return p->remote_len < QUIC_EP_ADDR_MAX ? p->remote_len : QUIC_EP_ADDR_MAX;
+}
 
 int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, char *err, size_t errlen)
 {
@@ -227,6 +257,8 @@ int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, c
     quic_endpoint_config ec;
     quic_endpoint_config_init(&ec, &sv->tls.cfg);
     ec.retry = o->retry;
+    ec.max_memory = o->max_memory;
+    ec.source = source_ip;
     sv->qlog_dir = o->qlog_dir;
     if (o->verbose) {
         ec.conn.log = log_quic;
@@ -299,7 +331,11 @@ void app_server_step(app_server *sv, uint64_t now)
 {
     app_io *io = &sv->io;
     app_dgram rv[APP_BATCH];
-    int n;
+    int n, batches = 0;
+    /* Bounded work per wake-up: a flood gets APP_SERVER_BATCHES batches,
+     * then timers and sends have their turn (ACKs, PTOs and idle closes
+     * must not wait for the socket to run dry); the loop comes back at once
+     * because the socket is still readable. */
     do {
         for (int i = 0; i < APP_BATCH; i++)
             rv[i] = (app_dgram){.data = io->rx[i], .len = APP_DGRAM_BUF};
@@ -312,7 +348,10 @@ void app_server_step(app_server *sv, uint64_t now)
             io->received++;
             quic_endpoint_recv(sv->ep, &path, rv[i].data, rv[i].len, now);
         }
-    } while (n == APP_BATCH);
+    } while (n == APP_BATCH && ++batches < APP_SERVER_BATCHES);
+    /* Half-open connections past their handshake deadline close quietly
+     * and are removed below like any closed one. */
+    quic_endpoint_expire(sv->ep, now);
     server_accept(sv);
     /* Stateless answers (Version Negotiation, Retry, resets). */
     for (;;) {

@@ -19,6 +19,8 @@
 
 #define APP_BATCH 32
 #define APP_DGRAM_BUF 2048
+/* Receive batches a server reads per step before it runs timers and sends. */
+#define APP_SERVER_BATCHES 8
 
 /* Batched datagram buffers for one socket. Outgoing datagrams are laid end
  * to end in one buffer, so a run of equal-size datagrams to one peer goes to
@@ -88,6 +90,10 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
 void app_client_close(app_client *cl);
 void app_client_step(app_client *cl, uint64_t now);
 uint64_t app_client_deadline(const app_client *cl);
+
+/* Why a connection ended, in words (a refusing server, an idle timeout, a
+ * reset, or the code, its name and the reason). */
+void app_close_describe(const quic_close_info *ci, char *buf, size_t len);
 
 /* Flushes queued datagrams with sendmmsg. */
 void app_io_flush(app_io *io);

@@ -77,11 +77,36 @@ static void test_usage_errors(void **state)
     }
 }
 
+/* --max-memory takes bytes with K/M/G suffixes (powers of 1024). */
+static void test_server_max_memory(void **state)
+{
+    (void)state;
+    app_opts o;
+    assert_int_equal(parse(&o, "server --listen 127.0.0.1:4433"), 0);
+    assert_int_equal(o.max_memory, 0);
+    assert_int_equal(parse(&o, "server --listen 127.0.0.1:4433 --max-memory 65536"), 0);
+    assert_int_equal(o.max_memory, 65536);
+    assert_int_equal(parse(&o, "server --listen 127.0.0.1:4433 --max-memory 512K"), 0);
+    assert_int_equal(o.max_memory, 512 * 1024);
+    assert_int_equal(parse(&o, "server --listen 127.0.0.1:4433 --max-memory 64M"), 0);
+    assert_int_equal(o.max_memory, 64 * 1024 * 1024);
+    const char *bad[] = {"--max-memory 0", "--max-memory 12X", "--max-memory M", "--max-memory -1",
+                         "--max-memory 1KB"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char line[128];
+        snprintf(line, sizeof line, "server --listen 1:2 %s", bad[i]);
+        assert_int_equal(parse(&o, line), 2);
+        assert_non_null(strstr(errbuf, "--max-memory takes"));
+    }
+    assert_int_equal(parse(&o, "client u --max-memory 1M"), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_lines),
         cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_server_max_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
