@@ -4,13 +4,16 @@
  * addresses and a virtual clock. */
 #include "common/ep_net.h"
 #include "common/tu.h"
+#include "crypto/cx_certgen.h"
 #include "crypto/cx_quic_keys.h"
+#include "crypto/cx_x509.h"
 #include "quic/frame.h"
 #include "quic/packet.h"
 #include "quic/protect.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- a few clients on addresses of their own ---- */
 
@@ -424,6 +427,60 @@ static void test_completed_handshake_outlives_deadline(void **state)
     xnet_free(&x);
 }
 
+/* Authenticated progress extends the handshake deadline: a client whose
+ * certificate flight (RSA, two Handshake packets) comes in halves, the first
+ * just before the deadline and the second after it, is not dropped, because
+ * the first half (Handshake CRYPTO data) bought it time. */
+static void test_handshake_progress_extends_deadline(void **state)
+{
+    (void)state;
+    xnet x;
+    xnet_prepare(&x);
+    x.ecfg.handshake_timeout_us = 3000000;
+    char *cert, *key;
+    size_t cl, kl;
+    cx_certgen_opts o = {.key_type = CX_KEY_RSA2048, .host = "client.test", .now = time(NULL),
+                         .not_before_offset = -60, .client = true};
+    assert_int_equal(cx_certgen(&o, NULL, &cert, &cl, &key, &kl), 0);
+    cx_x509_chain *chain;
+    cx_x509_trust *trust;
+    assert_int_equal(cx_x509_chain_from_pem(cert, cl, key, kl, NULL, &chain), 0);
+    assert_int_equal(cx_x509_trust_from_pem(cert, cl, &trust), 0);
+    x.base.ctls.chain = chain;
+    x.base.stls.trust = trust;
+    x.base.stls.request_client_cert = true;
+    x.base.stls.require_client_cert = true;
+    xnet_start(&x);
+    size_t a = xnet_client(&x, 'A');
+    uint64_t t0 = x.base.now;
+    xnet_client_out(&x, a, false);
+    xnet_server_out(&x);
+    /* the client's answer: Initial ACK, then its Handshake flight */
+    uint8_t held[8][1500];
+    size_t lens[8], n = 0;
+    while (n < 8 && (lens[n] = quic_conn_send(x.cl[a], held[n], sizeof held[n], x.base.now)))
+        n++;
+    assert_true(n >= 2);
+    x.base.now = t0 + 2500000;
+    quic_endpoint_recv(x.ep, &x.spath[a], held[0], lens[0], x.base.now);
+    quic_endpoint_expire(x.ep, t0 + 3500000);
+    assert_int_equal(quic_endpoint_half_open(x.ep), 1); /* still there */
+    x.base.now = t0 + 4000000;
+    for (size_t i = 1; i < n; i++)
+        quic_endpoint_recv(x.ep, &x.spath[a], held[i], lens[i], x.base.now);
+    xnet_run(&x, NULL);
+    assert_true(quic_conn_is_established(x.cl[a]));
+    assert_int_equal(quic_endpoint_half_open(x.ep), 0);
+    quic_endpoint_stats st;
+    quic_endpoint_stats_get(x.ep, &st);
+    assert_int_equal(st.handshake_timeouts, 0);
+    xnet_free(&x);
+    cx_x509_chain_free(chain);
+    cx_x509_trust_free(trust);
+    qb_free(NULL, cert);
+    qb_free(NULL, key);
+}
+
 /* RFC 9000 §5.2.2: a full server answers a client Initial with
  * CONNECTION_CLOSE (CONNECTION_REFUSED) in an Initial, padded to 1200 bytes,
  * keeping nothing; the client ends with that code. */
@@ -580,6 +637,7 @@ int main(void)
         cmocka_unit_test(test_hello_flood_from_one_address_does_not_delay_another),
         cmocka_unit_test(test_half_open_dropped_quietly_at_handshake_deadline),
         cmocka_unit_test(test_completed_handshake_outlives_deadline),
+        cmocka_unit_test(test_handshake_progress_extends_deadline),
         cmocka_unit_test(test_full_server_answers_connection_refused),
         cmocka_unit_test(test_auto_retry_past_threshold),
         cmocka_unit_test(test_retried_clients_from_one_address_limited),
