@@ -111,11 +111,10 @@ static void client_trace(void *ud, quic_conn *c, const quic_trace *ev)
 static void server_trace(void *ud, quic_conn *c, const quic_trace *ev)
 {
     app_server *sv = ud;
-    for (size_t i = 0; i < sv->n_sessions; i++) {
-        if (sv->sessions[i].q == c) {
-            app_trace_write(&sv->sessions[i].trace, ev);
-            return;
-        }
+    app_session *s = sv->ep ? quic_endpoint_conn_ud(sv->ep, c) : NULL;
+    if (s) {
+        app_trace_write(&s->trace, ev);
+        return;
     }
     if (sv->pending_conn != c) {
         char err[300];
@@ -269,7 +268,7 @@ int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, c
         ec.conn.trace_ud = sv;
     }
     sv->ep = quic_endpoint_new(&ec);
-    if (!sv->ep) {
+    if (!sv->ep || quic_ep_heap_init(&sv->pp_timers, NULL, ec.max_conns) != 0) {
         snprintf(err, errlen, "cannot set up the QUIC endpoint");
         return -1;
     }
@@ -278,37 +277,101 @@ int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, c
 
 void app_server_close(app_server *sv)
 {
-    for (size_t i = 0; i < sv->n_sessions; i++)
-        session_close(&sv->sessions[i]);
+    for (size_t i = 0; i < sv->n_sessions; i++) {
+        session_close(sv->sessions[i]);
+        free(sv->sessions[i]);
+    }
     app_trace_close(&sv->pending_trace);
     free(sv->sessions);
+    free(sv->active);
+    quic_ep_heap_free(&sv->pp_timers);
     quic_endpoint_free(sv->ep);
     app_udp_close(&sv->io.udp);
     app_tls_free(&sv->tls);
 }
 
-static void server_accept(app_server *sv)
+/* The session is worked in this step (once, however many reasons). */
+static void server_mark(app_server *sv, app_session *s)
+{
+    if (!s->active) {
+        s->active = true;
+        sv->active[sv->n_active++] = s;
+    }
+}
+
+/* A connection the endpoint handed over, by what it is to us. */
+static void server_touch(app_server *sv, quic_conn *q, uint64_t now)
+{
+    app_session *s = quic_endpoint_conn_ud(sv->ep, q);
+    if (s) {
+        server_mark(sv, s);
+        return;
+    }
+    /* Taken, but no session could be made for it (closing with
+     * INTERNAL_ERROR): run it to its end, then remove it. */
+    if (quic_conn_deadline(q) <= now)
+        quic_conn_on_deadline(q, now);
+    app_addr peer;
+    path_peer(quic_endpoint_conn_path(q), &peer);
+    send_conn(&sv->io, q, &peer, now);
+    quic_close_info ci;
+    quic_conn_close_info(q, &ci);
+    if (ci.closed)
+        quic_endpoint_remove(sv->ep, q);
+    else
+        quic_endpoint_sync(sv->ep, q);
+}
+
+/* Frees a session and its connection; the last session takes its place. */
+static void server_remove(app_server *sv, app_session *s)
+{
+    size_t i = s->index, last = --sv->n_sessions;
+    quic_conn *q = s->q;
+    quic_ep_heap_set(&sv->pp_timers, i, QUIC_NEVER);
+    session_close(s); /* the binding first: it refers to the connection */
+    quic_endpoint_remove(sv->ep, q);
+    free(s);
+    if (i != last) {
+        app_session *m = sv->sessions[last];
+        quic_ep_heap_set(&sv->pp_timers, last, QUIC_NEVER);
+        m->index = i;
+        sv->sessions[i] = m;
+        quic_ep_heap_set(&sv->pp_timers, i, app_pp_deadline(&m->pp));
+    }
+}
+
+static void server_accept(app_server *sv, uint64_t now)
 {
     quic_conn *q;
     while ((q = quic_endpoint_accept(sv->ep))) {
         if (sv->n_sessions == sv->cap_sessions) {
             size_t ncap = sv->cap_sessions ? sv->cap_sessions * 2 : 8;
-            app_session *n = realloc(sv->sessions, ncap * sizeof *n);
-            if (!n) {
+            app_session **n = realloc(sv->sessions, ncap * sizeof *n);
+            app_session **a = n ? realloc(sv->active, ncap * sizeof *a) : NULL;
+            if (n)
+                sv->sessions = n;
+            if (!a) {
                 quic_conn_close(q, false, QUIC_INTERNAL_ERROR, "out of memory");
+                server_touch(sv, q, now);
                 continue;
             }
-            sv->sessions = n;
+            sv->active = a;
             sv->cap_sessions = ncap;
         }
-        app_session *s = &sv->sessions[sv->n_sessions];
+        app_session *s = malloc(sizeof *s);
         quic_config qc;
         quic_config_init(&qc, true, &sv->tls.cfg);
-        if (session_open(s, q, true, &qc, NULL, 0, sv->final, 8, sv->no_datagrams,
-                         sv->drop_every) != 0) {
+        if (!s || session_open(s, q, true, &qc, NULL, 0, sv->final, 8, sv->no_datagrams,
+                               sv->drop_every) != 0) {
+            free(s);
             quic_conn_close(q, false, QUIC_INTERNAL_ERROR, "out of memory");
+            server_touch(sv, q, now); /* and again when due, until it is over */
             continue;
         }
+        s->index = sv->n_sessions;
+        sv->sessions[sv->n_sessions] = s;
+        quic_endpoint_set_conn_ud(sv->ep, q, s);
+        server_mark(sv, s);
         if (sv->pending_conn == q) {
             s->trace = sv->pending_trace; /* the file of its first packets */
             memset(&sv->pending_trace, 0, sizeof sv->pending_trace);
@@ -346,13 +409,15 @@ void app_server_step(app_server *sv, uint64_t now)
             quic_path path;
             make_path(&path, &io->udp.local, &rv[i].peer);
             io->received++;
-            quic_endpoint_recv(sv->ep, &path, rv[i].data, rv[i].len, now);
+            quic_conn *q = quic_endpoint_recv(sv->ep, &path, rv[i].data, rv[i].len, now);
+            if (q && quic_endpoint_conn_ud(sv->ep, q))
+                server_mark(sv, quic_endpoint_conn_ud(sv->ep, q));
         }
     } while (n == APP_BATCH && ++batches < APP_SERVER_BATCHES);
     /* Half-open connections past their handshake deadline close quietly
      * and are removed below like any closed one. */
     quic_endpoint_expire(sv->ep, now);
-    server_accept(sv);
+    server_accept(sv, now);
     /* Stateless answers (Version Negotiation, Retry, resets). */
     for (;;) {
         quic_path to;
@@ -364,8 +429,21 @@ void app_server_step(app_server *sv, uint64_t now)
         path_peer(&to, &peer);
         io_tx_commit(io, len, &peer);
     }
-    for (size_t i = 0; i < sv->n_sessions;) {
-        app_session *s = &sv->sessions[i];
+    /* Only the sessions with something to do: a datagram came, a timer of
+     * the connection or of the ping-pong is due (heaps: no walk of them all). */
+    quic_conn *due[64];
+    size_t k;
+    for (int pass = 0; pass < 16 && (k = quic_endpoint_due(sv->ep, now, due, 64)); pass++)
+        for (size_t j = 0; j < k; j++)
+            server_touch(sv, due[j], now);
+    size_t slot;
+    while (quic_ep_heap_top(&sv->pp_timers, &slot) <= now) {
+        quic_ep_heap_set(&sv->pp_timers, slot, QUIC_NEVER);
+        server_mark(sv, sv->sessions[slot]);
+    }
+    for (size_t i = 0; i < sv->n_active; i++) {
+        app_session *s = sv->active[i];
+        s->active = false;
         session_step(s, now);
         /* The final value went out and the client has not closed within the
          * linger time (its CONNECTION_CLOSE may have been lost): close. */
@@ -389,10 +467,7 @@ void app_server_step(app_server *sv, uint64_t now)
                 app_debug("server: connection ended: %s", why);
             else
                 app_info("server: connection ended without a finished ping-pong: %s", why);
-            quic_conn *q = s->q;
-            session_close(s); /* the binding first: it refers to the connection */
-            quic_endpoint_remove(sv->ep, q);
-            sv->sessions[i] = sv->sessions[--sv->n_sessions];
+            server_remove(sv, s);
             /* One-shot: the first connection decides, like quicgo-server: a
              * 400, a refusal or a failure ends the run with exit code 1. */
             if (sv->one_shot) {
@@ -401,20 +476,16 @@ void app_server_step(app_server *sv, uint64_t now)
             }
             continue;
         }
-        i++;
+        quic_ep_heap_set(&sv->pp_timers, s->index, app_pp_deadline(&s->pp));
     }
+    sv->n_active = 0;
     app_io_flush(io);
 }
 
 uint64_t app_server_deadline(const app_server *sv)
 {
-    uint64_t d = quic_endpoint_deadline(sv->ep);
-    for (size_t i = 0; i < sv->n_sessions; i++) {
-        uint64_t p = app_pp_deadline(&sv->sessions[i].pp);
-        if (p < d)
-            d = p;
-    }
-    return d;
+    uint64_t d = quic_endpoint_deadline(sv->ep), p = quic_ep_heap_top(&sv->pp_timers, NULL);
+    return p < d ? p : d;
 }
 
 /* ---- client ---- */

@@ -13,6 +13,7 @@
 #include "app/app_trace.h"
 #include "app/app_udp.h"
 #include "quic/endpoint.h"
+#include "quic/ep_heap.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -41,14 +42,21 @@ typedef struct app_session {
     app_pp pp;
     app_trace trace; /* -v lines and the qlog file of this connection */
     bool logged_close;
+    bool active;  /* server: on this step's list of sessions to work */
+    size_t index; /* server: its place in app_server.sessions */
 } app_session;
 
 typedef struct app_server {
     app_io io;
     app_tls tls;
     quic_endpoint *ep;
-    app_session *sessions; /* one per connection */
+    app_session **sessions; /* one per connection */
     size_t n_sessions, cap_sessions;
+    /* Each step works only the sessions with something to do (a datagram,
+     * a due timer), gathered here; ping-pong deadlines in a heap by index. */
+    app_session **active;
+    size_t n_active;
+    quic_ep_heap pp_timers;
     bool one_shot;      /* stop after the first ping-pong's connection closes */
     /* Tracing of a connection the endpoint made but we have not taken yet. */
     app_trace pending_trace;

@@ -32,6 +32,7 @@ typedef struct ep_conn {
     uint8_t src_len;
     /* Free slots and connections not taken yet, as lists of slot numbers. */
     uint32_t next, prev;
+    void *ud; /* the application's */
 } ep_conn;
 
 typedef enum { OUT_BYTES, OUT_REFUSE } out_kind;
@@ -623,7 +624,8 @@ void quic_endpoint_expire(quic_endpoint *ep, uint64_t now)
         /* RFC 9000 §10.1's silent close: a stranger that did not finish
          * gets no more packets from us. */
         quic_conn_endpoint_drop(e->c, "handshake timeout");
-        quic_ep_heap_set(&ep->timers, slot, quic_conn_deadline(e->c));
+        /* Due now: the application's loop finds it closed and removes it. */
+        quic_ep_heap_set(&ep->timers, slot, now);
     }
 }
 
@@ -689,6 +691,29 @@ uint64_t quic_endpoint_deadline(const quic_endpoint *ep)
 {
     uint64_t a = quic_ep_heap_top(&ep->timers, NULL), b = quic_ep_heap_top(&ep->handshakes, NULL);
     return a < b ? a : b;
+}
+
+size_t quic_endpoint_due(quic_endpoint *ep, uint64_t now, quic_conn **out, size_t max)
+{
+    size_t n = 0, slot;
+    while (n < max && quic_ep_heap_top(&ep->timers, &slot) <= now) {
+        quic_ep_heap_set(&ep->timers, slot, UINT64_MAX);
+        out[n++] = ep->conns[slot].c;
+    }
+    return n;
+}
+
+void quic_endpoint_set_conn_ud(quic_endpoint *ep, quic_conn *c, void *ud)
+{
+    ep_conn *e = slot_of(ep, c);
+    if (e)
+        e->ud = ud;
+}
+
+void *quic_endpoint_conn_ud(quic_endpoint *ep, const quic_conn *c)
+{
+    ep_conn *e = slot_of(ep, c);
+    return e ? e->ud : NULL;
 }
 
 size_t quic_endpoint_count(const quic_endpoint *ep) { return ep->n_conns; }

@@ -81,6 +81,14 @@ void quic_endpoint_remove(quic_endpoint *ep, quic_conn *c);
  * deadlines (QUIC_NEVER: none). It follows each connection as of its last
  * quic_endpoint_sync. */
 uint64_t quic_endpoint_deadline(const quic_endpoint *ep);
+/* Up to max connections whose deadline (as of their last sync) is at or
+ * before now, each once: they leave the deadline heap until their next
+ * quic_endpoint_sync, which the caller owes each of them after working its
+ * timers. So a loop services only what is due, never walks them all. */
+size_t quic_endpoint_due(quic_endpoint *ep, uint64_t now, quic_conn **out, size_t max);
+/* A pointer of the application's for a connection (NULL until set). */
+void quic_endpoint_set_conn_ud(quic_endpoint *ep, quic_conn *c, void *ud);
+void *quic_endpoint_conn_ud(quic_endpoint *ep, const quic_conn *c);
 /* Drops the half-open connections whose handshake deadline passed: one not
  * taken by the application is freed; a taken one is closed quietly (its
  * close info says "handshake timeout") for the application to remove. Also
