@@ -629,6 +629,39 @@ static void test_memory_budget_refuses_new_keeps_established(void **state)
     xnet_free(&x);
 }
 
+/* The endpoint hands out the connections whose timers are due, each once
+ * until it is synced again, and none before their time: a loop needs no
+ * walk of every connection to find them. */
+static void test_due_connections_from_the_heap(void **state)
+{
+    (void)state;
+    xnet x;
+    xnet_prepare(&x);
+    xnet_start(&x);
+    for (int i = 0; i < 3; i++)
+        xnet_client(&x, (uint8_t)('A' + i));
+    xnet_run(&x, NULL);
+    for (int i = 0; i < 3; i++)
+        assert_true(quic_conn_is_established(x.cl[i]));
+    quic_conn *due[8];
+    uint64_t d = quic_endpoint_deadline(x.ep);
+    assert_true(d != QUIC_NEVER && d > x.base.now);
+    assert_int_equal(quic_endpoint_due(x.ep, d - 1, due, 8), 0);
+    size_t first = quic_endpoint_due(x.ep, d, due, 8);
+    assert_true(first >= 1);
+    for (size_t i = 0; i < first; i++)
+        assert_true(quic_conn_deadline(due[i]) <= d);
+    uint64_t far = x.base.now + 3600000000ull;
+    size_t n = quic_endpoint_due(x.ep, far, due, 8);
+    assert_int_equal(first + n, 3); /* the rest; those handed out wait for a sync */
+    assert_int_equal(quic_endpoint_due(x.ep, far, due, 8), 0);
+    for (quic_conn *s = quic_endpoint_next(x.ep, NULL); s; s = quic_endpoint_next(x.ep, s))
+        quic_endpoint_sync(x.ep, s);
+    assert_int_equal(quic_endpoint_due(x.ep, far, due, 2), 2); /* max respected */
+    assert_int_equal(quic_endpoint_due(x.ep, far, due, 8), 1);
+    xnet_free(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -642,6 +675,7 @@ int main(void)
         cmocka_unit_test(test_auto_retry_past_threshold),
         cmocka_unit_test(test_retried_clients_from_one_address_limited),
         cmocka_unit_test(test_memory_budget_refuses_new_keeps_established),
+        cmocka_unit_test(test_due_connections_from_the_heap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
