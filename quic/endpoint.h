@@ -55,6 +55,9 @@ void quic_endpoint_config_init(quic_endpoint_config *c, const tls_config *tls);
 
 typedef struct quic_endpoint quic_endpoint;
 
+/* The TLS config (cfg->conn.tls) is copied, so that its allocations are
+ * counted in the budget: set it up (keylog and all) before this call; what
+ * it points to (certificates, trust) must outlive the endpoint. */
 quic_endpoint *quic_endpoint_new(const quic_endpoint_config *cfg);
 /* Frees the endpoint and every connection it still holds. */
 void quic_endpoint_free(quic_endpoint *ep);
