@@ -2,6 +2,7 @@
 #include "quic/ep_initial.h"
 
 #include "crypto/cx_quic_keys.h"
+#include "crypto/cx_wipe.h"
 #include "quic/frame.h"
 #include "quic/pn.h"
 #include "quic/protect.h"
@@ -18,15 +19,22 @@
 #define HELLO_MIN 43
 #define HELLO_MAX 65536
 
+/* The Initial keys of one direction only (RFC 9001 §5.2): the other half of
+ * the derivation is not worth doing for every stranger's datagram. */
 static int keys_for(const qb_alloc *a, uint32_t version, const uint8_t *dcid, size_t dcid_len,
                     bool client, quic_pkt_keys *k)
 {
-    cx_quic_keys ck, sk;
-    if (cx_quic_initial_keys(version, dcid, dcid_len, &ck, &sk) != 0)
-        return -1;
-    int rc = quic_pkt_keys_init(k, a, client ? &ck : &sk);
-    cx_quic_keys_clear(&ck);
-    cx_quic_keys_clear(&sk);
+    uint8_t cs[CX_QUIC_INITIAL_SECRET_LEN], ss[CX_QUIC_INITIAL_SECRET_LEN];
+    cx_quic_keys m;
+    int rc = cx_quic_initial_secrets(version, dcid, dcid_len, cs, ss);
+    if (rc == 0)
+        rc = cx_quic_keys_derive(version, CX_AES_128_GCM, client ? cs : ss, sizeof cs, &m);
+    if (rc == 0) {
+        rc = quic_pkt_keys_init(k, a, &m);
+        cx_quic_keys_clear(&m);
+    }
+    cx_wipe(cs, sizeof cs);
+    cx_wipe(ss, sizeof ss);
     return rc;
 }
 
