@@ -35,16 +35,18 @@ typedef struct ep_conn {
     void *ud; /* the application's */
 } ep_conn;
 
-typedef enum { OUT_BYTES, OUT_REFUSE } out_kind;
+typedef enum { OUT_BYTES, OUT_CLOSE } out_kind;
 
 typedef struct stateless_pkt {
     out_kind kind;
     uint8_t data[STATELESS_MAX];
     size_t len;
     quic_path to;
-    /* OUT_REFUSE: built when sent, from the client's CIDs. */
+    /* OUT_CLOSE: built when sent, from the client's CIDs. */
     uint32_t version;
     quic_cid dcid, scid;
+    uint64_t code;
+    const char *reason; /* a static string */
 } stateless_pkt;
 
 /* Counting allocator hook: every block carries its size in front. */
@@ -372,7 +374,7 @@ static stateless_pkt *queue_out(quic_endpoint *ep, const quic_path *to)
     return s;
 }
 
-static size_t build_refuse(quic_endpoint *ep, const stateless_pkt *s, uint8_t *buf, size_t cap)
+static size_t build_close(quic_endpoint *ep, const stateless_pkt *s, uint8_t *buf, size_t cap)
 {
     /* RFC 9000 §17.2.2: the server's Initial may carry any SCID; a fresh
      * random one says nothing about our CIDs. Padded to 1200 bytes like any
@@ -382,8 +384,7 @@ static size_t build_refuse(quic_endpoint *ep, const stateless_pkt *s, uint8_t *b
     if (ep_random(ep, scid, ep->scid_len) != 0)
         return 0;
     return quic_ep_close_write(ep->alloc, buf, cap, s->version, s->dcid.b, s->dcid.len, s->scid.b,
-                               s->scid.len, scid, ep->scid_len, QUIC_CONNECTION_REFUSED,
-                               "server busy", MIN_INITIAL);
+                               s->scid.len, scid, ep->scid_len, s->code, s->reason, MIN_INITIAL);
 }
 
 size_t quic_endpoint_send_stateless(quic_endpoint *ep, uint8_t *buf, size_t cap, quic_path *to)
@@ -393,8 +394,8 @@ size_t quic_endpoint_send_stateless(quic_endpoint *ep, uint8_t *buf, size_t cap,
         ep->out_head = (ep->out_head + 1) % STATELESS_SLOTS;
         ep->out_count--;
         size_t len = 0;
-        if (s->kind == OUT_REFUSE) {
-            len = build_refuse(ep, s, buf, cap);
+        if (s->kind == OUT_CLOSE) {
+            len = build_close(ep, s, buf, cap);
         } else if (s->len && s->len <= cap) {
             memcpy(buf, s->data, s->len);
             len = s->len;
@@ -447,18 +448,28 @@ static void send_retry(quic_endpoint *ep, const quic_pkt_hdr *h, const quic_path
     }
 }
 
-/* RFC 9000 §5.2.2: a server that will not take a connection may answer
- * with CONNECTION_CLOSE and CONNECTION_REFUSED, without keeping state. */
-static void send_refuse(quic_endpoint *ep, const quic_pkt_hdr *h, const quic_path *path)
+/* CONNECTION_CLOSE in an Initial, without keeping state. */
+static bool send_close(quic_endpoint *ep, const quic_pkt_hdr *h, const quic_path *path,
+                       uint64_t code, const char *reason)
 {
     stateless_pkt *s = queue_out(ep, path);
     if (!s)
-        return;
-    s->kind = OUT_REFUSE;
+        return false;
+    s->kind = OUT_CLOSE;
     s->version = h->version;
     quic_cid_set(&s->dcid, h->dcid, h->dcid_len);
     quic_cid_set(&s->scid, h->scid, h->scid_len);
-    ep->stats.refused_sent++;
+    s->code = code;
+    s->reason = reason;
+    return true;
+}
+
+/* RFC 9000 §5.2.2: a server that will not take a connection may answer
+ * with CONNECTION_CLOSE and CONNECTION_REFUSED. */
+static void send_refuse(quic_endpoint *ep, const quic_pkt_hdr *h, const quic_path *path)
+{
+    if (send_close(ep, h, path, QUIC_CONNECTION_REFUSED, "server busy"))
+        ep->stats.refused_sent++;
 }
 
 static void send_reset(quic_endpoint *ep, const uint8_t *dcid, size_t len_in, const quic_path *path)
@@ -537,7 +548,10 @@ static quic_conn *accept_initial(quic_endpoint *ep, const quic_pkt_hdr *h, const
     bool poor = over_budget(ep);
     bool need_retry = ep->cfg.retry || busy || poor;
     if (tok < 0 && need_retry) {
+        /* RFC 9000 §8.1.3: the client will not take another Retry, so
+         * rather than let it time out, close with INVALID_TOKEN. */
         ep->stats.retry_bad_token++;
+        send_close(ep, h, path, QUIC_INVALID_TOKEN, "Retry token invalid or expired");
         return NULL;
     }
     bool validated = tok > 0;

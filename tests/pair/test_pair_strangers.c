@@ -629,6 +629,33 @@ static void test_memory_budget_refuses_new_keeps_established(void **state)
     xnet_free(&x);
 }
 
+/* RFC 9000 §8.1.3: an Initial whose Retry token has expired (the client
+ * will not take a second Retry) gets CONNECTION_CLOSE with INVALID_TOKEN
+ * at once, not silence until the client gives up. */
+static void test_expired_retry_token_closes_with_invalid_token(void **state)
+{
+    (void)state;
+    xnet x;
+    xnet_prepare(&x);
+    x.ecfg.retry = true;
+    xnet_start(&x);
+    size_t a = xnet_client(&x, 'A');
+    xnet_client_out(&x, a, true); /* ClientHello */
+    xnet_server_out(&x);           /* Retry */
+    x.base.now += x.ecfg.retry_token_age_us + 1000000;
+    xnet_client_out(&x, a, true); /* with the token, too late */
+    quic_endpoint_stats st;
+    quic_endpoint_stats_get(x.ep, &st);
+    assert_int_equal(st.retry_bad_token, 1);
+    assert_int_equal(quic_endpoint_count(x.ep), 0);
+    xnet_server_out(&x);
+    quic_close_info ci;
+    quic_conn_close_info(x.cl[a], &ci);
+    assert_true(ci.by_peer);
+    assert_int_equal(ci.code, QUIC_INVALID_TOKEN);
+    xnet_free(&x);
+}
+
 /* The endpoint hands out the connections whose timers are due, each once
  * until it is synced again, and none before their time: a loop needs no
  * walk of every connection to find them. */
@@ -676,6 +703,7 @@ int main(void)
         cmocka_unit_test(test_retried_clients_from_one_address_limited),
         cmocka_unit_test(test_memory_budget_refuses_new_keeps_established),
         cmocka_unit_test(test_due_connections_from_the_heap),
+        cmocka_unit_test(test_expired_retry_token_closes_with_invalid_token),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
