@@ -649,7 +649,11 @@ void app_client_step(app_client *cl, uint64_t now)
     quic_conn_close_info(q, &ci);
     if (cl->closing && !cl->close_deadline)
         cl->close_deadline = now + 50000; /* our CONNECTION_CLOSE is out: a moment for the peer */
-    if (ci.closed || (cl->closing && now >= cl->close_deadline)) {
+    /* RFC 9000 §5.2.2: a server that refused us before any handshake left
+     * nothing to drain for; say so now rather than after 3 PTO. */
+    bool refused = ci.by_peer && !ci.app && ci.code == QUIC_CONNECTION_REFUSED &&
+                   !quic_conn_is_established(q);
+    if (ci.closed || refused || (cl->closing && now >= cl->close_deadline)) {
         if (!cl->closing || ci.by_peer) {
             char why[400];
             describe_close(q, why, sizeof why);

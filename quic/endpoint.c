@@ -466,9 +466,10 @@ static bool send_close(quic_endpoint *ep, const quic_pkt_hdr *h, const quic_path
 
 /* RFC 9000 §5.2.2: a server that will not take a connection may answer
  * with CONNECTION_CLOSE and CONNECTION_REFUSED. */
-static void send_refuse(quic_endpoint *ep, const quic_pkt_hdr *h, const quic_path *path)
+static void send_refuse(quic_endpoint *ep, const quic_pkt_hdr *h, const quic_path *path,
+                        const char *why)
 {
-    if (send_close(ep, h, path, QUIC_CONNECTION_REFUSED, "server busy"))
+    if (send_close(ep, h, path, QUIC_CONNECTION_REFUSED, why))
         ep->stats.refused_sent++;
 }
 
@@ -557,7 +558,7 @@ static quic_conn *accept_initial(quic_endpoint *ep, const quic_pkt_hdr *h, const
     bool validated = tok > 0;
     if (ep->n_conns >= ep->cfg.max_conns) {
         ep->stats.refused_full++;
-        send_refuse(ep, h, path);
+        send_refuse(ep, h, path, "server full");
         return NULL;
     }
     if (!validated && need_retry) {
@@ -570,13 +571,17 @@ static quic_conn *accept_initial(quic_endpoint *ep, const quic_pkt_hdr *h, const
     size_t src_len = source_of(ep, path, src);
     if (ep->n_half_open >= ep->cfg.max_handshakes || poor ||
         quic_ep_addrs_count(&ep->addrs, src, src_len) >= ep->cfg.max_half_open_per_addr) {
-        if (poor)
+        const char *why = "too many handshakes from this address";
+        if (poor) {
             ep->stats.refused_memory++;
-        else if (ep->n_half_open >= ep->cfg.max_handshakes)
+            why = "server over its memory budget";
+        } else if (ep->n_half_open >= ep->cfg.max_handshakes) {
             ep->stats.refused_full++;
-        else
+            why = "too many handshakes in progress";
+        } else {
             ep->stats.refused_per_addr++;
-        send_refuse(ep, h, path);
+        }
+        send_refuse(ep, h, path, why);
         return NULL;
     }
     if (!validated)
@@ -584,7 +589,7 @@ static quic_conn *accept_initial(quic_endpoint *ep, const quic_pkt_hdr *h, const
     quic_cid_set(&client_scid, h->scid, h->scid_len);
     if (quic_ep_addrs_inc(&ep->addrs, src, src_len) != 0) {
         ep->stats.refused_full++;
-        send_refuse(ep, h, path);
+        send_refuse(ep, h, path, "too many handshakes in progress");
         return NULL;
     }
     quic_conn *c = quic_conn_new_server(&ep->cfg.conn, path, &client_scid, &odcid,

@@ -517,6 +517,7 @@ static void test_full_server_answers_connection_refused(void **state)
     assert_true(ci.by_peer);
     assert_false(ci.app);
     assert_int_equal(ci.code, QUIC_CONNECTION_REFUSED);
+    assert_string_equal(ci.reason, "server full");
     xnet_free(&x);
 }
 
@@ -567,6 +568,11 @@ static void test_retried_clients_from_one_address_limited(void **state)
     quic_endpoint_stats_get(x.ep, &st);
     assert_int_equal(st.retry_sent, 6);
     assert_int_equal(st.refused_per_addr, 3);
+    xnet_server_out(&x); /* the refusals reach the last three */
+    quic_close_info ci;
+    quic_conn_close_info(x.cl[5], &ci);
+    assert_int_equal(ci.code, QUIC_CONNECTION_REFUSED);
+    assert_string_equal(ci.reason, "too many handshakes from this address");
     /* another address is not affected */
     bool mute[XMAX];
     size_t b = xnet_client(&x, 'B');
@@ -611,6 +617,7 @@ static void test_memory_budget_refuses_new_keeps_established(void **state)
     quic_conn_close_info(x.cl[b], &ci);
     assert_true(ci.by_peer);
     assert_int_equal(ci.code, QUIC_CONNECTION_REFUSED);
+    assert_string_equal(ci.reason, "server over its memory budget");
     quic_endpoint_stats_get(x.ep, &st);
     assert_int_equal(st.retry_sent, 1);
     assert_int_equal(st.refused_memory, 1);
