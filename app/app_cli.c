@@ -23,8 +23,8 @@ void app_cli_usage(FILE *f, app_cmd cmd)
         break;
     case APP_CMD_SERVER:
         fprintf(f, "usage: quince server --listen ADDR:PORT [--cert F --key F] [--retry] [--count N]\n"
-                   "                     [--max-memory BYTES] [--one-shot] [-v] [--keylog FILE]\n"
-                   "                     [--qlog DIR]\n"
+                   "                     [--max-memory BYTES] [--per-addr N] [--one-shot] [-v]\n"
+                   "                     [--keylog FILE] [--qlog DIR]\n"
                    "  Serves /ping-pong over HTTP/3 with datagrams (GET, CONNECT, extended CONNECT)\n"
                    "  to many clients at once, until interrupted.\n"
                    "  Without --cert/--key it makes a self-signed certificate in memory.\n"
@@ -33,6 +33,8 @@ void app_cli_usage(FILE *f, app_cmd cmd)
                    "  --max-memory BYTES  the memory the QUIC endpoint (its tables, connections\n"
                    "              and their TLS state) may hold (K, M, G suffixes);\n"
                    "              past it new clients are refused, established ones carry on\n"
+                   "  --per-addr N  handshakes in progress allowed per client IP (default 16;\n"
+                   "              load tests from one address may need more)\n"
                    "  --count N   the final value of the exchange (default 10)\n"
                    "  --one-shot  exit after the first connection closes: 0 when its ping-pong\n"
                    "              finished, else 1\n"
@@ -168,6 +170,14 @@ int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
                 return 2;
             if (parse_bytes(v, &o->max_memory) || o->max_memory == 0)
                 return usage_error(err, c, "--max-memory takes a byte count like 65536, 512K or 64M, not '%s'", v);
+        } else if (c == APP_CMD_SERVER && !strcmp(a, "--per-addr")) {
+            const char *v = VALUE();
+            uint64_t n;
+            if (!v)
+                return 2;
+            if (parse_u64(v, &n) || n == 0 || n > 1000000)
+                return usage_error(err, c, "--per-addr takes a number from 1 to 1000000, not '%s'", v);
+            o->per_addr = (size_t)n;
         } else if (c == APP_CMD_SERVER && !strcmp(a, "--one-shot")) {
             o->one_shot = true;
         } else if (c == APP_CMD_CLIENT && !strcmp(a, "--ca")) {

@@ -34,6 +34,7 @@ typedef struct app_opts {
     const char *cert, *key;
     bool retry;
     size_t max_memory; /* --max-memory BYTES (K/M/G suffixes); 0: no budget */
+    size_t per_addr;   /* --per-addr N: half-open connections per IP; 0: default (16) */
     bool one_shot; /* serve one ping-pong, then exit (--one-shot) */
     /* client */
     const char *url;

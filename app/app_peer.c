@@ -257,6 +257,8 @@ int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, c
     quic_endpoint_config_init(&ec, &sv->tls.cfg);
     ec.retry = o->retry;
     ec.max_memory = o->max_memory;
+    if (o->per_addr)
+        ec.max_half_open_per_addr = o->per_addr;
     ec.source = source_ip;
     sv->qlog_dir = o->qlog_dir;
     if (o->verbose) {

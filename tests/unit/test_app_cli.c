@@ -77,7 +77,7 @@ static void test_usage_errors(void **state)
     }
 }
 
-/* --max-memory takes bytes with K/M/G suffixes (powers of 1024). */
+/* --max-memory takes bytes with K/M/G suffixes (powers of 1024); --per-addr a count. */
 static void test_server_max_memory(void **state)
 {
     (void)state;
@@ -99,6 +99,10 @@ static void test_server_max_memory(void **state)
         assert_non_null(strstr(errbuf, "--max-memory takes"));
     }
     assert_int_equal(parse(&o, "client u --max-memory 1M"), 2);
+    assert_int_equal(parse(&o, "server --listen 1:2 --per-addr 64"), 0);
+    assert_int_equal(o.per_addr, 64);
+    assert_int_equal(parse(&o, "server --listen 1:2 --per-addr 0"), 2);
+    assert_non_null(strstr(errbuf, "--per-addr takes"));
 }
 
 int main(void)
