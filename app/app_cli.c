@@ -40,7 +40,8 @@ void app_cli_usage(FILE *f, app_cmd cmd)
                    "              finished, else 1\n"
                    "  test switches (also for client): --no-datagrams (offer no HTTP\n"
                    "  datagrams: SETTINGS_H3_DATAGRAM=0), --drop-every N (skip every Nth\n"
-                   "  first send of a value, so resends happen)\n");
+                   "  first send of a value, so resends happen), --key-update-after N (start a\n"
+                   "  key update after N packets under one key, RFC 9001 §6)\n");
         break;
     case APP_CMD_CLIENT:
         fprintf(f, "usage: quince client URL [--ca F | --insecure] [--method GET|CONNECT|CONNECT-EXT]\n"
@@ -50,7 +51,8 @@ void app_cli_usage(FILE *f, app_cmd cmd)
                    "  --insecure  do not verify the server's certificate (tests only)\n"
                    "  --count N   play until the counter reaches N (default 10)\n"
                    "  --size B    datagram payload size, at least 8 (the counter) (default 8)\n"
-                   "  --no-datagrams, --drop-every N: test switches, see quince server --help\n");
+                   "  --no-datagrams, --drop-every N, --key-update-after N: test switches, see\n"
+                   "  quince server --help\n");
         break;
     case APP_CMD_GENCERT:
         fprintf(f, "usage: quince gencert --host NAME --cert F --key F\n"
@@ -219,6 +221,13 @@ int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
                 return 2;
             if (parse_u64(v, &o->drop_every) || o->drop_every == 1 || o->drop_every > 1000000)
                 return usage_error(err, c, "--drop-every takes 0 or a number from 2 to 1000000, not '%s'", v);
+        } else if ((c == APP_CMD_CLIENT || c == APP_CMD_SERVER) && !strcmp(a, "--key-update-after")) {
+            const char *v = VALUE();
+            if (!v)
+                return 2;
+            if (parse_u64(v, &o->key_update_after) || o->key_update_after == 0 ||
+                o->key_update_after > 1000000000)
+                return usage_error(err, c, "--key-update-after takes a packet count from 1 to 1000000000, not '%s'", v);
         } else if (c == APP_CMD_GENCERT && !strcmp(a, "--host")) {
             if (!(o->host = VALUE()))
                 return 2;

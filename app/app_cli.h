@@ -46,6 +46,8 @@ typedef struct app_opts {
     /* test switches (server and client), as the quic-go interop programs have */
     bool no_datagrams;   /* --no-datagrams: offer no HTTP datagrams (H3_DATAGRAM 0) */
     uint64_t drop_every; /* --drop-every N: skip every Nth first send (0: none) */
+    uint64_t key_update_after; /* --key-update-after N: start a key update after N
+                                  packets under one key (0: quic's default) */
     /* gencert */
     const char *host;
 } app_opts;

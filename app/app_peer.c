@@ -260,6 +260,8 @@ int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, c
     if (o->per_addr)
         ec.max_half_open_per_addr = o->per_addr;
     ec.source = source_ip;
+    if (o->key_update_after)
+        ec.conn.key_update_after = o->key_update_after;
     sv->qlog_dir = o->qlog_dir;
     if (o->verbose) {
         ec.conn.log = log_quic;
@@ -561,6 +563,8 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
         return -1;
     quic_config qc;
     quic_config_init(&qc, false, &cl->tls.cfg);
+    if (o->key_update_after)
+        qc.key_update_after = o->key_update_after;
     if (o->verbose) {
         qc.log = log_quic;
         qc.log_ud = "client";

@@ -38,6 +38,10 @@ static void test_good_lines(void **state)
     assert_int_equal(o.method, APP_METHOD_CONNECT);
     assert_int_equal(o.count, 2000);
     assert_int_equal(o.size, 1000);
+    assert_int_equal(parse(&o, "server --listen 127.0.0.1:4433 --key-update-after 8"), 0);
+    assert_int_equal(o.key_update_after, 8);
+    assert_int_equal(parse(&o, "client https://localhost:8080/ping-pong --key-update-after 3"), 0);
+    assert_int_equal(o.key_update_after, 3);
     assert_int_equal(parse(&o, "demo"), 0);
     assert_int_equal(o.count, 10);
     assert_int_equal(o.size, 8);
@@ -66,6 +70,8 @@ static void test_usage_errors(void **state)
         {"client u --count 12x", "--count takes"},
         {"client u --size 4", "--size takes"},
         {"client u --ca a --insecure", "exclude each other"},
+        {"client u --key-update-after 0", "--key-update-after takes"},
+        {"server --listen 1:2 --key-update-after x", "--key-update-after takes"},
         {"client u v", "unknown option 'v'"},
         {"gencert --host h", "needs --host, --cert and --key"},
     };
