@@ -1,9 +1,10 @@
 # quince: a thin wrapper over CMake so that a fresh Debian machine needs only `make test`.
 #   make demo     build and run the HTTP/3 datagram ping-pong
 #   make test     install what is missing, build with -Werror, run every CTest suite,
-#                 then the quic-go interop cases (without Go this fails, unless
-#                 QUINCE_INTEROP_SKIP=1 accepts skipping them)
-#   make interop  only the quince <-> quic-go cases (tests/interop/run.sh)
+#                 then the interop matrix (a peer that cannot be installed or
+#                 built fails, unless QUINCE_INTEROP_SKIP=1 accepts skipping it)
+#   make interop  only the interop matrix: quince <-> quic-go, aioquic, ngtcp2
+#                 (tests/interop/run.sh; matrix in build/interop/matrix.md)
 #   make asan     the same suite under AddressSanitizer + UBSan
 #   make fuzz     build every libFuzzer target (clang) and run each FUZZ_SECONDS seconds
 #   make clean    remove the build folders
@@ -29,15 +30,13 @@ test: build
 	cd build && ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory interop
 
+# run.sh installs aioquic (PyPI, into build/interop-venv) and Debian's ngtcp2
+# examples when missing; without Go the quic-go cases fail (or SKIP with
+# QUINCE_INTEROP_SKIP=1) and the other peers still run.
 interop: build
-	@if [ -n "$(GO)" ]; then \
-	  GO=$(GO) QUINCE_BIN=$(CURDIR)/build/app/quince tests/interop/run.sh; \
-	elif [ "$(QUINCE_INTEROP_SKIP)" = 1 ]; then \
-	  echo "SKIP interop: Go is not installed (QUINCE_INTEROP_SKIP=1)"; \
-	else \
-	  echo "FAIL interop: Go is not installed (the quic-go programs need it; install it, or set QUINCE_INTEROP_SKIP=1 to skip)"; \
-	  exit 1; \
-	fi
+	@GO="$(or $(GO),go)" QUINCE_BIN=$(CURDIR)/build/app/quince \
+	  AIOQUIC_VENV=$(CURDIR)/build/interop-venv INTEROP_OUT=$(CURDIR)/build/interop \
+	  tests/interop/run.sh
 
 asan: deps
 	@cmake -S . -B build-asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DQUINCE_SANITIZE=ON >/dev/null

@@ -133,12 +133,13 @@ aioquic-quince-retry       aioquic quince  GET         10   8    20  ok         
 aioquic-quince-vn          aioquic quince  GET         10   8    20  ok           direct -version,1a2a3a4a - c~received.Version.Negotiation.versions=.*0x00000001;c~connected.*version=0x1$
 quince-aioquic-key-update-peer quince aioquic GET       10   8    20  ok           direct -v -key-update-after,5 s~stats.*key_phase=1;c~1-RTT.keys.updated,.key.phase.1
 aioquic-quince-key-update-peer aioquic quince GET       10   8    20  ok           direct -key-update-after,4 -v c~stats.*key_phase=1;s~1-RTT.keys.updated,.key.phase.1
+quicgo-quince-retry       quicgo quince GET         10   8    20  ok           direct -  --retry
 quince-quicgo-key-update-quince  quince quicgo GET    10   8    20  ok           direct --key-update-after,4,-v - c~keys.updated,.key.phase.1
 quicgo-quince-key-update-quince  quicgo quince GET    10   8    20  ok           direct - --key-update-after,4,-v s~keys.updated,.key.phase.1
 quince-aioquic-key-update-quince quince aioquic GET   10   8    20  ok           direct --key-update-after,4,-v - c~keys.updated,.key.phase.1
 aioquic-quince-key-update-quince aioquic quince GET   10   8    20  ok           direct - --key-update-after,4,-v s~keys.updated,.key.phase.1
 ngtcp2-quince-key-update-quince  ngtcp2 quince GET    -    -    20  h3-404       direct --delay-stream=200ms --key-update-after,2,-v c~pkt.rx.*type=1RTT.k=1;s~keys.updated,.key.phase.1
-ngtcp2-quince-get          ngtcp2  quince  GET         -    -    20  h3-404       direct -  -
+ngtcp2-quince-h3-get       ngtcp2  quince  GET         -    -    20  h3-404       direct -  -
 ngtcp2-quince-no-dgram-c   ngtcp2  quince  GET         -    -    20  h3-400       direct -  -
 quince-ngtcp2-no-dgram-s   quince  ngtcp2  GET         10   8    20  refused-ng   direct -  -
 ngtcp2-quince-retry        ngtcp2  quince  GET         -    -    20  h3-404       direct -  --retry c~type=Retry
@@ -170,6 +171,19 @@ quince-ngtcp2-vn               n/a: quince clients offer only QUIC v1, which gtl
 quince-ngtcp2-key-update-peer  n/a: gtlsserver has no option to start a key update
 ngtcp2-quince-ping-pong        n/a: the ngtcp2 examples have no HTTP datagrams (RFC 9297): no GET/CONNECT ping-pong, loss or 2,000-round cases
 quince-ngtcp2-ping-pong        n/a: the ngtcp2 examples have no HTTP datagrams (RFC 9297): no GET/CONNECT ping-pong, loss or 2,000-round cases
+quince-quicgo-chacha20         n/a: Go'"'"'s crypto/tls does not let a program choose TLS 1.3 cipher suites
+quicgo-quince-chacha20         n/a: Go'"'"'s crypto/tls does not let a program choose TLS 1.3 cipher suites
+quince-quicgo-aes256           n/a: Go'"'"'s crypto/tls does not let a program choose TLS 1.3 cipher suites
+quicgo-quince-aes256           n/a: Go'"'"'s crypto/tls does not let a program choose TLS 1.3 cipher suites
+quince-quicgo-key-update-peer  n/a: quic-go has no API to start a key update
+quicgo-quince-key-update-peer  n/a: quic-go has no API to start a key update
+quince-quicgo-retry            not yet: quicgo-server has no switch for Retry (quic.Transport.VerifySourceAddress)
+quicgo-quince-vn               not yet: quicgo-client has no switch to offer QUIC v2 first (quic.Config.Versions)
+quince-quicgo-vn               n/a: quince clients offer only QUIC v1, which quic-go speaks: nothing to negotiate
+quicgo-quince-hrr              not yet: quicgo-client has no switch for its key share groups (tls.Config.CurvePreferences)
+aioquic-quince-hrr             n/a: aioquic 1.7.2 has no setting for its key share groups
+quince-aioquic-hrr             n/a: aioquic 1.7.2 has no setting for its key share groups
+aioquic-quince-migration       not yet: quince lacks migration (issue 12); pingpong.py has no switch to move to a new port
 quince-ngtcp2-key-update-quince  n/a: quince refuses gtlsserver'"'"'s SETTINGS (no H3_DATAGRAM) before the handshake is confirmed, and no key update may start before that (RFC 9001 §6)
 quince-ngtcp2-nat-rebinding    not yet: quince lacks migration (issue 12): no client rebinding switch
 quince-ngtcp2-migration        not yet: quince lacks migration (issue 12): no --migrate-after
