@@ -678,7 +678,7 @@ matrix() {
         done
     done
     {
-        echo "| case | $(printf '%s | ' "${cols[@]}")"
+        echo "| case |$(printf ' %s |' "${cols[@]}")"
         echo "|---|$(printf -- '---|%.0s' "${cols[@]}")"
         for cas in "${cases[@]}"; do
             printf '| %s |' "$cas"
