@@ -313,7 +313,7 @@ if [ $uses_aioquic -eq 1 ]; then
     if AIOQUIC_PY=$("$HERE/setup-peers.sh" aioquic 2>"$setup_log"); then
         :
     else
-        missing[aioquic]="aioquic: $AIOQUIC_PY"
+        missing[aioquic]=$AIOQUIC_PY
         tail -n 5 "$setup_log" | sed 's/^/    | /'
         peer_note aioquic "${missing[aioquic]}"
     fi

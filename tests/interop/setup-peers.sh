@@ -39,7 +39,15 @@ setup_aioquic() {
         return 1
     fi
     local py
-    py=$(command -v python3) || { echo "python3 not found"; return 1; }
+    if ! py=$(command -v python3); then
+        # A minimal Debian image has no Python at all.
+        if can_apt && apt_install python3 python3-venv; then
+            py=$(command -v python3)
+        else
+            echo "python3 not found (on Debian: apt-get install python3 python3-venv)"
+            return 1
+        fi
+    fi
     rm -rf "$venv"
     if ! "$py" -m venv "$venv" >&2; then
         # Debian splits ensurepip off into python3-venv.
