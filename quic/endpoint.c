@@ -671,6 +671,13 @@ quic_conn *quic_endpoint_recv(quic_endpoint *ep, const quic_path *path, uint8_t 
         quic_endpoint_sync(ep, e->c);
         return e->c;
     }
+    if (h.version != 0 && h.version != QUIC_VERSION_1) {
+        /* RFC 9000 §6.1: a version the parser knows (QUIC v2, RFC 9369) but
+         * our connections do not speak is answered as an unknown one is. */
+        if (len >= MIN_INITIAL)
+            send_vn(ep, &h, path);
+        return NULL;
+    }
     if (h.type == QUIC_PKT_INITIAL)
         return accept_initial(ep, &h, path, dgram, len, now);
     if (h.type == QUIC_PKT_1RTT && h.dcid_len == ep->scid_len)

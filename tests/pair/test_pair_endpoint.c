@@ -88,6 +88,38 @@ static void test_version_negotiation(void **state)
     ep_net_free(&n);
 }
 
+/* RFC 9000 §6.1: a client Initial in QUIC v2 (RFC 9369), which the packet
+ * parser knows but quince's connections do not speak, is answered with
+ * Version Negotiation listing v1, as an unknown version is; no connection. */
+static void test_version_negotiation_for_v2_initial(void **state)
+{
+    (void)state;
+    ep_net n;
+    ep_net_init(&n, false);
+    /* long header, fixed bit, v2 Initial type bits 01 (RFC 9369 §3.2) */
+    uint8_t dg[1200] = {0xd0, 0x6b, 0x33, 0x43, 0xcf, 8, 1, 2, 3, 4, 5, 6, 7, 8,
+                        4, 9, 9, 9, 9, 0x00 /* token */, 0x44, 0x9a /* length 1178 */};
+    quic_pkt_hdr in;
+    assert_int_equal(quic_pkt_hdr_parse(dg, sizeof dg, 0, &in), 0); /* a well-formed v2 Initial */
+    assert_int_equal(in.type, QUIC_PKT_INITIAL);
+    assert_null(quic_endpoint_recv(n.ep, &n.p.spath, dg, sizeof dg, n.p.now));
+    assert_int_equal(quic_endpoint_count(n.ep), 0);
+    uint8_t out[256];
+    quic_path to;
+    size_t len = quic_endpoint_send_stateless(n.ep, out, sizeof out, &to);
+    assert_true(len > 0);
+    quic_pkt_hdr h;
+    assert_int_equal(quic_pkt_hdr_parse(out, len, 0, &h), 0);
+    assert_int_equal(h.type, QUIC_PKT_VN);
+    assert_int_equal(h.versions_count, 1);
+    assert_int_equal(qb_get_u32(h.versions), QUIC_VERSION_1);
+    assert_int_equal(h.dcid_len, 4); /* the client's SCID echoed */
+    /* a small one gets no answer (no amplification) */
+    assert_null(quic_endpoint_recv(n.ep, &n.p.spath, dg, 100, n.p.now));
+    assert_int_equal(quic_endpoint_send_stateless(n.ep, out, sizeof out, &to), 0);
+    ep_net_free(&n);
+}
+
 static void test_stateless_reset(void **state)
 {
     (void)state;
@@ -153,6 +185,7 @@ int main(void)
         cmocka_unit_test(test_handshake_through_endpoint),
         cmocka_unit_test(test_retry),
         cmocka_unit_test(test_version_negotiation),
+        cmocka_unit_test(test_version_negotiation_for_v2_initial),
         cmocka_unit_test(test_stateless_reset),
         cmocka_unit_test(test_short_initial_and_limits),
     };
