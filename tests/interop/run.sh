@@ -134,6 +134,8 @@ aioquic-quince-vn          aioquic quince  GET         10   8    20  ok         
 quince-aioquic-key-update-peer quince aioquic GET       10   8    20  ok           direct -v -key-update-after,5 s~stats.*key_phase=1;c~1-RTT.keys.updated,.key.phase.1
 aioquic-quince-key-update-peer aioquic quince GET       10   8    20  ok           direct -key-update-after,4 -v c~stats.*key_phase=1;s~1-RTT.keys.updated,.key.phase.1
 quicgo-quince-retry       quicgo quince GET         10   8    20  ok           direct -  --retry
+quince-quicgo-retry       quince quicgo GET         10   8    20  ok           direct -v -retry c~client:.retry:.new.DCID
+quicgo-quince-vn          quicgo quince GET         10   8    20  ok           direct -version,v2 - c~connected.*version=v1
 quince-quicgo-key-update-quince  quince quicgo GET    10   8    20  ok           direct --key-update-after,4,-v - c~keys.updated,.key.phase.1
 quicgo-quince-key-update-quince  quicgo quince GET    10   8    20  ok           direct - --key-update-after,4,-v s~keys.updated,.key.phase.1
 quince-aioquic-key-update-quince quince aioquic GET   10   8    20  ok           direct --key-update-after,4,-v - c~keys.updated,.key.phase.1
@@ -177,10 +179,8 @@ quince-quicgo-aes256           n/a: Go'"'"'s crypto/tls does not let a program c
 quicgo-quince-aes256           n/a: Go'"'"'s crypto/tls does not let a program choose TLS 1.3 cipher suites
 quince-quicgo-key-update-peer  n/a: quic-go has no API to start a key update
 quicgo-quince-key-update-peer  n/a: quic-go has no API to start a key update
-quince-quicgo-retry            not yet: quicgo-server has no switch for Retry (quic.Transport.VerifySourceAddress)
-quicgo-quince-vn               not yet: quicgo-client has no switch to offer QUIC v2 first (quic.Config.Versions)
 quince-quicgo-vn               n/a: quince clients offer only QUIC v1, which quic-go speaks: nothing to negotiate
-quicgo-quince-hrr              not yet: quicgo-client has no switch for its key share groups (tls.Config.CurvePreferences)
+quicgo-quince-hrr              n/a: Go'"'"'s crypto/tls sent key shares quince accepts for every group order tried (P-521 first, then P-256 or P-384), so no HelloRetryRequest
 aioquic-quince-hrr             n/a: aioquic 1.7.2 has no setting for its key share groups
 quince-aioquic-hrr             n/a: aioquic 1.7.2 has no setting for its key share groups
 aioquic-quince-migration       not yet: quince lacks migration (issue 12); pingpong.py has no switch to move to a new port

@@ -41,6 +41,7 @@ type options struct {
 	resend          time.Duration
 	noDatagrams     bool
 	dropEvery       int
+	version         string
 }
 
 func usage(fs *flag.FlagSet, msg string) {
@@ -61,6 +62,7 @@ func parseFlags() options {
 	fs.DurationVar(&o.resend, "resend", pingpong.DefaultResend, "retransmit the current value after this long without an answer")
 	fs.BoolVar(&o.noDatagrams, "no-datagrams", false, "test: do not offer HTTP datagrams")
 	fs.IntVar(&o.dropEvery, "drop-every", 0, "test: skip every Nth first transmission (exercises resends)")
+	fs.StringVar(&o.version, "version", "", "test: v2 offers QUIC v2 (RFC 9369) first, then v1, so a v1-only server must answer with Version Negotiation")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
@@ -82,6 +84,9 @@ func parseFlags() options {
 	}
 	if o.size < pingpong.HeaderLen || o.size > pingpong.MaxSize {
 		usage(fs, fmt.Sprintf("-size must be in [%d, %d]", pingpong.HeaderLen, pingpong.MaxSize))
+	}
+	if o.version != "" && o.version != "v2" {
+		usage(fs, "-version takes only v2")
 	}
 	if o.timeout <= 0 || o.resend <= 0 || o.dropEvery < 0 {
 		usage(fs, "-timeout and -resend must be positive, -drop-every >= 0")
@@ -145,12 +150,17 @@ func run(o options) error {
 		EnableDatagrams: !o.noDatagrams, // QUIC DATAGRAM frames, RFC 9221
 		Tracer:          qlog.DefaultConnectionTracer,
 	}
+	if o.version == "v2" {
+		quicConf.Versions = []quic.Version{quic.Version2, quic.Version1}
+	}
 	qconn, err := quic.DialAddr(ctx, net.JoinHostPort(host, port), tlsConf, quicConf)
 	if err != nil {
 		return fmt.Errorf("dial %s: %w", net.JoinHostPort(host, port), cause(ctx, err))
 	}
+	cs := qconn.ConnectionState()
 	slog.Info("client: connected", "remote", qconn.RemoteAddr().String(),
-		"alpn", qconn.ConnectionState().TLS.NegotiatedProtocol)
+		"alpn", cs.TLS.NegotiatedProtocol, "version", cs.Version.String(),
+		"cipher", tls.CipherSuiteName(cs.TLS.CipherSuite), "group", cs.TLS.CurveID.String())
 	tr := &http3.Transport{EnableDatagrams: !o.noDatagrams} // SETTINGS_H3_DATAGRAM
 	conn := tr.NewClientConn(qconn)
 	// From here on every return closes the connection; success closes with

@@ -39,6 +39,7 @@ type options struct {
 	count             uint64
 	serve             bool
 	noDatagrams       bool
+	retry             bool
 	dropEvery         int
 	linger            time.Duration
 	resend            time.Duration
@@ -61,6 +62,7 @@ func parseFlags() options {
 	fs.BoolVar(&o.serve, "serve", false, "keep serving instead of exiting after one ping-pong")
 	fs.BoolVar(&o.noDatagrams, "no-datagrams", false, "test: do not offer HTTP datagrams")
 	fs.IntVar(&o.dropEvery, "drop-every", 0, "test: skip every Nth first transmission (exercises resends)")
+	fs.BoolVar(&o.retry, "retry", false, "test: validate every client address with a Retry first (RFC 9000 §8.1.2)")
 	fs.DurationVar(&o.linger, "linger", 5*time.Second, "how long to wait for the client to close after the final value")
 	fs.DurationVar(&o.resend, "resend", pingpong.DefaultResend, "retransmit the current value after this long without an answer")
 	fs.DurationVar(&o.timeout, "timeout", 0, "one-shot mode: give up after this long (0 = never)")
@@ -225,8 +227,22 @@ func run(o options) int {
 		},
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(udpConn) }()
-	slog.Info("server: listening", "addr", udpConn.LocalAddr().String(), "datagrams", !o.noDatagrams)
+	if o.retry {
+		// Retry needs a quic.Transport with VerifySourceAddress; http3.Server
+		// then serves its listener (which it does not close: we do).
+		tr := &quic.Transport{Conn: udpConn, VerifySourceAddress: func(net.Addr) bool { return true }}
+		defer tr.Close()
+		ln, err := tr.ListenEarly(http3.ConfigureTLSConfig(tlsConf), srv.QUICConfig)
+		if err != nil {
+			slog.Error("server: listen", "error", err)
+			return 1
+		}
+		defer ln.Close()
+		go func() { serveErr <- srv.ServeListener(ln) }()
+	} else {
+		go func() { serveErr <- srv.Serve(udpConn) }()
+	}
+	slog.Info("server: listening", "addr", udpConn.LocalAddr().String(), "datagrams", !o.noDatagrams, "retry", o.retry)
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
