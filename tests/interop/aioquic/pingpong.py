@@ -633,7 +633,8 @@ def main(argv):
         log.error(f"client: timeout: no result within -timeout {opt.timeout:g}s")
         return 1
     except (ConnectionError, ValueError, OSError) as exc:
-        log.error(f"client: {exc}")
+        # aioquic raises a bare ConnectionError when the handshake fails.
+        log.error(f"client: {exc or 'connection failed: ' + type(exc).__name__}")
         return 1
     return 0
 
