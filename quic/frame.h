@@ -191,7 +191,13 @@ size_t quic_frame_crypto_fit(uint64_t offset, size_t space);
 /* DATAGRAM 0x31 (with_len) or 0x30. */
 size_t quic_frame_datagram_overhead(size_t len, bool with_len);
 
-/* ---- the frame table (RFC 9000 §12.4, Table 3; RFC 9221 §4) ---- */
+/* ---- the frame table (RFC 9000 §12.4, Table 3; RFC 9221 §4) ----
+ * One row per frame type, sorted by type value; extension types (DATAGRAM) are
+ * rows like any other. A row says which type values it covers, its name, the
+ * packet types that may carry it, its flags, and the codec functions that
+ * decode, encode, compare and describe it (frame_codec.h). Acting on a frame is
+ * not the codec's business: the connection keeps its own handler table indexed
+ * by the same row ids (quic/conn_frames.c), so decoders stay pure. */
 enum {
     QUIC_FRAME_F_NOT_ACK_ELICITING = 0x01, /* N */
     QUIC_FRAME_F_NOT_IN_FLIGHT = 0x02,     /* C: not counted in bytes in flight */
@@ -200,15 +206,61 @@ enum {
     QUIC_FRAME_F_SERVER_ONLY = 0x10,       /* §19.7, §19.20: only a server sends it */
 };
 
-typedef struct quic_frame_info {
-    const char *name;
-    uint8_t pkts;  /* bit (1 << quic_pkt_type) for each packet type allowed */
-    uint8_t flags; /* QUIC_FRAME_F_* */
-    uint8_t nints; /* frames made only of varints: how many; else 0 */
-} quic_frame_info;
+/* Row ids: the index of each row in the table, in type order. */
+typedef enum quic_frame_row_id {
+    QUIC_FRAME_ROW_PADDING,
+    QUIC_FRAME_ROW_PING,
+    QUIC_FRAME_ROW_ACK,
+    QUIC_FRAME_ROW_ACK_ECN,
+    QUIC_FRAME_ROW_RESET_STREAM,
+    QUIC_FRAME_ROW_STOP_SENDING,
+    QUIC_FRAME_ROW_CRYPTO,
+    QUIC_FRAME_ROW_NEW_TOKEN,
+    QUIC_FRAME_ROW_STREAM, /* 0x08..0x0f */
+    QUIC_FRAME_ROW_MAX_DATA,
+    QUIC_FRAME_ROW_MAX_STREAM_DATA,
+    QUIC_FRAME_ROW_MAX_STREAMS_BIDI,
+    QUIC_FRAME_ROW_MAX_STREAMS_UNI,
+    QUIC_FRAME_ROW_DATA_BLOCKED,
+    QUIC_FRAME_ROW_STREAM_DATA_BLOCKED,
+    QUIC_FRAME_ROW_STREAMS_BLOCKED_BIDI,
+    QUIC_FRAME_ROW_STREAMS_BLOCKED_UNI,
+    QUIC_FRAME_ROW_NEW_CONNECTION_ID,
+    QUIC_FRAME_ROW_RETIRE_CONNECTION_ID,
+    QUIC_FRAME_ROW_PATH_CHALLENGE,
+    QUIC_FRAME_ROW_PATH_RESPONSE,
+    QUIC_FRAME_ROW_CONNECTION_CLOSE,
+    QUIC_FRAME_ROW_CONNECTION_CLOSE_APP,
+    QUIC_FRAME_ROW_HANDSHAKE_DONE,
+    QUIC_FRAME_ROW_DATAGRAM,     /* RFC 9221 §4: 0x30 */
+    QUIC_FRAME_ROW_DATAGRAM_LEN, /* 0x31 */
+    QUIC_FRAME_ROWS
+} quic_frame_row_id;
 
-/* The table row of a frame type; NULL for an unknown type. */
-const quic_frame_info *quic_frame_info_get(uint64_t type);
+typedef struct quic_frame_emit quic_frame_emit; /* frame_codec.h */
+typedef struct quic_frame_row quic_frame_row;
+
+struct quic_frame_row {
+    uint64_t lo, hi;  /* the frame type values of this row */
+    const char *name;
+    uint8_t pkts;     /* bit (1 << quic_pkt_type) for each packet type allowed */
+    uint8_t flags;    /* QUIC_FRAME_F_* */
+    uint8_t nints;    /* frames made only of varints: how many; else 0 */
+    /* The body after the type; 0 or QUIC_FRAME_ERR_*. */
+    int (*decode)(const quic_frame_row *row, qb_rd *r, quic_frame *f);
+    /* The body after the type, into the shared emitter. */
+    void (*emit)(const quic_frame_row *row, quic_frame_emit *e, const quic_frame *f);
+    bool (*equal)(const quic_frame_row *row, const quic_frame *a, const quic_frame *b);
+    /* snprintf-like: the length the whole line would have. */
+    int (*describe)(const quic_frame_row *row, const quic_frame *f, char *buf, size_t cap);
+};
+
+/* The row of a frame type; NULL for an unknown type. */
+const quic_frame_row *quic_frame_row_get(uint64_t type);
+/* The row id of a frame type; -1 for an unknown type. */
+int quic_frame_row_find(uint64_t type);
+/* The row with an id; NULL when id is out of range. */
+const quic_frame_row *quic_frame_row_at(int id);
 bool quic_frame_allowed(uint64_t type, quic_pkt_type pt);
 bool quic_frame_is_ack_eliciting(uint64_t type);
 bool quic_frame_is_in_flight(uint64_t type); /* counts toward bytes in flight */

@@ -1,8 +1,10 @@
-/* ACK frames (RFC 9000 §19.3): the range iterator over a decoded frame's raw
- * ranges, and encoding from a caller's array of ranges. Nothing is allocated: a
- * decoded ACK keeps its ranges as bytes, the connection keeps its own array. */
-#include "quic/frame.h"
+/* ACK frames (RFC 9000 §19.3): the codec of the ACK and ACK_ECN rows, the range
+ * iterator over a decoded frame's raw ranges, and encoding from a caller's array
+ * of ranges. Nothing is allocated: a decoded ACK keeps its ranges as bytes, the
+ * connection keeps its own array. */
+#include "quic/frame_codec.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 void quic_ack_iter_init(quic_ack_iter *it, const quic_frame *f)
@@ -135,4 +137,88 @@ int quic_frame_ack_encode(qb_wr *w, const quic_ack_range *ranges, size_t n,
         for (int i = 0; i < 3; i++)
             (void)qb_wr_varint(w, ecn[i]);
     return 0;
+}
+
+/* ---- the ACK / ACK_ECN rows ---- */
+
+/* Walks every range once so a bad one is caught while decoding. */
+int quic_frame_ack_decode(const quic_frame_row *row, qb_rd *r, quic_frame *f)
+{
+    (void)row;
+    int rc;
+    if ((rc = quic_frame_rd_v(r, f, 0, &f->ack.largest)) ||
+        (rc = quic_frame_rd_v(r, f, 1, &f->ack.ack_delay)) ||
+        (rc = quic_frame_rd_v(r, f, 2, &f->ack.range_count)) ||
+        (rc = quic_frame_rd_v(r, f, 3, &f->ack.first_range)))
+        return rc;
+    f->ack.ranges = qb_rd_ptr(r);
+    f->ack.ranges_len = qb_rd_left(r); /* provisional: the iterator stops at the end */
+    quic_ack_iter it;
+    quic_ack_range ar;
+    quic_ack_iter_init(&it, f);
+    while (quic_ack_iter_next(&it, &ar))
+        f->ack.smallest = ar.smallest;
+    if (it.err)
+        return it.err;
+    f->ack.ranges_len = it.r.off;
+    r->off += it.r.off;
+    if (f->type == QUIC_FT_ACK_ECN) /* §19.3.2 */
+        for (int i = 0; i < 3; i++)
+            if ((rc = quic_frame_rd_v(r, f, 4 + i, &f->ack.ecn[i])))
+                return rc;
+    return 0;
+}
+
+/* Re-encodes the raw ranges of a decoded frame. */
+void quic_frame_ack_emit(const quic_frame_row *row, quic_frame_emit *e, const quic_frame *f)
+{
+    (void)row;
+    quic_frame_em_v(e, f, 0, f->ack.largest);
+    quic_frame_em_v(e, f, 1, f->ack.ack_delay);
+    quic_frame_em_v(e, f, 2, f->ack.range_count);
+    quic_frame_em_v(e, f, 3, f->ack.first_range);
+    quic_frame_em_bytes(e, f->ack.ranges, f->ack.ranges_len);
+    if (f->type == QUIC_FT_ACK_ECN)
+        for (int i = 0; i < 3; i++)
+            quic_frame_em_v(e, f, 4 + i, f->ack.ecn[i]);
+}
+
+bool quic_frame_ack_equal(const quic_frame_row *row, const quic_frame *a, const quic_frame *b)
+{
+    (void)row;
+    if (a->ack.largest != b->ack.largest || a->ack.ack_delay != b->ack.ack_delay ||
+        a->ack.range_count != b->ack.range_count || a->ack.first_range != b->ack.first_range ||
+        (a->type == QUIC_FT_ACK_ECN && memcmp(a->ack.ecn, b->ack.ecn, sizeof a->ack.ecn)))
+        return false;
+    /* compare the ranges, not their bytes: widths may differ */
+    quic_ack_iter ia, ib;
+    quic_ack_range ra, rb;
+    quic_ack_iter_init(&ia, a);
+    quic_ack_iter_init(&ib, b);
+    for (;;) {
+        bool ma = quic_ack_iter_next(&ia, &ra), mb = quic_ack_iter_next(&ib, &rb);
+        if (ma != mb)
+            return false;
+        if (!ma)
+            return ia.err == ib.err;
+        if (ra.smallest != rb.smallest || ra.largest != rb.largest)
+            return false;
+    }
+}
+
+int quic_frame_ack_describe(const quic_frame_row *row, const quic_frame *f, char *buf,
+                            size_t cap)
+{
+    int n = 0;
+    quic_frame_catf(buf, cap, &n, "%s delay=%" PRIu64 " ranges=", row->name, f->ack.ack_delay);
+    quic_ack_iter it;
+    quic_ack_range r;
+    quic_ack_iter_init(&it, f);
+    for (int k = 0; n >= 0 && (size_t)n < cap && quic_ack_iter_next(&it, &r); k++)
+        quic_frame_catf(buf, cap, &n, "%s%" PRIu64 "-%" PRIu64, k ? "," : "", r.smallest,
+                        r.largest);
+    if (f->type == QUIC_FT_ACK_ECN)
+        quic_frame_catf(buf, cap, &n, " ecn=%" PRIu64 "/%" PRIu64 "/%" PRIu64, f->ack.ecn[0],
+                        f->ack.ecn[1], f->ack.ecn[2]);
+    return n;
 }

@@ -1,7 +1,9 @@
 /* The frame table (RFC 9000 §12.4, Table 3; RFC 9221 §4), frame names and the
- * frame error codes. One row per frame type value says which packet types may
- * carry it, its N/C/P/F flags and, for frames made only of varints, how many. */
-#include "quic/frame.h"
+ * frame error codes. One row per frame type, sorted by type value: the type
+ * values it covers, its name, which packet types may carry it, its N/C/P/F
+ * flags, for frames made only of varints how many, and its codec. The
+ * connection's handler table (conn_frames.c) is indexed by the same row ids. */
+#include "quic/frame_codec.h"
 #include "quic/quic_err.h"
 
 #define I (1u << QUIC_PKT_INITIAL)
@@ -15,67 +17,84 @@
 #define F QUIC_FRAME_F_FLOW_CONTROLLED
 #define S QUIC_FRAME_F_SERVER_ONLY
 
-/* Indexed by type 0x00..0x1e; the Pkts column of Table 3 letter by letter. */
-static const quic_frame_info frame_table[0x1f] = {
-    [0x00] = {"PADDING", I | H | Z | O, N | P, 0},
-    [0x01] = {"PING", I | H | Z | O, 0, 0},
-    [0x02] = {"ACK", I | H | O, N | C, 0},
-    [0x03] = {"ACK_ECN", I | H | O, N | C, 0},
-    [0x04] = {"RESET_STREAM", Z | O, 0, 3},
-    [0x05] = {"STOP_SENDING", Z | O, 0, 2},
-    [0x06] = {"CRYPTO", I | H | O, 0, 0},
-    [0x07] = {"NEW_TOKEN", O, S, 0},
-    [0x08] = {"STREAM", Z | O, F, 0},
-    [0x09] = {"STREAM", Z | O, F, 0},
-    [0x0a] = {"STREAM", Z | O, F, 0},
-    [0x0b] = {"STREAM", Z | O, F, 0},
-    [0x0c] = {"STREAM", Z | O, F, 0},
-    [0x0d] = {"STREAM", Z | O, F, 0},
-    [0x0e] = {"STREAM", Z | O, F, 0},
-    [0x0f] = {"STREAM", Z | O, F, 0},
-    [0x10] = {"MAX_DATA", Z | O, 0, 1},
-    [0x11] = {"MAX_STREAM_DATA", Z | O, 0, 2},
-    [0x12] = {"MAX_STREAMS_BIDI", Z | O, 0, 1},
-    [0x13] = {"MAX_STREAMS_UNI", Z | O, 0, 1},
-    [0x14] = {"DATA_BLOCKED", Z | O, 0, 1},
-    [0x15] = {"STREAM_DATA_BLOCKED", Z | O, 0, 2},
-    [0x16] = {"STREAMS_BLOCKED_BIDI", Z | O, 0, 1},
-    [0x17] = {"STREAMS_BLOCKED_UNI", Z | O, 0, 1},
-    [0x18] = {"NEW_CONNECTION_ID", Z | O, P, 0},
-    [0x19] = {"RETIRE_CONNECTION_ID", Z | O, 0, 1},
-    [0x1a] = {"PATH_CHALLENGE", Z | O, P, 0},
-    [0x1b] = {"PATH_RESPONSE", O, P, 0},
+/* The four codec functions of frame_codec.h named x. */
+#define CODEC(x)                                                                          \
+    quic_frame_##x##_decode, quic_frame_##x##_emit, quic_frame_##x##_equal,               \
+        quic_frame_##x##_describe
+
+#define ROW(id, lo, hi, pkts, flags, nints, codec)                                        \
+    [QUIC_FRAME_ROW_##id] = {lo, hi, #id, pkts, flags, nints, CODEC(codec)}
+
+/* The Pkts column of Table 3 letter by letter; RFC 9221 §4-5 for DATAGRAM
+ * (0-RTT and 1-RTT, ack-eliciting, congestion controlled, not flow controlled). */
+static const quic_frame_row frame_rows[] = {
+    ROW(PADDING, 0x00, 0x00, I | H | Z | O, N | P, 0, padding),
+    ROW(PING, 0x01, 0x01, I | H | Z | O, 0, 0, empty),
+    ROW(ACK, 0x02, 0x02, I | H | O, N | C, 0, ack),
+    ROW(ACK_ECN, 0x03, 0x03, I | H | O, N | C, 0, ack),
+    ROW(RESET_STREAM, 0x04, 0x04, Z | O, 0, 3, ints),
+    ROW(STOP_SENDING, 0x05, 0x05, Z | O, 0, 2, ints),
+    ROW(CRYPTO, 0x06, 0x06, I | H | O, 0, 0, crypto),
+    ROW(NEW_TOKEN, 0x07, 0x07, O, S, 0, new_token),
+    ROW(STREAM, 0x08, 0x0f, Z | O, F, 0, stream),
+    ROW(MAX_DATA, 0x10, 0x10, Z | O, 0, 1, ints),
+    ROW(MAX_STREAM_DATA, 0x11, 0x11, Z | O, 0, 2, ints),
+    ROW(MAX_STREAMS_BIDI, 0x12, 0x12, Z | O, 0, 1, max_streams),
+    ROW(MAX_STREAMS_UNI, 0x13, 0x13, Z | O, 0, 1, max_streams),
+    ROW(DATA_BLOCKED, 0x14, 0x14, Z | O, 0, 1, ints),
+    ROW(STREAM_DATA_BLOCKED, 0x15, 0x15, Z | O, 0, 2, ints),
+    ROW(STREAMS_BLOCKED_BIDI, 0x16, 0x16, Z | O, 0, 1, streams_blocked),
+    ROW(STREAMS_BLOCKED_UNI, 0x17, 0x17, Z | O, 0, 1, streams_blocked),
+    ROW(NEW_CONNECTION_ID, 0x18, 0x18, Z | O, P, 0, new_cid),
+    ROW(RETIRE_CONNECTION_ID, 0x19, 0x19, Z | O, 0, 1, ints),
+    ROW(PATH_CHALLENGE, 0x1a, 0x1a, Z | O, P, 0, path),
+    ROW(PATH_RESPONSE, 0x1b, 0x1b, O, P, 0, path),
     /* "ih": only the transport variant 0x1c may appear in Initial/Handshake. */
-    [0x1c] = {"CONNECTION_CLOSE", I | H | Z | O, N, 0},
-    [0x1d] = {"CONNECTION_CLOSE_APP", Z | O, N, 0},
-    [0x1e] = {"HANDSHAKE_DONE", O, S, 0},
+    ROW(CONNECTION_CLOSE, 0x1c, 0x1c, I | H | Z | O, N, 0, close),
+    ROW(CONNECTION_CLOSE_APP, 0x1d, 0x1d, Z | O, N, 0, close),
+    ROW(HANDSHAKE_DONE, 0x1e, 0x1e, O, S, 0, empty),
+    ROW(DATAGRAM, 0x30, 0x30, Z | O, 0, 0, datagram),
+    ROW(DATAGRAM_LEN, 0x31, 0x31, Z | O, 0, 0, datagram),
 };
 
-/* RFC 9221 §4-5: 0-RTT and 1-RTT, ack-eliciting, congestion controlled, not
- * flow controlled. */
-static const quic_frame_info datagram_rows[2] = {
-    {"DATAGRAM", Z | O, 0, 0},
-    {"DATAGRAM_LEN", Z | O, 0, 0},
-};
+_Static_assert(sizeof frame_rows / sizeof frame_rows[0] == QUIC_FRAME_ROWS,
+               "one row per quic_frame_row_id");
 
-const quic_frame_info *quic_frame_info_get(uint64_t type)
+/* Binary search over the rows, which are sorted by type. */
+int quic_frame_row_find(uint64_t type)
 {
-    if (type < sizeof frame_table / sizeof frame_table[0])
-        return &frame_table[type];
-    if (type == QUIC_FT_DATAGRAM || type == QUIC_FT_DATAGRAM_LEN)
-        return &datagram_rows[type - QUIC_FT_DATAGRAM];
-    return NULL;
+    size_t lo = 0, hi = QUIC_FRAME_ROWS;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (type < frame_rows[mid].lo)
+            hi = mid;
+        else if (type > frame_rows[mid].hi)
+            lo = mid + 1;
+        else
+            return (int)mid;
+    }
+    return -1;
+}
+
+const quic_frame_row *quic_frame_row_at(int id)
+{
+    return id >= 0 && id < QUIC_FRAME_ROWS ? &frame_rows[id] : NULL;
+}
+
+const quic_frame_row *quic_frame_row_get(uint64_t type)
+{
+    return quic_frame_row_at(quic_frame_row_find(type));
 }
 
 bool quic_frame_allowed(uint64_t type, quic_pkt_type pt)
 {
-    const quic_frame_info *fi = quic_frame_info_get(type);
+    const quic_frame_row *fi = quic_frame_row_get(type);
     return fi && (unsigned)pt < 8 && (fi->pkts & (1u << pt));
 }
 
 static bool has_flag(uint64_t type, uint8_t flag, bool unknown)
 {
-    const quic_frame_info *fi = quic_frame_info_get(type);
+    const quic_frame_row *fi = quic_frame_row_get(type);
     return fi ? (fi->flags & flag) != 0 : unknown;
 }
 
@@ -86,7 +105,7 @@ bool quic_frame_is_flow_controlled(uint64_t type) { return has_flag(type, F, fal
 
 int quic_frame_check_recv(uint64_t type, quic_pkt_type pt, bool from_server)
 {
-    const quic_frame_info *fi = quic_frame_info_get(type);
+    const quic_frame_row *fi = quic_frame_row_get(type);
     if (!fi)
         return QUIC_FRAME_ERR_UNKNOWN_TYPE;
     if (!quic_frame_allowed(type, pt))
@@ -98,7 +117,7 @@ int quic_frame_check_recv(uint64_t type, quic_pkt_type pt, bool from_server)
 
 const char *quic_frame_type_name(uint64_t type)
 {
-    const quic_frame_info *fi = quic_frame_info_get(type);
+    const quic_frame_row *fi = quic_frame_row_get(type);
     return fi ? fi->name : "UNKNOWN";
 }
 

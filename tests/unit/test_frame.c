@@ -544,7 +544,7 @@ static void test_table(void **state)
     assert_string_equal(quic_frame_type_name(QUIC_FT_ACK_ECN), "ACK_ECN");
     assert_string_equal(quic_frame_type_name(QUIC_FT_DATAGRAM_LEN), "DATAGRAM_LEN");
     assert_string_equal(quic_frame_type_name(0x1f), "UNKNOWN");
-    assert_null(quic_frame_info_get(0x2f));
+    assert_null(quic_frame_row_get(0x2f));
 }
 
 static void test_packing(void **state)
@@ -656,6 +656,41 @@ static void test_describe(void **state)
     assert_string_equal(small, "STREAM ");
 }
 
+/* The frame table is one row per frame type, sorted and disjoint, each with its
+ * four codec functions; DATAGRAM (RFC 9221) is found like any other row. */
+static void test_frame_rows_sorted_complete_and_found_by_type(void **state)
+{
+    (void)state;
+    uint64_t prev_hi = 0;
+    for (int id = 0; id < QUIC_FRAME_ROWS; id++) {
+        const quic_frame_row *row = quic_frame_row_at(id);
+        assert_non_null(row);
+        assert_true(row->lo <= row->hi);
+        if (id > 0)
+            assert_true(row->lo > prev_hi);
+        prev_hi = row->hi;
+        assert_non_null(row->name);
+        assert_non_null(row->decode);
+        assert_non_null(row->emit);
+        assert_non_null(row->equal);
+        assert_non_null(row->describe);
+        assert_true(row->pkts != 0);
+        for (uint64_t t = row->lo; t <= row->hi; t++) {
+            assert_int_equal(quic_frame_row_find(t), id);
+            assert_string_equal(quic_frame_type_name(t), row->name);
+        }
+    }
+    assert_null(quic_frame_row_at(QUIC_FRAME_ROWS));
+    assert_null(quic_frame_row_at(-1));
+    assert_int_equal(quic_frame_row_find(QUIC_FT_DATAGRAM), QUIC_FRAME_ROW_DATAGRAM);
+    assert_int_equal(quic_frame_row_find(QUIC_FT_DATAGRAM_LEN), QUIC_FRAME_ROW_DATAGRAM_LEN);
+    assert_int_equal(quic_frame_row_find(0x0d), QUIC_FRAME_ROW_STREAM);
+    assert_int_equal(quic_frame_row_find(0x1f), -1);
+    assert_int_equal(quic_frame_row_find(0x2f), -1);
+    assert_int_equal(quic_frame_row_find(0x32), -1);
+    assert_int_equal(quic_frame_row_find(UINT64_MAX), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -665,6 +700,7 @@ int main(void)
         cmocka_unit_test(test_ack_from_ackrange), cmocka_unit_test(test_describe),
         cmocka_unit_test(test_encode_errors),    cmocka_unit_test(test_table),
         cmocka_unit_test(test_packing),          cmocka_unit_test(test_sequence),
+        cmocka_unit_test(test_frame_rows_sorted_complete_and_found_by_type),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
