@@ -5,17 +5,6 @@
 
 #include <string.h>
 
-/* conn_stream.c */
-int quic_conn_on_stream_frame(quic_conn *c, uint64_t ft, uint64_t id, uint64_t off, const uint8_t *data,
-                              size_t len, bool fin);
-int quic_conn_on_reset_stream(quic_conn *c, uint64_t id, uint64_t code, uint64_t final);
-int quic_conn_on_stop_sending(quic_conn *c, uint64_t id, uint64_t code);
-int quic_conn_on_max_stream_data(quic_conn *c, uint64_t id, uint64_t max);
-int quic_conn_on_stream_data_blocked(quic_conn *c, uint64_t id);
-/* conn.c */
-void quic_conn_on_peer_close(quic_conn *c, bool app, uint64_t code, uint64_t ft,
-                             const uint8_t *reason, size_t len, uint64_t now);
-
 #define ACK_RANGES_MAX 64
 
 static quic_pn_space space_of(quic_pkt_type t)

@@ -1,6 +1,27 @@
 /*
  * The QUIC connection's insides, shared by the conn_*.c files and nothing else.
- * The public API is quic/quic.h.
+ * The public API is quic/quic.h; tests and fuzzers use quic/conn_test.h.
+ *
+ * The rule of the module: conn_*.c holds connection state; every other file in
+ * quic/ is a pure part (a codec or a state machine of its own: frames, packets,
+ * streams, flow control, recovery, ...) that knows nothing of the connection.
+ *
+ * The connection files are layered; calls only go down or sideways, never
+ * back up, and no two files call each other:
+ *
+ *   conn_api.c    the public driving calls: recv, send, deadline, on_deadline,
+ *                 next_event, close, what the application may ask
+ *   conn_recv.c   packets in: headers, keys, Retry, Version Negotiation
+ *   conn_frames.c frames of a packet, one handler per row of the frame table
+ *   conn_send.c   packets out, what they carried, acknowledged and lost
+ *   conn_new.c    making and freeing a connection; datagram calls
+ *   conn_crypto.c CRYPTO streams, TLS, keys and CIDs
+ *   conn_stream.c streams: the public stream calls and the stream frames
+ *   conn_aead.c   AEAD limits
+ *   conn_core.c   the state every part sits above: events, the latched
+ *                 failure and closing states, logs and traces, PTO
+ *
+ * Every cross-file prototype is below, grouped by the file that defines it.
  */
 #ifndef QUIC_CONN_INT_H
 #define QUIC_CONN_INT_H
@@ -194,7 +215,7 @@ static inline size_t quic_conn_path_mtu(const quic_conn *c)
     return c->pmtu ? (size_t)c->pmtu : QUIC_MIN_INITIAL;
 }
 
-/* ---- conn.c ---- */
+/* ---- conn_core.c: the state every part sits above ---- */
 static inline void quic_conn_trace(quic_conn *c, quic_trace *t)
 {
     if (c->cfg.trace) {
@@ -202,15 +223,25 @@ static inline void quic_conn_trace(quic_conn *c, quic_trace *t)
         c->cfg.trace(c->cfg.trace_ud, c, t);
     }
 }
-/* What recovery declared lost: retransmissions, congestion control, traces. */
-void quic_conn_handle_lost(quic_conn *c, const quic_recovery_result *res, uint64_t now);
 quic_pkt_type quic_space_pkt_type(quic_pn_space sp);
+/* Queues an event for quic_conn_next_event (READABLE/WRITABLE once per stream). */
 void quic_conn_push_event(quic_conn *c, quic_event_type type, uint64_t stream_id, uint64_t code);
-/* Latches the first error and starts closing (transport or application). */
+/* Latches the first error and starts closing: the one channel by which a
+ * connection fails (RFC 9000 §10.2). */
 void quic_conn_fail(quic_conn *c, uint64_t code, uint64_t frame_type, const char *reason);
+/* Records {code, frame type, reason} unless an error is already latched. */
+void quic_conn_latch(quic_conn *c, bool by_peer, bool app, uint64_t code, uint64_t ft,
+                     const char *reason, size_t reason_len);
+/* Closing state: CONNECTION_CLOSE to send, for three PTO (RFC 9000 §10.2). */
+void quic_conn_start_closing(quic_conn *c);
+void quic_conn_enter_draining(quic_conn *c, uint64_t now);
+/* A peer's CONNECTION_CLOSE: latched as by_peer, then draining (§10.2.2). */
+void quic_conn_on_peer_close(quic_conn *c, bool app, uint64_t code, uint64_t ft,
+                             const uint8_t *reason, size_t len, uint64_t now);
+/* Over: the CLOSED event, only quic_conn_free is left. */
+void quic_conn_finish(quic_conn *c);
 void quic_conn_logf(quic_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int quic_conn_random(quic_conn *c, uint8_t *buf, size_t n);
-void quic_conn_enter_draining(quic_conn *c, uint64_t now);
 uint64_t quic_conn_pto(const quic_conn *c);
 /* RFC 9000 §10.1: the idle period starts again, and lasts at least 3 PTO. */
 static inline void quic_conn_idle_restart(quic_conn *c, uint64_t now)
@@ -218,6 +249,10 @@ static inline void quic_conn_idle_restart(quic_conn *c, uint64_t now)
     if (c->idle_timeout)
         c->idle_deadline = quic_idle_deadline(now, c->idle_timeout, 3 * quic_conn_pto(c));
 }
+
+/* ---- conn_new.c ---- */
+/* Client, after a Retry: Initial keys and CRYPTO state start again (RFC 9000 §17.2.5). */
+int quic_conn_reset_for_retry(quic_conn *c);
 
 /* ---- conn_crypto.c ---- */
 int quic_conn_crypto_init(quic_conn *c);
@@ -240,6 +275,7 @@ void quic_conn_issue_cids(quic_conn *c);
 bool quic_conn_dgram_next_event(quic_conn *c, quic_event *ev);
 
 /* ---- conn_recv.c ---- */
+/* One datagram's packets (and 1-RTT packets held for keys that just came). */
 int quic_conn_recv_dgram(quic_conn *c, uint8_t *dgram, size_t len, uint64_t now);
 
 /* ---- conn_aead.c: AEAD limits (RFC 9001 §6.6) ---- */
@@ -257,9 +293,14 @@ int quic_conn_on_payload(quic_conn *c, quic_pkt_type pt, const uint8_t *p, size_
                          uint64_t pn, uint64_t now, bool *ack_eliciting);
 
 /* ---- conn_send.c ---- */
+/* The next datagram of an open connection (coalesced packets). */
 size_t quic_conn_build(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now);
+/* Closing: one datagram carrying CONNECTION_CLOSE (RFC 9000 §10.2.1). */
+size_t quic_conn_build_close(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now);
 void quic_conn_on_acked_items(quic_conn *c, uint64_t handle);
 void quic_conn_on_lost_items(quic_conn *c, uint64_t handle);
+/* What recovery declared lost: retransmissions, congestion control, traces. */
+void quic_conn_handle_lost(quic_conn *c, const quic_recovery_result *res, uint64_t now);
 /* Application-space packet pn was acknowledged (a PMTU probe?). */
 void quic_conn_pmtu_on_acked(quic_conn *c, uint64_t pn);
 /* Congestion response to lost packets, leaving out a lost PMTU probe
@@ -270,5 +311,14 @@ void quic_conn_cc_on_lost(quic_conn *c, const quic_sent_pkt *lost, size_t n, boo
 /* ---- conn_stream.c ---- */
 int quic_conn_streams_init(quic_conn *c);
 void quic_conn_streams_free(quic_conn *c);
+/* A stream both sides are done with leaves the table (and frees credit). */
+void quic_conn_stream_maybe_done(quic_conn *c, quic_stream *s);
+/* The stream frames (RFC 9000 §19.4-5, §19.8, §19.10, §19.13). */
+int quic_conn_on_stream_frame(quic_conn *c, uint64_t ft, uint64_t id, uint64_t off,
+                              const uint8_t *data, size_t len, bool fin);
+int quic_conn_on_reset_stream(quic_conn *c, uint64_t id, uint64_t code, uint64_t final);
+int quic_conn_on_stop_sending(quic_conn *c, uint64_t id, uint64_t code);
+int quic_conn_on_max_stream_data(quic_conn *c, uint64_t id, uint64_t max);
+int quic_conn_on_stream_data_blocked(quic_conn *c, uint64_t id);
 
 #endif

@@ -60,8 +60,6 @@ static int on_version_negotiation(quic_conn *c, const quic_pkt_hdr *h)
     return 0;
 }
 
-int quic_conn_reset_for_retry(quic_conn *c);
-
 static int on_retry(quic_conn *c, const quic_pkt_hdr *h)
 {
     /* RFC 9000 §17.2.5.2: one Retry, before any other server packet, with a
@@ -267,31 +265,4 @@ int quic_conn_recv_dgram(quic_conn *c, uint8_t *dgram, size_t len, uint64_t now)
             rc = on_datagram(c, c->early_buf + i * EARLY_SLOT, c->early_len[i], now);
     }
     return rc;
-}
-
-int quic_conn_recv(quic_conn *c, const quic_path *path, uint8_t *dgram, size_t len, uint64_t now)
-{
-    c->now = now;
-    if (c->state == QUIC_CS_CLOSED)
-        return QUIC_ERR_CLOSED;
-    if (c->state == QUIC_CS_DRAINING)
-        return 0; /* RFC 9000 §10.2.2: nothing more is sent or processed */
-    if (!quic_path_equal(path, &c->path)) {
-        /* Migration is not supported yet: another path's packets are dropped. */
-        c->stats.pkts_dropped++;
-        return 0;
-    }
-    c->bytes_in += len;
-    if (c->state == QUIC_CS_CLOSING) {
-        /* RFC 9000 §10.2.1: answer with CONNECTION_CLOSE again, rate-limited
-         * by doubling the gap between answers. */
-        c->close_sent_count++;
-        if ((c->close_sent_count & (c->close_sent_count - 1)) == 0)
-            c->close_pending = true;
-        return 0;
-    }
-    quic_conn_recv_dgram(c, dgram, len, now);
-    /* A protocol error closed the connection: that is state, not a failure
-     * of this call (quic_conn_close_info says why). */
-    return c->state == QUIC_CS_CLOSED ? QUIC_ERR_CLOSED : 0;
 }

@@ -7,9 +7,6 @@
 
 #include <string.h>
 
-/* conn_stream.c */
-void quic_conn_stream_maybe_done(quic_conn *c, quic_stream *s);
-
 #define TAG_LEN 16
 #define MAX_REQUEUE 64
 
@@ -668,7 +665,7 @@ static size_t close_packet_max(const quic_conn *c, quic_pn_space sp, bool flight
 /* The close datagram (RFC 9000 §10.2.3): CONNECTION_CLOSE at each level of
  * close_levels, coalesced (§12.2), padded to 1200 bytes when an Initial is in
  * it (§14.1). cap already holds the server's anti-amplification budget. */
-static size_t build_close(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
+size_t quic_conn_build_close(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 {
     (void)now;
     size_t limit = cap < QUIC_MIN_INITIAL ? cap : QUIC_MIN_INITIAL;
@@ -841,30 +838,23 @@ size_t quic_conn_build(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
     return dg.off;
 }
 
-size_t quic_conn_send(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
+/* ---- acknowledgement and loss of what packets carried ---- */
+
+void quic_conn_handle_lost(quic_conn *c, const quic_recovery_result *res, uint64_t now)
 {
-    c->now = now;
-    if (c->state == QUIC_CS_CLOSED || c->state == QUIC_CS_DRAINING)
-        return 0;
-    if (c->state == QUIC_CS_CLOSING) {
-        if (!c->close_pending)
-            return 0;
-        c->close_pending = false;
-        if (c->is_server && !c->addr_validated) {
-            /* RFC 9000 §8.1, §10.2.1: the close counts against the 3x limit
-             * too; without room it waits for the next datagram in. */
-            uint64_t budget = 3 * c->bytes_in > c->bytes_out ? 3 * c->bytes_in - c->bytes_out : 0;
-            if (budget < cap)
-                cap = (size_t)budget;
-        }
-        size_t n = build_close(c, buf, cap, now);
-        c->bytes_out += n;
-        return n;
+    for (size_t i = 0; i < res->n_lost; i++) {
+        c->stats.pkts_lost++;
+        quic_trace t = {.type = QUIC_TRACE_PACKET_LOST, .pn = res->lost[i].pn,
+                        .pkt_type = quic_space_pkt_type((quic_pn_space)res->lost[i].space),
+                        .size = res->lost[i].size};
+        quic_conn_trace(c, &t);
+        quic_conn_on_lost_items(c, res->lost[i].handle);
+        quic_sentlog_settle(&c->log, res->lost[i].handle);
     }
-    return quic_conn_build(c, buf, cap, now);
+    if (res->n_lost)
+        quic_conn_cc_on_lost(c, res->lost, res->n_lost, res->persistent_congestion, now);
 }
 
-/* ---- acknowledgement and loss of what packets carried ---- */
 
 void quic_conn_on_acked_items(quic_conn *c, uint64_t handle)
 {

@@ -13,6 +13,14 @@
  * Times are microseconds of a monotonic clock chosen by the caller.
  * Streams and datagrams are used through the quic_conn_stream_* and
  * quic_conn_dgram_* calls below.
+ *
+ * The module's rule: conn_*.c holds connection state; every other file in
+ * quic/ is a pure part (varints, packet and frame codecs, transport
+ * parameters, packet protection, streams, flow control, ACK ranges, loss
+ * recovery, congestion control, CIDs, datagram queues) that knows nothing of
+ * a connection and is tested alone. The connection is layered (conn_int.h):
+ * a core of state helpers, the conn_*.c parts above it, the API file
+ * conn_api.c on top. Tests reach inside only through quic/conn_test.h.
  */
 #ifndef QUIC_QUIC_H
 #define QUIC_QUIC_H
