@@ -16,7 +16,7 @@
 #include "crypto/cx_certgen.h"
 #include "crypto/cx_quic_keys.h"
 #include "crypto/cx_x509.h"
-#include "quic/conn_int.h"
+#include "quic/conn_test.h"
 #include "quic/frame.h"
 #include "quic/packet.h"
 #include "quic/pn.h"
@@ -105,9 +105,9 @@ static size_t seal_short(quic_conn *c, uint64_t pn, const uint8_t *fr, size_t le
     qb_wr w;
     quic_pkt_wr pw;
     size_t pkt_len;
-    const quic_cid *d = &c->lcids.slot[0].cid;
+    const quic_cid *d = quic_conn_test_first_cid(c);
     qb_wr_init(&w, out, cap);
-    if (quic_pkt_short_begin(&w, d->b, d->len, false, c->app.rx_phase, pn, 4, &pw) != 0)
+    if (quic_pkt_short_begin(&w, d->b, d->len, false, quic_test_view(c).key_phase_rx, pn, 4, &pw) != 0)
         return 0;
     size_t room = qb_wr_left(&w) - 16;
     if (len > room)
@@ -116,7 +116,7 @@ static size_t seal_short(quic_conn *c, uint64_t pn, const uint8_t *fr, size_t le
     size_t min = quic_pkt_min_payload(4);
     if (len < min)
         qb_wr_zeros(&w, min - len);
-    quic_pkt_keys k = {.aead = c->app.rx[c->app.rx_phase], .hp = c->app.rx_hp};
+    quic_pkt_keys k = quic_test_keys(c, QUIC_SPACE_APPLICATION, true);
     if (quic_pkt_wr_finish(&w, &pw, 16, &pkt_len) != 0 ||
         quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0)
         return 0;
@@ -165,13 +165,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 1:
             n = seal_long(QUIC_PKT_INITIAL, &g_sinit, pn[0]++, p, len, dg, sizeof dg);
             break;
-        case 2:
-            if (c->keys[QUIC_SPACE_HANDSHAKE].rx_ok && !(kind & 4))
-                n = seal_long(QUIC_PKT_HANDSHAKE, &c->keys[QUIC_SPACE_HANDSHAKE].rx, pn[1]++, p,
+        case 2: {
+            quic_pkt_keys hk;
+            if (quic_conn_test_keys(c, QUIC_SPACE_HANDSHAKE, true, &hk) && !(kind & 4))
+                n = seal_long(QUIC_PKT_HANDSHAKE, &hk, pn[1]++, p,
                               len, dg, sizeof dg);
-            else if (c->app_rx_ok)
+            else if (quic_test_view(c).app_rx_ok)
                 n = seal_short(c, pn[2]++, p, len, dg, sizeof dg);
             break;
+        }
         default: {
             uint64_t dt = 0;
             for (size_t i = 0; i < len && i < 4; i++)
@@ -190,7 +192,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         quic_close_info ci;
         quic_conn_close_info(c, &ci);
         fprintf(stderr, "hs keys %d app rx %d state %d established %d close 0x%llx '%s'\n",
-                c->keys[QUIC_SPACE_HANDSHAKE].rx_ok, c->app_rx_ok, (int)c->state,
+                quic_test_view(c).keys_rx[QUIC_SPACE_HANDSHAKE], quic_test_view(c).app_rx_ok, (int)quic_test_view(c).state,
                 quic_conn_is_established(c), (unsigned long long)ci.code, ci.reason);
     }
     quic_conn_free(c);
@@ -212,9 +214,10 @@ static void flight_records(FILE *f, quic_conn *s, uint8_t *d, size_t n, const qu
     quic_dgram_iter it;
     quic_pkt_hdr h;
     quic_dgram_iter_init(&it, d, n, 8);
+    quic_pkt_keys hk = quic_test_keys(s, QUIC_SPACE_HANDSHAKE, false);
     while (quic_dgram_next(&it, &h) > 0) {
         const quic_pkt_keys *k = h.type == QUIC_PKT_INITIAL ? ik
-                                 : h.type == QUIC_PKT_HANDSHAKE ? &s->keys[QUIC_SPACE_HANDSHAKE].tx
+                                 : h.type == QUIC_PKT_HANDSHAKE ? &hk
                                                                 : NULL;
         if (!k || !k->aead)
             continue;

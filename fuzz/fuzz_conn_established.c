@@ -14,7 +14,7 @@
 #include "fuzz_conn_common.h"
 #include "crypto/cx_certgen.h"
 #include "crypto/cx_x509.h"
-#include "quic/conn_int.h"
+#include "quic/conn_test.h"
 #include "quic/frame.h"
 #include "quic/packet.h"
 #include "quic/protect.h"
@@ -104,7 +104,7 @@ static bool duo_start(duo *d)
         abort();
     exchange(d, 20);
     return d->s && quic_conn_is_established(d->c) && quic_conn_is_established(d->s) &&
-           d->c->handshake_confirmed && d->c->app_tx_ok;
+           quic_test_view(d->c).handshake_confirmed && quic_test_view(d->c).app_tx_ok;
 }
 
 /* Frames sealed with the client's current 1-RTT send keys. */
@@ -114,10 +114,10 @@ static size_t seal_1rtt(duo *d, const uint8_t *fr, size_t len, uint8_t *out, siz
     qb_wr w;
     quic_pkt_wr pw;
     size_t pkt_len;
-    const quic_cid *dcid = quic_peer_cids_current(&c->pcids);
-    uint64_t pn = c->sp[QUIC_SPACE_APPLICATION].next_pn++;
+    const quic_cid *dcid = quic_peer_cids_current(quic_conn_test_peer_cids(c));
+    uint64_t pn = quic_conn_test_take_pn(c, QUIC_SPACE_APPLICATION);
     qb_wr_init(&w, out, cap);
-    if (quic_pkt_short_begin(&w, dcid->b, dcid->len, false, c->app.tx_phase, pn, 4, &pw) != 0)
+    if (quic_pkt_short_begin(&w, dcid->b, dcid->len, false, quic_test_view(c).key_phase_tx, pn, 4, &pw) != 0)
         return 0;
     size_t room = qb_wr_left(&w) - 16;
     if (len > room)
@@ -126,7 +126,7 @@ static size_t seal_1rtt(duo *d, const uint8_t *fr, size_t len, uint8_t *out, siz
     size_t min = quic_pkt_min_payload(4);
     if (len < min)
         qb_wr_zeros(&w, min - len);
-    quic_pkt_keys k = {.aead = c->app.tx, .hp = c->app.tx_hp};
+    quic_pkt_keys k = quic_test_keys(c, QUIC_SPACE_APPLICATION, false);
     if (quic_pkt_wr_finish(&w, &pw, 16, &pkt_len) != 0 ||
         quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0)
         return 0;
@@ -232,9 +232,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (getenv("FUZZ_CONN_DEBUG")) {
         quic_close_info ci;
         quic_conn_close_info(d.s, &ci);
-        fprintf(stderr, "server state %d close 0x%llx ft 0x%llx '%s' recv %llu\n", (int)d.s->state,
+        fprintf(stderr, "server state %d close 0x%llx ft 0x%llx '%s' recv %llu\n", (int)quic_test_view(d.s).state,
                 (unsigned long long)ci.code, (unsigned long long)ci.frame_type, ci.reason,
-                (unsigned long long)d.s->stats.pkts_recv);
+                (unsigned long long)quic_test_stats(d.s).pkts_recv);
     }
     quic_conn_free(d.c);
     quic_conn_free(d.s);

@@ -15,7 +15,7 @@
 #include "crypto/cx_certgen.h"
 #include "crypto/cx_quic_keys.h"
 #include "crypto/cx_x509.h"
-#include "quic/conn_int.h"
+#include "quic/conn_test.h"
 #include "quic/frame.h"
 #include "quic/packet.h"
 #include "quic/pn.h"
@@ -87,9 +87,9 @@ static size_t seal_short(quic_conn *s, uint64_t pn, const uint8_t *fr, size_t le
     qb_wr w;
     quic_pkt_wr pw;
     size_t pkt_len;
-    const quic_cid *d = &s->lcids.slot[0].cid;
+    const quic_cid *d = quic_conn_test_first_cid(s);
     qb_wr_init(&w, out, cap);
-    if (quic_pkt_short_begin(&w, d->b, d->len, false, s->app.rx_phase, pn, 4, &pw) != 0)
+    if (quic_pkt_short_begin(&w, d->b, d->len, false, quic_test_view(s).key_phase_rx, pn, 4, &pw) != 0)
         return 0;
     size_t room = qb_wr_left(&w) - 16;
     if (len > room)
@@ -98,7 +98,7 @@ static size_t seal_short(quic_conn *s, uint64_t pn, const uint8_t *fr, size_t le
     size_t min = quic_pkt_min_payload(4);
     if (len < min)
         qb_wr_zeros(&w, min - len);
-    quic_pkt_keys k = {.aead = s->app.rx[s->app.rx_phase], .hp = s->app.rx_hp};
+    quic_pkt_keys k = quic_test_keys(s, QUIC_SPACE_APPLICATION, true);
     if (quic_pkt_wr_finish(&w, &pw, 16, &pkt_len) != 0 ||
         quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0)
         return 0;
@@ -158,13 +158,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 1:
             n = seal_long(QUIC_PKT_INITIAL, &g_cinit, pn[0]++, p, len, 1200, dg, sizeof dg);
             break;
-        case 2:
-            if (s->keys[QUIC_SPACE_HANDSHAKE].rx_ok && !(kind & 4))
-                n = seal_long(QUIC_PKT_HANDSHAKE, &s->keys[QUIC_SPACE_HANDSHAKE].rx, pn[1]++, p,
+        case 2: {
+            quic_pkt_keys hk;
+            if (quic_conn_test_keys(s, QUIC_SPACE_HANDSHAKE, true, &hk) && !(kind & 4))
+                n = seal_long(QUIC_PKT_HANDSHAKE, &hk, pn[1]++, p,
                               len, 0, dg, sizeof dg);
-            else if (s->app_rx_ok)
+            else if (quic_test_view(s).app_rx_ok)
                 n = seal_short(s, pn[2]++, p, len, dg, sizeof dg);
             break;
+        }
         default: {
             uint64_t dt = 0;
             for (size_t i = 0; i < len && i < 4; i++)
@@ -183,8 +185,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         quic_close_info ci;
         quic_conn_close_info(s, &ci);
         fprintf(stderr, "hs keys %d app rx %d state %d close 0x%llx '%s' recv %llu\n",
-                s->keys[QUIC_SPACE_HANDSHAKE].rx_ok, s->app_rx_ok, (int)s->state,
-                (unsigned long long)ci.code, ci.reason, (unsigned long long)s->stats.pkts_recv);
+                quic_test_view(s).keys_rx[QUIC_SPACE_HANDSHAKE], quic_test_view(s).app_rx_ok, (int)quic_test_view(s).state,
+                (unsigned long long)ci.code, ci.reason, (unsigned long long)quic_test_stats(s).pkts_recv);
     }
     quic_conn_free(s);
     return 0;

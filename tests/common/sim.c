@@ -5,7 +5,7 @@
 
 #include "crypto/cx_certgen.h"
 #include "crypto/cx_x509.h"
-#include "quic/conn_int.h" /* read-only peeks: stats, early packets */
+#include "quic/conn_test.h" /* read-only peeks: stats, early packets */
 #include "quic/packet.h"
 #include "quic/protect.h"
 
@@ -182,7 +182,7 @@ static void on_sent(sim *s, int dir, uint8_t *d, size_t len)
      * read before the send is judged; what it sent counts even when a tap or
      * the network drops it afterwards. */
     if (dir == SIM_S2C) {
-        s->n.srv_validated = s->p.server && s->p.server->addr_validated;
+        s->n.srv_validated = s->p.server && quic_test_view(s->p.server).addr_validated;
         if (!s->n.srv_validated) {
             s->n.srv_bytes_unvalidated += len;
             SIM_ASSERT(s, s->n.srv_bytes_unvalidated <= 3 * s->n.srv_bytes_in);
@@ -281,17 +281,17 @@ static void deliver(sim *s, sim_dgram *g)
     s->n.bytes_delivered[dir] += g->len;
     if (g->to_server)
         s->n.srv_bytes_in += g->len;
-    uint64_t before = c->stats.pkts_recv;
-    size_t early = c->early_n;
+    uint64_t before = quic_test_stats(c).pkts_recv;
+    size_t early = quic_test_view(c).early_held;
     quic_conn_recv(c, g->to_server ? &s->p.spath : &s->p.cpath, g->data, g->len, s->p.now);
-    if (s->p.ccfg.log && c->stats.pkts_recv == before)
+    if (s->p.ccfg.log && quic_test_stats(c).pkts_recv == before)
         fprintf(stderr, "%10.3f ms sim: %zu bytes to the %s: nothing accepted%s\n",
                 (double)s->p.now / 1000.0, g->len, g->to_server ? "server" : "client",
                 g->corrupted ? " (corrupted)" : "");
     if (g->corrupted && s->check_corrupt) {
         /* Corrupted packets fail authentication: only the untouched packets
          * of the datagram (and 1-RTT packets held for keys) may count. */
-        SIM_ASSERT(s, c->stats.pkts_recv - before <= (uint64_t)g->intact_pkts + early);
+        SIM_ASSERT(s, quic_test_stats(c).pkts_recv - before <= (uint64_t)g->intact_pkts + early);
     }
 }
 
@@ -360,8 +360,9 @@ sim_seeds sim_seeds_get(uint64_t first, uint64_t count)
 int sim_client_inject_1rtt(sim *s, const uint8_t *frames, size_t len)
 {
     quic_conn *c = s->p.client;
-    assert_true(c && c->app_tx_ok);
-    return sim_client_inject_1rtt_keys(s, frames, len, c->app.tx_phase, c->app.tx, 0);
+    assert_true(c && quic_test_view(c).app_tx_ok);
+    return sim_client_inject_1rtt_keys(s, frames, len, quic_test_view(c).key_phase_tx,
+                                       quic_test_keys(c, QUIC_SPACE_APPLICATION, false).aead, 0);
 }
 
 int sim_client_inject_1rtt_keys(sim *s, const uint8_t *frames, size_t len, bool key_phase,
@@ -372,9 +373,9 @@ int sim_client_inject_1rtt_keys(sim *s, const uint8_t *frames, size_t len, bool 
     qb_wr w;
     quic_pkt_wr pw;
     size_t pkt_len;
-    assert_true(c && s->p.server && c->app_tx_ok);
-    const quic_cid *dcid = quic_peer_cids_current(&c->pcids);
-    uint64_t pn = c->sp[QUIC_SPACE_APPLICATION].next_pn++;
+    assert_true(c && s->p.server && quic_test_view(c).app_tx_ok);
+    const quic_cid *dcid = quic_peer_cids_current(quic_conn_test_peer_cids(c));
+    uint64_t pn = quic_conn_test_take_pn(c, QUIC_SPACE_APPLICATION);
     qb_wr_init(&w, buf, sizeof buf);
     assert_int_equal(quic_pkt_short_begin(&w, dcid->b, dcid->len, false, key_phase, pn, 4,
                                           &pw), 0);
@@ -384,7 +385,7 @@ int sim_client_inject_1rtt_keys(sim *s, const uint8_t *frames, size_t len, bool 
         assert_int_equal(qb_wr_zeros(&w, quic_pkt_min_payload(4) - len), 0);
     assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
     buf[0] |= (uint8_t)(reserved_bits & 0x18); /* RFC 9000 §17.3.1: must be 0 */
-    quic_pkt_keys k = {.aead = aead, .hp = c->app.tx_hp};
+    quic_pkt_keys k = {.aead = aead, .hp = quic_test_keys(c, QUIC_SPACE_APPLICATION, false).hp};
     assert_int_equal(quic_pkt_protect(&k, buf, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
     return quic_conn_recv(s->p.server, &s->p.spath, buf, pkt_len, s->p.now);
 }

@@ -3,7 +3,7 @@
  * of their range (§10.1), and the AEAD limits (RFC 9001 §6.6). */
 #include "common/pair.h"
 #include "common/tu.h"
-#include "quic/conn_int.h"
+#include "quic/conn_test.h"
 #include "quic/packet.h"
 #include "quic/protect.h"
 
@@ -15,14 +15,14 @@ static bool connected(pair *p, void *ud)
 {
     (void)ud;
     return quic_conn_is_established(p->client) && p->server &&
-           quic_conn_is_established(p->server) && p->client->handshake_confirmed &&
-           p->client->app_tx_ok;
+           quic_conn_is_established(p->server) && quic_test_view(p->client).handshake_confirmed &&
+           quic_test_view(p->client).app_tx_ok;
 }
 
 static bool server_exists(pair *p, void *ud)
 {
     (void)ud;
-    return p->server != NULL && p->server->keys[0].tx_ok;
+    return p->server != NULL && quic_test_view(p->server).keys_tx[0];
 }
 
 /* RFC 9000 §17.2.2: a server's Initial carries no token; a client discards
@@ -36,15 +36,15 @@ static void test_client_discards_server_initial_with_token(void **state)
     p.link.delay_us = 10000;
     pair_start(&p);
     assert_true(pair_run(&p, server_exists, NULL, 1000000));
-    assert_false(p.client->got_first_server_pkt);
-    const quic_cid *dcid = &p.client->lcids.slot[0].cid;
-    const quic_cid *scid = &p.server->lcids.slot[0].cid;
+    assert_false(quic_test_view(p.client).got_first_server_pkt);
+    const quic_cid *dcid = quic_conn_test_first_cid(p.client);
+    const quic_cid *scid = quic_conn_test_first_cid(p.server);
     static const uint8_t token[] = {'t', 'o', 'k'};
     uint8_t out[1500];
     qb_wr w;
     quic_pkt_wr pw;
     size_t pkt_len;
-    uint64_t pn = p.server->sp[0].next_pn++;
+    uint64_t pn = quic_conn_test_take_pn(p.server, 0);
     quic_pkt_long_params lp = {.type = QUIC_PKT_INITIAL, .version = QUIC_VERSION_1,
                                .dcid = dcid->b, .dcid_len = dcid->len,
                                .scid = scid->b, .scid_len = scid->len,
@@ -55,11 +55,12 @@ static void test_client_discards_server_initial_with_token(void **state)
     qb_wr_u8(&w, 0x01); /* PING */
     qb_wr_zeros(&w, 40);
     assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
-    assert_int_equal(quic_pkt_protect(&p.server->keys[0].tx, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
-    uint64_t before = p.client->stats.pkts_recv;
+    quic_pkt_keys k = quic_test_keys(p.server, QUIC_SPACE_INITIAL, false);
+    assert_int_equal(quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
+    uint64_t before = quic_test_stats(p.client).pkts_recv;
     quic_conn_recv(p.client, &p.cpath, out, pkt_len, p.now);
-    assert_int_equal(p.client->stats.pkts_recv, before);
-    assert_false(p.client->got_first_server_pkt);
+    assert_int_equal(quic_test_stats(p.client).pkts_recv, before);
+    assert_false(quic_test_view(p.client).got_first_server_pkt);
     quic_close_info ci;
     quic_conn_close_info(p.client, &ci);
     assert_false(ci.closed);
@@ -131,14 +132,14 @@ static void inject_forged(pair *p, bool other_phase)
     qb_wr w;
     quic_pkt_wr pw;
     size_t pkt_len;
-    const quic_cid *dcid = quic_peer_cids_current(&c->pcids);
-    uint64_t pn = c->sp[QUIC_SPACE_APPLICATION].next_pn++;
+    const quic_cid *dcid = quic_peer_cids_current(quic_conn_test_peer_cids(c));
+    uint64_t pn = quic_conn_test_take_pn(c, QUIC_SPACE_APPLICATION);
     qb_wr_init(&w, out, sizeof out);
     assert_int_equal(quic_pkt_short_begin(&w, dcid->b, dcid->len, false,
-                                          c->app.tx_phase ^ other_phase, pn, 4, &pw), 0);
+                                          quic_test_view(c).key_phase_tx ^ other_phase, pn, 4, &pw), 0);
     qb_wr_u8(&w, 0x01); /* PING */
     qb_wr_zeros(&w, 30);
-    quic_pkt_keys k = {.aead = c->app.tx, .hp = c->app.tx_hp};
+    quic_pkt_keys k = quic_test_keys(c, QUIC_SPACE_APPLICATION, false);
     assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
     assert_int_equal(quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
     if (!other_phase)
@@ -156,7 +157,7 @@ static void test_integrity_limit_closes_with_aead_limit_reached(void **state)
     pair_init(&p);
     p.scfg.aead_integrity_limit = 4;
     start(&p);
-    uint64_t dropped = p.server->stats.pkts_dropped;
+    uint64_t dropped = quic_test_stats(p.server).pkts_dropped;
     inject_forged(&p, false);
     inject_forged(&p, true);
     inject_forged(&p, false);
@@ -164,7 +165,7 @@ static void test_integrity_limit_closes_with_aead_limit_reached(void **state)
     quic_close_info ci;
     quic_conn_close_info(p.server, &ci);
     assert_int_equal(ci.code, 0); /* at the limit, not past it */
-    assert_int_equal(p.server->stats.pkts_dropped, dropped + 4);
+    assert_int_equal(quic_test_stats(p.server).pkts_dropped, dropped + 4);
     inject_forged(&p, false);
     quic_conn_close_info(p.server, &ci);
     assert_false(ci.by_peer);
@@ -181,7 +182,7 @@ static void test_integrity_limit_closes_with_aead_limit_reached(void **state)
 static bool client_has_handshake_keys(pair *p, void *ud)
 {
     (void)ud;
-    return p->client->keys[1].rx_ok && p->server && p->server->keys[1].tx_ok;
+    return quic_test_view(p->client).keys_rx[1] && p->server && quic_test_view(p->server).keys_tx[1];
 }
 
 static void test_integrity_limit_counts_handshake_packets(void **state)
@@ -193,15 +194,15 @@ static void test_integrity_limit_counts_handshake_packets(void **state)
     p.ccfg.aead_integrity_limit = 2;
     pair_start(&p);
     assert_true(pair_run(&p, client_has_handshake_keys, NULL, 1000000));
-    const quic_cid *dcid = &p.client->lcids.slot[0].cid;
-    const quic_cid *scid = &p.server->lcids.slot[0].cid;
+    const quic_cid *dcid = quic_conn_test_first_cid(p.client);
+    const quic_cid *scid = quic_conn_test_first_cid(p.server);
     quic_close_info ci;
     for (int i = 0; i < 3; i++) {
         uint8_t out[1500];
         qb_wr w;
         quic_pkt_wr pw;
         size_t pkt_len;
-        uint64_t pn = p.server->sp[1].next_pn + 100 + (uint64_t)i;
+        uint64_t pn = quic_test_view(p.server).next_pn[1] + 100 + (uint64_t)i;
         quic_pkt_long_params lp = {.type = QUIC_PKT_HANDSHAKE, .version = QUIC_VERSION_1,
                                    .dcid = dcid->b, .dcid_len = dcid->len,
                                    .scid = scid->b, .scid_len = scid->len,
@@ -211,7 +212,8 @@ static void test_integrity_limit_counts_handshake_packets(void **state)
         qb_wr_u8(&w, 0x01); /* PING */
         qb_wr_zeros(&w, 40);
         assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
-        assert_int_equal(quic_pkt_protect(&p.server->keys[1].tx, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
+        quic_pkt_keys k = quic_test_keys(p.server, QUIC_SPACE_HANDSHAKE, false);
+        assert_int_equal(quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
         out[pkt_len - 1] ^= 0x80; /* the tag */
         quic_conn_recv(p.client, &p.cpath, out, pkt_len, p.now);
         quic_conn_close_info(p.client, &ci);
@@ -248,8 +250,8 @@ static void count_sealed(void *ud, struct quic_conn *c, const quic_trace *t)
 {
     (void)ud;
     if (t->type == QUIC_TRACE_PACKET_SENT && t->pkt_type == QUIC_PKT_1RTT &&
-        c->app.tx_packets + 1 > max_per_key)
-        max_per_key = c->app.tx_packets + 1;
+        quic_test_view(c).app_tx_packets + 1 > max_per_key)
+        max_per_key = quic_test_view(c).app_tx_packets + 1;
 }
 
 static bool server_got_all(pair *p, void *ud)
@@ -305,7 +307,7 @@ static void test_confidentiality_limit_updates_keys_in_time(void **state)
     quic_conn_close_info(p.client, &ci);
     if (ci.code)
         fail_msg("closed: 0x%llx %s", (unsigned long long)ci.code, ci.reason);
-    assert_true(p.client->app.updates >= 3);
+    assert_true(quic_test_view(p.client).key_updates >= 3);
     if (max_per_key > 64)
         fail_msg("a key sealed %llu packets, over the limit of 64", (unsigned long long)max_per_key);
     pair_free(&p);

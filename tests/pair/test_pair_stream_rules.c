@@ -5,7 +5,7 @@
  * under test) after a normal handshake over the pair. */
 #include "common/pair.h"
 #include "common/tu.h"
-#include "quic/conn_int.h"
+#include "quic/conn_test.h"
 #include "quic/packet.h"
 #include "quic/protect.h"
 
@@ -15,8 +15,8 @@ static bool connected(pair *p, void *ud)
 {
     (void)ud;
     return quic_conn_is_established(p->client) && p->server &&
-           quic_conn_is_established(p->server) && p->client->handshake_confirmed &&
-           p->client->app_tx_ok;
+           quic_conn_is_established(p->server) && quic_test_view(p->client).handshake_confirmed &&
+           quic_test_view(p->client).app_tx_ok;
 }
 
 static void start(pair *p)
@@ -35,15 +35,15 @@ static void inject(pair *p, const uint8_t *fr, size_t len)
     qb_wr w;
     quic_pkt_wr pw;
     size_t pkt_len;
-    const quic_cid *dcid = quic_peer_cids_current(&c->pcids);
-    uint64_t pn = c->sp[QUIC_SPACE_APPLICATION].next_pn++;
+    const quic_cid *dcid = quic_peer_cids_current(quic_conn_test_peer_cids(c));
+    uint64_t pn = quic_conn_test_take_pn(c, QUIC_SPACE_APPLICATION);
     qb_wr_init(&w, out, sizeof out);
-    assert_int_equal(quic_pkt_short_begin(&w, dcid->b, dcid->len, false, c->app.tx_phase, pn, 4, &pw), 0);
+    assert_int_equal(quic_pkt_short_begin(&w, dcid->b, dcid->len, false, quic_test_view(c).key_phase_tx, pn, 4, &pw), 0);
     qb_wr_bytes(&w, fr, len);
     size_t min = quic_pkt_min_payload(4);
     if (len < min)
         qb_wr_zeros(&w, min - len);
-    quic_pkt_keys k = {.aead = c->app.tx, .hp = c->app.tx_hp};
+    quic_pkt_keys k = quic_test_keys(c, QUIC_SPACE_APPLICATION, false);
     assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
     assert_int_equal(quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
     quic_conn_recv(p->server, &p->spath, out, pkt_len, p->now);
@@ -65,7 +65,8 @@ static void close_receive_only(pair *p)
     assert_int_equal(id, 2);
     assert_int_equal(quic_conn_stream_write(p->client, 2, (const uint8_t *)"x", 1, true), 1);
     assert_true(pair_run(p, server_read_2, NULL, 1000000));
-    assert_null(quic_streams_find(&p->server->streams, 2));
+    quic_conn_test_stream st;
+    assert_false(quic_conn_test_stream_get(p->server, 2, &st));
 }
 
 /* The server's unidirectional stream 3 (send-only for the server) was sent,
@@ -73,7 +74,8 @@ static void close_receive_only(pair *p)
 static bool stream_3_gone(pair *p, void *ud)
 {
     (void)ud;
-    return quic_streams_find(&p->server->streams, 3) == NULL;
+    quic_conn_test_stream st;
+    return !quic_conn_test_stream_get(p->server, 3, &st);
 }
 
 static void close_send_only(pair *p)

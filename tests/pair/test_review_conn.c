@@ -1,7 +1,7 @@
 /* Review findings: connection behaviour over the pair (timers, closing). */
 #include "common/pair.h"
 #include "common/tu.h"
-#include "quic/conn_int.h"
+#include "quic/conn_test.h"
 
 #include <string.h>
 
@@ -9,7 +9,7 @@ static bool connected(pair *p, void *ud)
 {
     (void)ud;
     return quic_conn_is_established(p->client) && p->server &&
-           quic_conn_is_established(p->server) && p->client->handshake_confirmed;
+           quic_conn_is_established(p->server) && quic_test_view(p->client).handshake_confirmed;
 }
 
 /* Moves the clock to t, delivering and firing whatever is due before. */
@@ -37,8 +37,8 @@ static void test_review_idle_restarts_on_send(void **state)
     assert_true(pair_run(&p, connected, NULL, 10000000));
     run_to(&p, p.now + 3000000); /* the handshake's leftovers are acknowledged */
     assert_true(quic_conn_is_established(p.client));
-    uint64_t last_rx = p.client->idle_deadline - 10000000;
-    assert_true(3 * quic_conn_pto(p.client) < 10000000); /* the timeout, not 3 PTO, rules */
+    uint64_t last_rx = quic_test_view(p.client).idle_deadline - 10000000;
+    assert_true(3 * quic_test_view(p.client).pto < 10000000); /* the timeout, not 3 PTO, rules */
     run_to(&p, last_rx + 9500000);
     assert_true(quic_conn_is_established(p.client));
     int64_t id = quic_conn_stream_open(p.client, true);
@@ -70,7 +70,7 @@ static void test_review_client_initial_close_padded(void **state)
     p.link.delay_us = 10000;
     pair_start(&p);
     assert_true(pair_run(&p, server_exists, NULL, 1000000));
-    assert_false(p.client->keys[1].tx_ok); /* Initial keys only */
+    assert_false(quic_test_view(p.client).keys_tx[1]); /* Initial keys only */
     quic_conn_close(p.client, true, 0x101, "bye");
     pair_run(&p, NULL, NULL, 200000);
     quic_close_info ci;
@@ -93,20 +93,20 @@ static void test_review_server_close_amplification(void **state)
     quic_conn *s = p.server;
     uint8_t out[1500];
     /* the flight, then probes until the budget is spent */
-    for (int i = 0; i < 20 && s->bytes_out + 64 <= 3 * s->bytes_in; i++) {
+    for (int i = 0; i < 20 && quic_test_view(s).bytes_out + 64 <= 3 * quic_test_view(s).bytes_in; i++) {
         while (quic_conn_send(s, out, sizeof out, p.now))
             ;
-        if (s->bytes_out + 64 > 3 * s->bytes_in)
+        if (quic_test_view(s).bytes_out + 64 > 3 * quic_test_view(s).bytes_in)
             break;
         p.now = quic_conn_deadline(s);
         quic_conn_on_deadline(s, p.now);
     }
-    assert_false(s->addr_validated);
-    assert_true(s->bytes_out + 64 > 3 * s->bytes_in); /* budget spent */
+    assert_false(quic_test_view(s).addr_validated);
+    assert_true(quic_test_view(s).bytes_out + 64 > 3 * quic_test_view(s).bytes_in); /* budget spent */
     quic_conn_close(s, false, 0x0a, "a rather long reason for closing, to need some bytes");
     while (quic_conn_send(s, out, sizeof out, p.now))
         ;
-    assert_true(s->bytes_out <= 3 * s->bytes_in);
+    assert_true(quic_test_view(s).bytes_out <= 3 * quic_test_view(s).bytes_in);
     pair_free(&p);
 }
 
@@ -165,10 +165,10 @@ static void test_review_ack_ranges_pruned(void **state)
     }
     assert_true(k.fin);
     assert_int_equal(k.got, sizeof data);
-    assert_true(p.server->stats.pkts_recv > 300);
+    assert_true(quic_test_stats(p.server).pkts_recv > 300);
     p.link.loss_pct = 0;
     pair_run(&p, NULL, NULL, 1000000);
-    assert_true(quic_ackrange_count(&p.server->sp[QUIC_SPACE_APPLICATION].acks) <= 4);
+    assert_true(quic_test_view(p.server).app_ack_ranges <= 4);
     pair_free(&p);
 }
 

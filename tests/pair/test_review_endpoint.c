@@ -2,7 +2,7 @@
  * (routing, Retry, Version Negotiation). */
 #include "common/ep_net.h"
 #include "common/tu.h"
-#include "quic/conn_int.h" /* the client's Initial token */
+#include "quic/conn_test.h" /* the client's Initial token */
 #include "quic/packet.h"
 
 #include <string.h>
@@ -80,8 +80,9 @@ static void test_review_foreign_token_gets_retry(void **state)
     (void)state;
     ep_net n;
     ep_net_init(&n, true);
-    memset(n.p.client->retry_token, 0xa5, 40);
-    n.p.client->retry_token_len = 40;
+    uint8_t junk[40];
+    memset(junk, 0xa5, sizeof junk);
+    quic_conn_test_set_retry_token(n.p.client, junk, sizeof junk);
     ep_net_step(&n);
     assert_true(quic_conn_is_established(n.p.client));
     quic_endpoint_stats st;

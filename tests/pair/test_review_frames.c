@@ -3,7 +3,7 @@
  * peer under test), after a normal handshake over the pair. */
 #include "common/pair.h"
 #include "common/tu.h"
-#include "quic/conn_int.h"
+#include "quic/conn_test.h"
 #include "quic/packet.h"
 #include "quic/protect.h"
 
@@ -13,8 +13,8 @@ static bool connected(pair *p, void *ud)
 {
     (void)ud;
     return quic_conn_is_established(p->client) && p->server &&
-           quic_conn_is_established(p->server) && p->client->handshake_confirmed &&
-           p->client->app_tx_ok;
+           quic_conn_is_established(p->server) && quic_test_view(p->client).handshake_confirmed &&
+           quic_test_view(p->client).app_tx_ok;
 }
 
 static void start(pair *p)
@@ -33,16 +33,16 @@ static void inject(pair *p, const uint8_t *fr, size_t len)
     qb_wr w;
     quic_pkt_wr pw;
     size_t pkt_len;
-    const quic_cid *dcid = quic_peer_cids_current(&c->pcids);
-    uint64_t pn = c->sp[QUIC_SPACE_APPLICATION].next_pn++;
+    const quic_cid *dcid = quic_peer_cids_current(quic_conn_test_peer_cids(c));
+    uint64_t pn = quic_conn_test_take_pn(c, QUIC_SPACE_APPLICATION);
     qb_wr_init(&w, out, sizeof out);
-    assert_int_equal(quic_pkt_short_begin(&w, dcid->b, dcid->len, false, c->app.tx_phase, pn, 4, &pw), 0);
+    assert_int_equal(quic_pkt_short_begin(&w, dcid->b, dcid->len, false, quic_test_view(c).key_phase_tx, pn, 4, &pw), 0);
     assert_true(len + 16 <= qb_wr_left(&w));
     qb_wr_bytes(&w, fr, len);
     size_t min = quic_pkt_min_payload(4);
     if (len < min)
         qb_wr_zeros(&w, min - len);
-    quic_pkt_keys k = {.aead = c->app.tx, .hp = c->app.tx_hp};
+    quic_pkt_keys k = quic_test_keys(c, QUIC_SPACE_APPLICATION, false);
     assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
     assert_int_equal(quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
     quic_conn_recv(p->server, &p->spath, out, pkt_len, p->now);
@@ -77,7 +77,7 @@ static void test_review_stop_sending_repeats(void **state)
     static const uint8_t data[] = {0x0b, 0x04, 0x05, 'h', 'e', 'l', 'l', 'o'}; /* STREAM 4, FIN */
     inject(&p, data, sizeof data);
     assert_int_equal(server_close_code(&p), 0);
-    assert_int_equal(p.server->ev_overflow, 0);
+    assert_int_equal(quic_test_view(p.server).ev_overflow, 0);
     quic_event ev;
     uint64_t stops = 0;
     bool readable4 = false;
@@ -97,19 +97,19 @@ static void test_review_retire_cid_replaced(void **state)
     (void)state;
     pair p;
     start(&p);
-    size_t before = quic_local_cids_active(&p.server->lcids);
+    size_t before = quic_local_cids_active(quic_conn_local_cids(p.server));
     assert_true(before >= 2);
-    uint64_t next_seq = p.server->lcids.next_seq;
+    uint64_t next_seq = quic_conn_local_cids(p.server)->next_seq;
     static const uint8_t retire1[] = {0x19, 0x01}; /* RETIRE_CONNECTION_ID seq 1 */
     inject(&p, retire1, sizeof retire1);
     assert_int_equal(server_close_code(&p), 0);
-    assert_int_equal(quic_local_cids_active(&p.server->lcids), before);
-    assert_int_equal(p.server->lcids.next_seq, next_seq + 1);
+    assert_int_equal(quic_local_cids_active(quic_conn_local_cids(p.server)), before);
+    assert_int_equal(quic_conn_local_cids(p.server)->next_seq, next_seq + 1);
     /* and a NEW_CONNECTION_ID for it is owed (the client cannot take part
      * any more: the injected packet number is unknown to its recovery) */
-    quic_local_cid *lc = quic_local_cids_next_announce(&p.server->lcids);
-    assert_non_null(lc);
-    assert_int_equal(lc->seq, next_seq);
+    uint64_t seq;
+    assert_true(quic_conn_test_next_announce(p.server, &seq));
+    assert_int_equal(seq, next_seq);
     pair_free(&p);
 }
 
@@ -120,15 +120,15 @@ static void test_review_disable_active_migration(void **state)
     (void)state;
     pair p;
     start(&p);
-    assert_true(p.client->peer_tp.disable_active_migration);
-    assert_true(p.server->peer_tp.disable_active_migration);
+    assert_true(quic_test_view(p.client).peer_disable_active_migration);
+    assert_true(quic_test_view(p.server).peer_disable_active_migration);
     pair_free(&p);
 }
 
 static bool client_heard_server(pair *p, void *ud)
 {
     (void)ud;
-    return p->client->got_first_server_pkt;
+    return quic_test_view(p->client).got_first_server_pkt;
 }
 
 /* RFC 9000 §7.2: once a client processed a valid Initial from the server, it
@@ -142,15 +142,15 @@ static void test_review_client_drops_other_scid(void **state)
     p.link.delay_us = 10000;
     pair_start(&p);
     assert_true(pair_run(&p, client_heard_server, NULL, 1000000));
-    assert_true(p.server->keys[1].tx_ok);
-    assert_true(p.client->keys[1].rx_ok);
-    const quic_cid *dcid = &p.client->lcids.slot[0].cid;
+    assert_true(quic_test_view(p.server).keys_tx[1]);
+    assert_true(quic_test_view(p.client).keys_rx[1]);
+    const quic_cid *dcid = quic_conn_test_first_cid(p.client);
     static const uint8_t other[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     uint8_t out[1500];
     qb_wr w;
     quic_pkt_wr pw;
     size_t pkt_len;
-    uint64_t pn = p.server->sp[1].next_pn++;
+    uint64_t pn = quic_conn_test_take_pn(p.server, 1);
     quic_pkt_long_params lp = {.type = QUIC_PKT_HANDSHAKE, .version = QUIC_VERSION_1,
                                .dcid = dcid->b, .dcid_len = dcid->len,
                                .scid = other, .scid_len = sizeof other,
@@ -160,10 +160,11 @@ static void test_review_client_drops_other_scid(void **state)
     qb_wr_u8(&w, 0x01); /* PING */
     qb_wr_zeros(&w, 40);
     assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
-    assert_int_equal(quic_pkt_protect(&p.server->keys[1].tx, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
-    uint64_t before = p.client->stats.pkts_recv;
+    quic_pkt_keys k = quic_test_keys(p.server, QUIC_SPACE_HANDSHAKE, false);
+    assert_int_equal(quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
+    uint64_t before = quic_test_stats(p.client).pkts_recv;
     quic_conn_recv(p.client, &p.cpath, out, pkt_len, p.now);
-    assert_int_equal(p.client->stats.pkts_recv, before);
+    assert_int_equal(quic_test_stats(p.client).pkts_recv, before);
     /* and the handshake goes on */
     assert_true(pair_run(&p, connected, NULL, 5000000));
     pair_free(&p);
@@ -180,10 +181,10 @@ static void test_review_path_response_padded(void **state)
     static const uint8_t chal[] = {0x1a, 1, 2, 3, 4, 5, 6, 7, 8}; /* PATH_CHALLENGE */
     inject(&p, chal, sizeof chal);
     assert_int_equal(server_close_code(&p), 0);
-    assert_true(p.server->pend.path_response);
+    assert_true(quic_test_view(p.server).path_response_pending);
     uint8_t out[1500];
     size_t n = quic_conn_send(p.server, out, sizeof out, p.now);
-    assert_false(p.server->pend.path_response);
+    assert_false(quic_test_view(p.server).path_response_pending);
     assert_true(n >= 1200);
     pair_free(&p);
 }
@@ -198,7 +199,7 @@ static void test_review_retire_flood_bounded(void **state)
     (void)state;
     pair p;
     start(&p);
-    uint64_t next_seq = p.server->lcids.next_seq;
+    uint64_t next_seq = quic_conn_local_cids(p.server)->next_seq;
     uint8_t fr[128];
     size_t n = 0;
     for (uint8_t seq = 1; seq <= 40; seq++) {
@@ -206,7 +207,7 @@ static void test_review_retire_flood_bounded(void **state)
         fr[n++] = seq;
     }
     inject(&p, fr, n);
-    assert_true(p.server->lcids.next_seq <= next_seq + QUIC_CID_SLOTS);
+    assert_true(quic_conn_local_cids(p.server)->next_seq <= next_seq + QUIC_CID_SLOTS);
     assert_int_equal(server_close_code(&p), 0x0a); /* PROTOCOL_VIOLATION */
     pair_free(&p);
 }

@@ -4,7 +4,7 @@
  * (§8.1.2, §17.2.5). */
 #include "common/sim.h"
 
-#include "quic/conn_int.h" /* the client's current peer CID, for the reset */
+#include "quic/conn_test.h" /* the client's current peer CID, for the reset */
 #include "quic/packet.h"
 
 #include <stdlib.h>
@@ -233,7 +233,7 @@ static void test_stateless_reset(void **state)
     sim_run(&s, NULL, NULL, 200000);
     /* The server lost its state; its endpoint answers with a reset built
      * from the static key and the CID the client sends to (§10.3). */
-    const quic_cid *dcid = quic_peer_cids_current(&s.p.client->pcids);
+    const quic_cid *dcid = quic_peer_cids_current(quic_conn_test_peer_cids(s.p.client));
     uint8_t tok[QUIC_RESET_TOKEN_LEN];
     assert_int_equal(quic_reset_token(s.p.scfg.static_key, dcid, tok), 0);
     uint8_t d[43];
@@ -354,7 +354,7 @@ static bool dcid_of_server(sim *s, const quic_pkt_hdr *h)
 {
     quic_cid d;
     quic_cid_set(&d, h->dcid, h->dcid_len);
-    return quic_local_cids_has(&s->p.server->lcids, &d);
+    return quic_local_cids_has(quic_conn_local_cids(s->p.server), &d);
 }
 
 static bool retry_tap(sim *s, bool to_server, uint8_t *d, size_t *len, void *ud)

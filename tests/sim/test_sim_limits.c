@@ -4,7 +4,8 @@
  * Allocations are counted through the qb_alloc hook. */
 #include "common/sim.h"
 
-#include "quic/conn_int.h" /* counters in failure messages */
+#include "quic/conn_test.h" /* counters in failure messages */
+#include "quic/packet.h"
 #include "quic/frame.h"
 
 #include <stdlib.h>
@@ -389,21 +390,21 @@ static void act_dgram_unsupported(ctx *x)
 static void act_key_update_old_keys(ctx *x)
 {
     quic_conn *srv = x->s.p.server;
-    bool old = srv->app.rx_phase;
-    uint64_t updates = srv->app.updates;
+    bool old = quic_test_view(srv).key_phase_rx;
+    uint64_t updates = quic_test_view(srv).key_updates;
     static const uint8_t ping[] = {QUIC_FT_PING};
     /* A packet of the other phase sealed with the current key does not open:
      * dropped, no error (RFC 9001 §6.3, a failed decryption). */
-    sim_client_inject_1rtt_keys(&x->s, ping, 1, !old, srv->app.rx[old], 0);
+    sim_client_inject_1rtt_keys(&x->s, ping, 1, !old, quic_conn_test_rx_key(srv, old), 0);
     assert_false(server_closing(x));
-    assert_int_equal(srv->app.updates, updates);
+    assert_int_equal(quic_test_view(srv).key_updates, updates);
     /* The next keys: a real update, no error. */
-    sim_client_inject_1rtt_keys(&x->s, ping, 1, !old, srv->app.rx[!old], 0);
+    sim_client_inject_1rtt_keys(&x->s, ping, 1, !old, quic_conn_test_rx_key(srv, !old), 0);
     assert_false(server_closing(x));
-    assert_int_equal(srv->app.updates, updates + 1);
-    assert_true(srv->app.rx_phase == !old);
+    assert_int_equal(quic_test_view(srv).key_updates, updates + 1);
+    assert_true(quic_test_view(srv).key_phase_rx == !old);
     /* The previous keys on a newer packet number. */
-    sim_client_inject_1rtt_keys(&x->s, ping, 1, old, srv->app.rx[old], 0);
+    sim_client_inject_1rtt_keys(&x->s, ping, 1, old, quic_conn_test_rx_key(srv, old), 0);
 }
 
 /* RFC 9000 §4.5: a final size changed by a later STREAM frame. */
@@ -482,7 +483,7 @@ static void act_reserved_bits(ctx *x)
 {
     static const uint8_t ping[] = {QUIC_FT_PING};
     quic_conn *c = x->s.p.client;
-    sim_client_inject_1rtt_keys(&x->s, ping, 1, c->app.tx_phase, c->app.tx, 0x18);
+    sim_client_inject_1rtt_keys(&x->s, ping, 1, quic_test_view(c).key_phase_tx, quic_test_keys(c, QUIC_SPACE_APPLICATION, false).aead, 0x18);
 }
 
 /* RFC 9000 §12.4: an unknown frame type (0x21 is no frame of ours). */
@@ -822,9 +823,9 @@ static void test_stream_churn_bounded(void **state)
     if (!ok)
         fprintf(stderr, "opened %llu finished %llu; server rx_max_streams_uni %llu closed %llu; client tx_max_streams_uni %llu\n",
                 (unsigned long long)ch.opened, (unsigned long long)ch.finished,
-                (unsigned long long)x->s.p.server->rx_max_streams_uni,
-                (unsigned long long)x->s.p.server->peer_uni_closed,
-                (unsigned long long)x->s.p.client->tx_max_streams_uni);
+                (unsigned long long)quic_test_view(x->s.p.server).rx_max_streams_uni,
+                (unsigned long long)quic_test_view(x->s.p.server).peer_uni_closed,
+                (unsigned long long)quic_test_view(x->s.p.client).tx_max_streams_uni);
     assert_true(ok);
     sim_run(&x->s, NULL, NULL, 2000000); /* ACKs settle */
     quic_conn_stats st;

@@ -2,7 +2,7 @@
  * loss, reordering and duplication (RFC 9000 §2-§4, §13; RFC 9002), and
  * DATAGRAM frames (RFC 9221 §5) arrive at most once and never corrupted. */
 #include "common/sim.h"
-#include "quic/conn_int.h"
+#include "quic/conn_test.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -93,18 +93,18 @@ static void transfer(sim *s, uint64_t total)
                 (unsigned long long)si.code, si.reason);
     }
     if ((!ok || x.closed) && getenv("SIM_DEBUG")) {
-        quic_stream *cs = quic_streams_find(&s->p.client->streams, (uint64_t)x.sid);
-        quic_stream *ss = quic_streams_find(&s->p.server->streams, (uint64_t)x.sid);
-        if (cs)
+        quic_conn_test_stream cs, ss;
+        if (quic_conn_test_stream_get(s->p.client, (uint64_t)x.sid, &cs))
             fprintf(stderr, "client sb: base %llu next %llu end %llu lost %zu queued %d; conn_tx %llu/%llu\n",
-                    (unsigned long long)cs->sb.base_off, (unsigned long long)cs->sb.next_off,
-                    (unsigned long long)cs->sb.end_off, (size_t)cs->sb.lost.n, cs->queued,
-                    (unsigned long long)s->p.client->conn_tx.sent, (unsigned long long)s->p.client->conn_tx.limit);
-        if (ss)
+                    (unsigned long long)cs.sb_base, (unsigned long long)cs.sb_next,
+                    (unsigned long long)cs.sb_end, cs.sb_lost, cs.queued,
+                    (unsigned long long)quic_test_view(s->p.client).conn_tx_sent,
+                    (unsigned long long)quic_test_view(s->p.client).conn_tx_limit);
+        if (quic_conn_test_stream_get(s->p.server, (uint64_t)x.sid, &ss))
             fprintf(stderr, "server rb: read %llu contig %llu highest %llu max %llu; conn_rx limit %llu\n",
-                    (unsigned long long)ss->rb.read_off, (unsigned long long)ss->rb.contig_end,
-                    (unsigned long long)ss->rb.highest, (unsigned long long)ss->rb.max_off,
-                    (unsigned long long)s->p.server->conn_rx.limit);
+                    (unsigned long long)ss.rb_read, (unsigned long long)ss.rb_contig,
+                    (unsigned long long)ss.rb_highest, (unsigned long long)ss.rb_max,
+                    (unsigned long long)quic_test_view(s->p.server).conn_rx_limit);
     }
     SIM_ASSERT(s, ok && !x.closed && !x.bad);
     SIM_ASSERT(s, x.got == total && x.fin_got);
