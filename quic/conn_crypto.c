@@ -286,27 +286,6 @@ void quic_conn_confirm_handshake(quic_conn *c)
     /* quic-go switches CIDs after the handshake; we offer it some. */
 }
 
-/* More CIDs for the peer to move to (RFC 9000 §5.1.1); quic-go switches to
- * a new one right after the handshake. */
-void quic_conn_issue_cids(quic_conn *c)
-{
-    uint64_t limit = c->peer_tp_ok ? c->peer_tp.active_connection_id_limit : 2;
-    if (limit > 4)
-        limit = 4;
-    size_t want = quic_local_cids_wanted(&c->lcids, limit);
-    size_t len = c->lcids.slot[0].cid.len;
-    for (size_t i = 0; i < want; i++) {
-        uint8_t b[QUIC_CID_MAX_LEN], token[QUIC_RESET_TOKEN_LEN];
-        quic_cid cid;
-        if (quic_conn_random(c, b, len) != 0)
-            return;
-        quic_cid_set(&cid, b, len);
-        if (quic_reset_token(c->cfg.static_key, &cid, token) != 0 ||
-            quic_local_cids_add(&c->lcids, &cid, token, true) < 0)
-            return;
-    }
-}
-
 static void on_tls_done(quic_conn *c)
 {
     quic_conn_issue_cids(c);

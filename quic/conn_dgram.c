@@ -1,10 +1,30 @@
 /* QUIC connection: DATAGRAM frames for the application (RFC 9221). Outgoing
  * datagrams are copied once, gathered, into the send queue (conn_send.c packs them
  * from there); received ones are copied once, from the decrypted packet into the
- * receive queue (conn_frames.c), and handed out in place. */
+ * receive queue (quic_conn_dgram_on_frame, the DATAGRAM rows' handler in
+ * conn_frames.c), and handed out in place. */
 #include "quic/conn_int.h"
 
 #include <string.h>
+
+/* A DATAGRAM frame (0x30 or 0x31) of frame_len bytes on the wire. */
+int quic_conn_dgram_on_frame(quic_conn *c, const quic_frame *f, size_t frame_len, uint64_t now)
+{
+    /* RFC 9221 §3: DATAGRAM only when we announced support, and never larger
+     * (type, length and payload) than what we announced. */
+    if (c->cfg.max_datagram_frame_size == 0) {
+        quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "DATAGRAM frame without support");
+        return QUIC_ERR_DGRAM_OFF;
+    }
+    if (frame_len > c->cfg.max_datagram_frame_size) {
+        quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "DATAGRAM frame too large");
+        return QUIC_ERR_DGRAM_SIZE;
+    }
+    c->dg_stats.received++;
+    if (quic_dgram_queue_push(&c->dg_rx, f->datagram.data, f->datagram.len, now) != 0)
+        c->dg_stats.drop_recv_queue_full++;
+    return 0;
+}
 
 size_t quic_conn_dgram_max(const quic_conn *c)
 {

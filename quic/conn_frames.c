@@ -66,52 +66,6 @@ static int on_ack(quic_conn *c, quic_pn_space sp, const quic_frame *f, uint64_t 
     return 0;
 }
 
-static int on_new_cid(quic_conn *c, const quic_frame *f)
-{
-    quic_cid cid;
-    quic_cid_set(&cid, f->new_cid.cid, f->new_cid.cid_len);
-    int rc = quic_peer_cids_on_new(&c->pcids, f->new_cid.seq, f->new_cid.retire_prior_to, &cid,
-                                   f->new_cid.reset_token);
-    if (rc == QUIC_CID_ERR_LIMIT || rc == QUIC_CID_ERR_RETIRE_BACKLOG)
-        quic_conn_fail(c, QUIC_CONNECTION_ID_LIMIT_ERROR, f->type, "too many connection IDs");
-    else if (rc != 0)
-        quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "bad NEW_CONNECTION_ID");
-    return rc;
-}
-
-static int on_retire_cid(quic_conn *c, const quic_frame *f)
-{
-    int rc = quic_local_cids_retire(&c->lcids, f->retire_cid.seq, NULL);
-    if (rc != 0) {
-        quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "bad RETIRE_CONNECTION_ID");
-        return rc;
-    }
-    /* RFC 9000 §5.1.1: a retired CID is replaced, or a peer that moves
-     * (quic-go does after the handshake) runs out of CIDs to move to. Once
-     * the packet is done (conn_recv.c), so a packet retiring sequence numbers
-     * in turn cannot make us mint a CID per frame. */
-    c->cids_retired = true;
-    return 0;
-}
-
-static int on_datagram(quic_conn *c, const quic_frame *f, size_t frame_len, uint64_t now)
-{
-    /* RFC 9221 §3: DATAGRAM only when we announced support, and never larger
-     * (type, length and payload) than what we announced. */
-    if (c->cfg.max_datagram_frame_size == 0) {
-        quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "DATAGRAM frame without support");
-        return QUIC_ERR_DGRAM_OFF;
-    }
-    if (frame_len > c->cfg.max_datagram_frame_size) {
-        quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "DATAGRAM frame too large");
-        return QUIC_ERR_DGRAM_SIZE;
-    }
-    c->dg_stats.received++;
-    if (quic_dgram_queue_push(&c->dg_rx, f->datagram.data, f->datagram.len, now) != 0)
-        c->dg_stats.drop_recv_queue_full++;
-    return 0;
-}
-
 /* ---- one handler per row of the frame table (frame_table.c) ---- */
 
 /* What a handler knows besides the frame. */
@@ -224,13 +178,13 @@ static int h_stream_data_blocked(quic_conn *c, const quic_frame *f, const frame_
 static int h_new_cid(quic_conn *c, const quic_frame *f, const frame_ctx *x)
 {
     (void)x;
-    return on_new_cid(c, f);
+    return quic_conn_on_new_cid(c, f);
 }
 
 static int h_retire_cid(quic_conn *c, const quic_frame *f, const frame_ctx *x)
 {
     (void)x;
-    return on_retire_cid(c, f);
+    return quic_conn_on_retire_cid(c, f);
 }
 
 static int h_path_challenge(quic_conn *c, const quic_frame *f, const frame_ctx *x)
@@ -265,7 +219,7 @@ static int h_handshake_done(quic_conn *c, const quic_frame *f, const frame_ctx *
 
 static int h_datagram(quic_conn *c, const quic_frame *f, const frame_ctx *x)
 {
-    return on_datagram(c, f, x->len, x->now);
+    return quic_conn_dgram_on_frame(c, f, x->len, x->now);
 }
 
 /* Indexed by the row ids of the frame table: the codec says what a frame is,

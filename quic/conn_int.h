@@ -14,8 +14,11 @@
  *   conn_recv.c   packets in: headers, keys, Retry, Version Negotiation
  *   conn_frames.c frames of a packet, one handler per row of the frame table
  *   conn_send.c   packets out, what they carried, acknowledged and lost
- *   conn_new.c    making and freeing a connection; datagram calls
- *   conn_crypto.c CRYPTO streams, TLS, keys and CIDs
+ *   conn_new.c    making and freeing a connection
+ *   conn_crypto.c CRYPTO streams, TLS, keys per level
+ *   conn_cid.c    connection IDs: issuing ours, taking the peer's
+ *   conn_dgram.c  DATAGRAM frames: the public calls, frames received, the
+ *                 DATAGRAM events
  *   conn_stream.c streams: the public stream calls and the stream frames
  *   conn_aead.c   AEAD limits
  *   conn_core.c   the state every part sits above: events, the latched
@@ -266,11 +269,17 @@ void quic_conn_confirm_handshake(quic_conn *c);
 int quic_conn_initial_keys(quic_conn *c, const quic_cid *dcid);
 void quic_crypto_send_free(quic_conn *c, quic_crypto_send *cs);
 void quic_crypto_send_lost(quic_crypto_send *cs, uint64_t off, uint64_t len);
+
+/* ---- conn_cid.c ---- */
 /* Tops up the CIDs the peer holds (RFC 9000 §5.1.1): at the end of the
  * handshake and after a packet with RETIRE_CONNECTION_ID frames. */
 void quic_conn_issue_cids(quic_conn *c);
+int quic_conn_on_new_cid(quic_conn *c, const quic_frame *f);
+int quic_conn_on_retire_cid(quic_conn *c, const quic_frame *f);
 
 /* ---- conn_dgram.c ---- */
+/* A received DATAGRAM frame (RFC 9221 §5): queued for the application. */
+int quic_conn_dgram_on_frame(quic_conn *c, const quic_frame *f, size_t frame_len, uint64_t now);
 /* The next received datagram as an event, in its queue slot (quic_conn_next_event). */
 bool quic_conn_dgram_next_event(quic_conn *c, quic_event *ev);
 

@@ -1,6 +1,8 @@
 /* QUIC connection: making and freeing one, client or server side. */
 #include "quic/conn_int.h"
 
+#include "crypto/cx_wipe.h"
+
 #include <string.h>
 
 #define SENTLOG_MAX_ITEMS 8192
@@ -171,7 +173,7 @@ void quic_conn_free(quic_conn *c)
     quic_dgram_queue_free(&c->dg_rx);
     qb_free(c->alloc, c->early_buf);
     qb_free(c->alloc, c->events);
-    memset(c->app_rx_secret, 0, sizeof c->app_rx_secret);
-    memset(c->app_tx_secret, 0, sizeof c->app_tx_secret);
+    cx_wipe(c->app_rx_secret, sizeof c->app_rx_secret);
+    cx_wipe(c->app_tx_secret, sizeof c->app_tx_secret);
     qb_free(c->alloc, c);
 }

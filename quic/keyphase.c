@@ -1,6 +1,8 @@
 /* 1-RTT key phases and key update (RFC 9001 §6); see keyphase.h. */
 #include "quic/keyphase.h"
 
+#include "crypto/cx_wipe.h"
+
 #include "quic/packet.h"
 #include "quic/protect.h"
 
@@ -44,7 +46,7 @@ static int prepare_next_rx(quic_keyphase *kp)
     int rc = next_secret(kp, kp->rx_secret, nxt);
     if (rc == 0)
         rc = make_aead(kp, nxt, &a);
-    memset(nxt, 0, sizeof nxt);
+    cx_wipe(nxt, sizeof nxt);
     if (rc != 0)
         return rc;
     cx_aead_free(kp->rx[!kp->rx_phase]);
@@ -91,8 +93,8 @@ void quic_keyphase_free(quic_keyphase *kp)
     cx_aead_free(kp->rx[0]);
     cx_aead_free(kp->rx[1]);
     cx_aead_free(kp->tx);
-    memset(kp->rx_secret, 0, sizeof kp->rx_secret);
-    memset(kp->tx_secret, 0, sizeof kp->tx_secret);
+    cx_wipe(kp->rx_secret, sizeof kp->rx_secret);
+    cx_wipe(kp->tx_secret, sizeof kp->tx_secret);
     kp->rx_hp = kp->tx_hp = NULL;
     kp->rx[0] = kp->rx[1] = kp->tx = NULL;
 }
@@ -106,11 +108,11 @@ static int update_tx(quic_keyphase *kp)
     if (rc == 0)
         rc = make_aead(kp, nxt, &a);
     if (rc != 0) {
-        memset(nxt, 0, sizeof nxt);
+        cx_wipe(nxt, sizeof nxt);
         return rc;
     }
     memcpy(kp->tx_secret, nxt, kp->secret_len);
-    memset(nxt, 0, sizeof nxt);
+    cx_wipe(nxt, sizeof nxt);
     cx_aead_free(kp->tx);
     kp->tx = a;
     kp->tx_phase = !kp->tx_phase;
@@ -147,7 +149,7 @@ int quic_keyphase_open(quic_keyphase *kp, uint8_t *pkt, size_t pkt_len, quic_pkt
     if ((rc = next_secret(kp, kp->rx_secret, nxt)) != 0)
         return rc;
     memcpy(kp->rx_secret, nxt, kp->secret_len);
-    memset(nxt, 0, sizeof nxt);
+    cx_wipe(nxt, sizeof nxt);
     kp->rx_phase = phase;
     kp->rx_first_pn = c->pn;
     kp->other_is_next = false; /* the old current keys are now the previous */

@@ -112,7 +112,7 @@ typedef struct quic_config {
 
 /* Sensible defaults: 8-byte CIDs, 30 s idle timeout, 1 MiB connection window,
  * 256 KiB stream window, 100 bidi and 100 uni streams, datagrams up to 65535
- * bytes, 25 ms max_ack_delay, 1452-byte packets. */
+ * bytes, 25 ms max_ack_delay, 1452-byte packets (quic/config.c). */
 void quic_config_init(quic_config *c, bool is_server, const tls_config *tls);
 
 /* A client connection to remote, with the server name and ALPN of its tls
