@@ -169,20 +169,14 @@ static void session_step(app_session *s, uint64_t now)
 /* A name for a close code: RFC 9000 §20.1, TLS alerts (RFC 9001 §4.8), RFC 9114 §8.1. */
 static const char *code_name(bool app, uint64_t code, char *buf, size_t len)
 {
-    static const char *transport[] = {
-        "NO_ERROR", "INTERNAL_ERROR", "CONNECTION_REFUSED", "FLOW_CONTROL_ERROR",
-        "STREAM_LIMIT_ERROR", "STREAM_STATE_ERROR", "FINAL_SIZE_ERROR", "FRAME_ENCODING_ERROR",
-        "TRANSPORT_PARAMETER_ERROR", "CONNECTION_ID_LIMIT_ERROR", "PROTOCOL_VIOLATION",
-        "INVALID_TOKEN", "APPLICATION_ERROR", "CRYPTO_BUFFER_EXCEEDED", "KEY_UPDATE_ERROR",
-        "AEAD_LIMIT_REACHED", "NO_VIABLE_PATH"};
     static const char *h3[] = {
         "H3_NO_ERROR", "H3_GENERAL_PROTOCOL_ERROR", "H3_INTERNAL_ERROR", "H3_STREAM_CREATION_ERROR",
         "H3_CLOSED_CRITICAL_STREAM", "H3_FRAME_UNEXPECTED", "H3_FRAME_ERROR", "H3_EXCESSIVE_LOAD",
         "H3_ID_ERROR", "H3_SETTINGS_ERROR", "H3_MISSING_SETTINGS", "H3_REQUEST_REJECTED",
         "H3_REQUEST_CANCELLED", "H3_REQUEST_INCOMPLETE", "H3_MESSAGE_ERROR", "H3_CONNECT_ERROR",
         "H3_VERSION_FALLBACK"};
-    if (!app && code < sizeof transport / sizeof transport[0])
-        return transport[code];
+    if (!app && code < QUIC_CRYPTO_ERROR_BASE)
+        return quic_wire_err_name(code); /* quic/quic_err.h: the one map */
     if (!app && code >= 0x100 && code < 0x200) {
         snprintf(buf, len, "TLS alert %s", tls_alert_str((uint8_t)(code - 0x100)));
         return buf;

@@ -184,7 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         }
-        if (n && quic_conn_recv(c, &k.path, dg, n, now) == QUIC_ERR_CLOSED)
+        if (n && quic_conn_recv(c, &k.path, dg, n, now) == QUIC_ERR_CLOSING)
             break;
         drain(c, now);
     }

@@ -225,7 +225,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         }
-        if (n && quic_conn_recv(d.s, &d.spath, dg, n, d.now) == QUIC_ERR_CLOSED)
+        if (n && quic_conn_recv(d.s, &d.spath, dg, n, d.now) == QUIC_ERR_CLOSING)
             break;
         drain(d.s, d.now);
     }

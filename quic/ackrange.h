@@ -23,15 +23,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quic/quic_err.h"
+
 #define QUIC_ACKRANGE_MAX 256     /* hard cap on ranges kept per space */
 #define QUIC_ACKRANGE_DEFAULT 64  /* what a connection should normally use */
 #define QUIC_ACKRANGE_NONE UINT64_MAX
 
-/* Error codes (connection range -1300..-1309). */
-enum {
-    QUIC_ACKRANGE_ERR_DUPLICATE = -1300, /* packet number already received */
-    QUIC_ACKRANGE_ERR_RANGE = -1301      /* packet number above 2^62-1 */
-};
+/* Error codes: the QUIC_ACKRANGE_ERR_* of quic/quic_err.h. */
 
 /* One range of packet numbers, both ends inclusive. The ACK frame encoder takes
  * an array of these ordered largest first (RFC 9000 §19.3.1). */

@@ -12,22 +12,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quic/quic_err.h"
+
 #define QUIC_CID_MAX_LEN 20 /* RFC 9000 §17.2, v1 */
 #define QUIC_RESET_TOKEN_LEN 16
 /* How many connection IDs we keep of each side: our active_connection_id_limit
  * for the peer's, and the most we issue whatever the peer's limit is. */
 #define QUIC_CID_SLOTS 8
 
-/* Error codes: -1400 .. -1449 (connection range). */
-enum {
-    QUIC_CID_ERR_RETIRE_UNKNOWN = -1400,  /* RETIRE of a sequence never issued: PROTOCOL_VIOLATION */
-    QUIC_CID_ERR_RETIRE_CURRENT = -1401,  /* RETIRE names the packet's own DCID: PROTOCOL_VIOLATION */
-    QUIC_CID_ERR_ZERO_LENGTH = -1402,     /* NEW/RETIRE while zero-length CIDs: PROTOCOL_VIOLATION */
-    QUIC_CID_ERR_LIMIT = -1403,           /* more active CIDs than we allow: CONNECTION_ID_LIMIT_ERROR */
-    QUIC_CID_ERR_MISMATCH = -1404,        /* same sequence, other CID or token: PROTOCOL_VIOLATION */
-    QUIC_CID_ERR_RETIRE_BACKLOG = -1405,  /* too many RETIRE frames owed: CONNECTION_ID_LIMIT_ERROR */
-    QUIC_CID_ERR_FULL = -1406,            /* no free slot to issue another CID (local use) */
-};
+/* Error codes: the QUIC_CID_ERR_* of quic/quic_err.h. */
 
 typedef struct quic_cid {
     uint8_t len;

@@ -36,17 +36,21 @@ bool quic_conn_next_event(quic_conn *c, quic_event *ev)
     return quic_conn_dgram_next_event(c, ev);
 }
 
+/* The one answer of every call once the connection failed or closes. */
+static int closing_or(const quic_conn *c, int rc)
+{
+    return c->state >= QUIC_CS_CLOSING ? QUIC_ERR_CLOSING : rc;
+}
+
 int quic_conn_recv(quic_conn *c, const quic_path *path, uint8_t *dgram, size_t len, uint64_t now)
 {
     c->now = now;
-    if (c->state == QUIC_CS_CLOSED)
-        return QUIC_ERR_CLOSED;
-    if (c->state == QUIC_CS_DRAINING)
-        return 0; /* RFC 9000 §10.2.2: nothing more is sent or processed */
+    if (c->state >= QUIC_CS_DRAINING)
+        return QUIC_ERR_CLOSING; /* RFC 9000 §10.2.2: nothing more is processed */
     if (!quic_path_equal(path, &c->path)) {
         /* Migration is not supported yet: another path's packets are dropped. */
         c->stats.pkts_dropped++;
-        return 0;
+        return closing_or(c, 0);
     }
     c->bytes_in += len;
     if (c->state == QUIC_CS_CLOSING) {
@@ -55,12 +59,12 @@ int quic_conn_recv(quic_conn *c, const quic_path *path, uint8_t *dgram, size_t l
         c->close_sent_count++;
         if ((c->close_sent_count & (c->close_sent_count - 1)) == 0)
             c->close_pending = true;
-        return 0;
+        return QUIC_ERR_CLOSING;
     }
+    /* A protocol error found here is latched (quic_conn_close_info says
+     * why); the call says only that the connection is closing. */
     quic_conn_recv_dgram(c, dgram, len, now);
-    /* A protocol error closed the connection: that is state, not a failure
-     * of this call (quic_conn_close_info says why). */
-    return c->state == QUIC_CS_CLOSED ? QUIC_ERR_CLOSED : 0;
+    return closing_or(c, 0);
 }
 
 size_t quic_conn_send(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
@@ -168,6 +172,8 @@ void quic_conn_stats_get(const quic_conn *c, quic_conn_stats *s)
 
 int quic_conn_key_update(quic_conn *c)
 {
+    if (c->state >= QUIC_CS_CLOSING)
+        return QUIC_ERR_CLOSING;
     if (!c->handshake_confirmed || !c->app_tx_ok)
         return QUIC_ERR_ARG;
     if (quic_keyphase_initiate(&c->app, c->now, quic_conn_pto(c)) != 0)

@@ -32,10 +32,10 @@ int quic_conn_on_new_cid(quic_conn *c, const quic_frame *f)
     int rc = quic_peer_cids_on_new(&c->pcids, f->new_cid.seq, f->new_cid.retire_prior_to, &cid,
                                    f->new_cid.reset_token);
     if (rc == QUIC_CID_ERR_LIMIT || rc == QUIC_CID_ERR_RETIRE_BACKLOG)
-        quic_conn_fail(c, QUIC_CONNECTION_ID_LIMIT_ERROR, f->type, "too many connection IDs");
-    else if (rc != 0)
-        quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "bad NEW_CONNECTION_ID");
-    return rc;
+        return quic_conn_fail(c, QUIC_CONNECTION_ID_LIMIT_ERROR, f->type, "too many connection IDs");
+    if (rc != 0)
+        return quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "bad NEW_CONNECTION_ID");
+    return 0;
 }
 
 /* RETIRE_CONNECTION_ID (RFC 9000 §19.16): one of ours the peer is done with. */
@@ -43,8 +43,7 @@ int quic_conn_on_retire_cid(quic_conn *c, const quic_frame *f)
 {
     int rc = quic_local_cids_retire(&c->lcids, f->retire_cid.seq, NULL);
     if (rc != 0) {
-        quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "bad RETIRE_CONNECTION_ID");
-        return rc;
+        return quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "bad RETIRE_CONNECTION_ID");
     }
     /* RFC 9000 §5.1.1: a retired CID is replaced, or a peer that moves
      * (quic-go does after the handshake) runs out of CIDs to move to. Once

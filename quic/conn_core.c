@@ -108,13 +108,15 @@ void quic_conn_start_closing(quic_conn *c)
     c->close_deadline = c->now + 3 * quic_conn_pto(c);
 }
 
-void quic_conn_fail(quic_conn *c, uint64_t code, uint64_t frame_type, const char *reason)
+int quic_conn_fail(quic_conn *c, uint64_t code, uint64_t frame_type, const char *reason)
 {
     if (c->state >= QUIC_CS_CLOSING)
-        return;
+        return QUIC_ERR_CLOSING;
     quic_conn_latch(c, false, false, code, frame_type, reason, strlen(reason));
-    quic_conn_logf(c, "connection error 0x%llx: %s", (unsigned long long)code, reason);
+    quic_conn_logf(c, "connection error 0x%llx %s: %s", (unsigned long long)code,
+                   quic_wire_err_name(code), reason);
     quic_conn_start_closing(c);
+    return QUIC_ERR_CLOSING;
 }
 
 void quic_conn_enter_draining(quic_conn *c, uint64_t now)

@@ -217,28 +217,24 @@ static int apply_peer_tparams(quic_conn *c)
     tls_conn_peer_tp(c->tls, &p, &n);
     int rc = quic_tparams_decode(p, n, !c->is_server, &c->peer_tp);
     if (rc != 0) {
-        quic_conn_fail(c, (uint64_t)quic_tparams_err_to_wire(rc), QUIC_FT_CRYPTO,
-                       quic_tparams_err_str(rc));
-        return rc;
+        return quic_conn_fail(c, quic_err_to_wire(rc), QUIC_FT_CRYPTO,
+                       quic_err_str(rc));
     }
     quic_tparams *tp = &c->peer_tp;
     const quic_cid *peer_scid = &c->pcids.slot[0].cid;
     if (!tp->has_initial_scid || !cid_is(&tp->initial_scid, peer_scid)) {
-        quic_conn_fail(c, QUIC_TRANSPORT_PARAMETER_ERROR, QUIC_FT_CRYPTO,
+        return quic_conn_fail(c, QUIC_TRANSPORT_PARAMETER_ERROR, QUIC_FT_CRYPTO,
                        "initial_source_connection_id missing or not the packets' SCID");
-        return QUIC_ERR_TLS;
     }
     if (!c->is_server) {
         if (!tp->has_original_dcid || !cid_is(&tp->original_dcid, &c->odcid)) {
-            quic_conn_fail(c, QUIC_TRANSPORT_PARAMETER_ERROR, QUIC_FT_CRYPTO,
+            return quic_conn_fail(c, QUIC_TRANSPORT_PARAMETER_ERROR, QUIC_FT_CRYPTO,
                            "original_destination_connection_id missing or wrong");
-            return QUIC_ERR_TLS;
         }
         if (tp->has_retry_scid != c->did_retry ||
             (c->did_retry && !cid_is(&tp->retry_scid, &c->retry_scid))) {
-            quic_conn_fail(c, QUIC_TRANSPORT_PARAMETER_ERROR, QUIC_FT_CRYPTO,
+            return quic_conn_fail(c, QUIC_TRANSPORT_PARAMETER_ERROR, QUIC_FT_CRYPTO,
                            "retry_source_connection_id does not match the Retry");
-            return QUIC_ERR_TLS;
         }
         if (tp->has_stateless_reset_token)
             quic_peer_cids_set_token0(&c->pcids, tp->stateless_reset_token);
@@ -314,8 +310,7 @@ int quic_conn_crypto_pump(quic_conn *c)
         if (!n)
             continue;
         if (crypto_append(c, &c->sp[lvl].crypto_tx, p, n) != 0) {
-            quic_conn_fail(c, QUIC_INTERNAL_ERROR, 0, "handshake flight too large");
-            return QUIC_ERR_NOMEM;
+            return quic_conn_fail(c, QUIC_INTERNAL_ERROR, 0, "handshake flight too large");
         }
         tls_conn_consume_output(c->tls, (tls_level)lvl, n);
     }
@@ -358,15 +353,13 @@ int quic_conn_crypto_recv(quic_conn *c, quic_pn_space sp, uint64_t off, const ui
     quic_recvbuf *rb = &c->sp[sp].crypto_rx;
     int rc = quic_recvbuf_write(rb, off, data, len, false);
     if (rc == QUIC_RECVBUF_ERR_FLOW) {
-        quic_conn_fail(c, QUIC_CRYPTO_BUFFER_EXCEEDED, QUIC_FT_CRYPTO,
+        return quic_conn_fail(c, QUIC_CRYPTO_BUFFER_EXCEEDED, QUIC_FT_CRYPTO,
                        "CRYPTO data beyond the buffer limit");
-        return rc;
     }
     if (rc != 0) {
-        quic_conn_fail(c, rc == QUIC_RECVBUF_ERR_RANGE ? QUIC_FRAME_ENCODING_ERROR
+        return quic_conn_fail(c, rc == QUIC_RECVBUF_ERR_RANGE ? QUIC_FRAME_ENCODING_ERROR
                                                        : QUIC_INTERNAL_ERROR,
                        QUIC_FT_CRYPTO, "bad CRYPTO frame");
-        return rc;
     }
     const uint8_t *p;
     size_t n;
@@ -378,9 +371,8 @@ int quic_conn_crypto_recv(quic_conn *c, quic_pn_space sp, uint64_t off, const ui
         quic_recvbuf_set_max_offset(rb, quic_recvbuf_read_offset(rb) + c->cfg.max_crypto_buffer);
         if (rc != 0) {
             uint8_t alert = tls_conn_alert(c->tls);
-            quic_conn_fail(c, QUIC_CRYPTO_ERROR_BASE + (alert ? alert : TLS_ALERT_INTERNAL_ERROR),
+            return quic_conn_fail(c, QUIC_CRYPTO_ERROR_BASE + (alert ? alert : TLS_ALERT_INTERNAL_ERROR),
                            QUIC_FT_CRYPTO, tls_conn_reason(c->tls));
-            return rc;
         }
     }
     return quic_conn_crypto_pump(c);

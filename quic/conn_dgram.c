@@ -13,12 +13,10 @@ int quic_conn_dgram_on_frame(quic_conn *c, const quic_frame *f, size_t frame_len
     /* RFC 9221 §3: DATAGRAM only when we announced support, and never larger
      * (type, length and payload) than what we announced. */
     if (c->cfg.max_datagram_frame_size == 0) {
-        quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "DATAGRAM frame without support");
-        return QUIC_ERR_DGRAM_OFF;
+        return quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "DATAGRAM frame without support");
     }
     if (frame_len > c->cfg.max_datagram_frame_size) {
-        quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "DATAGRAM frame too large");
-        return QUIC_ERR_DGRAM_SIZE;
+        return quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "DATAGRAM frame too large");
     }
     c->dg_stats.received++;
     if (quic_dgram_queue_push(&c->dg_rx, f->datagram.data, f->datagram.len, now) != 0)
@@ -43,7 +41,7 @@ size_t quic_conn_dgram_max(const quic_conn *c)
 int quic_conn_dgram_sendv(quic_conn *c, const qb_iov *iov, size_t n, uint64_t now)
 {
     if (c->state >= QUIC_CS_CLOSING)
-        return QUIC_ERR_CLOSED;
+        return QUIC_ERR_CLOSING;
     if (!c->peer_tp_ok || c->peer_tp.max_datagram_frame_size == 0)
         return QUIC_ERR_DGRAM_OFF;
     size_t len = 0, max = quic_conn_dgram_max(c);

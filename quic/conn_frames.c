@@ -35,8 +35,7 @@ static int on_ack(quic_conn *c, quic_pn_space sp, const quic_frame *f, uint64_t 
     quic_recovery_result res;
     int rc = quic_recovery_on_ack(&c->rec, sp, ranges, n, delay, now, &res);
     if (rc == QUIC_RECOVERY_ERR_UNSENT_ACKED) {
-        quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "ACK of a packet number never sent");
-        return rc;
+        return quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "ACK of a packet number never sent");
     }
     if (rc != 0)
         return 0; /* a space we already dropped */
@@ -263,8 +262,7 @@ static int on_frame(quic_conn *c, quic_pkt_type pt, const quic_frame *f, size_t 
     int row = quic_frame_row_find(f->type);
     frame_handler h = row >= 0 ? frame_handlers[row] : NULL;
     if (!h) { /* a row without a handler: a bug here, not the peer's */
-        quic_conn_fail(c, QUIC_INTERNAL_ERROR, f->type, "frame type without a handler");
-        return QUIC_ERR_ARG;
+        return quic_conn_fail(c, QUIC_INTERNAL_ERROR, f->type, "frame type without a handler");
     }
     frame_ctx x = {space_of(pt), frame_len, now};
     return h(c, f, &x);
@@ -277,8 +275,7 @@ int quic_conn_on_payload(quic_conn *c, quic_pkt_type pt, const uint8_t *p, size_
     *ack_eliciting = false;
     if (len == 0) {
         /* RFC 9000 §12.4: a packet with no frames. */
-        quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, 0, "packet without frames");
-        return QUIC_ERR_ARG;
+        return quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, 0, "packet without frames");
     }
     qb_rd r;
     qb_rd_init(&r, p, len);
@@ -287,13 +284,11 @@ int quic_conn_on_payload(quic_conn *c, quic_pkt_type pt, const uint8_t *p, size_
         size_t start = r.off;
         int rc = quic_frame_decode(&r, &f);
         if (rc != 0) {
-            quic_conn_fail(c, (uint64_t)quic_frame_err_to_wire(rc), 0, quic_frame_err_str(rc));
-            return rc;
+            return quic_conn_fail(c, quic_err_to_wire(rc), 0, quic_err_str(rc));
         }
         rc = quic_frame_check_recv(f.type, pt, !c->is_server);
         if (rc != 0) {
-            quic_conn_fail(c, (uint64_t)quic_frame_err_to_wire(rc), f.type, quic_frame_err_str(rc));
-            return rc;
+            return quic_conn_fail(c, quic_err_to_wire(rc), f.type, quic_err_str(rc));
         }
         if (quic_frame_is_ack_eliciting(f.type))
             *ack_eliciting = true;

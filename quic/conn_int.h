@@ -230,8 +230,9 @@ quic_pkt_type quic_space_pkt_type(quic_pn_space sp);
 /* Queues an event for quic_conn_next_event (READABLE/WRITABLE once per stream). */
 void quic_conn_push_event(quic_conn *c, quic_event_type type, uint64_t stream_id, uint64_t code);
 /* Latches the first error and starts closing: the one channel by which a
- * connection fails (RFC 9000 §10.2). */
-void quic_conn_fail(quic_conn *c, uint64_t code, uint64_t frame_type, const char *reason);
+ * connection fails (RFC 9000 §10.2). Returns QUIC_ERR_CLOSING, which every
+ * caller passes up: no other code says that the connection failed. */
+int quic_conn_fail(quic_conn *c, uint64_t code, uint64_t frame_type, const char *reason);
 /* Records {code, frame type, reason} unless an error is already latched. */
 void quic_conn_latch(quic_conn *c, bool by_peer, bool app, uint64_t code, uint64_t ft,
                      const char *reason, size_t reason_len);

@@ -169,12 +169,10 @@ static int on_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, uint
     else
         rc = quic_pkt_decrypt(c->keys[sp].rx.aead, pkt, h->pkt_len, &clr);
     if (rc == QUIC_KP_ERR_KEY_UPDATE) {
-        quic_conn_fail(c, QUIC_KEY_UPDATE_ERROR, 0, "packet protected with old keys");
-        return rc;
+        return quic_conn_fail(c, QUIC_KEY_UPDATE_ERROR, 0, "packet protected with old keys");
     }
     if (rc == QUIC_PKT_ERR_RESERVED) {
-        quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, 0, "reserved header bits set");
-        return rc;
+        return quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, 0, "reserved header bits set");
     }
     if (rc != 0) {
         c->stats.pkts_dropped++;

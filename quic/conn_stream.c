@@ -59,17 +59,14 @@ static int stream_lookup(quic_conn *c, uint64_t ft, quic_stream_need need, uint6
     case QUIC_STREAM_ALLOWED:
         break;
     case QUIC_STREAM_WRONG_DIRECTION:
-        quic_conn_fail(c, QUIC_STREAM_STATE_ERROR, ft,
+        return quic_conn_fail(c, QUIC_STREAM_STATE_ERROR, ft,
                        need == QUIC_STREAM_NEED_RECV ? "frame of a sender for a send-only stream"
                                                      : "frame of a receiver for a receive-only stream");
-        return QUIC_ERR_STREAM;
     case QUIC_STREAM_NOT_OPENED:
-        quic_conn_fail(c, QUIC_STREAM_STATE_ERROR, ft, "frame for a stream we never opened");
-        return QUIC_ERR_STREAM;
+        return quic_conn_fail(c, QUIC_STREAM_STATE_ERROR, ft, "frame for a stream we never opened");
     default:
         /* RFC 9000 §4.6: nothing is allocated for a stream over the limit. */
-        quic_conn_fail(c, QUIC_STREAM_LIMIT_ERROR, ft, "stream beyond MAX_STREAMS");
-        return QUIC_ERR_STREAM_LIMIT;
+        return quic_conn_fail(c, QUIC_STREAM_LIMIT_ERROR, ft, "stream beyond MAX_STREAMS");
     }
     if (is_local(c, id)) {
         *out = quic_streams_find(&c->streams, id);
@@ -80,8 +77,7 @@ static int stream_lookup(quic_conn *c, uint64_t ft, quic_stream_need need, uint6
     while (*opened <= id >> 2) {
         uint64_t sid = (*opened << 2) | (id & 3);
         if (!make_stream(c, sid)) {
-            quic_conn_fail(c, QUIC_INTERNAL_ERROR, ft, "out of memory for a stream");
-            return QUIC_ERR_NOMEM;
+            return quic_conn_fail(c, QUIC_INTERNAL_ERROR, ft, "out of memory for a stream");
         }
         (*opened)++;
         quic_conn_push_event(c, QUIC_EV_STREAM_OPENED, sid, 0);
@@ -118,7 +114,7 @@ void quic_conn_stream_maybe_done(quic_conn *c, quic_stream *s)
 int64_t quic_conn_stream_open(quic_conn *c, bool bidi)
 {
     if (c->state >= QUIC_CS_CLOSING)
-        return QUIC_ERR_CLOSED;
+        return QUIC_ERR_CLOSING;
     uint64_t *next = bidi ? &c->next_bidi : &c->next_uni;
     uint64_t limit = bidi ? c->tx_max_streams_bidi : c->tx_max_streams_uni;
     if (*next >= limit) {
@@ -139,7 +135,7 @@ int64_t quic_conn_stream_open(quic_conn *c, bool bidi)
 int64_t quic_conn_stream_write(quic_conn *c, uint64_t id, const uint8_t *data, size_t len, bool fin)
 {
     if (c->state >= QUIC_CS_CLOSING)
-        return QUIC_ERR_CLOSED;
+        return QUIC_ERR_CLOSING;
     quic_stream *s = quic_streams_find(&c->streams, id);
     if (!s || !s->has_send || s->reset_pending || s->reset_sent || s->sb.fin_set)
         return QUIC_ERR_STREAM;
@@ -157,6 +153,8 @@ int64_t quic_conn_stream_write(quic_conn *c, uint64_t id, const uint8_t *data, s
 
 int64_t quic_conn_stream_read(quic_conn *c, uint64_t id, uint8_t *buf, size_t cap, bool *fin)
 {
+    if (c->state >= QUIC_CS_CLOSING)
+        return QUIC_ERR_CLOSING;
     *fin = false;
     quic_stream *s = quic_streams_find(&c->streams, id);
     if (!s || !s->has_recv || s->recv_done)
@@ -190,6 +188,8 @@ int64_t quic_conn_stream_read(quic_conn *c, uint64_t id, uint8_t *buf, size_t ca
 
 int quic_conn_stream_reset(quic_conn *c, uint64_t id, uint64_t app_code)
 {
+    if (c->state >= QUIC_CS_CLOSING)
+        return QUIC_ERR_CLOSING;
     quic_stream *s = quic_streams_find(&c->streams, id);
     if (!s || !s->has_send)
         return QUIC_ERR_STREAM;
@@ -204,6 +204,8 @@ int quic_conn_stream_reset(quic_conn *c, uint64_t id, uint64_t app_code)
 
 int quic_conn_stream_stop(quic_conn *c, uint64_t id, uint64_t app_code)
 {
+    if (c->state >= QUIC_CS_CLOSING)
+        return QUIC_ERR_CLOSING;
     quic_stream *s = quic_streams_find(&c->streams, id);
     if (!s || !s->has_recv)
         return QUIC_ERR_STREAM;
@@ -229,21 +231,17 @@ int quic_conn_on_stream_frame(quic_conn *c, uint64_t ft, uint64_t id, uint64_t o
     uint64_t before = s->rb.highest;
     rc = quic_recvbuf_write(&s->rb, off, data, len, fin);
     if (rc == QUIC_RECVBUF_ERR_FLOW) {
-        quic_conn_fail(c, QUIC_FLOW_CONTROL_ERROR, ft, "stream data beyond MAX_STREAM_DATA");
-        return rc;
+        return quic_conn_fail(c, QUIC_FLOW_CONTROL_ERROR, ft, "stream data beyond MAX_STREAM_DATA");
     }
     if (rc == QUIC_RECVBUF_ERR_FINAL_SIZE) {
-        quic_conn_fail(c, QUIC_FINAL_SIZE_ERROR, ft, "final size changed");
-        return rc;
+        return quic_conn_fail(c, QUIC_FINAL_SIZE_ERROR, ft, "final size changed");
     }
     if (rc != 0) {
-        quic_conn_fail(c, QUIC_INTERNAL_ERROR, ft, "stream buffer failure");
-        return rc;
+        return quic_conn_fail(c, QUIC_INTERNAL_ERROR, ft, "stream buffer failure");
     }
     if (s->rb.highest > before &&
         quic_flowctl_rx_add(&c->conn_rx, s->rb.highest - before) != 0) {
-        quic_conn_fail(c, QUIC_FLOW_CONTROL_ERROR, ft, "data beyond MAX_DATA");
-        return QUIC_ERR_BLOCKED;
+        return quic_conn_fail(c, QUIC_FLOW_CONTROL_ERROR, ft, "data beyond MAX_DATA");
     }
     if (quic_recvbuf_readable(&s->rb) || quic_recvbuf_finished(&s->rb))
         quic_conn_push_event(c, QUIC_EV_STREAM_READABLE, id, 0);
@@ -261,13 +259,11 @@ int quic_conn_on_reset_stream(quic_conn *c, uint64_t id, uint64_t code, uint64_t
     uint64_t before = s->rb.highest;
     rc = quic_recvbuf_reset(&s->rb, final);
     if (rc != 0) {
-        quic_conn_fail(c, rc == QUIC_RECVBUF_ERR_FLOW ? QUIC_FLOW_CONTROL_ERROR : QUIC_FINAL_SIZE_ERROR,
+        return quic_conn_fail(c, rc == QUIC_RECVBUF_ERR_FLOW ? QUIC_FLOW_CONTROL_ERROR : QUIC_FINAL_SIZE_ERROR,
                        QUIC_FT_RESET_STREAM, "bad final size in RESET_STREAM");
-        return rc;
     }
     if (final > before && quic_flowctl_rx_add(&c->conn_rx, final - before) != 0) {
-        quic_conn_fail(c, QUIC_FLOW_CONTROL_ERROR, QUIC_FT_RESET_STREAM, "data beyond MAX_DATA");
-        return QUIC_ERR_BLOCKED;
+        return quic_conn_fail(c, QUIC_FLOW_CONTROL_ERROR, QUIC_FT_RESET_STREAM, "data beyond MAX_DATA");
     }
     /* The unread bytes count as consumed for connection credit (§4.5). */
     quic_flowctl_rx_on_consumed(&c->conn_rx, final - quic_recvbuf_read_offset(&s->rb));

@@ -16,17 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quic/quic_err.h"
 #include "base/qb.h"
 
-/* Error codes (connection range -1360..-1369). */
-enum {
-    QUIC_DGRAM_ERR_FULL = -1360,       /* dropped: queue full (refuse-new policy) */
-    QUIC_DGRAM_ERR_TOO_LARGE = -1361,  /* dropped: larger than a slot */
-    QUIC_DGRAM_ERR_EMPTY = -1362,
-    QUIC_DGRAM_ERR_SHORT_BUFFER = -1363, /* read buffer too small; stays queued */
-    QUIC_DGRAM_ERR_NOMEM = -1364,
-    QUIC_DGRAM_ERR_ARG = -1365
-};
+/* Error codes: the QUIC_DGRAM_ERR_* of quic/quic_err.h. */
 
 typedef struct quic_dgram_queue_config {
     size_t slots;       /* queue length, e.g. 32 to send, 128 received; 0 = 32 */

@@ -20,12 +20,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Error codes (connection range -1350..-1359). */
-enum {
-    QUIC_FLOWCTL_ERR_EXCEEDED = -1350, /* peer sent beyond our limit: FLOW_CONTROL_ERROR */
-    QUIC_FLOWCTL_ERR_OVERSEND = -1351, /* we tried to send beyond the peer's limit */
-    QUIC_FLOWCTL_ERR_RANGE = -1352     /* value above 2^62-1 */
-};
+#include "quic/quic_err.h"
+
+/* Error codes: the QUIC_FLOWCTL_ERR_* of quic/quic_err.h. */
 
 typedef struct quic_flowctl_tx {
     uint64_t limit;        /* peer's MAX_DATA / MAX_STREAM_DATA */

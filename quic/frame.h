@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quic/quic_err.h"
 #include "base/qb.h"
 #include "quic/ackrange.h"
 #include "quic/pkt_type.h"
@@ -68,24 +69,7 @@ enum {
 #define QUIC_FRAME_MAX_STREAMS_LIMIT ((uint64_t)1 << 60) /* RFC 9000 §19.11 */
 #define QUIC_FRAME_WIDTHS 8
 
-/* ---- internal error codes (-1100..-1199) ---- */
-enum {
-    QUIC_FRAME_ERR_TRUNCATED = -1101,     /* a field runs past the end */
-    QUIC_FRAME_ERR_UNKNOWN_TYPE = -1102,  /* §12.4: unknown frame type */
-    QUIC_FRAME_ERR_TYPE_ENCODING = -1103, /* §12.4: frame type not shortest */
-    QUIC_FRAME_ERR_ACK_RANGE = -1104,     /* §19.3.1: range below packet number 0 */
-    QUIC_FRAME_ERR_STREAM_OFFSET = -1105, /* §19.8: offset + length > 2^62-1 */
-    QUIC_FRAME_ERR_CRYPTO_OFFSET = -1106, /* §19.6: offset + length > 2^62-1 */
-    QUIC_FRAME_ERR_CID_LEN = -1107,       /* §19.15: length 0 or > 20 */
-    QUIC_FRAME_ERR_RETIRE_PRIOR_TO = -1108, /* §19.15: retire_prior_to > seq */
-    QUIC_FRAME_ERR_MAX_STREAMS = -1109,   /* §19.11: > 2^60 */
-    QUIC_FRAME_ERR_STREAMS_BLOCKED = -1110, /* §19.14: > 2^60 */
-    QUIC_FRAME_ERR_EMPTY_TOKEN = -1111,   /* §19.7: NEW_TOKEN with empty token */
-    QUIC_FRAME_ERR_NOT_ALLOWED = -1112,   /* §12.4: frame not allowed in packet type */
-    QUIC_FRAME_ERR_SERVER_ONLY = -1113,   /* §19.7, §19.20: from a client */
-    QUIC_FRAME_ERR_NO_SPACE = -1120,      /* encode: output buffer too small */
-    QUIC_FRAME_ERR_INVALID = -1121,       /* encode: frame struct cannot be encoded */
-};
+/* Error codes: the QUIC_FRAME_ERR_* of quic/quic_err.h. */
 
 /* ---- the decoded frame ---- */
 typedef struct quic_frame {
@@ -278,8 +262,5 @@ size_t quic_frame_describe(const quic_frame *f, char *buf, size_t cap);
 
 /* "STREAM", "ACK", ...; "UNKNOWN" for unknown types. */
 const char *quic_frame_type_name(uint64_t type);
-/* Internal code -> RFC 9000 §20.1 wire code (QUIC_INTERNAL_ERROR for others). */
-int quic_frame_err_to_wire(int err);
-const char *quic_frame_err_str(int err);
 
 #endif

@@ -4,6 +4,7 @@
  * PATH_CHALLENGE/RESPONSE and CONNECTION_CLOSE. Each is named by its row in
  * frame_table.c. */
 #include "quic/frame_codec.h"
+#include "quic/quic_err.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -284,8 +285,9 @@ int quic_frame_close_describe(const quic_frame_row *row, const quic_frame *f, ch
     int n = 0;
     int rl = f->close.reason_len > 64 ? 64 : (int)f->close.reason_len;
     quic_frame_catf(buf, cap, &n, "%s code=0x%" PRIx64, row->name, f->close.error_code);
-    if (f->type == QUIC_FT_CONNECTION_CLOSE)
-        quic_frame_catf(buf, cap, &n, " frame=%s", quic_frame_type_name(f->close.frame_type));
+    if (f->type == QUIC_FT_CONNECTION_CLOSE) /* transport codes have names (§20.1) */
+        quic_frame_catf(buf, cap, &n, " (%s) frame=%s", quic_wire_err_name(f->close.error_code),
+                        quic_frame_type_name(f->close.frame_type));
     /* reason phrases are UTF-8 text (§19.19), copied as is (frame.h) */
     quic_frame_catf(buf, cap, &n, " reason=\"%.*s\"", rl,
                     f->close.reason ? (const char *)f->close.reason : "");

@@ -1,7 +1,7 @@
-/* The frame table (RFC 9000 §12.4, Table 3; RFC 9221 §4), frame names and the
- * frame error codes. One row per frame type, sorted by type value: the type
+/* The frame table (RFC 9000 §12.4, Table 3; RFC 9221 §4) and frame names. One row per frame type, sorted by type value: the type
  * values it covers, its name, which packet types may carry it, its N/C/P/F
- * flags, for frames made only of varints how many, and its codec. The
+ * flags, for frames made only of varints how many, and its codec. Frame error
+ * codes are mapped with every other code of quic/ in quic_err.c. The
  * connection's handler table (conn_frames.c) is indexed by the same row ids. */
 #include "quic/frame_codec.h"
 #include "quic/quic_err.h"
@@ -119,53 +119,4 @@ const char *quic_frame_type_name(uint64_t type)
 {
     const quic_frame_row *fi = quic_frame_row_get(type);
     return fi ? fi->name : "UNKNOWN";
-}
-
-static const struct {
-    int err;
-    int wire;
-    const char *str;
-} frame_errs[] = {
-    {QUIC_FRAME_ERR_TRUNCATED, QUIC_FRAME_ENCODING_ERROR, "frame truncated"},
-    {QUIC_FRAME_ERR_UNKNOWN_TYPE, QUIC_FRAME_ENCODING_ERROR, "unknown frame type"},
-    {QUIC_FRAME_ERR_TYPE_ENCODING, QUIC_PROTOCOL_VIOLATION,
-     "frame type not in its shortest encoding"},
-    {QUIC_FRAME_ERR_ACK_RANGE, QUIC_FRAME_ENCODING_ERROR,
-     "ACK range below packet number 0"},
-    {QUIC_FRAME_ERR_STREAM_OFFSET, QUIC_FRAME_ENCODING_ERROR,
-     "STREAM offset + length above 2^62-1"},
-    {QUIC_FRAME_ERR_CRYPTO_OFFSET, QUIC_FRAME_ENCODING_ERROR,
-     "CRYPTO offset + length above 2^62-1"},
-    {QUIC_FRAME_ERR_CID_LEN, QUIC_FRAME_ENCODING_ERROR,
-     "NEW_CONNECTION_ID length 0 or above 20"},
-    {QUIC_FRAME_ERR_RETIRE_PRIOR_TO, QUIC_FRAME_ENCODING_ERROR,
-     "NEW_CONNECTION_ID retire_prior_to above sequence number"},
-    {QUIC_FRAME_ERR_MAX_STREAMS, QUIC_FRAME_ENCODING_ERROR, "MAX_STREAMS above 2^60"},
-    {QUIC_FRAME_ERR_STREAMS_BLOCKED, QUIC_FRAME_ENCODING_ERROR,
-     "STREAMS_BLOCKED above 2^60"},
-    {QUIC_FRAME_ERR_EMPTY_TOKEN, QUIC_FRAME_ENCODING_ERROR, "NEW_TOKEN with empty token"},
-    {QUIC_FRAME_ERR_NOT_ALLOWED, QUIC_PROTOCOL_VIOLATION,
-     "frame type not allowed in this packet type"},
-    {QUIC_FRAME_ERR_SERVER_ONLY, QUIC_PROTOCOL_VIOLATION,
-     "frame type only a server may send"},
-    {QUIC_FRAME_ERR_NO_SPACE, QUIC_INTERNAL_ERROR, "no space to encode frame"},
-    {QUIC_FRAME_ERR_INVALID, QUIC_INTERNAL_ERROR, "frame cannot be encoded"},
-};
-
-int quic_frame_err_to_wire(int err)
-{
-    for (size_t i = 0; i < sizeof frame_errs / sizeof frame_errs[0]; i++)
-        if (frame_errs[i].err == err)
-            return frame_errs[i].wire;
-    return err == 0 ? QUIC_NO_ERROR : QUIC_INTERNAL_ERROR;
-}
-
-const char *quic_frame_err_str(int err)
-{
-    if (err == 0)
-        return "ok";
-    for (size_t i = 0; i < sizeof frame_errs / sizeof frame_errs[0]; i++)
-        if (frame_errs[i].err == err)
-            return frame_errs[i].str;
-    return "unknown frame error";
 }

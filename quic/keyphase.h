@@ -12,19 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quic/quic_err.h"
 #include "base/qb.h"
 #include "crypto/cx_aead.h"
 #include "crypto/cx_hp.h"
 #include "crypto/cx_quic_keys.h"
 #include "quic/protect.h"
 
-/* Error codes: -1430 .. -1439. */
-enum {
-    QUIC_KP_ERR_KEY_UPDATE = -1430, /* KEY_UPDATE_ERROR (RFC 9001 §6.4, §6.5) */
-    QUIC_KP_ERR_CRYPTO = -1431,     /* key derivation or context setup failed */
-    QUIC_KP_ERR_NOT_ALLOWED = -1432, /* initiating now is not allowed (§6.1) */
-    QUIC_KP_ERR_LIMIT = -1433,       /* AEAD_LIMIT_REACHED (§6.6) */
-};
+/* Error codes: the QUIC_KP_ERR_* of quic/quic_err.h. */
 
 /* Packets kept below the confidentiality limit for what a closing connection
  * still sends (CONNECTION_CLOSE and its repeats, §6.6): this many, or an

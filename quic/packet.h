@@ -13,36 +13,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quic/quic_err.h"
 #include "base/qb.h"
 #include "quic/pkt_type.h"
 
-/* Internal error codes of the packet layer: -1000 .. -1099. */
-enum {
-    QUIC_PKT_ERR_TRUNCATED = -1000,    /* header runs past the end of the datagram */
-    QUIC_PKT_ERR_FIXED_BIT = -1001,    /* RFC 9000 §17.2/§17.3: fixed bit 0, discard */
-    QUIC_PKT_ERR_CID_LEN = -1002,      /* CID longer than 20 bytes in v1/v2 */
-    QUIC_PKT_ERR_LENGTH = -1003,       /* Length field beyond the datagram */
-    QUIC_PKT_ERR_VERSION = -1004,      /* unsupported version; invariant fields are set */
-    QUIC_PKT_ERR_VN = -1005,           /* Version Negotiation list malformed */
-    QUIC_PKT_ERR_RETRY = -1006,        /* Retry too short for its tag, or empty token */
-    QUIC_PKT_ERR_SHORT_SAMPLE = -1007, /* no room for the header protection sample */
-    QUIC_PKT_ERR_DECRYPT = -1008,      /* AEAD open failed: drop silently (§12.2) */
-    QUIC_PKT_ERR_RESERVED = -1009,     /* reserved bits set after unprotect: PROTOCOL_VIOLATION */
-    QUIC_PKT_ERR_PN_LEN = -1010,       /* packet number length not 1..4 */
-    QUIC_PKT_ERR_NO_SPACE = -1011,     /* output buffer too small */
-    QUIC_PKT_ERR_LENGTH_FIELD = -1012, /* payload too long for the Length field width */
-    QUIC_PKT_ERR_RETRY_TAG = -1013,    /* Retry Integrity Tag does not verify */
-    QUIC_PKT_ERR_CRYPTO = -1014,       /* libcrypto failure while (un)protecting */
-    QUIC_PKT_ERR_ARG = -1015,          /* a caller's argument out of range */
-    QUIC_PKT_ERR_DCID = -1016,         /* coalesced packet with another DCID (§12.2) */
-};
+/* Error codes: the QUIC_PKT_ERR_* of quic/quic_err.h. */
 
-/* How the connection reacts to a packet-layer error: true when it closes the
- * connection with *wire (an RFC 9000 §20.1 code), false when the packet (or
- * the datagram) is dropped silently (RFC 9000 §12.2, §17.2; RFC 9001 §5.5). */
-bool quic_pkt_err_wire(int code, uint64_t *wire);
-/* A short text for logs and the verbose mode. */
-const char *quic_pkt_err_str(int code);
+/* A packet-layer code that closes the connection maps to its RFC 9000 §20.1
+ * code in quic_err_to_wire(); the others (QUIC_NO_ERROR there) mean the packet
+ * or the datagram is dropped silently (RFC 9000 §12.2, §17.2; RFC 9001 §5.5). */
 
 #define QUIC_VERSION_1 0x00000001u
 #define QUIC_VERSION_2 0x6b3343cfu

@@ -38,18 +38,12 @@
 
 #define QUIC_NEVER UINT64_MAX
 
-/* Error codes of the connection API: -1460 .. -1499. */
-enum {
-    QUIC_ERR_ARG = -1460,          /* a bad argument */
-    QUIC_ERR_NOMEM = -1461,        /* the allocator said no */
-    QUIC_ERR_CLOSED = -1462,       /* the connection is closing, draining or closed */
-    QUIC_ERR_STREAM = -1463,       /* no such stream, or not in a state for this */
-    QUIC_ERR_STREAM_LIMIT = -1464, /* the peer's MAX_STREAMS does not allow another */
-    QUIC_ERR_BLOCKED = -1465,      /* no room now (flow control or buffer): try later */
-    QUIC_ERR_DGRAM_OFF = -1466,    /* the peer does not accept DATAGRAM frames */
-    QUIC_ERR_DGRAM_SIZE = -1467,   /* larger than the peer or the path allows */
-    QUIC_ERR_TLS = -1468,          /* TLS setup failed */
-};
+/* Errors: the one enum of quic/quic_err.h (QUIC_ERR_* for this API). A failure
+ * of the connection (a protocol error found in a packet, a peer's
+ * CONNECTION_CLOSE, quic_conn_close, the idle timeout) is latched once as
+ * {code, frame type, reason} (quic_conn_close_info); from then on every call
+ * that returns a code returns QUIC_ERR_CLOSING, so the close info is the only
+ * place that says why. Other negative codes are about the call itself. */
 
 /* An address pair as opaque bytes (the caller's sockaddrs). The core only
  * compares them: a change of remote address is a path change. */
@@ -128,7 +122,8 @@ void quic_conn_free(quic_conn *c);
 
 /* A UDP datagram from path. Bad packets are dropped and counted; a protocol
  * error closes the connection (see quic_conn_close_info). Returns 0, or
- * QUIC_ERR_CLOSED when the connection is closed. */
+ * QUIC_ERR_CLOSING once the connection failed or is closing, draining or
+ * closed (including by this datagram). */
 int quic_conn_recv(quic_conn *c, const quic_path *path, uint8_t *dgram, size_t len,
                    uint64_t now);
 /* Writes the next UDP datagram into buf (cap >= 1200 recommended). Returns its
@@ -166,7 +161,8 @@ typedef struct quic_event {
 bool quic_conn_next_event(quic_conn *c, quic_event *ev);
 
 /* ---- streams (RFC 9000 §2, §3) ---- */
-/* Opens a stream we initiate; returns its id (>= 0) or QUIC_ERR_STREAM_LIMIT. */
+/* Opens a stream we initiate; returns its id (>= 0), QUIC_ERR_STREAM_LIMIT or
+ * QUIC_ERR_CLOSING. */
 int64_t quic_conn_stream_open(quic_conn *c, bool bidi);
 /* Queues bytes (and FIN) to send; returns how many bytes were taken (possibly
  * fewer than len when the send buffer is full), or an error. */

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quic/quic_err.h"
 #include "base/qb.h"
 #include "quic/ackrange.h"
 #include "quic/pkt_type.h"
@@ -34,18 +35,7 @@
 #define QUIC_RECOVERY_NEVER UINT64_MAX
 #define QUIC_RECOVERY_EVICT_MAX 16       /* evicted records held until taken */
 
-/* Error codes (connection range -1310..-1319). */
-enum {
-    /* The ACK covers a packet number never sent (above the largest sent, or one
-     * skipped on purpose): PROTOCOL_VIOLATION (RFC 9000 §13.1). */
-    QUIC_RECOVERY_ERR_UNSENT_ACKED = -1310,
-    QUIC_RECOVERY_ERR_FULL = -1311,      /* ring full of ack-eliciting records */
-    QUIC_RECOVERY_ERR_PN_ORDER = -1312,  /* packet numbers must increase */
-    QUIC_RECOVERY_ERR_DISCARDED = -1313, /* space already discarded */
-    QUIC_RECOVERY_ERR_BAD_RANGES = -1314,/* ranges not largest first / disjoint */
-    QUIC_RECOVERY_ERR_NOMEM = -1315,
-    QUIC_RECOVERY_ERR_ARG = -1316
-};
+/* Error codes: the QUIC_RECOVERY_ERR_* of quic/quic_err.h. */
 
 /* A sent packet (RFC 9002 A.1.1). */
 typedef struct quic_sent_pkt {

@@ -23,21 +23,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quic/quic_err.h"
 #include "base/qb.h"
 
 #define QUIC_RECVBUF_CHUNK_MAX 4096
 #define QUIC_RECVBUF_CHUNK_MIN 64
 
-/* Error codes (connection range -1330..-1339). */
-enum {
-    /* data beyond max_offset: FLOW_CONTROL_ERROR for streams,
-     * CRYPTO_BUFFER_EXCEEDED for CRYPTO (RFC 9000 §4.1, §7.5) */
-    QUIC_RECVBUF_ERR_FLOW = -1330,
-    QUIC_RECVBUF_ERR_FINAL_SIZE = -1331, /* RFC 9000 §4.5: FINAL_SIZE_ERROR */
-    QUIC_RECVBUF_ERR_RANGE = -1332,      /* offset + length > 2^62-1: FRAME_ENCODING_ERROR */
-    QUIC_RECVBUF_ERR_NOMEM = -1333,
-    QUIC_RECVBUF_ERR_WINDOW = -1334      /* max_offset set beyond the configured window */
-};
+/* Error codes: the QUIC_RECVBUF_ERR_* of quic/quic_err.h. */
 
 typedef struct quic_recvbuf_chunk {
     struct quic_recvbuf_chunk *next; /* spare list */

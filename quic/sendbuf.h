@@ -20,16 +20,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quic/quic_err.h"
 #include "base/qb.h"
 
 #define QUIC_SENDBUF_RANGES 32
 
-/* Error codes (connection range -1340..-1349). */
-enum {
-    QUIC_SENDBUF_ERR_FIN = -1340,   /* append after finish */
-    QUIC_SENDBUF_ERR_NOMEM = -1341,
-    QUIC_SENDBUF_ERR_ARG = -1342
-};
+/* Error codes: the QUIC_SENDBUF_ERR_* of quic/quic_err.h. */
 
 typedef struct quic_sendbuf_ranges {
     size_t n;

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quic/quic_err.h"
 #include "base/qb.h"
 
 typedef enum quic_si_kind {
@@ -55,10 +56,7 @@ typedef struct quic_sent_item {
 #define QUIC_SENTLOG_NO_HANDLE UINT64_MAX
 #define QUIC_SENTLOG_MAX_PER_PKT 255
 
-enum {
-    QUIC_SENTLOG_ERR_FULL = -1420, /* the ring is at its cap: send fewer items */
-    QUIC_SENTLOG_ERR_NOMEM = -1421,
-};
+/* Error codes: the QUIC_SENTLOG_ERR_* of quic/quic_err.h. */
 
 typedef struct quic_sentlog {
     quic_sent_item *ring;

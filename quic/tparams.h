@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quic/quic_err.h"
 #include "base/qb.h"
 
 /* Parameter ids (RFC 9000 §18.2, RFC 9221 §3). */
@@ -51,26 +52,7 @@ enum {
  * detected too, so they are remembered). Real stacks send a handful. */
 #define QUIC_TP_MAX_UNKNOWN 64
 
-/* Internal error codes (-1200..-1299). All but the encoder's map to
- * TRANSPORT_PARAMETER_ERROR. */
-enum {
-    QUIC_TP_ERR_TRUNCATED = -1201,          /* id, length or value past the end */
-    QUIC_TP_ERR_DUPLICATE = -1202,          /* §7.4: an id appears twice */
-    QUIC_TP_ERR_VARINT_LEN = -1203,         /* integer value length != its varint */
-    QUIC_TP_ERR_SERVER_ONLY = -1204,        /* §18.2: server-only id from a client */
-    QUIC_TP_ERR_ACK_DELAY_EXPONENT = -1205, /* > 20 */
-    QUIC_TP_ERR_MAX_ACK_DELAY = -1206,      /* >= 2^14 */
-    QUIC_TP_ERR_MAX_UDP_PAYLOAD = -1207,    /* < 1200 */
-    QUIC_TP_ERR_ACTIVE_CID_LIMIT = -1208,   /* < 2 */
-    QUIC_TP_ERR_MAX_STREAMS = -1209,        /* initial_max_streams_* > 2^60 */
-    QUIC_TP_ERR_CID_LEN = -1210,            /* a connection ID above 20 bytes */
-    QUIC_TP_ERR_RESET_TOKEN_LEN = -1211,    /* stateless_reset_token not 16 bytes */
-    QUIC_TP_ERR_DISABLE_MIGRATION = -1212,  /* disable_active_migration not empty */
-    QUIC_TP_ERR_PREFERRED_ADDRESS = -1213,  /* malformed, or zero-length CID */
-    QUIC_TP_ERR_TOO_MANY = -1214,           /* more than QUIC_TP_MAX_UNKNOWN unknown */
-    QUIC_TP_ERR_NO_SPACE = -1220,           /* encode: output too small */
-    QUIC_TP_ERR_INVALID = -1221,            /* encode: struct holds an invalid value */
-};
+/* Error codes: the QUIC_TP_ERR_* of quic/quic_err.h. */
 
 typedef struct quic_tp_cid {
     uint8_t len;
@@ -136,7 +118,5 @@ bool quic_tparams_equal(const quic_tparams *a, const quic_tparams *b);
 /* True for the reserved ids 31*N+27 (§18.1). */
 bool quic_tparams_is_grease(uint64_t id);
 
-int quic_tparams_err_to_wire(int err);
-const char *quic_tparams_err_str(int err);
 
 #endif

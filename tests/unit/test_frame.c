@@ -355,8 +355,8 @@ static void expect_err(const char *hex, int err, int wire)
     qb_rd r;
     qb_rd_init(&r, b, n);
     assert_int_equal(quic_frame_decode(&r, &f), err);
-    assert_int_equal(quic_frame_err_to_wire(err), wire);
-    assert_true(strlen(quic_frame_err_str(err)) > 0);
+    assert_int_equal(quic_err_to_wire(err), wire);
+    assert_true(strlen(quic_err_str(err)) > 0);
 }
 
 static void expect_ok(const char *hex)
@@ -424,11 +424,11 @@ static void test_validation(void **state)
     /* §19.7 */
     expect_err("07 00", QUIC_FRAME_ERR_EMPTY_TOKEN, FEE);
     /* receive-side checks of the table */
-    assert_int_equal(quic_frame_err_to_wire(QUIC_FRAME_ERR_NOT_ALLOWED), QUIC_PROTOCOL_VIOLATION);
-    assert_int_equal(quic_frame_err_to_wire(QUIC_FRAME_ERR_SERVER_ONLY), QUIC_PROTOCOL_VIOLATION);
-    assert_int_equal(quic_frame_err_to_wire(QUIC_FRAME_ERR_NO_SPACE), QUIC_INTERNAL_ERROR);
-    assert_int_equal(quic_frame_err_to_wire(-1), QUIC_INTERNAL_ERROR);
-    assert_int_equal(quic_frame_err_to_wire(0), QUIC_NO_ERROR);
+    assert_int_equal(quic_err_to_wire(QUIC_FRAME_ERR_NOT_ALLOWED), QUIC_PROTOCOL_VIOLATION);
+    assert_int_equal(quic_err_to_wire(QUIC_FRAME_ERR_SERVER_ONLY), QUIC_PROTOCOL_VIOLATION);
+    assert_int_equal(quic_err_to_wire(QUIC_FRAME_ERR_NO_SPACE), QUIC_INTERNAL_ERROR);
+    assert_int_equal(quic_err_to_wire(-1), QUIC_INTERNAL_ERROR);
+    assert_int_equal(quic_err_to_wire(0), QUIC_NO_ERROR);
 }
 
 static void test_encode_errors(void **state)
@@ -639,7 +639,7 @@ static void test_describe(void **state)
     expect_describe("0f 00 00 4004 70696e67", "STREAM id=0 off=0 len=4 fin");
     expect_describe("02 0a 4040 02 02 01 03 00 00", "ACK delay=64 ranges=8-10,2-5,0-0");
     expect_describe("03 05 00 00 00 01 02 412c", "ACK_ECN delay=0 ranges=5-5 ecn=1/2/300");
-    expect_describe("1c 07 06 03 626164", "CONNECTION_CLOSE code=0x7 frame=CRYPTO reason=\"bad\"");
+    expect_describe("1c 07 06 03 626164", "CONNECTION_CLOSE code=0x7 (FRAME_ENCODING_ERROR) frame=CRYPTO reason=\"bad\"");
     expect_describe("04 04 4100 43e8", "RESET_STREAM 4 256 1000");
     expect_describe("000000", "PADDING x3");
     expect_describe("1e", "HANDSHAKE_DONE");

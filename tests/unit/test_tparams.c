@@ -190,8 +190,8 @@ static void expect(const char *hex, bool from_server, int err)
     quic_tparams tp;
     assert_int_equal(quic_tparams_decode(b, n, from_server, &tp), err);
     if (err) {
-        assert_int_equal(quic_tparams_err_to_wire(err), QUIC_TRANSPORT_PARAMETER_ERROR);
-        assert_true(strlen(quic_tparams_err_str(err)) > 0);
+        assert_int_equal(quic_err_to_wire(err), QUIC_TRANSPORT_PARAMETER_ERROR);
+        assert_true(strlen(quic_err_str(err)) > 0);
     }
 }
 
@@ -276,8 +276,8 @@ static void test_rejections(void **state)
     assert_int_equal(quic_tparams_decode(b, n, false, &tp), QUIC_TP_ERR_TOO_MANY);
 
     /* the encoder's own codes are not the peer's fault */
-    assert_int_equal(quic_tparams_err_to_wire(QUIC_TP_ERR_NO_SPACE), QUIC_INTERNAL_ERROR);
-    assert_int_equal(quic_tparams_err_to_wire(0), QUIC_NO_ERROR);
+    assert_int_equal(quic_err_to_wire(QUIC_TP_ERR_NO_SPACE), QUIC_INTERNAL_ERROR);
+    assert_int_equal(quic_err_to_wire(0), QUIC_NO_ERROR);
 }
 
 static void test_grease_ids(void **state)
