@@ -42,9 +42,8 @@ int quic_conn_on_new_cid(quic_conn *c, const quic_frame *f)
 int quic_conn_on_retire_cid(quic_conn *c, const quic_frame *f)
 {
     int rc = quic_local_cids_retire(&c->lcids, f->retire_cid.seq, NULL);
-    if (rc != 0) {
+    if (rc != 0)
         return quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "bad RETIRE_CONNECTION_ID");
-    }
     /* RFC 9000 §5.1.1: a retired CID is replaced, or a peer that moves
      * (quic-go does after the handshake) runs out of CIDs to move to. Once
      * the packet is done (conn_recv.c), so a packet retiring sequence numbers

@@ -309,9 +309,8 @@ int quic_conn_crypto_pump(quic_conn *c)
         tls_conn_get_output(c->tls, (tls_level)lvl, &p, &n);
         if (!n)
             continue;
-        if (crypto_append(c, &c->sp[lvl].crypto_tx, p, n) != 0) {
+        if (crypto_append(c, &c->sp[lvl].crypto_tx, p, n) != 0)
             return quic_conn_fail(c, QUIC_INTERNAL_ERROR, 0, "handshake flight too large");
-        }
         tls_conn_consume_output(c->tls, (tls_level)lvl, n);
     }
     tls_event ev;

@@ -12,12 +12,10 @@ int quic_conn_dgram_on_frame(quic_conn *c, const quic_frame *f, size_t frame_len
 {
     /* RFC 9221 §3: DATAGRAM only when we announced support, and never larger
      * (type, length and payload) than what we announced. */
-    if (c->cfg.max_datagram_frame_size == 0) {
+    if (c->cfg.max_datagram_frame_size == 0)
         return quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "DATAGRAM frame without support");
-    }
-    if (frame_len > c->cfg.max_datagram_frame_size) {
+    if (frame_len > c->cfg.max_datagram_frame_size)
         return quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "DATAGRAM frame too large");
-    }
     c->dg_stats.received++;
     if (quic_dgram_queue_push(&c->dg_rx, f->datagram.data, f->datagram.len, now) != 0)
         c->dg_stats.drop_recv_queue_full++;

@@ -34,9 +34,8 @@ static int on_ack(quic_conn *c, quic_pn_space sp, const quic_frame *f, uint64_t 
     uint64_t delay = f->ack.ack_delay < (1ull << 40) ? f->ack.ack_delay << exp : UINT64_MAX >> 4;
     quic_recovery_result res;
     int rc = quic_recovery_on_ack(&c->rec, sp, ranges, n, delay, now, &res);
-    if (rc == QUIC_RECOVERY_ERR_UNSENT_ACKED) {
+    if (rc == QUIC_RECOVERY_ERR_UNSENT_ACKED)
         return quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, f->type, "ACK of a packet number never sent");
-    }
     if (rc != 0)
         return 0; /* a space we already dropped */
     quic_space *s = &c->sp[sp];
@@ -255,15 +254,13 @@ static const frame_handler frame_handlers[] = {
 _Static_assert(sizeof frame_handlers / sizeof frame_handlers[0] == QUIC_FRAME_ROWS,
                "one handler per row of the frame table");
 
-/* One decoded frame, whose type check_recv found in the table. */
-static int on_frame(quic_conn *c, quic_pkt_type pt, const quic_frame *f, size_t frame_len,
-                    uint64_t now)
+/* One decoded frame of row id (check_recv found its type in the table). */
+static int on_frame(quic_conn *c, int id, quic_pkt_type pt, const quic_frame *f,
+                    size_t frame_len, uint64_t now)
 {
-    int row = quic_frame_row_find(f->type);
-    frame_handler h = row >= 0 ? frame_handlers[row] : NULL;
-    if (!h) { /* a row without a handler: a bug here, not the peer's */
+    frame_handler h = id >= 0 && id < QUIC_FRAME_ROWS ? frame_handlers[id] : NULL;
+    if (!h) /* a row without a handler: a bug here, not the peer's */
         return quic_conn_fail(c, QUIC_INTERNAL_ERROR, f->type, "frame type without a handler");
-    }
     frame_ctx x = {space_of(pt), frame_len, now};
     return h(c, f, &x);
 }
@@ -283,16 +280,15 @@ int quic_conn_on_payload(quic_conn *c, quic_pkt_type pt, const uint8_t *p, size_
         quic_frame f;
         size_t start = r.off;
         int rc = quic_frame_decode(&r, &f);
-        if (rc != 0) {
+        if (rc != 0)
             return quic_conn_fail(c, quic_err_to_wire(rc), 0, quic_err_str(rc));
-        }
         rc = quic_frame_check_recv(f.type, pt, !c->is_server);
-        if (rc != 0) {
+        if (rc != 0)
             return quic_conn_fail(c, quic_err_to_wire(rc), f.type, quic_err_str(rc));
-        }
-        if (quic_frame_is_ack_eliciting(f.type))
+        int id = quic_frame_row_find(f.type);
+        if (!(quic_frame_row_at(id)->flags & QUIC_FRAME_F_NOT_ACK_ELICITING))
             *ack_eliciting = true;
-        rc = on_frame(c, pt, &f, r.off - start, now);
+        rc = on_frame(c, id, pt, &f, r.off - start, now);
         if (rc < 0 || c->state >= QUIC_CS_CLOSING)
             return rc < 0 ? rc : 0;
     }

@@ -168,12 +168,10 @@ static int on_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, uint
         rc = quic_keyphase_open(&c->app, pkt, h->pkt_len, &clr, now, quic_conn_pto(c));
     else
         rc = quic_pkt_decrypt(c->keys[sp].rx.aead, pkt, h->pkt_len, &clr);
-    if (rc == QUIC_KP_ERR_KEY_UPDATE) {
+    if (rc == QUIC_KP_ERR_KEY_UPDATE)
         return quic_conn_fail(c, QUIC_KEY_UPDATE_ERROR, 0, "packet protected with old keys");
-    }
-    if (rc == QUIC_PKT_ERR_RESERVED) {
+    if (rc == QUIC_PKT_ERR_RESERVED)
         return quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, 0, "reserved header bits set");
-    }
     if (rc != 0) {
         c->stats.pkts_dropped++;
         trace_drop(c, h, "decryption failed");

@@ -76,9 +76,8 @@ static int stream_lookup(quic_conn *c, uint64_t ft, quic_stream_need need, uint6
     /* RFC 9000 §3.2: opening a stream opens every lower one of its kind. */
     while (*opened <= id >> 2) {
         uint64_t sid = (*opened << 2) | (id & 3);
-        if (!make_stream(c, sid)) {
+        if (!make_stream(c, sid))
             return quic_conn_fail(c, QUIC_INTERNAL_ERROR, ft, "out of memory for a stream");
-        }
         (*opened)++;
         quic_conn_push_event(c, QUIC_EV_STREAM_OPENED, sid, 0);
     }
@@ -230,15 +229,12 @@ int quic_conn_on_stream_frame(quic_conn *c, uint64_t ft, uint64_t id, uint64_t o
         return 0;
     uint64_t before = s->rb.highest;
     rc = quic_recvbuf_write(&s->rb, off, data, len, fin);
-    if (rc == QUIC_RECVBUF_ERR_FLOW) {
+    if (rc == QUIC_RECVBUF_ERR_FLOW)
         return quic_conn_fail(c, QUIC_FLOW_CONTROL_ERROR, ft, "stream data beyond MAX_STREAM_DATA");
-    }
-    if (rc == QUIC_RECVBUF_ERR_FINAL_SIZE) {
+    if (rc == QUIC_RECVBUF_ERR_FINAL_SIZE)
         return quic_conn_fail(c, QUIC_FINAL_SIZE_ERROR, ft, "final size changed");
-    }
-    if (rc != 0) {
+    if (rc != 0)
         return quic_conn_fail(c, QUIC_INTERNAL_ERROR, ft, "stream buffer failure");
-    }
     if (s->rb.highest > before &&
         quic_flowctl_rx_add(&c->conn_rx, s->rb.highest - before) != 0) {
         return quic_conn_fail(c, QUIC_FLOW_CONTROL_ERROR, ft, "data beyond MAX_DATA");
@@ -262,9 +258,8 @@ int quic_conn_on_reset_stream(quic_conn *c, uint64_t id, uint64_t code, uint64_t
         return quic_conn_fail(c, rc == QUIC_RECVBUF_ERR_FLOW ? QUIC_FLOW_CONTROL_ERROR : QUIC_FINAL_SIZE_ERROR,
                        QUIC_FT_RESET_STREAM, "bad final size in RESET_STREAM");
     }
-    if (final > before && quic_flowctl_rx_add(&c->conn_rx, final - before) != 0) {
+    if (final > before && quic_flowctl_rx_add(&c->conn_rx, final - before) != 0)
         return quic_conn_fail(c, QUIC_FLOW_CONTROL_ERROR, QUIC_FT_RESET_STREAM, "data beyond MAX_DATA");
-    }
     /* The unread bytes count as consumed for connection credit (§4.5). */
     quic_flowctl_rx_on_consumed(&c->conn_rx, final - quic_recvbuf_read_offset(&s->rb));
     if (quic_flowctl_rx_update_needed(&c->conn_rx))

@@ -108,7 +108,7 @@ int quic_frame_check_recv(uint64_t type, quic_pkt_type pt, bool from_server)
     const quic_frame_row *fi = quic_frame_row_get(type);
     if (!fi)
         return QUIC_FRAME_ERR_UNKNOWN_TYPE;
-    if (!quic_frame_allowed(type, pt))
+    if ((unsigned)pt >= 8 || !(fi->pkts & (1u << pt)))
         return QUIC_FRAME_ERR_NOT_ALLOWED; /* §12.4 */
     if ((fi->flags & S) && !from_server)
         return QUIC_FRAME_ERR_SERVER_ONLY; /* §19.7, §19.20 */
