@@ -21,6 +21,8 @@
  *                 DATAGRAM events
  *   conn_stream.c streams: the public stream calls and the stream frames
  *   conn_aead.c   AEAD limits
+ *   conn_endpoint.c, conn_test.c  the narrow views the server endpoint
+ *                 (conn_endpoint.h) and tests (conn_test.h) have of a connection
  *   conn_core.c   the state every part sits above: events, the latched
  *                 failure and closing states, logs and traces, PTO
  *
