@@ -10,7 +10,7 @@ static const struct {
     app_cmd cmd;
 } commands[] = {
     {"demo", APP_CMD_DEMO},     {"server", APP_CMD_SERVER}, {"client", APP_CMD_CLIENT},
-    {"gencert", APP_CMD_GENCERT}, {"help", APP_CMD_HELP},
+    {"gencert", APP_CMD_GENCERT}, {"help", APP_CMD_HELP}, {"decode", APP_CMD_DECODE},
 };
 
 void app_cli_usage(FILE *f, app_cmd cmd)
@@ -59,6 +59,13 @@ void app_cli_usage(FILE *f, app_cmd cmd)
                    "  Writes a self-signed ECDSA P-256 certificate (SAN NAME, localhost,\n"
                    "  127.0.0.1, ::1; valid 14 days) and its key, accepted by quince and quic-go.\n");
         break;
+    case APP_CMD_DECODE:
+        fprintf(f, "usage: quince decode CAPTURE --keylog FILE [--json]\n"
+                   "  Explains every QUIC datagram of a pcap or pcapng capture: packet headers,\n"
+                   "  frames, TLS messages and extensions, HTTP/3 frames, QPACK field lines and\n"
+                   "  HTTP datagrams, each with its RFC section, decrypted with the NSS key log.\n"
+                   "  --json  one JSON object per datagram (JSON Lines)\n");
+        break;
     default:
         fprintf(f, "usage: quince <command> [options]\n"
                    "\n"
@@ -67,6 +74,7 @@ void app_cli_usage(FILE *f, app_cmd cmd)
                    "  server    serve /ping-pong over HTTP/3 with datagrams\n"
                    "  client    run the ping-pong against a server\n"
                    "  gencert   write a self-signed certificate and key\n"
+                   "  decode    explain a capture of QUIC traffic, decrypted with a key log\n"
                    "\n"
                    "options for every command:\n"
                    "  --help          usage of the command\n"
@@ -231,6 +239,13 @@ int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
         } else if (c == APP_CMD_GENCERT && !strcmp(a, "--host")) {
             if (!(o->host = VALUE()))
                 return 2;
+        } else if (c == APP_CMD_DECODE && !strcmp(a, "--json")) {
+            o->json = true;
+        } else if (c == APP_CMD_DECODE && a[0] != '-' && !o->capture) {
+            o->capture = a;
+        } else if (c != APP_CMD_DECODE && c != APP_CMD_GENCERT && !strcmp(a, "--pcap")) {
+            if (!(o->pcap = VALUE()))
+                return 2;
         } else if (c == APP_CMD_CLIENT && a[0] != '-' && !o->url) {
             o->url = a;
         } else {
@@ -249,6 +264,8 @@ int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
         return usage_error(err, c, "%s", "client needs a URL, e.g. https://localhost:8080/ping-pong");
     if (c == APP_CMD_CLIENT && o->ca && o->insecure)
         return usage_error(err, c, "%s", "--ca and --insecure exclude each other");
+    if (c == APP_CMD_DECODE && (!o->capture || !o->keylog))
+        return usage_error(err, c, "%s", "decode needs a CAPTURE and --keylog FILE");
     if (c == APP_CMD_GENCERT && (!o->host || !o->cert || !o->key))
         return usage_error(err, c, "%s", "gencert needs --host, --cert and --key");
     return 0;

@@ -15,6 +15,7 @@ typedef enum app_cmd {
     APP_CMD_SERVER,
     APP_CMD_CLIENT,
     APP_CMD_GENCERT,
+    APP_CMD_DECODE,
 } app_cmd;
 
 typedef enum app_method {
@@ -50,6 +51,10 @@ typedef struct app_opts {
                                   packets under one key (0: quic's default) */
     /* gencert */
     const char *host;
+    /* decode: CAPTURE --keylog FILE [--json]; --pcap FILE (server, client, demo) */
+    const char *capture;
+    bool json;
+    const char *pcap;
 } app_opts;
 
 /* Parses argv into o. Returns 0, or 2 after printing a usage error to err. */

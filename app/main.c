@@ -1,5 +1,6 @@
 /* quince: the command-line program. */
 #include "app/app_cli.h"
+#include "app/app_decode.h"
 #include "app/app_run.h"
 
 #include <stdio.h>
@@ -23,6 +24,7 @@ int main(int argc, char **argv)
     case APP_CMD_SERVER: return app_run_server(&o);
     case APP_CMD_CLIENT: return app_run_client(&o);
     case APP_CMD_GENCERT: return app_run_gencert(&o);
+    case APP_CMD_DECODE: return app_decode_run(o.capture, o.keylog, o.json, stdout, stderr);
     default: break;
     }
     app_cli_usage(stderr, APP_CMD_NONE);

@@ -1,0 +1,623 @@
+/* quince decode: the capture walk (see app_decode.h). This file finds the QUIC
+ * connections, their keys (Initial from the client's first DCID, the rest from
+ * the key log, key updates by derivation), removes packet protection and walks
+ * the frames; TLS is in app_decode_tls.c, HTTP/3 in app_decode_h3.c. */
+#include "app/app_decode_int.h"
+
+#include "quic/frame.h"
+#include "quic/packet.h"
+#include "quic/pn.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- key log (NSS format: LABEL <client random hex> <secret hex>) ---- */
+
+static int hexval(int c)
+{
+    return isdigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                                : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+}
+
+static size_t hex_parse(const char *s, size_t n, uint8_t *out, size_t cap)
+{
+    if (n % 2 || n / 2 > cap)
+        return 0;
+    for (size_t i = 0; i < n / 2; i++) {
+        int a = hexval((unsigned char)s[2 * i]), b = hexval((unsigned char)s[2 * i + 1]);
+        if (a < 0 || b < 0)
+            return 0;
+        out[i] = (uint8_t)(a << 4 | b);
+    }
+    return n / 2;
+}
+
+static void keylog_load(dec *d, const char *text, size_t len)
+{
+    size_t i = 0;
+    while (i < len && d->nkeylog < DEC_MAX_KEYLOG) {
+        size_t e = i;
+        while (e < len && text[e] != '\n')
+            e++;
+        const char *f[3];
+        size_t fl[3], nf = 0, k = i;
+        while (k < e && nf < 3) {
+            while (k < e && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r'))
+                k++;
+            size_t s = k;
+            while (k < e && text[k] != ' ' && text[k] != '\t' && text[k] != '\r')
+                k++;
+            if (k > s) {
+                f[nf] = text + s;
+                fl[nf++] = k - s;
+            }
+        }
+        dec_keylog *kl = &d->keylog[d->nkeylog];
+        if (nf == 3 && text[i] != '#' && fl[0] < sizeof kl->label &&
+            hex_parse(f[1], fl[1], kl->random, 32) == 32 &&
+            (kl->secret_len = hex_parse(f[2], fl[2], kl->secret, sizeof kl->secret)) > 0) {
+            memcpy(kl->label, f[0], fl[0]);
+            kl->label[fl[0]] = 0;
+            d->nkeylog++;
+        }
+        i = e + 1;
+    }
+}
+
+static const dec_keylog *keylog_find(const dec *d, const uint8_t random[32], const char *label)
+{
+    for (size_t i = 0; i < d->nkeylog; i++)
+        if (!strcmp(d->keylog[i].label, label) && !memcmp(d->keylog[i].random, random, 32))
+            return &d->keylog[i];
+    return NULL;
+}
+
+void dec_print_keys(dec *d, int depth, const char *what, const cx_quic_keys *k)
+{
+    char key[80], iv[40], hp[80];
+    dec_item(d, depth, "key", "RFC 9001 §5.1", "%s: key %s iv %s hp %s", what,
+             dec_hex(key, sizeof key, k->key, k->key_len, 32),
+             dec_hex(iv, sizeof iv, k->iv, CX_AEAD_IV_LEN, 12),
+             dec_hex(hp, sizeof hp, k->hp, k->key_len, 32));
+}
+
+static void keys_set(dec_flow *f, int lvl, int dir, const cx_quic_keys *m)
+{
+    if (f->have_keys[lvl][dir])
+        quic_pkt_keys_clear(&f->keys[lvl][dir]);
+    f->have_keys[lvl][dir] = quic_pkt_keys_init(&f->keys[lvl][dir], NULL, m) == 0;
+}
+
+static cx_aead_id suite_aead(uint16_t suite, bool *ok)
+{
+    *ok = true;
+    switch (suite) {
+    case 0x1301: return CX_AES_128_GCM;
+    case 0x1302: return CX_AES_256_GCM;
+    case 0x1303: return CX_CHACHA20_POLY1305;
+    }
+    *ok = false;
+    return CX_AES_128_GCM;
+}
+
+/* RFC 9001 §5.1: the Handshake and 1-RTT secrets of the key log, matched by
+ * the ClientHello random, become packet protection keys. */
+void dec_flow_keys_from_keylog(dec *d, dec_flow *f, int depth)
+{
+    static const struct {
+        const char *label;
+        int lvl, dir;
+    } want[] = {
+        {"CLIENT_HANDSHAKE_TRAFFIC_SECRET", DEC_LVL_HANDSHAKE, DEC_C2S},
+        {"SERVER_HANDSHAKE_TRAFFIC_SECRET", DEC_LVL_HANDSHAKE, DEC_S2C},
+        {"CLIENT_TRAFFIC_SECRET_0", DEC_LVL_1RTT, DEC_C2S},
+        {"SERVER_TRAFFIC_SECRET_0", DEC_LVL_1RTT, DEC_S2C},
+    };
+    char hex[100];
+    bool ok;
+    if (f->keys_done || !f->have_random || !f->have_suite)
+        return;
+    f->keys_done = true;
+    f->aead = suite_aead(f->suite, &ok);
+    if (!ok) {
+        dec_item(d, depth, "error", "RFC 9001 §5.3", "cipher suite 0x%04x cannot protect QUIC packets",
+                 f->suite);
+        return;
+    }
+    size_t hlen = cx_hash_len(cx_aead_hash(f->aead));
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const dec_keylog *kl = keylog_find(d, f->random, want[i].label);
+        if (!kl || kl->secret_len != hlen) {
+            dec_item(d, depth, "error", "RFC 9001 §5.1",
+                     "key log has no %s of %zu bytes for client random %s", want[i].label, hlen,
+                     dec_hex(hex, sizeof hex, f->random, 32, 32));
+            continue;
+        }
+        cx_quic_keys k;
+        dec_item(d, depth, "key", "RFC 8446 §7.1", "%s %s (from the key log)", want[i].label,
+                 dec_hex(hex, sizeof hex, kl->secret, kl->secret_len, 48));
+        if (cx_quic_keys_derive(f->version, f->aead, kl->secret, kl->secret_len, &k) != 0)
+            continue;
+        char what[64];
+        snprintf(what, sizeof what, "%s %s keys", want[i].lvl == DEC_LVL_HANDSHAKE ? "Handshake" : "1-RTT",
+                 want[i].dir == DEC_C2S ? "client" : "server");
+        dec_print_keys(d, depth + 1, what, &k);
+        keys_set(f, want[i].lvl, want[i].dir, &k);
+        cx_quic_keys_clear(&k);
+        if (want[i].lvl == DEC_LVL_1RTT) {
+            memcpy(f->secret[want[i].dir], kl->secret, kl->secret_len);
+            f->secret_len = kl->secret_len;
+        }
+    }
+}
+
+/* RFC 9001 §5.2: Initial keys from the DCID of the client's first Initial (or
+ * of its first Initial after a Retry). */
+static void initial_keys(dec *d, dec_flow *f, const uint8_t *dcid, size_t dcid_len, int depth)
+{
+    cx_quic_keys c, s;
+    char hex[48];
+    if (cx_quic_initial_keys(f->version, dcid, dcid_len, &c, &s) != 0) {
+        dec_item(d, depth, "error", "RFC 9001 §5.2", "no Initial salt for version 0x%08" PRIx32,
+                 f->version);
+        return;
+    }
+    memcpy(f->idcid, dcid, dcid_len);
+    f->idcid_len = dcid_len;
+    dec_item(d, depth, "key", "RFC 9001 §5.2", "Initial secrets from the client's DCID %s%s",
+             dec_hex(hex, sizeof hex, dcid, dcid_len, 20), f->retry_seen ? " (after Retry)" : "");
+    dec_print_keys(d, depth + 1, "Initial client keys", &c);
+    dec_print_keys(d, depth + 1, "Initial server keys", &s);
+    keys_set(f, DEC_LVL_INITIAL, DEC_C2S, &c);
+    keys_set(f, DEC_LVL_INITIAL, DEC_S2C, &s);
+    cx_quic_keys_clear(&c);
+    cx_quic_keys_clear(&s);
+}
+
+/* ---- connections ---- */
+
+static dec_flow *flow_find(dec *d, const app_pcap_udp *u, int *dir)
+{
+    size_t al = u->family == 4 ? 4 : 16;
+    for (size_t i = 0; i < d->nflows; i++) {
+        dec_flow *f = d->flows[i];
+        if (f->family != u->family)
+            continue;
+        if (f->cport == u->sport && f->sport == u->dport && !memcmp(f->caddr, u->src, al) &&
+            !memcmp(f->saddr, u->dst, al)) {
+            *dir = DEC_C2S;
+            return f;
+        }
+        if (f->sport == u->sport && f->cport == u->dport && !memcmp(f->saddr, u->src, al) &&
+            !memcmp(f->caddr, u->dst, al)) {
+            *dir = DEC_S2C;
+            return f;
+        }
+    }
+    return NULL;
+}
+
+static dec_flow *flow_new(dec *d, const app_pcap_udp *u, uint32_t version)
+{
+    if (d->nflows == DEC_MAX_FLOWS)
+        return NULL;
+    dec_flow *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->n = (int)d->nflows + 1;
+    f->family = u->family;
+    memcpy(f->caddr, u->src, 16);
+    memcpy(f->saddr, u->dst, 16);
+    f->cport = u->sport;
+    f->sport = u->dport;
+    f->version = version;
+    for (int l = 0; l < DEC_LVL_COUNT; l++)
+        f->largest[l][0] = f->largest[l][1] = QUIC_PN_NONE;
+    d->flows[d->nflows++] = f;
+    d->st->flows++;
+    return f;
+}
+
+static void flow_free(dec_flow *f)
+{
+    for (int l = 0; l < DEC_LVL_COUNT; l++)
+        for (int s = 0; s < 2; s++) {
+            if (f->have_keys[l][s])
+                quic_pkt_keys_clear(&f->keys[l][s]);
+            dec_rs_free(&f->crypto[l][s]);
+        }
+    for (int s = 0; s < 2; s++)
+        cx_aead_free(f->prev[s]);
+    dec_flow_free_streams(f);
+    memset(f->secret, 0, sizeof f->secret);
+    free(f);
+}
+
+/* ---- packets ---- */
+
+static const char *pkt_name(quic_pkt_type t)
+{
+    switch (t) {
+    case QUIC_PKT_INITIAL: return "Initial";
+    case QUIC_PKT_0RTT: return "0-RTT";
+    case QUIC_PKT_HANDSHAKE: return "Handshake";
+    case QUIC_PKT_RETRY: return "Retry";
+    case QUIC_PKT_1RTT: return "1-RTT";
+    case QUIC_PKT_VN: return "Version Negotiation";
+    }
+    return "?";
+}
+
+static const char *pkt_rfc(quic_pkt_type t)
+{
+    switch (t) {
+    case QUIC_PKT_INITIAL: return "RFC 9000 §17.2.2 Initial";
+    case QUIC_PKT_0RTT: return "RFC 9000 §17.2.3 0-RTT";
+    case QUIC_PKT_HANDSHAKE: return "RFC 9000 §17.2.4 Handshake";
+    case QUIC_PKT_RETRY: return "RFC 9000 §17.2.5 Retry";
+    case QUIC_PKT_1RTT: return "RFC 9000 §17.3.1 1-RTT";
+    case QUIC_PKT_VN: return "RFC 9000 §17.2.1 Version Negotiation";
+    }
+    return NULL;
+}
+
+static const char *frame_rfc(uint64_t t)
+{
+    static const char *const s[] = {
+        "RFC 9000 §19.1 PADDING", "RFC 9000 §19.2 PING", "RFC 9000 §19.3 ACK",
+        "RFC 9000 §19.3 ACK", "RFC 9000 §19.4 RESET_STREAM", "RFC 9000 §19.5 STOP_SENDING",
+        "RFC 9000 §19.6 CRYPTO", "RFC 9000 §19.7 NEW_TOKEN",
+        "RFC 9000 §19.8 STREAM", "RFC 9000 §19.8 STREAM", "RFC 9000 §19.8 STREAM",
+        "RFC 9000 §19.8 STREAM", "RFC 9000 §19.8 STREAM", "RFC 9000 §19.8 STREAM",
+        "RFC 9000 §19.8 STREAM", "RFC 9000 §19.8 STREAM",
+        "RFC 9000 §19.9 MAX_DATA", "RFC 9000 §19.10 MAX_STREAM_DATA",
+        "RFC 9000 §19.11 MAX_STREAMS", "RFC 9000 §19.11 MAX_STREAMS",
+        "RFC 9000 §19.12 DATA_BLOCKED", "RFC 9000 §19.13 STREAM_DATA_BLOCKED",
+        "RFC 9000 §19.14 STREAMS_BLOCKED", "RFC 9000 §19.14 STREAMS_BLOCKED",
+        "RFC 9000 §19.15 NEW_CONNECTION_ID", "RFC 9000 §19.16 RETIRE_CONNECTION_ID",
+        "RFC 9000 §19.17 PATH_CHALLENGE", "RFC 9000 §19.18 PATH_RESPONSE",
+        "RFC 9000 §19.19 CONNECTION_CLOSE", "RFC 9000 §19.19 CONNECTION_CLOSE",
+        "RFC 9000 §19.20 HANDSHAKE_DONE",
+    };
+    if (t < sizeof s / sizeof s[0])
+        return s[t];
+    if (t == QUIC_FT_DATAGRAM || t == QUIC_FT_DATAGRAM_LEN)
+        return "RFC 9221 §4 DATAGRAM";
+    return NULL;
+}
+
+static void cid_item(dec *d, int depth, const char *what, const uint8_t *c, size_t n)
+{
+    char hex[48], txt[64];
+    bool printable = n > 0;
+    for (size_t i = 0; i < n; i++)
+        printable = printable && c[i] >= 0x20 && c[i] < 0x7f;
+    dec_item(d, depth, "field", "RFC 9000 §17.2", "%s (%zu bytes) %s%s%s", what, n,
+             n ? dec_hex(hex, sizeof hex, c, n, 20) : "(empty)", printable ? " " : "",
+             printable ? dec_text(txt, sizeof txt, c, n, 20) : "");
+}
+
+static void frames_walk(dec *d, dec_flow *f, int lvl, int dir, const uint8_t *p, size_t len,
+                        int depth)
+{
+    qb_rd r;
+    qb_rd_init(&r, p, len);
+    while (qb_rd_left(&r)) {
+        quic_frame fr;
+        char line[256];
+        size_t at = r.off;
+        int rc = quic_frame_decode(&r, &fr);
+        if (rc != 0) {
+            dec_item(d, depth, "error", "RFC 9000 §12.4", "frame at payload byte %zu: %s", at,
+                     quic_frame_err_str(rc));
+            return;
+        }
+        quic_frame_describe(&fr, line, sizeof line);
+        dec_item(d, depth, "frame", frame_rfc(fr.type), "%s", line);
+        if (fr.type == QUIC_FT_CRYPTO) {
+            dec_tls_crypto(d, f, lvl, dir, fr.crypto.offset, fr.crypto.data, fr.crypto.len,
+                           depth + 1);
+        } else if (fr.type >= QUIC_FT_STREAM && fr.type <= QUIC_FT_STREAM_MAX) {
+            dec_app_stream(d, f, dir, fr.stream.stream_id, fr.stream.offset, fr.stream.data,
+                           fr.stream.len, fr.type & QUIC_FT_STREAM_BIT_FIN, depth + 1);
+        } else if (fr.type == QUIC_FT_DATAGRAM || fr.type == QUIC_FT_DATAGRAM_LEN) {
+            dec_app_datagram(d, f, fr.datagram.data, fr.datagram.len, depth + 1);
+        } else if (fr.type == QUIC_FT_NEW_CONNECTION_ID) {
+            char hex[48], tok[40];
+            dec_item(d, depth + 1, "field", "RFC 9000 §19.15", "connection ID %s, stateless reset token %s",
+                     dec_hex(hex, sizeof hex, fr.new_cid.cid, fr.new_cid.cid_len, 20),
+                     dec_hex(tok, sizeof tok, fr.new_cid.reset_token, 16, 16));
+        } else if (fr.type == QUIC_FT_ACK || fr.type == QUIC_FT_ACK_ECN) {
+            dec_item(d, depth + 1, "field", "RFC 9000 §19.3",
+                     "largest %" PRIu64 ", ack delay %" PRIu64 " (raw, times 2^ack_delay_exponent us)",
+                     fr.ack.largest, fr.ack.ack_delay);
+        }
+    }
+}
+
+/* Removes header protection and decrypts (RFC 9001 §5.4, §5.3), trying the
+ * next key phase on a flipped key phase bit (§6.3) and the previous one for a
+ * late packet (§6.5). 0, or -1 with *why. */
+static int pkt_open(dec *d, dec_flow *f, int lvl, int dir, uint8_t *pkt, size_t pkt_len,
+                    size_t pn_offset, quic_pkt_clear *c, const char **why, int depth)
+{
+    uint8_t *copy = d->copy;
+    if (!f->have_keys[lvl][dir]) {
+        *why = lvl == DEC_LVL_INITIAL ? "no Initial keys (the client's first Initial is not in the capture)"
+               : f->have_random && f->have_suite ? "the key log has no secret for this connection"
+                                                 : "no keys: the ClientHello or ServerHello is missing";
+        return -1;
+    }
+    quic_pkt_keys *k = &f->keys[lvl][dir];
+    int rc = quic_pkt_unprotect_header(k->hp, pkt, pkt_len, pn_offset, f->largest[lvl][dir], c);
+    if (rc != 0) {
+        *why = quic_pkt_err_str(rc);
+        return -1;
+    }
+    memcpy(copy, pkt, pkt_len);
+    if (lvl == DEC_LVL_1RTT && c->key_phase != f->phase[dir] && f->secret_len) {
+        uint8_t next_secret[48];
+        cx_aead *next = NULL;
+        memcpy(next_secret, f->secret[dir], f->secret_len);
+        if (quic_pkt_keys_next(NULL, f->version, f->aead, next_secret, f->secret_len, &next) == 0) {
+            rc = quic_pkt_decrypt(next, pkt, pkt_len, c);
+            if (rc == 0 || rc == QUIC_PKT_ERR_RESERVED) {
+                cx_aead_free(f->prev[dir]);
+                f->prev[dir] = k->aead;
+                k->aead = next;
+                memcpy(f->secret[dir], next_secret, f->secret_len);
+                f->phase[dir] = c->key_phase;
+                f->gen[dir]++;
+                dec_item(d, depth, "key", "RFC 9001 §6 key update",
+                         "key update: the %s moves to key phase %d, generation %u (secret = HKDF-Expand-Label(secret, \"quic ku\"))",
+                         dir == DEC_C2S ? "client" : "server", c->key_phase, f->gen[dir]);
+                memset(next_secret, 0, sizeof next_secret);
+                goto done;
+            }
+            cx_aead_free(next);
+            memcpy(pkt, copy, pkt_len);
+        }
+        memset(next_secret, 0, sizeof next_secret);
+    }
+    rc = quic_pkt_decrypt(k->aead, pkt, pkt_len, c);
+    if (rc != 0 && rc != QUIC_PKT_ERR_RESERVED && f->prev[dir]) {
+        memcpy(pkt, copy, pkt_len);
+        rc = quic_pkt_decrypt(f->prev[dir], pkt, pkt_len, c);
+        if (rc == 0 || rc == QUIC_PKT_ERR_RESERVED)
+            dec_item(d, depth, "note", "RFC 9001 §6.5", "sealed with the previous key phase");
+    }
+    if (rc != 0 && rc != QUIC_PKT_ERR_RESERVED) {
+        *why = quic_pkt_err_str(rc);
+        return -1;
+    }
+done:
+    if (rc == QUIC_PKT_ERR_RESERVED)
+        dec_item(d, depth, "error", "RFC 9000 §17.2", "reserved bits are not zero");
+    if (f->largest[lvl][dir] == QUIC_PN_NONE || c->pn > f->largest[lvl][dir])
+        f->largest[lvl][dir] = c->pn;
+    return 0;
+}
+
+static void packet(dec *d, dec_flow *f, int dir, quic_pkt_hdr *h, size_t idx, bool coalesced)
+{
+    char hex[200];
+    int lvl = -1;
+    d->st->packets++;
+    if (coalesced)
+        dec_item(d, 1, "packet", pkt_rfc(h->type), "%s packet, %zu bytes (packet %zu of the coalesced datagram, RFC 9000 §12.2)",
+                 pkt_name(h->type), h->pkt_len, idx);
+    else
+        dec_item(d, 1, "packet", pkt_rfc(h->type), "%s packet, %zu bytes", pkt_name(h->type), h->pkt_len);
+    if (h->type == QUIC_PKT_1RTT) {
+        dec_item(d, 2, "field", "RFC 9000 §17.3.1", "header form 0 (short), fixed bit %d, spin bit %d",
+                 !!(h->first & QUIC_PKT_FIXED_BIT), !!(h->first & QUIC_PKT_SPIN_BIT));
+        cid_item(d, 2, "Destination Connection ID", h->dcid, h->dcid_len);
+        lvl = DEC_LVL_1RTT;
+    } else {
+        dec_item(d, 2, "field", "RFC 9000 §17.2", "header form 1 (long), fixed bit %d, version 0x%08" PRIx32 "%s",
+                 !!(h->first & QUIC_PKT_FIXED_BIT), h->version,
+                 h->version == QUIC_VERSION_1 ? " (QUIC v1)" : h->version == QUIC_VERSION_2 ? " (QUIC v2)" : "");
+        cid_item(d, 2, "Destination Connection ID", h->dcid, h->dcid_len);
+        cid_item(d, 2, "Source Connection ID", h->scid, h->scid_len);
+        if (dir == DEC_C2S && !f->have_ccid && h->type != QUIC_PKT_VN) {
+            memcpy(f->ccid, h->scid, h->scid_len);
+            f->ccid_len = h->scid_len;
+            f->have_ccid = true;
+        }
+        if (dir == DEC_S2C && h->type != QUIC_PKT_VN && (!f->have_scid || h->type == QUIC_PKT_RETRY)) {
+            memcpy(f->scid, h->scid, h->scid_len);
+            f->scid_len = h->scid_len;
+            f->have_scid = true;
+        }
+    }
+    switch (h->type) {
+    case QUIC_PKT_VN:
+        dec_item(d, 2, "note", "RFC 9000 §6", "Version Negotiation: the server does not support the client's version");
+        for (size_t i = 0; i < h->versions_count; i++)
+            dec_item(d, 2, "field", "RFC 9000 §17.2.1", "supported version 0x%08" PRIx32,
+                     qb_get_u32(h->versions + 4 * i));
+        return;
+    case QUIC_PKT_RETRY: {
+        dec_item(d, 2, "field", "RFC 9000 §17.2.5", "Retry Token (%zu bytes) %s", h->token_len,
+                 dec_hex(hex, sizeof hex, h->token, h->token_len, 48));
+        int ok = quic_pkt_retry_verify(h, f->idcid, f->idcid_len) == 0;
+        dec_item(d, 2, ok ? "field" : "error", "RFC 9001 §5.8", "Retry Integrity Tag %s: %s",
+                 dec_hex(hex, sizeof hex, h->retry_tag, 16, 16),
+                 ok ? "verifies over the client's original DCID" : "does NOT verify");
+        dec_item(d, 2, "note", "RFC 9000 §8.1.2", "the client sends its Initial again, to the new SCID, with this token");
+        f->retry_seen = true;
+        return;
+    }
+    case QUIC_PKT_INITIAL:
+        dec_item(d, 2, "field", "RFC 9000 §17.2.2", "Token (%zu bytes)%s%s", h->token_len,
+                 h->token_len ? " " : "", dec_hex(hex, sizeof hex, h->token, h->token_len, 32));
+        lvl = DEC_LVL_INITIAL;
+        if (dir == DEC_C2S && (!f->have_keys[DEC_LVL_INITIAL][DEC_C2S] ||
+                               (f->retry_seen && (h->dcid_len != f->idcid_len ||
+                                                  memcmp(h->dcid, f->idcid, h->dcid_len)))))
+            initial_keys(d, f, h->dcid, h->dcid_len, 2);
+        break;
+    case QUIC_PKT_HANDSHAKE:
+        lvl = DEC_LVL_HANDSHAKE;
+        break;
+    default:
+        break;
+    }
+    if (h->type != QUIC_PKT_1RTT)
+        dec_item(d, 2, "field", "RFC 9000 §17.2", "Length %" PRIu64 " (packet number and payload)", h->length);
+    quic_pkt_clear c;
+    const char *why = "0-RTT keys are not decoded";
+    if (lvl < 0 || pkt_open(d, f, lvl, dir, (uint8_t *)h->pkt, h->pkt_len, h->pn_offset, &c, &why, 2) != 0) {
+        d->st->undecryptable++;
+        dec_item(d, 2, "error", "RFC 9001 §5", "cannot decrypt: %s", why);
+        return;
+    }
+    d->st->decrypted++;
+    if (h->type == QUIC_PKT_1RTT)
+        dec_item(d, 2, "field", "RFC 9001 §5.4", "header protection removed: first byte 0x%02x, key phase %d, packet number %" PRIu64 " (%zu bytes)",
+                 c.first, c.key_phase, c.pn, c.pn_len);
+    else
+        dec_item(d, 2, "field", "RFC 9001 §5.4", "header protection removed: first byte 0x%02x, packet number %" PRIu64 " (%zu bytes)",
+                 c.first, c.pn, c.pn_len);
+    dec_item(d, 2, "field", "RFC 9001 §5.3", "payload decrypted: %zu bytes of frames (+16-byte AEAD tag)", c.payload_len);
+    frames_walk(d, f, lvl, dir, h->pkt + c.payload_offset, c.payload_len, 2);
+}
+
+static void on_udp(void *ud, const app_pcap_udp *u)
+{
+    dec *d = ud;
+    uint8_t *buf = d->dgram;
+    int dir = DEC_C2S;
+    dec_flow *f = flow_find(d, u, &dir);
+    if (u->len == 0 || u->len > sizeof d->dgram) {
+        d->st->other_udp++;
+        return;
+    }
+    if (!f) {
+        quic_pkt_hdr h;
+        if (!(u->payload[0] & QUIC_PKT_FORM_LONG)) {
+            d->st->other_udp++;
+            return;
+        }
+        int rc = quic_pkt_hdr_parse(u->payload, u->len, 0, &h);
+        if (!((rc == 0 && h.type == QUIC_PKT_INITIAL) || rc == QUIC_PKT_ERR_VERSION)) {
+            d->st->other_udp++;
+            return;
+        }
+        f = flow_new(d, u, h.version);
+        if (!f) {
+            d->st->other_udp++;
+            return;
+        }
+        dir = DEC_C2S;
+    }
+    memcpy(buf, u->payload, u->len);
+    d->st->datagrams++;
+    dec_dgram_begin(d, u, f, dir);
+    quic_dgram_iter it;
+    quic_pkt_hdr h;
+    size_t dcid_len = dir == DEC_C2S ? f->scid_len : f->ccid_len;
+    quic_dgram_iter_init(&it, buf, u->len, dcid_len);
+    int rc;
+    size_t n = 0;
+    /* coalesced: more than one packet in the datagram (RFC 9000 §12.2) */
+    size_t count = 0;
+    while (quic_dgram_next(&it, &h) == 1)
+        count++;
+    bool coalesced = count > 1;
+    quic_dgram_iter_init(&it, buf, u->len, dcid_len);
+    while ((rc = quic_dgram_next(&it, &h)) == 1) {
+        n++;
+        packet(d, f, dir, &h, n, coalesced);
+    }
+    if (rc < 0) {
+        d->st->packets++;
+        d->st->undecryptable++;
+        dec_item(d, 1, "error", "RFC 9000 §17", "not a QUIC packet this decoder can parse: %s",
+                 quic_pkt_err_str(rc));
+    }
+    if (it.ignored)
+        dec_item(d, 1, "note", "RFC 9000 §12.2", "%zu bytes after the last packet: not a packet of this connection (zero padding or another DCID)",
+                 it.ignored);
+    dec_dgram_end(d);
+}
+
+int app_decode_buf(const uint8_t *cap, size_t cap_len, const char *keylog, size_t keylog_len,
+                   bool json, FILE *out, FILE *err, app_decode_stats *st)
+{
+    dec *d = calloc(1, sizeof *d);
+    char msg[256];
+    app_pcap_stats ps;
+    if (!d)
+        return -1;
+    memset(st, 0, sizeof *st);
+    d->out = out;
+    d->json = json;
+    d->st = st;
+    if (keylog)
+        keylog_load(d, keylog, keylog_len);
+    int rc = app_pcap_read(cap, cap_len, on_udp, d, &ps, msg, sizeof msg);
+    if (rc != 0) {
+        st->capture_cut = true;
+        if (err)
+            fprintf(err, "quince decode: %s (after %zu records)\n", msg, ps.records);
+    }
+    dec_summary(d);
+    for (size_t i = 0; i < d->nflows; i++)
+        flow_free(d->flows[i]);
+    free(d->js);
+    memset(d->keylog, 0, sizeof d->keylog);
+    free(d);
+    return rc != 0 && ps.records == 0 ? -1 : 0;
+}
+
+static char *read_all(const char *path, size_t *len, FILE *err)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        fprintf(err, "quince decode: cannot open %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 65536, n = 0;
+    char *b = malloc(cap);
+    while (b) {
+        size_t r = fread(b + n, 1, cap - n, fp);
+        n += r;
+        if (n < cap)
+            break;
+        char *nb = cap < (1u << 30) ? realloc(b, cap * 2) : NULL;
+        if (!nb) {
+            free(b);
+            b = NULL;
+            fprintf(err, "quince decode: %s is too large\n", path);
+            break;
+        }
+        b = nb;
+        cap *= 2;
+    }
+    fclose(fp);
+    *len = n;
+    return b;
+}
+
+int app_decode_run(const char *capture, const char *keylog, bool json, FILE *out, FILE *err)
+{
+    size_t clen, klen = 0;
+    char *cap = read_all(capture, &clen, err), *kl = NULL;
+    if (!cap)
+        return 1;
+    if (keylog && !(kl = read_all(keylog, &klen, err))) {
+        free(cap);
+        return 1;
+    }
+    app_decode_stats st;
+    int rc = app_decode_buf((const uint8_t *)cap, clen, kl, klen, json, out, err, &st);
+    free(cap);
+    free(kl);
+    if (rc != 0)
+        return 1;
+    return 0; /* undecryptable packets are reported and counted, not fatal */
+}

@@ -1,0 +1,126 @@
+/* Shared state of app_decode*.c (private to them). */
+#ifndef APP_DECODE_INT_H
+#define APP_DECODE_INT_H
+
+#include "app/app_decode.h"
+#include "app/pcap.h"
+#include "quic/protect.h"
+
+#include <stdarg.h>
+
+#define DEC_MAX_FLOWS 64
+#define DEC_MAX_STREAMS 256
+#define DEC_STREAM_MAX (1u << 20) /* bytes kept per reassembled stream */
+#define DEC_MAX_KEYLOG 256
+
+enum { DEC_LVL_INITIAL, DEC_LVL_HANDSHAKE, DEC_LVL_1RTT, DEC_LVL_COUNT };
+enum { DEC_C2S = 0, DEC_S2C = 1 };
+
+/* One reassembled byte stream (CRYPTO at one level, or a QUIC stream). */
+typedef struct dec_rs {
+    uint8_t *buf;
+    uint8_t *have; /* one flag per byte: received */
+    size_t cap;
+    size_t ready;  /* contiguous bytes from 0 */
+    size_t parsed; /* bytes consumed by the message/frame parser */
+    bool full;     /* data beyond DEC_STREAM_MAX was dropped */
+} dec_rs;
+
+typedef struct dec_stream {
+    uint64_t id;
+    int dir;
+    dec_rs rs;
+    bool type_known;   /* unidirectional: the stream type was read */
+    uint64_t uni_type;
+    bool dead;         /* a parse error: later bytes are not decoded */
+} dec_stream;
+
+typedef struct dec_keylog {
+    char label[40];
+    uint8_t random[32];
+    uint8_t secret[48];
+    size_t secret_len;
+} dec_keylog;
+
+typedef struct dec_flow {
+    int n; /* 1-based */
+    int family;
+    uint8_t caddr[16], saddr[16];
+    uint16_t cport, sport;
+    uint32_t version;
+    uint8_t idcid[20]; /* the DCID the Initial keys come from */
+    size_t idcid_len;
+    uint8_t ccid[20], scid[20]; /* each side's Source Connection ID */
+    size_t ccid_len, scid_len;
+    bool have_ccid, have_scid, retry_seen;
+    quic_pkt_keys keys[DEC_LVL_COUNT][2];
+    bool have_keys[DEC_LVL_COUNT][2];
+    uint64_t largest[DEC_LVL_COUNT][2];
+    /* 1-RTT key updates (RFC 9001 §6), per direction */
+    cx_aead_id aead;
+    uint8_t secret[2][48];
+    size_t secret_len;
+    bool phase[2];
+    unsigned gen[2];
+    cx_aead *prev[2];
+    /* TLS */
+    dec_rs crypto[DEC_LVL_COUNT][2];
+    uint8_t random[32];
+    bool have_random, have_suite, keys_done;
+    uint16_t suite;
+    bool h3;
+    dec_stream *streams[DEC_MAX_STREAMS];
+    size_t nstreams;
+} dec_flow;
+
+typedef struct dec {
+    FILE *out;
+    bool json;
+    app_decode_stats *st;
+    dec_keylog keylog[DEC_MAX_KEYLOG];
+    size_t nkeylog;
+    dec_flow *flows[DEC_MAX_FLOWS];
+    size_t nflows;
+    uint64_t t0;
+    bool have_t0;
+    /* JSON: items of the current datagram */
+    char *js;
+    size_t js_len, js_cap;
+    size_t items;
+    uint8_t scratch[65536]; /* QPACK literal strings */
+    uint8_t dgram[65536];   /* the datagram being unprotected in place */
+    uint8_t copy[65536];    /* a packet before a trial decryption */
+} dec;
+
+/* Output: one item at a nesting depth, of a kind ("packet", "frame", "tls",
+ * "h3", "qpack", "datagram", "key", "note", "error"), with its RFC section
+ * (may be NULL). */
+void dec_item(dec *d, int depth, const char *kind, const char *rfc, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void dec_dgram_begin(dec *d, const app_pcap_udp *u, const dec_flow *f, int dir);
+void dec_dgram_end(dec *d);
+void dec_summary(dec *d);
+/* Hex of p[0..n) into out (cap bytes), "..." after max bytes. */
+const char *dec_hex(char *out, size_t cap, const uint8_t *p, size_t n, size_t max);
+/* Printable text of p[0..n) with escapes, quoted, at most max bytes. */
+const char *dec_text(char *out, size_t cap, const uint8_t *p, size_t n, size_t max);
+
+/* Reassembly: adds data at off; *dup gets the bytes already seen. 0, or -1
+ * when the stream is beyond DEC_STREAM_MAX (the part beyond is dropped). */
+int dec_rs_add(dec_rs *rs, uint64_t off, const uint8_t *p, size_t len, size_t *dup);
+void dec_rs_free(dec_rs *rs);
+
+/* TLS over CRYPTO frames (app_decode_tls.c). */
+void dec_tls_crypto(dec *d, dec_flow *f, int lvl, int dir, uint64_t off, const uint8_t *p,
+                    size_t len, int depth);
+/* Handshake and 1-RTT keys from the key log, once random and suite are known. */
+void dec_flow_keys_from_keylog(dec *d, dec_flow *f, int depth);
+void dec_print_keys(dec *d, int depth, const char *what, const cx_quic_keys *k);
+
+/* Application data (app_decode_h3.c). */
+void dec_app_stream(dec *d, dec_flow *f, int dir, uint64_t id, uint64_t off, const uint8_t *p,
+                    size_t len, bool fin, int depth);
+void dec_app_datagram(dec *d, dec_flow *f, const uint8_t *p, size_t len, int depth);
+void dec_flow_free_streams(dec_flow *f);
+
+#endif
