@@ -81,6 +81,8 @@ void app_cli_usage(FILE *f, app_cmd cmd)
                    "  -v              print every packet and frame sent and received, decoded\n"
                    "  --keylog FILE   write TLS secrets in NSS key log format (also SSLKEYLOGFILE)\n"
                    "  --qlog DIR      write one qlog file per connection into DIR\n"
+                   "  --pcap FILE     write every datagram sent and received as a pcap capture\n"
+                   "                  (server, client, demo; read it with quince decode)\n"
                    "\n"
                    "exit codes: 0 success, 1 protocol or peer failure, 2 usage error\n");
         break;

@@ -3,6 +3,8 @@
 
 #include "app/app_log.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +82,19 @@ static void io_tx_commit(app_io *io, size_t len, const app_addr *to)
     io->txv[io->n_tx] = (app_dgram){.data = io->txbuf + io->tx_used, .len = len, .peer = *to};
     io->tx_used += len;
     io->n_tx++;
+}
+
+/* --pcap FILE: what this socket sends and receives goes into a capture. */
+static int io_pcap_open(app_io *io, const char *path, char *err, size_t errlen)
+{
+    if (!path)
+        return 0;
+    if (app_pcap_writer_open(&io->pcap, path) != 0) {
+        snprintf(err, errlen, "cannot write capture %s: %s", path, strerror(errno));
+        return -1;
+    }
+    io->udp.pcap = &io->pcap;
+    return 0;
 }
 
 /* Sends everything a connection has now. */
@@ -245,7 +260,8 @@ int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, c
     if (app_tls_server(&sv->tls, o->cert, o->key, err, errlen) != 0 ||
         app_tls_keylog(&sv->tls, o->keylog, err, errlen) != 0)
         return -1;
-    if (app_udp_open(&sv->io.udp, listen, true, err, errlen) != 0)
+    if (app_udp_open(&sv->io.udp, listen, true, err, errlen) != 0 ||
+        io_pcap_open(&sv->io, o->pcap, err, errlen) != 0)
         return -1;
     quic_endpoint_config ec;
     quic_endpoint_config_init(&ec, &sv->tls.cfg);
@@ -284,6 +300,7 @@ void app_server_close(app_server *sv)
     free(sv->active);
     quic_ep_heap_free(&sv->pp_timers);
     quic_endpoint_free(sv->ep);
+    app_pcap_writer_close(&sv->io.pcap);
     app_udp_close(&sv->io.udp);
     app_tls_free(&sv->tls);
 }
@@ -553,7 +570,8 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
                     : app_tls_client(&cl->tls, cl->host, o->ca, o->insecure, err, errlen);
     if (rc != 0 || app_tls_keylog(&cl->tls, o->keylog, err, errlen) != 0)
         return -1;
-    if (app_udp_open(&cl->io.udp, &cl->server, false, err, errlen) != 0)
+    if (app_udp_open(&cl->io.udp, &cl->server, false, err, errlen) != 0 ||
+        io_pcap_open(&cl->io, o->pcap, err, errlen) != 0)
         return -1;
     quic_config qc;
     quic_config_init(&qc, false, &cl->tls.cfg);
@@ -594,6 +612,7 @@ void app_client_close(app_client *cl)
         session_close(&cl->s);
     quic_conn_free(q);
     app_udp_close(&cl->io.udp);
+    app_pcap_writer_close(&cl->io.pcap);
     app_tls_free(&cl->tls);
 }
 

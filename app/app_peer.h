@@ -34,6 +34,7 @@ typedef struct app_io {
     app_dgram txv[APP_BATCH];
     size_t n_tx;
     uint64_t sent, received, send_errors, gso_sends;
+    app_pcap_writer pcap; /* --pcap FILE */
 } app_io;
 
 typedef struct app_session {

@@ -110,7 +110,9 @@ int app_run_demo(const app_opts *o)
     app_addr_parse("127.0.0.1:0", &listen, err, sizeof err);
     static app_server sv;
     static app_client cl;
-    if (app_server_open(&sv, o, &listen, err, sizeof err) != 0) {
+    app_opts so = *o;
+    so.pcap = NULL; /* the client's capture sees the whole connection */
+    if (app_server_open(&sv, &so, &listen, err, sizeof err) != 0) {
         app_error("demo: %s", err);
         app_server_close(&sv);
         return 1;

@@ -157,6 +157,45 @@ void app_udp_close(app_udp *u)
     u->fd = -1;
 }
 
+/* --pcap: the wall clock, for the capture's timestamps. */
+static uint64_t wall_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A socket bound to the wildcard address: over loopback the local address
+ * is the peer's, which makes the capture's 5-tuples agree both ways. */
+static void pcap_local(const app_udp *u, const app_addr *peer, struct sockaddr_storage *out)
+{
+    *out = u->local.ss;
+    if (out->ss_family == AF_INET && peer->ss.ss_family == AF_INET) {
+        struct sockaddr_in *l = (struct sockaddr_in *)out;
+        const struct sockaddr_in *p = (const struct sockaddr_in *)&peer->ss;
+        if (l->sin_addr.s_addr == htonl(INADDR_ANY) && (ntohl(p->sin_addr.s_addr) >> 24) == 127)
+            l->sin_addr = p->sin_addr;
+    } else if (out->ss_family == AF_INET6 && peer->ss.ss_family == AF_INET6) {
+        struct sockaddr_in6 *l = (struct sockaddr_in6 *)out;
+        const struct sockaddr_in6 *p = (const struct sockaddr_in6 *)&peer->ss;
+        if (IN6_IS_ADDR_UNSPECIFIED(&l->sin6_addr) && IN6_IS_ADDR_LOOPBACK(&p->sin6_addr))
+            l->sin6_addr = p->sin6_addr;
+    }
+}
+
+static void pcap_record(app_udp *u, const app_dgram *d, bool sent)
+{
+    size_t seg = d->segment ? d->segment : d->len;
+    uint64_t t = wall_ns();
+    struct sockaddr_storage local;
+    pcap_local(u, &d->peer, &local);
+    for (size_t off = 0; off < d->len && seg; off += seg) {
+        size_t n = d->len - off < seg ? d->len - off : seg; /* one GSO segment each */
+        app_pcap_writer_add(u->pcap, t, sent ? (const void *)&local : &d->peer.ss,
+                            sent ? (const void *)&d->peer.ss : &local, d->data + off, n);
+    }
+}
+
 int app_udp_recv_batch(app_udp *u, app_dgram *v, size_t n)
 {
     struct mmsghdr msgs[APP_UDP_MAX_BATCH];
@@ -181,6 +220,8 @@ int app_udp_recv_batch(app_udp *u, app_dgram *v, size_t n)
         v[i].len = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ? 0 : msgs[i].msg_len;
         v[i].peer.len = msgs[i].msg_hdr.msg_namelen;
         v[i].segment = 0;
+        if (u->pcap && v[i].len)
+            pcap_record(u, &v[i], false);
     }
     return got;
 }
@@ -223,6 +264,8 @@ int app_udp_send_batch(app_udp *u, const app_dgram *v, size_t n)
                 return (int)sent;
             return -1;
         }
+        for (int i = 0; u->pcap && i < rc; i++)
+            pcap_record(u, &v[sent + (size_t)i], true);
         sent += (size_t)rc;
         if ((size_t)rc < k)
             break;

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "app/pcap.h"
+
 /* An address as quince keeps it: the sockaddr and its length. */
 typedef struct app_addr {
     struct sockaddr_storage ss;
@@ -20,6 +22,7 @@ typedef struct app_udp {
     int family;
     bool gso;       /* UDP_SEGMENT accepted by this socket */
     app_addr local; /* what the socket is bound to */
+    app_pcap_writer *pcap; /* --pcap: every datagram sent and received (or NULL) */
 } app_udp;
 
 /* One datagram of a batch: data and len are the caller's buffer and its size
