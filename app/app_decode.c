@@ -448,17 +448,18 @@ static void packet(dec *d, dec_flow *f, int dir, quic_pkt_hdr *h, size_t idx, bo
                  dec_hex(hex, sizeof hex, h->retry_tag, 16, 16),
                  ok ? "verifies over the client's original DCID" : "does NOT verify");
         dec_item(d, 2, "note", "RFC 9000 §8.1.2", "the client sends its Initial again, to the new SCID, with this token");
-        f->retry_seen = true;
+        f->retry_seen = f->retry_pending = true;
         return;
     }
     case QUIC_PKT_INITIAL:
         dec_item(d, 2, "field", "RFC 9000 §17.2.2", "Token (%zu bytes)%s%s", h->token_len,
                  h->token_len ? " " : "", dec_hex(hex, sizeof hex, h->token, h->token_len, 32));
         lvl = DEC_LVL_INITIAL;
-        if (dir == DEC_C2S && (!f->have_keys[DEC_LVL_INITIAL][DEC_C2S] ||
-                               (f->retry_seen && (h->dcid_len != f->idcid_len ||
-                                                  memcmp(h->dcid, f->idcid, h->dcid_len)))))
+        /* the first client Initial, and the first one after a Retry (RFC 9001 §5.2) */
+        if (dir == DEC_C2S && (!f->have_keys[DEC_LVL_INITIAL][DEC_C2S] || f->retry_pending)) {
+            f->retry_pending = false;
             initial_keys(d, f, h->dcid, h->dcid_len, 2);
+        }
         break;
     case QUIC_PKT_HANDSHAKE:
         lvl = DEC_LVL_HANDSHAKE;

@@ -52,7 +52,7 @@ typedef struct dec_flow {
     size_t idcid_len;
     uint8_t ccid[20], scid[20]; /* each side's Source Connection ID */
     size_t ccid_len, scid_len;
-    bool have_ccid, have_scid, retry_seen;
+    bool have_ccid, have_scid, retry_seen, retry_pending;
     quic_pkt_keys keys[DEC_LVL_COUNT][2];
     bool have_keys[DEC_LVL_COUNT][2];
     uint64_t largest[DEC_LVL_COUNT][2];
