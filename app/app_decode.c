@@ -572,7 +572,7 @@ int app_decode_buf(const uint8_t *cap, size_t cap_len, const char *keylog, size_
     free(d->js);
     memset(d->keylog, 0, sizeof d->keylog);
     free(d);
-    return rc != 0 && ps.records == 0 ? -1 : 0;
+    return rc == -2 ? -1 : 0; /* a capture cut short still decodes up to the cut */
 }
 
 static char *read_all(const char *path, size_t *len, FILE *err)

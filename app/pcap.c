@@ -331,7 +331,7 @@ int app_pcap_read(const uint8_t *p, size_t len, app_pcap_cb cb, void *ud, app_pc
     if (msg && msglen)
         msg[0] = 0;
     if (len < 4)
-        return stop(&c, "not a capture: %zu bytes", len);
+        return stop(&c, "not a capture: %zu bytes", len) - 1;
     uint32_t m = get32(p, false);
     if (m == PCAP_MAGIC_US || m == PCAP_MAGIC_NS)
         return read_classic(&c, p, len, false, m == PCAP_MAGIC_NS);
@@ -340,5 +340,5 @@ int app_pcap_read(const uint8_t *p, size_t len, app_pcap_cb cb, void *ud, app_pc
         return read_classic(&c, p, len, true, m == PCAP_MAGIC_NS);
     if (m == PCAPNG_SHB)
         return read_ng(&c, p, len);
-    return stop(&c, "not a pcap or pcapng file (magic %08x)", (unsigned)m);
+    return stop(&c, "not a pcap or pcapng file (magic %08x)", (unsigned)m) - 1;
 }

@@ -33,9 +33,9 @@ typedef struct app_pcap_stats {
 typedef void (*app_pcap_cb)(void *ud, const app_pcap_udp *d);
 
 /* Reads the whole capture p[0..len). Returns 0 when the file ended where a
- * record could end, -1 when it stopped early (not a capture, truncated record,
- * bad block length, unknown link type): msg says why and at which byte. The
- * datagrams before the stop were delivered. */
+ * record could end, -1 when it stopped early (truncated record, bad block
+ * length, unknown link type), -2 when it is not a capture at all: msg says why
+ * and at which byte. The datagrams before the stop were delivered. */
 int app_pcap_read(const uint8_t *p, size_t len, app_pcap_cb cb, void *ud, app_pcap_stats *st,
                   char *msg, size_t msglen);
 

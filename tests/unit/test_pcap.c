@@ -333,9 +333,9 @@ static void test_not_a_capture_is_refused(void **state)
     static const uint8_t junk[] = "GET / HTTP/1.1\r\n\r\n";
     got g = {0};
     char msg[128];
-    assert_int_equal(app_pcap_read(junk, sizeof junk, collect, &g, NULL, msg, sizeof msg), -1);
+    assert_int_equal(app_pcap_read(junk, sizeof junk, collect, &g, NULL, msg, sizeof msg), -2);
     assert_non_null(strstr(msg, "not a pcap"));
-    assert_int_equal(app_pcap_read(junk, 2, collect, &g, NULL, msg, sizeof msg), -1);
+    assert_int_equal(app_pcap_read(junk, 2, collect, &g, NULL, msg, sizeof msg), -2);
     assert_int_equal(g.n, 0);
 }
 
