@@ -166,19 +166,19 @@ void dec_app_stream(dec *d, dec_flow *f, int dir, uint64_t id, uint64_t off, con
     dec_item(d, depth, "field", "RFC 9000 §2.1", "stream %" PRIu64 ": %s-initiated, %s%s", id,
              client_init ? "client" : "server", uni ? "unidirectional" : "bidirectional",
              fin ? ", FIN: the last byte of the stream" : "");
+    dec_stream *s = stream_get(f, dir, id);
+    size_t dup = 0;
+    if (s && dec_rs_add(&s->rs, off, p, len, &dup) != 0)
+        dec_item(d, depth, "error", "RFC 9000 §2.2", "stream data beyond %u bytes is not decoded", DEC_STREAM_MAX);
+    if (dup)
+        dec_item(d, depth, "note", "RFC 9000 §13.3", "retransmission: %zu of these bytes were seen before (same stream offset)", dup);
     if (!f->h3) {
         if (len)
             dec_item(d, depth, "data", "RFC 9000 §2.2", "data %s", dec_text(text, sizeof text, p, len, 64));
         return;
     }
-    dec_stream *s = stream_get(f, dir, id);
     if (!s)
         return;
-    size_t dup = 0;
-    if (dec_rs_add(&s->rs, off, p, len, &dup) != 0)
-        dec_item(d, depth, "error", "RFC 9000 §2.2", "stream data beyond %u bytes is not decoded", DEC_STREAM_MAX);
-    if (dup)
-        dec_item(d, depth, "note", "RFC 9000 §13.3", "retransmission: %zu of these bytes were seen before (same stream offset)", dup);
     if (uni && !s->type_known) {
         qb_rd r;
         qb_rd_init(&r, s->rs.buf, s->rs.ready);

@@ -163,6 +163,58 @@ static void test_spoiled_packet_is_counted_not_fatal(void **state)
     free(kl);
 }
 
+/* The illustrated-quic datagrams again, with datagram 3 (CRYPTO: the
+ * CertificateVerify and Finished) and datagram 5 (STREAM "ping") sent twice. */
+typedef struct dgrams {
+    size_t n;
+    uint8_t p[8][1500];
+    size_t len[8];
+    bool to_server[8];
+} dgrams;
+
+static void keep(void *ud, const app_pcap_udp *d)
+{
+    dgrams *g = ud;
+    assert_true(g->n < 8 && d->len <= 1500);
+    memcpy(g->p[g->n], d->payload, d->len);
+    g->len[g->n] = d->len;
+    g->to_server[g->n] = d->dport == 8400;
+    g->n++;
+}
+
+static void test_retransmission_is_shown_and_messages_not_repeated(void **state)
+{
+    (void)state;
+    size_t len, kl_len;
+    uint8_t *cap = tu_read_vector("illustrated-quic/capture.pcap", &len);
+    char *kl = (char *)tu_read_vector("illustrated-quic/keylog.txt", &kl_len);
+    dgrams *g = calloc(1, sizeof *g);
+    assert_int_equal(app_pcap_read(cap, len, keep, g, NULL, NULL, 0), 0);
+    assert_int_equal(g->n, 8);
+    capfile cf;
+    cap_open(&cf);
+    cf.s.sin_port = htons(8400);
+    for (size_t i = 0; i < 8; i++) {
+        cap_add(&cf, g->to_server[i], g->p[i], g->len[i]);
+        if (i == 2 || i == 4)
+            cap_add(&cf, g->to_server[i], g->p[i], g->len[i]);
+    }
+    app_decode_stats st;
+    char *out = cap_decode(&cf, kl, &st);
+    assert_int_equal(st.datagrams, 10);
+    assert_int_equal(st.undecryptable, 0);
+    assert_non_null(strstr(out, "retransmission: 185 of these bytes were seen before"));
+    assert_non_null(strstr(out, "retransmission: 4 of these bytes were seen before (same stream offset)"));
+    /* the message is explained once, where it was first complete */
+    char *first = strstr(out, "server Finished (20)");
+    assert_non_null(first);
+    assert_null(strstr(first + 1, "server Finished (20)"));
+    free(out);
+    free(g);
+    free(cap);
+    free(kl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -170,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_udp_that_is_not_quic_is_left_out),
         cmocka_unit_test(test_capture_cut_anywhere_ends_cleanly),
         cmocka_unit_test(test_spoiled_packet_is_counted_not_fatal),
+        cmocka_unit_test(test_retransmission_is_shown_and_messages_not_repeated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
