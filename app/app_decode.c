@@ -200,6 +200,33 @@ static dec_flow *flow_find(dec *d, const app_pcap_udp *u, int *dir)
     return NULL;
 }
 
+/* A short header on a 5-tuple no connection uses: a new path (migration or
+ * NAT rebinding, RFC 9000 §9), found by a connection ID one side issued. */
+static dec_flow *flow_find_by_dcid(dec *d, const app_pcap_udp *u, int *dir, size_t *cid_len)
+{
+    if (u->len < 2 || (u->payload[0] & QUIC_PKT_FORM_LONG))
+        return NULL;
+    const uint8_t *dcid = u->payload + 1;
+    size_t room = u->len - 1;
+    for (size_t i = 0; i < d->nflows; i++) {
+        dec_flow *f = d->flows[i];
+        for (int issuer = 0; issuer < 2; issuer++) {
+            const uint8_t *first = issuer == DEC_S2C ? f->scid : f->ccid;
+            size_t first_len = issuer == DEC_S2C ? f->scid_len : f->ccid_len;
+            for (size_t k = 0; k <= f->nncid[issuer]; k++) {
+                const uint8_t *c = k == 0 ? first : f->ncid[issuer][k - 1];
+                size_t n = k == 0 ? first_len : f->ncid_len[issuer][k - 1];
+                if (n && n <= room && !memcmp(dcid, c, n)) {
+                    *dir = issuer == DEC_S2C ? DEC_C2S : DEC_S2C;
+                    *cid_len = n;
+                    return f;
+                }
+            }
+        }
+    }
+    return NULL;
+}
+
 static dec_flow *flow_new(dec *d, const app_pcap_udp *u, uint32_t version)
 {
     if (d->nflows == DEC_MAX_FLOWS)
@@ -327,6 +354,10 @@ static void frames_walk(dec *d, dec_flow *f, int lvl, int dir, const uint8_t *p,
             dec_app_datagram(d, f, fr.datagram.data, fr.datagram.len, depth + 1);
         } else if (fr.type == QUIC_FT_NEW_CONNECTION_ID) {
             char hex[48], tok[40];
+            if (f->nncid[dir] < DEC_MAX_CIDS) {
+                memcpy(f->ncid[dir][f->nncid[dir]], fr.new_cid.cid, fr.new_cid.cid_len);
+                f->ncid_len[dir][f->nncid[dir]++] = fr.new_cid.cid_len;
+            }
             dec_item(d, depth + 1, "field", "RFC 9000 §19.15", "connection ID %s, stateless reset token %s",
                      dec_hex(hex, sizeof hex, fr.new_cid.cid, fr.new_cid.cid_len, 20),
                      dec_hex(tok, sizeof tok, fr.new_cid.reset_token, 16, 16));
@@ -492,11 +523,14 @@ static void on_udp(void *ud, const app_pcap_udp *u)
     dec *d = ud;
     uint8_t *buf = d->dgram;
     int dir = DEC_C2S;
+    size_t path_cid_len = 0;
     dec_flow *f = flow_find(d, u, &dir);
     if (u->len == 0 || u->len > sizeof d->dgram) {
         d->st->other_udp++;
         return;
     }
+    if (!f)
+        f = flow_find_by_dcid(d, u, &dir, &path_cid_len);
     if (!f) {
         quic_pkt_hdr h;
         if (!(u->payload[0] & QUIC_PKT_FORM_LONG)) {
@@ -520,7 +554,10 @@ static void on_udp(void *ud, const app_pcap_udp *u)
     dec_dgram_begin(d, u, f, dir);
     quic_dgram_iter it;
     quic_pkt_hdr h;
-    size_t dcid_len = dir == DEC_C2S ? f->scid_len : f->ccid_len;
+    size_t dcid_len = path_cid_len ? path_cid_len : dir == DEC_C2S ? f->scid_len : f->ccid_len;
+    if (path_cid_len)
+        dec_item(d, 1, "note", "RFC 9000 §9", "a new path for connection %d, found by its Destination Connection ID (migration or NAT rebinding)",
+                 f->n);
     quic_dgram_iter_init(&it, buf, u->len, dcid_len);
     int rc;
     size_t n = 0;

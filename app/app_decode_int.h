@@ -12,6 +12,7 @@
 #define DEC_MAX_STREAMS 256
 #define DEC_STREAM_MAX (1u << 20) /* bytes kept per reassembled stream */
 #define DEC_MAX_KEYLOG 256
+#define DEC_MAX_CIDS 16
 
 enum { DEC_LVL_INITIAL, DEC_LVL_HANDSHAKE, DEC_LVL_1RTT, DEC_LVL_COUNT };
 enum { DEC_C2S = 0, DEC_S2C = 1 };
@@ -51,6 +52,11 @@ typedef struct dec_flow {
     uint8_t idcid[20]; /* the DCID the Initial keys come from */
     size_t idcid_len;
     uint8_t ccid[20], scid[20]; /* each side's Source Connection ID */
+    /* connection IDs each side issued in NEW_CONNECTION_ID (RFC 9000 §5.1.1),
+     * by issuer: the peer puts them in the DCID of short headers */
+    uint8_t ncid[2][DEC_MAX_CIDS][20];
+    uint8_t ncid_len[2][DEC_MAX_CIDS];
+    size_t nncid[2];
     size_t ccid_len, scid_len;
     bool have_ccid, have_scid, retry_seen, retry_pending;
     quic_pkt_keys keys[DEC_LVL_COUNT][2];

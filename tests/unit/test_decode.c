@@ -215,6 +215,43 @@ static void test_retransmission_is_shown_and_messages_not_repeated(void **state)
     free(kl);
 }
 
+/* The client's last 1-RTT datagram from another port: matched to the
+ * connection by its DCID ("s_cid"), decrypted, shown as a new path. */
+static void test_short_header_on_new_path_found_by_dcid(void **state)
+{
+    (void)state;
+    size_t len, kl_len;
+    uint8_t *cap = tu_read_vector("illustrated-quic/capture.pcap", &len);
+    char *kl = (char *)tu_read_vector("illustrated-quic/keylog.txt", &kl_len);
+    dgrams *g = calloc(1, sizeof *g);
+    assert_int_equal(app_pcap_read(cap, len, keep, g, NULL, NULL, 0), 0);
+    capfile cf;
+    cap_open(&cf);
+    cf.s.sin_port = htons(8400);
+    for (size_t i = 0; i < 8; i++) {
+        if (i == 6) {
+            struct sockaddr_in moved = cf.c;
+            moved.sin_port = htons(40001);
+            assert_int_equal(app_pcap_writer_add(&cf.w, 1000, &moved, &cf.s, g->p[i], g->len[i]), 0);
+        } else {
+            cap_add(&cf, g->to_server[i], g->p[i], g->len[i]);
+        }
+    }
+    app_decode_stats st;
+    char *out = cap_decode(&cf, kl, &st);
+    assert_int_equal(st.datagrams, 8);
+    assert_int_equal(st.other_udp, 0);
+    assert_int_equal(st.undecryptable, 0);
+    char *moved = strstr(out, "127.0.0.1:40001 -> 127.0.0.1:8400");
+    assert_non_null(moved);
+    assert_non_null(strstr(moved, "client -> server"));
+    assert_non_null(strstr(moved, "a new path for connection 1"));
+    free(out);
+    free(g);
+    free(cap);
+    free(kl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_capture_cut_anywhere_ends_cleanly),
         cmocka_unit_test(test_spoiled_packet_is_counted_not_fatal),
         cmocka_unit_test(test_retransmission_is_shown_and_messages_not_repeated),
+        cmocka_unit_test(test_short_header_on_new_path_found_by_dcid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
