@@ -327,8 +327,8 @@ static void cid_item(dec *d, int depth, const char *what, const uint8_t *c, size
              printable ? dec_text(txt, sizeof txt, c, n, 20) : "");
 }
 
-static void frames_walk(dec *d, dec_flow *f, int lvl, int dir, const uint8_t *p, size_t len,
-                        int depth)
+static void frames_walk(dec *d, dec_flow *f, int lvl, int dir, quic_pkt_type pt,
+                        const uint8_t *p, size_t len, int depth)
 {
     qb_rd r;
     qb_rd_init(&r, p, len);
@@ -344,6 +344,11 @@ static void frames_walk(dec *d, dec_flow *f, int lvl, int dir, const uint8_t *p,
         }
         quic_frame_describe(&fr, line, sizeof line);
         dec_item(d, depth, "frame", frame_rfc(fr.type), "%s", line);
+        /* RFC 9000 §12.4 Table 3; §19.7, §19.20: a receiver closes the connection */
+        rc = quic_frame_check_recv(fr.type, pt, dir == DEC_S2C);
+        if (rc != 0)
+            dec_item(d, depth + 1, "error", "RFC 9000 §12.4", "%s: %s", quic_frame_err_str(rc),
+                     "the receiver closes the connection with PROTOCOL_VIOLATION");
         if (fr.type == QUIC_FT_CRYPTO) {
             dec_tls_crypto(d, f, lvl, dir, fr.crypto.offset, fr.crypto.data, fr.crypto.len,
                            depth + 1);
@@ -515,7 +520,7 @@ static void packet(dec *d, dec_flow *f, int dir, quic_pkt_hdr *h, size_t idx, bo
         dec_item(d, 2, "field", "RFC 9001 §5.4", "header protection removed: first byte 0x%02x, packet number %" PRIu64 " (%zu bytes)",
                  c.first, c.pn, c.pn_len);
     dec_item(d, 2, "field", "RFC 9001 §5.3", "payload decrypted: %zu bytes of frames (+16-byte AEAD tag)", c.payload_len);
-    frames_walk(d, f, lvl, dir, h->pkt + c.payload_offset, c.payload_len, 2);
+    frames_walk(d, f, lvl, dir, h->type, h->pkt + c.payload_offset, c.payload_len, 2);
 }
 
 static void on_udp(void *ud, const app_pcap_udp *u)

@@ -168,7 +168,7 @@ void dec_app_stream(dec *d, dec_flow *f, int dir, uint64_t id, uint64_t off, con
              fin ? ", FIN: the last byte of the stream" : "");
     dec_stream *s = stream_get(f, dir, id);
     size_t dup = 0;
-    if (s && dec_rs_add(&s->rs, off, p, len, &dup) != 0)
+    if (s && dec_rs_add(d, &s->rs, off, p, len, &dup) < 0)
         dec_item(d, depth, "error", "RFC 9000 §2.2", "stream data beyond %u bytes is not decoded", DEC_STREAM_MAX);
     if (dup)
         dec_item(d, depth, "note", "RFC 9000 §13.3", "retransmission: %zu of these bytes were seen before (same stream offset)", dup);

@@ -13,6 +13,7 @@
 #define DEC_STREAM_MAX (1u << 20) /* bytes kept per reassembled stream */
 #define DEC_MAX_KEYLOG 256
 #define DEC_MAX_CIDS 16
+#define DEC_MEM_MAX ((size_t)256 << 20) /* reassembly buffers of a whole capture */
 
 enum { DEC_LVL_INITIAL, DEC_LVL_HANDSHAKE, DEC_LVL_1RTT, DEC_LVL_COUNT };
 enum { DEC_C2S = 0, DEC_S2C = 1 };
@@ -93,6 +94,7 @@ typedef struct dec {
     char *js;
     size_t js_len, js_cap;
     size_t items;
+    size_t mem; /* bytes held by reassembly buffers */
     uint8_t scratch[65536]; /* QPACK literal strings */
     uint8_t dgram[65536];   /* the datagram being unprotected in place */
     uint8_t copy[65536];    /* a packet before a trial decryption */
@@ -112,8 +114,10 @@ const char *dec_hex(char *out, size_t cap, const uint8_t *p, size_t n, size_t ma
 const char *dec_text(char *out, size_t cap, const uint8_t *p, size_t n, size_t max);
 
 /* Reassembly: adds data at off; *dup gets the bytes already seen. 0, or -1
- * when the stream is beyond DEC_STREAM_MAX (the part beyond is dropped). */
-int dec_rs_add(dec_rs *rs, uint64_t off, const uint8_t *p, size_t len, size_t *dup);
+ * the first time data lies beyond DEC_STREAM_MAX or the decoder's memory
+ * budget (DEC_MEM_MAX over all streams): that part is dropped, the stream
+ * marked full, later calls beyond return 1 quietly. */
+int dec_rs_add(dec *d, dec_rs *rs, uint64_t off, const uint8_t *p, size_t len, size_t *dup);
 void dec_rs_free(dec_rs *rs);
 
 /* TLS over CRYPTO frames (app_decode_tls.c). */

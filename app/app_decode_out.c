@@ -75,6 +75,49 @@ static void js_str(dec *d, const char *s)
     js_put(d, "\"", 1);
 }
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629 §4), 0 if none. */
+static size_t utf8_len(const unsigned char *p)
+{
+    unsigned char c = p[0];
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+    else if (c >= 0xf0 && c <= 0xf4)
+        n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+    else
+        return 0;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (p[i] < 0x80 || p[i] > 0xbf)
+            return 0;
+    return n;
+}
+
+/* Peer bytes (a reason phrase) can reach an item's text: control characters
+ * and bytes that are not UTF-8 become '?', for the terminal and for JSON. */
+static void text_clean(char *text)
+{
+    unsigned char *p = (unsigned char *)text;
+    while (*p) {
+        if (*p < 0x80) {
+            if (*p < 0x20 || *p == 0x7f)
+                *p = '?';
+            p++;
+            continue;
+        }
+        size_t n = utf8_len(p);
+        if (n == 0) {
+            *p++ = '?';
+            continue;
+        }
+        p += n;
+    }
+}
+
 void dec_item(dec *d, int depth, const char *kind, const char *rfc, const char *fmt, ...)
 {
     char text[1024];
@@ -82,6 +125,7 @@ void dec_item(dec *d, int depth, const char *kind, const char *rfc, const char *
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    text_clean(text);
     if (!d->json) {
         int w = fprintf(d->out, "%*s%s", depth * 2, "", text);
         if (rfc)
@@ -170,17 +214,14 @@ void dec_summary(dec *d)
             s->capture_cut ? ", capture cut short" : "");
 }
 
-int dec_rs_add(dec_rs *rs, uint64_t off, const uint8_t *p, size_t len, size_t *dup)
+int dec_rs_add(dec *d, dec_rs *rs, uint64_t off, const uint8_t *p, size_t len, size_t *dup)
 {
-    int rc = 0;
     *dup = 0;
+    bool cut = off >= DEC_STREAM_MAX || off + len > DEC_STREAM_MAX;
     if (off >= DEC_STREAM_MAX)
-        return -1;
-    if (off + len > DEC_STREAM_MAX) {
+        len = 0;
+    else if (off + len > DEC_STREAM_MAX)
         len = (size_t)(DEC_STREAM_MAX - off);
-        rs->full = true;
-        rc = -1;
-    }
     size_t end = (size_t)off + len;
     if (end > rs->cap) {
         size_t cap = rs->cap ? rs->cap : 4096;
@@ -188,16 +229,23 @@ int dec_rs_add(dec_rs *rs, uint64_t off, const uint8_t *p, size_t len, size_t *d
             cap *= 2;
         if (cap > DEC_STREAM_MAX)
             cap = DEC_STREAM_MAX;
-        uint8_t *b = realloc(rs->buf, cap), *h;
-        if (!b)
-            return -1;
-        rs->buf = b;
-        h = realloc(rs->have, cap);
-        if (!h)
-            return -1;
-        memset(h + rs->cap, 0, cap - rs->cap);
-        rs->have = h;
-        rs->cap = cap;
+        uint8_t *b = NULL, *h = NULL;
+        if (d->mem + 2 * (cap - rs->cap) <= DEC_MEM_MAX && (b = realloc(rs->buf, cap)) != NULL) {
+            rs->buf = b;
+            if ((h = realloc(rs->have, cap)) != NULL) {
+                memset(h + rs->cap, 0, cap - rs->cap);
+                rs->have = h;
+                d->mem += 2 * (cap - rs->cap);
+                rs->cap = cap;
+            }
+        }
+        if (!h) { /* out of budget: keep what fits */
+            cut = true;
+            if (off >= rs->cap)
+                len = 0;
+            else if (off + len > rs->cap)
+                len = rs->cap - (size_t)off;
+        }
     }
     for (size_t i = 0; i < len; i++) {
         if (rs->have[off + i])
@@ -207,7 +255,12 @@ int dec_rs_add(dec_rs *rs, uint64_t off, const uint8_t *p, size_t len, size_t *d
     }
     while (rs->ready < rs->cap && rs->have[rs->ready])
         rs->ready++;
-    return rc;
+    if (!cut)
+        return 0;
+    if (rs->full)
+        return 1;
+    rs->full = true;
+    return -1;
 }
 
 void dec_rs_free(dec_rs *rs)

@@ -373,7 +373,7 @@ void dec_tls_crypto(dec *d, dec_flow *f, int lvl, int dir, uint64_t off, const u
 {
     dec_rs *rs = &f->crypto[lvl][dir];
     size_t dup = 0;
-    if (dec_rs_add(rs, off, p, len, &dup) != 0)
+    if (dec_rs_add(d, rs, off, p, len, &dup) < 0)
         dec_item(d, depth, "error", "RFC 9000 §7.5", "CRYPTO data beyond %u bytes is not decoded", DEC_STREAM_MAX);
     if (dup)
         dec_item(d, depth, "note", "RFC 9000 §13.3", "retransmission: %zu of these bytes were seen before", dup);

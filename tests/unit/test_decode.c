@@ -4,7 +4,9 @@
 #include "common/tu.h"
 #include "app/app_decode.h"
 #include "app/pcap.h"
+#include "crypto/cx_quic_keys.h"
 #include "quic/packet.h"
+#include "quic/protect.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -252,6 +254,95 @@ static void test_short_header_on_new_path_found_by_dcid(void **state)
     free(kl);
 }
 
+/* A client Initial of our own making (the decoder derives its keys from the
+ * DCID as any observer can): frames with peer-chosen bytes. */
+static size_t seal_initial(const uint8_t *frames, size_t flen, uint8_t *out, size_t cap)
+{
+    static const uint8_t dcid[8] = {8, 7, 6, 5, 4, 3, 2, 1};
+    cx_quic_keys ck, sk;
+    quic_pkt_keys keys;
+    assert_int_equal(cx_quic_initial_keys(QUIC_VERSION_1, dcid, 8, &ck, &sk), 0);
+    assert_int_equal(quic_pkt_keys_init(&keys, NULL, &ck), 0);
+    quic_pkt_long_params p = {.type = QUIC_PKT_INITIAL, .version = QUIC_VERSION_1,
+                              .dcid = dcid, .dcid_len = 8, .pn = 0, .pn_len = 2,
+                              .length_len = 2};
+    qb_wr w;
+    quic_pkt_wr pw;
+    size_t len;
+    qb_wr_init(&w, out, cap);
+    assert_int_equal(quic_pkt_long_begin(&w, &p, &pw), 0);
+    assert_int_equal(qb_wr_bytes(&w, frames, flen), 0);
+    assert_int_equal(qb_wr_zeros(&w, 1100), 0); /* PADDING */
+    assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &len), 0);
+    assert_int_equal(quic_pkt_protect(&keys, out, len, pw.pn_offset, pw.pn_len, pw.pn), 0);
+    quic_pkt_keys_clear(&keys);
+    return len;
+}
+
+/* A reason phrase with terminal escapes and bytes that are not UTF-8, a
+ * ClientHello that does not parse, an unknown frame type: each reported, the
+ * peer's bytes never reach the terminal or the JSON raw. */
+static void test_peer_bytes_are_cleaned_and_bad_frames_reported(void **state)
+{
+    (void)state;
+    static const uint8_t frames[] = {
+        0x06, 0x00, 0x09, 0x01, 0x00, 0x00, 0x05, 0xde, 0xad, 0xbe, 0xef, 0x00, /* CRYPTO */
+        0x1c, 0x0a, 0x00, 0x0a, 'x', 0x1b, '[', '2', 'J', 'y', 0xff, 0xc3, 0xa9, 'z',
+        0x21, /* not a frame type */
+    };
+    uint8_t pkt[1500];
+    size_t len = seal_initial(frames, sizeof frames, pkt, sizeof pkt);
+    for (int json = 0; json < 2; json++) {
+        capfile cf;
+        cap_open(&cf);
+        cap_add(&cf, true, pkt, len);
+        app_pcap_writer_close(&cf.w);
+        size_t clen;
+        uint8_t *cap = tu_read_file(cf.path, &clen);
+        unlink(cf.path);
+        char *out = NULL;
+        size_t out_len = 0;
+        FILE *f = open_memstream(&out, &out_len);
+        app_decode_stats st;
+        assert_int_equal(app_decode_buf(cap, clen, NULL, 0, json, f, NULL, &st), 0);
+        fclose(f);
+        free(cap);
+        assert_int_equal(st.decrypted, 1);
+        assert_non_null(strstr(out, "ClientHello (1), 5 bytes"));
+        assert_non_null(strstr(out, "the message does not parse"));
+        assert_non_null(strstr(out, "x?[2Jy?"));
+        assert_non_null(strstr(out, "\xc3\xa9z")); /* well-formed UTF-8 stays */
+        assert_non_null(strstr(out, "unknown frame type"));
+        for (size_t i = 0; i < out_len; i++)
+            assert_true(out[i] == '\n' || (unsigned char)out[i] >= 0x20);
+        free(out);
+    }
+}
+
+/* Data far beyond what the decoder keeps, and a frame the packet type may not
+ * carry: reported once, nothing allocated for the far offsets. */
+static void test_far_offsets_and_forbidden_frames_are_reported(void **state)
+{
+    (void)state;
+    static const uint8_t frames[] = {
+        0x06, 0xc0, 0, 0, 0x10, 0, 0, 0, 0, 0x02, 'h', 'i',       /* CRYPTO off=2^36 */
+        0x0e, 0x00, 0xc0, 0, 0, 0x10, 0, 0, 0, 0, 0x02, 'h', 'i', /* STREAM 0 off=2^36 */
+    };
+    uint8_t pkt[1500];
+    size_t len = seal_initial(frames, sizeof frames, pkt, sizeof pkt);
+    capfile cf;
+    cap_open(&cf);
+    cap_add(&cf, true, pkt, len);
+    app_decode_stats st;
+    char *out = cap_decode(&cf, NULL, &st);
+    assert_int_equal(st.decrypted, 1);
+    assert_non_null(strstr(out, "CRYPTO data beyond 1048576 bytes is not decoded"));
+    assert_non_null(strstr(out, "stream data beyond 1048576 bytes is not decoded"));
+    assert_non_null(strstr(out, "PROTOCOL_VIOLATION"));
+    assert_non_null(strstr(out, "[RFC 9000 §12.4]"));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +352,8 @@ int main(void)
         cmocka_unit_test(test_spoiled_packet_is_counted_not_fatal),
         cmocka_unit_test(test_retransmission_is_shown_and_messages_not_repeated),
         cmocka_unit_test(test_short_header_on_new_path_found_by_dcid),
+        cmocka_unit_test(test_peer_bytes_are_cleaned_and_bad_frames_reported),
+        cmocka_unit_test(test_far_offsets_and_forbidden_frames_are_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
