@@ -2,6 +2,7 @@
  * UDP that is not QUIC left out, a capture cut short or with a spoiled packet
  * reported and counted and never fatal. */
 #include "common/tu.h"
+#include "app/app_cli.h"
 #include "app/app_decode.h"
 #include "app/pcap.h"
 #include "crypto/cx_quic_keys.h"
@@ -343,6 +344,40 @@ static void test_far_offsets_and_forbidden_frames_are_reported(void **state)
     free(out);
 }
 
+/* The command line: quince decode CAPTURE --keylog FILE [--json]; a missing
+ * piece is a usage error (2); a file that is not there or not a capture is 1. */
+static void test_decode_command_line_and_exit_codes(void **state)
+{
+    (void)state;
+    app_opts o;
+    FILE *devnull = fopen("/dev/null", "w");
+    char *ok[] = {"quince", "decode", "c.pcap", "--keylog", "k.txt", "--json"};
+    assert_int_equal(app_cli_parse(6, ok, &o, devnull), 0);
+    assert_int_equal(o.cmd, APP_CMD_DECODE);
+    assert_string_equal(o.capture, "c.pcap");
+    assert_string_equal(o.keylog, "k.txt");
+    assert_true(o.json);
+    char *no_keylog[] = {"quince", "decode", "c.pcap"};
+    assert_int_equal(app_cli_parse(3, no_keylog, &o, devnull), 2);
+    char *no_capture[] = {"quince", "decode", "--keylog", "k.txt"};
+    assert_int_equal(app_cli_parse(4, no_capture, &o, devnull), 2);
+    char *json_elsewhere[] = {"quince", "client", "https://localhost:1/", "--json"};
+    assert_int_equal(app_cli_parse(4, json_elsewhere, &o, devnull), 2);
+    char *pcap_on_client[] = {"quince", "client", "https://localhost:1/", "--pcap", "x.pcap"};
+    assert_int_equal(app_cli_parse(5, pcap_on_client, &o, devnull), 0);
+    assert_string_equal(o.pcap, "x.pcap");
+    assert_int_equal(app_decode_run("/nonexistent/c.pcap", tu_vector_path("illustrated-quic/keylog.txt"),
+                                    false, devnull, devnull), 1);
+    assert_int_equal(app_decode_run(tu_vector_path("illustrated-quic/keylog.txt"),
+                                    tu_vector_path("illustrated-quic/keylog.txt"), false, devnull,
+                                    devnull), 1); /* not a capture */
+    char cap[512];
+    snprintf(cap, sizeof cap, "%s", tu_vector_path("illustrated-quic/capture.pcap"));
+    assert_int_equal(app_decode_run(cap, tu_vector_path("illustrated-quic/keylog.txt"), true,
+                                    devnull, devnull), 0);
+    fclose(devnull);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_short_header_on_new_path_found_by_dcid),
         cmocka_unit_test(test_peer_bytes_are_cleaned_and_bad_frames_reported),
         cmocka_unit_test(test_far_offsets_and_forbidden_frames_are_reported),
+        cmocka_unit_test(test_decode_command_line_and_exit_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
