@@ -1,6 +1,8 @@
 /* Encoded field sections (RFC 9204 §4.5) against the static table only. */
 #include "qpack/qpack_priv.h"
 
+#include <string.h>
+
 /* First-byte patterns of the field line representations (RFC 9204 §4.5.2-§4.5.6). */
 #define QPACK_LINE_INDEXED 0x80          /* 1T + 6-bit index */
 #define QPACK_LINE_INDEXED_T 0x40
@@ -63,8 +65,11 @@ static int take_static(field_dec *d, uint64_t idx, bool with_value, qpack_field 
     return 0;
 }
 
-static int take_string(field_dec *d, unsigned prefix_bits, const uint8_t **s, size_t *s_len)
+static int take_string(field_dec *d, unsigned prefix_bits, const uint8_t **s, size_t *s_len,
+                       bool *huffman, size_t *wire_len)
 {
+    size_t start = d->r.off;
+    *huffman = qb_rd_left(&d->r) && (qb_rd_ptr(&d->r)[0] & (1u << (prefix_bits - 1)));
     size_t room = d->scratch_cap - d->used;
     size_t cap = room < d->budget ? room : d->budget;
     int cap_err = d->budget <= room ? QPACK_ERR_SECTION_TOO_LARGE : QPACK_ERR_SCRATCH_FULL;
@@ -77,19 +82,23 @@ static int take_string(field_dec *d, unsigned prefix_bits, const uint8_t **s, si
     d->budget -= n;
     *s = out;
     *s_len = n;
+    *wire_len = d->r.off - start;
     return 0;
 }
 
-static int decode_line(field_dec *d, qpack_field *f)
+static int decode_line(field_dec *d, qpack_field *f, qpack_line *l)
 {
     uint8_t b = qb_rd_ptr(&d->r)[0], flags;
     uint64_t idx;
     int rc;
+    memset(l, 0, sizeof *l);
     if (b & QPACK_LINE_INDEXED) { /* §4.5.2 */
         if ((rc = qpack_int_decode(&d->r, 6, &flags, &idx)))
             return rc;
         if (!(flags & QPACK_LINE_INDEXED_T))
             return QPACK_ERR_DYNAMIC_REF;
+        l->rep = QPACK_REP_INDEXED;
+        l->static_index = idx;
         return take_static(d, idx, true, f);
     }
     if (b & QPACK_LINE_NAME_REF) { /* §4.5.4; the N bit only matters to intermediaries */
@@ -99,12 +108,15 @@ static int decode_line(field_dec *d, qpack_field *f)
             return QPACK_ERR_DYNAMIC_REF;
         if ((rc = take_static(d, idx, false, f)))
             return rc;
-        return take_string(d, 8, &f->value, &f->value_len);
+        l->rep = QPACK_REP_NAME_REF;
+        l->static_index = idx;
+        return take_string(d, 8, &f->value, &f->value_len, &l->value_huffman, &l->value_wire_len);
     }
     if (b & QPACK_LINE_LITERAL) { /* §4.5.6 */
-        if ((rc = take_string(d, 4, &f->name, &f->name_len)))
+        l->rep = QPACK_REP_LITERAL;
+        if ((rc = take_string(d, 4, &f->name, &f->name_len, &l->name_huffman, &l->name_wire_len)))
             return rc;
-        return take_string(d, 8, &f->value, &f->value_len);
+        return take_string(d, 8, &f->value, &f->value_len, &l->value_huffman, &l->value_wire_len);
     }
     /* §4.5.3 (0001) and §4.5.5 (0000N): post-Base references need a dynamic table. */
     return QPACK_ERR_POST_BASE_REF;
@@ -114,6 +126,16 @@ int qpack_decode_field_section(const uint8_t *p, size_t len, size_t max_section_
                                uint8_t *scratch, size_t scratch_cap,
                                qpack_field *fields, size_t max_fields, size_t *n_fields)
 {
+    return qpack_decode_field_section_lines(p, len, max_section_size, scratch, scratch_cap,
+                                            fields, NULL, max_fields, n_fields);
+}
+
+int qpack_decode_field_section_lines(const uint8_t *p, size_t len, size_t max_section_size,
+                                     uint8_t *scratch, size_t scratch_cap,
+                                     qpack_field *fields, qpack_line *lines, size_t max_fields,
+                                     size_t *n_fields)
+{
+    qpack_line scratch_line;
     /* Without scratch only empty strings fit; they point at a constant empty byte. */
     static const uint8_t empty[1];
     field_dec d = {.scratch = scratch ? scratch : (uint8_t *)(uintptr_t)empty,
@@ -140,7 +162,7 @@ int qpack_decode_field_section(const uint8_t *p, size_t len, size_t max_section_
         if (d.budget < QPACK_FIELD_OVERHEAD)
             return QPACK_ERR_SECTION_TOO_LARGE;
         d.budget -= QPACK_FIELD_OVERHEAD;
-        if ((rc = decode_line(&d, &fields[n])))
+        if ((rc = decode_line(&d, &fields[n], lines ? &lines[n] : &scratch_line)))
             return rc;
         n++;
     }
