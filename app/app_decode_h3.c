@@ -86,22 +86,50 @@ void dec_flow_free_streams(dec_flow *f)
     f->nstreams = 0;
 }
 
+/* One string literal: raw or Huffman-coded (RFC 7541 §5.2), with its size on
+ * the wire against its decoded size. */
+static const char *str_how(char *out, size_t cap, bool huffman, size_t wire, size_t len)
+{
+    if (huffman)
+        snprintf(out, cap, "Huffman-coded, %zu bytes on the wire for %zu", wire, len);
+    else
+        snprintf(out, cap, "raw, %zu bytes on the wire", wire);
+    return out;
+}
+
 static void fields(dec *d, const h3_frame *fr, int depth)
 {
     qpack_field fl[128];
+    qpack_line ln[128];
     size_t n = 0;
-    char name[300], value[600];
-    int rc = qpack_decode_field_section(fr->field_section, fr->field_section_len, SIZE_MAX,
-                                        d->scratch, sizeof d->scratch, fl, 128, &n);
+    char name[300], value[600], how[80], how2[80];
+    int rc = qpack_decode_field_section_lines(fr->field_section, fr->field_section_len, SIZE_MAX,
+                                              d->scratch, sizeof d->scratch, fl, ln, 128, &n);
     if (rc != 0) {
         dec_item(d, depth, "error", "RFC 9204 §4.5", "field section does not decode: %s", qpack_err_str(rc));
         return;
     }
     dec_item(d, depth, "qpack", "RFC 9204 §4.5.1", "field section prefix: Required Insert Count 0, Base 0 (static table only)");
-    for (size_t i = 0; i < n; i++)
-        dec_item(d, depth, "qpack", "RFC 9204 §4.5", "%s: %s",
-                 dec_text(name, sizeof name, fl[i].name, fl[i].name_len, 128),
-                 dec_text(value, sizeof value, fl[i].value, fl[i].value_len, 256));
+    for (size_t i = 0; i < n; i++) {
+        dec_text(name, sizeof name, fl[i].name, fl[i].name_len, 128);
+        dec_text(value, sizeof value, fl[i].value, fl[i].value_len, 256);
+        switch (ln[i].rep) {
+        case QPACK_REP_INDEXED:
+            dec_item(d, depth, "qpack", "RFC 9204 §4.5.2", "%s: %s (indexed field line, static table entry %" PRIu64 ")",
+                     name, value, ln[i].static_index);
+            break;
+        case QPACK_REP_NAME_REF:
+            dec_item(d, depth, "qpack", "RFC 9204 §4.5.4", "%s: %s (literal with the name of static entry %" PRIu64 "; value %s)",
+                     name, value, ln[i].static_index,
+                     str_how(how, sizeof how, ln[i].value_huffman, ln[i].value_wire_len, fl[i].value_len));
+            break;
+        default:
+            dec_item(d, depth, "qpack", "RFC 9204 §4.5.6", "%s: %s (literal name %s; value %s)", name, value,
+                     str_how(how, sizeof how, ln[i].name_huffman, ln[i].name_wire_len, fl[i].name_len),
+                     str_how(how2, sizeof how2, ln[i].value_huffman, ln[i].value_wire_len, fl[i].value_len));
+            break;
+        }
+    }
 }
 
 static void settings(dec *d, const h3_frame *fr, int depth)

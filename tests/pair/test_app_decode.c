@@ -61,7 +61,8 @@ static void test_demo_capture_decodes_with_zero_undecryptable(void **state)
     expect(out, "stream type 0x0: control stream");
     expect(out, "SETTINGS_H3_DATAGRAM (0x33) = 1");
     expect(out, "HTTP/3 HEADERS (0x1)");
-    expect(out, "\":path\": \"/ping-pong\"");
+    expect(out, "\":path\": \"/ping-pong\" (literal with the name of static entry 1; value Huffman-coded");
+    expect(out, "\":method\": \"GET\" (indexed field line, static table entry 17)");
     expect(out, "\":status\": \"200\"");
     expect(out, "HTTP datagram: Quarter Stream ID 0 (request stream 0)");
     expect(out, "ping-pong counter (8 bytes, big-endian) = 4");
