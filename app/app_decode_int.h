@@ -120,6 +120,14 @@ const char *dec_text(char *out, size_t cap, const uint8_t *p, size_t n, size_t m
 int dec_rs_add(dec *d, dec_rs *rs, uint64_t off, const uint8_t *p, size_t len, size_t *dup);
 void dec_rs_free(dec_rs *rs);
 
+/* Keys and packet protection (app_decode_keys.c). */
+void dec_keylog_load(dec *d, const char *text, size_t len);
+void dec_flow_initial_keys(dec *d, dec_flow *f, const uint8_t *dcid, size_t dcid_len, int depth);
+/* Removes header protection and decrypts pkt in place with the keys of lvl and
+ * dir; 0, or -1 with *why. */
+int dec_pkt_open(dec *d, dec_flow *f, int lvl, int dir, uint8_t *pkt, size_t pkt_len,
+                 size_t pn_offset, quic_pkt_clear *c, const char **why, int depth);
+
 /* TLS over CRYPTO frames (app_decode_tls.c). */
 void dec_tls_crypto(dec *d, dec_flow *f, int lvl, int dir, uint64_t off, const uint8_t *p,
                     size_t len, int depth);
