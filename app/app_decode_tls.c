@@ -34,7 +34,9 @@ static const char *group_name(uint16_t g)
     case 0x001d: return "x25519";
     case 0x001e: return "x448";
     case 0x0100: return "ffdhe2048";
+    case 0x11eb: return "SecP256r1MLKEM768";
     case 0x11ec: return "X25519MLKEM768";
+    case 0x11ed: return "SecP384r1MLKEM1024";
     }
     return (g & 0x0f0f) == 0x0a0a ? "GREASE" : "unknown";
 }
@@ -78,6 +80,11 @@ static const struct {
     {51, "key_share", "RFC 8446 §4.2.8"},
     {57, "quic_transport_parameters", "RFC 9001 §8.2"},
     {5, "status_request", "RFC 6066 §8"},
+    {11, "ec_point_formats", "RFC 8422 §5.1.2"},
+    {21, "padding", "RFC 7685 §3"},
+    {23, "extended_master_secret", "RFC 7627 §5.1"},
+    {28, "record_size_limit", "RFC 8449 §4"},
+    {35, "session_ticket", "RFC 5077 §3.2"},
     {18, "signed_certificate_timestamp", "RFC 6962 §3.3.1"},
     {27, "compress_certificate", "RFC 8879 §3"},
     {50, "signature_algorithms_cert", "RFC 8446 §4.2.3"},
