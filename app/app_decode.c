@@ -78,7 +78,10 @@ static dec_flow *flow_new(dec *d, const app_pcap_udp *u, uint32_t version)
     f->sport = u->dport;
     f->version = version;
     for (int l = 0; l < DEC_LVL_COUNT; l++)
-        f->largest[l][0] = f->largest[l][1] = QUIC_PN_NONE;
+        for (int k = 0; k < 2; k++) {
+            f->largest[l][k] = QUIC_PN_NONE;
+            quic_ackrange_init(&f->seen[l][k], QUIC_ACKRANGE_MAX, 0);
+        }
     d->flows[d->nflows++] = f;
     d->st->flows++;
     return f;
@@ -293,6 +296,12 @@ static void packet(dec *d, dec_flow *f, int dir, quic_pkt_hdr *h, size_t idx, bo
         dec_item(d, 2, "field", "RFC 9001 §5.4", "header protection removed: first byte 0x%02x, packet number %" PRIu64 " (%zu bytes)",
                  c.first, c.pn, c.pn_len);
     dec_item(d, 2, "field", "RFC 9001 §5.3", "payload decrypted: %zu bytes of frames (+16-byte AEAD tag)", c.payload_len);
+    /* the stack's own received-packet set tells a duplicate (RFC 9000 §12.3) */
+    if (quic_ackrange_contains(&f->seen[lvl][dir], c.pn))
+        dec_item(d, 2, "note", "RFC 9000 §12.3", "duplicate: packet number %" PRIu64 " was received before; a receiver discards it",
+                 c.pn);
+    else
+        quic_ackrange_insert(&f->seen[lvl][dir], c.pn, true, 0);
     frames_walk(d, f, lvl, dir, h->type, h->pkt + c.payload_offset, c.payload_len, 2);
 }
 

@@ -4,6 +4,7 @@
 
 #include "app/app_decode.h"
 #include "app/pcap.h"
+#include "quic/ackrange.h"
 #include "quic/protect.h"
 
 #include <stdarg.h>
@@ -63,6 +64,7 @@ typedef struct dec_flow {
     quic_pkt_keys keys[DEC_LVL_COUNT][2];
     bool have_keys[DEC_LVL_COUNT][2];
     uint64_t largest[DEC_LVL_COUNT][2];
+    quic_ackrange seen[DEC_LVL_COUNT][2]; /* packet numbers received, for duplicates */
     /* 1-RTT key updates (RFC 9001 §6), per direction */
     cx_aead_id aead;
     uint8_t secret[2][48];

@@ -207,6 +207,7 @@ static void test_retransmission_is_shown_and_messages_not_repeated(void **state)
     assert_int_equal(st.datagrams, 10);
     assert_int_equal(st.undecryptable, 0);
     assert_non_null(strstr(out, "retransmission: 185 of these bytes were seen before"));
+    assert_non_null(strstr(out, "duplicate: packet number 1 was received before"));
     assert_non_null(strstr(out, "retransmission: 4 of these bytes were seen before (same stream offset)"));
     /* the message is explained once, where it was first complete */
     char *first = strstr(out, "server Finished (20)");
