@@ -178,7 +178,7 @@ static void frames_walk(dec *d, dec_flow *f, int lvl, int dir, quic_pkt_type pt,
         int rc = quic_frame_decode(&r, &fr);
         if (rc != 0) {
             dec_item(d, depth, "error", "RFC 9000 §12.4", "frame at payload byte %zu: %s", at,
-                     quic_frame_err_str(rc));
+                     quic_err_str(rc));
             return;
         }
         quic_frame_describe(&fr, line, sizeof line);
@@ -186,7 +186,7 @@ static void frames_walk(dec *d, dec_flow *f, int lvl, int dir, quic_pkt_type pt,
         /* RFC 9000 §12.4 Table 3; §19.7, §19.20: a receiver closes the connection */
         rc = quic_frame_check_recv(fr.type, pt, dir == DEC_S2C);
         if (rc != 0)
-            dec_item(d, depth + 1, "error", "RFC 9000 §12.4", "%s: %s", quic_frame_err_str(rc),
+            dec_item(d, depth + 1, "error", "RFC 9000 §12.4", "%s: %s", quic_err_str(rc),
                      "the receiver closes the connection with PROTOCOL_VIOLATION");
         if (fr.type == QUIC_FT_CRYPTO) {
             dec_tls_crypto(d, f, lvl, dir, fr.crypto.offset, fr.crypto.data, fr.crypto.len,
@@ -362,7 +362,7 @@ static void on_udp(void *ud, const app_pcap_udp *u)
         d->st->packets++;
         d->st->undecryptable++;
         dec_item(d, 1, "error", "RFC 9000 §17", "not a QUIC packet this decoder can parse: %s",
-                 quic_pkt_err_str(rc));
+                 quic_err_str(rc));
     }
     if (it.ignored)
         dec_item(d, 1, "note", "RFC 9000 §12.2", "%zu bytes after the last packet: not a packet of this connection (zero padding or another DCID)",

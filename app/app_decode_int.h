@@ -6,6 +6,7 @@
 #include "app/pcap.h"
 #include "quic/ackrange.h"
 #include "quic/protect.h"
+#include "quic/quic_err.h"
 
 #include <stdarg.h>
 

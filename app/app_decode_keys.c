@@ -190,7 +190,7 @@ int dec_pkt_open(dec *d, dec_flow *f, int lvl, int dir, uint8_t *pkt, size_t pkt
     quic_pkt_keys *k = &f->keys[lvl][dir];
     int rc = quic_pkt_unprotect_header(k->hp, pkt, pkt_len, pn_offset, f->largest[lvl][dir], c);
     if (rc != 0) {
-        *why = quic_pkt_err_str(rc);
+        *why = quic_err_str(rc);
         return -1;
     }
     memcpy(copy, pkt, pkt_len);
@@ -226,7 +226,7 @@ int dec_pkt_open(dec *d, dec_flow *f, int lvl, int dir, uint8_t *pkt, size_t pkt
             dec_item(d, depth, "note", "RFC 9001 §6.5", "sealed with the previous key phase");
     }
     if (rc != 0 && rc != QUIC_PKT_ERR_RESERVED) {
-        *why = quic_pkt_err_str(rc);
+        *why = quic_err_str(rc);
         return -1;
     }
 done:

@@ -150,7 +150,7 @@ static void tparams(dec *d, tls_bytes v, bool from_server, int depth)
     int rc = quic_tparams_decode(v.p, v.len, from_server, &tp);
     if (rc != 0)
         dec_item(d, depth, "error", "RFC 9000 §7.4", "transport parameters rejected: %s",
-                 quic_tparams_err_str(rc));
+                 quic_err_str(rc));
 }
 
 /* One extension: its type and length, then what its contents say. */
