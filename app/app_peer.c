@@ -466,6 +466,12 @@ void app_server_step(app_server *sv, uint64_t now)
             s->pp.closed_by_us = true;
             h3q_close(s->h3, H3_NO_ERROR, "ping-pong done");
         }
+        /* The client sent the final value (an odd count) and waits for us to
+         * close, as our client closes when it receives the final value. */
+        if (s->pp.state == APP_PP_DONE && !s->pp.sent_final && !s->pp.closed_by_us) {
+            s->pp.closed_by_us = true;
+            h3q_close(s->h3, H3_NO_ERROR, "ping-pong done");
+        }
         app_addr peer;
         path_peer(quic_endpoint_conn_path(s->q), &peer);
         send_conn(io, s->q, &peer, now);
@@ -646,7 +652,13 @@ void app_client_step(app_client *cl, uint64_t now)
     session_step(&cl->s, now);
 
     app_pp *pp = &cl->s.pp;
-    if (!cl->closing && (pp->state == APP_PP_DONE || pp->state == APP_PP_FAILED)) {
+    /* A client that sent the final value (an odd count) waits for the server's
+     * close, resending the value on its timer, as a server that sent it does
+     * (app_pingpong.c): closing in this step would discard the queued
+     * datagram, and the final value would never reach the server. */
+    bool awaiting_peer = pp->state == APP_PP_DONE && pp->sent_final && now < pp->linger_until;
+    if (!cl->closing && !awaiting_peer &&
+        (pp->state == APP_PP_DONE || pp->state == APP_PP_FAILED)) {
         if (pp->resends)
             app_info("client: resent %llu datagrams after timeouts", (unsigned long long)pp->resends);
         h3q_close(cl->s.h3, H3_NO_ERROR, pp->state == APP_PP_DONE ? "bye!" : pp->error);
@@ -672,6 +684,15 @@ void app_client_step(app_client *cl, uint64_t now)
      * nothing to drain for; say so now rather than after 3 PTO. */
     bool refused = ci.by_peer && !ci.app && ci.code == QUIC_CONNECTION_REFUSED &&
                    !quic_conn_is_established(q);
+    /* The server closed cleanly after our final value: the ping-pong is done. */
+    bool peer_done = !cl->closing && pp->state == APP_PP_DONE && ci.by_peer && ci.app &&
+                     ci.code == H3_NO_ERROR;
+    if (peer_done) {
+        if (pp->resends)
+            app_info("client: resent %llu datagrams after timeouts", (unsigned long long)pp->resends);
+        client_finish(cl, 0);
+        return;
+    }
     if (ci.closed || refused || (cl->closing && now >= cl->close_deadline)) {
         if (!cl->closing || ci.by_peer) {
             char why[400];

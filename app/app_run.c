@@ -142,7 +142,9 @@ int app_run_demo(const app_opts *o)
         uint64_t d = app_server_deadline(&sv), e = cl.finished ? QUIC_NEVER : app_client_deadline(&cl);
         wait_fds(fds, 2, d < e ? d : e);
     }
-    int rc = g_stop ? 1 : cl.exit_code;
+    /* Both halves must have finished their ping-pong: with an odd count the
+     * client sends the final value and only the server can tell it arrived. */
+    int rc = g_stop ? 1 : cl.exit_code ? cl.exit_code : sv.finished ? sv.exit_code : 1;
     app_client_close(&cl);
     app_server_close(&sv);
     app_info("server closed");
