@@ -8,6 +8,10 @@
 #   make asan     the same suite under AddressSanitizer + UBSan
 #   make fuzz     build every libFuzzer target (clang) and run each FUZZ_SECONDS seconds
 #   make clean    remove the build folders
+#   make coverage line and branch coverage of the core by the whole suite (gcovr):
+#                 build-cov/coverage.md and build-cov/html/ (not in CI)
+#   make mutants  mutation testing of the core (tools/mutants.sh; MUTANTS_SAMPLE,
+#                 MUTANTS_SEED, MUTANTS_FILES): build-mut/mutants.md (not in CI)
 
 FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -61,3 +65,12 @@ clean:
 .PHONY: bench
 bench: deps
 	@CMAKE_GEN="$(CMAKE_GEN)" GO="$(GO)" bench/run.sh
+
+# make coverage / make mutants: measurements, not gates; neither runs in CI.
+.PHONY: coverage mutants
+coverage:
+	@tools/deps.sh coverage
+	@JOBS=$(JOBS) tools/coverage.sh build-cov
+
+mutants:
+	@JOBS=$(JOBS) nice -n 19 tools/mutants.sh

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages quince needs, when they are missing.
-# usage: tools/deps.sh [build|fuzz]
+# usage: tools/deps.sh [build|fuzz|coverage|mutants]
 #   build: cmake, pkg-config, gcc, make, libssl-dev (OpenSSL 3), libcmocka-dev
 #   fuzz:  the same plus clang and its libFuzzer/sanitizer runtimes
+#   coverage: the same plus gcovr (make coverage)
+#   mutants:  the same plus ninja, ccache and python3-venv (make mutants installs
+#             universalmutator from PyPI into a venv of its own)
 set -euo pipefail
 
 want=(cmake pkg-config gcc make libssl-dev libcmocka-dev)
-if [ "${1:-build}" = fuzz ]; then
-  want+=(clang libclang-rt-14-dev)
-fi
+case "${1:-build}" in
+  fuzz) want+=(clang libclang-rt-14-dev) ;;
+  coverage) want+=(gcovr) ;;
+  mutants) want+=(ninja-build ccache python3-venv) ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do
