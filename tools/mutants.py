@@ -25,6 +25,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -109,15 +110,26 @@ def diff_of(orig_text, mut_text):
 
 
 def run(cmd, timeout=None, cwd=None):
+    """Runs cmd in a process group of its own, so that a timeout or an interrupt
+    also ends the test programs ctest started (a mutant that loops forever would
+    otherwise keep running after ctest is killed)."""
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True, errors="replace", start_new_session=True)
     try:
-        p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=timeout, text=True, errors="replace")
-        return p.returncode, p.stdout
-    except subprocess.TimeoutExpired as e:
-        out = e.stdout or ""
-        if isinstance(out, bytes):
-            out = out.decode(errors="replace")
+        out, _ = p.communicate(timeout=timeout)
+        return p.returncode, out
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, _ = p.communicate()
         return "timeout", out
+    except BaseException:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        raise
+
+
+def on_signal(signum, frame):
+    raise KeyboardInterrupt
 
 
 def object_of(build, src_file):
@@ -160,6 +172,10 @@ def main():
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--report-only", action="store_true")
     a = ap.parse_args()
+    # Stop cleanly on Ctrl-C and on kill, also when started in the background
+    # (where a shell leaves SIGINT ignored): the copy is restored, the report written.
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
 
     if a.report_only:
         write_report(a, load_log(a.log))
@@ -173,6 +189,9 @@ def main():
         pool_size[rel] = len(ms)
         pool.extend(ms)
     random.Random(a.seed).shuffle(pool)
+    meta = {"pool": pool_size, "seed": a.seed, "sample": a.sample, "exclude": a.exclude}
+    with open(a.log + ".meta", "w") as f:
+        json.dump(meta, f)
     print(f"mutants: {len(pool)} generated over {len(files)} files, seed {a.seed}", flush=True)
 
     rc, out = run(["ctest", "-N"], cwd=a.build)
@@ -265,9 +284,6 @@ def main():
             if open(p).read() != pristine[rel]:
                 with open(p, "w") as f:
                     f.write(pristine[rel])
-    meta = {"pool": pool_size, "seed": a.seed, "sample": a.sample, "exclude": a.exclude}
-    with open(a.log + ".meta", "w") as f:
-        json.dump(meta, f)
     write_report(a, results)
 
 
