@@ -1,11 +1,28 @@
 /*
- * quince quic: NewReno congestion control (RFC 9002 §7, Appendix B) and a
- * token-bucket pacer (RFC 9002 §7.7). Bytes and microseconds; pure state.
+ * quince quic: congestion control behind one interface (RFC 9002 §7), with two
+ * algorithms: CUBIC (RFC 9438, cc_cubic.c, the default) and NewReno (RFC 9002
+ * Appendix B, cc_newreno.c). Bytes and microseconds; pure state.
+ *
+ * The connection calls only the quic_cc_* functions below and reads the
+ * window, bytes in flight and pacing rate through them, never the fields.
+ * What RFC 9002 makes common to every controller lives in cc.c: bytes in
+ * flight, the recovery period (§7.3.2), slow start (§7.3.1), the minimum
+ * window (§7.2), persistent congestion (§7.6.2), the one packet allowed
+ * after a cut. What differs (growth in congestion avoidance, the reduction
+ * on a congestion event, the state kept for them) sits behind a table of
+ * const function pointers (cc_algo.h) that quic_cc_init picks once.
+ *
+ * Why a const table over a tagged union with a switch in every call: each
+ * algorithm stays whole in its own file, cc.c has no per-algorithm branches,
+ * and a third algorithm is one more file and one line in quic_cc_init. The
+ * state still sits inline in a union (no allocation, the allocator hook
+ * untouched), and the tables are const (no writable function pointers).
  *
  * The connection feeds it the records quic_recovery reports: on_acked with
- * res.acked, on_lost with res.lost and res.persistent_congestion,
- * on_discarded with res.discarded. Probe packets (PTO) are sent regardless
- * of quic_cc_can_send but still counted with quic_cc_on_sent (§7.5).
+ * res.acked and the RTT estimate, on_lost with res.lost and
+ * res.persistent_congestion, on_discarded with res.discarded. Probe packets
+ * (PTO) are sent regardless of quic_cc_can_send but still counted with
+ * quic_cc_on_sent (§7.5).
  */
 #ifndef QUIC_CC_H
 #define QUIC_CC_H
@@ -14,22 +31,51 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quic/pacer.h"
+#include "quic/quic.h"
 #include "quic/recovery.h"
+#include "quic/rtt.h"
 
 #define QUIC_CC_MIN_DATAGRAM 1200 /* RFC 9000 §14 */
 
+typedef struct quic_cc_ops quic_cc_ops; /* cc_algo.h */
+
+/* NewReno's own state (cc_newreno.c). */
+typedef struct quic_cc_newreno {
+    uint64_t ca_acked; /* bytes acked toward the next +1 MSS in CA (RFC 3465 §2.1) */
+} quic_cc_newreno;
+
+/* CUBIC's own state (cc_cubic.c), RFC 9438 §4.1.2; windows in bytes. */
+typedef struct quic_cc_cubic {
+    uint64_t w_max;       /* W_max; 0: none yet (K = 0 from cwnd_epoch, §4.8) */
+    uint64_t cwnd_prior;  /* cwnd before the last reduction */
+    uint64_t k_us;        /* K */
+    bool in_epoch;        /* a congestion avoidance stage has started */
+    uint64_t t_epoch;     /* its start, moved on by idle periods (§5.8) */
+    uint64_t cwnd_epoch;
+    uint64_t w_est;       /* the Reno-friendly estimate (§4.3) */
+    uint64_t est_acc;     /* remainders of the integer increments */
+    uint64_t cubic_acc;
+} quic_cc_cubic;
+
 typedef struct quic_cc {
+    const quic_cc_ops *ops;
+    quic_cc_algo algo;
     uint64_t max_datagram_size;
     uint64_t cwnd;             /* congestion_window */
     uint64_t ssthresh;         /* UINT64_MAX = infinite */
     uint64_t bytes_in_flight;
+    uint64_t drained_at;       /* when bytes_in_flight last fell to 0 on an ACK or loss */
     bool has_recovery_start;
     uint64_t recovery_start;   /* congestion_recovery_start_time */
-    uint64_t ca_acked;         /* bytes acked toward the next +1 MSS in CA (RFC 3465 §2.1) */
     bool app_limited;          /* IsAppOrFlowControlLimited, set by the connection */
     bool send_one;             /* one packet allowed right after a window cut (§7.3.2) */
     uint64_t congestion_events;
     uint64_t persistent_events;
+    union {
+        quic_cc_newreno reno;
+        quic_cc_cubic cubic;
+    } u;
 } quic_cc;
 
 /* RFC 9002 §7.2: min(10 * mds, max(14720, 2 * mds)). */
@@ -37,51 +83,57 @@ uint64_t quic_cc_initial_window(uint64_t max_datagram_size);
 /* 2 * max_datagram_size (kMinimumWindow, §7.2). */
 uint64_t quic_cc_minimum_window(const quic_cc *cc);
 
-/* max_datagram_size below 1200 is raised to 1200. */
-void quic_cc_init(quic_cc *cc, size_t max_datagram_size);
+/* max_datagram_size below 1200 is raised to 1200; an unknown algo is CUBIC. */
+void quic_cc_init(quic_cc *cc, quic_cc_algo algo, size_t max_datagram_size);
+/* "cubic" or "newreno". */
+const char *quic_cc_name(const quic_cc *cc);
 /* PMTU change: a smaller size during the handshake resets the window to the
  * new initial window; the window never falls below the minimum (§7.2). */
 void quic_cc_set_max_datagram_size(quic_cc *cc, size_t max_datagram_size, bool in_handshake);
 
+/* ---- what the connection reads ---- */
+static inline uint64_t quic_cc_window(const quic_cc *cc) { return cc->cwnd; }
+static inline uint64_t quic_cc_bytes_in_flight(const quic_cc *cc) { return cc->bytes_in_flight; }
 /* bytes_in_flight + bytes <= cwnd (or the one packet allowed after a cut). */
 bool quic_cc_can_send(const quic_cc *cc, size_t bytes);
 /* Bytes that may still be sent now. */
 uint64_t quic_cc_available(const quic_cc *cc);
-/* A packet counted in flight was sent (B.4). */
-void quic_cc_on_sent(quic_cc *cc, size_t bytes);
-/* Newly acknowledged packets (B.5). */
-void quic_cc_on_acked(quic_cc *cc, const quic_sent_pkt *acked, size_t n, uint64_t now);
-/* Newly lost packets (B.8); persistent from quic_recovery_result. */
-void quic_cc_on_lost(quic_cc *cc, const quic_sent_pkt *lost, size_t n, bool persistent,
-                     uint64_t now);
-/* A congestion signal for a packet sent at sent_time (B.6; ECN-CE would use it). */
-void quic_cc_on_congestion_event(quic_cc *cc, uint64_t sent_time, uint64_t now);
-/* Packets of a discarded space leave bytes in flight, no congestion signal (B.9). */
-void quic_cc_on_discarded(quic_cc *cc, const quic_sent_pkt *pkts, size_t n);
-static inline void quic_cc_set_app_limited(quic_cc *cc, bool limited) { cc->app_limited = limited; }
+/* The rate the pacer should keep: 1.25 * cwnd / smoothed_rtt (§7.7, N =
+ * 1.25); not paced (per_us 0) without an RTT estimate. */
+quic_pacer_rate quic_cc_pacing_rate(const quic_cc *cc, uint64_t smoothed_rtt);
 static inline bool quic_cc_in_slow_start(const quic_cc *cc) { return cc->cwnd < cc->ssthresh; }
 /* True while packets sent at or before the recovery start are being acked. */
 bool quic_cc_in_recovery(const quic_cc *cc, uint64_t sent_time);
 
-/* ---- pacer (RFC 9002 §7.7) ----
- * A token bucket of `burst` packets (capped at the initial window) refilled at
- * 1.25 * cwnd / smoothed_rtt. Packets that carry only ACK frames should not be
- * paced (§7.7) and need not be passed to it. */
-typedef struct quic_pacer {
-    uint64_t tokens;   /* bytes */
-    uint64_t capacity; /* bytes */
-    uint64_t last;     /* time tokens were last refilled */
-    bool started;
-} quic_pacer;
+/* ---- what the connection reports ---- */
+/* A packet counted in flight was sent (B.4). */
+void quic_cc_on_sent(quic_cc *cc, size_t bytes, uint64_t now);
+/* Newly acknowledged packets (B.5): their sizes and send times are the
+ * delivery information; rtt (NULL: none yet) is the estimate after this
+ * ACK's sample. */
+void quic_cc_on_acked(quic_cc *cc, const quic_sent_pkt *acked, size_t n, const quic_rtt *rtt,
+                      uint64_t now);
+/* Newly lost packets (B.8); persistent from quic_recovery_result. */
+void quic_cc_on_lost(quic_cc *cc, const quic_sent_pkt *lost, size_t n, bool persistent,
+                     uint64_t now);
+/* An increase of the peer's ECN-CE count in an ACK whose largest newly acked
+ * packet was sent at sent_time (§7.1, B.7). */
+void quic_cc_on_ecn_ce(quic_cc *cc, uint64_t sent_time, uint64_t now);
+/* §7.6.2: collapse to the minimum window and slow start again. */
+void quic_cc_on_persistent_congestion(quic_cc *cc);
+/* A congestion signal for a packet sent at sent_time (B.6). */
+void quic_cc_on_congestion_event(quic_cc *cc, uint64_t sent_time, uint64_t now);
+/* Packets of a discarded space leave bytes in flight, no congestion signal (B.9). */
+void quic_cc_on_discarded(quic_cc *cc, const quic_sent_pkt *pkts, size_t n);
+static inline void quic_cc_set_app_limited(quic_cc *cc, bool limited) { cc->app_limited = limited; }
 
-/* burst_packets 0 means 10. */
-void quic_pacer_init(quic_pacer *p, size_t max_datagram_size, unsigned burst_packets);
-/* Earliest time a packet of `bytes` may leave: now when the bucket holds
- * enough tokens, else when it will. srtt 0 disables pacing. */
-uint64_t quic_pacer_next_send_time(const quic_pacer *p, const quic_cc *cc, uint64_t srtt,
-                                   size_t bytes, uint64_t now);
-/* Takes the tokens of a sent packet. */
-void quic_pacer_on_sent(quic_pacer *p, const quic_cc *cc, uint64_t srtt, size_t bytes,
-                        uint64_t now);
+/* ---- CUBIC's curve (RFC 9438 §4.2), pure, for tests ----
+ * C = 0.4 segments/s^3 of max_datagram_size bytes; windows in bytes. */
+/* K = cbrt((W_max - cwnd_epoch) / C), in microseconds (ms resolution);
+ * 0 when cwnd_epoch >= W_max. */
+uint64_t quic_cc_cubic_k(uint64_t w_max, uint64_t cwnd_epoch, uint64_t max_datagram_size);
+/* W_cubic(t) = C * (t - K)^3 + W_max, t and K in microseconds; never below 0. */
+uint64_t quic_cc_cubic_w(uint64_t w_max, uint64_t k_us, uint64_t t_us,
+                         uint64_t max_datagram_size);
 
 #endif

@@ -166,7 +166,7 @@ void quic_conn_stats_get(const quic_conn *c, quic_conn_stats *s)
     const quic_rtt *r = quic_recovery_rtt(&c->rec);
     s->smoothed_rtt_us = r->smoothed;
     s->min_rtt_us = r->min;
-    s->cwnd = c->cc.cwnd;
+    s->cwnd = quic_cc_window(&c->cc);
     s->key_updates = c->app_rx_ok ? c->app.updates : 0;
 }
 

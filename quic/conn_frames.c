@@ -52,13 +52,13 @@ static int on_ack(quic_conn *c, quic_pn_space sp, const quic_frame *f, uint64_t 
         quic_sentlog_settle(&c->log, res.acked[i].handle);
     }
     if (res.n_acked)
-        quic_cc_on_acked(&c->cc, res.acked, res.n_acked, now);
+        quic_cc_on_acked(&c->cc, res.acked, res.n_acked, quic_recovery_rtt(&c->rec), now);
     quic_conn_handle_lost(c, &res, now);
     if (res.rtt_sampled && c->cfg.trace) {
         const quic_rtt *rtt = quic_recovery_rtt(&c->rec);
         quic_trace t = {.type = QUIC_TRACE_METRICS, .smoothed_rtt = rtt->smoothed, .min_rtt = rtt->min,
-                        .latest_rtt = rtt->latest, .rtt_var = rtt->var, .cwnd = c->cc.cwnd,
-                        .bytes_in_flight = c->cc.bytes_in_flight};
+                        .latest_rtt = rtt->latest, .rtt_var = rtt->var, .cwnd = quic_cc_window(&c->cc),
+                        .bytes_in_flight = quic_cc_bytes_in_flight(&c->cc)};
         quic_conn_trace(c, &t);
     }
     return 0;

@@ -24,7 +24,7 @@ static int init_recovery(quic_conn *c)
     };
     if (quic_recovery_init(&c->rec, &rcfg, c->alloc) != 0)
         return QUIC_ERR_NOMEM;
-    quic_cc_init(&c->cc, QUIC_MIN_INITIAL);
+    quic_cc_init(&c->cc, c->cfg.cc, QUIC_MIN_INITIAL);
     quic_pacer_init(&c->pacer, QUIC_MIN_INITIAL, 0);
     quic_sentlog_init(&c->log, SENTLOG_MAX_ITEMS, c->alloc);
     return 0;

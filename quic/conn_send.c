@@ -501,7 +501,7 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
     /* Only packets recovery tracks count in flight: an untracked one would
      * never be acked or lost, and cc's bytes in flight would never drop. */
     if (b.in_flight && tracked)
-        quic_cc_on_sent(&c->cc, pkt_len);
+        quic_cc_on_sent(&c->cc, pkt_len, now);
     if (sp == QUIC_SPACE_APPLICATION)
         quic_keyphase_on_sent(&c->app, pn);
     if (b.has_dgram)
@@ -798,8 +798,8 @@ size_t quic_conn_build(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
     uint64_t paced_until = 0;
     c->pace_at = 0;
     if (cc_ok && c->handshake_confirmed) {
-        uint64_t t = quic_pacer_next_send_time(&c->pacer, &c->cc, quic_recovery_rtt(&c->rec)->smoothed,
-                                               limit, now);
+        quic_pacer_rate rate = quic_cc_pacing_rate(&c->cc, quic_recovery_rtt(&c->rec)->smoothed);
+        uint64_t t = quic_pacer_next_send_time(&c->pacer, rate, limit, now);
         if (t > now) {
             cc_ok = false;
             paced_until = t;
@@ -829,7 +829,8 @@ size_t quic_conn_build(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
         (void)before;
     }
     if (dg.off && c->handshake_confirmed)
-        quic_pacer_on_sent(&c->pacer, &c->cc, quic_recovery_rtt(&c->rec)->smoothed, dg.off, now);
+        quic_pacer_on_sent(&c->pacer, quic_cc_pacing_rate(&c->cc, quic_recovery_rtt(&c->rec)->smoothed),
+                           dg.off, now);
     /* Data held back by the pacer needs a timer of its own: with nothing in
      * flight no ACK or PTO would come to wake the sender (RFC 9002 §7.7). */
     if (paced_until && level_has_work(c, QUIC_SPACE_APPLICATION, now))

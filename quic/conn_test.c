@@ -42,8 +42,8 @@ void quic_conn_test_view_get(const quic_conn *c, quic_conn_test_view *v)
     v->conn_tx_sent = c->conn_tx.sent;
     v->conn_tx_limit = c->conn_tx.limit;
     v->conn_rx_limit = c->conn_rx.limit;
-    v->cwnd = c->cc.cwnd;
-    v->bytes_in_flight = c->cc.bytes_in_flight;
+    v->cwnd = quic_cc_window(&c->cc);
+    v->bytes_in_flight = quic_cc_bytes_in_flight(&c->cc);
 }
 
 bool quic_conn_test_stream_get(const quic_conn *c, uint64_t id, quic_conn_test_stream *out)

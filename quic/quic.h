@@ -59,6 +59,13 @@ typedef struct quic_conn quic_conn;
 /* Hooks for study: one log line per packet and frame with -v. */
 typedef void (*quic_log_fn)(void *ud, const char *line);
 
+/* Congestion control (quic/cc.h): CUBIC (RFC 9438), the default, or NewReno
+ * (RFC 9002 §7). */
+typedef enum quic_cc_algo {
+    QUIC_CC_CUBIC = 0,
+    QUIC_CC_NEWRENO = 1,
+} quic_cc_algo;
+
 typedef struct quic_config {
     bool is_server;
     const tls_config *tls; /* ALPN, certificates, trust; must outlive the conn */
@@ -74,6 +81,7 @@ typedef struct quic_config {
     uint64_t max_ack_delay_ms;
     /* Largest UDP payload we send once the path allows it (1200..1452). */
     size_t max_udp_payload;
+    quic_cc_algo cc;              /* congestion controller (0: CUBIC) */
     /* Limits on what the peer can make us hold. */
     size_t max_crypto_buffer;     /* out-of-order CRYPTO bytes per level */
     size_t dgram_recv_queue;      /* received datagrams waiting for the app */

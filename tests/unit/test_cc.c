@@ -1,4 +1,4 @@
-/* NewReno (RFC 9002 §7, Appendix B) and the pacer (§7.7). */
+/* NewReno (RFC 9002 §7, Appendix B) through the congestion control interface. */
 #include "common/tu.h"
 #include "quic/cc.h"
 
@@ -19,12 +19,12 @@ static void test_initial_window(void **state)
     assert_true(quic_cc_initial_window(1500) == 14720);
     assert_true(quic_cc_initial_window(9000) == 18000);
     quic_cc cc;
-    quic_cc_init(&cc, 1000); /* raised to 1200 */
+    quic_cc_init(&cc, QUIC_CC_NEWRENO, 1000); /* raised to 1200 */
     assert_true(cc.max_datagram_size == 1200 && cc.cwnd == 12000);
     assert_true(quic_cc_minimum_window(&cc) == 2400);
     assert_true(quic_cc_in_slow_start(&cc));
     /* a smaller PMTU during the handshake resets to the new initial window */
-    quic_cc_init(&cc, 1452);
+    quic_cc_init(&cc, QUIC_CC_NEWRENO, 1452);
     quic_cc_set_max_datagram_size(&cc, 1200, true);
     assert_true(cc.cwnd == 12000);
 }
@@ -33,23 +33,23 @@ static void test_slow_start(void **state)
 {
     (void)state;
     quic_cc cc;
-    quic_cc_init(&cc, 1200);
+    quic_cc_init(&cc, QUIC_CC_NEWRENO, 1200);
     quic_sent_pkt p[10];
     for (int i = 0; i < 10; i++) {
         assert_true(quic_cc_can_send(&cc, 1200));
-        quic_cc_on_sent(&cc, 1200);
+        quic_cc_on_sent(&cc, 1200, 0);
         p[i] = pkt((uint64_t)i, 1200, 0);
     }
     assert_false(quic_cc_can_send(&cc, 1200));
     assert_true(quic_cc_available(&cc) == 0);
     assert_false(quic_cc_can_send(&cc, 1)); /* window exactly full */
-    quic_cc_on_acked(&cc, p, 10, 50 * MS);
+    quic_cc_on_acked(&cc, p, 10, NULL, 50 * MS);
     assert_true(cc.cwnd == 24000); /* grows by the bytes acked */
     assert_true(cc.bytes_in_flight == 0);
     /* non-in-flight packets do not count */
     quic_sent_pkt ackonly = pkt(11, 50, 0);
     ackonly.in_flight = 0;
-    quic_cc_on_acked(&cc, &ackonly, 1, 60 * MS);
+    quic_cc_on_acked(&cc, &ackonly, 1, NULL, 60 * MS);
     assert_true(cc.cwnd == 24000);
 }
 
@@ -57,16 +57,16 @@ static void test_recovery_and_avoidance(void **state)
 {
     (void)state;
     quic_cc cc;
-    quic_cc_init(&cc, 1200);
+    quic_cc_init(&cc, QUIC_CC_NEWRENO, 1200);
     for (int i = 0; i < 10; i++)
-        quic_cc_on_sent(&cc, 1200);
+        quic_cc_on_sent(&cc, 1200, 0);
     quic_sent_pkt lost = pkt(3, 1200, 10 * MS);
     quic_cc_on_lost(&cc, &lost, 1, false, 100 * MS);
     /* §7.3.2: ssthresh = cwnd / 2, window cut at once, recovery starts now */
     assert_true(cc.ssthresh == 6000 && cc.cwnd == 6000);
     assert_true(cc.bytes_in_flight == 10800);
     assert_true(quic_cc_can_send(&cc, 1200)); /* the one packet after a cut */
-    quic_cc_on_sent(&cc, 1200);
+    quic_cc_on_sent(&cc, 1200, 0);
     assert_false(quic_cc_can_send(&cc, 1200));
     /* another loss of a packet sent before recovery began: no second cut */
     quic_sent_pkt lost2 = pkt(4, 1200, 20 * MS);
@@ -74,7 +74,7 @@ static void test_recovery_and_avoidance(void **state)
     assert_true(cc.cwnd == 6000 && cc.congestion_events == 1);
     /* acks of packets sent before the recovery start do not grow the window */
     quic_sent_pkt old = pkt(5, 1200, 30 * MS);
-    quic_cc_on_acked(&cc, &old, 1, 120 * MS);
+    quic_cc_on_acked(&cc, &old, 1, NULL, 120 * MS);
     assert_true(cc.cwnd == 6000);
     assert_true(quic_cc_in_recovery(&cc, 100 * MS));
     /* a packet sent after it ends recovery: congestion avoidance, +1 MSS per
@@ -82,10 +82,10 @@ static void test_recovery_and_avoidance(void **state)
     quic_sent_pkt p[5];
     for (int i = 0; i < 5; i++)
         p[i] = pkt(20 + (uint64_t)i, 1200, 150 * MS);
-    quic_cc_on_acked(&cc, p, 4, 200 * MS); /* 4800 < 6000 */
+    quic_cc_on_acked(&cc, p, 4, NULL, 200 * MS); /* 4800 < 6000 */
     assert_true(cc.cwnd == 6000);
     assert_false(quic_cc_in_slow_start(&cc));
-    quic_cc_on_acked(&cc, &p[4], 1, 200 * MS); /* 6000 acked: + 1200 */
+    quic_cc_on_acked(&cc, &p[4], 1, NULL, 200 * MS); /* 6000 acked: + 1200 */
     assert_true(cc.cwnd == 7200);
     /* a new loss of a packet sent after the recovery start cuts again */
     quic_sent_pkt lost3 = pkt(30, 1200, 150 * MS);
@@ -104,10 +104,10 @@ static void test_persistent_congestion(void **state)
 {
     (void)state;
     quic_cc cc;
-    quic_cc_init(&cc, 1200);
+    quic_cc_init(&cc, QUIC_CC_NEWRENO, 1200);
     quic_sent_pkt p[2] = {pkt(1, 1200, 0), pkt(2, 1200, 700 * MS)};
-    quic_cc_on_sent(&cc, 1200);
-    quic_cc_on_sent(&cc, 1200);
+    quic_cc_on_sent(&cc, 1200, 0);
+    quic_cc_on_sent(&cc, 1200, 0);
     quic_cc_on_lost(&cc, p, 2, true, 800 * MS);
     assert_true(cc.cwnd == 2400);
     assert_true(cc.ssthresh == 6000);
@@ -115,8 +115,8 @@ static void test_persistent_congestion(void **state)
     assert_false(quic_cc_in_recovery(&cc, 0)); /* recovery start cleared */
     assert_true(cc.bytes_in_flight == 0);
     quic_sent_pkt a = pkt(3, 1200, 900 * MS);
-    quic_cc_on_sent(&cc, 1200);
-    quic_cc_on_acked(&cc, &a, 1, 950 * MS);
+    quic_cc_on_sent(&cc, 1200, 0);
+    quic_cc_on_acked(&cc, &a, 1, NULL, 950 * MS);
     assert_true(cc.cwnd == 3600); /* slow start again */
 }
 
@@ -124,61 +124,16 @@ static void test_app_limited_and_discard(void **state)
 {
     (void)state;
     quic_cc cc;
-    quic_cc_init(&cc, 1200);
-    quic_cc_on_sent(&cc, 1200);
-    quic_cc_on_sent(&cc, 1200);
+    quic_cc_init(&cc, QUIC_CC_NEWRENO, 1200);
+    quic_cc_on_sent(&cc, 1200, 0);
+    quic_cc_on_sent(&cc, 1200, 0);
     quic_cc_set_app_limited(&cc, true);
     quic_sent_pkt a = pkt(0, 1200, 0);
-    quic_cc_on_acked(&cc, &a, 1, 10 * MS);
+    quic_cc_on_acked(&cc, &a, 1, NULL, 10 * MS);
     assert_true(cc.cwnd == 12000 && cc.bytes_in_flight == 1200);
     quic_sent_pkt d = pkt(1, 1200, 0);
     quic_cc_on_discarded(&cc, &d, 1);
     assert_true(cc.bytes_in_flight == 0 && cc.cwnd == 12000 && cc.congestion_events == 0);
-}
-
-/* §7.7: a burst of 10 packets, then one packet per
- * srtt * size / (1.25 * cwnd) = 100 ms * 1200 / 15000 = 8 ms. */
-static void test_pacer(void **state)
-{
-    (void)state;
-    quic_cc cc;
-    quic_cc_init(&cc, 1200);
-    quic_pacer p;
-    quic_pacer_init(&p, 1200, 0);
-    assert_true(p.capacity == 12000);
-    uint64_t srtt = 100 * MS, now = 0;
-    for (int i = 0; i < 10; i++) {
-        assert_true(quic_pacer_next_send_time(&p, &cc, srtt, 1200, now) == now);
-        quic_pacer_on_sent(&p, &cc, srtt, 1200, now);
-    }
-    assert_true(quic_pacer_next_send_time(&p, &cc, srtt, 1200, now) == 8 * MS);
-    /* consulted every microsecond, the credit still adds up exactly */
-    uint64_t sent = 0, first = 0, lastt = 0;
-    for (now = 1; sent < 100; now++) {
-        if (quic_pacer_next_send_time(&p, &cc, srtt, 1200, now) <= now) {
-            quic_pacer_on_sent(&p, &cc, srtt, 1200, now);
-            if (sent == 0)
-                first = now;
-            lastt = now;
-            sent++;
-        }
-    }
-    assert_true(first == 8 * MS);
-    assert_true(lastt == 800 * MS); /* 100 packets, 8 ms apart */
-    /* an idle pause refills the bucket up to the burst, not beyond */
-    now = lastt + 10 * 1000 * MS;
-    for (int i = 0; i < 10; i++) {
-        assert_true(quic_pacer_next_send_time(&p, &cc, srtt, 1200, now) == now);
-        quic_pacer_on_sent(&p, &cc, srtt, 1200, now);
-    }
-    assert_true(quic_pacer_next_send_time(&p, &cc, srtt, 1200, now) > now);
-    /* a larger window paces faster: cwnd 120000 -> 0.8 ms per packet */
-    cc.cwnd = 120000;
-    assert_true(quic_pacer_next_send_time(&p, &cc, srtt, 1200, now) == now + 800);
-    /* no RTT estimate: no pacing */
-    assert_true(quic_pacer_next_send_time(&p, &cc, 0, 1200, now) == now);
-    /* a huge srtt does not overflow */
-    assert_true(quic_pacer_next_send_time(&p, &cc, UINT64_MAX, 1200, now) > now);
 }
 
 int main(void)
@@ -189,7 +144,6 @@ int main(void)
         cmocka_unit_test(test_recovery_and_avoidance),
         cmocka_unit_test(test_persistent_congestion),
         cmocka_unit_test(test_app_limited_and_discard),
-        cmocka_unit_test(test_pacer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -453,7 +453,7 @@ static void test_randomised_model(void **state)
     quic_recovery rc = new_rc(true, 64);
     quic_recovery_set_handshake_confirmed(&rc, 0);
     quic_cc cc;
-    quic_cc_init(&cc, 1200);
+    quic_cc_init(&cc, QUIC_CC_NEWRENO, 1200);
     unsigned seed = 7;
 #define RND(n) ((seed = seed * 1103515245u + 12345u), (seed >> 16) % (n))
     uint64_t now = 0, pn = 0;
@@ -484,7 +484,7 @@ static void test_randomised_model(void **state)
             }
             assert_int_equal(r, 0);
             if (infl)
-                quic_cc_on_sent(&cc, sz);
+                quic_cc_on_sent(&cc, sz, now);
             fate[pn] = M_OUT;
             size[pn] = sz;
             inflight[pn] = infl;
@@ -531,7 +531,7 @@ static void test_randomised_model(void **state)
             assert_int_equal(quic_recovery_on_ack(&rc, APP, r, n, RND(5000), now, &res), 0);
             settle_model(fate, res.acked, res.n_acked, M_ACKED);
             settle_model(fate, res.lost, res.n_lost, M_LOST);
-            quic_cc_on_acked(&cc, res.acked, res.n_acked, now);
+            quic_cc_on_acked(&cc, res.acked, res.n_acked, &rc.rtt, now);
             quic_cc_on_lost(&cc, res.lost, res.n_lost, res.persistent_congestion, now);
         } else if (quic_recovery_deadline(&rc) <= now) {
             quic_recovery_on_timeout(&rc, now, &res);
@@ -647,7 +647,7 @@ static void lossy_run(unsigned loss_pct, unsigned seed, bool want_pto)
     quic_recovery rc = new_rc(false, 1024);
     quic_recovery_set_handshake_confirmed(&rc, 0);
     quic_cc cc;
-    quic_cc_init(&cc, MSS + 50);
+    quic_cc_init(&cc, QUIC_CC_NEWRENO, MSS + 50);
     quic_pacer pacer;
     quic_pacer_init(&pacer, MSS + 50, 0);
     quic_ackrange ar;
@@ -687,7 +687,7 @@ static void lossy_run(unsigned loss_pct, unsigned seed, bool want_pto)
                     quic_sendbuf_on_lost(&sb, sent[h].off, sent[h].len, sent[h].fin);
                 }
                 lost_pkts += res.n_lost;
-                quic_cc_on_acked(&cc, res.acked, res.n_acked, now);
+                quic_cc_on_acked(&cc, res.acked, res.n_acked, &rc.rtt, now);
                 quic_cc_on_lost(&cc, res.lost, res.n_lost, res.persistent_congestion, now);
             }
         }
@@ -718,7 +718,7 @@ static void lossy_run(unsigned loss_pct, unsigned seed, bool want_pto)
         for (;;) {
             bool probe = probes > 0;
             if (!probe && (!quic_cc_can_send(&cc, MSS + 50) ||
-                           quic_pacer_next_send_time(&pacer, &cc, rc.rtt.smoothed, MSS + 50, now) > now))
+                           quic_pacer_next_send_time(&pacer, quic_cc_pacing_rate(&cc, rc.rtt.smoothed), MSS + 50, now) > now))
                 break;
             if (!quic_recovery_can_send(&rc, APP))
                 break;
@@ -736,8 +736,8 @@ static void lossy_run(unsigned loss_pct, unsigned seed, bool want_pto)
             d.ping = !data;
             size_t size = sent[pn].len + 50;
             assert_int_equal(quic_recovery_on_sent(&rc, APP, pn, size, true, true, pn, now), 0);
-            quic_cc_on_sent(&cc, size);
-            quic_pacer_on_sent(&pacer, &cc, rc.rtt.smoothed, size, now);
+            quic_cc_on_sent(&cc, size, now);
+            quic_pacer_on_sent(&pacer, quic_cc_pacing_rate(&cc, rc.rtt.smoothed), size, now);
             pn++;
             assert_true(pn < 20000);
             if (!LOSE() && nnet < NET_MAX)
