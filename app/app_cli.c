@@ -41,7 +41,8 @@ void app_cli_usage(FILE *f, app_cmd cmd)
                    "  test switches (also for client): --no-datagrams (offer no HTTP\n"
                    "  datagrams: SETTINGS_H3_DATAGRAM=0), --drop-every N (skip every Nth\n"
                    "  first send of a value, so resends happen), --key-update-after N (start a\n"
-                   "  key update after N packets under one key, RFC 9001 §6)\n");
+                   "  key update after N packets under one key, RFC 9001 §6)\n"
+                   "  --cc newreno|cubic  congestion control (also for client; default cubic)\n");
         break;
     case APP_CMD_CLIENT:
         fprintf(f, "usage: quince client URL [--ca F | --insecure] [--method GET|CONNECT|CONNECT-EXT]\n"
@@ -51,7 +52,7 @@ void app_cli_usage(FILE *f, app_cmd cmd)
                    "  --insecure  do not verify the server's certificate (tests only)\n"
                    "  --count N   play until the counter reaches N (default 10)\n"
                    "  --size B    datagram payload size, at least 8 (the counter) (default 8)\n"
-                   "  --no-datagrams, --drop-every N, --key-update-after N: test switches, see\n"
+                   "  --no-datagrams, --drop-every N, --key-update-after N, --cc ALGO: see\n"
                    "  quince server --help\n");
         break;
     case APP_CMD_GENCERT:
@@ -238,6 +239,16 @@ int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
             if (parse_u64(v, &o->key_update_after) || o->key_update_after == 0 ||
                 o->key_update_after > 1000000000)
                 return usage_error(err, c, "--key-update-after takes a packet count from 1 to 1000000000, not '%s'", v);
+        } else if ((c == APP_CMD_CLIENT || c == APP_CMD_SERVER) && !strcmp(a, "--cc")) {
+            const char *v = VALUE();
+            if (!v)
+                return 2;
+            if (!strcmp(v, "cubic"))
+                o->cc = QUIC_CC_CUBIC;
+            else if (!strcmp(v, "newreno"))
+                o->cc = QUIC_CC_NEWRENO;
+            else
+                return usage_error(err, c, "--cc takes newreno or cubic, not '%s'", v);
         } else if (c == APP_CMD_GENCERT && !strcmp(a, "--host")) {
             if (!(o->host = VALUE()))
                 return 2;

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "quic/quic.h"
+
 typedef enum app_cmd {
     APP_CMD_NONE = 0,
     APP_CMD_HELP,
@@ -49,6 +51,7 @@ typedef struct app_opts {
     uint64_t drop_every; /* --drop-every N: skip every Nth first send (0: none) */
     uint64_t key_update_after; /* --key-update-after N: start a key update after N
                                   packets under one key (0: quic's default) */
+    quic_cc_algo cc; /* --cc newreno|cubic (server and client); default CUBIC */
     /* gencert */
     const char *host;
     /* decode: CAPTURE --keylog FILE [--json]; --pcap FILE (server, client, demo) */

@@ -272,6 +272,7 @@ int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, c
     ec.source = source_ip;
     if (o->key_update_after)
         ec.conn.key_update_after = o->key_update_after;
+    ec.conn.cc = o->cc;
     sv->qlog_dir = o->qlog_dir;
     if (o->verbose) {
         ec.conn.log = log_quic;
@@ -583,6 +584,7 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
     quic_config_init(&qc, false, &cl->tls.cfg);
     if (o->key_update_after)
         qc.key_update_after = o->key_update_after;
+    qc.cc = o->cc;
     if (o->verbose) {
         qc.log = log_quic;
         qc.log_ud = "client";

@@ -84,6 +84,23 @@ static void test_usage_errors(void **state)
 }
 
 /* --max-memory takes bytes with K/M/G suffixes (powers of 1024); --per-addr a count. */
+/* --cc chooses the congestion controller; CUBIC when absent (issue 13). */
+static void test_cli_cc_chooses_newreno_or_cubic(void **state)
+{
+    (void)state;
+    app_opts o;
+    assert_int_equal(parse(&o, "server --listen 127.0.0.1:4433"), 0);
+    assert_int_equal(o.cc, QUIC_CC_CUBIC);
+    assert_int_equal(parse(&o, "server --listen 127.0.0.1:4433 --cc newreno"), 0);
+    assert_int_equal(o.cc, QUIC_CC_NEWRENO);
+    assert_int_equal(parse(&o, "client https://localhost:8080/ping-pong --cc cubic"), 0);
+    assert_int_equal(o.cc, QUIC_CC_CUBIC);
+    assert_int_equal(parse(&o, "client https://localhost:8080/ping-pong --cc newreno"), 0);
+    assert_int_equal(o.cc, QUIC_CC_NEWRENO);
+    assert_int_equal(parse(&o, "client https://localhost:8080/ping-pong --cc bbr"), 2);
+    assert_int_equal(parse(&o, "client https://localhost:8080/ping-pong --cc"), 2);
+}
+
 static void test_server_max_memory(void **state)
 {
     (void)state;
@@ -117,6 +134,7 @@ int main(void)
         cmocka_unit_test(test_good_lines),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_server_max_memory),
+        cmocka_unit_test(test_cli_cc_chooses_newreno_or_cubic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
