@@ -216,7 +216,24 @@ static void on_sent(sim *s, int dir, uint8_t *d, size_t len)
         s->n.lost[dir]++;
         return;
     }
-    put(s, dir, d, len, 0);
+    uint64_t queued_us = 0;
+    if (nd->link) {
+        /* Drop-tail: the bytes still waiting are what the link has not
+         * sent by now, less the one datagram in service. */
+        sim_link *l = nd->link;
+        uint64_t now_ns = s->p.now * 1000;
+        uint64_t start = l->busy_until_ns > now_ns ? l->busy_until_ns : now_ns;
+        uint64_t backlog = (start - now_ns) * l->rate_bps / 8000000000ull;
+        if (backlog > l->queue_bytes) {
+            l->drops++;
+            s->n.lost[dir]++;
+            return;
+        }
+        l->passed++;
+        l->busy_until_ns = start + (uint64_t)len * 8000000000ull / l->rate_bps;
+        queued_us = (l->busy_until_ns + 999) / 1000 - s->p.now;
+    }
+    put(s, dir, d, len, queued_us);
     if (nd->dup > 0 && sim_randf(s) < nd->dup) {
         s->n.dup[dir]++;
         put(s, dir, d, len, sim_rand(s) % (nd->delay_us + 1));
@@ -295,6 +312,78 @@ static void deliver(sim *s, sim_dgram *g)
     }
 }
 
+/* The next time something happens in s: a delivery or a timer. */
+static uint64_t next_time(sim *s)
+{
+    uint64_t next = UINT64_MAX;
+    for (size_t i = 0; i < s->nq; i++)
+        if (s->q[i].at < next)
+            next = s->q[i].at;
+    quic_conn *cs[2] = {s->p.client, s->p.server};
+    for (int k = 0; k < 2; k++)
+        if (cs[k]) {
+            uint64_t d = quic_conn_deadline(cs[k]);
+            if (d < next)
+                next = d;
+        }
+    return next;
+}
+
+/* Delivers what is due at s->p.now, earliest first, ties in send order,
+ * then runs the timers that are due. */
+static void step(sim *s)
+{
+    for (;;) {
+        size_t best = s->nq;
+        for (size_t i = 0; i < s->nq; i++)
+            if (s->q[i].at <= s->p.now &&
+                (best == s->nq || s->q[i].at < s->q[best].at ||
+                 (s->q[i].at == s->q[best].at && s->q[i].seq < s->q[best].seq)))
+                best = i;
+        if (best == s->nq)
+            break;
+        sim_dgram g = s->q[best];
+        s->q[best] = s->q[--s->nq];
+        deliver(s, &g);
+    }
+    for (int k = 0; k < 2; k++) {
+        quic_conn *c = k ? s->p.server : s->p.client;
+        if (c && quic_conn_deadline(c) <= s->p.now)
+            quic_conn_on_deadline(c, s->p.now);
+    }
+}
+
+bool sim_run_group(sim *const *ss, size_t n, bool (*pred)(sim *const *, size_t, void *), void *ud,
+                   uint64_t max_us)
+{
+    uint64_t now = ss[0]->p.now;
+    uint64_t end = now + max_us;
+    for (;;) {
+        for (size_t i = 0; i < n; i++)
+            flush(ss[i]);
+        if (pred && pred(ss, n, ud))
+            return true;
+        uint64_t next = UINT64_MAX;
+        for (size_t i = 0; i < n; i++) {
+            flush(ss[i]);
+            uint64_t t = next_time(ss[i]);
+            if (t < next)
+                next = t;
+        }
+        if (next == UINT64_MAX || next > end) {
+            for (size_t i = 0; i < n; i++)
+                ss[i]->p.now = end;
+            return pred ? pred(ss, n, ud) : false;
+        }
+        if (next > now)
+            now = next;
+        for (size_t i = 0; i < n; i++) {
+            ss[i]->p.now = now;
+            step(ss[i]);
+        }
+    }
+}
+
 bool sim_run(sim *s, bool (*pred)(sim *, void *), void *ud, uint64_t max_us)
 {
     uint64_t end = s->p.now + max_us;
@@ -303,17 +392,7 @@ bool sim_run(sim *s, bool (*pred)(sim *, void *), void *ud, uint64_t max_us)
         if (pred && pred(s, ud))
             return true;
         flush(s); /* what pred wrote goes out now, not at the next timer */
-        uint64_t next = UINT64_MAX;
-        for (size_t i = 0; i < s->nq; i++)
-            if (s->q[i].at < next)
-                next = s->q[i].at;
-        quic_conn *cs[2] = {s->p.client, s->p.server};
-        for (int k = 0; k < 2; k++)
-            if (cs[k]) {
-                uint64_t d = quic_conn_deadline(cs[k]);
-                if (d < next)
-                    next = d;
-            }
+        uint64_t next = next_time(s);
         if (next == UINT64_MAX || next > end) {
             if (end > s->p.now)
                 s->p.now = end;
@@ -321,25 +400,7 @@ bool sim_run(sim *s, bool (*pred)(sim *, void *), void *ud, uint64_t max_us)
         }
         if (next > s->p.now)
             s->p.now = next;
-        /* Deliver what is due, earliest first, ties in send order. */
-        for (;;) {
-            size_t best = s->nq;
-            for (size_t i = 0; i < s->nq; i++)
-                if (s->q[i].at <= s->p.now &&
-                    (best == s->nq || s->q[i].at < s->q[best].at ||
-                     (s->q[i].at == s->q[best].at && s->q[i].seq < s->q[best].seq)))
-                    best = i;
-            if (best == s->nq)
-                break;
-            sim_dgram g = s->q[best];
-            s->q[best] = s->q[--s->nq];
-            deliver(s, &g);
-        }
-        for (int k = 0; k < 2; k++) {
-            quic_conn *c = k ? s->p.server : s->p.client;
-            if (c && quic_conn_deadline(c) <= s->p.now)
-                quic_conn_on_deadline(c, s->p.now);
-        }
+        step(s);
     }
 }
 

@@ -17,6 +17,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* A bottleneck: datagrams leave one after another at rate_bps behind a
+ * drop-tail queue of queue_bytes (what waits, not counting the one being
+ * sent). Several sims' directions may point at one link; they must then run
+ * on one clock (sim_run_group). */
+typedef struct sim_link {
+    uint64_t rate_bps;
+    uint64_t queue_bytes;
+    uint64_t busy_until_ns; /* when the last accepted datagram is out */
+    uint64_t drops, passed;
+} sim_link;
+
 typedef struct sim_dir {
     uint64_t delay_us;   /* one-way base delay */
     uint64_t jitter_us;  /* + uniform 0..jitter (reorders when > gap) */
@@ -30,6 +41,7 @@ typedef struct sim_dir {
     double dup;          /* probability of delivering a second copy */
     double corrupt;      /* probability of flipping 1..4 bytes */
     size_t mtu;          /* 0: no limit; larger datagrams are dropped */
+    sim_link *link;      /* NULL: no rate limit; else queued here first */
 } sim_dir;
 
 typedef struct sim_dgram {
@@ -82,6 +94,10 @@ void sim_start(sim *s);
 /* Moves datagrams and time until pred(s, ud) holds or max_us passes. */
 bool sim_run(sim *s, bool (*pred)(sim *, void *), void *ud, uint64_t max_us);
 void sim_free(sim *s);
+/* sim_run for several sims on one clock (they start at the same now), e.g.
+ * flows sharing a sim_link. pred sees them all. */
+bool sim_run_group(sim *const *ss, size_t n, bool (*pred)(sim *const *, size_t, void *), void *ud,
+                   uint64_t max_us);
 /* Puts a datagram on the wire as if a side had sent it (through the network). */
 void sim_inject(sim *s, bool to_server, const uint8_t *d, size_t len, uint64_t delay_us);
 
