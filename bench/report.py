@@ -7,7 +7,7 @@ from collections import defaultdict
 log, outdir, md_path, png_path = sys.argv[1:5]
 runs = defaultdict(lambda: defaultdict(list))  # (client, server, bench, size) -> field -> values
 failed = []
-libs, callgrind, load = [], [], []
+libs, callgrind, load, skips = [], [], [], []
 for line in open(log):
     w = line.split()
     if not w:
@@ -17,6 +17,8 @@ for line in open(log):
         load.append(f"{w[1][5:]} {' '.join(w[2:])}")
     elif w[0] == "SIZE":
         libs.append(kv)
+    elif w[0] == "SKIP":
+        skips.append(" ".join(w[1:]))
     elif w[0] == "CALLGRIND":
         callgrind.append(line.strip())
     elif w[0] == "RUN":
@@ -99,6 +101,7 @@ row("server CPU µs per handshake", "hs", "server_cpu_us_per_hs")
 row("client CPU µs per handshake", "hs", "client_cpu_us_per_hs")
 row("bulk GET Mbit/s", "bulk", "mbit_s", bar=b_bulk)
 row_gso("bulk GET Mbit/s, quince server with UDP GSO", "bulk", "mbit_s")
+row("bulk GET Mbit/s, netem 50 ms RTT 0.1% loss (quince CUBIC)", "bulk-netem", "mbit_s")
 row("bulk: server CPU s/GB", "bulk", "server_cpu_s_per_gb", d=2)
 row("bulk: client CPU s/GB", "bulk", "client_cpu_s_per_gb", d=2)
 row("server heap bytes per idle connection", "idle", "server_heap_per_conn", d=0)
@@ -126,6 +129,12 @@ out.append("Throughput case: rates are measured from the first to the last datag
            "quic-go's drops are sent - received (its receive queue holds 128 datagrams).")
 if bulk_mb:
     out.append(f"Bulk GET size: {bulk_mb / 1e6:.0f} MB.")
+netem_mb = med(*Q, "bulk-netem", "bytes")
+if netem_mb:
+    out.append(f"Lossy-path bulk GET: {netem_mb / 1e6:.0f} MB over loopback in a network namespace "
+               "with netem (NETEM in bench/run.sh).")
+for s in skips:
+    out.append(f"SKIPPED: {s}")
 out.append("")
 out.append("Mixed pairs (client -> server):\n")
 out.append("| figure | quince -> quic-go | quic-go -> quince |")

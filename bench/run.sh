@@ -8,6 +8,7 @@
 #   REPEAT=7 bench/run.sh        more repeats
 #   BENCH_CALLGRIND=1 bench/run.sh   also instruction counts per datagram (slow)
 #   BULK_BYTES=50000000 bench/run.sh  a shorter bulk GET
+#   NETEM="delay 25ms loss 0.1%" NETEM_BYTES=10000000 bench/run.sh  the lossy-path bulk row
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -25,6 +26,32 @@ BUILD=${BENCH_BUILD:-$ROOT/build-bench}
 GO=${GO:-$(command -v go || { [ -x /usr/local/go/bin/go ] && echo /usr/local/go/bin/go; })}
 OUT=$(mktemp -d /tmp/quince-bench.XXXXXX)
 LOG=$OUT/results.log
+# The bulk GET over a long lossy path: loopback inside a network namespace of
+# our own whose lo has netem (delay on lo applies to both directions: 25 ms is
+# a 50 ms RTT). quince sends with CUBIC (its default), quic-go with its own.
+NETEM=${NETEM:-delay 25ms loss 0.1%}
+NETEM_BYTES=${NETEM_BYTES:-10000000}
+NS=quince-bench-$$
+NSX=     # "ip netns exec NS" while a netem pair runs
+TAG=     # appended to bench= of the RESULT lines of those pairs
+netem_setup() { # prints why not, returns 1, when the namespace cannot have netem
+  { command -v ip && command -v tc; } >/dev/null 2>&1 || { echo "no ip or tc"; return 1; }
+  [ "$(id -u)" = 0 ] || { echo "needs root (ip netns, tc)"; return 1; }
+  ip netns add "$NS" 2>/dev/null || { echo "ip netns add failed"; return 1; }
+  local e
+  if ! e=$(ip netns exec "$NS" ip link set lo up 2>&1 &&
+           ip netns exec "$NS" tc qdisc add dev lo root netem $NETEM limit 100000 2>&1); then
+    ip netns del "$NS" 2>/dev/null
+    echo "tc netem failed: ${e//$'\n'/ }"
+    return 1
+  fi
+}
+if NETEM_WHY=$(netem_setup); then
+  NETEM_OK=1
+  trap 'ip netns del "$NS" 2>/dev/null' EXIT
+else
+  NETEM_OK=0
+fi
 
 # gnuplot draws the chart: installed like tools/deps.sh installs build tools.
 if ! command -v gnuplot >/dev/null 2>&1; then
@@ -52,10 +79,10 @@ SPID=
 start_server() { # impl
   PORT=$((PORT + 1))
   if [ "$1" = quince ] || [ "$1" = quince-gso ]; then
-    "$B/bench_server" --listen 127.0.0.1:$PORT --cert "$OUT/cert.pem" --key "$OUT/key.pem" \
+    $NSX "$B/bench_server" --listen 127.0.0.1:$PORT --cert "$OUT/cert.pem" --key "$OUT/key.pem" \
       $([ "$1" = quince-gso ] && echo --gso) >"$OUT/server.out" 2>"$OUT/server.err" &
   else
-    "$G/bench-server" -listen 127.0.0.1:$PORT -cert "$OUT/cert.pem" -key "$OUT/key.pem" \
+    $NSX "$G/bench-server" -listen 127.0.0.1:$PORT -cert "$OUT/cert.pem" -key "$OUT/key.pem" \
       >"$OUT/server.out" 2>"$OUT/server.err" &
   fi
   SPID=$!
@@ -68,11 +95,11 @@ stop_server() {
 client() { # impl mode args...
   local impl=$1 mode=$2; shift 2
   if [ "$impl" = quince ]; then
-    timeout 120 "$B/bench_$mode" --server 127.0.0.1:$PORT --ca "$OUT/cert.pem" "$@"
+    timeout 120 $NSX "$B/bench_$mode" --server 127.0.0.1:$PORT --ca "$OUT/cert.pem" "$@"
   else
     local a=() k
     while [ $# -gt 0 ]; do k=${1#--}; a+=("-$k" "$2"); shift 2; done
-    timeout 120 "$G/bench-client" -mode "$mode" -server 127.0.0.1:$PORT -ca "$OUT/cert.pem" "${a[@]}"
+    timeout 120 $NSX "$G/bench-client" -mode "$mode" -server 127.0.0.1:$PORT -ca "$OUT/cert.pem" "${a[@]}"
   fi
 }
 # pair CLIENT SERVER REP MODE ARGS...: one run, its RESULT line tagged.
@@ -81,12 +108,12 @@ pair() {
   if { [ $c = quic-go ] || [ $s = quic-go ]; } && [ $HAVE_GO = 0 ]; then return; fi
   start_server "$s"
   local r
-  r=$(client "$c" "$mode" "$@" 2>>"$OUT/client.err" | grep '^RESULT')
+  r=$(client "$c" "$mode" "$@" 2>>"$OUT/client.err" | grep '^RESULT' | sed "s/ bench=$mode / bench=$mode$TAG /")
   stop_server
   if [ -n "$r" ]; then
     echo "RUN client=$c server=$s rep=$rep $r" | tee -a "$LOG"
   else
-    echo "RUN client=$c server=$s rep=$rep FAILED bench=$mode $*" | tee -a "$LOG"
+    echo "RUN client=$c server=$s rep=$rep FAILED bench=$mode$TAG $*" | tee -a "$LOG"
   fi
 }
 pairs() { # rep mode args...: the pairs in alternating order
@@ -101,6 +128,7 @@ pairs() { # rep mode args...: the pairs in alternating order
 }
 
 echo "bench: $REPEAT repeats, logs in $OUT"
+[ $NETEM_OK = 1 ] || echo "SKIP bench=bulk-netem why=$NETEM_WHY" | tee -a "$LOG"
 # Other work on the machine skews every figure: the load is recorded with them.
 echo "LOAD when=start $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$LOG"
 for rep in $(seq "$REPEAT"); do
@@ -136,6 +164,15 @@ for rep in $(seq "$REPEAT"); do
   pairs "$rep" hs --ms "$HS_MS" --par 4
   pairs "$rep" bulk --bytes "$BULK_BYTES"
   pair quince quince-gso "$rep" bulk --bytes "$BULK_BYTES"
+  if [ $NETEM_OK = 1 ]; then
+    NSX="ip netns exec $NS" TAG=-netem
+    if [ $((rep % 2)) = 1 ]; then
+      pair quince quince "$rep" bulk --bytes "$NETEM_BYTES"; pair quic-go quic-go "$rep" bulk --bytes "$NETEM_BYTES"
+    else
+      pair quic-go quic-go "$rep" bulk --bytes "$NETEM_BYTES"; pair quince quince "$rep" bulk --bytes "$NETEM_BYTES"
+    fi
+    NSX= TAG=
+  fi
   if [ $((rep % 2)) = 1 ]; then
     pair quince quince "$rep" idle --conns "$IDLE_CONNS"; pair quic-go quic-go "$rep" idle --conns "$IDLE_CONNS"
   else
