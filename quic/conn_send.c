@@ -828,6 +828,13 @@ size_t quic_conn_build(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
         }
         (void)before;
     }
+    /* RFC 9002 §7.8 (and RFC 9438 §4.6): the window does not grow while it
+     * goes unused: the window had room and the pacer let data go, yet
+     * nothing is left to send. Held back by the window or the pacer, the
+     * sender is not application limited. */
+    if (c->handshake_confirmed)
+        quic_cc_set_app_limited(&c->cc, cc_ok && quic_cc_available(&c->cc) >= limit &&
+                                            !level_has_work(c, QUIC_SPACE_APPLICATION, now));
     if (dg.off && c->handshake_confirmed)
         quic_pacer_on_sent(&c->pacer, quic_cc_pacing_rate(&c->cc, quic_recovery_rtt(&c->rec)->smoothed),
                            dg.off, now);

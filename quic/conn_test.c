@@ -44,6 +44,7 @@ void quic_conn_test_view_get(const quic_conn *c, quic_conn_test_view *v)
     v->conn_rx_limit = c->conn_rx.limit;
     v->cwnd = quic_cc_window(&c->cc);
     v->bytes_in_flight = quic_cc_bytes_in_flight(&c->cc);
+    v->cc_name = quic_cc_name(&c->cc);
 }
 
 bool quic_conn_test_stream_get(const quic_conn *c, uint64_t id, quic_conn_test_stream *out)

@@ -35,6 +35,7 @@ typedef struct quic_conn_test_view {
     uint64_t tx_max_streams_uni, rx_max_streams_uni, peer_uni_closed;
     uint64_t conn_tx_sent, conn_tx_limit, conn_rx_limit;
     uint64_t cwnd, bytes_in_flight;
+    const char *cc_name; /* "cubic" or "newreno" */
 } quic_conn_test_view;
 
 void quic_conn_test_view_get(const quic_conn *c, quic_conn_test_view *v);

@@ -4,6 +4,7 @@
  * 50 ms, 100 Mbit/s path with 0.1% loss reports the fraction of the ideal
  * time it reached. All virtual time; the bounds asserted are generous. */
 #include "common/sim.h"
+#include "quic/conn_test.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -194,12 +195,85 @@ static void test_bulk_over_lossy_long_fat_path(void **state)
     assert_true(cubic > 0.03 && reno > 0.03);
 }
 
+typedef struct trickle {
+    flow f;
+    uint64_t next_write;
+    uint64_t until;
+} trickle;
+
+static bool trickle_pred(sim *const *ss, size_t n, void *ud)
+{
+    (void)n;
+    trickle *t = ud;
+    sim *s = ss[0];
+    pair_events(s->p.client, note, &t->f);
+    pair_events(s->p.server, note, &t->f);
+    if (s->p.now >= t->next_write) {
+        uint8_t b[100] = {0};
+        SIM_ASSERT(s, quic_conn_stream_write(s->p.client, (uint64_t)t->f.sid, b, sizeof b, false) == 100);
+        t->next_write = s->p.now + 10000;
+    }
+    uint8_t buf[4096];
+    bool fin;
+    while (quic_conn_stream_read(s->p.server, (uint64_t)t->f.sid, buf, sizeof buf, &fin) > 0)
+        ;
+    return t->f.closed || s->p.now >= t->until;
+}
+
+/* RFC 9002 §7.8, RFC 9438 §4.6 and §5.8: a sender that leaves its window
+ * unused (100 bytes every 10 ms) does not grow it, with either algorithm. */
+static void test_app_limited_sender_keeps_its_window(void **state)
+{
+    (void)state;
+    quic_cc_algo algos[2] = {QUIC_CC_CUBIC, QUIC_CC_NEWRENO};
+    for (int i = 0; i < 2; i++) {
+        sim s;
+        flow_sim_init(&s, 31, algos[i]);
+        sim *ss[1] = {&s};
+        group g = {0};
+        start_flows(ss, 1, &g, 0);
+        uint64_t w0 = quic_test_view(s.p.client).cwnd;
+        trickle t = {.f = g.f[0], .next_write = s.p.now, .until = s.p.now + 10000000};
+        sim_run_group(ss, 1, trickle_pred, &t, 11000000);
+        SIM_ASSERT(&s, !t.f.closed);
+        uint64_t w1 = quic_test_view(s.p.client).cwnd;
+        fprintf(stderr, "sim cc: %s app-limited 10 s: cwnd %llu -> %llu\n",
+                algos[i] == QUIC_CC_CUBIC ? "cubic" : "newreno", (unsigned long long)w0,
+                (unsigned long long)w1);
+        SIM_ASSERT(&s, w1 <= w0 + 2 * 1200);
+        sim_free(&s);
+    }
+}
+
+/* quic_config.cc reaches the connection; quic_config_init means CUBIC. */
+static void test_config_chooses_the_algorithm(void **state)
+{
+    (void)state;
+    quic_config d;
+    quic_config_init(&d, false, NULL);
+    assert_int_equal(d.cc, QUIC_CC_CUBIC);
+    quic_cc_algo algos[2] = {QUIC_CC_CUBIC, QUIC_CC_NEWRENO};
+    const char *names[2] = {"cubic", "newreno"};
+    for (int i = 0; i < 2; i++) {
+        sim s;
+        flow_sim_init(&s, 41, algos[i]);
+        sim *ss[1] = {&s};
+        group g = {0};
+        start_flows(ss, 1, &g, 0);
+        assert_string_equal(quic_test_view(s.p.client).cc_name, names[i]);
+        assert_string_equal(quic_test_view(s.p.server).cc_name, names[i]);
+        sim_free(&s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_cubic_flows_share_a_bottleneck),
         cmocka_unit_test(test_newreno_and_cubic_share_a_bottleneck),
         cmocka_unit_test(test_bulk_over_lossy_long_fat_path),
+        cmocka_unit_test(test_app_limited_sender_keeps_its_window),
+        cmocka_unit_test(test_config_chooses_the_algorithm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
