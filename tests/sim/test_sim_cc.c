@@ -159,7 +159,7 @@ static void test_newreno_and_cubic_share_a_bottleneck(void **state)
  * floor is asserted and the figure is printed. SIM_BULK_MB sets the size. */
 static void bulk(quic_cc_algo algo, double *fraction)
 {
-    uint64_t mb = 20;
+    uint64_t mb = 200; /* the size: about a second of CPU here */
     const char *e = getenv("SIM_BULK_MB");
     if (e && *e)
         mb = strtoull(e, NULL, 0);
