@@ -69,6 +69,7 @@ void app_cli_usage(FILE *f, app_cmd cmd)
         break;
     default:
         fprintf(f, "usage: quince <command> [options]\n"
+                   "       quince --version\n"
                    "\n"
                    "commands:\n"
                    "  demo      the HTTP/3 datagram ping-pong, server and client in one process\n"

@@ -2,11 +2,17 @@
 #include "app/app_cli.h"
 #include "app/app_decode.h"
 #include "app/app_run.h"
+#include "base/qb_version.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int main(int argc, char **argv)
 {
+    if (argc == 2 && !strcmp(argv[1], "--version")) {
+        printf("quince %s\n", quince_version());
+        return 0;
+    }
     app_opts o;
     int rc = app_cli_parse(argc, argv, &o, stderr);
     if (rc != 0)

@@ -14,6 +14,10 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Error codes of the base layer: negative, distinct. */
 enum {
     QB_OK = 0,
@@ -140,5 +144,9 @@ void qb_free(const qb_alloc *a, void *p);
 /* ---- misc ---- */
 /* Constant-time comparison for tags, tokens and Finished values. */
 bool qb_ct_equal(const void *a, const void *b, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -9,10 +9,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Fills out with n random bytes; returns 0, or a negative code on failure. */
 typedef int (*cx_rand_fn)(void *ud, uint8_t *out, size_t n);
 
 /* RAND_bytes from libcrypto (ud unused). */
 int cx_rand_default(void *ud, uint8_t *out, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* RFC 8446 §4.2.3 SignatureScheme values. */
 enum {
     CX_SIG_ECDSA_SECP256R1_SHA256 = 0x0403,
@@ -46,5 +50,9 @@ int cx_pkey_from_cert_der(const uint8_t *der, size_t len, cx_pkey **out); /* pub
 void cx_pkey_free(cx_pkey *k);
 /* Takes another reference (the key is shared, not copied). */
 cx_pkey *cx_pkey_ref(cx_pkey *k);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

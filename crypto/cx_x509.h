@@ -13,6 +13,10 @@
 #include "base/qb.h"
 #include "crypto/cx_sig.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Error codes (cx_x509 part of -200..-499: -420..-439). */
 enum {
     CX_X509_ERR_LOAD = -420,        /* file unreadable or not PEM */
@@ -74,5 +78,9 @@ int cx_x509_verify(const cx_x509_trust *t, const uint8_t *const *certs, const si
 int cx_x509_verify_client(const cx_x509_trust *t, const uint8_t *const *certs,
                           const size_t *lens, size_t n, int64_t at_time, cx_pkey **leaf_key,
                           const char **reason);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -38,6 +38,10 @@
 #include "crypto/cx_rand.h"
 #include "crypto/cx_x509.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum tls_role { TLS_ROLE_CLIENT = 0, TLS_ROLE_SERVER = 1 } tls_role;
 
 /* QUIC encryption levels that carry CRYPTO frames (RFC 9001 §4.1.4). */
@@ -237,5 +241,9 @@ int tls_conn_exporter_secret(const tls_conn *c, uint8_t *out, size_t *len);
 bool tls_conn_peer_authenticated(const tls_conn *c);
 /* Tickets the client received (kept, not used yet). */
 size_t tls_conn_ticket_count(const tls_conn *c);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -24,6 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ---- internal error codes (-3000..-3299); h3_err_to_wire maps them ---- */
 enum {
     H3_ERR_NEED_MORE = -3000,          /* not an error: input ends inside an element */
@@ -444,5 +448,9 @@ typedef struct h3_conn_stats {
     uint64_t unknown_frames, unknown_streams;
 } h3_conn_stats;
 void h3_conn_get_stats(const h3_conn *c, h3_conn_stats *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

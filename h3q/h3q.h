@@ -53,6 +53,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Binding error codes: the end of the h3 range (-3280..-3299). */
 enum {
     H3Q_ERR_ARG = -3280,       /* a bad argument */
@@ -145,5 +149,9 @@ typedef struct h3q_stats {
     uint64_t dgrams_out, dgrams_in, dgrams_dropped_out; /* refused by QUIC */
 } h3q_stats;
 void h3q_get_stats(const h3q_conn *b, h3q_stats *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -19,6 +19,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ---- errors: -2000..-2199 ----
  * -2000..-2049: a bad field section (wire QPACK_DECOMPRESSION_FAILED)
  * -2050..-2079: bad encoder stream (wire QPACK_ENCODER_STREAM_ERROR)
@@ -180,5 +184,9 @@ int qpack_static_get(uint64_t index, qpack_field *out);
  * lowest index with this name (*exact = 0); -1 if the name is not in the table. */
 int qpack_static_find(const uint8_t *name, size_t name_len, const uint8_t *value,
                       size_t value_len, int *exact);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -14,6 +14,10 @@
 
 #include "quic/quic_err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define QUIC_CID_MAX_LEN 20 /* RFC 9000 §17.2, v1 */
 #define QUIC_RESET_TOKEN_LEN 16
 /* How many connection IDs we keep of each side: our active_connection_id_limit
@@ -106,5 +110,9 @@ int quic_peer_cids_requeue_retire(quic_peer_cids *s, uint64_t seq);
 /* Stateless reset detection (§10.3.1): does the datagram end in the token of a
  * CID we used? Compares in constant time. */
 bool quic_peer_cids_is_reset(const quic_peer_cids *s, const uint8_t *dgram, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,6 +1,10 @@
 /* The QUIC server endpoint: routing, accepting, stateless answers (endpoint.h). */
 #include "quic/endpoint.h"
 
+#include "quic/cid_table.h"
+#include "quic/ep_addr.h"
+#include "quic/token.h"
+
 #include "quic/conn_endpoint.h"
 #include "quic/ep_heap.h"
 #include "quic/ep_initial.h"

@@ -17,10 +17,14 @@
 #ifndef QUIC_ENDPOINT_H
 #define QUIC_ENDPOINT_H
 
-#include "quic/cid_table.h"
-#include "quic/ep_addr.h"
 #include "quic/quic.h"
-#include "quic/token.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The most bytes a source address may have (quic_endpoint_source_fn). */
+#define QUIC_EP_ADDR_MAX 32
 
 /* The "source address" of a path for the per-address limit, as bytes into
  * out (at most QUIC_EP_ADDR_MAX); returns the length. The default is the
@@ -113,5 +117,9 @@ typedef struct quic_endpoint_stats {
     size_t mem_used, mem_peak;      /* bytes held through the allocator hook */
 } quic_endpoint_stats;
 void quic_endpoint_stats_get(const quic_endpoint *ep, quic_endpoint_stats *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

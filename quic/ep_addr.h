@@ -10,11 +10,10 @@
 #define QUIC_EP_ADDR_H
 
 #include "base/qb.h"
+#include "quic/endpoint.h" /* QUIC_EP_ADDR_MAX, public for the source hook */
 
 #include <stddef.h>
 #include <stdint.h>
-
-#define QUIC_EP_ADDR_MAX 32
 
 typedef struct quic_ep_addr_entry {
     uint8_t b[QUIC_EP_ADDR_MAX];

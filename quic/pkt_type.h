@@ -3,6 +3,10 @@
 #ifndef QUIC_PKT_TYPE_H
 #define QUIC_PKT_TYPE_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum quic_pkt_type {
     QUIC_PKT_INITIAL = 0,   /* long header, type 0x0 in v1 */
     QUIC_PKT_0RTT = 1,      /* long header, type 0x1 in v1 */
@@ -18,5 +22,9 @@ typedef enum quic_pn_space {
     QUIC_SPACE_HANDSHAKE = 1,
     QUIC_SPACE_APPLICATION = 2,
 } quic_pn_space;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

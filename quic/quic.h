@@ -36,6 +36,10 @@
 #include "quic/quic_err.h"
 #include "quic/trace.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define QUIC_NEVER UINT64_MAX
 
 /* Errors: the one enum of quic/quic_err.h (QUIC_ERR_* for this API). A failure
@@ -244,5 +248,9 @@ void quic_conn_stats_get(const quic_conn *c, quic_conn_stats *s);
 /* The connection IDs that route to this connection (for a server endpoint's
  * table): call after each recv/send; the endpoint adds and removes entries. */
 const quic_local_cids *quic_conn_local_cids(const quic_conn *c);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

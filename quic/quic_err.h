@@ -26,6 +26,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* RFC 9000 §20.1 transport error codes. */
 enum {
     QUIC_NO_ERROR = 0x00,
@@ -183,5 +187,9 @@ const char *quic_err_str(int err);
 const char *quic_wire_err_name(uint64_t code);
 /* The i-th local code of the table (for tests); 0 past the last. */
 int quic_err_code_at(size_t i);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,6 +13,10 @@
 
 #include "quic/pkt_type.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum quic_trace_type {
     QUIC_TRACE_PACKET_SENT = 1,
     QUIC_TRACE_PACKET_RECEIVED,
@@ -41,5 +45,9 @@ typedef struct quic_trace {
 struct quic_conn;
 /* c says which connection (a server's endpoint shares one hook among all). */
 typedef void (*quic_trace_fn)(void *ud, struct quic_conn *c, const quic_trace *t);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
