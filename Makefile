@@ -7,6 +7,8 @@
 #                 (tests/interop/run.sh; matrix in build/interop/matrix.md)
 #   make asan     the same suite under AddressSanitizer + UBSan
 #   make fuzz     build every libFuzzer target (clang) and run each FUZZ_SECONDS seconds
+#   make docs     the API reference of the public headers (Doxygen) in build-docs/html;
+#                 an undocumented public symbol fails it
 #   make clean    remove the build folders
 #   make coverage line and branch coverage of the core by the whole suite (gcovr):
 #                 build-cov/coverage.md and build-cov/html/ (not in CI)
@@ -19,7 +21,7 @@ CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 # Go for the quic-go interop programs: on PATH, or where the Go tarball installs it.
 GO ?= $(shell command -v go 2>/dev/null || { [ -x /usr/local/go/bin/go ] && echo /usr/local/go/bin/go; })
 
-.PHONY: all deps build test asan fuzz demo clean interop
+.PHONY: all deps build test asan fuzz demo clean interop docs
 
 all: build
 
@@ -57,8 +59,13 @@ fuzz:
 demo: build
 	./build/app/quince demo
 
+docs:
+	@tools/deps.sh docs
+	doxygen docs/Doxyfile
+	@echo "docs: build-docs/html/index.html"
+
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-docs
 
 # make bench: quince and quic-go side by side (bench/README.md); writes
 # bench/results.md and bench/results.png. REPEAT=N, BENCH_CALLGRIND=1.

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages quince needs, when they are missing.
-# usage: tools/deps.sh [build|fuzz|coverage|mutants]
+# usage: tools/deps.sh [build|fuzz|coverage|mutants|docs]
 #   build: cmake, pkg-config, gcc, make, libssl-dev (OpenSSL 3), libcmocka-dev
 #   fuzz:  the same plus clang and its libFuzzer/sanitizer runtimes
 #   coverage: the same plus gcovr (make coverage)
 #   mutants:  the same plus ninja, ccache and python3-venv (make mutants installs
 #             universalmutator from PyPI into a venv of its own)
+#   docs:  doxygen (make docs)
 set -euo pipefail
 
 want=(cmake pkg-config gcc make libssl-dev libcmocka-dev)
@@ -13,6 +14,7 @@ case "${1:-build}" in
   fuzz) want+=(clang libclang-rt-14-dev) ;;
   coverage) want+=(gcovr) ;;
   mutants) want+=(ninja-build ccache python3-venv) ;;
+  docs) want=(doxygen) ;;
 esac
 
 missing=()
