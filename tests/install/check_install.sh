@@ -19,6 +19,7 @@ cmake --install "$build" --prefix "$prefix" >/dev/null
 inc=$prefix/include/quince
 libdir=$(dirname "$(find "$prefix" -name quince.pc)")/..
 export PKG_CONFIG_PATH=$libdir/pkgconfig
+export LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} # shared builds
 echo "ok   installed into $prefix"
 
 # Public headers: self-contained, no internal header, extern "C".
