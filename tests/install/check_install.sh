@@ -6,8 +6,11 @@
 # over loopback; quince --version against the .pc version; with shared
 # libraries, only public symbols (and the QUINCE_PRIVATE node) exported.
 # usage: check_install.sh SOURCE_DIR BUILD_DIR
+# QUINCE_CONSUMER_FLAGS: compile and link flags the consumers need as well
+# (the sanitizer flags of a QUINCE_SANITIZE build, whose libraries need them).
 set -euo pipefail
 src=$1 build=$2
+xf=${QUINCE_CONSUMER_FLAGS:-}
 tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
@@ -40,7 +43,7 @@ if command -v c++ >/dev/null; then
     echo '  quic_config_init(&q, false, 0); return quince_version()[0] && qpack_err_str(-1) &&'
     echo '  tls_alert_str(0) ? 0 : 1; }'
   } > "$tmp/all.cc"
-  c++ -Wall -Werror -I"$inc" "$tmp/all.cc" -o "$tmp/all_cc" $(pkg-config --libs quince) ||
+  c++ $xf -Wall -Werror -I"$inc" "$tmp/all.cc" -o "$tmp/all_cc" $(pkg-config --libs quince) ||
     fail "the headers do not link from C++ (extern \"C\")"
   "$tmp/all_cc" || fail "C++ program"
   echo "ok   the headers compile and link as C++"
@@ -53,14 +56,14 @@ echo "ok   quince --version = pkg-config version = $v"
 
 # The examples with pkg-config: the two-line build of the README.
 for e in server client; do
-  cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror "$src/examples/h3dgram_$e.c" \
+  cc $xf -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror "$src/examples/h3dgram_$e.c" \
      -o "$tmp/pc_$e" $(pkg-config --cflags --libs quince) || fail "pkg-config build of $e"
 done
 echo "ok   examples built with pkg-config"
 
 # The examples with find_package(quince).
 cmake -S "$src/examples" -B "$tmp/fp" -DCMAKE_PREFIX_PATH="$prefix" \
-      -DCMAKE_BUILD_TYPE=Release ${CMAKE_GENERATOR:+-G "$CMAKE_GENERATOR"} >"$tmp/fp.log" 2>&1 ||
+      -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS="$xf" ${CMAKE_GENERATOR:+-G "$CMAKE_GENERATOR"} >"$tmp/fp.log" 2>&1 ||
   { cat "$tmp/fp.log"; fail "find_package(quince) configure"; }
 cmake --build "$tmp/fp" >>"$tmp/fp.log" 2>&1 || { cat "$tmp/fp.log"; fail "find_package build"; }
 echo "ok   examples built with find_package(quince)"
