@@ -73,6 +73,7 @@ echo "ok   examples built with find_package(quince)"
 "$prefix/bin/quince" gencert --host localhost --cert "$tmp/cert.pem" --key "$tmp/key.pem" >/dev/null 2>&1
 run_pair() { # server client
   local so=$tmp/server.out co=$tmp/client.out port=
+  : >"$so" # exists before the server's own redirection does (it runs in the child)
   "$1" 0 "$tmp/cert.pem" "$tmp/key.pem" >"$so" 2>&1 &
   local spid=$!
   pids+=("$spid")
