@@ -1,4 +1,4 @@
-/*
+/**
  * quince TLS 1.3 handshake engine for QUIC (RFC 8446, RFC 9001 §4, §8).
  *
  * Sans-I/O and pull-based: the QUIC layer feeds in-order CRYPTO stream bytes
@@ -26,6 +26,7 @@
  * ServerHello, APPLICATION read+write after the server Finished; server:
  * HANDSHAKE read+write and APPLICATION write after the ClientHello,
  * APPLICATION read after the client Finished.
+ * @file
  */
 #ifndef TLS_H
 #define TLS_H
@@ -42,26 +43,34 @@
 extern "C" {
 #endif
 
-typedef enum tls_role { TLS_ROLE_CLIENT = 0, TLS_ROLE_SERVER = 1 } tls_role;
+/** Which side of the handshake. */
+typedef enum tls_role {
+    TLS_ROLE_CLIENT = 0, /**< sends the ClientHello */
+    TLS_ROLE_SERVER = 1, /**< answers it */
+} tls_role;
 
-/* QUIC encryption levels that carry CRYPTO frames (RFC 9001 §4.1.4). */
+/** QUIC encryption levels that carry CRYPTO frames (RFC 9001 §4.1.4). */
 typedef enum tls_level {
-    TLS_LEVEL_INITIAL = 0,
-    TLS_LEVEL_HANDSHAKE = 1,
-    TLS_LEVEL_APPLICATION = 2,
+    TLS_LEVEL_INITIAL = 0,     /**< Initial packets (ClientHello, ServerHello) */
+    TLS_LEVEL_HANDSHAKE = 1,   /**< Handshake packets (EncryptedExtensions .. Finished) */
+    TLS_LEVEL_APPLICATION = 2, /**< 1-RTT packets (NewSessionTicket) */
 } tls_level;
-#define TLS_LEVEL_COUNT 3
+#define TLS_LEVEL_COUNT 3 /**< the number of tls_level values */
 
-typedef enum tls_dir { TLS_DIR_READ = 0, TLS_DIR_WRITE = 1 } tls_dir;
+/** Direction of a traffic secret. */
+typedef enum tls_dir {
+    TLS_DIR_READ = 0,  /**< to open packets from the peer */
+    TLS_DIR_WRITE = 1, /**< to protect packets we send */
+} tls_dir;
 
-/* RFC 8446 §B.4 cipher suites. */
+/** RFC 8446 §B.4 cipher suites. */
 enum {
     TLS_AES_128_GCM_SHA256 = 0x1301,
     TLS_AES_256_GCM_SHA384 = 0x1302,
     TLS_CHACHA20_POLY1305_SHA256 = 0x1303,
 };
 
-/* RFC 8446 §6 alert descriptions used here. */
+/** RFC 8446 §6 alert descriptions used here. */
 enum {
     TLS_ALERT_CLOSE_NOTIFY = 0,
     TLS_ALERT_UNEXPECTED_MESSAGE = 10,
@@ -92,154 +101,171 @@ enum {
     TLS_ALERT_NO_APPLICATION_PROTOCOL = 120,
 };
 
-/* Internal error codes (-200..-499). A handshake failure is -(200 + alert), so
+/** Internal error codes (-200..-499). A handshake failure is -(200 + alert), so
  * every failure carries the alert the QUIC layer sends as CRYPTO_ERROR
  * 0x100 + alert (RFC 9001 §4.8); tls_err_alert() gives it back. */
 #define TLS_ERR_ALERT(a) (-(200 + (int)(a)))
 enum {
-    TLS_ERR_UNEXPECTED = TLS_ERR_ALERT(TLS_ALERT_UNEXPECTED_MESSAGE),     /* -210 */
-    TLS_ERR_HANDSHAKE = TLS_ERR_ALERT(TLS_ALERT_HANDSHAKE_FAILURE),       /* -240 */
-    TLS_ERR_BAD_CERT = TLS_ERR_ALERT(TLS_ALERT_BAD_CERTIFICATE),          /* -242 */
-    TLS_ERR_ILLEGAL = TLS_ERR_ALERT(TLS_ALERT_ILLEGAL_PARAMETER),         /* -247 */
-    TLS_ERR_DECODE = TLS_ERR_ALERT(TLS_ALERT_DECODE_ERROR),               /* -250 */
-    TLS_ERR_DECRYPT = TLS_ERR_ALERT(TLS_ALERT_DECRYPT_ERROR),             /* -251 */
-    TLS_ERR_VERSION = TLS_ERR_ALERT(TLS_ALERT_PROTOCOL_VERSION),          /* -270 */
-    TLS_ERR_INTERNAL = TLS_ERR_ALERT(TLS_ALERT_INTERNAL_ERROR),           /* -280 */
-    TLS_ERR_MISSING_EXT = TLS_ERR_ALERT(TLS_ALERT_MISSING_EXTENSION),     /* -309 */
-    TLS_ERR_UNSUPPORTED_EXT = TLS_ERR_ALERT(TLS_ALERT_UNSUPPORTED_EXTENSION), /* -310 */
-    TLS_ERR_NO_ALPN = TLS_ERR_ALERT(TLS_ALERT_NO_APPLICATION_PROTOCOL),   /* -320 */
-    /* Not alerts: misuse of the API. */
-    TLS_ERR_ARG = -480,    /* bad argument or configuration */
-    TLS_ERR_STATE = -481,  /* call not valid in this state */
-    TLS_ERR_FAILED = -482, /* the connection already failed */
+    TLS_ERR_UNEXPECTED = TLS_ERR_ALERT(TLS_ALERT_UNEXPECTED_MESSAGE),     /**< -210 */
+    TLS_ERR_HANDSHAKE = TLS_ERR_ALERT(TLS_ALERT_HANDSHAKE_FAILURE),       /**< -240 */
+    TLS_ERR_BAD_CERT = TLS_ERR_ALERT(TLS_ALERT_BAD_CERTIFICATE),          /**< -242 */
+    TLS_ERR_ILLEGAL = TLS_ERR_ALERT(TLS_ALERT_ILLEGAL_PARAMETER),         /**< -247 */
+    TLS_ERR_DECODE = TLS_ERR_ALERT(TLS_ALERT_DECODE_ERROR),               /**< -250 */
+    TLS_ERR_DECRYPT = TLS_ERR_ALERT(TLS_ALERT_DECRYPT_ERROR),             /**< -251 */
+    TLS_ERR_VERSION = TLS_ERR_ALERT(TLS_ALERT_PROTOCOL_VERSION),          /**< -270 */
+    TLS_ERR_INTERNAL = TLS_ERR_ALERT(TLS_ALERT_INTERNAL_ERROR),           /**< -280 */
+    TLS_ERR_MISSING_EXT = TLS_ERR_ALERT(TLS_ALERT_MISSING_EXTENSION),     /**< -309 */
+    TLS_ERR_UNSUPPORTED_EXT = TLS_ERR_ALERT(TLS_ALERT_UNSUPPORTED_EXTENSION), /**< -310 */
+    TLS_ERR_NO_ALPN = TLS_ERR_ALERT(TLS_ALERT_NO_APPLICATION_PROTOCOL),   /**< -320 */
+    /** Not alerts: misuse of the API. */
+    TLS_ERR_ARG = -480,    /**< bad argument or configuration */
+    TLS_ERR_STATE = -481,  /**< call not valid in this state */
+    TLS_ERR_FAILED = -482, /**< the connection already failed */
 };
-/* The alert of an error code from this module, 80 (internal_error) otherwise. */
+/** The alert of an error code from this module, 80 (internal_error) otherwise. */
 uint8_t tls_err_alert(int err);
-/* Words for an alert, e.g. "no_application_protocol". */
+/** Words for an alert, e.g. "no_application_protocol". */
 const char *tls_alert_str(uint8_t alert);
 
-/* Hooks. */
-typedef void (*tls_keylog_fn)(void *ud, const char *line); /* one NSS key log line, no \n */
-typedef enum tls_log_level { TLS_LOG_DEBUG, TLS_LOG_INFO, TLS_LOG_WARN, TLS_LOG_ERROR } tls_log_level;
+/** Key log hook: one NSS key log line (no newline) per secret (SSLKEYLOGFILE). */
+typedef void (*tls_keylog_fn)(void *ud, const char *line);
+/** Severity of a log message of the handshake. */
+typedef enum tls_log_level {
+    TLS_LOG_DEBUG, /**< details for study */
+    TLS_LOG_INFO,  /**< notable steps */
+    TLS_LOG_WARN,  /**< e.g. certificate verification disabled */
+    TLS_LOG_ERROR, /**< the handshake failed */
+} tls_log_level;
+/** Log hook: one message (no newline) at a level. */
 typedef void (*tls_log_fn)(void *ud, tls_log_level lvl, const char *msg);
 
-#define TLS_MAX_ALPN 8
-#define TLS_MAX_SUITES 3
-#define TLS_MAX_GROUPS 4
-#define TLS_MAX_SIGALGS 8
+#define TLS_MAX_ALPN 8    /**< ALPN protocols a config holds */
+#define TLS_MAX_SUITES 3  /**< cipher suites a config holds */
+#define TLS_MAX_GROUPS 4  /**< key exchange groups a config holds */
+#define TLS_MAX_SIGALGS 8 /**< signature schemes a config holds */
 
+/** How a handshake is set up: tls_config_init(), then fill in what differs.
+ * The connection keeps a pointer: it and what it points to must outlive it. */
 typedef struct tls_config {
-    tls_role role;
-    /* ALPN protocols in preference order (RFC 7301); mandatory in QUIC. */
+    tls_role role; /**< client or server */
+    /** ALPN protocols in preference order (RFC 7301); mandatory in QUIC. */
     const char *alpn[TLS_MAX_ALPN];
-    size_t alpn_count;
-    /* Client: the server name sent in SNI (DNS names only) and checked against
+    size_t alpn_count; /**< entries used in alpn */
+    /** Client: the server name sent in SNI (DNS names only) and checked against
      * the certificate (a DNS name or an IP literal, RFC 9525 §6.3, §6.4).
      * Required unless insecure_skip_verify; tls_conn_new refuses a name that
      * is not a valid DNS name or address (cx_x509_host_kind_of). */
     const char *server_name;
-    /* Certificate chain and private key (cx_x509_chain_load_pem): required
+    /** Certificate chain and private key (cx_x509_chain_load_pem): required
      * for a server; a client sends it when the server asks (else an empty
      * Certificate, RFC 8446 §4.4.2). */
     const cx_x509_chain *chain;
-    /* Trust anchors (cx_x509_trust_new) for the peer's certificate: required
+    /** Trust anchors (cx_x509_trust_new) for the peer's certificate: required
      * for a client unless insecure_skip_verify, which logs a warning on every
      * handshake; required for a server that requests client certificates. */
     const cx_x509_trust *trust;
-    bool insecure_skip_verify;
-    /* Server: send a CertificateRequest (RFC 8446 §4.3.2); with require,
+    bool insecure_skip_verify; /**< client: accept any certificate (tests only) */
+    /** Server: send a CertificateRequest (RFC 8446 §4.3.2); with require,
      * a client without a certificate gets certificate_required. */
     bool request_client_cert;
-    bool require_client_cert;
-    /* Seconds since 1970 to check certificate validity at; 0 = the current time. */
+    bool require_client_cert; /**< server: refuse a client without one */
+    /** Seconds since 1970 to check certificate validity at; 0 = the current time. */
     int64_t verify_time;
-    /* Cipher suites, groups, signature schemes in preference order; zero
+    /** Cipher suites, groups, signature schemes in preference order; zero
      * counts mean the defaults: AES-128-GCM, AES-256-GCM, ChaCha20;
      * x25519, secp256r1, secp384r1; every scheme of cx_sig.h. */
     uint16_t suites[TLS_MAX_SUITES];
-    size_t suite_count;
-    uint16_t groups[TLS_MAX_GROUPS];
-    size_t group_count;
-    uint16_t sigalgs[TLS_MAX_SIGALGS];
-    size_t sigalg_count;
-    /* Client: how many groups (from the front) get a key share in the first
+    size_t suite_count;                /**< entries used in suites */
+    uint16_t groups[TLS_MAX_GROUPS];   /**< named groups (RFC 8446 §4.2.7) */
+    size_t group_count;                /**< entries used in groups */
+    uint16_t sigalgs[TLS_MAX_SIGALGS]; /**< signature schemes (RFC 8446 §4.2.3) */
+    size_t sigalg_count;               /**< entries used in sigalgs */
+    /** Client: how many groups (from the front) get a key share in the first
      * ClientHello; 0 means 1. Server: ignored. */
     size_t key_share_count;
-    /* Largest handshake message accepted (default 65536). */
+    /** Largest handshake message accepted (default 65536). */
     size_t max_message_size;
-    cx_rand_fn random; /* NULL = libcrypto */
-    void *random_ud;
-    tls_keylog_fn keylog; /* NULL = none */
-    void *keylog_ud;
-    tls_log_fn log; /* NULL = none */
-    void *log_ud;
-    const qb_alloc *alloc; /* NULL = malloc */
+    cx_rand_fn random; /**< NULL = libcrypto */
+    void *random_ud;   /**< passed to random */
+    tls_keylog_fn keylog; /**< NULL = none */
+    void *keylog_ud;   /**< passed to keylog */
+    tls_log_fn log; /**< NULL = none */
+    void *log_ud;      /**< passed to log */
+    const qb_alloc *alloc; /**< NULL = malloc */
 } tls_config;
 
-/* Fills in the defaults (client role, no ALPN). */
+/** Fills in the defaults (client role, no ALPN). */
 void tls_config_init(tls_config *cfg, tls_role role);
 
+/** A handshake in progress (opaque): tls_conn_new(), tls_conn_free(). */
 typedef struct tls_conn tls_conn;
 
-/* A new connection; cfg (and what it points to) must outlive it. The local
+/** A new connection; cfg (and what it points to) must outlive it. The local
  * transport parameters are copied. NULL on bad config or no memory. */
 tls_conn *tls_conn_new(const tls_config *cfg, const uint8_t *local_tp, size_t tp_len);
+/** Frees c and wipes its secrets; NULL allowed. */
 void tls_conn_free(tls_conn *c);
 
-/* Client: queues the ClientHello at TLS_LEVEL_INITIAL. */
+/** Client: queues the ClientHello at TLS_LEVEL_INITIAL. */
 int tls_conn_start(tls_conn *c);
 
-/* In-order CRYPTO stream bytes of a level. Returns 0 or a negative code; on
+/** In-order CRYPTO stream bytes of a level. Returns 0 or a negative code; on
  * failure the connection is dead and tls_conn_alert() says what to send. */
 int tls_conn_recv(tls_conn *c, tls_level level, const uint8_t *data, size_t len);
 
-/* Bytes waiting to be sent at a level (n = 0 when none); then say how many
+/** Bytes waiting to be sent at a level (n = 0 when none); then say how many
  * were taken. The pointer stays valid until the next call on c. */
 void tls_conn_get_output(tls_conn *c, tls_level level, const uint8_t **p, size_t *n);
+/** The first n bytes of tls_conn_get_output() at level were sent. */
 void tls_conn_consume_output(tls_conn *c, tls_level level, size_t n);
 
+/** What tls_conn_next_event() reports. */
 typedef enum tls_event_type {
-    TLS_EVENT_NONE = 0,
-    TLS_EVENT_SECRET,           /* a traffic secret for level/dir is ready */
-    TLS_EVENT_PEER_TP,          /* peer transport parameters available */
-    TLS_EVENT_HANDSHAKE_DONE,   /* both Finished exchanged and verified */
-    TLS_EVENT_ERROR,            /* handshake failed: alert */
+    TLS_EVENT_NONE = 0,         /**< no event */
+    TLS_EVENT_SECRET,           /**< a traffic secret for level/dir is ready */
+    TLS_EVENT_PEER_TP,          /**< peer transport parameters available */
+    TLS_EVENT_HANDSHAKE_DONE,   /**< both Finished exchanged and verified */
+    TLS_EVENT_ERROR,            /**< handshake failed: alert */
 } tls_event_type;
 
-#define TLS_SECRET_MAX 48
+#define TLS_SECRET_MAX 48 /**< the longest traffic secret (SHA-384) */
 
+/** One event of a handshake (tls_conn_next_event()). */
 typedef struct tls_event {
-    tls_event_type type;
-    tls_level level;     /* SECRET */
-    tls_dir dir;         /* SECRET */
-    uint16_t suite;      /* SECRET */
-    uint8_t secret[TLS_SECRET_MAX];
-    size_t secret_len;
-    uint8_t alert;       /* ERROR */
+    tls_event_type type; /**< what happened */
+    tls_level level;     /**< SECRET */
+    tls_dir dir;         /**< SECRET */
+    uint16_t suite;      /**< SECRET */
+    uint8_t secret[TLS_SECRET_MAX]; /**< SECRET: the traffic secret (wipe after use) */
+    size_t secret_len;              /**< SECRET: its length */
+    uint8_t alert;       /**< ERROR */
 } tls_event;
 
-/* Next event (1) or none (0). Secrets come out in the order the QUIC layer
+/** Next event (1) or none (0). Secrets come out in the order the QUIC layer
  * must install them. */
 int tls_conn_next_event(tls_conn *c, tls_event *ev);
 
+/** Both Finished messages were exchanged and verified. */
 bool tls_conn_is_done(const tls_conn *c);
-/* Alert to send after a failure (0 when none), and the reason in words. */
+/** Alert to send after a failure (0 when none), and the reason in words. */
 uint8_t tls_conn_alert(const tls_conn *c);
-const char *tls_conn_reason(const tls_conn *c);
-/* After the handshake (or once known): */
-const char *tls_conn_alpn(const tls_conn *c);     /* NUL-terminated, NULL if none */
-/* Server: the host_name the client sent in server_name, NULL if none. */
+const char *tls_conn_reason(const tls_conn *c); /**< why it failed (static or owned by c) */
+/** After the handshake (or once known): */
+const char *tls_conn_alpn(const tls_conn *c);     /**< NUL-terminated, NULL if none */
+/** Server: the host_name the client sent in server_name, NULL if none. */
 const char *tls_conn_server_name(const tls_conn *c);
-uint16_t tls_conn_suite(const tls_conn *c);
-uint16_t tls_conn_group(const tls_conn *c);
-uint16_t tls_conn_sigalg(const tls_conn *c);
-bool tls_conn_did_hrr(const tls_conn *c);
+uint16_t tls_conn_suite(const tls_conn *c);  /**< the negotiated cipher suite (0: not yet) */
+uint16_t tls_conn_group(const tls_conn *c);  /**< the key exchange group (0: not yet) */
+uint16_t tls_conn_sigalg(const tls_conn *c); /**< the server's signature scheme (0: not yet) */
+bool tls_conn_did_hrr(const tls_conn *c);     /**< a HelloRetryRequest was exchanged */
+/** The peer's quic_transport_parameters extension (n = 0 before
+ * TLS_EVENT_PEER_TP); *p is owned by c and valid while c lives. */
 void tls_conn_peer_tp(const tls_conn *c, const uint8_t **p, size_t *n);
-/* The exporter_master_secret (RFC 8446 §7.5); 0 or TLS_ERR_STATE. */
+/** The exporter_master_secret (RFC 8446 §7.5); 0 or TLS_ERR_STATE. */
 int tls_conn_exporter_secret(const tls_conn *c, uint8_t *out, size_t *len);
-/* Server: the client presented a certificate that verified. */
+/** Server: the client presented a certificate that verified. */
 bool tls_conn_peer_authenticated(const tls_conn *c);
-/* Tickets the client received (kept, not used yet). */
+/** Tickets the client received (kept, not used yet). */
 size_t tls_conn_ticket_count(const tls_conn *c);
 
 #ifdef __cplusplus

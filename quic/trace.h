@@ -1,9 +1,10 @@
-/*
+/**
  * What a connection reports for study and debugging (qlog, -v): one callback
  * with a small event struct, raised at the moments RFC 9000/9002 name (packet
  * sent, received, dropped, lost; metrics; key update; close). The payload of a
  * sent or received packet is handed over as its plaintext frames, so a tracer
  * decodes them with quic/frame.h if it wants to: the core does no formatting.
+ * @file
  */
 #ifndef QUIC_TRACE_H
 #define QUIC_TRACE_H
@@ -17,33 +18,37 @@
 extern "C" {
 #endif
 
+/** What a trace event reports. */
 typedef enum quic_trace_type {
-    QUIC_TRACE_PACKET_SENT = 1,
-    QUIC_TRACE_PACKET_RECEIVED,
-    QUIC_TRACE_PACKET_DROPPED,  /* reason says why (no keys, decrypt, duplicate, ...) */
-    QUIC_TRACE_PACKET_LOST,     /* declared lost by loss detection (RFC 9002 §6) */
-    QUIC_TRACE_METRICS,         /* RTT and congestion state after an ACK */
-    QUIC_TRACE_KEY_UPDATED,     /* 1-RTT key phase changed (RFC 9001 §6) */
-    QUIC_TRACE_CLOSED,          /* reason: how the connection ended */
+    QUIC_TRACE_PACKET_SENT = 1, /**< a packet was sent (frames: its payload) */
+    QUIC_TRACE_PACKET_RECEIVED, /**< a packet was received and decrypted */
+    QUIC_TRACE_PACKET_DROPPED,  /**< reason says why (no keys, decrypt, duplicate, ...) */
+    QUIC_TRACE_PACKET_LOST,     /**< declared lost by loss detection (RFC 9002 §6) */
+    QUIC_TRACE_METRICS,         /**< RTT and congestion state after an ACK */
+    QUIC_TRACE_KEY_UPDATED,     /**< 1-RTT key phase changed (RFC 9001 §6) */
+    QUIC_TRACE_CLOSED,          /**< reason: how the connection ended */
 } quic_trace_type;
 
+/** One trace event; pointers in it are valid only during the callback. */
 typedef struct quic_trace {
-    quic_trace_type type;
-    uint64_t now;               /* the connection's clock, microseconds */
-    quic_pkt_type pkt_type;
-    uint64_t pn;
-    size_t size;                /* packet bytes on the wire */
-    const uint8_t *frames;      /* plaintext payload (SENT, RECEIVED) */
-    size_t frames_len;
-    const char *reason;         /* DROPPED, CLOSED */
-    /* METRICS */
+    quic_trace_type type;       /**< what happened */
+    uint64_t now;               /**< the connection's clock, microseconds */
+    quic_pkt_type pkt_type;     /**< the packet's type (packet events) */
+    uint64_t pn;                /**< its packet number */
+    size_t size;                /**< packet bytes on the wire */
+    const uint8_t *frames;      /**< plaintext payload (SENT, RECEIVED) */
+    size_t frames_len;          /**< length of frames */
+    const char *reason;         /**< DROPPED, CLOSED */
+    /**@{*/ /** METRICS: RTT estimates in microseconds (RFC 9002 §5), congestion
+     * window and bytes in flight (§7). */
     uint64_t smoothed_rtt, min_rtt, latest_rtt, rtt_var, cwnd, bytes_in_flight;
-    /* KEY_UPDATED */
+    /**@}*/
+    /** KEY_UPDATED */
     unsigned key_phase;
 } quic_trace;
 
 struct quic_conn;
-/* c says which connection (a server's endpoint shares one hook among all). */
+/** c says which connection (a server's endpoint shares one hook among all). */
 typedef void (*quic_trace_fn)(void *ud, struct quic_conn *c, const quic_trace *t);
 
 #ifdef __cplusplus
