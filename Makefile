@@ -62,6 +62,7 @@ demo: build
 docs:
 	@tools/deps.sh docs
 	doxygen docs/Doxyfile
+	tools/check-doc-enums.sh
 	@echo "docs: build-docs/html/index.html"
 
 clean:

@@ -16,12 +16,12 @@ extern "C" {
 
 /** RFC 8446 §4.2.3 SignatureScheme values. */
 enum {
-    CX_SIG_ECDSA_SECP256R1_SHA256 = 0x0403,
-    CX_SIG_ECDSA_SECP384R1_SHA384 = 0x0503,
-    CX_SIG_RSA_PSS_RSAE_SHA256 = 0x0804,
-    CX_SIG_RSA_PSS_RSAE_SHA384 = 0x0805,
-    CX_SIG_RSA_PSS_RSAE_SHA512 = 0x0806,
-    CX_SIG_ED25519 = 0x0807,
+    CX_SIG_ECDSA_SECP256R1_SHA256 = 0x0403, /**< ecdsa_secp256r1_sha256 */
+    CX_SIG_ECDSA_SECP384R1_SHA384 = 0x0503, /**< ecdsa_secp384r1_sha384 */
+    CX_SIG_RSA_PSS_RSAE_SHA256 = 0x0804, /**< rsa_pss_rsae_sha256 */
+    CX_SIG_RSA_PSS_RSAE_SHA384 = 0x0805, /**< rsa_pss_rsae_sha384 */
+    CX_SIG_RSA_PSS_RSAE_SHA512 = 0x0806, /**< rsa_pss_rsae_sha512 */
+    CX_SIG_ED25519 = 0x0807, /**< ed25519 */
 };
 
 /** Error codes (cx_sig part of -200..-499: -410..-419). */

@@ -65,9 +65,9 @@ void cx_x509_trust_free(cx_x509_trust *t); /**< NULL allowed */
  * and '_' in non-empty labels of at most 63 bytes, 253 in all, with no
  * leading or trailing dot and no wildcard (DNS-ID), or neither. */
 typedef enum cx_x509_host_kind {
-    CX_X509_HOST_INVALID = 0,
-    CX_X509_HOST_DNS,
-    CX_X509_HOST_IP,
+    CX_X509_HOST_INVALID = 0, /**< neither: refused as a server name */
+    CX_X509_HOST_DNS, /**< a DNS name (DNS-ID) */
+    CX_X509_HOST_IP, /**< an IPv4 or IPv6 literal (IP-ID) */
 } cx_x509_host_kind;
 /** The kind of host (see cx_x509_host_kind). */
 cx_x509_host_kind cx_x509_host_kind_of(const char *host);

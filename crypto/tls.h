@@ -65,40 +65,40 @@ typedef enum tls_dir {
 
 /** RFC 8446 §B.4 cipher suites. */
 enum {
-    TLS_AES_128_GCM_SHA256 = 0x1301,
-    TLS_AES_256_GCM_SHA384 = 0x1302,
-    TLS_CHACHA20_POLY1305_SHA256 = 0x1303,
+    TLS_AES_128_GCM_SHA256 = 0x1301, /**< AES-128-GCM with SHA-256 */
+    TLS_AES_256_GCM_SHA384 = 0x1302, /**< AES-256-GCM with SHA-384 */
+    TLS_CHACHA20_POLY1305_SHA256 = 0x1303, /**< ChaCha20-Poly1305 with SHA-256 */
 };
 
 /** RFC 8446 §6 alert descriptions used here. */
 enum {
-    TLS_ALERT_CLOSE_NOTIFY = 0,
-    TLS_ALERT_UNEXPECTED_MESSAGE = 10,
-    TLS_ALERT_BAD_RECORD_MAC = 20,
-    TLS_ALERT_RECORD_OVERFLOW = 22,
-    TLS_ALERT_HANDSHAKE_FAILURE = 40,
-    TLS_ALERT_BAD_CERTIFICATE = 42,
-    TLS_ALERT_UNSUPPORTED_CERTIFICATE = 43,
-    TLS_ALERT_CERTIFICATE_REVOKED = 44,
-    TLS_ALERT_CERTIFICATE_EXPIRED = 45,
-    TLS_ALERT_CERTIFICATE_UNKNOWN = 46,
-    TLS_ALERT_ILLEGAL_PARAMETER = 47,
-    TLS_ALERT_UNKNOWN_CA = 48,
-    TLS_ALERT_ACCESS_DENIED = 49,
-    TLS_ALERT_DECODE_ERROR = 50,
-    TLS_ALERT_DECRYPT_ERROR = 51,
-    TLS_ALERT_PROTOCOL_VERSION = 70,
-    TLS_ALERT_INSUFFICIENT_SECURITY = 71,
-    TLS_ALERT_INTERNAL_ERROR = 80,
-    TLS_ALERT_INAPPROPRIATE_FALLBACK = 86,
-    TLS_ALERT_USER_CANCELED = 90,
-    TLS_ALERT_MISSING_EXTENSION = 109,
-    TLS_ALERT_UNSUPPORTED_EXTENSION = 110,
-    TLS_ALERT_UNRECOGNIZED_NAME = 112,
-    TLS_ALERT_BAD_CERTIFICATE_STATUS_RESPONSE = 113,
-    TLS_ALERT_UNKNOWN_PSK_IDENTITY = 115,
-    TLS_ALERT_CERTIFICATE_REQUIRED = 116,
-    TLS_ALERT_NO_APPLICATION_PROTOCOL = 120,
+    TLS_ALERT_CLOSE_NOTIFY = 0, /**< alert close_notify (RFC 8446 §6) */
+    TLS_ALERT_UNEXPECTED_MESSAGE = 10, /**< alert unexpected_message (RFC 8446 §6) */
+    TLS_ALERT_BAD_RECORD_MAC = 20, /**< alert bad_record_mac (RFC 8446 §6) */
+    TLS_ALERT_RECORD_OVERFLOW = 22, /**< alert record_overflow (RFC 8446 §6) */
+    TLS_ALERT_HANDSHAKE_FAILURE = 40, /**< alert handshake_failure (RFC 8446 §6) */
+    TLS_ALERT_BAD_CERTIFICATE = 42, /**< alert bad_certificate (RFC 8446 §6) */
+    TLS_ALERT_UNSUPPORTED_CERTIFICATE = 43, /**< alert unsupported_certificate (RFC 8446 §6) */
+    TLS_ALERT_CERTIFICATE_REVOKED = 44, /**< alert certificate_revoked (RFC 8446 §6) */
+    TLS_ALERT_CERTIFICATE_EXPIRED = 45, /**< alert certificate_expired (RFC 8446 §6) */
+    TLS_ALERT_CERTIFICATE_UNKNOWN = 46, /**< alert certificate_unknown (RFC 8446 §6) */
+    TLS_ALERT_ILLEGAL_PARAMETER = 47, /**< alert illegal_parameter (RFC 8446 §6) */
+    TLS_ALERT_UNKNOWN_CA = 48, /**< alert unknown_ca (RFC 8446 §6) */
+    TLS_ALERT_ACCESS_DENIED = 49, /**< alert access_denied (RFC 8446 §6) */
+    TLS_ALERT_DECODE_ERROR = 50, /**< alert decode_error (RFC 8446 §6) */
+    TLS_ALERT_DECRYPT_ERROR = 51, /**< alert decrypt_error (RFC 8446 §6) */
+    TLS_ALERT_PROTOCOL_VERSION = 70, /**< alert protocol_version (RFC 8446 §6) */
+    TLS_ALERT_INSUFFICIENT_SECURITY = 71, /**< alert insufficient_security (RFC 8446 §6) */
+    TLS_ALERT_INTERNAL_ERROR = 80, /**< alert internal_error (RFC 8446 §6) */
+    TLS_ALERT_INAPPROPRIATE_FALLBACK = 86, /**< alert inappropriate_fallback (RFC 8446 §6) */
+    TLS_ALERT_USER_CANCELED = 90, /**< alert user_canceled (RFC 8446 §6) */
+    TLS_ALERT_MISSING_EXTENSION = 109, /**< alert missing_extension (RFC 8446 §6) */
+    TLS_ALERT_UNSUPPORTED_EXTENSION = 110, /**< alert unsupported_extension (RFC 8446 §6) */
+    TLS_ALERT_UNRECOGNIZED_NAME = 112, /**< alert unrecognized_name (RFC 8446 §6) */
+    TLS_ALERT_BAD_CERTIFICATE_STATUS_RESPONSE = 113, /**< alert bad_certificate_status_response (RFC 8446 §6) */
+    TLS_ALERT_UNKNOWN_PSK_IDENTITY = 115, /**< alert unknown_psk_identity (RFC 8446 §6) */
+    TLS_ALERT_CERTIFICATE_REQUIRED = 116, /**< alert certificate_required (RFC 8446 §6) */
+    TLS_ALERT_NO_APPLICATION_PROTOCOL = 120, /**< alert no_application_protocol (RFC 8446 §6) */
 };
 
 /** Internal error codes (-200..-499). A handshake failure is -(200 + alert), so

@@ -61,7 +61,7 @@ extern "C" {
 /** Binding error codes: the end of the h3 range (-3280..-3299). */
 enum {
     H3Q_ERR_ARG = -3280,       /**< a bad argument */
-    H3Q_ERR_NOMEM = -3281,
+    H3Q_ERR_NOMEM = -3281, /**< the allocator refused */
     H3Q_ERR_STREAM_ID = -3282, /**< QUIC opened another stream id than h3 numbered */
     H3Q_ERR_QUIC = -3283,      /**< the QUIC connection refused a call */
     H3Q_ERR_CLOSED = -3284,    /**< the QUIC connection is closed */

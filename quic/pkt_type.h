@@ -21,9 +21,9 @@ typedef enum quic_pkt_type {
 
 /** Packet number spaces (RFC 9000 §12.3); 0-RTT and 1-RTT share APPLICATION. */
 typedef enum quic_pn_space {
-    QUIC_SPACE_INITIAL = 0,
-    QUIC_SPACE_HANDSHAKE = 1,
-    QUIC_SPACE_APPLICATION = 2,
+    QUIC_SPACE_INITIAL = 0, /**< Initial packets */
+    QUIC_SPACE_HANDSHAKE = 1, /**< Handshake packets */
+    QUIC_SPACE_APPLICATION = 2, /**< 0-RTT and 1-RTT packets */
 } quic_pn_space;
 
 #ifdef __cplusplus

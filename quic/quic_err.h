@@ -33,29 +33,29 @@ extern "C" {
 
 /** RFC 9000 §20.1 transport error codes. */
 enum {
-    QUIC_NO_ERROR = 0x00,
-    QUIC_INTERNAL_ERROR = 0x01,
-    QUIC_CONNECTION_REFUSED = 0x02,
-    QUIC_FLOW_CONTROL_ERROR = 0x03,
-    QUIC_STREAM_LIMIT_ERROR = 0x04,
-    QUIC_STREAM_STATE_ERROR = 0x05,
-    QUIC_FINAL_SIZE_ERROR = 0x06,
-    QUIC_FRAME_ENCODING_ERROR = 0x07,
-    QUIC_TRANSPORT_PARAMETER_ERROR = 0x08,
-    QUIC_CONNECTION_ID_LIMIT_ERROR = 0x09,
-    QUIC_PROTOCOL_VIOLATION = 0x0a,
-    QUIC_INVALID_TOKEN = 0x0b,
-    QUIC_APPLICATION_ERROR = 0x0c,
-    QUIC_CRYPTO_BUFFER_EXCEEDED = 0x0d,
-    QUIC_KEY_UPDATE_ERROR = 0x0e,
-    QUIC_AEAD_LIMIT_REACHED = 0x0f,
-    QUIC_NO_VIABLE_PATH = 0x10,
+    QUIC_NO_ERROR = 0x00, /**< closed without an error */
+    QUIC_INTERNAL_ERROR = 0x01, /**< the endpoint failed on its own */
+    QUIC_CONNECTION_REFUSED = 0x02, /**< the server refuses the connection */
+    QUIC_FLOW_CONTROL_ERROR = 0x03, /**< more data than the advertised limits allow */
+    QUIC_STREAM_LIMIT_ERROR = 0x04, /**< a stream beyond the stream limit */
+    QUIC_STREAM_STATE_ERROR = 0x05, /**< a frame for a stream in a state that forbids it */
+    QUIC_FINAL_SIZE_ERROR = 0x06, /**< a final size changed or data past it */
+    QUIC_FRAME_ENCODING_ERROR = 0x07, /**< a badly formatted frame */
+    QUIC_TRANSPORT_PARAMETER_ERROR = 0x08, /**< bad transport parameters */
+    QUIC_CONNECTION_ID_LIMIT_ERROR = 0x09, /**< more connection IDs than active_connection_id_limit */
+    QUIC_PROTOCOL_VIOLATION = 0x0a, /**< a protocol error without a more specific code */
+    QUIC_INVALID_TOKEN = 0x0b, /**< a Retry or NEW_TOKEN token the server cannot accept */
+    QUIC_APPLICATION_ERROR = 0x0c, /**< the application closed (code hidden in Initial/Handshake) */
+    QUIC_CRYPTO_BUFFER_EXCEEDED = 0x0d, /**< too much CRYPTO data buffered */
+    QUIC_KEY_UPDATE_ERROR = 0x0e, /**< a key update done wrong */
+    QUIC_AEAD_LIMIT_REACHED = 0x0f, /**< the AEAD limits were reached (RFC 9001 §6.6) */
+    QUIC_NO_VIABLE_PATH = 0x10, /**< no path with a large enough MTU */
     QUIC_CRYPTO_ERROR_BASE = 0x100, /**< 0x100 + TLS alert (RFC 9001 §4.8) */
 };
 
 /** The local codes of quic/. */
 typedef enum quic_err {
-    QUIC_OK = 0,
+    QUIC_OK = 0, /**< success */
     /* ---- packet codec (packet.h, packet_*.c, protect.c) ---- */
     QUIC_PKT_ERR_TRUNCATED = -1000,    /**< header runs past the end of the datagram */
     QUIC_PKT_ERR_FIXED_BIT = -1001,    /**< RFC 9000 §17.2/§17.3: fixed bit 0, discard */
@@ -118,20 +118,20 @@ typedef enum quic_err {
     QUIC_RECOVERY_ERR_PN_ORDER = -1312,  /**< packet numbers must increase */
     QUIC_RECOVERY_ERR_DISCARDED = -1313, /**< space already discarded */
     QUIC_RECOVERY_ERR_BAD_RANGES = -1314,/**< ranges not largest first / disjoint */
-    QUIC_RECOVERY_ERR_NOMEM = -1315,
-    QUIC_RECOVERY_ERR_ARG = -1316,
+    QUIC_RECOVERY_ERR_NOMEM = -1315, /**< no memory for the sent-packet log */
+    QUIC_RECOVERY_ERR_ARG = -1316, /**< a bad argument */
     /* ---- receive buffers (recvbuf.h) ---- */
     /** data beyond max_offset: FLOW_CONTROL_ERROR for streams,
      * CRYPTO_BUFFER_EXCEEDED for CRYPTO (RFC 9000 §4.1, §7.5) */
     QUIC_RECVBUF_ERR_FLOW = -1330,
     QUIC_RECVBUF_ERR_FINAL_SIZE = -1331, /**< RFC 9000 §4.5: FINAL_SIZE_ERROR */
     QUIC_RECVBUF_ERR_RANGE = -1332,      /**< offset + length > 2^62-1: FRAME_ENCODING_ERROR */
-    QUIC_RECVBUF_ERR_NOMEM = -1333,
+    QUIC_RECVBUF_ERR_NOMEM = -1333, /**< no memory for out-of-order data */
     QUIC_RECVBUF_ERR_WINDOW = -1334,      /**< max_offset set beyond the configured window */
     /* ---- send buffers (sendbuf.h) ---- */
     QUIC_SENDBUF_ERR_FIN = -1340,   /**< append after finish */
-    QUIC_SENDBUF_ERR_NOMEM = -1341,
-    QUIC_SENDBUF_ERR_ARG = -1342,
+    QUIC_SENDBUF_ERR_NOMEM = -1341, /**< no memory for queued stream data */
+    QUIC_SENDBUF_ERR_ARG = -1342, /**< a bad argument */
     /* ---- flow control (flowctl.h) ---- */
     QUIC_FLOWCTL_ERR_EXCEEDED = -1350, /**< peer sent beyond our limit: FLOW_CONTROL_ERROR */
     QUIC_FLOWCTL_ERR_OVERSEND = -1351, /**< we tried to send beyond the peer's limit */
@@ -139,10 +139,10 @@ typedef enum quic_err {
     /* ---- datagram queues (dgram_queue.h) ---- */
     QUIC_DGRAM_ERR_FULL = -1360,       /**< dropped: queue full (refuse-new policy) */
     QUIC_DGRAM_ERR_TOO_LARGE = -1361,  /**< dropped: larger than a slot */
-    QUIC_DGRAM_ERR_EMPTY = -1362,
+    QUIC_DGRAM_ERR_EMPTY = -1362, /**< the datagram queue is empty */
     QUIC_DGRAM_ERR_SHORT_BUFFER = -1363, /**< read buffer too small; stays queued */
-    QUIC_DGRAM_ERR_NOMEM = -1364,
-    QUIC_DGRAM_ERR_ARG = -1365,
+    QUIC_DGRAM_ERR_NOMEM = -1364, /**< no memory for the datagram queue */
+    QUIC_DGRAM_ERR_ARG = -1365, /**< a bad argument */
     /* ---- connection IDs (cid.h) ---- */
     QUIC_CID_ERR_RETIRE_UNKNOWN = -1400,  /**< RETIRE of a sequence never issued: PROTOCOL_VIOLATION */
     QUIC_CID_ERR_RETIRE_CURRENT = -1401,  /**< RETIRE names the packet's own DCID: PROTOCOL_VIOLATION */
@@ -153,7 +153,7 @@ typedef enum quic_err {
     QUIC_CID_ERR_FULL = -1406,            /**< no free slot to issue another CID (local use) */
     /* ---- sent items (sentlog.h) ---- */
     QUIC_SENTLOG_ERR_FULL = -1420, /**< the ring is at its cap: send fewer items */
-    QUIC_SENTLOG_ERR_NOMEM = -1421,
+    QUIC_SENTLOG_ERR_NOMEM = -1421, /**< no memory for the sent-packet log */
     /* ---- key phases (keyphase.h) ---- */
     QUIC_KP_ERR_KEY_UPDATE = -1430, /**< KEY_UPDATE_ERROR (RFC 9001 §6.4, §6.5) */
     QUIC_KP_ERR_CRYPTO = -1431,     /**< key derivation or context setup failed */
