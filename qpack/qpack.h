@@ -103,19 +103,24 @@ int qpack_decode_field_section(const uint8_t *p, size_t len, size_t max_section_
                                uint8_t *scratch, size_t scratch_cap,
                                qpack_field *fields, size_t max_fields, size_t *n_fields);
 
-/* How one field line was represented on the wire, for study and logs. */
+/** How one field line was represented on the wire, for study and logs. */
 typedef enum qpack_rep {
-    QPACK_REP_INDEXED = 0,    /* RFC 9204 §4.5.2 Indexed Field Line (static table) */
-    QPACK_REP_NAME_REF = 1,   /* §4.5.4 Literal Field Line with Name Reference (static) */
-    QPACK_REP_LITERAL = 2,    /* §4.5.6 Literal Field Line with Literal Name */
+    QPACK_REP_INDEXED = 0,    /**< RFC 9204 §4.5.2 Indexed Field Line (static table) */
+    QPACK_REP_NAME_REF = 1,   /**< §4.5.4 Literal Field Line with Name Reference (static) */
+    QPACK_REP_LITERAL = 2,    /**< §4.5.6 Literal Field Line with Literal Name */
 } qpack_rep;
+/** The wire form of one decoded field line (qpack_decode_field_section_lines()). */
 typedef struct qpack_line {
-    qpack_rep rep;
-    uint64_t static_index;         /* INDEXED and NAME_REF */
-    bool name_huffman, value_huffman; /* the string literal's H bit (RFC 7541 §5.2) */
-    size_t name_wire_len, value_wire_len; /* string literal bytes on the wire, 0 if none */
+    qpack_rep rep;                 /**< which representation */
+    uint64_t static_index;         /**< INDEXED and NAME_REF */
+    /**@{*/ /** The string literal's H bit (RFC 7541 §5.2), for name and value. */
+    bool name_huffman, value_huffman;
+    /**@}*/
+    /**@{*/ /** String literal bytes on the wire, 0 if none, for name and value. */
+    size_t name_wire_len, value_wire_len;
+    /**@}*/
 } qpack_line;
-/* qpack_decode_field_section, and lines[i] (max_fields of them) says how fields[i]
+/** qpack_decode_field_section, and lines[i] (max_fields of them) says how fields[i]
  * was represented. */
 int qpack_decode_field_section_lines(const uint8_t *p, size_t len, size_t max_section_size,
                                      uint8_t *scratch, size_t scratch_cap,
