@@ -136,7 +136,7 @@ static void drain(quic_conn *c, uint64_t now)
         }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void run_input(const uint8_t *data, size_t size)
 {
     cli k;
     cli_new(&k);
@@ -196,6 +196,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 quic_conn_is_established(c), (unsigned long long)ci.code, ci.reason);
     }
     quic_conn_free(c);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_ossl_run(run_input, data, size);
     return 0;
 }
 

@@ -1,9 +1,12 @@
 /* What the connection fuzz targets share: the TLS configurations (one
- * certificate made once, with a fixed date so runs replay), deterministic
- * randomness and the paths. Static functions: each target is its own program. */
+ * certificate made once, with a fixed date and a fixed verification time so
+ * runs replay in any year), deterministic randomness, the paths, and
+ * libcrypto's allocations kept out of ASan (fuzz_ossl_alloc.h). Static
+ * functions: each target is its own program. */
 #ifndef FUZZ_CONN_COMMON_H
 #define FUZZ_CONN_COMMON_H
 
+#include "fuzz_ossl_alloc.h"
 #include "crypto/cx_certgen.h"
 #include "crypto/cx_x509.h"
 #include "crypto/tls.h"
@@ -34,13 +37,17 @@ static void path_set(quic_path *p, const char *l, const char *r)
     memcpy(p->remote, r, 4);
 }
 
-/* g_stls / g_ctls: ALPN h3, a self-signed P-256 certificate for localhost. */
+#define FUZZ_CERT_FROM 1767225600 /* 2026-01-01 */
+
+/* g_stls / g_ctls: ALPN h3, a self-signed P-256 certificate for localhost.
+ * First call of every target's LLVMFuzzerInitialize. */
 static void fuzz_conn_tls_setup(void)
 {
     char *cert, *key;
     size_t cl, kl;
     cx_certgen_opts o = {.key_type = CX_KEY_EC_P256, .host = "localhost",
-                         .now = 1767225600, .days = 3650};
+                         .now = FUZZ_CERT_FROM, .days = 3650};
+    fuzz_ossl_alloc_install();
     if (cx_certgen(&o, NULL, &cert, &cl, &key, &kl) != 0 ||
         cx_x509_chain_from_pem(cert, cl, key, kl, NULL, &g_chain) != 0 ||
         cx_x509_trust_from_pem(cert, cl, &g_trust) != 0)
@@ -56,7 +63,7 @@ static void fuzz_conn_tls_setup(void)
     g_ctls.server_name = "localhost";
     /* Verified at a fixed time inside the validity (a day after notBefore),
      * not by the wall clock: the harness keeps working after 2035. */
-    g_ctls.verify_time = g_stls.verify_time = 1767225600 + 86400;
+    g_ctls.verify_time = g_stls.verify_time = FUZZ_CERT_FROM + 86400;
 }
 
 #endif

@@ -6,6 +6,7 @@
  * server ask for a client certificate (the client has one); the rest is the
  * replacement. Either the handshake
  * completes (the replacement was harmless) or a side fails with an alert. */
+#include "fuzz_ossl_alloc.h"
 #include "crypto/cx_certgen.h"
 #include "crypto/cx_x509.h"
 #include "crypto/tls.h"
@@ -32,6 +33,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     cx_certgen_opts o = {.now = 1700000000, .days = 3650};
     (void)argc;
     (void)argv;
+    fuzz_ossl_alloc_install();
     if (cx_certgen(&o, NULL, &c, &cl, &k, &kl) || cx_x509_chain_from_pem(c, cl, k, kl, NULL, &chain) ||
         cx_x509_trust_from_pem(c, cl, &trust))
         abort();
@@ -83,14 +85,14 @@ static int replace(void *ud, tls_role from, tls_level level, uint8_t *buf, size_
     return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void run_input(const uint8_t *data, size_t size)
 {
     static const uint8_t tp[] = {0x01, 0x02, 0x40, 0x64};
     uint32_t cctr = 1, sctr = 1000;
     tls_config cc, sc;
     job j = {0};
     if (size < 2)
-        return 0;
+        return;
     j.target = data[0] % 10; /* in sending order, e.g. CH, SH, EE, (CR), Cert, CV, Fin, ... */
     j.with_header = data[1] & 1;
     j.repl = data + 2;
@@ -116,6 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (data[1] & 4) {
         sc.request_client_cert = true;
         sc.trust = trust;
+        sc.verify_time = cc.verify_time;
         cc.chain = chain;
     }
     sc.random = counter_rand;
@@ -133,5 +136,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     tls_conn_free(c);
     tls_conn_free(s);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_ossl_run(run_input, data, size);
     return 0;
 }

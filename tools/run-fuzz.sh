@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz target in DIR for SECONDS each, from its seed corpus in
-# fuzz/corpus/<target>/ (copied to a scratch folder so the repo stays clean).
+# fuzz/corpus/<target>/ and its crash regressions in fuzz/regressions/<target>/
+# (copied to a scratch folder so the repo stays clean).
 # Fails on the first crash, leak or sanitizer report.
 set -euo pipefail
 dir=$1
@@ -20,6 +21,9 @@ for t in $targets; do
   mkdir -p "$work/$name"
   if [ -d "$top/fuzz/corpus/$name" ]; then
     cp -r "$top/fuzz/corpus/$name/." "$work/$name/"
+  fi
+  if [ -d "$top/fuzz/regressions/$name" ]; then
+    cp -r "$top/fuzz/regressions/$name/." "$work/$name/"
   fi
   echo "fuzz: $name for ${secs}s"
   if ! "$t" -max_total_time="$secs" -print_final_stats=0 -artifact_prefix="$work/" \
