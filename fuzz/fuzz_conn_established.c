@@ -259,8 +259,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 /* ---- seeds ---- */
 
-static void put_frames(const char *dir, const char *name, const quic_frame *fs, size_t n,
-                       const uint8_t *tail, size_t tail_len)
+/* A seed: the records in head, then each frame in its own kind-0 record,
+ * then the records in tail. */
+static void put_seed(const char *dir, const char *name, const uint8_t *head, size_t head_len,
+                     const quic_frame *fs, size_t n, const uint8_t *tail, size_t tail_len)
 {
     uint8_t buf[2048];
     qb_wr w;
@@ -269,6 +271,7 @@ static void put_frames(const char *dir, const char *name, const quic_frame *fs, 
     FILE *f = fopen(path, "wb");
     if (!f)
         abort();
+    fwrite(head, 1, head_len, f);
     for (size_t i = 0; i < n; i++) {
         qb_wr_init(&w, buf, sizeof buf);
         if (quic_frame_encode(&w, &fs[i]) != 0)
@@ -279,6 +282,38 @@ static void put_frames(const char *dir, const char *name, const quic_frame *fs, 
     }
     fwrite(tail, 1, tail_len, f);
     fclose(f);
+}
+
+static void put_frames(const char *dir, const char *name, const quic_frame *fs, size_t n,
+                       const uint8_t *tail, size_t tail_len)
+{
+    put_seed(dir, name, NULL, 0, fs, n, tail, tail_len);
+}
+
+/* RFC 9000 §19.4, §19.5, §19.8, §19.10, §2.1: frames naming a stream in a
+ * direction it cannot carry, which the server must refuse with
+ * STREAM_STATE_ERROR (stream IDs from the server's side: 2 is the client's
+ * unidirectional stream, receive-only here; 3 the server's, send-only; 1 a
+ * server bidirectional stream it never opened). */
+static void stream_state_seeds(const char *dir, const uint8_t *tick, size_t tick_len)
+{
+    static const uint8_t d[8] = "datadata";
+    /* app act 42 (42 % 7 == 0, bit 8 set): the server opens unidirectional
+     * stream 3 and writes to it */
+    static const uint8_t open_uni[] = {2, 0, 2, 42, 0};
+    const quic_frame uni_data = {.type = 0x0a, .stream = {2, 0, d, 8}};
+    quic_frame stop[] = {uni_data, {.type = QUIC_FT_STOP_SENDING, .stop_sending = {2, 1}}};
+    put_seed(dir, "stop_sending_receive_only", NULL, 0, stop, 2, tick, tick_len);
+    quic_frame stop_gone[] = {{.type = QUIC_FT_STOP_SENDING, .stop_sending = {6, 1}}};
+    put_seed(dir, "stop_sending_receive_only_unopened", NULL, 0, stop_gone, 1, tick, tick_len);
+    quic_frame msd[] = {uni_data, {.type = QUIC_FT_MAX_STREAM_DATA, .max_stream_data = {2, 99999}}};
+    put_seed(dir, "max_stream_data_receive_only", NULL, 0, msd, 2, tick, tick_len);
+    quic_frame rst[] = {{.type = QUIC_FT_RESET_STREAM, .reset_stream = {3, 1, 0}}};
+    put_seed(dir, "reset_stream_send_only", open_uni, sizeof open_uni, rst, 1, tick, tick_len);
+    quic_frame str[] = {{.type = 0x0a, .stream = {3, 0, d, 8}}};
+    put_seed(dir, "stream_on_send_only", open_uni, sizeof open_uni, str, 1, tick, tick_len);
+    quic_frame unopened[] = {{.type = 0x0a, .stream = {1, 0, d, 8}}};
+    put_seed(dir, "stream_on_unopened_local_bidi", NULL, 0, unopened, 1, tick, tick_len);
 }
 
 static void gen_seeds(const char *dir)
@@ -327,4 +362,5 @@ static void gen_seeds(const char *dir)
         {.type = QUIC_FT_CONNECTION_CLOSE_APP, .close = {.error_code = 5, .reason = data, .reason_len = 5}},
     };
     put_frames(dir, "close", close, 1, tick, sizeof tick);
+    stream_state_seeds(dir, tick, sizeof tick);
 }
