@@ -74,14 +74,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 /* Seals frames into a server long-header packet; returns its length. */
-static size_t seal_long(quic_pkt_type t, const quic_pkt_keys *k, uint64_t pn, const uint8_t *fr,
-                        size_t len, uint8_t *out, size_t cap)
+static size_t seal_long_token(quic_pkt_type t, const quic_pkt_keys *k, uint64_t pn,
+                              const uint8_t *token, size_t token_len, const uint8_t *fr,
+                              size_t len, uint8_t *out, size_t cap)
 {
     qb_wr w;
     quic_pkt_wr pw;
     size_t pkt_len;
     quic_pkt_long_params lp = {.type = t, .version = QUIC_VERSION_1, .dcid = g_cscid,
-                               .dcid_len = 8, .scid = g_sscid, .scid_len = 8, .pn = pn,
+                               .dcid_len = 8, .scid = g_sscid, .scid_len = 8,
+                               .token = token, .token_len = token_len, .pn = pn,
                                .pn_len = 4, .length_len = 2};
     qb_wr_init(&w, out, cap);
     if (quic_pkt_long_begin(&w, &lp, &pw) != 0)
@@ -97,6 +99,12 @@ static size_t seal_long(quic_pkt_type t, const quic_pkt_keys *k, uint64_t pn, co
         quic_pkt_protect(k, out, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0)
         return 0;
     return pkt_len;
+}
+
+static size_t seal_long(quic_pkt_type t, const quic_pkt_keys *k, uint64_t pn, const uint8_t *fr,
+                        size_t len, uint8_t *out, size_t cap)
+{
+    return seal_long_token(t, k, pn, NULL, 0, fr, len, out, cap);
 }
 
 static size_t seal_short(quic_conn *c, uint64_t pn, const uint8_t *fr, size_t len, uint8_t *out,
@@ -237,6 +245,31 @@ static void flight_records(FILE *f, quic_conn *s, uint8_t *d, size_t n, const qu
     }
 }
 
+/* RFC 9000 §17.2.2: a server's Initial has an empty token; a client
+ * discards one that has a token or closes with PROTOCOL_VIOLATION. Seed: the
+ * server's first Initial (d, still protected) again, with a token. */
+static void token_seed(const char *dir, const uint8_t *d, size_t n, const quic_pkt_keys *ik)
+{
+    uint8_t pkt[1500], dg[1500];
+    quic_dgram_iter it;
+    quic_pkt_hdr h;
+    quic_pkt_clear clr;
+    memcpy(pkt, d, n);
+    quic_dgram_iter_init(&it, pkt, n, 8);
+    if (quic_dgram_next(&it, &h) <= 0 || h.type != QUIC_PKT_INITIAL ||
+        quic_pkt_unprotect(ik, (uint8_t *)h.pkt, h.pkt_len, h.pn_offset, QUIC_PN_NONE, &clr) != 0)
+        abort();
+    size_t dn = seal_long_token(QUIC_PKT_INITIAL, ik, 0, (const uint8_t *)"token", 5,
+                                h.pkt + clr.payload_offset, clr.payload_len, dg, sizeof dg);
+    char path[512];
+    snprintf(path, sizeof path, "%s/server_initial_with_token", dir);
+    FILE *f = fopen(path, "wb");
+    if (!dn || !f)
+        abort();
+    put_record(f, 0, dg, dn);
+    fclose(f);
+}
+
 static void first_flights(const char *dir)
 {
     cli k;
@@ -275,6 +308,7 @@ static void first_flights(const char *dir)
         if (cx_quic_initial_keys(QUIC_VERSION_1, g_cdcid, 8, &ck, &sk) != 0 ||
             quic_pkt_keys_init(&ik, NULL, &sk) != 0)
             abort();
+        token_seed(dir, out[0], on[0], &ik);
         char path[512];
         /* The flight as raw datagrams (before unprotecting them in place). */
         snprintf(path, sizeof path, "%s/server_flight_raw", dir);
