@@ -14,6 +14,21 @@
 
 static int model_has(const uint8_t *bits, uint64_t pn) { return (bits[pn / 8] >> (pn % 8)) & 1; }
 
+/* Everything received reads as received, bound or not; while the bound has
+ * not been hit, nothing else does. */
+static void check_contains(const quic_ackrange *a, const uint8_t *seen, uint64_t floor, int exact,
+                           uint64_t p)
+{
+    if (p >= MODEL_BITS)
+        return;
+    int in_model = model_has(seen, p) || p < floor;
+    int in_set = quic_ackrange_contains(a, p);
+    if (in_model && !in_set)
+        abort();
+    if (exact && in_set != in_model)
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -58,15 +73,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint64_t l;
         if (quic_ackrange_largest(&a, &l, NULL) != have_largest || (have_largest && l != largest))
             abort();
-        /* Everything received reads as received, bound or not. */
-        for (uint64_t p = 0; p < MODEL_BITS; p++) {
-            int in_model = model_has(seen, p) || p < floor;
-            int in_set = quic_ackrange_contains(&a, p);
-            if (in_model && !in_set)
-                abort();
-            if (exact && in_set != in_model)
-                abort();
-        }
         /* Export: largest first, disjoint, non-adjacent, inside the model. */
         quic_pn_range out[QUIC_ACKRANGE_MAX];
         size_t n = quic_ackrange_export(&a, out, QUIC_ACKRANGE_MAX);
@@ -79,6 +85,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (!model_has(seen, p))
                     abort();
         }
+        /* contains() where it can go wrong after this op: the packet number
+         * itself, the floor and every range edge (the whole space, 1024
+         * lookups, once at the end: per op it made this the slowest target). */
+        check_contains(&a, seen, floor, exact, pn);
+        check_contains(&a, seen, floor, exact, floor);
+        if (floor)
+            check_contains(&a, seen, floor, exact, floor - 1);
+        for (size_t k = 0; k < n; k++) {
+            check_contains(&a, seen, floor, exact, out[k].smallest);
+            check_contains(&a, seen, floor, exact, out[k].largest);
+            check_contains(&a, seen, floor, exact, out[k].largest + 1);
+            if (out[k].smallest)
+                check_contains(&a, seen, floor, exact, out[k].smallest - 1);
+        }
         if (exact) {
             /* ranges cover exactly the model's bits at or above the floor */
             size_t covered = 0, want = 0;
@@ -90,5 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         }
     }
+    for (uint64_t p = 0; p < MODEL_BITS; p++)
+        check_contains(&a, seen, floor, exact, p);
     return 0;
 }
