@@ -85,7 +85,7 @@ static void fuzz_ossl_alloc_install(void)
 
 /* Runs one input; aborts if libcrypto blocks leak (see above). The error
  * queue is emptied first, since its entries are blocks that outlive calls. */
-static void fuzz_ossl_run(void (*run)(const uint8_t *, size_t), const uint8_t *data, size_t size)
+static inline void fuzz_ossl_run(void (*run)(const uint8_t *, size_t), const uint8_t *data, size_t size)
 {
     long before = g_ossl_live;
     run(data, size);
