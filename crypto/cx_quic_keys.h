@@ -25,9 +25,14 @@ enum {
 #define CX_QUIC_SECRET_MAX 48          /* SHA-384 suites */
 #define CX_QUIC_RETRY_TAG_LEN 16
 
-/* What one QUIC version changes in the key schedule. */
+/* Everything one QUIC version changes from another (RFC 9369 §3): the one
+ * table of per-version facts, read by key derivation, Retry and the packet
+ * codec (quic/packet_parse.c takes the long header type bits from it). */
 typedef struct cx_quic_version {
     uint32_t version;
+    /* Long header Type bits of Initial, 0-RTT, Handshake, Retry, in that
+     * order (RFC 9000 §17.2 Table 5; RFC 9369 §3.2). */
+    uint8_t long_type_bits[4];
     uint8_t initial_salt[20];
     const char *label_key; /* HKDF-Expand-Label labels without "tls13 " */
     const char *label_iv;

@@ -3,23 +3,19 @@
 
 #include <string.h>
 
+#include "crypto/cx_quic_keys.h"
+
+/* The per-version facts live in one table, crypto/cx_quic_keys.c's (RFC
+ * 9369 §3): a version is supported when it has a row there. */
 bool quic_version_supported(uint32_t version)
 {
-    return version == QUIC_VERSION_1 || version == QUIC_VERSION_2;
+    return cx_quic_version_find(version) != NULL;
 }
-
-/* Long header type bits per version: RFC 9000 §17.2 Table 5 (v1) and
- * RFC 9369 §3.2 (v2), indexed by quic_pkt_type INITIAL..RETRY. */
-static const uint8_t g_type_bits_v1[4] = {0x0, 0x1, 0x2, 0x3};
-static const uint8_t g_type_bits_v2[4] = {0x1, 0x2, 0x3, 0x0};
 
 static const uint8_t *type_bits_table(uint32_t version)
 {
-    if (version == QUIC_VERSION_1)
-        return g_type_bits_v1;
-    if (version == QUIC_VERSION_2)
-        return g_type_bits_v2;
-    return NULL;
+    const cx_quic_version *v = cx_quic_version_find(version);
+    return v ? v->long_type_bits : NULL;
 }
 
 int quic_pkt_long_type_bits(uint32_t version, quic_pkt_type type)
