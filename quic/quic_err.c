@@ -65,6 +65,7 @@ static const struct {
     {QUIC_TP_ERR_DISABLE_MIGRATION, TP, "disable_active_migration with a value"},
     {QUIC_TP_ERR_PREFERRED_ADDRESS, TP, "malformed preferred_address"},
     {QUIC_TP_ERR_TOO_MANY, TP, "too many unknown transport parameters"},
+    {QUIC_TP_ERR_VERSION_INFO, TP, "malformed version_information"},
     {QUIC_TP_ERR_NO_SPACE, IE, "no space to encode transport parameters"},
     {QUIC_TP_ERR_INVALID, IE, "transport parameters cannot be encoded"},
     /* Received packet numbers. */
@@ -161,7 +162,7 @@ const char *quic_wire_err_name(uint64_t code)
         "STREAM_LIMIT_ERROR", "STREAM_STATE_ERROR", "FINAL_SIZE_ERROR", "FRAME_ENCODING_ERROR",
         "TRANSPORT_PARAMETER_ERROR", "CONNECTION_ID_LIMIT_ERROR", "PROTOCOL_VIOLATION",
         "INVALID_TOKEN", "APPLICATION_ERROR", "CRYPTO_BUFFER_EXCEEDED", "KEY_UPDATE_ERROR",
-        "AEAD_LIMIT_REACHED", "NO_VIABLE_PATH"};
+        "AEAD_LIMIT_REACHED", "NO_VIABLE_PATH", "VERSION_NEGOTIATION_ERROR"};
     if (code < sizeof names / sizeof names[0])
         return names[code];
     if (code >= QUIC_CRYPTO_ERROR_BASE && code < QUIC_CRYPTO_ERROR_BASE + 0x100)

@@ -50,6 +50,7 @@ enum {
     QUIC_KEY_UPDATE_ERROR = 0x0e, /**< a key update done wrong */
     QUIC_AEAD_LIMIT_REACHED = 0x0f, /**< the AEAD limits were reached (RFC 9001 §6.6) */
     QUIC_NO_VIABLE_PATH = 0x10, /**< no path with a large enough MTU */
+    QUIC_VERSION_NEGOTIATION_ERROR = 0x11, /**< RFC 9368 §4, §7.3: a version downgrade or mismatch */
     QUIC_CRYPTO_ERROR_BASE = 0x100, /**< 0x100 + TLS alert (RFC 9001 §4.8) */
 };
 
@@ -105,6 +106,7 @@ typedef enum quic_err {
     QUIC_TP_ERR_DISABLE_MIGRATION = -1212,  /**< disable_active_migration not empty */
     QUIC_TP_ERR_PREFERRED_ADDRESS = -1213,  /**< malformed, or zero-length CID */
     QUIC_TP_ERR_TOO_MANY = -1214,           /**< more than QUIC_TP_MAX_UNKNOWN unknown */
+    QUIC_TP_ERR_VERSION_INFO = -1215,       /**< RFC 9368 §4: version_information malformed */
     QUIC_TP_ERR_NO_SPACE = -1220,           /**< encode: output too small */
     QUIC_TP_ERR_INVALID = -1221,            /**< encode: struct holds an invalid value */
     /* ---- received packet numbers (ackrange.h) ---- */

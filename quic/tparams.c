@@ -130,7 +130,31 @@ static int rd_preferred_address(qb_rd *v, quic_tp_preferred_address *pa)
     return 0;
 }
 
-static int decode_one(uint64_t id, qb_rd *v, quic_tparams *tp)
+/* RFC 9368 §3, §4: a Chosen Version and zero or more Available Versions,
+ * none of them 0; a client's Chosen Version is among its Available ones. */
+static int rd_version_info(qb_rd *v, bool from_server, quic_tp_version_info *vi)
+{
+    size_t n = qb_rd_left(v);
+    bool listed = false;
+    if (n < 4 || n % 4 != 0)
+        return QUIC_TP_ERR_VERSION_INFO;
+    (void)qb_rd_u32(v, &vi->chosen);
+    if (vi->chosen == 0)
+        return QUIC_TP_ERR_VERSION_INFO;
+    vi->n_available = 0;
+    while (qb_rd_left(v)) {
+        uint32_t x;
+        (void)qb_rd_u32(v, &x);
+        if (x == 0)
+            return QUIC_TP_ERR_VERSION_INFO;
+        listed |= x == vi->chosen;
+        if (vi->n_available < QUIC_TP_VERSIONS_MAX)
+            vi->available[vi->n_available++] = x;
+    }
+    return from_server || listed ? 0 : QUIC_TP_ERR_VERSION_INFO;
+}
+
+static int decode_one(uint64_t id, qb_rd *v, bool from_server, quic_tparams *tp)
 {
     const tp_int *d = int_find(id);
     if (d) {
@@ -168,6 +192,9 @@ static int decode_one(uint64_t id, qb_rd *v, quic_tparams *tp)
     case QUIC_TP_PREFERRED_ADDRESS:
         tp->has_preferred_address = true;
         return rd_preferred_address(v, &tp->preferred_address);
+    case QUIC_TP_VERSION_INFORMATION:
+        tp->has_version_info = true;
+        return rd_version_info(v, from_server, &tp->version_info);
     default:
         return 0; /* unknown or reserved: ignored (§7.4.2, §18.1) */
     }
@@ -192,7 +219,7 @@ int quic_tparams_decode(const uint8_t *p, size_t len, bool from_server, quic_tpa
             return rc;
         if (!from_server && server_only(id))
             return QUIC_TP_ERR_SERVER_ONLY; /* §18.2 */
-        if ((rc = decode_one(id, &v, out)))
+        if ((rc = decode_one(id, &v, from_server, out)))
             return rc;
     }
     return 0;
@@ -245,6 +272,19 @@ static int wr_preferred_address(qb_wr *w, const quic_tp_preferred_address *pa)
     return wr_param(w, QUIC_TP_PREFERRED_ADDRESS, b, bw.off);
 }
 
+static int wr_version_info(qb_wr *w, const quic_tp_version_info *vi)
+{
+    uint8_t b[4 * (1 + QUIC_TP_VERSIONS_MAX)];
+    qb_wr bw;
+    if (vi->chosen == 0 || vi->n_available > QUIC_TP_VERSIONS_MAX)
+        return QUIC_TP_ERR_INVALID;
+    qb_wr_init(&bw, b, sizeof b);
+    (void)qb_wr_u32(&bw, vi->chosen);
+    for (size_t i = 0; i < vi->n_available; i++)
+        (void)qb_wr_u32(&bw, vi->available[i]);
+    return wr_param(w, QUIC_TP_VERSION_INFORMATION, b, bw.off);
+}
+
 static int encode_all(qb_wr *w, const quic_tparams *tp, bool is_server)
 {
     int rc = 0;
@@ -278,6 +318,8 @@ static int encode_all(qb_wr *w, const quic_tparams *tp, bool is_server)
         (rc = wr_param(w, QUIC_TP_DISABLE_ACTIVE_MIGRATION, NULL, 0)))
         return rc;
     if (tp->has_preferred_address && (rc = wr_preferred_address(w, &tp->preferred_address)))
+        return rc;
+    if (tp->has_version_info && (rc = wr_version_info(w, &tp->version_info)))
         return rc;
     if ((rc = wr_cid(w, QUIC_TP_INITIAL_SOURCE_CONNECTION_ID, tp->has_initial_scid,
                      &tp->initial_scid)))
@@ -315,8 +357,15 @@ bool quic_tparams_equal(const quic_tparams *a, const quic_tparams *b)
         !cid_eq(a->has_initial_scid, &a->initial_scid, b->has_initial_scid, &b->initial_scid) ||
         !cid_eq(a->has_retry_scid, &a->retry_scid, b->has_retry_scid, &b->retry_scid) ||
         a->has_stateless_reset_token != b->has_stateless_reset_token ||
-        a->has_preferred_address != b->has_preferred_address)
+        a->has_preferred_address != b->has_preferred_address ||
+        a->has_version_info != b->has_version_info)
         return false;
+    if (a->has_version_info) {
+        const quic_tp_version_info *x = &a->version_info, *y = &b->version_info;
+        if (x->chosen != y->chosen || x->n_available != y->n_available ||
+            memcmp(x->available, y->available, x->n_available * sizeof x->available[0]))
+            return false;
+    }
     if (a->has_stateless_reset_token &&
         memcmp(a->stateless_reset_token, b->stateless_reset_token, QUIC_TP_RESET_TOKEN_LEN))
         return false;

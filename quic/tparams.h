@@ -35,6 +35,7 @@ enum {
     QUIC_TP_ACTIVE_CONNECTION_ID_LIMIT = 0x0e,
     QUIC_TP_INITIAL_SOURCE_CONNECTION_ID = 0x0f,
     QUIC_TP_RETRY_SOURCE_CONNECTION_ID = 0x10,
+    QUIC_TP_VERSION_INFORMATION = 0x11, /* RFC 9368 §3 */
     QUIC_TP_MAX_DATAGRAM_FRAME_SIZE = 0x20,
 };
 
@@ -52,7 +53,18 @@ enum {
  * detected too, so they are remembered). Real stacks send a handful. */
 #define QUIC_TP_MAX_UNKNOWN 64
 
+/* Available Versions kept from a peer's version_information; a longer list
+ * is read whole for the checks of the decoder and kept up to this many. */
+#define QUIC_TP_VERSIONS_MAX 16
+
 /* Error codes: the QUIC_TP_ERR_* of quic/quic_err.h. */
+
+/* RFC 9368 §3: Version Information { Chosen Version (32), Available Versions (32) ... } */
+typedef struct quic_tp_version_info {
+    uint32_t chosen;
+    uint32_t available[QUIC_TP_VERSIONS_MAX];
+    size_t n_available;
+} quic_tp_version_info;
 
 typedef struct quic_tp_cid {
     uint8_t len;
@@ -92,6 +104,8 @@ typedef struct quic_tparams {
     bool has_stateless_reset_token;
     bool has_preferred_address;
     bool has_max_datagram_frame_size;
+    bool has_version_info;
+    quic_tp_version_info version_info; /* RFC 9368 §3, both sides */
     quic_tp_cid original_dcid; /* server only */
     quic_tp_cid initial_scid;
     quic_tp_cid retry_scid;    /* server only */

@@ -13,7 +13,7 @@ static void test_every_local_code_has_its_own_text_and_a_wire_code(void **state)
     size_t n = 0;
     while (n < 256 && (codes[n] = quic_err_code_at(n)) != 0)
         n++;
-    assert_int_equal(n, 96); /* every code of the enum in quic_err.h */
+    assert_int_equal(n, 97); /* every code of the enum in quic_err.h */
     for (size_t i = 0; i < n; i++) {
         assert_true(codes[i] < 0);
         const char *s = quic_err_str(codes[i]);
@@ -50,7 +50,10 @@ static void test_transport_error_names_rfc9000_20_1(void **state)
     assert_string_equal(quic_wire_err_name(QUIC_AEAD_LIMIT_REACHED), "AEAD_LIMIT_REACHED");
     assert_string_equal(quic_wire_err_name(QUIC_NO_VIABLE_PATH), "NO_VIABLE_PATH");
     assert_string_equal(quic_wire_err_name(0x128), "CRYPTO_ERROR"); /* RFC 9001 §4.8 */
-    assert_string_equal(quic_wire_err_name(0x11), "unknown");
+    /* RFC 9368 §7.3 */
+    assert_string_equal(quic_wire_err_name(QUIC_VERSION_NEGOTIATION_ERROR),
+                        "VERSION_NEGOTIATION_ERROR");
+    assert_string_equal(quic_wire_err_name(0x12), "unknown");
     assert_string_equal(quic_wire_err_name(0x200), "unknown");
 }
 

@@ -280,6 +280,52 @@ static void test_rejections(void **state)
     assert_int_equal(quic_err_to_wire(0), QUIC_NO_ERROR);
 }
 
+/* RFC 9368 §3: version_information (0x11), Chosen Version then Available
+ * Versions, 4 bytes each; §4: parsing failures are TRANSPORT_PARAMETER_ERROR. */
+static void test_version_information_round_trip_and_rejections(void **state)
+{
+    (void)state;
+    quic_tparams tp, back;
+    quic_tparams_init(&tp);
+    tp.has_version_info = true;
+    tp.version_info.chosen = 0x00000001;
+    tp.version_info.available[0] = 0x6b3343cf;
+    tp.version_info.available[1] = 0x00000001;
+    tp.version_info.available[2] = 0x1a2a3a4a; /* reserved versions may be listed */
+    tp.version_info.n_available = 3;
+    uint8_t buf[128];
+    qb_wr w;
+    qb_wr_init(&w, buf, sizeof buf);
+    assert_int_equal(quic_tparams_encode(&w, &tp, false), 0);
+    uint8_t want[20];
+    size_t wn = tu_hex("11 10 00000001 6b3343cf 00000001 1a2a3a4a", want, sizeof want);
+    assert_int_equal(w.off, wn);
+    assert_memory_equal(buf, want, wn);
+    assert_int_equal(quic_tparams_decode(buf, w.off, false, &back), 0);
+    assert_true(back.has_version_info);
+    assert_int_equal(back.version_info.chosen, 1);
+    assert_int_equal(back.version_info.n_available, 3);
+    assert_int_equal(back.version_info.available[0], 0x6b3343cf);
+    assert_true(quic_tparams_equal(&tp, &back));
+    back.version_info.available[0] = 2;
+    assert_false(quic_tparams_equal(&tp, &back));
+
+    /* a server's Available Versions may be empty; its Chosen need not be listed */
+    expect("11 04 6b3343cf", true, 0);
+    expect("11 08 6b3343cf 00000001", true, 0);
+    /* too short, not a multiple of 4, zero versions */
+    expect("11 00", true, QUIC_TP_ERR_VERSION_INFO);
+    expect("11 03 000001", true, QUIC_TP_ERR_VERSION_INFO);
+    expect("11 06 00000001 0000", true, QUIC_TP_ERR_VERSION_INFO);
+    expect("11 04 00000000", true, QUIC_TP_ERR_VERSION_INFO);
+    expect("11 08 00000001 00000000", false, QUIC_TP_ERR_VERSION_INFO);
+    /* a client's Chosen Version must be among its Available Versions */
+    expect("11 04 00000001", false, QUIC_TP_ERR_VERSION_INFO);
+    expect("11 08 00000001 6b3343cf", false, QUIC_TP_ERR_VERSION_INFO);
+    expect("11 0c 00000001 6b3343cf 00000001", false, 0);
+    assert_int_equal(quic_err_to_wire(QUIC_TP_ERR_VERSION_INFO), QUIC_TRANSPORT_PARAMETER_ERROR);
+}
+
 static void test_grease_ids(void **state)
 {
     (void)state;
@@ -299,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_defaults),       cmocka_unit_test(test_quicgo_server),
         cmocka_unit_test(test_round_trip_all), cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_grease_ids),
+        cmocka_unit_test(test_version_information_round_trip_and_rejections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
