@@ -206,6 +206,16 @@ tls_conn *tls_conn_new(const tls_config *cfg, const uint8_t *local_tp, size_t tp
 /** Frees c and wipes its secrets; NULL allowed. */
 void tls_conn_free(tls_conn *c);
 
+/** Server, before any input: the transport parameters given to tls_conn_new
+ * are not final. After the ClientHello (its PEER_TP event comes before the
+ * Handshake secrets), the flight from EncryptedExtensions on waits until
+ * tls_conn_set_local_tp gives them: a QUIC server that negotiates the version
+ * from the client's parameters (RFC 9368 §2.3) announces it in its own. */
+int tls_conn_defer_local_tp(tls_conn *c);
+/** Server that deferred: our transport parameters (copied); sends the rest of
+ * the flight when the ClientHello was already taken. 0 or a negative code. */
+int tls_conn_set_local_tp(tls_conn *c, const uint8_t *tp, size_t len);
+
 /** Client: queues the ClientHello at TLS_LEVEL_INITIAL. */
 int tls_conn_start(tls_conn *c);
 

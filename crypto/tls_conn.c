@@ -278,6 +278,32 @@ void tls_conn_consume_output(tls_conn *c, tls_level level, size_t n)
         qb_vec_shrink(b); /* a flight is sent once: nothing to keep it for */
 }
 
+int tls_conn_defer_local_tp(tls_conn *c)
+{
+    if (c->role != TLS_ROLE_SERVER || c->state != TLS_ST_S_WAIT_CH)
+        return TLS_ERR_STATE;
+    c->tp_deferred = true;
+    return 0;
+}
+
+int tls_conn_set_local_tp(tls_conn *c, const uint8_t *tp, size_t len)
+{
+    if (c->role != TLS_ROLE_SERVER || !c->tp_deferred || len > 0xffff ||
+        (c->state != TLS_ST_S_WAIT_CH && c->state != TLS_ST_S_WAIT_CH2 &&
+         c->state != TLS_ST_S_WAIT_TP))
+        return TLS_ERR_STATE;
+    uint8_t *copy = len ? qb_malloc(c->a, len) : NULL;
+    if (len && !copy)
+        return tls_fail(c, TLS_ERR_INTERNAL, "out of memory");
+    if (len)
+        memcpy(copy, tp, len);
+    qb_free(c->a, c->local_tp);
+    c->local_tp = copy;
+    c->local_tp_len = len;
+    c->tp_deferred = false;
+    return c->state == TLS_ST_S_WAIT_TP ? tls_server_resume(c) : 0;
+}
+
 int tls_set_peer_tp(tls_conn *c, tls_bytes tp)
 {
     if (tp.len && !(c->peer_tp = qb_malloc(c->a, tp.len)))

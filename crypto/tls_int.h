@@ -22,6 +22,7 @@ typedef enum tls_state {
     TLS_ST_C_WAIT_FIN,
     TLS_ST_S_WAIT_CH,     /* server: nothing received yet */
     TLS_ST_S_WAIT_CH2,    /* HelloRetryRequest sent */
+    TLS_ST_S_WAIT_TP,     /* ServerHello sent; EncryptedExtensions wait for our transport parameters */
     TLS_ST_S_WAIT_CERT,   /* server flight with CertificateRequest sent */
     TLS_ST_S_WAIT_CV,     /* client Certificate received, not empty */
     TLS_ST_S_WAIT_FIN,    /* server flight sent */
@@ -52,6 +53,7 @@ struct tls_conn {
 
     uint8_t *local_tp;
     size_t local_tp_len;
+    bool tp_deferred; /* server: the flight after ServerHello waits for tls_conn_set_local_tp */
     uint8_t *peer_tp;
     size_t peer_tp_len;
 
@@ -113,6 +115,9 @@ int tls_set_peer_tp(tls_conn *c, tls_bytes tp);
 int tls_client_start(tls_conn *c);
 int tls_client_handle(tls_conn *c, tls_level level, const tls_msg *m, const uint8_t *raw,
                       size_t rawlen);
+/* Server in TLS_ST_S_WAIT_TP: sends EncryptedExtensions and the rest of the
+ * flight now that the transport parameters are set. */
+int tls_server_resume(tls_conn *c);
 int tls_server_handle(tls_conn *c, tls_level level, const tls_msg *m, const uint8_t *raw,
                       size_t rawlen);
 

@@ -281,13 +281,27 @@ static int on_client_hello(tls_conn *c, const tls_msg *m, const uint8_t *raw, si
     if (rc)
         return rc;
     c->ks_ready = true;
-    tls_push_secret(c, TLS_LEVEL_HANDSHAKE, TLS_DIR_READ, c->ks.c_hs, "CLIENT_HANDSHAKE_TRAFFIC_SECRET");
-    tls_push_secret(c, TLS_LEVEL_HANDSHAKE, TLS_DIR_WRITE, c->ks.s_hs, "SERVER_HANDSHAKE_TRAFFIC_SECRET");
+    /* The client's transport parameters come out before the Handshake
+     * secrets: a QUIC server may pick the connection's version from them
+     * (RFC 9368 §2.3), and that version's labels make the Handshake keys
+     * (RFC 9369 §3.3.2). */
     if ((rc = tls_set_peer_tp(c, ch.ext.val[TLS_X_TP])))
         return rc;
-    if ((rc = send_encrypted_flight(c)))
-        return rc;
+    tls_push_secret(c, TLS_LEVEL_HANDSHAKE, TLS_DIR_READ, c->ks.c_hs, "CLIENT_HANDSHAKE_TRAFFIC_SECRET");
+    tls_push_secret(c, TLS_LEVEL_HANDSHAKE, TLS_DIR_WRITE, c->ks.s_hs, "SERVER_HANDSHAKE_TRAFFIC_SECRET");
     c->read_level = TLS_LEVEL_HANDSHAKE;
+    if (c->tp_deferred) {
+        c->state = TLS_ST_S_WAIT_TP; /* tls_conn_set_local_tp sends the rest */
+        return 0;
+    }
+    return tls_server_resume(c);
+}
+
+int tls_server_resume(tls_conn *c)
+{
+    int rc = send_encrypted_flight(c);
+    if (rc)
+        return rc;
     c->state = c->cfg->request_client_cert ? TLS_ST_S_WAIT_CERT : TLS_ST_S_WAIT_FIN;
     return 0;
 }
