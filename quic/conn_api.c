@@ -153,6 +153,8 @@ void quic_conn_on_deadline(quic_conn *c, uint64_t now)
 
 bool quic_conn_is_server(const quic_conn *c) { return c->is_server; }
 bool quic_conn_is_established(const quic_conn *c) { return c->state == QUIC_CS_ESTABLISHED; }
+
+uint32_t quic_conn_version(const quic_conn *c) { return c->version; }
 const char *quic_conn_alpn(const quic_conn *c) { return c->tls ? tls_conn_alpn(c->tls) : NULL; }
 const quic_local_cids *quic_conn_local_cids(const quic_conn *c) { return &c->lcids; }
 uint64_t quic_conn_local_max_streams(const quic_conn *c, bool bidi)

@@ -4,6 +4,7 @@
 #include "quic/conn_int.h"
 
 #include "crypto/cx_wipe.h"
+#include "quic/version.h"
 
 #include <string.h>
 
@@ -16,7 +17,7 @@ static cx_aead_id suite_aead(uint16_t suite)
     }
 }
 
-static void level_keys_clear(quic_level_keys *k)
+void quic_conn_level_keys_clear(quic_level_keys *k)
 {
     if (k->rx_ok)
         quic_pkt_keys_clear(&k->rx);
@@ -24,14 +25,15 @@ static void level_keys_clear(quic_level_keys *k)
         quic_pkt_keys_clear(&k->tx);
     k->rx_ok = k->tx_ok = false;
 }
+#define level_keys_clear quic_conn_level_keys_clear
 
-int quic_conn_initial_keys(quic_conn *c, const quic_cid *dcid)
+int quic_conn_version_keys(quic_conn *c, uint32_t version, quic_level_keys *k)
 {
     cx_quic_keys ck, sk;
-    level_keys_clear(&c->keys[QUIC_SPACE_INITIAL]);
-    if (cx_quic_initial_keys(c->version, dcid->b, dcid->len, &ck, &sk) != 0)
+    const quic_cid *dcid = &c->init_dcid;
+    k->rx_ok = k->tx_ok = false;
+    if (cx_quic_initial_keys(version, dcid->b, dcid->len, &ck, &sk) != 0)
         return QUIC_ERR_TLS;
-    quic_level_keys *k = &c->keys[QUIC_SPACE_INITIAL];
     int rc = quic_pkt_keys_init(&k->rx, c->alloc, c->is_server ? &ck : &sk);
     if (rc == 0) {
         k->rx_ok = true;
@@ -40,7 +42,34 @@ int quic_conn_initial_keys(quic_conn *c, const quic_cid *dcid)
     }
     cx_quic_keys_clear(&ck);
     cx_quic_keys_clear(&sk);
+    if (rc != 0)
+        level_keys_clear(k);
     return rc == 0 ? 0 : QUIC_ERR_TLS;
+}
+
+int quic_conn_initial_keys(quic_conn *c, const quic_cid *dcid)
+{
+    level_keys_clear(&c->keys[QUIC_SPACE_INITIAL]);
+    c->init_dcid = *dcid;
+    return quic_conn_version_keys(c, c->version, &c->keys[QUIC_SPACE_INITIAL]);
+}
+
+void quic_conn_version_switch(quic_conn *c, uint32_t version, quic_level_keys *cand)
+{
+    quic_level_keys *k = &c->keys[QUIC_SPACE_INITIAL];
+    if (c->is_server && k->rx_ok && !c->initial_orig_rx_ok) {
+        /* RFC 9369 §4: the client's Initials may still come in the original
+         * version until a Handshake packet of the new one. */
+        c->initial_orig_rx = k->rx;
+        c->initial_orig_rx_ok = true;
+        k->rx_ok = false;
+    }
+    level_keys_clear(k);
+    *k = *cand;
+    cand->rx_ok = cand->tx_ok = false;
+    quic_conn_logf(c, "version: 0x%08x -> 0x%08x", c->version, version);
+    c->version = version;
+    c->version_known = true;
 }
 
 /* Our transport parameters (RFC 9000 §18.2, RFC 9221 §3). */
@@ -65,6 +94,11 @@ static void local_tparams(quic_conn *c, quic_tparams *tp)
         tp->has_max_datagram_frame_size = true;
         tp->max_datagram_frame_size = cfg->max_datagram_frame_size;
     }
+    /* RFC 9368 §3, RFC 9369 §4: every v2-capable endpoint sends it. */
+    /* (A server learns its version from the client's first packet.) */
+    tp->has_version_info = c->version != 0;
+    if (c->version)
+        quic_version_info_local(cfg, c->version, &tp->version_info);
     const quic_cid *scid = &c->lcids.slot[0].cid;
     tp->has_initial_scid = true;
     tp->initial_scid.len = scid->len;
@@ -93,6 +127,10 @@ int quic_conn_crypto_init(quic_conn *c)
         return QUIC_ERR_TLS;
     c->tls = tls_conn_new(c->cfg.tls, tpbuf, w.off);
     if (!c->tls)
+        return QUIC_ERR_TLS;
+    /* A server announces the version it negotiates from the client's
+     * parameters (RFC 9368 §2.3): ours wait for them. */
+    if (c->is_server && tls_conn_defer_local_tp(c->tls) != 0)
         return QUIC_ERR_TLS;
     if (!c->is_server && tls_conn_start(c->tls) != 0)
         return QUIC_ERR_TLS;
@@ -207,6 +245,50 @@ static bool cid_is(const quic_tp_cid *t, const quic_cid *c)
     return t->len == c->len && memcmp(t->bytes, c->b, c->len) == 0;
 }
 
+/* Server, RFC 9368 §2.3, §4: the client's Chosen Version must be the
+ * version of its packets; then the Negotiated Version, the switch to it
+ * (RFC 9369 §4: every CRYPTO frame of ours goes in it), and our parameters
+ * announcing it, which TLS was holding back for this. */
+static int server_negotiate(quic_conn *c)
+{
+    const quic_tparams *tp = &c->peer_tp;
+    if (tp->has_version_info && tp->version_info.chosen != c->orig_version)
+        return quic_conn_fail(c, QUIC_VERSION_NEGOTIATION_ERROR, QUIC_FT_CRYPTO,
+                              "client's Chosen Version is not the version of its packets");
+    uint32_t v = quic_version_negotiate(&c->cfg, c->orig_version,
+                                        tp->has_version_info ? &tp->version_info : NULL);
+    /* After a HelloRetryRequest, sent in the original version, the client
+     * took that version as the negotiated one (RFC 9369 §4). */
+    if (tls_conn_did_hrr(c->tls))
+        v = c->orig_version;
+    if (v != c->version) {
+        quic_level_keys cand;
+        if (quic_conn_version_keys(c, v, &cand) != 0)
+            return quic_conn_fail(c, QUIC_INTERNAL_ERROR, 0, "keys for the negotiated version");
+        quic_conn_version_switch(c, v, &cand);
+    }
+    c->version_known = true;
+    uint8_t tpbuf[512];
+    qb_wr w;
+    local_tparams(c, &c->local_tp);
+    qb_wr_init(&w, tpbuf, sizeof tpbuf);
+    if (quic_tparams_encode(&w, &c->local_tp, true) != 0 ||
+        tls_conn_set_local_tp(c->tls, tpbuf, w.off) != 0)
+        return quic_conn_fail(c, QUIC_INTERNAL_ERROR, 0, "sending our transport parameters");
+    return 0;
+}
+
+/* Client, RFC 9368 §4: the server's Version Information against the version
+ * its packets carry and what we offered. */
+static int client_check_version(quic_conn *c)
+{
+    const char *why = quic_version_check_server(&c->cfg, &c->peer_tp, c->version,
+                                                c->orig_version, c->vn_done);
+    if (why)
+        return quic_conn_fail(c, QUIC_VERSION_NEGOTIATION_ERROR, QUIC_FT_CRYPTO, why);
+    return 0;
+}
+
 /* RFC 9000 §7.3 and the rest of what the peer's parameters set up. Errors
  * name CRYPTO as the frame type: the parameters came in the TLS handshake,
  * carried by CRYPTO frames (RFC 9000 §19.19, as for TLS alerts). */
@@ -239,6 +321,9 @@ static int apply_peer_tparams(quic_conn *c)
         if (tp->has_stateless_reset_token)
             quic_peer_cids_set_token0(&c->pcids, tp->stateless_reset_token);
     }
+    rc = c->is_server ? server_negotiate(c) : client_check_version(c);
+    if (rc != 0)
+        return rc;
     c->peer_tp_ok = true;
     /* Flow control and stream limits the peer gives us (RFC 9000 §4). */
     quic_flowctl_tx_init(&c->conn_tx, tp->initial_max_data);
@@ -262,6 +347,10 @@ void quic_conn_discard_space(quic_conn *c, quic_pn_space sp)
     s->probe = false;
     if (sp != QUIC_SPACE_APPLICATION)
         level_keys_clear(&c->keys[sp]);
+    if (sp == QUIC_SPACE_INITIAL && c->initial_orig_rx_ok) {
+        quic_pkt_keys_clear(&c->initial_orig_rx);
+        c->initial_orig_rx_ok = false;
+    }
     quic_recovery_result res;
     quic_recovery_discard_space(&c->rec, sp, c->now, &res);
     if (res.n_discarded)
@@ -301,7 +390,7 @@ static void on_tls_done(quic_conn *c)
     }
 }
 
-int quic_conn_crypto_pump(quic_conn *c)
+static int take_output(quic_conn *c)
 {
     for (int lvl = 0; lvl < QUIC_LEVELS; lvl++) {
         const uint8_t *p;
@@ -313,6 +402,14 @@ int quic_conn_crypto_pump(quic_conn *c)
             return quic_conn_fail(c, QUIC_INTERNAL_ERROR, 0, "handshake flight too large");
         tls_conn_consume_output(c->tls, (tls_level)lvl, n);
     }
+    return 0;
+}
+
+int quic_conn_crypto_pump(quic_conn *c)
+{
+    int out = take_output(c);
+    if (out != 0)
+        return out;
     tls_event ev;
     while (tls_conn_next_event(c->tls, &ev) == 1) {
         int rc = 0;
@@ -343,13 +440,19 @@ int quic_conn_crypto_pump(quic_conn *c)
         if (rc != 0)
             return rc;
     }
-    return 0;
+    /* A server's flight from EncryptedExtensions on came while the events
+     * were handled (its transport parameters, server_negotiate). */
+    return take_output(c);
 }
 
 int quic_conn_crypto_recv(quic_conn *c, quic_pn_space sp, uint64_t off, const uint8_t *data,
                           size_t len)
 {
     quic_recvbuf *rb = &c->sp[sp].crypto_rx;
+    /* RFC 9369 §4: the server's CRYPTO frames come in the negotiated
+     * version, so the version of the first one is final. */
+    if (!c->is_server)
+        c->version_known = true;
     int rc = quic_recvbuf_write(rb, off, data, len, false);
     if (rc == QUIC_RECVBUF_ERR_FLOW) {
         return quic_conn_fail(c, QUIC_CRYPTO_BUFFER_EXCEEDED, QUIC_FT_CRYPTO,

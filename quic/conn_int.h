@@ -115,7 +115,15 @@ struct quic_conn {
     quic_config cfg;
     const qb_alloc *alloc;
     bool is_server;
+    /* Versions (RFC 9368, RFC 9369; quic/version.h). version is the one our
+     * packets carry: a client's first flight version until the server moves
+     * it, a server's the client's until it negotiated. orig_version is the
+     * version of this attempt's first flight (the client's Chosen Version). */
     uint32_t version;
+    uint32_t orig_version;
+    bool version_known; /* client: CRYPTO from the server came, no more switching;
+                           server: negotiated from the client's parameters */
+    bool vn_done;       /* client: acted on a Version Negotiation packet */
     quic_conn_state state;
     quic_path path;
 
@@ -123,6 +131,7 @@ struct quic_conn {
     quic_local_cids lcids;
     quic_peer_cids pcids;
     quic_cid odcid;      /* the client's first DCID */
+    quic_cid init_dcid;  /* the DCID the Initial keys come from (odcid, or a Retry's SCID) */
     quic_cid retry_scid; /* SCID of a Retry (client: received; server: sent) */
     bool did_retry;
     bool cids_retired;         /* the peer retired CIDs: replace them after the packet */
@@ -134,6 +143,10 @@ struct quic_conn {
     /* TLS and keys. */
     tls_conn *tls;
     quic_level_keys keys[2]; /* Initial, Handshake */
+    /* Server after moving to another version: the original version's Initial
+     * receive keys, kept until the Initial space goes (RFC 9369 §4). */
+    quic_pkt_keys initial_orig_rx;
+    bool initial_orig_rx_ok;
     quic_keyphase app;       /* 1-RTT */
     bool app_rx_ok, app_tx_ok;
     uint8_t app_rx_secret[TLS_SECRET_MAX], app_tx_secret[TLS_SECRET_MAX];
@@ -259,6 +272,9 @@ static inline void quic_conn_idle_restart(quic_conn *c, uint64_t now)
 /* ---- conn_new.c ---- */
 /* Client, after a Retry: Initial keys and CRYPTO state start again (RFC 9000 §17.2.5). */
 int quic_conn_reset_for_retry(quic_conn *c);
+/* Client, after a Version Negotiation packet: a new first flight in
+ * version (RFC 9368 §2.1), a new ClientHello announcing it. */
+int quic_conn_restart_for_vn(quic_conn *c, uint32_t version);
 
 /* ---- conn_crypto.c ---- */
 int quic_conn_crypto_init(quic_conn *c);
@@ -269,7 +285,14 @@ int quic_conn_crypto_recv(quic_conn *c, quic_pn_space sp, uint64_t off, const ui
 int quic_conn_crypto_pump(quic_conn *c);
 void quic_conn_discard_space(quic_conn *c, quic_pn_space sp);
 void quic_conn_confirm_handshake(quic_conn *c);
+/* Initial keys of c->version from dcid (kept as init_dcid). */
 int quic_conn_initial_keys(quic_conn *c, const quic_cid *dcid);
+/* The Initial keys another version would have, from init_dcid (RFC 9369 §3.3.1). */
+int quic_conn_version_keys(quic_conn *c, uint32_t version, quic_level_keys *out);
+void quic_conn_level_keys_clear(quic_level_keys *k);
+/* Client: the server answered in version (RFC 9368 §2.3, RFC 9369 §4):
+ * from now on our packets carry it; cand holds its Initial keys (moved). */
+void quic_conn_version_switch(quic_conn *c, uint32_t version, quic_level_keys *cand);
 void quic_crypto_send_free(quic_conn *c, quic_crypto_send *cs);
 void quic_crypto_send_lost(quic_crypto_send *cs, uint64_t off, uint64_t len);
 

@@ -2,6 +2,7 @@
 #include "quic/conn_int.h"
 
 #include "crypto/cx_wipe.h"
+#include "quic/version.h"
 
 #include <string.h>
 
@@ -39,7 +40,10 @@ static quic_conn *conn_alloc(const quic_config *cfg, const quic_path *path, bool
     c->cfg = *cfg;
     c->alloc = cfg->alloc;
     c->is_server = is_server;
-    c->version = QUIC_VERSION_1;
+    /* A client's first flight version; a server takes the version of the
+     * client's first Initial (conn_recv.c). */
+    c->version = is_server ? 0 : quic_version_first(cfg);
+    c->orig_version = c->version;
     c->path = *path;
     c->now = now;
     c->state = QUIC_CS_HANDSHAKE;
@@ -125,9 +129,10 @@ quic_conn *quic_conn_new_server(const quic_config *cfg, const quic_path *path,
         c->retry_scid = *retry_scid;
         c->addr_validated = true; /* the token proved the address (RFC 9000 §8.1.2) */
     }
-    /* The Initial keys come from the DCID the client's Initial carries. */
-    if (quic_conn_initial_keys(c, retry_scid ? retry_scid : odcid) != 0 ||
-        quic_conn_crypto_init(c) != 0)
+    /* The Initial keys come from the DCID the client's Initial carries, in
+     * the version of that Initial (made when it comes, conn_recv.c). */
+    c->init_dcid = retry_scid ? *retry_scid : *odcid;
+    if (quic_conn_crypto_init(c) != 0)
         goto fail;
     return c;
 fail:
@@ -149,10 +154,35 @@ int quic_conn_reset_for_retry(quic_conn *c)
     return quic_conn_initial_keys(c, &c->retry_scid);
 }
 
+int quic_conn_restart_for_vn(quic_conn *c, uint32_t version)
+{
+    /* RFC 9368 §2.1: a new first flight in version; conceptually a new
+     * connection (§2.4), here the same object: recovery and the Initial
+     * CRYPTO stream start over, packet numbers go on, and a new ClientHello
+     * announces the new Chosen Version. */
+    quic_recovery_free(&c->rec);
+    quic_sentlog_free(&c->log);
+    if (init_recovery(c) != 0)
+        return QUIC_ERR_NOMEM;
+    for (int i = 0; i < QUIC_LEVELS; i++) {
+        quic_recvbuf_free(&c->sp[i].crypto_rx);
+        quic_crypto_send_free(c, &c->sp[i].crypto_tx);
+    }
+    tls_conn_free(c->tls);
+    c->tls = NULL;
+    c->vn_done = true;
+    c->version = c->orig_version = version;
+    if (quic_conn_initial_keys(c, &c->init_dcid) != 0)
+        return QUIC_ERR_TLS;
+    return quic_conn_crypto_init(c);
+}
+
 void quic_conn_free(quic_conn *c)
 {
     if (!c)
         return;
+    if (c->initial_orig_rx_ok)
+        quic_pkt_keys_clear(&c->initial_orig_rx);
     tls_conn_free(c->tls);
     for (int i = 0; i < 2; i++) {
         if (c->keys[i].rx_ok)

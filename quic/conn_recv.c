@@ -5,6 +5,7 @@
 
 #include "quic/frame.h"
 #include "quic/pn.h"
+#include "quic/version.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -46,13 +47,29 @@ static int on_version_negotiation(quic_conn *c, const quic_pkt_hdr *h)
     if (h->dcid_len != c->lcids.slot[0].cid.len ||
         memcmp(h->dcid, c->lcids.slot[0].cid.b, h->dcid_len) != 0)
         return 0;
-    for (size_t i = 0; i < h->versions_count; i++)
-        if (qb_get_u32(h->versions + 4 * i) == c->version)
-            return 0;
+    /* RFC 9368 §4: a VN listing the Original Version is ignored, and so is
+     * any VN after we acted on one. */
+    if (c->vn_done)
+        return 0;
+    uint32_t offered[64], ours[QUIC_VERSIONS_MAX];
+    size_t m = 0, n = quic_versions_of(&c->cfg, ours);
+    for (size_t i = 0; i < h->versions_count && m < 64; i++)
+        offered[m++] = qb_get_u32(h->versions + 4 * i);
+    if (quic_versions_has(offered, m, c->version))
+        return 0;
+    /* §2.1: a new first flight in the version we like best of those the
+     * server lists; its Version Information shows whether the list was
+     * genuine (§4, conn_crypto.c). */
+    uint32_t v = quic_version_select(ours, n, offered, m);
+    if (v) {
+        quic_conn_logf(c, "version negotiation: 0x%08x -> 0x%08x", c->version, v);
+        int rc = quic_conn_restart_for_vn(c, v);
+        return rc == 0 ? 0 : quic_conn_fail(c, QUIC_INTERNAL_ERROR, 0, "restart after VN");
+    }
     c->close.by_peer = true;
     c->close.code = QUIC_CONNECTION_REFUSED;
     snprintf(c->close.reason, sizeof c->close.reason,
-             "version negotiation: the server does not speak QUIC v1");
+             "version negotiation: the server speaks none of our QUIC versions");
     c->state = QUIC_CS_CLOSED;
     c->close.closed = true;
     c->ev_closed_sent = true;
@@ -65,6 +82,9 @@ static int on_retry(quic_conn *c, const quic_pkt_hdr *h)
     /* RFC 9000 §17.2.5.2: one Retry, before any other server packet, with a
      * valid tag and an SCID other than the DCID we used. */
     if (c->is_server || c->did_retry || c->got_first_server_pkt)
+        return 0;
+    /* RFC 9369 §4: a Retry comes in the original version. */
+    if (h->version != c->version)
         return 0;
     const quic_cid *dcid = quic_peer_cids_current(&c->pcids);
     if (h->scid_len == dcid->len && !memcmp(h->scid, dcid->b, h->scid_len))
@@ -109,6 +129,9 @@ static void after_packet(quic_conn *c, quic_pn_space sp, uint64_t pn, bool ack_e
     (void)pkt_len;
 }
 
+static int open_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, uint64_t now,
+                       quic_pkt_keys *rk, quic_level_keys *cand);
+
 /* One packet of the datagram. Returns 1 when it was authenticated, 0 when it
  * was dropped, < 0 when the connection failed. */
 static int on_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, uint64_t now)
@@ -119,8 +142,50 @@ static int on_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, uint
         return on_retry(c, h);
     if (h->type == QUIC_PKT_0RTT)
         return 0; /* we never accept 0-RTT */
-    if (h->version != 0 && h->version != c->version)
-        return 0;
+    quic_pkt_keys *rk = NULL;
+    if (h->type == QUIC_PKT_INITIAL && c->is_server && c->version == 0) {
+        /* The client's first Initial sets the version (RFC 9368 §2: the
+         * Original Version), if we speak it. */
+        uint32_t ours[QUIC_VERSIONS_MAX];
+        size_t n = quic_versions_of(&c->cfg, ours);
+        if (!quic_versions_has(ours, n, h->version))
+            return 0;
+        c->version = c->orig_version = h->version;
+        if (quic_conn_initial_keys(c, &c->init_dcid) != 0)
+            return quic_conn_fail(c, QUIC_INTERNAL_ERROR, 0, "Initial keys");
+    }
+    if (h->type == QUIC_PKT_INITIAL && h->version != c->version) {
+        if (c->is_server && c->initial_orig_rx_ok && h->version == c->orig_version) {
+            /* RFC 9369 §4: the client's Initials in the original version
+             * until it heard the negotiated one. */
+            rk = &c->initial_orig_rx;
+        } else if (!c->is_server && !c->version_known &&
+                   quic_version_compatible(c->version, h->version)) {
+            /* RFC 9368 §2.3, RFC 9369 §4: the server moves us to a version
+             * we offered; we follow once a packet of it authenticates. */
+            uint32_t ours[QUIC_VERSIONS_MAX];
+            size_t n = quic_versions_of(&c->cfg, ours);
+            quic_level_keys cand;
+            if (!quic_versions_has(ours, n, h->version) ||
+                quic_conn_version_keys(c, h->version, &cand) != 0)
+                return 0;
+            int rc = open_packet(c, h, dgram_len, now, &cand.rx, &cand);
+            quic_conn_level_keys_clear(&cand); /* unless the switch took them */
+            return rc;
+        } else {
+            return 0;
+        }
+    } else if (h->version != 0 && h->version != c->version) {
+        return 0; /* RFC 9369 §4: Handshake and 1-RTT only in the negotiated version */
+    }
+    return open_packet(c, h, dgram_len, now, rk, NULL);
+}
+
+/* The packet h with the receive keys of its space (rk: other Initial keys;
+ * cand: a version switch that happens if the packet authenticates). */
+static int open_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, uint64_t now,
+                       quic_pkt_keys *rk, quic_level_keys *cand)
+{
     quic_pn_space sp = space_of(h->type);
     quic_space *s = &c->sp[sp];
     if (s->discarded)
@@ -149,14 +214,17 @@ static int on_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, uint
         keep_early(c, pkt, h->pkt_len);
         return 0;
     }
-    if (sp != QUIC_SPACE_APPLICATION && !c->keys[sp].rx_ok)
-        return 0;
+    if (sp != QUIC_SPACE_APPLICATION && !rk) {
+        if (!c->keys[sp].rx_ok)
+            return 0;
+        rk = &c->keys[sp].rx;
+    }
 
     uint64_t largest, t;
     if (!quic_ackrange_largest(&s->acks, &largest, &t))
         largest = QUIC_PN_NONE;
     quic_pkt_clear clr;
-    cx_hp *hp = sp == QUIC_SPACE_APPLICATION ? c->app.rx_hp : c->keys[sp].rx.hp;
+    cx_hp *hp = sp == QUIC_SPACE_APPLICATION ? c->app.rx_hp : rk->hp;
     int rc = quic_pkt_unprotect_header(hp, pkt, h->pkt_len, h->pn_offset, largest, &clr);
     if (rc != 0) {
         c->stats.pkts_dropped++;
@@ -167,7 +235,7 @@ static int on_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, uint
     if (sp == QUIC_SPACE_APPLICATION)
         rc = quic_keyphase_open(&c->app, pkt, h->pkt_len, &clr, now, quic_conn_pto(c));
     else
-        rc = quic_pkt_decrypt(c->keys[sp].rx.aead, pkt, h->pkt_len, &clr);
+        rc = quic_pkt_decrypt(rk->aead, pkt, h->pkt_len, &clr);
     if (rc == QUIC_KP_ERR_KEY_UPDATE)
         return quic_conn_fail(c, QUIC_KEY_UPDATE_ERROR, 0, "packet protected with old keys");
     if (rc == QUIC_PKT_ERR_RESERVED)
@@ -178,6 +246,8 @@ static int on_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, uint
         /* RFC 9001 §6.6: counted, up to the integrity limit. */
         return quic_conn_aead_auth_failed(c) ? 0 : QUIC_KP_ERR_LIMIT;
     }
+    if (cand)
+        quic_conn_version_switch(c, h->version, cand);
     if (sp == QUIC_SPACE_APPLICATION && c->app.updates != updates) {
         quic_trace kt = {.type = QUIC_TRACE_KEY_UPDATED, .key_phase = c->app.rx_phase};
         quic_conn_trace(c, &kt);

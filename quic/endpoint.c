@@ -1,5 +1,6 @@
 /* The QUIC server endpoint: routing, accepting, stateless answers (endpoint.h). */
 #include "quic/endpoint.h"
+#include "quic/version.h"
 
 #include "quic/cid_table.h"
 #include "quic/ep_addr.h"
@@ -414,7 +415,9 @@ size_t quic_endpoint_send_stateless(quic_endpoint *ep, uint8_t *buf, size_t cap,
 
 static void send_vn(quic_endpoint *ep, const quic_pkt_hdr *h, const quic_path *path)
 {
-    static const uint32_t versions[] = {QUIC_VERSION_1};
+    /* RFC 9368 §2.1: the versions we accept (our Offered Versions). */
+    uint32_t versions[QUIC_VERSIONS_MAX];
+    size_t n = quic_versions_of(&ep->cfg.conn, versions);
     stateless_pkt *s = queue_out(ep, path);
     if (!s)
         return;
@@ -423,7 +426,7 @@ static void send_vn(quic_endpoint *ep, const quic_pkt_hdr *h, const quic_path *p
     qb_wr w;
     qb_wr_init(&w, s->data, sizeof s->data);
     /* RFC 9000 §17.2.1: the client's SCID and DCID, swapped. */
-    if (quic_pkt_vn_write(&w, unused, h->scid, h->scid_len, h->dcid, h->dcid_len, versions, 1) == 0) {
+    if (quic_pkt_vn_write(&w, unused, h->scid, h->scid_len, h->dcid, h->dcid_len, versions, n) == 0) {
         s->len = w.off;
         ep->stats.version_negotiation++;
     }
@@ -675,9 +678,12 @@ quic_conn *quic_endpoint_recv(quic_endpoint *ep, const quic_path *path, uint8_t 
         quic_endpoint_sync(ep, e->c);
         return e->c;
     }
-    if (h.version != 0 && h.version != QUIC_VERSION_1) {
-        /* RFC 9000 §6.1: a version the parser knows (QUIC v2, RFC 9369) but
-         * our connections do not speak is answered as an unknown one is. */
+    uint32_t ours[QUIC_VERSIONS_MAX];
+    size_t n_ours = quic_versions_of(&ep->cfg.conn, ours);
+    if (h.version != 0 && !quic_versions_has(ours, n_ours, h.version)) {
+        /* RFC 9000 §6.1: a version the parser knows but this server is not
+         * configured to accept (quic_config.versions) is answered as an
+         * unknown one is. */
         if (len >= MIN_INITIAL)
             send_vn(ep, &h, path);
         return NULL;

@@ -77,10 +77,24 @@ typedef enum quic_cc_algo {
     QUIC_CC_NEWRENO = 1, /**< NewReno (RFC 9002 §7.3) */
 } quic_cc_algo;
 
+#define QUIC_VERSIONS_MAX 4 /**< versions a quic_config lists */
+
 /** How a connection is set up: quic_config_init(), then change what differs.
  * Copied by the connection, except what it points to. */
 typedef struct quic_config {
     bool is_server; /**< server or client role */
+    /** QUIC versions (RFC 9000 §15, RFC 9368, RFC 9369; quic/version.h).
+     * versions: the ones we speak, most preferred first, zeros after the
+     * last (all zero: QUIC v1 then v2). A client offers them as its
+     * Available Versions and picks from a Version Negotiation packet by
+     * them; a server accepts a first flight in any of them and answers
+     * Version Negotiation listing them for the others.
+     * version: a client's first flight (0: versions[0]); a server's
+     * preferred version, to which it moves a client that lists it in its
+     * Available Versions (compatible negotiation, RFC 9368 §2.3; 0: none, a
+     * client's choice stands). */
+    uint32_t version;
+    uint32_t versions[QUIC_VERSIONS_MAX]; /**< see version */
     const tls_config *tls; /**< ALPN, certificates, trust; must outlive the conn */
     /** Our source connection ID length: 0 to 20 (clients may use 0 like quic-go). */
     uint8_t scid_len;
@@ -248,6 +262,9 @@ void quic_conn_close_info(const quic_conn *c, quic_close_info *out); /**< fills 
 /* ---- what the application may ask ---- */
 bool quic_conn_is_server(const quic_conn *c); /**< the server side */
 bool quic_conn_is_established(const quic_conn *c); /**< the handshake completed */
+/** The QUIC version the connection speaks: the negotiated one once known
+ * (RFC 9368 §2), else the version of its first flight. */
+uint32_t quic_conn_version(const quic_conn *c);
 /** The negotiated ALPN protocol (NUL-terminated, owned by the connection), or
  * NULL before the handshake told it. */
 const char *quic_conn_alpn(const quic_conn *c);

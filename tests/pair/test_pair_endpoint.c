@@ -52,8 +52,11 @@ static void test_version_negotiation(void **state)
 {
     (void)state;
     ep_net n;
-    ep_net_init(&n, false);
-    /* an Initial-sized datagram with an unknown version gets a VN listing v1 */
+    ep_net_prepare(&n, false);
+    n.p.ccfg.versions[0] = QUIC_VERSION_1; /* a client that speaks only v1 */
+    ep_net_start(&n);
+    /* an Initial-sized datagram with an unknown version gets a VN listing
+     * the versions the server accepts: v1 and v2 by default */
     uint8_t dg[1200] = {0xc0, 0x1a, 0x2a, 0x3a, 0x4a, 8, 1, 2, 3, 4, 5, 6, 7, 8, 4, 9, 9, 9, 9};
     assert_null(quic_endpoint_recv(n.ep, &n.p.spath, dg, sizeof dg, n.p.now));
     uint8_t out[256];
@@ -63,8 +66,9 @@ static void test_version_negotiation(void **state)
     quic_pkt_hdr h;
     assert_int_equal(quic_pkt_hdr_parse(out, len, 0, &h), 0);
     assert_int_equal(h.type, QUIC_PKT_VN);
-    assert_int_equal(h.versions_count, 1);
+    assert_int_equal(h.versions_count, 2);
     assert_int_equal(qb_get_u32(h.versions), QUIC_VERSION_1);
+    assert_int_equal(qb_get_u32(h.versions + 4), QUIC_VERSION_2);
     assert_int_equal(h.dcid_len, 4); /* the client's SCID echoed */
     /* a small datagram gets no answer (no amplification) */
     assert_null(quic_endpoint_recv(n.ep, &n.p.spath, dg, 100, n.p.now));
@@ -88,14 +92,16 @@ static void test_version_negotiation(void **state)
     ep_net_free(&n);
 }
 
-/* RFC 9000 §6.1: a client Initial in QUIC v2 (RFC 9369), which the packet
- * parser knows but quince's connections do not speak, is answered with
- * Version Negotiation listing v1, as an unknown version is; no connection. */
+/* RFC 9000 §6.1: a client Initial in QUIC v2 (RFC 9369) to a server
+ * configured to accept only v1 is answered with Version Negotiation listing
+ * v1, as an unknown version is; no connection. */
 static void test_version_negotiation_for_v2_initial(void **state)
 {
     (void)state;
     ep_net n;
-    ep_net_init(&n, false);
+    ep_net_prepare(&n, false);
+    n.ecfg.conn.versions[0] = QUIC_VERSION_1;
+    ep_net_start(&n);
     /* long header, fixed bit, v2 Initial type bits 01 (RFC 9369 §3.2) */
     uint8_t dg[1200] = {0xd0, 0x6b, 0x33, 0x43, 0xcf, 8, 1, 2, 3, 4, 5, 6, 7, 8,
                         4, 9, 9, 9, 9, 0x00 /* token */, 0x44, 0x9a /* length 1178 */};
@@ -117,6 +123,66 @@ static void test_version_negotiation_for_v2_initial(void **state)
     /* a small one gets no answer (no amplification) */
     assert_null(quic_endpoint_recv(n.ep, &n.p.spath, dg, 100, n.p.now));
     assert_int_equal(quic_endpoint_send_stateless(n.ep, out, sizeof out, &to), 0);
+    ep_net_free(&n);
+}
+
+/* RFC 9368 §2.1: a client that starts in v1 at a server that speaks only
+ * v2 gets Version Negotiation, starts again in v2, and the handshake
+ * completes in v2; the server's Version Information (§4) confirms the
+ * list was genuine. */
+static void test_client_follows_version_negotiation_to_v2(void **state)
+{
+    (void)state;
+    ep_net n;
+    ep_net_prepare(&n, false);
+    n.ecfg.conn.versions[0] = QUIC_VERSION_2;
+    ep_net_start(&n);
+    assert_int_equal(quic_conn_version(n.p.client), QUIC_VERSION_1);
+    ep_net_step(&n);
+    assert_true(quic_conn_is_established(n.p.client));
+    assert_int_equal(quic_conn_version(n.p.client), QUIC_VERSION_2);
+    quic_conn *s = quic_endpoint_next(n.ep, NULL);
+    assert_non_null(s);
+    assert_true(quic_conn_is_established(s));
+    assert_int_equal(quic_conn_version(s), QUIC_VERSION_2);
+    quic_endpoint_stats st;
+    quic_endpoint_stats_get(n.ep, &st);
+    assert_int_equal(st.version_negotiation, 1);
+    ep_net_free(&n);
+}
+
+/* RFC 9369 §4: Retry in v2 (its own type bits, key and nonce), and the
+ * client's Initial with the token stays in v2. */
+static void test_retry_in_v2(void **state)
+{
+    (void)state;
+    ep_net n;
+    ep_net_prepare(&n, true);
+    n.p.ccfg.version = QUIC_VERSION_2;
+    ep_net_start(&n);
+    uint8_t first[1500];
+    size_t fl = quic_conn_send(n.p.client, first, sizeof first, n.p.now);
+    quic_pkt_hdr ch;
+    assert_int_equal(quic_pkt_hdr_parse(first, fl, 0, &ch), 0);
+    assert_int_equal(ch.version, QUIC_VERSION_2);
+    assert_null(quic_endpoint_recv(n.ep, &n.p.spath, first, fl, n.p.now));
+    uint8_t out[256];
+    quic_path to;
+    size_t len = quic_endpoint_send_stateless(n.ep, out, sizeof out, &to);
+    quic_pkt_hdr rh;
+    assert_int_equal(quic_pkt_hdr_parse(out, len, 0, &rh), 0);
+    assert_int_equal(rh.type, QUIC_PKT_RETRY);
+    assert_int_equal(rh.version, QUIC_VERSION_2);
+    assert_int_equal((out[0] >> 4) & 3, 0); /* v2 Retry type bits 0b00 */
+    assert_int_equal(quic_pkt_retry_verify(&rh, ch.dcid, ch.dcid_len), 0);
+    quic_conn_recv(n.p.client, &n.p.cpath, out, len, n.p.now);
+    ep_net_step(&n);
+    assert_true(quic_conn_is_established(n.p.client));
+    assert_int_equal(quic_conn_version(n.p.client), QUIC_VERSION_2);
+    quic_endpoint_stats st;
+    quic_endpoint_stats_get(n.ep, &st);
+    assert_int_equal(st.retry_sent, 1);
+    assert_int_equal(st.accepted, 1);
     ep_net_free(&n);
 }
 
@@ -186,6 +252,8 @@ int main(void)
         cmocka_unit_test(test_retry),
         cmocka_unit_test(test_version_negotiation),
         cmocka_unit_test(test_version_negotiation_for_v2_initial),
+        cmocka_unit_test(test_client_follows_version_negotiation_to_v2),
+        cmocka_unit_test(test_retry_in_v2),
         cmocka_unit_test(test_stateless_reset),
         cmocka_unit_test(test_short_initial_and_limits),
     };
