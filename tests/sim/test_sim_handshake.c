@@ -112,6 +112,34 @@ static void test_reorder_dup_jitter(void **state)
     }
 }
 
+/* QUIC v2 over loss, reordering and duplication (RFC 9369): half the seeds
+ * start in v2, half start in v1 at a server that prefers v2 and moves them
+ * (RFC 9368 §2.3; the switch must survive a lost or reordered first server
+ * flight and the client's Initials in both versions). Both end in v2. */
+static void test_v2_and_compatible_upgrade_under_loss(void **state)
+{
+    (void)state;
+    sim_seeds sd = sim_seeds_get(601, 50);
+    for (uint64_t seed = sd.first; seed < sd.first + sd.count; seed++) {
+        sim s;
+        sim_init(&s, seed);
+        if (seed % 2)
+            s.p.ccfg.version = 0x6b3343cf;
+        else
+            s.p.scfg.version = 0x6b3343cf;
+        for (int d = 0; d < 2; d++) {
+            s.dir[d].jitter_us = 10000;
+            s.dir[d].reorder = 0.2;
+            s.dir[d].dup = 0.1;
+            s.dir[d].loss = 0.2;
+        }
+        run_one(&s);
+        SIM_ASSERT(&s, quic_conn_version(s.p.client) == 0x6b3343cf);
+        SIM_ASSERT(&s, quic_conn_version(s.p.server) == 0x6b3343cf);
+        sim_free(&s);
+    }
+}
+
 static void test_mtu_limit(void **state)
 {
     (void)state;
@@ -232,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_corruption),
         cmocka_unit_test(test_reorder_dup_jitter),
         cmocka_unit_test(test_mtu_limit),
+        cmocka_unit_test(test_v2_and_compatible_upgrade_under_loss),
         cmocka_unit_test(test_amplification_silent_client),
         cmocka_unit_test(test_cert_verified_at_fixed_time),
     };
