@@ -42,7 +42,12 @@ void app_cli_usage(FILE *f, app_cmd cmd)
                    "  datagrams: SETTINGS_H3_DATAGRAM=0), --drop-every N (skip every Nth\n"
                    "  first send of a value, so resends happen), --key-update-after N (start a\n"
                    "  key update after N packets under one key, RFC 9001 §6)\n"
-                   "  --cc newreno|cubic  congestion control (also for client; default cubic)\n");
+                   "  --cc newreno|cubic  congestion control (also for client; default cubic)\n"
+
+                   "  --quic-version V[,V]  QUIC versions 1 and 2 (RFC 9369) in order of\n"
+                   "              preference; server: accepts those (default both) and moves a\n"
+                   "              client that offers the first to it (RFC 9368); client: its\n"
+                   "              first flight is in the first (default 1,2)\n");
         break;
     case APP_CMD_CLIENT:
         fprintf(f, "usage: quince client URL [--ca F | --insecure] [--method GET|CONNECT|CONNECT-EXT]\n"
@@ -52,7 +57,8 @@ void app_cli_usage(FILE *f, app_cmd cmd)
                    "  --insecure  do not verify the server's certificate (tests only)\n"
                    "  --count N   play until the counter reaches N (default 10)\n"
                    "  --size B    datagram payload size, at least 8 (the counter) (default 8)\n"
-                   "  --no-datagrams, --drop-every N, --key-update-after N, --cc ALGO: see\n"
+                   "  --no-datagrams, --drop-every N, --key-update-after N, --cc ALGO,\n"
+                   "  --quic-version V[,V] (the first is the version of the first flight): see\n"
                    "  quince server --help\n");
         break;
     case APP_CMD_GENCERT:
@@ -132,6 +138,30 @@ static int usage_error(FILE *err, app_cmd cmd, const char *fmt, const char *arg)
     fprintf(err, "\n");
     app_cli_usage(err, cmd);
     return 2;
+}
+
+/* "1", "2", "1,2", "2,1": QUIC v1 (RFC 9000) and v2 (RFC 9369), each once. */
+static int parse_quic_versions(const char *v, app_opts *o)
+{
+    o->n_quic_versions = 0;
+    for (const char *p = v; *p; p++) {
+        uint32_t ver;
+        if (*p == '1')
+            ver = 0x00000001u;
+        else if (*p == '2')
+            ver = 0x6b3343cfu;
+        else
+            return -1;
+        for (size_t i = 0; i < o->n_quic_versions; i++)
+            if (o->quic_versions[i] == ver)
+                return -1;
+        o->quic_versions[o->n_quic_versions++] = ver;
+        if (p[1] == ',' && p[2])
+            p++;
+        else if (p[1])
+            return -1;
+    }
+    return o->n_quic_versions ? 0 : -1;
 }
 
 int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
@@ -250,6 +280,12 @@ int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
                 o->cc = QUIC_CC_NEWRENO;
             else
                 return usage_error(err, c, "--cc takes newreno or cubic, not '%s'", v);
+        } else if ((c == APP_CMD_CLIENT || c == APP_CMD_SERVER) && !strcmp(a, "--quic-version")) {
+            const char *v = VALUE();
+            if (!v)
+                return 2;
+            if (parse_quic_versions(v, o))
+                return usage_error(err, c, "--quic-version takes 1, 2, 1,2 or 2,1, not '%s'", v);
         } else if (c == APP_CMD_GENCERT && !strcmp(a, "--host")) {
             if (!(o->host = VALUE()))
                 return 2;

@@ -52,6 +52,9 @@ typedef struct app_opts {
     uint64_t key_update_after; /* --key-update-after N: start a key update after N
                                   packets under one key (0: quic's default) */
     quic_cc_algo cc; /* --cc newreno|cubic (server and client); default CUBIC */
+    uint32_t quic_versions[4]; /* --quic-version V[,V]: the QUIC versions, first
+                                  preferred (client: its first flight) */
+    size_t n_quic_versions;    /* 0: quic's default (v1 and v2, see quic_config) */
     /* gencert */
     const char *host;
     /* decode: CAPTURE --keylog FILE [--json]; --pcap FILE (server, client, demo) */

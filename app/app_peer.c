@@ -273,6 +273,10 @@ int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, c
     if (o->key_update_after)
         ec.conn.key_update_after = o->key_update_after;
     ec.conn.cc = o->cc;
+    for (size_t i = 0; i < o->n_quic_versions; i++)
+        ec.conn.versions[i] = o->quic_versions[i];
+    if (o->n_quic_versions)
+        ec.conn.version = o->quic_versions[0]; /* preferred (RFC 9368 §2.3) */
     sv->qlog_dir = o->qlog_dir;
     if (o->verbose) {
         ec.conn.log = log_quic;
@@ -585,6 +589,10 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
     if (o->key_update_after)
         qc.key_update_after = o->key_update_after;
     qc.cc = o->cc;
+    for (size_t i = 0; i < o->n_quic_versions; i++)
+        qc.versions[i] = o->quic_versions[i];
+    if (o->n_quic_versions)
+        qc.version = o->quic_versions[0]; /* the first flight */
     if (o->verbose) {
         qc.log = log_quic;
         qc.log_ud = "client";

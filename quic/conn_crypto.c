@@ -373,6 +373,7 @@ void quic_conn_confirm_handshake(quic_conn *c)
 
 static void on_tls_done(quic_conn *c)
 {
+    quic_conn_logf(c, "handshake complete: QUIC version 0x%08x", c->version);
     quic_conn_issue_cids(c);
     c->handshake_complete = true;
     if (c->state == QUIC_CS_HANDSHAKE)

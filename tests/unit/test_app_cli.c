@@ -42,6 +42,13 @@ static void test_good_lines(void **state)
     assert_int_equal(o.key_update_after, 8);
     assert_int_equal(parse(&o, "client https://localhost:8080/ping-pong --key-update-after 3"), 0);
     assert_int_equal(o.key_update_after, 3);
+    assert_int_equal(parse(&o, "client https://localhost:8080/ping-pong --quic-version 2"), 0);
+    assert_int_equal(o.n_quic_versions, 1);
+    assert_int_equal(o.quic_versions[0], 0x6b3343cf);
+    assert_int_equal(parse(&o, "server --listen 127.0.0.1:4433 --quic-version 2,1"), 0);
+    assert_int_equal(o.n_quic_versions, 2);
+    assert_int_equal(o.quic_versions[0], 0x6b3343cf);
+    assert_int_equal(o.quic_versions[1], 1);
     assert_int_equal(parse(&o, "demo"), 0);
     assert_int_equal(o.count, 10);
     assert_int_equal(o.size, 8);
@@ -72,6 +79,10 @@ static void test_usage_errors(void **state)
         {"client u --ca a --insecure", "exclude each other"},
         {"client u --key-update-after 0", "--key-update-after takes"},
         {"server --listen 1:2 --key-update-after x", "--key-update-after takes"},
+        {"client u --quic-version 3", "--quic-version takes"},
+        {"client u --quic-version 1,1", "--quic-version takes"},
+        {"server --listen 1:2 --quic-version 1,", "--quic-version takes"},
+        {"server --listen 1:2 --quic-version 12", "--quic-version takes"},
         {"client u v", "unknown option 'v'"},
         {"gencert --host h", "needs --host, --cert and --key"},
     };
