@@ -43,10 +43,9 @@ void app_cli_usage(FILE *f, app_cmd cmd)
                    "  first send of a value, so resends happen), --key-update-after N (start a\n"
                    "  key update after N packets under one key, RFC 9001 §6)\n"
                    "  --cc newreno|cubic  congestion control (also for client; default cubic)\n"
-
                    "  --quic-version V[,V]  QUIC versions 1 and 2 (RFC 9369) in order of\n"
-                   "              preference; server: accepts those (default both) and moves a\n"
-                   "              client that offers the first to it (RFC 9368); client: its\n"
+                   "              preference (2,1 or 2+1); server: accepts those (default both) and\n"
+                   "              moves a client that offers the first to it (RFC 9368); client: its\n"
                    "              first flight is in the first (default 1,2)\n");
         break;
     case APP_CMD_CLIENT:
@@ -140,7 +139,8 @@ static int usage_error(FILE *err, app_cmd cmd, const char *fmt, const char *arg)
     return 2;
 }
 
-/* "1", "2", "1,2", "2,1": QUIC v1 (RFC 9000) and v2 (RFC 9369), each once. */
+/* "1", "2", "1,2", "2,1" (or "1+2", "2+1", for lists that split on commas):
+ * QUIC v1 (RFC 9000) and v2 (RFC 9369), each once. */
 static int parse_quic_versions(const char *v, app_opts *o)
 {
     o->n_quic_versions = 0;
@@ -156,7 +156,7 @@ static int parse_quic_versions(const char *v, app_opts *o)
             if (o->quic_versions[i] == ver)
                 return -1;
         o->quic_versions[o->n_quic_versions++] = ver;
-        if (p[1] == ',' && p[2])
+        if ((p[1] == ',' || p[1] == '+') && p[2])
             p++;
         else if (p[1])
             return -1;

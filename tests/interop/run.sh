@@ -131,11 +131,16 @@ aioquic-quince-aes256      aioquic quince  GET         10   8    20  ok         
 quince-aioquic-retry       quince  aioquic GET         10   8    20  ok           direct -v -retry c~client:.retry:.new.DCID
 aioquic-quince-retry       aioquic quince  GET         10   8    20  ok           direct -  --retry c~client:.received.Retry
 aioquic-quince-vn          aioquic quince  GET         10   8    20  ok           direct -version,1a2a3a4a - c~received.Version.Negotiation.versions=.*0x00000001;c~connected.*version=0x1$
+quince-aioquic-v2          quince  aioquic GET         10   8    20  ok           direct --quic-version,2,-v - c~handshake.complete:.QUIC.version.0x6b3343cf;s~connected.*version=0x6b3343cf
+aioquic-quince-v2          aioquic quince  GET         10   8    20  ok           direct -version,6b3343cf -v c~connected.*version=0x6b3343cf;s~handshake.complete:.QUIC.version.0x6b3343cf
+aioquic-quince-v2-upgrade  aioquic quince  GET         10   8    20  ok           direct - --quic-version,2+1,-v s~version:.0x00000001.->.0x6b3343cf;c~connected.*version=0x6b3343cf
 quince-aioquic-key-update-peer quince aioquic GET       10   8    20  ok           direct -v -key-update-after,5 s~stats.*key_phase=1;c~1-RTT.keys.updated,.key.phase.1
 aioquic-quince-key-update-peer aioquic quince GET       10   8    20  ok           direct -key-update-after,4 -v c~stats.*key_phase=1;s~1-RTT.keys.updated,.key.phase.1
 quicgo-quince-retry       quicgo quince GET         10   8    20  ok           direct -  --retry
 quince-quicgo-retry       quince quicgo GET         10   8    20  ok           direct -v -retry c~client:.retry:.new.DCID
-quicgo-quince-vn          quicgo quince GET         10   8    20  ok           direct -version,v2 - c~connected.*version=v1
+quicgo-quince-vn          quicgo quince GET         10   8    20  ok           direct -version,v2 --quic-version,1 c~connected.*version=v1
+quince-quicgo-v2          quince quicgo GET         10   8    20  ok           direct --quic-version,2,-v - c~handshake.complete:.QUIC.version.0x6b3343cf
+quicgo-quince-v2          quicgo quince GET         10   8    20  ok           direct -version,v2 -v c~connected.*version=v2;s~handshake.complete:.QUIC.version.0x6b3343cf
 quince-quicgo-key-update-quince  quince quicgo GET    10   8    20  ok           direct --key-update-after,4,-v - c~keys.updated,.key.phase.1
 quicgo-quince-key-update-quince  quicgo quince GET    10   8    20  ok           direct - --key-update-after,4,-v s~keys.updated,.key.phase.1
 quince-aioquic-key-update-quince quince aioquic GET   10   8    20  ok           direct --key-update-after,4,-v - c~keys.updated,.key.phase.1
@@ -168,8 +173,11 @@ ngtcp2-quince-migration     not yet: quince lacks migration (issue 12) and annou
 
 # Matrix rows that are not cases: name, then why they cannot run.
 NOT_RUN='
-quince-aioquic-vn              n/a: quince clients offer only QUIC v1, which aioquic speaks: nothing to negotiate
-quince-ngtcp2-vn               n/a: quince clients offer only QUIC v1, which gtlsserver speaks: nothing to negotiate
+quince-aioquic-vn              n/a: quince clients speak only QUIC v1 and v2, which aioquic speaks too: nothing to negotiate
+quince-ngtcp2-vn               n/a: quince clients speak only QUIC v1 and v2, which gtlsserver speaks too: nothing to negotiate
+quince-aioquic-v2-upgrade      n/a: aioquic'"'"'s server follows the order of the client'"'"'s Available Versions, and a quince client lists its first flight'"'"'s version first
+quince-quicgo-v2-upgrade       n/a: quic-go sends no version_information, so there is no compatible negotiation (RFC 9368 §2.3) with it
+quicgo-quince-v2-upgrade       n/a: quic-go sends no version_information, so there is no compatible negotiation (RFC 9368 §2.3) with it
 quince-ngtcp2-key-update-peer  n/a: gtlsserver has no option to start a key update
 ngtcp2-quince-ping-pong        n/a: the ngtcp2 examples have no HTTP datagrams (RFC 9297): no GET/CONNECT ping-pong, loss or 2,000-round cases
 quince-ngtcp2-ping-pong        n/a: the ngtcp2 examples have no HTTP datagrams (RFC 9297): no GET/CONNECT ping-pong, loss or 2,000-round cases
@@ -179,7 +187,7 @@ quince-quicgo-aes256           n/a: Go'"'"'s crypto/tls does not let a program c
 quicgo-quince-aes256           n/a: Go'"'"'s crypto/tls does not let a program choose TLS 1.3 cipher suites
 quince-quicgo-key-update-peer  n/a: quic-go has no API to start a key update
 quicgo-quince-key-update-peer  n/a: quic-go has no API to start a key update
-quince-quicgo-vn               n/a: quince clients offer only QUIC v1, which quic-go speaks: nothing to negotiate
+quince-quicgo-vn               n/a: quince clients speak only QUIC v1 and v2, which quic-go speaks too: nothing to negotiate
 quicgo-quince-hrr              n/a: Go'"'"'s crypto/tls sent key shares quince accepts for every group order tried (P-521 first, then P-256 or P-384), so no HelloRetryRequest
 aioquic-quince-hrr             n/a: aioquic 1.7.2 has no setting for its key share groups
 quince-aioquic-hrr             n/a: aioquic 1.7.2 has no setting for its key share groups

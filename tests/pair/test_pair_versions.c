@@ -5,6 +5,7 @@
  * version. */
 #include "common/pair.h"
 #include "common/tu.h"
+#include "crypto/cx_kex.h"
 #include "crypto/cx_quic_keys.h"
 #include "quic/packet.h"
 #include "quic/pn.h"
@@ -227,6 +228,28 @@ static void test_rewritten_header_version_is_detected(void **state)
     pair_free(&p);
 }
 
+/* RFC 9369 §4: after a HelloRetryRequest, which went out in the original
+ * version, the client takes that version as the negotiated one; a server
+ * that prefers v2 keeps v1 then, and the handshake completes. */
+static void test_hello_retry_request_keeps_the_original_version(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p);
+    p.scfg.version = QUIC_VERSION_2;
+    p.ctls.groups[0] = CX_GROUP_SECP256R1; /* a key share the server does not take */
+    p.ctls.groups[1] = CX_GROUP_X25519;
+    p.ctls.group_count = 2;
+    p.ctls.key_share_count = 1;
+    p.stls.groups[0] = CX_GROUP_X25519;
+    p.stls.group_count = 1;
+    pair_start(&p);
+    assert_true(pair_run(&p, both_established, NULL, 5000000));
+    assert_int_equal(quic_conn_version(p.client), QUIC_VERSION_1);
+    assert_int_equal(quic_conn_version(p.server), QUIC_VERSION_1);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_forged_version_negotiation_is_detected),
         cmocka_unit_test(test_genuine_version_negotiation_passes_the_check),
         cmocka_unit_test(test_rewritten_header_version_is_detected),
+        cmocka_unit_test(test_hello_retry_request_keeps_the_original_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,6 +49,9 @@ static void test_good_lines(void **state)
     assert_int_equal(o.n_quic_versions, 2);
     assert_int_equal(o.quic_versions[0], 0x6b3343cf);
     assert_int_equal(o.quic_versions[1], 1);
+    assert_int_equal(parse(&o, "server --listen 127.0.0.1:4433 --quic-version 1+2"), 0);
+    assert_int_equal(o.n_quic_versions, 2);
+    assert_int_equal(o.quic_versions[0], 1);
     assert_int_equal(parse(&o, "demo"), 0);
     assert_int_equal(o.count, 10);
     assert_int_equal(o.size, 8);
