@@ -148,8 +148,9 @@ static int rd_version_info(qb_rd *v, bool from_server, quic_tp_version_info *vi)
         if (x == 0)
             return QUIC_TP_ERR_VERSION_INFO;
         listed |= x == vi->chosen;
-        if (vi->n_available < QUIC_TP_VERSIONS_MAX)
-            vi->available[vi->n_available++] = x;
+        if (vi->n_available == QUIC_TP_VERSIONS_MAX)
+            return QUIC_TP_ERR_VERSION_INFO;
+        vi->available[vi->n_available++] = x;
     }
     return from_server || listed ? 0 : QUIC_TP_ERR_VERSION_INFO;
 }

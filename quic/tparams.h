@@ -53,9 +53,10 @@ enum {
  * detected too, so they are remembered). Real stacks send a handful. */
 #define QUIC_TP_MAX_UNKNOWN 64
 
-/* Available Versions kept from a peer's version_information; a longer list
- * is read whole for the checks of the decoder and kept up to this many. */
-#define QUIC_TP_VERSIONS_MAX 16
+/* Available Versions a version_information may list: a longer list is
+ * refused like a malformed one (real lists hold a few versions and perhaps a
+ * reserved one; memory stays bounded, DESIGN.md). */
+#define QUIC_TP_VERSIONS_MAX 32
 
 /* Error codes: the QUIC_TP_ERR_* of quic/quic_err.h. */
 

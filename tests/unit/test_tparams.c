@@ -324,6 +324,22 @@ static void test_version_information_round_trip_and_rejections(void **state)
     expect("11 08 00000001 6b3343cf", false, QUIC_TP_ERR_VERSION_INFO);
     expect("11 0c 00000001 6b3343cf 00000001", false, 0);
     assert_int_equal(quic_err_to_wire(QUIC_TP_ERR_VERSION_INFO), QUIC_TRANSPORT_PARAMETER_ERROR);
+
+    /* bounded: QUIC_TP_VERSIONS_MAX Available Versions, then refused (found by
+     * fuzz_tparams: a longer list cut short lost a client's Chosen Version) */
+    uint8_t b[8 + 4 * (QUIC_TP_VERSIONS_MAX + 2)];
+    for (size_t extra = 0; extra < 2; extra++) {
+        size_t nv = QUIC_TP_VERSIONS_MAX + extra, n = 0;
+        b[n++] = 0x11;
+        b[n++] = 0x40 | (uint8_t)((4 + 4 * nv) >> 8);
+        b[n++] = (uint8_t)(4 + 4 * nv);
+        qb_put_u32(b + n, 0x6b3343cf);
+        n += 4;
+        for (size_t i = 0; i < nv; i++, n += 4)
+            qb_put_u32(b + n, i + 1 == nv ? 0x6b3343cf : 0x0a0a0a0a + (uint32_t)i);
+        quic_tparams d;
+        assert_int_equal(quic_tparams_decode(b, n, false, &d), extra ? QUIC_TP_ERR_VERSION_INFO : 0);
+    }
 }
 
 static void test_grease_ids(void **state)
