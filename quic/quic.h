@@ -1,6 +1,6 @@
 /**
- * quince QUIC v1 connection: the public, sans-I/O API (RFC 9000, 9001, 9002,
- * 9221). The caller owns sockets and the clock; a connection is a state machine
+ * quince QUIC connection, v1 and v2: the public, sans-I/O API (RFC 9000, 9001,
+ * 9002, 9221, 9368, 9369). The caller owns sockets and the clock; a connection is a state machine
  * driven by five calls:
  *
  *   quic_conn_recv()        a UDP datagram arrived
