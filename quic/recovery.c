@@ -7,18 +7,18 @@ enum { ST_OUT = 0, ST_ACKED = 1, ST_LOST = 2, ST_SKIPPED = 3 };
 
 /* ---- the ring: records in increasing packet number order ---- */
 
-static quic_sent_pkt *ring_at(const quic_sent_ring *r, size_t i)
+/* Records kept when a ring shrinks: a handshake flight or a ping-pong. */
+#define RING_KEEP 8
+
+static quic_sent_pkt *ring_at(const qb_ring *r, size_t i)
 {
-    size_t k = r->head + i;
-    if (k >= r->cap)
-        k -= r->cap;
-    return &r->e[k];
+    return (quic_sent_pkt *)qb_ring_at(r, i);
 }
 
 /* First logical index whose pn >= pn (count when none). */
-static size_t ring_lower_bound(const quic_sent_ring *r, uint64_t pn)
+static size_t ring_lower_bound(const qb_ring *r, uint64_t pn)
 {
-    size_t lo = 0, hi = r->count;
+    size_t lo = 0, hi = qb_ring_count(r);
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (ring_at(r, mid)->pn < pn)
@@ -29,13 +29,99 @@ static size_t ring_lower_bound(const quic_sent_ring *r, uint64_t pn)
     return lo;
 }
 
-static void ring_remove(quic_sent_ring *r, size_t i)
+static void ring_remove(qb_ring *r, size_t i)
 {
     /* Shift the older records up by one; rare (only to make room). */
     for (size_t k = i; k > 0; k--)
         *ring_at(r, k) = *ring_at(r, k - 1);
-    r->head = r->head + 1 == r->cap ? 0 : r->head + 1;
-    r->count--;
+    qb_ring_consume(r, 1);
+}
+
+/* The result arrays follow the longest ring, so filling them never fails. */
+static int out_grow(quic_recovery *rc, size_t n)
+{
+    if (n <= rc->out_cap)
+        return 0;
+    quic_sent_pkt *a = qb_realloc(rc->alloc, rc->out_acked, n * sizeof *a);
+    if (!a)
+        return QUIC_RECOVERY_ERR_NOMEM;
+    rc->out_acked = a;
+    quic_sent_pkt *l = qb_realloc(rc->alloc, rc->out_lost, n * sizeof *l);
+    if (!l)
+        return QUIC_RECOVERY_ERR_NOMEM; /* out_acked is larger; harmless */
+    rc->out_lost = l;
+    rc->out_cap = n;
+    return 0;
+}
+
+static size_t ring_cap_max(const quic_recovery *rc)
+{
+    size_t m = 0;
+    for (int i = 0; i < QUIC_RECOVERY_SPACES; i++)
+        if (rc->sp[i].ring.cap > m)
+            m = rc->sp[i].ring.cap;
+    return m;
+}
+
+/* One more slot in the ring, growing it when below its cap: 1 = room,
+ * 0 = at the cap, <0 = no memory (nothing changed). */
+static int ring_grow(quic_recovery *rc, quic_recovery_space *s)
+{
+    qb_ring *r = &s->ring;
+    if (r->n >= r->cap) {
+        if (r->n >= r->max)
+            return 0;
+        if (qb_ring_reserve(r, 1) != QB_OK)
+            return QUIC_RECOVERY_ERR_NOMEM;
+    }
+    /* Also after an earlier failure here: the ring may have grown alone. */
+    if (out_grow(rc, r->cap) != 0)
+        return QUIC_RECOVERY_ERR_NOMEM;
+    return 1;
+}
+
+/* A ring just emptied: give back what a past burst took (see qb_trim.h). */
+static void ring_drained(quic_recovery *rc, quic_recovery_space *s)
+{
+    qb_ring *r = &s->ring;
+    size_t target = qb_trim_drained(&s->trim, r->cap, RING_KEEP);
+    if (target == r->cap)
+        return;
+    qb_ring_free(r);
+    (void)qb_ring_reserve(r, target); /* a failure only delays the regrowth */
+}
+
+/* Shrinks the result arrays to the longest ring after a ring shrank; only at
+ * the start of a call, since results of the last call point into them. */
+static void out_fit(quic_recovery *rc)
+{
+    size_t m = ring_cap_max(rc);
+    if (m >= rc->out_cap)
+        return;
+    if (m == 0) {
+        qb_free(rc->alloc, rc->out_acked);
+        qb_free(rc->alloc, rc->out_lost);
+        rc->out_acked = rc->out_lost = NULL;
+        rc->out_cap = 0;
+        return;
+    }
+    /* A failed realloc keeps the larger array, which is as good. */
+    quic_sent_pkt *a = qb_realloc(rc->alloc, rc->out_acked, m * sizeof *a);
+    if (a)
+        rc->out_acked = a;
+    quic_sent_pkt *l = qb_realloc(rc->alloc, rc->out_lost, m * sizeof *l);
+    if (l)
+        rc->out_lost = l;
+    if (a && l)
+        rc->out_cap = m;
+}
+
+size_t quic_recovery_heap(const quic_recovery *rc)
+{
+    size_t n = 2 * rc->out_cap;
+    for (int i = 0; i < QUIC_RECOVERY_SPACES; i++)
+        n += rc->sp[i].ring.cap;
+    return n * sizeof(quic_sent_pkt);
 }
 
 /* A record that may go to make room: settled, skipped, or an outstanding
@@ -48,27 +134,32 @@ static bool evictable(const quic_recovery *rc, const quic_sent_pkt *p)
 }
 
 /* Pops settled records from the old end. */
-static void ring_pop_settled(quic_recovery_space *s)
+static void ring_pop_settled(quic_recovery *rc, quic_recovery_space *s)
 {
-    quic_sent_ring *r = &s->ring;
-    while (r->count > 0) {
-        quic_sent_pkt *p = ring_at(r, 0);
+    qb_ring *r = &s->ring;
+    size_t k = 0;
+    while (k < r->n) {
+        quic_sent_pkt *p = ring_at(r, k);
         bool settled = p->state == ST_ACKED || p->state == ST_LOST ||
                        (p->state == ST_SKIPPED && s->has_largest_acked && p->pn < s->largest_acked);
         if (!settled)
             break;
-        r->head = r->head + 1 == r->cap ? 0 : r->head + 1;
-        r->count--;
+        k++;
     }
+    qb_ring_consume(r, k);
+    if (k && r->n == 0)
+        ring_drained(rc, s);
 }
 
-/* Room for one more record: drops the oldest evictable record when full. */
-static bool ring_make_room(quic_recovery *rc, quic_recovery_space *s)
+/* Room for one more record: grows the ring below its cap, else drops the
+ * oldest evictable record. 1 = room, 0 = full, <0 = no memory. */
+static int ring_make_room(quic_recovery *rc, quic_recovery_space *s)
 {
-    quic_sent_ring *r = &s->ring;
-    if (r->count < r->cap)
-        return true;
-    for (size_t i = 0; i < r->count; i++) {
+    qb_ring *r = &s->ring;
+    int g = ring_grow(rc, s);
+    if (g != 0)
+        return g;
+    for (size_t i = 0; i < r->n; i++) {
         quic_sent_pkt *p = ring_at(r, i);
         if (evictable(rc, p)) {
             if (p->state == ST_OUT) {
@@ -76,17 +167,17 @@ static bool ring_make_room(quic_recovery *rc, quic_recovery_space *s)
                 rc->evicted++;
             }
             ring_remove(r, i);
-            return true;
+            return 1;
         }
     }
-    return false;
+    return 0;
 }
 
-static bool ring_can_take(const quic_recovery *rc, const quic_sent_ring *r)
+static bool ring_can_take(const quic_recovery *rc, const qb_ring *r)
 {
-    if (r->count < r->cap)
+    if (r->n < r->max)
         return true;
-    for (size_t i = 0; i < r->count; i++)
+    for (size_t i = 0; i < r->n; i++)
         if (evictable(rc, ring_at(r, i)))
             return true;
     return false;
@@ -112,42 +203,29 @@ int quic_recovery_init(quic_recovery *rc, const quic_recovery_config *cfg, const
     size_t cap = cfg->max_sent_packets ? cfg->max_sent_packets : 1024;
     if (cap > ((size_t)1 << 24))
         return QUIC_RECOVERY_ERR_ARG;
-    rc->out_cap = cap;
     rc->max_ack_delay = cfg->max_ack_delay ? cfg->max_ack_delay : 25000;
     rc->is_server = cfg->is_server;
     rc->pto_probes = cfg->pto_probes == 1 ? 1 : 2;
     rc->timer = QUIC_RECOVERY_NEVER;
     quic_rtt_init(&rc->rtt, cfg->initial_rtt);
-    for (int i = 0; i < QUIC_RECOVERY_SPACES; i++) {
-        rc->sp[i].ring.cap = cap;
-        rc->sp[i].ring.e = qb_malloc(a, cap * sizeof(quic_sent_pkt));
-        if (!rc->sp[i].ring.e) {
-            quic_recovery_free(rc);
-            return QUIC_RECOVERY_ERR_NOMEM;
-        }
-    }
-    rc->out_acked = qb_malloc(a, cap * sizeof(quic_sent_pkt));
-    rc->out_lost = qb_malloc(a, cap * sizeof(quic_sent_pkt));
-    if (!rc->out_acked || !rc->out_lost) {
-        quic_recovery_free(rc);
-        return QUIC_RECOVERY_ERR_NOMEM;
-    }
+    for (int i = 0; i < QUIC_RECOVERY_SPACES; i++)
+        qb_ring_init(&rc->sp[i].ring, a, sizeof(quic_sent_pkt), cap);
     return 0;
 }
 
 void quic_recovery_free(quic_recovery *rc)
 {
-    for (int i = 0; i < QUIC_RECOVERY_SPACES; i++) {
-        qb_free(rc->alloc, rc->sp[i].ring.e);
-        rc->sp[i].ring.e = NULL;
-    }
+    for (int i = 0; i < QUIC_RECOVERY_SPACES; i++)
+        qb_ring_free(&rc->sp[i].ring);
     qb_free(rc->alloc, rc->out_acked);
     qb_free(rc->alloc, rc->out_lost);
     rc->out_acked = rc->out_lost = NULL;
+    rc->out_cap = 0;
 }
 
 static void result_clear(quic_recovery *rc, quic_recovery_result *res)
 {
+    out_fit(rc);
     memset(res, 0, sizeof *res);
     res->acked = rc->out_acked;
     res->lost = rc->out_lost;
@@ -258,15 +336,19 @@ int quic_recovery_on_sent(quic_recovery *rc, quic_pn_space space, uint64_t pn, s
         return QUIC_RECOVERY_ERR_DISCARDED;
     if (s->has_sent && pn <= s->largest_sent)
         return QUIC_RECOVERY_ERR_PN_ORDER;
-    if (!ring_make_room(rc, s)) {
+    int room = ring_make_room(rc, s);
+    if (room < 0)
+        return room;
+    if (room == 0) {
         if (!ack_eliciting && !in_flight) {
             s->has_sent = true; /* an ACK-only packet may go out untracked */
             s->largest_sent = pn;
         }
         return QUIC_RECOVERY_ERR_FULL;
     }
-    quic_sent_pkt *p = ring_at(&s->ring, s->ring.count);
-    s->ring.count++;
+    qb_ring_commit(&s->ring, 1);
+    quic_sent_pkt *p = ring_at(&s->ring, s->ring.n - 1);
+    qb_trim_use(&s->trim, s->ring.n);
     p->pn = pn;
     p->time_sent = now;
     p->handle = handle;
@@ -297,10 +379,11 @@ int quic_recovery_skip_pn(quic_recovery *rc, quic_pn_space space, uint64_t pn)
         return QUIC_RECOVERY_ERR_DISCARDED;
     if (s->has_sent && pn <= s->largest_sent)
         return QUIC_RECOVERY_ERR_PN_ORDER;
-    if (!ring_make_room(rc, s))
-        return QUIC_RECOVERY_ERR_FULL;
-    quic_sent_pkt *p = ring_at(&s->ring, s->ring.count);
-    s->ring.count++;
+    int room = ring_make_room(rc, s);
+    if (room <= 0)
+        return room < 0 ? room : QUIC_RECOVERY_ERR_FULL;
+    qb_ring_commit(&s->ring, 1);
+    quic_sent_pkt *p = ring_at(&s->ring, s->ring.n - 1);
     memset(p, 0, sizeof *p);
     p->pn = pn;
     p->state = ST_SKIPPED;
@@ -346,7 +429,7 @@ static void detect_lost(quic_recovery *rc, quic_pn_space space, uint64_t now,
     uint64_t pcd = pc_duration(rc);
     bool run = false;        /* a persistent congestion candidate period */
     uint64_t run_start = 0;  /* send time of its first lost packet */
-    for (size_t i = 0; i < s->ring.count; i++) {
+    for (size_t i = 0; i < s->ring.n; i++) {
         quic_sent_pkt *p = ring_at(&s->ring, i);
         if (p->pn > s->largest_acked)
             break;
@@ -401,7 +484,7 @@ int quic_recovery_on_ack(quic_recovery *rc, quic_pn_space space, const quic_pn_r
         return QUIC_RECOVERY_ERR_UNSENT_ACKED;
     /* First pass: refuse an ACK of a skipped packet number before acting. */
     for (size_t k = 0; k < n; k++) {
-        for (size_t i = ring_lower_bound(&s->ring, ranges[k].smallest); i < s->ring.count; i++) {
+        for (size_t i = ring_lower_bound(&s->ring, ranges[k].smallest); i < s->ring.n; i++) {
             const quic_sent_pkt *p = ring_at(&s->ring, i);
             if (p->pn > ranges[k].largest)
                 break;
@@ -419,7 +502,7 @@ int quic_recovery_on_ack(quic_recovery *rc, quic_pn_space space, const quic_pn_r
     bool ae = false;
     const quic_sent_pkt *largest = NULL;
     for (size_t k = n; k-- > 0;) {
-        for (size_t i = ring_lower_bound(&s->ring, ranges[k].smallest); i < s->ring.count; i++) {
+        for (size_t i = ring_lower_bound(&s->ring, ranges[k].smallest); i < s->ring.n; i++) {
             quic_sent_pkt *p = ring_at(&s->ring, i);
             if (p->pn > ranges[k].largest)
                 break;
@@ -450,7 +533,7 @@ int quic_recovery_on_ack(quic_recovery *rc, quic_pn_space space, const quic_pn_r
     /* §6.2.1: a client unsure of address validation keeps its backoff. */
     if (peer_completed_address_validation(rc))
         rc->pto_count = 0;
-    ring_pop_settled(s);
+    ring_pop_settled(rc, s);
     set_timer(rc, now);
     return 0;
 }
@@ -465,7 +548,7 @@ void quic_recovery_on_timeout(quic_recovery *rc, uint64_t now, quic_recovery_res
     quic_pn_space space;
     if (loss_time_and_space(rc, &space) != 0) {
         detect_lost(rc, space, now, res);
-        ring_pop_settled(&rc->sp[space]);
+        ring_pop_settled(rc, &rc->sp[space]);
         res->action = QUIC_RECOVERY_LOSS;
         set_timer(rc, now);
         return;
@@ -493,13 +576,12 @@ void quic_recovery_discard_space(quic_recovery *rc, quic_pn_space space, uint64_
     if ((unsigned)space >= QUIC_RECOVERY_SPACES || rc->sp[space].discarded)
         return;
     quic_recovery_space *s = &rc->sp[space];
-    for (size_t i = 0; i < s->ring.count; i++) {
+    for (size_t i = 0; i < s->ring.n; i++) {
         quic_sent_pkt *p = ring_at(&s->ring, i);
         if (p->state == ST_OUT)
             rc->out_lost[res->n_discarded++] = *p;
     }
-    s->ring.count = 0;
-    s->ring.head = 0;
+    qb_ring_free(&s->ring); /* the space never sends again */
     s->bytes_in_flight = 0;
     s->ae_in_flight = 0;
     s->last_ae_time = 0;

@@ -1,9 +1,11 @@
 /*
  * quince quic: loss detection (RFC 9002 §5, §6, Appendix A).
  *
- * Per packet number space, the sent packets live in a ring preallocated at
- * init (max_sent_packets records, no allocation per packet), ordered by packet
- * number. ACKs mark records acked, loss detection marks them lost; records
+ * Per packet number space, the sent packets live in a ring (qb_ring) that
+ * starts empty and grows on demand up to max_sent_packets records, ordered by
+ * packet number; it gives memory back once a few drain cycles in a row used
+ * little of it (qb_trim), and is freed when its space is discarded. Growth is
+ * amortised (doubling), so there is no allocation per packet once warm. ACKs mark records acked, loss detection marks them lost; records
  * leave the ring once they are the oldest and settled.
  *
  * No callbacks: each event fills a quic_recovery_result whose arrays (newly
@@ -25,6 +27,8 @@
 
 #include "quic/quic_err.h"
 #include "base/qb.h"
+#include "base/qb_ring.h"
+#include "base/qb_trim.h"
 #include "quic/ackrange.h"
 #include "quic/pkt_type.h"
 #include "quic/rtt.h"
@@ -49,13 +53,9 @@ typedef struct quic_sent_pkt {
     uint8_t space;     /* quic_pn_space */
 } quic_sent_pkt;
 
-typedef struct quic_sent_ring {
-    quic_sent_pkt *e;
-    size_t cap, head, count;
-} quic_sent_ring;
-
 typedef struct quic_recovery_space {
-    quic_sent_ring ring;
+    qb_ring ring;                /* of quic_sent_pkt */
+    qb_trim trim;
     bool has_sent;
     uint64_t largest_sent;
     bool has_largest_acked;
@@ -113,17 +113,19 @@ typedef struct quic_recovery {
     uint64_t evicted;            /* ACK-only records given up when full (counter) */
     quic_sent_pkt evicted_rec[QUIC_RECOVERY_EVICT_MAX]; /* not yet taken */
     size_t n_evicted;
+    /* Result arrays: as long as the longest ring (one call settles at most a
+     * ring's records), grown with the rings. */
     quic_sent_pkt *out_acked, *out_lost;
     size_t out_cap;
 } quic_recovery;
 
-/* Allocates the three rings and the output arrays once. cfg may be NULL. */
+/* Allocates nothing yet: rings and result arrays grow with use. cfg may be NULL. */
 int quic_recovery_init(quic_recovery *rc, const quic_recovery_config *cfg, const qb_alloc *a);
 void quic_recovery_free(quic_recovery *rc);
 
 /* RFC 9002 A.5 OnPacketSent. Packet numbers must increase within a space.
  * Returns 0, QUIC_RECOVERY_ERR_FULL (check quic_recovery_can_send first),
- * _PN_ORDER or _DISCARDED. When the ring is full, the oldest settled record
+ * _PN_ORDER, _DISCARDED or _NOMEM (the ring could not grow; nothing changed). When the ring is full, the oldest settled record
  * or the oldest ACK-only (neither ack-eliciting nor in flight) record makes
  * room; an outstanding ACK-only record given up that way is handed back by
  * quic_recovery_take_evicted so its handle can be released. An ACK-only
@@ -187,7 +189,9 @@ static inline bool quic_recovery_largest_acked(const quic_recovery *rc, quic_pn_
 /* Records held in a space's ring (outstanding and settled-but-not-popped). */
 static inline size_t quic_recovery_tracked(const quic_recovery *rc, quic_pn_space space)
 {
-    return rc->sp[space].ring.count;
+    return qb_ring_count(&rc->sp[space].ring);
 }
+/* Bytes of records the rings and result arrays hold (for tests and stats). */
+size_t quic_recovery_heap(const quic_recovery *rc);
 
 #endif

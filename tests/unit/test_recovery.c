@@ -20,7 +20,7 @@
 /* ---- a counting allocator: proves no allocation after init ---- */
 typedef struct counter { size_t calls; size_t live; } counter;
 static void *c_alloc(void *ud, size_t n) { ((counter *)ud)->calls++; ((counter *)ud)->live++; return malloc(n); }
-static void *c_realloc(void *ud, void *p, size_t n) { ((counter *)ud)->calls++; return realloc(p, n); }
+static void *c_realloc(void *ud, void *p, size_t n) { ((counter *)ud)->calls++; if (!p) ((counter *)ud)->live++; return realloc(p, n); }
 static void c_free(void *ud, void *p) { if (p) ((counter *)ud)->live--; free(p); }
 
 static void test_rtt_by_hand(void **state)
@@ -368,8 +368,8 @@ static void test_discard_space(void **state)
     quic_recovery_free(&rc);
 }
 
-/* The bound: the ring never grows and nothing is allocated after init;
- * ACK-only records give way when it is full. */
+/* The bound: the ring grows to its cap and no further, nothing is allocated
+ * once it is there; ACK-only records give way when it is full. */
 static void test_bound_and_no_alloc(void **state)
 {
     (void)state;
@@ -378,11 +378,11 @@ static void test_bound_and_no_alloc(void **state)
     quic_recovery rc;
     quic_recovery_config cfg = {.max_sent_packets = 8, .is_server = true};
     assert_int_equal(quic_recovery_init(&rc, &cfg, &a), 0);
-    size_t after_init = c.calls;
-    assert_int_equal(after_init, 5); /* three rings, two output arrays */
+    assert_int_equal(c.calls, 0); /* memory grows with use */
     quic_recovery_set_handshake_confirmed(&rc, 0);
     for (uint64_t pn = 0; pn < 8; pn++)
         assert_int_equal(quic_recovery_on_sent(&rc, APP, pn, 100, true, true, 0, pn), 0);
+    size_t after_init = c.calls;
     assert_false(quic_recovery_can_send(&rc, APP));
     assert_int_equal(quic_recovery_on_sent(&rc, APP, 8, 100, true, true, 0, 8), QUIC_RECOVERY_ERR_FULL);
     /* an ACK-only packet may still go out, untracked */
@@ -424,6 +424,113 @@ static void test_bound_and_no_alloc(void **state)
     assert_true(ev[0].handle == 0 && ev[QUIC_RECOVERY_EVICT_MAX - 1].handle == QUIC_RECOVERY_EVICT_MAX - 1);
     assert_true(quic_recovery_can_send(&rc, APP));
     quic_recovery_free(&rc);
+}
+
+/* Issue 10: a ring holds nothing until used and grows with what is in flight. */
+static void test_ring_grows_with_use(void **state)
+{
+    (void)state;
+    quic_recovery rc = new_rc(true, 1024);
+    assert_int_equal(quic_recovery_heap(&rc), 0);
+    quic_recovery_set_handshake_confirmed(&rc, 0);
+    for (uint64_t pn = 0; pn < 4; pn++)
+        assert_int_equal(quic_recovery_on_sent(&rc, APP, pn, 100, true, true, 0, pn), 0);
+    size_t small = quic_recovery_heap(&rc);
+    assert_true(small > 0 && small <= 3 * 8 * sizeof(quic_sent_pkt));
+    for (uint64_t pn = 4; pn < 300; pn++)
+        assert_int_equal(quic_recovery_on_sent(&rc, APP, pn, 100, true, true, 0, pn), 0);
+    assert_true(quic_recovery_heap(&rc) >= 3 * 300 * sizeof(quic_sent_pkt));
+    quic_recovery_result res;
+    ack1(&rc, APP, 0, 299, 1000, &res);
+    assert_int_equal(res.n_acked, 300);
+    quic_recovery_free(&rc);
+}
+
+/* RFC 9001 §4.9 + issue 10: a discarded space's ring is freed. */
+static void test_discarded_space_ring_freed(void **state)
+{
+    (void)state;
+    quic_recovery rc = new_rc(false, 1024);
+    for (uint64_t pn = 0; pn < 20; pn++)
+        assert_int_equal(quic_recovery_on_sent(&rc, INI, pn, 1200, true, true, pn, 0), 0);
+    assert_true(quic_recovery_heap(&rc) > 0);
+    quic_recovery_result res;
+    quic_recovery_discard_space(&rc, INI, 10 * MS, &res);
+    assert_int_equal(res.n_discarded, 20);
+    assert_true(res.discarded[19].handle == 19);
+    assert_true(rc.sp[INI].ring.p == NULL);
+    quic_recovery_set_has_handshake_keys(&rc, 10 * MS);
+    quic_recovery_on_timeout(&rc, 0, &res); /* a next call: result arrays fit the rings */
+    assert_int_equal(quic_recovery_heap(&rc), 0);
+    quic_recovery_free(&rc);
+}
+
+/* After a burst, a few small drain cycles give the memory back; a steady
+ * pattern of bursts keeps it (no free and regrow per burst). */
+static void test_ring_shrinks_after_burst(void **state)
+{
+    (void)state;
+    counter c = {0, 0};
+    qb_alloc a = {c_alloc, c_realloc, c_free, &c};
+    quic_recovery rc;
+    quic_recovery_config cfg = {.max_sent_packets = 1024, .is_server = true};
+    assert_int_equal(quic_recovery_init(&rc, &cfg, &a), 0);
+    quic_recovery_set_handshake_confirmed(&rc, 0);
+    quic_recovery_result res;
+    uint64_t pn = 0, now = 0;
+    for (int burst = 0; burst < 10; burst++) {
+        uint64_t first = pn;
+        for (int k = 0; k < 200; k++)
+            assert_int_equal(quic_recovery_on_sent(&rc, APP, pn++, 1000, true, true, 0, now++), 0);
+        ack1(&rc, APP, first, pn - 1, now++, &res);
+        if (burst == 2)
+            c.calls = 0;
+    }
+    assert_int_equal(c.calls, 0); /* bursts of the same size: no reallocation */
+    size_t big = quic_recovery_heap(&rc);
+    assert_true(big >= 3 * 200 * sizeof(quic_sent_pkt));
+    for (int round = 0; round < 2 * QB_TRIM_ROUNDS; round++) {
+        assert_int_equal(quic_recovery_on_sent(&rc, APP, pn++, 100, true, true, 0, now++), 0);
+        ack1(&rc, APP, pn - 1, pn - 1, now++, &res);
+    }
+    assert_true(quic_recovery_heap(&rc) <= 3 * 8 * sizeof(quic_sent_pkt));
+    quic_recovery_free(&rc);
+    assert_int_equal(c.live, 0);
+}
+
+static size_t fail_after;
+static void *f_alloc(void *ud, size_t n) { (void)ud; if (fail_after == 0) return NULL; fail_after--; return malloc(n); }
+static void *f_realloc(void *ud, void *p, size_t n) { (void)ud; if (fail_after == 0) return NULL; fail_after--; return realloc(p, n); }
+static void f_free(void *ud, void *p) { (void)ud; free(p); }
+
+/* A ring that cannot grow says so (the connection closes with
+ * INTERNAL_ERROR) and loses nothing it tracked. */
+static void test_ring_growth_failure_is_an_error(void **state)
+{
+    (void)state;
+    for (size_t budget = 0; budget < 8; budget++) {
+        qb_alloc a = {f_alloc, f_realloc, f_free, NULL};
+        quic_recovery rc;
+        quic_recovery_config cfg = {.max_sent_packets = 1024, .is_server = true};
+        fail_after = 1000;
+        assert_int_equal(quic_recovery_init(&rc, &cfg, &a), 0);
+        quic_recovery_set_handshake_confirmed(&rc, 0);
+        fail_after = budget;
+        uint64_t pn = 0;
+        int r = 0;
+        while (pn < 100 && (r = quic_recovery_on_sent(&rc, APP, pn, 100, true, true, pn, pn)) == 0)
+            pn++;
+        assert_int_equal(r, QUIC_RECOVERY_ERR_NOMEM);
+        assert_int_equal(quic_recovery_tracked(&rc, APP), pn);
+        assert_true(quic_recovery_bytes_in_flight(&rc) == 100 * pn);
+        fail_after = 1000;
+        quic_recovery_result res;
+        if (pn) {
+            ack1(&rc, APP, 0, pn - 1, 200, &res);
+            assert_int_equal(res.n_acked, pn);
+        }
+        quic_recovery_free(&rc);
+    }
 }
 
 /* Randomised run against a model: every packet is reported at most once
@@ -783,6 +890,10 @@ int main(void)
         cmocka_unit_test(test_randomised_model),
         cmocka_unit_test(test_ack_delay_rules),
         cmocka_unit_test(test_lossy_transfer),
+        cmocka_unit_test(test_ring_grows_with_use),
+        cmocka_unit_test(test_discarded_space_ring_freed),
+        cmocka_unit_test(test_ring_shrinks_after_burst),
+        cmocka_unit_test(test_ring_growth_failure_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
