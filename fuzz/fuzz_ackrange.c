@@ -112,5 +112,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     for (uint64_t p = 0; p < MODEL_BITS; p++)
         check_contains(&a, seen, floor, exact, p);
+    quic_ackrange_free(&a);
     return 0;
 }

@@ -5,9 +5,61 @@
 
 #include "base/qb.h"
 
+/* The range array in use: inline or on the heap. */
+#define RG(a) ((a)->heap ? (a)->heap : (quic_pn_range *)(a)->small)
+
 void quic_ackrange_init(quic_ackrange *a, size_t max_ranges, uint64_t max_ack_delay)
 {
+    quic_ackrange_init_with(a, max_ranges, max_ack_delay, NULL);
+}
+
+void quic_ackrange_free(quic_ackrange *a)
+{
+    qb_free(a->alloc, a->heap);
+    a->heap = NULL;
+    a->heap_cap = 0;
+    a->n = 0;
+}
+
+/* Room for one more range below the bound; false when the heap refused. */
+static bool ranges_grow(quic_ackrange *a)
+{
+    size_t have = a->heap ? a->heap_cap : QUIC_ACKRANGE_INLINE;
+    if (a->n < have)
+        return true;
+    size_t ncap = have * 2 < a->cap ? have * 2 : a->cap;
+    quic_pn_range *p;
+    if (a->heap) {
+        p = qb_realloc(a->alloc, a->heap, ncap * sizeof *p);
+    } else {
+        p = qb_malloc(a->alloc, ncap * sizeof *p);
+        if (p)
+            memcpy(p, a->small, a->n * sizeof *p);
+    }
+    if (!p)
+        return false;
+    a->heap = p;
+    a->heap_cap = ncap;
+    return true;
+}
+
+/* Back to the inline array once at most half of it is used (hysteresis, so
+ * that a range more or less does not free and allocate each time). */
+static void ranges_fit(quic_ackrange *a)
+{
+    if (!a->heap || a->n > QUIC_ACKRANGE_INLINE / 2)
+        return;
+    memcpy(a->small, a->heap, a->n * sizeof a->small[0]);
+    qb_free(a->alloc, a->heap);
+    a->heap = NULL;
+    a->heap_cap = 0;
+}
+
+void quic_ackrange_init_with(quic_ackrange *a, size_t max_ranges, uint64_t max_ack_delay,
+                             const qb_alloc *alloc)
+{
     memset(a, 0, sizeof *a);
+    a->alloc = alloc;
     if (max_ranges < 1)
         max_ranges = 1;
     if (max_ranges > QUIC_ACKRANGE_MAX)
@@ -24,7 +76,7 @@ static size_t find_at_or_below(const quic_ackrange *a, uint64_t pn)
     size_t lo = 0, hi = a->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (a->r[mid].smallest <= pn)
+        if (RG(a)[mid].smallest <= pn)
             hi = mid;
         else
             lo = mid + 1;
@@ -37,12 +89,12 @@ bool quic_ackrange_contains(const quic_ackrange *a, uint64_t pn)
     if (pn < a->floor)
         return true;
     size_t i = find_at_or_below(a, pn);
-    return i < a->n && pn <= a->r[i].largest;
+    return i < a->n && pn <= RG(a)[i].largest;
 }
 
 static void remove_at(quic_ackrange *a, size_t i)
 {
-    memmove(&a->r[i], &a->r[i + 1], (a->n - i - 1) * sizeof a->r[0]);
+    memmove(&RG(a)[i], &RG(a)[i + 1], (a->n - i - 1) * sizeof RG(a)[0]);
     a->n--;
 }
 
@@ -52,34 +104,34 @@ static void remove_at(quic_ackrange *a, size_t i)
 static size_t add_pn(quic_ackrange *a, uint64_t pn)
 {
     size_t i = find_at_or_below(a, pn);
-    bool below = i < a->n && a->r[i].largest + 1 == pn;
-    bool above = i > 0 && a->r[i - 1].smallest == pn + 1;
+    bool below = i < a->n && RG(a)[i].largest + 1 == pn;
+    bool above = i > 0 && RG(a)[i - 1].smallest == pn + 1;
     if (below && above) {
-        a->r[i - 1].smallest = a->r[i].smallest;
+        RG(a)[i - 1].smallest = RG(a)[i].smallest;
         remove_at(a, i);
         return i - 1;
     }
     if (below) {
-        a->r[i].largest = pn;
+        RG(a)[i].largest = pn;
         return i;
     }
     if (above) {
-        a->r[i - 1].smallest = pn;
+        RG(a)[i - 1].smallest = pn;
         return i - 1;
     }
-    if (a->n == a->cap) {
-        /* Full: the oldest (smallest) range goes, never the array grows. */
+    if (a->n == a->cap || (a->n < a->cap && !ranges_grow(a))) {
+        /* Full (or no memory to grow): the oldest (smallest) range goes. */
         if (i == a->n) {
             /* pn itself would be the oldest: remember it via the floor only. */
             a->floor = pn + 1;
             return a->n;
         }
-        a->floor = a->r[a->n - 1].largest + 1;
+        a->floor = RG(a)[a->n - 1].largest + 1;
         a->n--;
     }
-    memmove(&a->r[i + 1], &a->r[i], (a->n - i) * sizeof a->r[0]);
-    a->r[i].smallest = pn;
-    a->r[i].largest = pn;
+    memmove(&RG(a)[i + 1], &RG(a)[i], (a->n - i) * sizeof RG(a)[0]);
+    RG(a)[i].smallest = pn;
+    RG(a)[i].largest = pn;
     a->n++;
     return i;
 }
@@ -106,7 +158,7 @@ int quic_ackrange_insert(quic_ackrange *a, uint64_t pn, bool ack_eliciting, uint
             immediate = true; /* §13.2.1: arrived out of order */
         } else if (pn > a->ae_largest + 1) {
             /* §13.2.1: a gap between the largest ack-eliciting and this one */
-            bool gap = at >= a->n || a->r[at].smallest > a->ae_largest + 1;
+            bool gap = at >= a->n || RG(a)[at].smallest > a->ae_largest + 1;
             if (gap)
                 immediate = true;
         }
@@ -161,7 +213,7 @@ bool quic_ackrange_largest(const quic_ackrange *a, uint64_t *pn, uint64_t *time_
 size_t quic_ackrange_export(const quic_ackrange *a, quic_pn_range *out, size_t cap)
 {
     size_t n = a->n < cap ? a->n : cap;
-    memcpy(out, a->r, n * sizeof a->r[0]);
+    memcpy(out, RG(a), n * sizeof RG(a)[0]);
     return n;
 }
 
@@ -170,8 +222,9 @@ void quic_ackrange_drop_below(quic_ackrange *a, uint64_t pn)
     if (pn <= a->floor)
         return;
     a->floor = pn;
-    while (a->n > 0 && a->r[a->n - 1].largest < pn)
+    while (a->n > 0 && RG(a)[a->n - 1].largest < pn)
         a->n--;
-    if (a->n > 0 && a->r[a->n - 1].smallest < pn)
-        a->r[a->n - 1].smallest = pn;
+    if (a->n > 0 && RG(a)[a->n - 1].smallest < pn)
+        RG(a)[a->n - 1].smallest = pn;
+    ranges_fit(a);
 }

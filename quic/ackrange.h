@@ -14,7 +14,13 @@
  * Range unless it can ensure that it will not subsequently accept packets with
  * numbers in that range"). The largest packet number ever received is kept
  * apart from the ranges, as RFC 9000 §13.2.3 requires for packet number
- * decoding. Pure: no allocation, no clock; times are microseconds passed in.
+ * decoding. No clock; times are microseconds passed in.
+ *
+ * Memory grows with use (issue 10): QUIC_ACKRANGE_INLINE ranges live in the
+ * struct (in-order traffic needs one); more go to the heap, doubling up to the
+ * bound, and return to the struct once few are left. When the heap refuses,
+ * the bound simply takes effect early (the oldest range is forgotten behind
+ * the floor, as §13.2.3 allows): never an error, never a crash.
  */
 #ifndef QUIC_ACKRANGE_H
 #define QUIC_ACKRANGE_H
@@ -23,8 +29,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/qb.h"
 #include "quic/quic_err.h"
 
+#define QUIC_ACKRANGE_INLINE 4    /* ranges kept without an allocation */
 #define QUIC_ACKRANGE_MAX 256     /* hard cap on ranges kept per space */
 #define QUIC_ACKRANGE_DEFAULT 64  /* what a connection should normally use */
 #define QUIC_ACKRANGE_NONE UINT64_MAX
@@ -39,9 +47,12 @@ typedef struct quic_pn_range {
 } quic_pn_range;
 
 typedef struct quic_ackrange {
-    quic_pn_range r[QUIC_ACKRANGE_MAX]; /* largest first, disjoint, not adjacent */
-    size_t n;                           /* ranges in use */
-    size_t cap;                         /* configured bound, 1..QUIC_ACKRANGE_MAX */
+    quic_pn_range small[QUIC_ACKRANGE_INLINE]; /* the ranges while few */
+    quic_pn_range *heap;     /* the ranges once more than fit inline, else NULL */
+    size_t heap_cap;         /* ranges heap holds */
+    const qb_alloc *alloc;   /* NULL = malloc */
+    size_t n;                /* ranges in use: largest first, disjoint, not adjacent */
+    size_t cap;              /* configured bound, 1..QUIC_ACKRANGE_MAX */
     uint64_t floor;          /* packet numbers below this count as received */
     bool has_largest;
     uint64_t largest;        /* largest packet number ever received */
@@ -59,6 +70,11 @@ typedef struct quic_ackrange {
  * Initial and Handshake spaces (RFC 9000 §13.2.1: acknowledged immediately) and
  * our max_ack_delay transport parameter for the application space. */
 void quic_ackrange_init(quic_ackrange *a, size_t max_ranges, uint64_t max_ack_delay);
+/* The same, with the allocator for ranges beyond QUIC_ACKRANGE_INLINE. */
+void quic_ackrange_init_with(quic_ackrange *a, size_t max_ranges, uint64_t max_ack_delay,
+                             const qb_alloc *alloc);
+/* Frees the heap ranges (the set is empty afterwards, still usable). */
+void quic_ackrange_free(quic_ackrange *a);
 
 /* True when pn was received already or lies below the floor: the connection
  * drops such a packet as a duplicate (RFC 9000 §12.3). */

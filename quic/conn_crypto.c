@@ -358,6 +358,8 @@ void quic_conn_discard_space(quic_conn *c, quic_pn_space sp)
     for (size_t i = 0; i < res.n_discarded; i++)
         quic_sentlog_settle(&c->log, res.discarded[i].handle);
     quic_crypto_send_free(c, &s->crypto_tx);
+    /* Issue 10: nothing of a discarded space is kept (its packets are dropped). */
+    quic_ackrange_free(&s->acks);
 }
 
 void quic_conn_confirm_handshake(quic_conn *c)

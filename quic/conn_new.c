@@ -56,8 +56,9 @@ static quic_conn *conn_alloc(const quic_config *cfg, const quic_path *path, bool
     if (init_recovery(c) != 0)
         goto fail;
     for (int i = 0; i < QUIC_LEVELS; i++)
-        quic_ackrange_init(&c->sp[i].acks, QUIC_ACKRANGE_DEFAULT,
-                           i == QUIC_SPACE_APPLICATION ? cfg->max_ack_delay_ms * 1000 : 0);
+        quic_ackrange_init_with(&c->sp[i].acks, QUIC_ACKRANGE_DEFAULT,
+                                i == QUIC_SPACE_APPLICATION ? cfg->max_ack_delay_ms * 1000 : 0,
+                                c->alloc);
     quic_dgram_queue_config tx = {.slots = cfg->dgram_send_queue, .slot_size = 1500,
                                   .max_age = cfg->dgram_max_age_us};
     quic_dgram_queue_config rx = {.slots = cfg->dgram_recv_queue, .slot_size = 1500};
@@ -194,6 +195,7 @@ void quic_conn_free(quic_conn *c)
         quic_keyphase_free(&c->app);
     for (int i = 0; i < QUIC_LEVELS; i++) {
         quic_recvbuf_free(&c->sp[i].crypto_rx);
+        quic_ackrange_free(&c->sp[i].acks);
         quic_crypto_send_free(c, &c->sp[i].crypto_tx);
     }
     quic_recovery_free(&c->rec);

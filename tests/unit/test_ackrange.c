@@ -40,6 +40,7 @@ static void test_insert_merge_export(void **state)
     quic_pn_range out[2];
     assert_int_equal(quic_ackrange_export(&a, out, 2), 2);
     assert_true(out[0].smallest == 30 && out[1].smallest == 20);
+    quic_ackrange_free(&a);
 }
 
 static void test_duplicates(void **state)
@@ -55,6 +56,7 @@ static void test_duplicates(void **state)
     assert_int_equal(quic_ackrange_insert(&a, (1ULL << 62) - 1, true, 1), 0);
     assert_true(quic_ackrange_contains(&a, (1ULL << 62) - 1));
     assert_false(quic_ackrange_contains(&a, (1ULL << 62) - 2));
+    quic_ackrange_free(&a);
 }
 
 /* RFC 9000 §13.2.2: an ACK after the second ack-eliciting packet; the first
@@ -78,6 +80,7 @@ static void test_ack_every_second(void **state)
     assert_true(quic_ackrange_ack_deadline(&a) == QUIC_ACKRANGE_NONE);
     quic_ackrange_insert(&a, 2, true, 200 * MS);
     assert_true(quic_ackrange_ack_deadline(&a) == 225 * MS);
+    quic_ackrange_free(&a);
 }
 
 /* RFC 9000 §13.2.1: non-ack-eliciting packets never cause an ACK by
@@ -92,6 +95,7 @@ static void test_non_ack_eliciting(void **state)
     quic_ackrange_insert(&a, 20, false, 20); /* even a gap does not trigger one */
     assert_true(quic_ackrange_ack_deadline(&a) == QUIC_ACKRANGE_NONE);
     assert_true(quic_ackrange_ack_pending(&a));
+    quic_ackrange_free(&a);
 }
 
 /* RFC 9000 §13.2.1: immediate ACK when an ack-eliciting packet arrives out of
@@ -120,6 +124,7 @@ static void test_immediate_on_reorder_and_gap(void **state)
     quic_ackrange_insert(&a, 6, false, 3100);
     quic_ackrange_insert(&a, 7, true, 3200);
     assert_true(quic_ackrange_ack_deadline(&a) == 3200 + 25 * MS);
+    quic_ackrange_free(&a);
 }
 
 /* Initial and Handshake packets are acknowledged immediately (§13.2.1). */
@@ -130,6 +135,7 @@ static void test_handshake_space_immediate(void **state)
     quic_ackrange_init(&a, 16, 0);
     quic_ackrange_insert(&a, 0, true, 500);
     assert_true(quic_ackrange_ack_needed(&a, 500));
+    quic_ackrange_free(&a);
 }
 
 /* The bound: never more than cap ranges; the oldest go, and their packet
@@ -166,6 +172,9 @@ static void test_bound(void **state)
     for (uint64_t pn = 0; pn < 10 * QUIC_ACKRANGE_MAX; pn += 2)
         quic_ackrange_insert(&c, pn, false, 0);
     assert_int_equal(quic_ackrange_count(&c), QUIC_ACKRANGE_MAX);
+    quic_ackrange_free(&a);
+    quic_ackrange_free(&b);
+    quic_ackrange_free(&c);
 }
 
 /* RFC 9000 §13.2.4: once an ACK frame is acknowledged, stop reporting what it
@@ -192,11 +201,56 @@ static void test_drop_below(void **state)
     expect_ranges(&a, after, 1);
     quic_ackrange_drop_below(&a, 2); /* never lowers the floor */
     assert_true(quic_ackrange_contains(&a, 8));
+    quic_ackrange_free(&a);
+}
+
+static int no_mem_calls;
+static void *no_alloc(void *ud, size_t n) { (void)ud; (void)n; no_mem_calls++; return NULL; }
+static void *no_realloc(void *ud, void *p, size_t n) { (void)ud; (void)p; (void)n; no_mem_calls++; return NULL; }
+static void no_free(void *ud, void *p) { (void)ud; (void)p; }
+
+/* Issue 10: few ranges need no heap; many go to the heap and come back once
+ * acknowledged ranges are dropped. */
+static void test_ranges_grow_on_heap_and_return_inline(void **state)
+{
+    (void)state;
+    quic_ackrange a;
+    quic_ackrange_init(&a, 64, 25 * MS);
+    for (uint64_t pn = 0; pn < 2 * QUIC_ACKRANGE_INLINE; pn += 2)
+        assert_int_equal(quic_ackrange_insert(&a, pn, true, 0), 0);
+    assert_null(a.heap);
+    for (uint64_t pn = 2 * QUIC_ACKRANGE_INLINE; pn < 80; pn += 2)
+        assert_int_equal(quic_ackrange_insert(&a, pn, true, 0), 0);
+    assert_non_null(a.heap);
+    assert_int_equal(quic_ackrange_count(&a), 40);
+    quic_ackrange_drop_below(&a, 76);
+    assert_null(a.heap);
+    assert_true(quic_ackrange_contains(&a, 78) && !quic_ackrange_contains(&a, 77));
+    quic_ackrange_free(&a);
+}
+
+/* A heap that refuses makes the inline array the bound (RFC 9000 §13.2.3:
+ * the oldest range goes behind the floor), never an error. */
+static void test_ranges_without_memory_act_as_bound(void **state)
+{
+    (void)state;
+    qb_alloc none = {no_alloc, no_realloc, no_free, NULL};
+    quic_ackrange a;
+    quic_ackrange_init_with(&a, 64, 25 * MS, &none);
+    for (uint64_t pn = 0; pn < 40; pn += 2)
+        assert_int_equal(quic_ackrange_insert(&a, pn, true, 0), 0);
+    assert_true(no_mem_calls > 0);
+    assert_int_equal(quic_ackrange_count(&a), QUIC_ACKRANGE_INLINE);
+    assert_true(quic_ackrange_contains(&a, 1)); /* below the floor */
+    assert_int_equal(quic_ackrange_insert(&a, 30, true, 0), QUIC_ACKRANGE_ERR_DUPLICATE);
+    quic_ackrange_free(&a);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ranges_grow_on_heap_and_return_inline),
+        cmocka_unit_test(test_ranges_without_memory_act_as_bound),
         cmocka_unit_test(test_insert_merge_export),
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_ack_every_second),

@@ -312,6 +312,7 @@ static void test_ack_from_ackrange(void **state)
     assert_int_equal(quic_frame_ack_encode(&w, rg, n, 0, NULL), 0);
     assert_int_equal(w.off, wn);
     assert_memory_equal(out, want, wn);
+    quic_ackrange_free(&a);
 }
 
 /* Many ranges: encode from an array, decode, iterate back the same array. */

@@ -863,6 +863,7 @@ static void lossy_run(unsigned loss_pct, unsigned seed, bool want_pto)
     quic_recvbuf_free(&rb);
     quic_sendbuf_free(&sb);
     quic_recovery_free(&rc);
+    quic_ackrange_free(&ar);
     fprintf(stderr, "lossy transfer: %.2f s virtual, %llu packets, %llu lost, %llu PTOs, cwnd %llu, srtt %llu us\n", now / 1e6, (unsigned long long)pn, (unsigned long long)lost_pkts, (unsigned long long)ptos, (unsigned long long)cc.cwnd, (unsigned long long)rc.rtt.smoothed);
 }
 
