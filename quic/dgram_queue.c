@@ -3,6 +3,22 @@
 
 #include <string.h>
 
+/* One block: records from `start` to `used`, each a header then the payload,
+ * padded to 8 bytes so the next header is aligned. */
+struct quic_dgram_block {
+    quic_dgram_block *next;
+    size_t start, used, cap;
+    uint8_t data[];
+};
+
+typedef struct rec_hdr {
+    uint64_t time;
+    uint32_t len;
+    uint32_t pad;
+} rec_hdr;
+
+static size_t rec_size(size_t len) { return sizeof(rec_hdr) + ((len + 7) & ~(size_t)7); }
+
 int quic_dgram_queue_init(quic_dgram_queue *q, const quic_dgram_queue_config *cfg,
                           const qb_alloc *a)
 {
@@ -20,42 +36,90 @@ int quic_dgram_queue_init(quic_dgram_queue *q, const quic_dgram_queue_config *cf
     return 0;
 }
 
+static void block_release(quic_dgram_queue *q, quic_dgram_block *b)
+{
+    q->blocks--;
+    q->bytes -= sizeof *b + b->cap;
+    qb_free(q->alloc, b);
+}
+
 void quic_dgram_queue_free(quic_dgram_queue *q)
 {
-    qb_free(q->alloc, q->arena);
-    qb_free(q->alloc, q->len);
-    qb_free(q->alloc, q->time);
-    q->arena = NULL;
-    q->len = NULL;
-    q->time = NULL;
-    q->count = 0;
-}
-
-size_t quic_dgram_queue_memory(const quic_dgram_queue *q)
-{
-    if (!q->arena)
-        return 0;
-    return q->cfg.slots * (q->cfg.slot_size + sizeof(uint32_t) + sizeof(uint64_t));
-}
-
-static int ensure_storage(quic_dgram_queue *q)
-{
-    if (q->arena)
-        return 0;
-    q->arena = qb_malloc(q->alloc, q->cfg.slots * q->cfg.slot_size);
-    q->len = qb_malloc(q->alloc, q->cfg.slots * sizeof q->len[0]);
-    q->time = qb_malloc(q->alloc, q->cfg.slots * sizeof q->time[0]);
-    if (!q->arena || !q->len || !q->time) {
-        quic_dgram_queue_free(q);
-        return QUIC_DGRAM_ERR_NOMEM;
+    quic_dgram_block *lists[2] = {q->first, q->spare};
+    for (int i = 0; i < 2; i++) {
+        for (quic_dgram_block *b = lists[i], *n; b; b = n) {
+            n = b->next;
+            block_release(q, b);
+        }
     }
-    return 0;
+    q->first = q->last = q->spare = NULL;
+    q->count = q->chain = 0;
+}
+
+size_t quic_dgram_queue_memory(const quic_dgram_queue *q) { return q->bytes; }
+
+/* A block for a record of `need` bytes at the end of the chain. */
+static quic_dgram_block *tail_for(quic_dgram_queue *q, size_t need)
+{
+    quic_dgram_block *t = q->last;
+    if (t && t->cap - t->used >= need)
+        return t;
+    quic_dgram_block *b = q->spare;
+    if (b && b->cap >= need) {
+        q->spare = b->next;
+    } else {
+        size_t cap = need > QUIC_DGRAM_BLOCK ? need : QUIC_DGRAM_BLOCK;
+        b = qb_malloc(q->alloc, sizeof *b + cap);
+        if (!b)
+            return NULL;
+        b->cap = cap;
+        q->blocks++;
+        q->bytes += sizeof *b + cap;
+    }
+    b->next = NULL;
+    b->start = b->used = 0;
+    if (t)
+        t->next = b;
+    else
+        q->first = b;
+    q->last = b;
+    q->chain++;
+    qb_trim_use(&q->trim, q->chain);
+    return b;
+}
+
+/* The queue emptied: keep the blocks a recent burst pattern needs, free the
+ * rest (see qb_trim.h); the drained tail block stays for the next record. */
+static void on_drained(quic_dgram_queue *q)
+{
+    size_t target = qb_trim_drained(&q->trim, q->blocks, 1);
+    while (q->blocks > target && q->spare) {
+        quic_dgram_block *b = q->spare;
+        q->spare = b->next;
+        block_release(q, b);
+    }
 }
 
 static void drop_front(quic_dgram_queue *q)
 {
-    q->head = q->head + 1 == q->cfg.slots ? 0 : q->head + 1;
+    quic_dgram_block *b = q->first;
+    rec_hdr h;
+    memcpy(&h, b->data + b->start, sizeof h);
+    b->start += rec_size(h.len);
     q->count--;
+    if (b->start < b->used)
+        return;
+    if (b->next) {
+        /* An emptied block goes to the spare list. */
+        q->first = b->next;
+        q->chain--;
+        b->next = q->spare;
+        q->spare = b;
+    } else {
+        b->start = b->used = 0; /* the only block: reuse it in place */
+    }
+    if (q->count == 0)
+        on_drained(q);
 }
 
 int quic_dgram_queue_push(quic_dgram_queue *q, const uint8_t *p, size_t len, uint64_t now)
@@ -78,9 +142,6 @@ int quic_dgram_queue_pushv(quic_dgram_queue *q, const qb_iov *iov, size_t n, uin
         q->stats.dropped_too_large++;
         return QUIC_DGRAM_ERR_TOO_LARGE;
     }
-    int rc = ensure_storage(q);
-    if (rc)
-        return rc;
     quic_dgram_queue_expire(q, now);
     if (q->count == q->cfg.slots) {
         q->stats.dropped_full++;
@@ -88,25 +149,35 @@ int quic_dgram_queue_pushv(quic_dgram_queue *q, const qb_iov *iov, size_t n, uin
             return QUIC_DGRAM_ERR_FULL;
         drop_front(q);
     }
-    size_t i = (q->head + q->count) % q->cfg.slots;
-    uint8_t *dst = q->arena + i * q->cfg.slot_size;
+    quic_dgram_block *b = tail_for(q, rec_size(len));
+    if (!b)
+        return QUIC_DGRAM_ERR_NOMEM;
+    rec_hdr h = {.time = now, .len = (uint32_t)len};
+    uint8_t *dst = b->data + b->used;
+    memcpy(dst, &h, sizeof h);
+    dst += sizeof h;
     for (size_t k = 0; k < n; k++) {
         if (iov[k].len) /* an empty piece may have no pointer */
             memcpy(dst, iov[k].p, iov[k].len);
         dst += iov[k].len;
     }
-    q->len[i] = (uint32_t)len;
-    q->time[i] = now;
+    b->used += rec_size(len);
     q->count++;
     q->stats.pushed++;
     return 0;
+}
+
+static const rec_hdr *head_hdr(const quic_dgram_queue *q)
+{
+    const quic_dgram_block *b = q->first;
+    return (const rec_hdr *)(const void *)(b->data + b->start);
 }
 
 void quic_dgram_queue_expire(quic_dgram_queue *q, uint64_t now)
 {
     if (q->cfg.max_age == 0)
         return;
-    while (q->count > 0 && now > q->time[q->head] && now - q->time[q->head] > q->cfg.max_age) {
+    while (q->count > 0 && now > head_hdr(q)->time && now - head_hdr(q)->time > q->cfg.max_age) {
         drop_front(q);
         q->stats.dropped_expired++;
     }
@@ -117,8 +188,9 @@ bool quic_dgram_queue_peek(quic_dgram_queue *q, uint64_t now, const uint8_t **p,
     quic_dgram_queue_expire(q, now);
     if (q->count == 0)
         return false;
-    *p = q->arena + q->head * q->cfg.slot_size;
-    *len = q->len[q->head];
+    const rec_hdr *h = head_hdr(q);
+    *p = (const uint8_t *)(h + 1);
+    *len = h->len;
     return true;
 }
 

@@ -2,9 +2,12 @@
  * quince quic: a bounded FIFO of DATAGRAM frame payloads (RFC 9221), one for
  * those waiting to be sent, one for those received and not yet read.
  *
- * Payloads live in a ring of fixed-size slots allocated once (on first use,
- * so a connection that never uses datagrams pays nothing); there is no
- * allocation per datagram. Datagrams are unreliable (RFC 9221 §5): a
+ * Payloads live as records (arrival time, length, bytes) in a chain of blocks
+ * of QUIC_DGRAM_BLOCK bytes: nothing is allocated before first use, a block
+ * is added when the queue grows and given back once it drains (qb_trim
+ * hysteresis over the block count, so a steady pattern allocates nothing per
+ * datagram). A queued record never moves: a peeked payload stays valid until
+ * it is popped, whatever is pushed meanwhile. Datagrams are unreliable (RFC 9221 §5): a
  * datagram that cannot be kept is dropped and counted, never an error of the
  * connection: queue full, larger than a slot (or than any packet can carry),
  * or older than the age limit.
@@ -18,6 +21,11 @@
 
 #include "quic/quic_err.h"
 #include "base/qb.h"
+#include "base/qb_trim.h"
+
+#define QUIC_DGRAM_BLOCK 4096 /* bytes per block (larger for a larger record) */
+
+typedef struct quic_dgram_block quic_dgram_block;
 
 /* Error codes: the QUIC_DGRAM_ERR_* of quic/quic_err.h. */
 
@@ -37,10 +45,13 @@ typedef struct quic_dgram_stats {
 typedef struct quic_dgram_queue {
     const qb_alloc *alloc;
     quic_dgram_queue_config cfg;
-    uint8_t *arena;     /* slots * slot_size bytes */
-    uint32_t *len;      /* per slot */
-    uint64_t *time;     /* per slot: when it was queued */
-    size_t head, count;
+    quic_dgram_block *first, *last; /* records are read from first, added to last */
+    quic_dgram_block *spare;        /* drained blocks kept for reuse */
+    size_t blocks;                  /* blocks allocated (chain and spare) */
+    size_t chain;                   /* blocks in the chain */
+    size_t bytes;                   /* bytes allocated */
+    size_t count;
+    qb_trim trim;
     quic_dgram_stats stats;
 } quic_dgram_queue;
 
@@ -70,7 +81,7 @@ int quic_dgram_queue_read(quic_dgram_queue *q, uint64_t now, uint8_t *dst, size_
                           size_t *len);
 static inline size_t quic_dgram_queue_count(const quic_dgram_queue *q) { return q->count; }
 static inline const quic_dgram_stats *quic_dgram_queue_stats(const quic_dgram_queue *q) { return &q->stats; }
-/* Bytes allocated (0 before first use). */
+/* Bytes allocated (0 before first use and once drained for a while). */
 size_t quic_dgram_queue_memory(const quic_dgram_queue *q);
 
 #endif
