@@ -69,7 +69,7 @@ static quic_conn *conn_alloc(const quic_config *cfg, const quic_path *path, bool
         goto fail;
     /* Per stream at most OPENED, READABLE, WRITABLE, RESET and STOP wait at
      * once; plus CONNECTED and CLOSED. */
-    c->ev_max = 5 * (c->streams.cap / 2) + 8;
+    c->ev_max = 5 * (c->streams.max_cap / 2) + 8;
     c->idle_timeout = quic_idle_timeout_us(cfg->max_idle_timeout_ms, 0);
     c->idle_deadline = quic_idle_deadline(now, c->idle_timeout, 0);
     return c;

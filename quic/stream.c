@@ -34,11 +34,34 @@ int quic_streams_init(quic_streams *t, size_t max_streams, const qb_alloc *a)
     size_t cap = 16;
     while (cap < max_streams * 2)
         cap <<= 1;
-    t->slot = qb_calloc(a, cap * sizeof *t->slot);
-    if (!t->slot)
-        return -1;
-    t->cap = cap;
+    t->max_cap = cap;
     t->alloc = a;
+    return 0;
+}
+
+#define STREAMS_MIN_CAP 8
+
+/* Moves every stream into a table of ncap slots (a power of two). */
+static int table_resize(quic_streams *t, size_t ncap)
+{
+    quic_stream **ns = NULL;
+    if (ncap) {
+        ns = qb_calloc(t->alloc, ncap * sizeof *ns);
+        if (!ns)
+            return -1;
+    }
+    for (size_t i = 0; i < t->cap; i++) {
+        quic_stream *s = t->slot[i];
+        if (!s)
+            continue;
+        size_t j = (size_t)((s->id >> 2) * 0x9e3779b97f4a7c15ULL >> 20) & (ncap - 1);
+        while (ns[j])
+            j = (j + 1) & (ncap - 1);
+        ns[j] = s;
+    }
+    qb_free(t->alloc, t->slot);
+    t->slot = ns;
+    t->cap = ncap;
     return 0;
 }
 
@@ -75,8 +98,12 @@ quic_stream *quic_streams_find(const quic_streams *t, uint64_t id)
 quic_stream *quic_streams_add(quic_streams *t, uint64_t id, bool has_send, bool has_recv,
                               size_t send_buffer, uint64_t rx_window, uint64_t tx_max)
 {
-    if (t->count * 2 >= t->cap)
-        return NULL; /* the caller's limits keep us below half full */
+    if ((t->count + 1) * 2 > t->cap) {
+        if (t->cap >= t->max_cap)
+            return NULL; /* the caller's limits keep us below half full */
+        if (table_resize(t, t->cap ? t->cap * 2 : STREAMS_MIN_CAP) != 0)
+            return NULL;
+    }
     quic_stream *s = qb_calloc(t->alloc, sizeof *s);
     if (!s)
         return NULL;
@@ -134,6 +161,11 @@ void quic_streams_remove(quic_streams *t, quic_stream *s)
     }
     t->count--;
     stream_free(t, s);
+    /* Shrink at an eighth full, so one stream more or less does not flip it. */
+    if (t->count == 0)
+        (void)table_resize(t, 0);
+    else if (t->cap > STREAMS_MIN_CAP && t->count * 8 <= t->cap)
+        (void)table_resize(t, t->cap / 2); /* a failure keeps the larger table */
 }
 
 void quic_streams_queue(quic_streams *t, quic_stream *s)

@@ -78,8 +78,9 @@ typedef struct quic_stream {
 } quic_stream;
 
 typedef struct quic_streams {
-    quic_stream **slot; /* open addressing on the stream ID */
+    quic_stream **slot; /* open addressing on the stream ID; NULL while empty */
     size_t cap, count;
+    size_t max_cap;     /* the table never grows beyond (from our limits) */
     quic_stream *head, *tail; /* send queue */
     const qb_alloc *alloc;
 } quic_streams;
@@ -87,7 +88,9 @@ typedef struct quic_streams {
 int quic_streams_init(quic_streams *t, size_t max_streams, const qb_alloc *a);
 void quic_streams_free(quic_streams *t);
 quic_stream *quic_streams_find(const quic_streams *t, uint64_t id);
-/* Makes the stream object; NULL when out of memory or the table is full. */
+/* Makes the stream object; NULL when out of memory or the table is full. The
+ * table grows on demand (doubling, at half full) up to max_cap and shrinks
+ * (at an eighth full) as streams go. */
 quic_stream *quic_streams_add(quic_streams *t, uint64_t id, bool has_send, bool has_recv,
                               size_t send_buffer, uint64_t rx_window, uint64_t tx_max);
 void quic_streams_remove(quic_streams *t, quic_stream *s);
