@@ -360,6 +360,7 @@ void quic_conn_discard_space(quic_conn *c, quic_pn_space sp)
     quic_crypto_send_free(c, &s->crypto_tx);
     /* Issue 10: nothing of a discarded space is kept (its packets are dropped). */
     quic_ackrange_free(&s->acks);
+    quic_recvbuf_free(&s->crypto_rx);
 }
 
 void quic_conn_confirm_handshake(quic_conn *c)

@@ -113,6 +113,7 @@ static quic_recvbuf_chunk *chunk_get(quic_recvbuf *rb, uint64_t off)
     memset(chunk_bits(c), 0, rb->chunk / 8);
     c->next = NULL;
     *s = c;
+    qb_trim_use(&rb->trim, rb->nchunks - rb->nspare);
     return c;
 }
 
@@ -277,8 +278,21 @@ void quic_recvbuf_consume(quic_recvbuf *rb, size_t n)
             *s = NULL;
         }
     }
-    if (rb->has_final && rb->read_off == rb->final_size)
+    if (rb->has_final && rb->read_off == rb->final_size) {
         spare_drop(rb);
+        return;
+    }
+    if (n && rb->read_off == rb->highest) {
+        /* Drained: give back spares a past burst left (see qb_trim.h). */
+        size_t target = qb_trim_drained(&rb->trim, rb->nchunks, 2);
+        while (rb->nchunks > target && rb->spare) {
+            quic_recvbuf_chunk *c = rb->spare;
+            rb->spare = c->next;
+            rb->nspare--;
+            rb->nchunks--;
+            qb_free(rb->alloc, c);
+        }
+    }
 }
 
 size_t quic_recvbuf_read(quic_recvbuf *rb, uint8_t *dst, size_t cap)

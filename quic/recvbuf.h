@@ -6,9 +6,10 @@
  * bitmap of the bytes received, so duplicates and any overlap pattern cost
  * nothing extra and need no range list a peer could fragment. The chunk size
  * is a power of two, 64 B to 4 KiB, at most an eighth of the window. A chunk
- * is allocated only when a byte lands in it and is recycled (a couple kept
- * spare, so steady in-order traffic allocates nothing) once the reader has
- * passed it. Memory is proportional to the data buffered and never more than
+ * is allocated only when a byte lands in it and is recycled once the reader
+ * has passed it: spares are kept so steady traffic allocates nothing, and
+ * given back once a few drain cycles in a row (everything received was read)
+ * used far fewer chunks than are held (qb_trim hysteresis). Memory is proportional to the data buffered and never more than
  * (max_window / chunk + 1) chunks of chunk * 9/8 bytes plus a pointer: for a
  * 64 KiB window 17 chunks of 4.5 KiB.
  *
@@ -25,6 +26,7 @@
 
 #include "quic/quic_err.h"
 #include "base/qb.h"
+#include "base/qb_trim.h"
 
 #define QUIC_RECVBUF_CHUNK_MAX 4096
 #define QUIC_RECVBUF_CHUNK_MIN 64
@@ -53,6 +55,7 @@ typedef struct quic_recvbuf {
     quic_recvbuf_chunk *spare;
     size_t nspare;
     size_t nchunks;       /* chunks allocated (slots + spare), never above nslots */
+    qb_trim trim;         /* chunks in use, for giving spares back */
 } quic_recvbuf;
 
 /* max_window: the largest flow-control window this buffer will ever be given

@@ -216,6 +216,46 @@ static void test_memory_bound(void **state)
     free(src);
 }
 
+/* Issue 10: spares a burst left are given back once the buffer has drained
+ * a few times with little in it; steady small traffic then allocates nothing. */
+static void test_spares_given_back_after_burst(void **state)
+{
+    (void)state;
+    counter c = {0};
+    qb_alloc a = {c_alloc, c_realloc, c_free, &c};
+    const uint64_t W = 65536;
+    quic_recvbuf rb;
+    assert_int_equal(quic_recvbuf_init(&rb, W, W, &a), 0);
+    uint8_t *src = pattern(W), out[4096];
+    assert_int_equal(quic_recvbuf_write(&rb, 0, src, W - 100, false), 0);
+    uint64_t rd = 0;
+    size_t got;
+    while ((got = quic_recvbuf_read(&rb, out, sizeof out)) > 0)
+        rd += got;
+    assert_true(rd == W - 100);
+    size_t after_burst = rb.nchunks;
+    assert_true(after_burst >= 15);
+    uint64_t wr = rd;
+    for (int i = 0; i < 3 * QB_TRIM_ROUNDS; i++) {
+        assert_int_equal(quic_recvbuf_set_max_offset(&rb, rd + W), 0);
+        assert_int_equal(quic_recvbuf_write(&rb, wr, src, 100, false), 0);
+        wr += 100;
+        rd += quic_recvbuf_read(&rb, out, sizeof out);
+    }
+    assert_true(rb.nchunks <= 2);
+    size_t calls = c.calls;
+    for (int i = 0; i < 1000; i++) {
+        assert_int_equal(quic_recvbuf_set_max_offset(&rb, rd + W), 0);
+        assert_int_equal(quic_recvbuf_write(&rb, wr, src, 1000, false), 0);
+        wr += 1000;
+        rd += quic_recvbuf_read(&rb, out, sizeof out);
+    }
+    assert_int_equal(c.calls, calls);
+    quic_recvbuf_free(&rb);
+    assert_int_equal(c.live, 0);
+    free(src);
+}
+
 /* Small windows get small chunks, so memory stays near the window. */
 static void test_small_window(void **state)
 {
@@ -257,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_final_size),
         cmocka_unit_test(test_memory_bound),
         cmocka_unit_test(test_small_window),
+        cmocka_unit_test(test_spares_given_back_after_burst),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
