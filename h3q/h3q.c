@@ -16,8 +16,7 @@ struct h3q_conn {
     h3_conn *h; /* created when QUIC is established: SETTINGS depend on the transport */
     h3q_config cfg;
     const qb_alloc *a;
-    uint8_t *rbuf;
-    size_t rcap;
+    size_t rcap; /* most bytes handed to h3 at a time */
     bool is_server, quic_dgram, closed, close_sent;
     /* RFC 9000 §2.1: the next id QUIC will give each kind of stream we open. */
     uint64_t next_bidi, next_uni;
@@ -70,11 +69,6 @@ int h3q_new(quic_conn *q, const h3q_config *cfg, h3q_conn **out)
     b->cfg = *cfg;
     b->rcap = cfg->read_chunk;
     b->max_rx = cfg->max_open_streams;
-    b->rbuf = qb_malloc(b->a, b->rcap);
-    if (!b->rbuf) {
-        qb_free(b->a, b);
-        return H3Q_ERR_NOMEM;
-    }
     b->is_server = cfg->h3.role == H3_ROLE_SERVER;
     /* Bit 0: initiator (server 1); bit 1: unidirectional (RFC 9000 §2.1). */
     b->next_bidi = b->is_server ? 1 : 0;
@@ -89,7 +83,6 @@ void h3q_free(h3q_conn *b)
         return;
     h3_conn_free(b->h);
     qb_free(b->a, b->rx);
-    qb_free(b->a, b->rbuf);
     qb_free(b->a, b);
 }
 
@@ -234,14 +227,22 @@ static int h3q_stream_ready(h3q_conn *b, uint64_t id)
 static int h3q_read(h3q_conn *b, uint64_t id)
 {
     for (;;) {
+        /* In place from QUIC's receive buffer (no read buffer of our own, issue
+         * 10): h3 takes the bytes before anything else touches the stream. */
         bool fin = false;
-        int64_t n = quic_conn_stream_read(b->q, id, b->rbuf, b->rcap, &fin);
+        const uint8_t *p;
+        int64_t n = quic_conn_stream_peek(b->q, id, &p, &fin);
         if (n < 0)
             return 1;
         if (n == 0 && !fin)
             return 0;
+        if ((uint64_t)n > b->rcap) {
+            n = (int64_t)b->rcap;
+            fin = false;
+        }
         b->st.stream_bytes_in += (uint64_t)n;
-        int rc = h3_conn_on_stream_data(b->h, id, b->rbuf, (size_t)n, fin);
+        int rc = h3_conn_on_stream_data(b->h, id, p, (size_t)n, fin);
+        (void)quic_conn_stream_consume(b->q, id, (size_t)n);
         if (rc < 0)
             return rc;
         if (fin)
@@ -306,7 +307,8 @@ static void h3q_on_event(h3q_conn *b, const quic_event *ev)
          * new stream credit, RFC 9000 §4.6). */
         {
             bool fin;
-            (void)quic_conn_stream_read(b->q, ev->stream_id, b->rbuf, 0, &fin);
+            uint8_t none;
+            (void)quic_conn_stream_read(b->q, ev->stream_id, &none, 0, &fin);
         }
         h3q_rx_remove(b, ev->stream_id);
         break;

@@ -150,20 +150,23 @@ int64_t quic_conn_stream_write(quic_conn *c, uint64_t id, const uint8_t *data, s
     return (int64_t)took;
 }
 
-int64_t quic_conn_stream_read(quic_conn *c, uint64_t id, uint8_t *buf, size_t cap, bool *fin)
+/* The receive side of a readable stream, or NULL (after noting a reset). */
+static quic_stream *readable(quic_conn *c, uint64_t id)
 {
-    if (c->state >= QUIC_CS_CLOSING)
-        return QUIC_ERR_CLOSING;
-    *fin = false;
     quic_stream *s = quic_streams_find(&c->streams, id);
     if (!s || !s->has_recv || s->recv_done)
-        return QUIC_ERR_STREAM;
+        return NULL;
     if (s->reset_received) {
         s->recv_done = true;
         quic_conn_stream_maybe_done(c, s);
-        return QUIC_ERR_STREAM;
+        return NULL;
     }
-    size_t n = quic_recvbuf_read(&s->rb, buf, cap);
+    return s;
+}
+
+/* n bytes were taken by the application: credit and end of stream. */
+static bool stream_taken(quic_conn *c, quic_stream *s, size_t n)
+{
     if (n) {
         /* Stream credit: announce more once half the window is used. */
         uint64_t read = quic_recvbuf_read_offset(&s->rb);
@@ -178,11 +181,54 @@ int64_t quic_conn_stream_read(quic_conn *c, uint64_t id, uint8_t *buf, size_t ca
             c->pend.max_data = true;
     }
     if (quic_recvbuf_finished(&s->rb)) {
-        *fin = true;
         s->recv_done = true;
         quic_conn_stream_maybe_done(c, s);
+        return true;
     }
+    return false;
+}
+
+int64_t quic_conn_stream_read(quic_conn *c, uint64_t id, uint8_t *buf, size_t cap, bool *fin)
+{
+    *fin = false;
+    if (c->state >= QUIC_CS_CLOSING)
+        return QUIC_ERR_CLOSING;
+    quic_stream *s = readable(c, id);
+    if (!s)
+        return QUIC_ERR_STREAM;
+    size_t n = quic_recvbuf_read(&s->rb, buf, cap);
+    *fin = stream_taken(c, s, n);
     return (int64_t)n;
+}
+
+int64_t quic_conn_stream_peek(quic_conn *c, uint64_t id, const uint8_t **p, bool *fin)
+{
+    *fin = false;
+    *p = NULL;
+    if (c->state >= QUIC_CS_CLOSING)
+        return QUIC_ERR_CLOSING;
+    quic_stream *s = readable(c, id);
+    if (!s)
+        return QUIC_ERR_STREAM;
+    size_t n = quic_recvbuf_peek(&s->rb, p);
+    *fin = s->rb.has_final && quic_recvbuf_read_offset(&s->rb) + n == s->rb.final_size;
+    return (int64_t)n;
+}
+
+int quic_conn_stream_consume(quic_conn *c, uint64_t id, size_t n)
+{
+    if (c->state >= QUIC_CS_CLOSING)
+        return QUIC_ERR_CLOSING;
+    quic_stream *s = readable(c, id);
+    if (!s)
+        return QUIC_ERR_STREAM;
+    const uint8_t *p;
+    size_t avail = quic_recvbuf_peek(&s->rb, &p);
+    if (n > avail)
+        return QUIC_ERR_STREAM;
+    quic_recvbuf_consume(&s->rb, n);
+    (void)stream_taken(c, s, n);
+    return 0;
 }
 
 int quic_conn_stream_reset(quic_conn *c, uint64_t id, uint64_t app_code)

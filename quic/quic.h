@@ -211,6 +211,14 @@ int64_t quic_conn_stream_write(quic_conn *c, uint64_t id, const uint8_t *data, s
 /** Reads in-order bytes; *fin is set when the end was reached. Returns the
  * count (0 when nothing is there yet) or an error. */
 int64_t quic_conn_stream_read(quic_conn *c, uint64_t id, uint8_t *buf, size_t cap, bool *fin);
+/** The same without a copy (and without a read buffer to keep): *p points at the
+ * next bytes in order, contiguous, valid until the next call on the connection;
+ * returns their count (0 when none yet) or an error, *fin when they end the
+ * stream. Take them with quic_conn_stream_consume. */
+int64_t quic_conn_stream_peek(quic_conn *c, uint64_t id, const uint8_t **p, bool *fin);
+/** Takes n of the bytes quic_conn_stream_peek showed (n may be 0 to take a bare
+ * FIN); 0 or an error. */
+int quic_conn_stream_consume(quic_conn *c, uint64_t id, size_t n);
 /** RESET_STREAM: abandon sending (RFC 9000 §19.4). */
 int quic_conn_stream_reset(quic_conn *c, uint64_t id, uint64_t app_code);
 /** STOP_SENDING: we will not read more (RFC 9000 §19.5). */

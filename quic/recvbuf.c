@@ -283,7 +283,21 @@ void quic_recvbuf_consume(quic_recvbuf *rb, size_t n)
         return;
     }
     if (n && rb->read_off == rb->highest) {
-        /* Drained: give back spares a past burst left (see qb_trim.h). */
+        /* Drained: nothing received is unread, so the chunk under read_off
+         * holds nothing of use (writes below read_off are dropped). */
+        quic_recvbuf_chunk **s = slot_for(rb, rb->read_off);
+        if (*s) {
+            chunk_release(rb, *s);
+            *s = NULL;
+        }
+        if (rb->drains < 2)
+            rb->drains++;
+        if (rb->drains == 1) {
+            spare_drop(rb); /* maybe one message only: hold nothing while idle */
+            rb->trim = (qb_trim){0};
+            return;
+        }
+        /* Give back spares a past burst left (see qb_trim.h). */
         size_t target = qb_trim_drained(&rb->trim, rb->nchunks, 2);
         while (rb->nchunks > target && rb->spare) {
             quic_recvbuf_chunk *c = rb->spare;

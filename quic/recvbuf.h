@@ -9,7 +9,11 @@
  * is allocated only when a byte lands in it and is recycled once the reader
  * has passed it: spares are kept so steady traffic allocates nothing, and
  * given back once a few drain cycles in a row (everything received was read)
- * used far fewer chunks than are held (qb_trim hysteresis). Memory is proportional to the data buffered and never more than
+ * used far fewer chunks than are held (qb_trim hysteresis). The first time
+ * the buffer drains, every chunk goes: a stream that carries one message and
+ * then stays open (an HTTP/3 control stream) holds nothing while idle; from
+ * the second drain on, the stream has shown it is used again and again and
+ * keeps its chunks by the hysteresis rule. Memory is proportional to the data buffered and never more than
  * (max_window / chunk + 1) chunks of chunk * 9/8 bytes plus a pointer: for a
  * 64 KiB window 17 chunks of 4.5 KiB.
  *
@@ -56,6 +60,7 @@ typedef struct quic_recvbuf {
     size_t nspare;
     size_t nchunks;       /* chunks allocated (slots + spare), never above nslots */
     qb_trim trim;         /* chunks in use, for giving spares back */
+    unsigned drains;      /* times everything received was read (saturates) */
 } quic_recvbuf;
 
 /* max_window: the largest flow-control window this buffer will ever be given

@@ -159,6 +159,7 @@ int quic_sendbuf_append(quic_sendbuf *sb, const uint8_t *data, size_t len, size_
         sb->buf_cap = cap;
         sb->head = 0;
     }
+    qb_trim_use(&sb->trim, used + len);
     size_t at = (sb->head + used) % sb->buf_cap;
     size_t part = len < sb->buf_cap - at ? len : sb->buf_cap - at;
     memcpy(sb->buf + at, data, part);
@@ -261,8 +262,14 @@ static void advance_base(quic_sendbuf *sb)
     sb->head = (sb->head + (size_t)(to - sb->base_off)) % (sb->buf_cap ? sb->buf_cap : 1);
     sb->base_off = to;
     rs_trim_below(&sb->lost, to);
-    if (sb->base_off == sb->end_off)
+    if (sb->base_off == sb->end_off) {
         sb->head = 0; /* everything acked: restart at the front */
+        if (sb->drains < 2)
+            sb->drains++;
+        size_t target = sb->drains == 1 ? 0 : qb_trim_drained(&sb->trim, sb->buf_cap, 1024);
+        if (target < sb->buf_cap)
+            quic_sendbuf_free(sb); /* the next append allocates what it needs */
+    }
 }
 
 void quic_sendbuf_on_acked(quic_sendbuf *sb, uint64_t offset, size_t len, bool fin)

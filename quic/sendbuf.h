@@ -11,7 +11,11 @@
  * When the acked set is full an acked piece is re-queued as lost instead (it
  * is sent again: wasteful but safe); when the lost set is full its two
  * closest ranges are merged (resending bytes in between: safe too). The
- * bytes live in one buffer of at most max_buffered bytes, grown on demand.
+ * bytes live in one ring of at most max_buffered bytes, grown on demand and
+ * given back when everything was acknowledged: at once the first time (a
+ * stream that sent one message, like an HTTP/3 control stream, holds nothing
+ * while idle), later by the qb_trim hysteresis so a stream that sends again
+ * and again does not free and allocate per message.
  */
 #ifndef QUIC_SENDBUF_H
 #define QUIC_SENDBUF_H
@@ -22,6 +26,7 @@
 
 #include "quic/quic_err.h"
 #include "base/qb.h"
+#include "base/qb_trim.h"
 
 #define QUIC_SENDBUF_RANGES 32
 
@@ -56,6 +61,8 @@ typedef struct quic_sendbuf {
     bool fin_set, fin_sent, fin_acked, fin_lost;
     uint64_t bytes_retransmitted;
     uint64_t ack_overflows;  /* acked pieces re-queued because the set was full */
+    qb_trim trim;            /* bytes in use, for giving the ring back */
+    unsigned drains;         /* times everything was acked (saturates at 2) */
 } quic_sendbuf;
 
 void quic_sendbuf_init(quic_sendbuf *sb, size_t max_buffered, const qb_alloc *a);

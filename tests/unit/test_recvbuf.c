@@ -227,12 +227,16 @@ static void test_spares_given_back_after_burst(void **state)
     quic_recvbuf rb;
     assert_int_equal(quic_recvbuf_init(&rb, W, W, &a), 0);
     uint8_t *src = pattern(W), out[4096];
-    assert_int_equal(quic_recvbuf_write(&rb, 0, src, W - 100, false), 0);
-    uint64_t rd = 0;
+    /* one message first: the stream is in use again and again from here on */
+    assert_int_equal(quic_recvbuf_write(&rb, 0, src, 10, false), 0);
+    assert_int_equal(quic_recvbuf_read(&rb, out, sizeof out), 10);
+    assert_int_equal(quic_recvbuf_set_max_offset(&rb, 10 + W - 200), 0);
+    assert_int_equal(quic_recvbuf_write(&rb, 10, src, W - 200, false), 0);
+    uint64_t rd = 10;
     size_t got;
     while ((got = quic_recvbuf_read(&rb, out, sizeof out)) > 0)
         rd += got;
-    assert_true(rd == W - 100);
+    assert_true(rd == W - 190);
     size_t after_burst = rb.nchunks;
     assert_true(after_burst >= 15);
     uint64_t wr = rd;
@@ -254,6 +258,28 @@ static void test_spares_given_back_after_burst(void **state)
     quic_recvbuf_free(&rb);
     assert_int_equal(c.live, 0);
     free(src);
+}
+
+/* A stream that carried one message and stays open (an HTTP/3 control
+ * stream) holds no chunk once it was read. */
+static void test_one_message_stream_holds_nothing_when_read(void **state)
+{
+    (void)state;
+    counter c = {0};
+    qb_alloc a = {c_alloc, c_realloc, c_free, &c};
+    quic_recvbuf rb;
+    assert_int_equal(quic_recvbuf_init(&rb, 256 * 1024, 256 * 1024, &a), 0);
+    size_t table = c.bytes;
+    uint8_t msg[20] = {0}, out[64];
+    assert_int_equal(quic_recvbuf_write(&rb, 0, msg, sizeof msg, false), 0);
+    assert_true(c.bytes > table);
+    assert_int_equal(quic_recvbuf_read(&rb, out, sizeof out), sizeof msg);
+    assert_int_equal(c.bytes, table);
+    /* and it still works afterwards */
+    assert_int_equal(quic_recvbuf_write(&rb, 20, msg, sizeof msg, false), 0);
+    assert_int_equal(quic_recvbuf_read(&rb, out, sizeof out), sizeof msg);
+    quic_recvbuf_free(&rb);
+    assert_int_equal(c.live, 0);
 }
 
 /* Small windows get small chunks, so memory stays near the window. */
@@ -298,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_memory_bound),
         cmocka_unit_test(test_small_window),
         cmocka_unit_test(test_spares_given_back_after_burst),
+        cmocka_unit_test(test_one_message_stream_holds_nothing_when_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
