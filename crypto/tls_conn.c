@@ -436,6 +436,14 @@ uint16_t tls_conn_group(const tls_conn *c) { return c->group; }
 uint16_t tls_conn_sigalg(const tls_conn *c) { return c->sigalg; }
 bool tls_conn_did_hrr(const tls_conn *c) { return c->did_hrr; }
 size_t tls_conn_ticket_count(const tls_conn *c) { return c->tickets; }
+
+size_t tls_conn_partial_input(const tls_conn *c)
+{
+    size_t n = 0;
+    for (int i = 0; i < TLS_LEVEL_COUNT; i++)
+        n += qb_vec_len(&c->in[i]);
+    return n;
+}
 bool tls_conn_peer_authenticated(const tls_conn *c) { return c->peer_authenticated; }
 
 void tls_conn_peer_tp(const tls_conn *c, const uint8_t **p, size_t *n)

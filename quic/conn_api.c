@@ -21,10 +21,15 @@ void quic_conn_close_info(const quic_conn *c, quic_close_info *out)
 
 bool quic_conn_next_event(quic_conn *c, quic_event *ev)
 {
-    if (c->ev_count) {
-        *ev = c->events[c->ev_head];
-        c->ev_head = (c->ev_head + 1) % c->ev_cap;
-        c->ev_count--;
+    if (qb_ring_pop(&c->events, ev, 1)) {
+        if (qb_ring_count(&c->events) == 0) {
+            /* Drained: give back what a burst took (qb_trim.h hysteresis). */
+            size_t target = qb_trim_drained(&c->ev_trim, c->events.cap, QUIC_EVENT_RING_KEEP);
+            if (target < c->events.cap) {
+                qb_ring_free(&c->events);
+                (void)qb_ring_reserve(&c->events, target);
+            }
+        }
         if (ev->type == QUIC_EV_STREAM_READABLE || ev->type == QUIC_EV_STREAM_WRITABLE) {
             quic_stream *s = quic_streams_find(&c->streams, ev->stream_id);
             if (s)
@@ -155,7 +160,7 @@ bool quic_conn_is_server(const quic_conn *c) { return c->is_server; }
 bool quic_conn_is_established(const quic_conn *c) { return c->state == QUIC_CS_ESTABLISHED; }
 
 uint32_t quic_conn_version(const quic_conn *c) { return c->version; }
-const char *quic_conn_alpn(const quic_conn *c) { return c->tls ? tls_conn_alpn(c->tls) : NULL; }
+const char *quic_conn_alpn(const quic_conn *c) { return c->tls ? tls_conn_alpn(c->tls) : c->alpn; }
 const quic_local_cids *quic_conn_local_cids(const quic_conn *c) { return &c->lcids; }
 uint64_t quic_conn_local_max_streams(const quic_conn *c, bool bidi)
 {

@@ -32,26 +32,6 @@ int quic_conn_random(quic_conn *c, uint8_t *buf, size_t n)
     return fn(c->cfg.random_ud, buf, n);
 }
 
-/* Doubles the ring (up to ev_max), keeping the order. */
-static bool events_grow(quic_conn *c)
-{
-    size_t ncap = c->ev_cap ? c->ev_cap * 2 : QUIC_EVENT_RING_MIN;
-    if (ncap > c->ev_max)
-        ncap = c->ev_max;
-    if (ncap <= c->ev_cap)
-        return false;
-    quic_event *n = qb_malloc(c->alloc, ncap * sizeof *n);
-    if (!n)
-        return false;
-    for (size_t i = 0; i < c->ev_count; i++)
-        n[i] = c->events[(c->ev_head + i) % c->ev_cap];
-    qb_free(c->alloc, c->events);
-    c->events = n;
-    c->ev_cap = ncap;
-    c->ev_head = 0;
-    return true;
-}
-
 void quic_conn_push_event(quic_conn *c, quic_event_type type, uint64_t stream_id, uint64_t code)
 {
     /* READABLE and WRITABLE are queued once per stream until pulled. */
@@ -64,17 +44,15 @@ void quic_conn_push_event(quic_conn *c, quic_event_type type, uint64_t stream_id
         if (flag)
             *flag = true;
     }
-    if (c->ev_count == c->ev_cap && !events_grow(c)) {
+    /* The ring grows on demand up to ev_max (never reached: see conn_int.h). */
+    quic_event e = {.type = type, .stream_id = stream_id, .code = code};
+    if (qb_ring_push(&c->events, &e, 1) != QB_OK) {
         c->ev_overflow++;
         if (s)
             *(type == QUIC_EV_STREAM_READABLE ? &s->ev_readable : &s->ev_writable) = false;
         return;
     }
-    quic_event *e = &c->events[(c->ev_head + c->ev_count++) % c->ev_cap];
-    memset(e, 0, sizeof *e);
-    e->type = type;
-    e->stream_id = stream_id;
-    e->code = code;
+    qb_trim_use(&c->ev_trim, qb_ring_count(&c->events));
 }
 
 uint64_t quic_conn_pto(const quic_conn *c)

@@ -3,6 +3,8 @@
  * RFC 9000). */
 #include "quic/conn_int.h"
 
+#include "crypto/tls_msg.h"
+
 #include "crypto/cx_wipe.h"
 #include "quic/version.h"
 
@@ -363,6 +365,64 @@ void quic_conn_discard_space(quic_conn *c, quic_pn_space sp)
     quic_recvbuf_free(&s->crypto_rx);
 }
 
+/* Issue 10: once the handshake is confirmed the TLS engine has nothing left
+ * to do but parse the tickets a server may send (which we do not use), so it
+ * goes, unless it still holds output or a message received in part. */
+static void tls_release(quic_conn *c)
+{
+    if (!c->tls || !c->handshake_confirmed || tls_conn_partial_input(c->tls))
+        return;
+    for (int lvl = 0; lvl < QUIC_LEVELS; lvl++) {
+        const uint8_t *p;
+        size_t n;
+        tls_conn_get_output(c->tls, (tls_level)lvl, &p, &n);
+        if (n)
+            return;
+    }
+    const char *a = tls_conn_alpn(c->tls);
+    if (a) {
+        size_t len = strlen(a);
+        c->alpn = qb_malloc(c->alloc, len + 1);
+        if (!c->alpn)
+            return; /* keep the engine: it costs memory, nothing else */
+        memcpy(c->alpn, a, len + 1);
+    }
+    tls_conn_free(c->tls);
+    c->tls = NULL;
+}
+
+/* 1-RTT CRYPTO data once the engine is gone (RFC 9001 §4.1.3): whole
+ * handshake messages are framed (type, 24-bit length) and skipped. A client
+ * takes NewSessionTicket only; a server takes nothing (a client sends no
+ * post-handshake message in QUIC: KeyUpdate is forbidden, RFC 9001 §6, and
+ * we request no post-handshake authentication). Anything else is an
+ * unexpected_message alert, as the engine would have said. */
+static int post_handshake_recv(quic_conn *c, const uint8_t *p, size_t n)
+{
+    while (n) {
+        if (c->post_left) {
+            size_t k = n < c->post_left ? n : c->post_left;
+            p += k;
+            n -= k;
+            c->post_left -= (uint32_t)k;
+            continue;
+        }
+        c->post_hdr[c->post_have++] = *p++;
+        n--;
+        if (c->post_have < 4)
+            continue;
+        c->post_have = 0;
+        if (c->is_server || c->post_hdr[0] != TLS_HS_NEW_SESSION_TICKET) {
+            quic_conn_fail(c, QUIC_CRYPTO_ERROR_BASE + TLS_ALERT_UNEXPECTED_MESSAGE,
+                           QUIC_FT_CRYPTO, "handshake message unexpected after the handshake");
+            return QUIC_ERR_TLS;
+        }
+        c->post_left = ((uint32_t)c->post_hdr[1] << 16) | ((uint32_t)c->post_hdr[2] << 8) |
+                       c->post_hdr[3];
+    }
+    return 0;
+}
+
 void quic_conn_confirm_handshake(quic_conn *c)
 {
     if (c->handshake_confirmed)
@@ -371,6 +431,9 @@ void quic_conn_confirm_handshake(quic_conn *c)
     quic_recovery_set_handshake_confirmed(&c->rec, c->now);
     /* RFC 9001 §4.9.2: Handshake keys go once the handshake is confirmed. */
     quic_conn_discard_space(c, QUIC_SPACE_HANDSHAKE);
+    /* A server confirms inside quic_conn_crypto_pump, which releases it. */
+    if (!c->is_server)
+        tls_release(c);
     /* quic-go switches CIDs after the handshake; we offer it some. */
 }
 
@@ -411,6 +474,8 @@ static int take_output(quic_conn *c)
 
 int quic_conn_crypto_pump(quic_conn *c)
 {
+    if (!c->tls)
+        return 0; /* released once the handshake was confirmed */
     int out = take_output(c);
     if (out != 0)
         return out;
@@ -446,7 +511,10 @@ int quic_conn_crypto_pump(quic_conn *c)
     }
     /* A server's flight from EncryptedExtensions on came while the events
      * were handled (its transport parameters, server_negotiate). */
-    return take_output(c);
+    int rc = take_output(c);
+    if (rc == 0)
+        tls_release(c);
+    return rc;
 }
 
 int quic_conn_crypto_recv(quic_conn *c, quic_pn_space sp, uint64_t off, const uint8_t *data,
@@ -470,6 +538,14 @@ int quic_conn_crypto_recv(quic_conn *c, quic_pn_space sp, uint64_t off, const ui
     const uint8_t *p;
     size_t n;
     while ((n = quic_recvbuf_peek(rb, &p)) > 0) {
+        if (!c->tls) {
+            rc = post_handshake_recv(c, p, n);
+            quic_recvbuf_consume(rb, n);
+            quic_recvbuf_set_max_offset(rb, quic_recvbuf_read_offset(rb) + c->cfg.max_crypto_buffer);
+            if (rc != 0)
+                return rc;
+            continue;
+        }
         rc = tls_conn_recv(c->tls, (tls_level)sp, p, n);
         quic_recvbuf_consume(rb, n);
         /* The window slides with what TLS took (a bound on holes, not on

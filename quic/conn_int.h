@@ -33,6 +33,8 @@
 
 #include "quic/quic.h"
 
+#include "base/qb_ring.h"
+#include "base/qb_trim.h"
 #include "crypto/tls.h"
 #include "quic/ackrange.h"
 #include "quic/cc.h"
@@ -51,7 +53,7 @@
 #include "quic/tparams.h"
 
 #define QUIC_LEVELS 3 /* Initial, Handshake, 1-RTT (quic_pn_space order) */
-#define QUIC_EVENT_RING_MIN 32 /* the event ring grows from this to ev_max */
+#define QUIC_EVENT_RING_KEEP 4 /* events the ring keeps room for when it shrinks */
 #define QUIC_CRYPTO_SEND_MAX (64 * 1024) /* TLS flight bytes kept per level */
 #define QUIC_CRYPTO_LOST_MAX 16
 #define QUIC_MIN_INITIAL 1200 /* RFC 9000 §14.1 */
@@ -140,8 +142,15 @@ struct quic_conn {
     uint8_t retry_token[256];
     size_t retry_token_len;
 
-    /* TLS and keys. */
+    /* TLS and keys. The engine is freed once the handshake is confirmed
+     * (issue 10): 1-RTT keys and their updates live in `app`, and what the
+     * peer may still send at 1-RTT (NewSessionTicket, RFC 8446 §4.6.1) is
+     * framed and skipped by the post_* fields. */
     tls_conn *tls;
+    char *alpn;             /* the negotiated ALPN, kept when tls goes */
+    uint8_t post_hdr[4];    /* header of a post-handshake message, in part */
+    uint8_t post_have;
+    uint32_t post_left;     /* body bytes of it still to skip */
     quic_level_keys keys[2]; /* Initial, Handshake */
     /* Server after moving to another version: the original version's Initial
      * receive keys, kept until the Initial space goes (RFC 9369 §4). */
@@ -193,8 +202,9 @@ struct quic_conn {
     /* Events for the application. */
     /* Never more than ev_max: a stream queues each kind of event at most
      * once (flags on the stream), and streams are bounded by our limits. */
-    quic_event *events;
-    size_t ev_cap, ev_max, ev_head, ev_count;
+    qb_ring events;  /* of quic_event: grows on demand up to ev_max (issue 10) */
+    qb_trim ev_trim; /* gives back what a burst of events took */
+    size_t ev_max;
     uint64_t ev_overflow; /* events that found the ring at ev_max (never expected) */
     bool ev_connected_sent, ev_closed_sent;
 

@@ -70,6 +70,7 @@ static quic_conn *conn_alloc(const quic_config *cfg, const quic_path *path, bool
     /* Per stream at most OPENED, READABLE, WRITABLE, RESET and STOP wait at
      * once; plus CONNECTED and CLOSED. */
     c->ev_max = 5 * (c->streams.max_cap / 2) + 8;
+    qb_ring_init(&c->events, c->alloc, sizeof(quic_event), c->ev_max);
     c->idle_timeout = quic_idle_timeout_us(cfg->max_idle_timeout_ms, 0);
     c->idle_deadline = quic_idle_deadline(now, c->idle_timeout, 0);
     return c;
@@ -185,6 +186,7 @@ void quic_conn_free(quic_conn *c)
     if (c->initial_orig_rx_ok)
         quic_pkt_keys_clear(&c->initial_orig_rx);
     tls_conn_free(c->tls);
+    qb_free(c->alloc, c->alpn);
     for (int i = 0; i < 2; i++) {
         if (c->keys[i].rx_ok)
             quic_pkt_keys_clear(&c->keys[i].rx);
@@ -204,7 +206,7 @@ void quic_conn_free(quic_conn *c)
     quic_dgram_queue_free(&c->dg_tx);
     quic_dgram_queue_free(&c->dg_rx);
     qb_free(c->alloc, c->early_buf);
-    qb_free(c->alloc, c->events);
+    qb_ring_free(&c->events);
     cx_wipe(c->app_rx_secret, sizeof c->app_rx_secret);
     cx_wipe(c->app_tx_secret, sizeof c->app_tx_secret);
     qb_free(c->alloc, c);

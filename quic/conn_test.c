@@ -26,6 +26,7 @@ void quic_conn_test_view_get(const quic_conn *c, quic_conn_test_view *v)
     for (int i = 0; i < QUIC_LEVELS; i++)
         v->next_pn[i] = c->sp[i].next_pn;
     v->app_ack_ranges = quic_ackrange_count(&c->sp[QUIC_SPACE_APPLICATION].acks);
+    v->tls_engine = c->tls != NULL;
     v->early_held = c->early_n;
     v->now = c->now;
     v->idle_deadline = c->idle_deadline;

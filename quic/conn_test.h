@@ -36,6 +36,7 @@ typedef struct quic_conn_test_view {
     uint64_t conn_tx_sent, conn_tx_limit, conn_rx_limit;
     uint64_t cwnd, bytes_in_flight;
     const char *cc_name; /* "cubic" or "newreno" */
+    bool tls_engine;            /* the TLS engine is still held (freed once confirmed) */
 } quic_conn_test_view;
 
 void quic_conn_test_view_get(const quic_conn *c, quic_conn_test_view *v);

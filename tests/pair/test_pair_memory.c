@@ -3,6 +3,7 @@
  * idle and during a long datagram ping-pong, and gives back what a burst took.
  * QUINCE_MEM_DUMP=1 prints the live blocks by size (where the bytes sit). */
 #include "common/pair.h"
+#include "common/pair_h3.h"
 #include "common/tu.h"
 
 #include <execinfo.h>
@@ -204,11 +205,45 @@ static void test_pingpong_peak_within_target(void **state)
     pair_free(&p);
 }
 
+static bool h3_ready(pair_h3 *t, void *ud)
+{
+    (void)ud;
+    return t->c && t->s && h3q_started(t->c) && h3q_started(t->s) &&
+           h3_conn_peer_settings_received(h3q_h3(t->c)) &&
+           h3_conn_peer_settings_received(h3q_h3(t->s));
+}
+
+/* An idle HTTP/3 connection (control and QPACK streams open both ways,
+ * SETTINGS exchanged): QUIC, TLS and h3 together within the target. */
+static void test_idle_h3_connection_heap_within_target(void **state)
+{
+    (void)state;
+    memset(&m_client, 0, sizeof m_client);
+    memset(&m_server, 0, sizeof m_server);
+    pair_h3 t;
+    pair_h3_init(&t);
+    t.p.ccfg.alloc = t.p.ctls.alloc = &a_client;
+    t.p.scfg.alloc = t.p.stls.alloc = &a_server;
+    pair_h3_sync_configs(&t);
+    t.ccfg.h3.alloc = &a_client;
+    t.scfg.h3.alloc = &a_server;
+    pair_h3_start(&t);
+    assert_true(pair_h3_run(&t, h3_ready, NULL, 2000000));
+    pair_h3_run(&t, NULL, NULL, 200000);
+    report("idle h3");
+    dump(&m_client, "client");
+    dump(&m_server, "server");
+    assert_true(m_client.live <= IDLE_MAX);
+    assert_true(m_server.live <= IDLE_MAX);
+    pair_h3_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_idle_connection_heap_within_target),
         cmocka_unit_test(test_pingpong_peak_within_target),
+        cmocka_unit_test(test_idle_h3_connection_heap_within_target),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
