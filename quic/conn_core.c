@@ -46,7 +46,12 @@ void quic_conn_push_event(quic_conn *c, quic_event_type type, uint64_t stream_id
     }
     /* The ring grows on demand up to ev_max (never reached: see conn_int.h). */
     quic_event e = {.type = type, .stream_id = stream_id, .code = code};
-    if (qb_ring_push(&c->events, &e, 1) != QB_OK) {
+    int rc = qb_ring_push(&c->events, &e, 1);
+    if (rc != QB_OK) {
+        /* An event lost to a refused allocation would leave the application
+         * waiting for it: the connection ends instead (issue 10). */
+        if (rc == QB_ERR_NO_MEMORY && type != QUIC_EV_CLOSED)
+            quic_conn_fail(c, QUIC_INTERNAL_ERROR, 0, "out of memory queueing an event");
         c->ev_overflow++;
         if (s)
             *(type == QUIC_EV_STREAM_READABLE ? &s->ev_readable : &s->ev_writable) = false;

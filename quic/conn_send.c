@@ -486,8 +486,13 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
     dg->off = start + pkt_len;
     s->next_pn++;
     uint64_t handle = quic_sentlog_end(&c->log);
-    bool tracked = quic_recovery_on_sent(&c->rec, sp, pn, pkt_len, b.ack_eliciting, b.in_flight,
-                                         handle, now) == 0;
+    int trc = quic_recovery_on_sent(&c->rec, sp, pn, pkt_len, b.ack_eliciting, b.in_flight,
+                                    handle, now);
+    bool tracked = trc == 0;
+    /* The sent-packet ring could not grow (issue 10): the packet goes out
+     * untracked and the connection ends cleanly, it cannot recover losses. */
+    if (trc == QUIC_RECOVERY_ERR_NOMEM)
+        quic_conn_fail(c, QUIC_INTERNAL_ERROR, 0, "out of memory tracking sent packets");
     if (!tracked && handle != QUIC_SENTLOG_NO_HANDLE) {
         /* Recovery could not track it: treat what it carried as lost now. */
         quic_conn_on_lost_items(c, handle);

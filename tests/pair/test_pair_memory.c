@@ -14,6 +14,7 @@
 /* One counter per side, so client and server are measured apart. */
 typedef struct meter {
     size_t live, peak, blocks;
+    bool refuse; /* every allocation fails (a growth failure test) */
 } meter;
 
 static meter m_client, m_server;
@@ -72,6 +73,8 @@ static void dump(meter *m, const char *side)
 static void *m_alloc(void *ud, size_t n)
 {
     meter *m = ud;
+    if (m->refuse)
+        return NULL;
     uint8_t *p = malloc(n + HDR);
     if (!p)
         return NULL;
@@ -103,6 +106,8 @@ static void *m_realloc(void *ud, void *q, size_t n)
     if (!q)
         return m_alloc(ud, n);
     meter *m = ud;
+    if (m->refuse)
+        return NULL;
     uint8_t *p = (uint8_t *)q - HDR;
     size_t old;
     memcpy(&old, p, sizeof old);
@@ -205,6 +210,41 @@ static void test_pingpong_peak_within_target(void **state)
     pair_free(&p);
 }
 
+static bool server_closed(pair *p, void *ud)
+{
+    (void)ud;
+    quic_close_info ci;
+    quic_conn_close_info(p->server, &ci);
+    return ci.code != 0 || ci.closed;
+}
+
+/* Buffers that must grow while the allocator refuses: the connection ends
+ * with INTERNAL_ERROR (RFC 9000 §20.1), cleanly, and frees everything. */
+static void test_growth_failure_ends_in_internal_error(void **state)
+{
+    (void)state;
+    pair p;
+    start(&p);
+    int64_t id = quic_conn_stream_open(p.client, true);
+    assert_true(id >= 0);
+    m_server.refuse = true;
+    static uint8_t buf[200000];
+    size_t off = 0;
+    for (int i = 0; i < 200 && !server_closed(&p, NULL); i++) {
+        int64_t w = quic_conn_stream_write(p.client, (uint64_t)id, buf + off, sizeof buf - off, false);
+        if (w > 0)
+            off += (size_t)w;
+        pair_run(&p, NULL, NULL, 5000);
+    }
+    quic_close_info ci;
+    quic_conn_close_info(p.server, &ci);
+    assert_true(ci.code == 0x1); /* INTERNAL_ERROR */
+    m_server.refuse = false;
+    pair_free(&p);
+    assert_int_equal(m_server.live, 0);
+    assert_int_equal(m_client.live, 0);
+}
+
 static bool h3_ready(pair_h3 *t, void *ud)
 {
     (void)ud;
@@ -244,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_idle_connection_heap_within_target),
         cmocka_unit_test(test_pingpong_peak_within_target),
         cmocka_unit_test(test_idle_h3_connection_heap_within_target),
+        cmocka_unit_test(test_growth_failure_ends_in_internal_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
