@@ -49,17 +49,16 @@ uint64_t quic_siphash24(const uint8_t key[16], const uint8_t *data, size_t len)
     return v0 ^ v1 ^ v2 ^ v3;
 }
 
+#define CIDT_MIN_CAP 16
+
 int quic_cid_table_init(quic_cid_table *t, size_t max_entries, const uint8_t key[16],
                         const qb_alloc *alloc)
 {
     memset(t, 0, sizeof *t);
-    size_t cap = 16;
+    size_t cap = CIDT_MIN_CAP;
     while (cap < max_entries * 2)
         cap <<= 1;
-    t->slots = qb_calloc(alloc, cap * sizeof *t->slots);
-    if (!t->slots)
-        return QUIC_CIDT_ERR_NOMEM;
-    t->cap = cap;
+    t->max_cap = cap;
     t->max_used = max_entries;
     t->alloc = alloc;
     memcpy(t->key, key, 16);
@@ -70,6 +69,7 @@ void quic_cid_table_free(quic_cid_table *t)
 {
     qb_free(t->alloc, t->slots);
     t->slots = NULL;
+    t->cap = t->used = 0;
 }
 
 static size_t home(const quic_cid_table *t, const uint8_t *cid, size_t len)
@@ -79,7 +79,7 @@ static size_t home(const quic_cid_table *t, const uint8_t *cid, size_t len)
 
 static quic_cid_entry *lookup(const quic_cid_table *t, const uint8_t *cid, size_t len)
 {
-    if (len > QUIC_CID_MAX_LEN)
+    if (len > QUIC_CID_MAX_LEN || t->cap == 0)
         return NULL;
     for (size_t i = home(t, cid, len), n = 0; n < t->cap; i = (i + 1) & (t->cap - 1), n++) {
         quic_cid_entry *e = &t->slots[i];
@@ -113,12 +113,55 @@ static void delete_at(quic_cid_table *t, size_t i)
     }
 }
 
+/* Moves every entry into a table of ncap slots (0: none). */
+static int resize(quic_cid_table *t, size_t ncap)
+{
+    quic_cid_entry *old = t->slots;
+    size_t ocap = t->cap;
+    quic_cid_entry *ns = NULL;
+    if (ncap) {
+        ns = qb_calloc(t->alloc, ncap * sizeof *ns);
+        if (!ns)
+            return QUIC_CIDT_ERR_NOMEM;
+    }
+    t->slots = ns;
+    t->cap = ncap;
+    for (size_t i = 0; i < ocap; i++) {
+        if (old[i].state != 1)
+            continue;
+        for (size_t j = home(t, old[i].cid.b, old[i].cid.len);; j = (j + 1) & (ncap - 1)) {
+            if (ns[j].state != 1) {
+                ns[j] = old[i];
+                break;
+            }
+        }
+    }
+    qb_free(t->alloc, old);
+    return 0;
+}
+
+/* Shrinks at an eighth full (grows at a half: no flapping around one size). */
+static void maybe_shrink(quic_cid_table *t)
+{
+    if (t->used == 0)
+        (void)resize(t, 0);
+    else if (t->cap > CIDT_MIN_CAP && t->used * 8 <= t->cap)
+        (void)resize(t, t->cap / 2); /* a failure keeps the larger table */
+}
+
 int quic_cid_table_add(quic_cid_table *t, const quic_cid *cid, void *conn)
 {
     if (lookup(t, cid->b, cid->len))
         return QUIC_CIDT_ERR_EXISTS;
     if (t->used >= t->max_used)
         return QUIC_CIDT_ERR_FULL;
+    if ((t->used + 1) * 2 > t->cap) {
+        size_t ncap = t->cap ? t->cap * 2 : CIDT_MIN_CAP;
+        if (ncap > t->max_cap)
+            ncap = t->max_cap;
+        if (ncap > t->cap && resize(t, ncap) != 0)
+            return QUIC_CIDT_ERR_NOMEM;
+    }
     for (size_t i = home(t, cid->b, cid->len);; i = (i + 1) & (t->cap - 1)) {
         quic_cid_entry *e = &t->slots[i];
         if (e->state != 1) {
@@ -143,6 +186,7 @@ int quic_cid_table_remove(quic_cid_table *t, const quic_cid *cid)
     if (!e)
         return 0;
     delete_at(t, (size_t)(e - t->slots));
+    maybe_shrink(t);
     return 1;
 }
 
@@ -157,5 +201,7 @@ size_t quic_cid_table_remove_conn(quic_cid_table *t, void *conn)
             i++;
         }
     }
+    if (n)
+        maybe_shrink(t);
     return n;
 }

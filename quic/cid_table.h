@@ -1,9 +1,11 @@
 /*
  * The server endpoint's routing table: connection ID -> connection. Keys are
  * hashed with SipHash-2-4 under a random per-endpoint key, so a client choosing
- * CIDs cannot flood one bucket. Open addressing in one array sized at creation:
- * it never grows, and a full table refuses new entries (the endpoint then
- * refuses new connections).
+ * CIDs cannot flood one bucket. Open addressing in one array that grows with
+ * use (doubling at half full, issue 10) up to what the configured entry count
+ * needs and shrinks at an eighth full, so an idle server holds a few hundred
+ * bytes, not the table for its connection limit; a table at its limit refuses
+ * new entries (the endpoint then refuses new connections).
  */
 #ifndef QUIC_CID_TABLE_H
 #define QUIC_CID_TABLE_H
@@ -31,14 +33,15 @@ typedef struct quic_cid_entry {
 
 typedef struct quic_cid_table {
     quic_cid_entry *slots;
-    size_t cap;       /* power of two */
+    size_t cap;       /* power of two; 0 while empty */
+    size_t max_cap;   /* the most cap may grow to */
     size_t max_used;  /* entries allowed (cap / 2 keeps probes short) */
     size_t used;
     uint8_t key[16];
     const qb_alloc *alloc;
 } quic_cid_table;
 
-/* Room for max_entries CIDs; key is 16 random bytes. */
+/* Room for up to max_entries CIDs, allocated as they come; key is 16 random bytes. */
 int quic_cid_table_init(quic_cid_table *t, size_t max_entries, const uint8_t key[16],
                         const qb_alloc *alloc);
 void quic_cid_table_free(quic_cid_table *t);

@@ -2,6 +2,8 @@
 #include "common/tu.h"
 #include "quic/cid_table.h"
 
+#include <stdlib.h>
+
 #include <string.h>
 
 static void test_siphash_vector(void **state)
@@ -71,9 +73,59 @@ static void test_table_add_find_remove(void **state)
     quic_cid_table_free(&t);
 }
 
+static size_t cidt_budget = SIZE_MAX;
+static void *b_alloc(void *ud, size_t n) { (void)ud; if (!cidt_budget) return NULL; cidt_budget--; return malloc(n); }
+static void *b_realloc(void *ud, void *p, size_t n) { (void)ud; if (!cidt_budget) return NULL; cidt_budget--; return realloc(p, n); }
+static void b_free(void *ud, void *p) { (void)ud; free(p); }
+
+/* Issue 10: the table holds nothing while empty, grows with the entries, and
+ * gives the memory back as they go; a growth the allocator refuses is an
+ * error that leaves every entry routed. */
+static void test_table_grows_and_shrinks_with_use(void **state)
+{
+    (void)state;
+    qb_alloc a = {b_alloc, b_realloc, b_free, NULL};
+    uint8_t key[16] = {1};
+    quic_cid_table t;
+    assert_int_equal(quic_cid_table_init(&t, 8192, key, &a), 0);
+    assert_null(t.slots);
+    int conns[1000];
+    quic_cid c;
+    for (int i = 0; i < 1000; i++) {
+        uint8_t b[8] = {(uint8_t)i, (uint8_t)(i >> 8), 7, 7, 7, 7, 7, 7};
+        quic_cid_set(&c, b, 8);
+        assert_int_equal(quic_cid_table_add(&t, &c, &conns[i]), 0);
+    }
+    assert_true(t.cap >= 2000 && t.cap <= 4096);
+    cidt_budget = 0;
+    uint8_t more[8] = {9, 9, 9, 9, 9, 9, 9, 9};
+    quic_cid_set(&c, more, 8);
+    for (int i = 1000; i < 5000; i++) {
+        more[0] = (uint8_t)i, more[1] = (uint8_t)(i >> 8);
+        quic_cid_set(&c, more, 8);
+        int rc = quic_cid_table_add(&t, &c, &conns[0]);
+        if (rc == QUIC_CIDT_ERR_NOMEM)
+            break;
+        assert_int_equal(rc, 0);
+    }
+    cidt_budget = SIZE_MAX;
+    for (int i = 0; i < 1000; i++) {
+        uint8_t b[8] = {(uint8_t)i, (uint8_t)(i >> 8), 7, 7, 7, 7, 7, 7};
+        assert_ptr_equal(quic_cid_table_find(&t, b, 8), &conns[i]);
+    }
+    /* conns[0] also has what the refused phase added before growth was due */
+    assert_true(quic_cid_table_remove_conn(&t, &conns[0]) >= 1);
+    for (int i = 1; i < 1000; i++)
+        assert_int_equal(quic_cid_table_remove_conn(&t, &conns[i]), 1);
+    assert_int_equal(t.used, 0);
+    assert_null(t.slots);
+    quic_cid_table_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table_grows_and_shrinks_with_use),
         cmocka_unit_test(test_siphash_vector),
         cmocka_unit_test(test_table_add_find_remove),
     };
