@@ -70,7 +70,8 @@ struct quic_endpoint {
     ep_mem mem, tls_mem;
     tls_config tls; /* the caller's, allocating through tls_mem */
     size_t mem_used, mem_peak;
-    ep_conn *conns; /* max_conns slots; c == NULL is free */
+    ep_conn *conns; /* conns_cap slots, grown up to max_conns; c == NULL is free */
+    size_t conns_cap;
     size_t n_conns, n_half_open;
     uint32_t free_head;
     uint32_t untaken_head, untaken_tail;
@@ -204,16 +205,11 @@ quic_endpoint *quic_endpoint_new(const quic_endpoint_config *cfg)
     if ((zero && ep_random(ep, ep->cfg.conn.static_key, 32) != 0) || ep_random(ep, key, 16) != 0 ||
         ep_random(ep, akey, 16) != 0)
         goto fail;
-    ep->conns = qb_calloc(ep->alloc, cfg->max_conns * sizeof *ep->conns);
-    if (!ep->conns)
-        goto fail;
-    for (size_t i = cfg->max_conns; i-- > 0;) {
-        ep->conns[i].next = ep->free_head;
-        ep->free_head = (uint32_t)i;
-    }
+    /* Connection slots, their heaps and the routes grow with the connections
+     * (issue 10): an idle server holds kilobytes, not its connection limit. */
     if (quic_cid_table_init(&ep->routes, cfg->max_conns * ROUTES_PER_CONN, key, ep->alloc) != 0 ||
-        quic_ep_heap_init(&ep->timers, ep->alloc, cfg->max_conns) != 0 ||
-        quic_ep_heap_init(&ep->handshakes, ep->alloc, cfg->max_conns) != 0 ||
+        quic_ep_heap_init(&ep->timers, ep->alloc, 0) != 0 ||
+        quic_ep_heap_init(&ep->handshakes, ep->alloc, 0) != 0 ||
         quic_ep_addrs_init(&ep->addrs, ep->alloc, ep->cfg.max_handshakes, akey) != 0)
         goto fail;
     if (quic_token_ctx_init(&ep->tokens, ep->alloc, ep->cfg.conn.static_key, cfg->conn.random,
@@ -234,7 +230,7 @@ void quic_endpoint_free(quic_endpoint *ep)
     if (!ep)
         return;
     if (ep->conns)
-        for (size_t i = 0; i < ep->cfg.max_conns; i++)
+        for (size_t i = 0; i < ep->conns_cap; i++)
             quic_conn_free(ep->conns[i].c);
     qb_free(ep->alloc, ep->conns);
     quic_cid_table_free(&ep->routes);
@@ -249,10 +245,42 @@ void quic_endpoint_free(quic_endpoint *ep)
 
 static size_t slot_no(const quic_endpoint *ep, const ep_conn *e) { return (size_t)(e - ep->conns); }
 
+#define SLOTS_MIN 16
+
+/* A free slot, growing the slots (doubling, up to max_conns) and the two
+ * heaps keyed by slot number when none is left. The slots move: each
+ * connection is told where its record is now. */
+static bool slots_ensure_free(quic_endpoint *ep)
+{
+    if (ep->free_head != NONE)
+        return true;
+    size_t ncap = ep->conns_cap ? ep->conns_cap * 2 : SLOTS_MIN;
+    if (ncap > ep->cfg.max_conns)
+        ncap = ep->cfg.max_conns;
+    if (ncap <= ep->conns_cap)
+        return false;
+    if (quic_ep_heap_grow(&ep->timers, ncap) != 0 || quic_ep_heap_grow(&ep->handshakes, ncap) != 0)
+        return false;
+    ep_conn *n = qb_realloc(ep->alloc, ep->conns, ncap * sizeof *n);
+    if (!n)
+        return false;
+    memset(n + ep->conns_cap, 0, (ncap - ep->conns_cap) * sizeof *n);
+    ep->conns = n;
+    for (size_t i = 0; i < ep->conns_cap; i++)
+        if (n[i].c)
+            quic_conn_endpoint_set_slot(n[i].c, &n[i]);
+    for (size_t i = ncap; i-- > ep->conns_cap;) {
+        n[i].next = ep->free_head;
+        ep->free_head = (uint32_t)i;
+    }
+    ep->conns_cap = ncap;
+    return true;
+}
+
 static ep_conn *slot_of(quic_endpoint *ep, const quic_conn *c)
 {
     ep_conn *e = c ? quic_conn_endpoint_slot(c) : NULL;
-    if (e && e >= ep->conns && e < ep->conns + ep->cfg.max_conns && e->c == c)
+    if (e && e >= ep->conns && e < ep->conns + ep->conns_cap && e->c == c)
         return e;
     return NULL;
 }
@@ -363,6 +391,18 @@ void quic_endpoint_remove(quic_endpoint *ep, quic_conn *c)
     e->next = ep->free_head;
     ep->free_head = (uint32_t)slot;
     ep->n_conns--;
+    if (ep->n_conns == 0) {
+        /* No connection left: the slots and their heaps go (issue 10). Both
+         * heaps are empty: every slot's entries were removed with it. */
+        qb_free(ep->alloc, ep->conns);
+        ep->conns = NULL;
+        ep->conns_cap = 0;
+        ep->free_head = NONE;
+        quic_ep_heap_free(&ep->timers);
+        quic_ep_heap_free(&ep->handshakes);
+        quic_ep_heap_init(&ep->timers, ep->alloc, 0);
+        quic_ep_heap_init(&ep->handshakes, ep->alloc, 0);
+    }
 }
 
 /* ---- stateless answers ---- */
@@ -599,6 +639,10 @@ static quic_conn *accept_initial(quic_endpoint *ep, const quic_pkt_hdr *h, const
         send_refuse(ep, h, path, "too many handshakes in progress");
         return NULL;
     }
+    if (!slots_ensure_free(ep)) {
+        quic_ep_addrs_dec(&ep->addrs, src, src_len);
+        return NULL; /* out of memory: as if the connection could not be made */
+    }
     quic_conn *c = quic_conn_new_server(&ep->cfg.conn, path, &client_scid, &odcid,
                                         validated ? &retry_scid : NULL, now);
     if (!c) {
@@ -715,7 +759,7 @@ quic_conn *quic_endpoint_next(quic_endpoint *ep, quic_conn *prev)
             return NULL;
         i = (size_t)(e - ep->conns) + 1;
     }
-    for (; i < ep->cfg.max_conns; i++)
+    for (; i < ep->conns_cap; i++)
         if (ep->conns[i].c)
             return ep->conns[i].c;
     return NULL;

@@ -10,6 +10,8 @@ int quic_ep_heap_init(quic_ep_heap *h, const qb_alloc *a, size_t cap)
     memset(h, 0, sizeof *h);
     h->alloc = a;
     h->cap = cap;
+    if (cap == 0)
+        return 0; /* grown later (quic_ep_heap_grow) */
     h->order = qb_malloc(a, cap * sizeof *h->order);
     h->pos = qb_malloc(a, cap * sizeof *h->pos);
     h->key = qb_malloc(a, cap * sizeof *h->key);
@@ -19,6 +21,30 @@ int quic_ep_heap_init(quic_ep_heap *h, const qb_alloc *a, size_t cap)
     }
     for (size_t i = 0; i < cap; i++)
         h->pos[i] = ABSENT;
+    return 0;
+}
+
+int quic_ep_heap_grow(quic_ep_heap *h, size_t ncap)
+{
+    if (ncap <= h->cap)
+        return 0;
+    /* Each array is kept as soon as it has grown: a later failure leaves
+     * arrays larger than cap, which is harmless. */
+    uint32_t *o = qb_realloc(h->alloc, h->order, ncap * sizeof *o);
+    if (!o)
+        return -1;
+    h->order = o;
+    uint32_t *p = qb_realloc(h->alloc, h->pos, ncap * sizeof *p);
+    if (!p)
+        return -1;
+    h->pos = p;
+    uint64_t *k = qb_realloc(h->alloc, h->key, ncap * sizeof *k);
+    if (!k)
+        return -1;
+    h->key = k;
+    for (size_t i = h->cap; i < ncap; i++)
+        h->pos[i] = ABSENT;
+    h->cap = ncap;
     return 0;
 }
 

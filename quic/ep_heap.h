@@ -20,6 +20,9 @@ typedef struct quic_ep_heap {
 } quic_ep_heap;
 
 int quic_ep_heap_init(quic_ep_heap *h, const qb_alloc *a, size_t cap);
+/* Room for slots up to ncap - 1 (ncap >= cap); -1 when out of memory, the
+ * heap unchanged. The endpoint grows it with its connection slots. */
+int quic_ep_heap_grow(quic_ep_heap *h, size_t ncap);
 void quic_ep_heap_free(quic_ep_heap *h);
 /* Sets slot's deadline; UINT64_MAX removes it. */
 void quic_ep_heap_set(quic_ep_heap *h, size_t slot, uint64_t key);

@@ -4,6 +4,7 @@
  * QUINCE_MEM_DUMP=1 prints the live blocks by size (where the bytes sit). */
 #include "common/pair.h"
 #include "common/pair_h3.h"
+#include "quic/endpoint.h"
 #include "common/tu.h"
 
 #include <execinfo.h>
@@ -245,6 +246,31 @@ static void test_growth_failure_ends_in_internal_error(void **state)
     assert_int_equal(m_client.live, 0);
 }
 
+/* An idle server process holds its endpoint only: the connection slots, the
+ * routing table and the deadline heaps grow with connections (issue 10). */
+#define IDLE_SERVER_MAX (256 * 1024)
+
+static void test_idle_endpoint_heap_within_target(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p);
+    memset(&m_server, 0, sizeof m_server);
+    p.stls.alloc = &a_server;
+    quic_endpoint_config ec;
+    quic_endpoint_config_init(&ec, &p.stls);
+    ec.conn.alloc = &a_server;
+    ec.max_conns = 10000;
+    quic_endpoint *ep = quic_endpoint_new(&ec);
+    assert_non_null(ep);
+    print_message("idle endpoint (10,000 connections allowed): %zu B in %zu blocks\n",
+                  m_server.live, m_server.blocks);
+    assert_true(m_server.live <= IDLE_SERVER_MAX);
+    quic_endpoint_free(ep);
+    assert_int_equal(m_server.live, 0);
+    pair_free(&p);
+}
+
 static bool h3_ready(pair_h3 *t, void *ud)
 {
     (void)ud;
@@ -285,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_pingpong_peak_within_target),
         cmocka_unit_test(test_idle_h3_connection_heap_within_target),
         cmocka_unit_test(test_growth_failure_ends_in_internal_error),
+        cmocka_unit_test(test_idle_endpoint_heap_within_target),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
