@@ -180,6 +180,15 @@ void *quic_cid_table_find(const quic_cid_table *t, const uint8_t *cid, size_t le
     return e ? e->conn : NULL;
 }
 
+int quic_cid_table_update(quic_cid_table *t, const quic_cid *cid, void *conn)
+{
+    quic_cid_entry *e = lookup(t, cid->b, cid->len);
+    if (!e)
+        return -1;
+    e->conn = conn;
+    return 0;
+}
+
 int quic_cid_table_remove(quic_cid_table *t, const quic_cid *cid)
 {
     quic_cid_entry *e = lookup(t, cid->b, cid->len);

@@ -47,6 +47,8 @@ int quic_cid_table_init(quic_cid_table *t, size_t max_entries, const uint8_t key
 void quic_cid_table_free(quic_cid_table *t);
 int quic_cid_table_add(quic_cid_table *t, const quic_cid *cid, void *conn);
 void *quic_cid_table_find(const quic_cid_table *t, const uint8_t *cid, size_t len);
+/* Points a routed CID at another value (its record moved); 0 or -1 when absent. */
+int quic_cid_table_update(quic_cid_table *t, const quic_cid *cid, void *conn);
 /* Removes one CID; returns whether it was there. */
 int quic_cid_table_remove(quic_cid_table *t, const quic_cid *cid);
 /* Removes every CID that routes to conn (when it closes). */

@@ -249,7 +249,7 @@ static size_t slot_no(const quic_endpoint *ep, const ep_conn *e) { return (size_
 
 /* A free slot, growing the slots (doubling, up to max_conns) and the two
  * heaps keyed by slot number when none is left. The slots move: each
- * connection is told where its record is now. */
+ * connection and each of its routes is told where its record is now. */
 static bool slots_ensure_free(quic_endpoint *ep)
 {
     if (ep->free_head != NONE)
@@ -266,9 +266,14 @@ static bool slots_ensure_free(quic_endpoint *ep)
         return false;
     memset(n + ep->conns_cap, 0, (ncap - ep->conns_cap) * sizeof *n);
     ep->conns = n;
-    for (size_t i = 0; i < ep->conns_cap; i++)
-        if (n[i].c)
-            quic_conn_endpoint_set_slot(n[i].c, &n[i]);
+    /* The routes and each connection point at its record: they follow it. */
+    for (size_t i = 0; i < ep->conns_cap; i++) {
+        if (!n[i].c)
+            continue;
+        quic_conn_endpoint_set_slot(n[i].c, &n[i]);
+        for (size_t k = 0; k < n[i].n_routes; k++)
+            (void)quic_cid_table_update(&ep->routes, &n[i].routes[k], &n[i]);
+    }
     for (size_t i = ncap; i-- > ep->conns_cap;) {
         n[i].next = ep->free_head;
         ep->free_head = (uint32_t)i;

@@ -102,6 +102,8 @@ static void m_free(void *ud, void *q)
     free(p);
 }
 
+/* Always moves the block and poisons the old one, so a pointer kept across a
+ * reallocation is caught, not lucky. */
 static void *m_realloc(void *ud, void *q, size_t n)
 {
     if (!q)
@@ -112,9 +114,12 @@ static void *m_realloc(void *ud, void *q, size_t n)
     uint8_t *p = (uint8_t *)q - HDR;
     size_t old;
     memcpy(&old, p, sizeof old);
-    uint8_t *np = realloc(p, n + HDR);
+    uint8_t *np = malloc(n + HDR);
     if (!np)
         return NULL;
+    memcpy(np + HDR, q, old < n ? old : n);
+    memset(p, 0xdd, old + HDR);
+    free(p);
     memcpy(np, &n, sizeof n);
     track(m, np + HDR, n, q);
     m->live = m->live - old + n;
@@ -271,6 +276,90 @@ static void test_idle_endpoint_heap_within_target(void **state)
     pair_free(&p);
 }
 
+#define MANY 40
+
+/* Many clients of one endpoint, the slots growing (16, 32, 64) while early
+ * connections are mid-handshake: every datagram still reaches its connection
+ * (the routes follow the slots when they move), and once all are gone the
+ * endpoint is back to its idle size. */
+static void test_endpoint_slots_grow_under_live_connections(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p);
+    memset(&m_server, 0, sizeof m_server);
+    p.stls.alloc = &a_server;
+    quic_endpoint_config ec;
+    quic_endpoint_config_init(&ec, &p.stls);
+    ec.conn.alloc = &a_server;
+    ec.max_conns = ec.max_handshakes = 100;
+    quic_endpoint *ep = quic_endpoint_new(&ec);
+    assert_non_null(ep);
+    size_t idle = m_server.live;
+    quic_conn *cl[MANY];
+    quic_path cp[MANY], sp[MANY];
+    for (int i = 0; i < MANY; i++) {
+        memset(&cp[i], 0, sizeof cp[i]);
+        cp[i].local_len = cp[i].remote_len = 4;
+        memcpy(cp[i].local, "c", 1);
+        cp[i].local[1] = (uint8_t)i;
+        memcpy(cp[i].remote, "srv", 4);
+        sp[i] = cp[i];
+        memcpy(sp[i].local, cp[i].remote, 4);
+        memcpy(sp[i].remote, cp[i].local, 4);
+    }
+    uint8_t buf[1500];
+    uint64_t now = p.now;
+    int started = 0;
+    for (int round = 0; round < 500; round++, now += 1000) {
+        if (round == 400) /* every client speaks again, through its route */
+            for (int i = 0; i < MANY; i++)
+                assert_int_equal(quic_conn_dgram_send(cl[i], buf, 100, now), 0);
+        if (started < MANY && round % 2 == 0) {
+            cl[started] = quic_conn_new_client(&p.ccfg, &cp[started], now);
+            assert_non_null(cl[started]);
+            started++;
+        }
+        for (int i = 0; i < started; i++) {
+            if (quic_conn_deadline(cl[i]) <= now)
+                quic_conn_on_deadline(cl[i], now);
+            size_t n;
+            while ((n = quic_conn_send(cl[i], buf, sizeof buf, now)) > 0)
+                quic_endpoint_recv(ep, &sp[i], buf, n, now);
+        }
+        for (quic_conn *sc = quic_endpoint_next(ep, NULL); sc; sc = quic_endpoint_next(ep, sc)) {
+            if (quic_conn_deadline(sc) <= now)
+                quic_conn_on_deadline(sc, now);
+            const quic_path *to = quic_endpoint_conn_path(sc);
+            int i = to->remote[1];
+            size_t n;
+            while ((n = quic_conn_send(sc, buf, sizeof buf, now)) > 0)
+                quic_conn_recv(cl[i], &cp[i], buf, n, now);
+            quic_endpoint_sync(ep, sc);
+        }
+        while (quic_endpoint_accept(ep))
+            ;
+    }
+    for (int i = 0; i < MANY; i++)
+        assert_true(quic_conn_is_established(cl[i]));
+    assert_int_equal(quic_endpoint_count(ep), MANY);
+    for (quic_conn *sc = quic_endpoint_next(ep, NULL); sc; sc = quic_endpoint_next(ep, sc)) {
+        quic_dgram_counters dc;
+        quic_conn_dgram_stats(sc, &dc);
+        assert_true(dc.received == 1);
+    }
+    quic_conn *sc;
+    while ((sc = quic_endpoint_next(ep, NULL)) != NULL)
+        quic_endpoint_remove(ep, sc);
+    print_message("endpoint: idle %zu B, after %d connections came and went %zu B\n", idle, MANY,
+                  m_server.live);
+    assert_true(m_server.live <= idle + 4096);
+    for (int i = 0; i < MANY; i++)
+        quic_conn_free(cl[i]);
+    quic_endpoint_free(ep);
+    pair_free(&p);
+}
+
 static bool h3_ready(pair_h3 *t, void *ud)
 {
     (void)ud;
@@ -312,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_idle_h3_connection_heap_within_target),
         cmocka_unit_test(test_growth_failure_ends_in_internal_error),
         cmocka_unit_test(test_idle_endpoint_heap_within_target),
+        cmocka_unit_test(test_endpoint_slots_grow_under_live_connections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
