@@ -1,6 +1,6 @@
 /* The quince bench server: /echo, /blast, /bulk, /stats over HTTP/3 (bq.h), one
  * thread, one UDP socket, the sans-I/O endpoint driven by a plain loop.
- * Usage: bench_server --listen 127.0.0.1:PORT --cert F --key F [--gso]
+ * Usage: bench_server --listen 127.0.0.1:PORT --cert F --key F [--gso] [--max-conns 4096]
  * (--gso: packets of equal size leave as one UDP GSO message, like quic-go does)
  * Ends on SIGTERM/SIGINT with a "server: stats ..." line on stdout. */
 #include "bench/bq.h"
@@ -42,6 +42,7 @@ typedef struct server {
     sess *s;
     size_t n, cap;
     uint64_t accepted;
+    size_t idle_heap; /* heap right after start, no connection */
     uint8_t rx[BQ_BATCH][BQ_BUF];
     uint8_t tx[BQ_BATCH][BQ_BUF];
     app_dgram txv[BQ_BATCH];
@@ -178,9 +179,17 @@ static bool path_is(const h3_str *path, const char *name)
 static void stats_text(server *sv, char *out, size_t cap)
 {
     struct mallinfo2 mi = mallinfo2();
-    snprintf(out, cap, "accepted=%llu conns=%zu heap=%zu cpu_us=%llu maxrss_kb=%ld\n",
+    quic_endpoint_stats es;
+    quic_endpoint_stats_get(sv->ep, &es);
+    /* idle_heap: the process right after start (endpoint, no connection);
+     * ep_mem, ep_mem_peak: what the endpoint and its connections hold through
+     * the allocator hook, now and at most so far. */
+    snprintf(out, cap,
+             "accepted=%llu conns=%zu heap=%zu cpu_us=%llu maxrss_kb=%ld idle_heap=%zu ep_mem=%zu "
+             "ep_mem_peak=%zu\n",
              (unsigned long long)sv->accepted, sv->n, mi.uordblks + mi.hblkhd,
-             (unsigned long long)bq_cpu_us(), bq_maxrss_kb());
+             (unsigned long long)bq_cpu_us(), bq_maxrss_kb(), sv->idle_heap, es.mem_used,
+             es.mem_peak);
 }
 
 static void on_request(server *sv, sess *s, const h3_event *ev, uint64_t now)
@@ -426,11 +435,13 @@ int main(int argc, char **argv)
         return 1;
     quic_endpoint_config ec;
     quic_endpoint_config_init(&ec, &sv.tls.cfg);
-    ec.max_conns = 4096;
+    ec.max_conns = (size_t)atol(bq_opt(argc, argv, "--max-conns", "4096")); /* bench_load: more */
     ec.max_handshakes = 1024;
     sv.ep = quic_endpoint_new(&ec);
     if (!sv.ep)
         return 1;
+    struct mallinfo2 mi0 = mallinfo2();
+    sv.idle_heap = mi0.uordblks + mi0.hblkhd;
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
     fprintf(stderr, "bench_server: listening on %s\n", listen);

@@ -109,6 +109,15 @@ row("client heap bytes per idle connection", "idle", "client_heap_per_conn", d=0
 row("server peak RSS with 1,000 idle conns (KiB)", "idle", "server_maxrss_kb", d=0)
 row("client peak RSS with 1,000 idle conns (KiB)", "idle", "client_maxrss_kb", d=0)
 row("bulk: server peak RSS (KiB)", "bulk", "server_maxrss_kb", d=0)
+row("server peak heap of one connection, 2,000 x 1,000-byte datagram rounds (bytes)", "load1",
+    "server_mem_peak_per_conn", d=0)
+row("idle server heap, no connection (bytes; mostly libcrypto's)", "load1", "server_idle_heap", d=0)
+n_load = med(*Q, "load", "conns")
+n_load = f"{n_load:,.0f}" if n_load else "N"
+row(f"connections completed of {n_load} at once, each a 20-round ping-pong", "load", "completed", d=0)
+row(f"server heap bytes per connection, {n_load} at once", "load", "server_heap_per_conn", d=0)
+row(f"server peak RSS with {n_load} connections (KiB)", "load", "server_maxrss_kb", d=0)
+row(f"load: seconds for {n_load} connections", "load", "seconds", d=1)
 
 bulk_mb = med(*Q, "bulk", "bytes")
 reps = max((len(v.get("rep", [])) for v in runs.values()), default=0)

@@ -18,6 +18,9 @@ TPUT_MS=${TPUT_MS:-2000}
 HS_MS=${HS_MS:-2000}
 RTT_ROUNDS=${RTT_ROUNDS:-10000}
 IDLE_CONNS=${IDLE_CONNS:-1000}
+# bench_load (quince only, once): LOAD_CONNS connections at once, each playing a
+# datagram ping-pong; 10,000 is the documented setting.
+LOAD_CONNS=${LOAD_CONNS:-10000}
 # QUINCE_RCVBUF=B: the quince receiver's socket buffer in the throughput case (0: the
 # 4 MiB app_udp_open asks for). 212992 (the Linux default) was needed before 3500bc8,
 # when a quince sender outgrew its sent-packet ring with a big receive buffer.
@@ -76,11 +79,11 @@ G=$ROOT/tests/interop/quicgo/bin
 
 PORT=$((20000 + RANDOM % 20000))
 SPID=
-start_server() { # impl
+start_server() { # impl [more options for the quince bench server]
   PORT=$((PORT + 1))
   if [ "$1" = quince ] || [ "$1" = quince-gso ]; then
     $NSX "$B/bench_server" --listen 127.0.0.1:$PORT --cert "$OUT/cert.pem" --key "$OUT/key.pem" \
-      $([ "$1" = quince-gso ] && echo --gso) >"$OUT/server.out" 2>"$OUT/server.err" &
+      $([ "$1" = quince-gso ] && echo --gso) "${@:2}" >"$OUT/server.out" 2>"$OUT/server.err" &
   else
     $NSX "$G/bench-server" -listen 127.0.0.1:$PORT -cert "$OUT/cert.pem" -key "$OUT/key.pem" \
       >"$OUT/server.out" 2>"$OUT/server.err" &
@@ -179,6 +182,20 @@ for rep in $(seq "$REPEAT"); do
     pair quic-go quic-go "$rep" idle --conns "$IDLE_CONNS"; pair quince quince "$rep" idle --conns "$IDLE_CONNS"
   fi
 done
+
+# Memory (issue 10), quince only, once: one connection's peak over 2,000 rounds of
+# 1,000-byte datagrams and the idle server's heap (bench=load1), then LOAD_CONNS
+# connections at once, all playing (bench=load).
+load_run() { # name args...
+  local name=$1 r; shift
+  start_server quince --max-conns $((LOAD_CONNS + 64))
+  r=$(timeout 1800 nice -n 10 "$B/bench_load" --server 127.0.0.1:$PORT --ca "$OUT/cert.pem" "$@" \
+      2>>"$OUT/client.err" | grep '^RESULT' | sed "s/bench=load/bench=$name/")
+  stop_server
+  echo "RUN client=quince server=quince rep=1 ${r:-FAILED bench=$name}" | tee -a "$LOG"
+}
+load_run load1 --conns 1 --rounds 2000 --size 1000
+load_run load --conns "$LOAD_CONNS" --rounds 20 --size 1000
 
 echo "LOAD when=end $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$LOG"
 # Footprint: the static libraries.

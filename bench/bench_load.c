@@ -1,0 +1,160 @@
+/* Many connections at once (issue 10): N quince clients in one process, one UDP
+ * socket each, every one opening GET /echo and then playing a datagram
+ * ping-pong of --rounds echoes of --size bytes, all at the same time against one
+ * server. Reports how many completed and the server's heap per connection
+ * while all of them are open (from /stats, before and after).
+ * Usage: bench_load --server 127.0.0.1:PORT --ca F [--conns 1000] [--rounds 20]
+ *        [--size 1000] [--par 50]
+ * Prints: RESULT impl=quince bench=load conns=N completed= server_conns=
+ *         server_heap_per_conn= server_mem_peak_per_conn= server_idle_heap=
+ *         client_heap_per_conn= seconds=
+ * server_mem_peak_per_conn is the peak of what the server's endpoint and its
+ * connections held through the allocator hook, less what it held before, per
+ * connection: with --conns 1 --rounds 2000 --size 1000, the peak of one
+ * connection playing 2,000 rounds of 1,000-byte datagrams. server_idle_heap
+ * is the server process's heap right after it started, with no connection. */
+#include "bench/bq.h"
+
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct load_state {
+    long done;     /* echoes received */
+    uint64_t last; /* when the last datagram went out */
+    bool waiting;  /* one datagram out, its echo not back yet */
+    uint64_t want; /* the sequence number of the echo awaited */
+} load_state;
+
+static void on_dgram(bq_client *cl, const uint8_t *p, size_t len, uint64_t now)
+{
+    (void)now;
+    load_state *st = cl->ud;
+    if (len >= 8 && st->waiting && bq_get_be64(p) == st->want) {
+        st->waiting = false;
+        st->done++;
+    }
+}
+
+static size_t heap_now(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
+int main(int argc, char **argv)
+{
+    const char *srv = bq_opt(argc, argv, "--server", "127.0.0.1:4433");
+    const char *ca = bq_opt(argc, argv, "--ca", NULL);
+    long n = atol(bq_opt(argc, argv, "--conns", "1000"));
+    long rounds = atol(bq_opt(argc, argv, "--rounds", "20"));
+    long size = atol(bq_opt(argc, argv, "--size", "1000"));
+    long par = atol(bq_opt(argc, argv, "--par", "50"));
+    app_tls tls;
+    app_addr addr;
+    char err[256], s0[256], s1[256];
+    if (n < 1 || rounds < 1 || size < 8 || size > 1200 || par < 1 ||
+        app_addr_parse(srv, &addr, err, sizeof err) != 0 || bq_tls(&tls, ca) != 0)
+        return 1;
+    if (bq_fetch(&tls, &addr, "/stats", s0, sizeof s0) != 0) {
+        fprintf(stderr, "bench_load: no /stats from %s\n", srv);
+        return 1;
+    }
+    bq_client *cl = calloc((size_t)n, sizeof *cl);
+    load_state *st = calloc((size_t)n, sizeof *st);
+    bq_client **v = calloc((size_t)n, sizeof *v);
+    uint8_t *msg = calloc(1, (size_t)size);
+    if (!cl || !st || !v || !msg)
+        return 1;
+    size_t h0 = heap_now();
+    uint64_t start = app_now_us();
+    long opened = 0, finished = 0, failed = 0;
+    bool stats_taken = false;
+    size_t h1 = h0;
+    while (finished + failed < n) {
+        uint64_t now = app_now_us();
+        if (now - start > 600000000ull) {
+            fprintf(stderr, "bench_load: timed out with %ld of %ld done\n", finished, n);
+            break;
+        }
+        /* At most `par` connections in their handshake, so the server's
+         * handshake limit is not what is measured. */
+        long starting = 0;
+        for (long i = 0; i < opened; i++)
+            starting += !cl[i].responded && !cl[i].failed;
+        while (opened < n && starting < par) {
+            if (bq_client_open(&cl[opened], &tls, &addr, now) != 0)
+                return 1;
+            cl[opened].on_dgram = on_dgram;
+            cl[opened].ud = &st[opened];
+            opened++;
+            starting++;
+        }
+        finished = failed = 0;
+        size_t nv = 0;
+        uint64_t d = now + 100000;
+        for (long i = 0; i < opened; i++) {
+            bq_client *c = &cl[i];
+            bq_client_input(c, now);
+            if (st[i].done >= rounds) {
+                /* Done, and kept open until all are: a datagram now and then
+                 * so the idle timeout does not end it meanwhile. */
+                finished++;
+                if (!bq_client_closed(c) && now - st[i].last > 5000000) {
+                    h3q_send_datagram(c->h3, c->stream_id, msg, (size_t)size);
+                    st[i].last = now;
+                }
+                bq_client_output(c, now);
+                continue;
+            }
+            if (c->failed || bq_client_closed(c)) {
+                failed++;
+                continue;
+            }
+            bq_client_request(c, "/echo");
+            if (c->responded && !st[i].waiting) {
+                st[i].want++;
+                bq_put_be64(msg, st[i].want);
+                if (h3q_send_datagram(c->h3, c->stream_id, msg, (size_t)size) == 0) {
+                    st[i].waiting = true;
+                    st[i].last = now;
+                }
+            }
+            bq_client_output(c, now);
+            v[nv++] = c;
+            uint64_t cd = bq_client_deadline(c);
+            if (cd < d)
+                d = cd;
+        }
+        /* All open and every one has played: the server holds the most now. */
+        if (!stats_taken && opened == n && finished + failed == n) {
+            h1 = heap_now();
+            if (bq_fetch(&tls, &addr, "/stats", s1, sizeof s1) != 0)
+                return 1;
+            stats_taken = true;
+        }
+        if (finished + failed < n)
+            bq_wait(v, nv ? nv : 1, nv ? d : now + 1000);
+    }
+    double secs = (double)(app_now_us() - start) / 1e6;
+    double sh = stats_taken ? (bq_kv(s1, "heap") - bq_kv(s0, "heap")) / (double)n : 0;
+    double peak = stats_taken ? (bq_kv(s1, "ep_mem_peak") - bq_kv(s0, "ep_mem")) / (double)n : 0;
+    printf("RESULT impl=quince bench=load conns=%ld rounds=%ld size=%ld completed=%ld "
+           "server_conns=%.0f server_heap_per_conn=%.0f server_mem_peak_per_conn=%.0f "
+           "server_idle_heap=%.0f client_heap_per_conn=%.0f seconds=%.1f server_maxrss_kb=%.0f\n",
+           n, rounds, size, finished, stats_taken ? bq_kv(s1, "conns") : 0.0, sh, peak,
+           bq_kv(s0, "idle_heap"), (double)(h1 - h0) / (double)n, secs,
+           stats_taken ? bq_kv(s1, "maxrss_kb") : 0.0);
+    for (long i = 0; i < opened; i++) {
+        h3q_close(cl[i].h3, H3_NO_ERROR, "");
+        bq_client_output(&cl[i], app_now_us());
+        bq_client_close(&cl[i]);
+    }
+    free(cl);
+    free(st);
+    free(v);
+    free(msg);
+    app_tls_free(&tls);
+    return finished == n ? 0 : 1;
+}
