@@ -30,7 +30,7 @@ typedef struct sess {
     /* An echo that arrived before the client's SETTINGS: RFC 9297 §2.1.1 lets us
      * send datagrams only after the peer's SETTINGS_H3_DATAGRAM, and a client may
      * send its first datagram before its control stream arrives. */
-    uint8_t held[1500];
+    uint8_t *held; /* malloc'd only while one waits: the session stays small */
     size_t held_len;
     uint64_t held_stream;
 } sess;
@@ -237,7 +237,7 @@ static void on_events(server *sv, sess *s, uint64_t now)
         else if (ev.type == H3_EV_DATAGRAM) { /* /echo */
             int rc = h3q_send_datagram(s->h3, ev.stream_id, ev.data, ev.len);
             if (rc == H3_ERR_DATAGRAMS_OFF && !h3_conn_peer_settings_received(h3q_h3(s->h3)) &&
-                ev.len <= sizeof s->held) {
+                ev.len <= 1500 && (s->held || (s->held = malloc(1500)))) {
                 memcpy(s->held, ev.data, ev.len);
                 s->held_len = ev.len;
                 s->held_stream = ev.stream_id;
@@ -247,6 +247,8 @@ static void on_events(server *sv, sess *s, uint64_t now)
     if (s->held_len && h3_conn_peer_settings_received(h3q_h3(s->h3))) {
         h3q_send_datagram(s->h3, s->held_stream, s->held, s->held_len);
         s->held_len = 0;
+        free(s->held);
+        s->held = NULL;
     }
 }
 
@@ -404,6 +406,7 @@ static bool step(server *sv, uint64_t now)
             }
             quic_conn *q = s->q;
             h3q_free(s->h3);
+            free(s->held);
             quic_endpoint_remove(sv->ep, q);
             sv->s[i] = sv->s[--sv->n];
             continue;
@@ -462,8 +465,10 @@ int main(int argc, char **argv)
     stats_text(&sv, st, sizeof st);
     printf("server: stats %s", st);
     fflush(stdout);
-    for (size_t i = 0; i < sv.n; i++)
+    for (size_t i = 0; i < sv.n; i++) {
         h3q_free(sv.s[i].h3);
+        free(sv.s[i].held);
+    }
     free(sv.s);
     free(sv.gbuf);
     quic_endpoint_free(sv.ep);
