@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #define APP_BATCH 32
-#define APP_DGRAM_BUF 2048
+#define APP_DGRAM_BUF 1500 /* we accept UDP payloads up to 1452 (max_udp_payload_size) */
 /* Receive batches a server reads per step before it runs timers and sends. */
 #define APP_SERVER_BATCHES 8
 

@@ -48,6 +48,12 @@ static void set_verbosity(const app_opts *o)
     app_log_set_level(o->verbose ? APP_LOG_DEBUG : APP_LOG_INFO);
 }
 
+/* The server and client state, with their batch buffers, live once for the
+ * process (a run is one of server, client or demo; the demo needs both), so
+ * the binary does not carry a copy per mode (issue 10). */
+static app_server g_server;
+static app_client g_client;
+
 int app_run_server(const app_opts *o)
 {
     char err[300];
@@ -57,26 +63,26 @@ int app_run_server(const app_opts *o)
         app_error("server: %s", err);
         return 2;
     }
-    static app_server sv;
-    if (app_server_open(&sv, o, &listen, err, sizeof err) != 0) {
+    app_server *sv = &g_server;
+    if (app_server_open(sv, o, &listen, err, sizeof err) != 0) {
         app_error("server: %s", err);
-        app_server_close(&sv);
+        app_server_close(sv);
         return 1;
     }
     char where[80];
-    app_addr_str(&sv.io.udp.local, where, sizeof where);
+    app_addr_str(&sv->io.udp.local, where, sizeof where);
     app_info("server: listening on %s (HTTP/3, datagrams %s; /ping-pong)%s", where,
              o->no_datagrams ? "off" : "on",
              o->cert ? "" : " with a self-signed certificate for localhost");
     catch_signals();
-    sv.one_shot = o->one_shot;
-    while (!g_stop && !sv.finished) {
-        app_server_step(&sv, app_now_us());
-        if (!sv.finished)
-            wait_fds(&sv.io.udp.fd, 1, app_server_deadline(&sv));
+    sv->one_shot = o->one_shot;
+    while (!g_stop && !sv->finished) {
+        app_server_step(sv, app_now_us());
+        if (!sv->finished)
+            wait_fds(&sv->io.udp.fd, 1, app_server_deadline(sv));
     }
-    int rc = sv.exit_code;
-    app_server_close(&sv);
+    int rc = sv->exit_code;
+    app_server_close(sv);
     app_info("server closed");
     return rc;
 }
@@ -85,20 +91,20 @@ int app_run_client(const app_opts *o)
 {
     char err[300];
     set_verbosity(o);
-    static app_client cl;
-    if (app_client_open(&cl, o, o->url, NULL, app_now_us(), err, sizeof err) != 0) {
+    app_client *cl = &g_client;
+    if (app_client_open(cl, o, o->url, NULL, app_now_us(), err, sizeof err) != 0) {
         app_error("client: %s", err);
-        app_client_close(&cl);
+        app_client_close(cl);
         return 1;
     }
     catch_signals();
-    while (!g_stop && !cl.finished) {
-        app_client_step(&cl, app_now_us());
-        if (!cl.finished)
-            wait_fds(&cl.io.udp.fd, 1, app_client_deadline(&cl));
+    while (!g_stop && !cl->finished) {
+        app_client_step(cl, app_now_us());
+        if (!cl->finished)
+            wait_fds(&cl->io.udp.fd, 1, app_client_deadline(cl));
     }
-    int rc = g_stop ? 1 : cl.exit_code;
-    app_client_close(&cl);
+    int rc = g_stop ? 1 : cl->exit_code;
+    app_client_close(cl);
     return rc;
 }
 
@@ -108,45 +114,45 @@ int app_run_demo(const app_opts *o)
     set_verbosity(o);
     app_addr listen;
     app_addr_parse("127.0.0.1:0", &listen, err, sizeof err);
-    static app_server sv;
-    static app_client cl;
+    app_server *sv = &g_server;
+    app_client *cl = &g_client;
     app_opts so = *o;
     so.pcap = NULL; /* the client's capture sees the whole connection */
-    if (app_server_open(&sv, &so, &listen, err, sizeof err) != 0) {
+    if (app_server_open(sv, &so, &listen, err, sizeof err) != 0) {
         app_error("demo: %s", err);
-        app_server_close(&sv);
+        app_server_close(sv);
         return 1;
     }
-    sv.one_shot = true;
-    const struct sockaddr_in *sin = (const struct sockaddr_in *)&sv.io.udp.local.ss;
+    sv->one_shot = true;
+    const struct sockaddr_in *sin = (const struct sockaddr_in *)&sv->io.udp.local.ss;
     snprintf(url, sizeof url, "https://localhost:%u/ping-pong", ntohs(sin->sin_port));
     app_opts co = *o;
     co.url = url;
-    if (app_client_open(&cl, &co, url, &sv.tls, app_now_us(), err, sizeof err) != 0) {
+    if (app_client_open(cl, &co, url, &sv->tls, app_now_us(), err, sizeof err) != 0) {
         app_error("demo: %s", err);
-        app_client_close(&cl);
-        app_server_close(&sv);
+        app_client_close(cl);
+        app_server_close(sv);
         return 1;
     }
     catch_signals();
-    int fds[2] = {sv.io.udp.fd, cl.io.udp.fd};
-    while (!g_stop && !(sv.finished && cl.finished)) {
+    int fds[2] = {sv->io.udp.fd, cl->io.udp.fd};
+    while (!g_stop && !(sv->finished && cl->finished)) {
         uint64_t now = app_now_us();
-        if (!cl.finished)
-            app_client_step(&cl, now);
-        app_server_step(&sv, now);
-        if (cl.finished && cl.exit_code != 0)
+        if (!cl->finished)
+            app_client_step(cl, now);
+        app_server_step(sv, now);
+        if (cl->finished && cl->exit_code != 0)
             break; /* the client failed: no point waiting for the server */
-        if (sv.finished && cl.finished)
+        if (sv->finished && cl->finished)
             break;
-        uint64_t d = app_server_deadline(&sv), e = cl.finished ? QUIC_NEVER : app_client_deadline(&cl);
+        uint64_t d = app_server_deadline(sv), e = cl->finished ? QUIC_NEVER : app_client_deadline(cl);
         wait_fds(fds, 2, d < e ? d : e);
     }
     /* Both halves must have finished their ping-pong: with an odd count the
      * client sends the final value and only the server can tell it arrived. */
-    int rc = g_stop ? 1 : cl.exit_code ? cl.exit_code : sv.finished ? sv.exit_code : 1;
-    app_client_close(&cl);
-    app_server_close(&sv);
+    int rc = g_stop ? 1 : cl->exit_code ? cl->exit_code : sv->finished ? sv->exit_code : 1;
+    app_client_close(cl);
+    app_server_close(sv);
     app_info("server closed");
     return rc;
 }
