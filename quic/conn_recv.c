@@ -329,6 +329,11 @@ int quic_conn_recv_dgram(quic_conn *c, uint8_t *dgram, size_t len, uint64_t now)
         c->early_n = 0;
         for (size_t i = 0; i < n && rc == 0; i++)
             rc = on_datagram(c, c->early_buf + i * EARLY_SLOT, c->early_len[i], now);
+        /* With 1-RTT keys nothing waits again: the buffer goes (issue 10). */
+        if (c->early_n == 0) {
+            qb_free(c->alloc, c->early_buf);
+            c->early_buf = NULL;
+        }
     }
     return rc;
 }

@@ -60,6 +60,7 @@ int quic_sentlog_add(quic_sentlog *l, const quic_sent_item *it)
     if (!quic_sentlog_room(l, 1))
         return QUIC_SENTLOG_ERR_FULL;
     quic_sent_item *s = at(l, l->head++);
+    qb_trim_use(&l->trim, (size_t)(l->head - l->tail));
     *s = *it;
     s->live = 1;
     l->open_count++;
@@ -104,6 +105,16 @@ void quic_sentlog_settle(quic_sentlog *l, uint64_t handle)
     /* Items of a packet being built are live, so the tail stops before them. */
     while (l->tail < l->head && !at(l, l->tail)->live)
         l->tail++;
+    if (count && l->tail == l->head) { /* items of a packet being built are live */
+        /* Drained: give back what a burst took (items keep their absolute
+         * numbers, so an empty ring may change size freely). */
+        size_t target = qb_trim_drained(&l->trim, l->cap, INITIAL_CAP);
+        if (target < l->cap) {
+            qb_free(l->alloc, l->ring);
+            l->ring = NULL;
+            l->cap = 0; /* grows again from INITIAL_CAP on demand */
+        }
+    }
 }
 
 size_t quic_sentlog_live(const quic_sentlog *l) { return (size_t)(l->head - l->tail); }

@@ -10,7 +10,9 @@
  * names its first item and their count. Items are released when their packet
  * is settled (acked, lost or discarded); the ring's tail advances over
  * released items, so a long-outstanding packet holds the ring until it is
- * declared lost.
+ * declared lost. Once everything is settled, a ring sized by an earlier burst
+ * is given back (qb_trim hysteresis: only after a few drain cycles in a row
+ * used a quarter of it), to grow again on demand.
  */
 #ifndef QUIC_SENTLOG_H
 #define QUIC_SENTLOG_H
@@ -21,6 +23,7 @@
 
 #include "quic/quic_err.h"
 #include "base/qb.h"
+#include "base/qb_trim.h"
 
 typedef enum quic_si_kind {
     QUIC_SI_NONE = 0,
@@ -64,6 +67,7 @@ typedef struct quic_sentlog {
     uint64_t tail, head; /* absolute item numbers: [tail, head) in the ring */
     uint64_t open_start; /* first item of the packet being built */
     size_t open_count;
+    qb_trim trim; /* items in use: the ring shrinks after a burst (issue 10) */
     const qb_alloc *alloc;
 } quic_sentlog;
 

@@ -89,11 +89,35 @@ static void test_abort_and_empty(void **state)
     quic_sentlog_free(&l);
 }
 
+/* Issue 10: a ring grown by a burst of packets in flight is given back once
+ * the log has drained a few times with little in it; steady small traffic
+ * keeps the small ring. */
+static void test_ring_shrinks_after_burst(void **state)
+{
+    (void)state;
+    quic_sentlog l;
+    quic_sentlog_init(&l, 8192, NULL);
+    uint64_t h[600];
+    for (int i = 0; i < 600; i++)
+        h[i] = send_pkt(&l, (uint64_t)i, 3);
+    assert_true(l.cap >= 1800);
+    for (int i = 0; i < 600; i++)
+        quic_sentlog_settle(&l, h[i]);
+    assert_true(l.cap >= 1800); /* one drain is no pattern yet */
+    for (int round = 0; round < 2 * QB_TRIM_ROUNDS; round++) {
+        uint64_t one = send_pkt(&l, 9, 2);
+        quic_sentlog_settle(&l, one);
+    }
+    assert_true(l.cap <= 64);
+    quic_sentlog_free(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_model),
         cmocka_unit_test(test_abort_and_empty),
+        cmocka_unit_test(test_ring_shrinks_after_burst),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
