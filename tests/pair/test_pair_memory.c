@@ -216,6 +216,47 @@ static void test_pingpong_peak_within_target(void **state)
     pair_free(&p);
 }
 
+/* After a burst (a 2 MB stream, its buffers, a big flight in the sent-packet
+ * ring and item log), a few small exchanges give the memory back: the
+ * connections end near their idle size, not at the burst's. */
+static void test_buffers_shrink_after_burst(void **state)
+{
+    (void)state;
+    pair p;
+    start(&p);
+    dgram_rounds(&p, 40, 100); /* the small traffic's own level */
+    size_t c_idle = m_client.live, s_idle = m_server.live;
+    int64_t id = quic_conn_stream_open(p.client, true);
+    assert_true(id >= 0);
+    static uint8_t buf[65536];
+    size_t sent = 0, got = 0;
+    bool fin = false, server_fin_sent = false;
+    for (int i = 0; i < 5000 && !(fin && server_fin_sent && quic_conn_stream_read(p.client, (uint64_t)id, buf, sizeof buf, &fin) < 0); i++) {
+        if (sent < 2000000) {
+            size_t n = 2000000 - sent < sizeof buf ? 2000000 - sent : sizeof buf;
+            int64_t w = quic_conn_stream_write(p.client, (uint64_t)id, buf, n, sent + n == 2000000);
+            if (w > 0)
+                sent += (size_t)w;
+        }
+        pair_run(&p, NULL, NULL, 2000);
+        int64_t r;
+        while ((r = quic_conn_stream_read(p.server, (uint64_t)id, buf, sizeof buf, &fin)) > 0)
+            got += (size_t)r;
+        if (fin && !server_fin_sent)
+            server_fin_sent = quic_conn_stream_write(p.server, (uint64_t)id, buf, 0, true) == 0;
+        drain(&p);
+    }
+    assert_int_equal(got, 2000000);
+    size_t c_burst = m_client.peak, s_burst = m_server.peak;
+    dgram_rounds(&p, 40, 100);
+    print_message("burst: client small %zu, peak %zu, after %zu; server small %zu, peak %zu, after %zu\n",
+                  c_idle, c_burst, m_client.live, s_idle, s_burst, m_server.live);
+    assert_true(c_burst > c_idle + 65536 && s_burst > s_idle + 65536);
+    assert_true(m_client.live <= c_idle + 4096);
+    assert_true(m_server.live <= s_idle + 4096);
+    pair_free(&p);
+}
+
 static bool server_closed(pair *p, void *ud)
 {
     (void)ud;
@@ -400,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_pingpong_peak_within_target),
         cmocka_unit_test(test_idle_h3_connection_heap_within_target),
         cmocka_unit_test(test_growth_failure_ends_in_internal_error),
+        cmocka_unit_test(test_buffers_shrink_after_burst),
         cmocka_unit_test(test_idle_endpoint_heap_within_target),
         cmocka_unit_test(test_endpoint_slots_grow_under_live_connections),
     };
