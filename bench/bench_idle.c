@@ -79,10 +79,15 @@ int main(int argc, char **argv)
     if (bq_fetch(&tls, &addr, "/stats", s1, sizeof s1) != 0)
         return 1;
     double sh = (bq_kv(s1, "heap") - bq_kv(s0, "heap")) / (double)n;
+    /* server_ep_mem_per_conn: what the server's endpoint and its connections
+     * (QUIC, TLS) hold through the allocator hook, without malloc's overhead
+     * and the server program's own records (h3 is not counted there). */
+    double se = (bq_kv(s1, "ep_mem") - bq_kv(s0, "ep_mem")) / (double)n;
     printf("RESULT impl=quince bench=idle conns=%ld server_conns=%.0f server_heap_per_conn=%.0f "
-           "client_heap_per_conn=%.0f server_maxrss_kb=%.0f client_maxrss_kb=%ld\n",
+           "client_heap_per_conn=%.0f server_maxrss_kb=%.0f client_maxrss_kb=%ld "
+           "server_ep_mem_per_conn=%.0f\n",
            n, bq_kv(s1, "conns"), sh, (double)(h1 - h0) / (double)n, bq_kv(s1, "maxrss_kb"),
-           bq_maxrss_kb());
+           bq_maxrss_kb(), se);
     for (long i = 0; i < n; i++) {
         h3q_close(cl[i].h3, H3_NO_ERROR, "");
         bq_client_output(&cl[i], app_now_us());
