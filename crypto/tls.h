@@ -277,7 +277,7 @@ int tls_conn_exporter_secret(const tls_conn *c, uint8_t *out, size_t *len);
 bool tls_conn_peer_authenticated(const tls_conn *c);
 /** Tickets the client received (kept, not used yet). */
 size_t tls_conn_ticket_count(const tls_conn *c);
-/* Bytes of a handshake message received in part and waiting for the rest
+/** Bytes of a handshake message received in part and waiting for the rest
  * (any level): the engine cannot be dropped without losing them. */
 size_t tls_conn_partial_input(const tls_conn *c);
 
