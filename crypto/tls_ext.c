@@ -1,5 +1,5 @@
 /* TLS 1.3 extension codecs (RFC 8446 §4.2, RFC 9001 §8.2), table-driven. */
-#include "crypto/tls_msg.h"
+#include "crypto/tls_ext.h"
 
 #include <string.h>
 
@@ -71,7 +71,7 @@ static int check_ks_entry(qb_rd *r)
 }
 
 /* Checks the contents of one extension against its form; val gets the part
- * kept (see tls_exts in tls_msg.h). */
+ * kept (see tls_exts in tls_ext.h). */
 static int ext_shape(enum form f, const uint8_t *p, size_t len, tls_bytes *val)
 {
     qb_rd r, sub;
