@@ -1,6 +1,25 @@
 /*
- * Inside of a tls_conn, shared by tls_conn.c (framing, output, events),
- * tls_client.c and tls_server.c (the two state machines). Private to crypto/.
+ * Inside of a tls_conn and every prototype the TLS files share. Private to
+ * crypto/.
+ *
+ * Layering: a file calls only files on lower lines (never one on its own line
+ * or above), so the graph of "calls a function of" is a DAG; the test
+ * check_includes (tools/check_includes.sh) fails on any cycle.
+ *
+ *   tls_pair.c                  in-memory handshake driver (tests, benches)
+ *   tls_conn.c                  the API (tls.h): new/free, message framing
+ *                               per level, dispatch to a state machine,
+ *                               output and events to the caller, queries
+ *   tls_client.c tls_server.c   the two state machines (RFC 8446 §4, App. A)
+ *   tls_auth.c                  Certificate/CertificateVerify steps both use
+ *   tls_core.c                  shared state helpers: failure, log, random,
+ *                               key shares, events and secrets, output
+ *                               buffers with the transcript, peer transport
+ *                               parameters, Finished
+ *   tls_keysched.c tls_alert.c  key schedule and transcript; alerts
+ *   tls_msg.c                   handshake message codecs (tls_msg.h)
+ *   tls_ext.c                   extension codecs (tls_ext.h)
+ *   cx_*.c                      libcrypto wrappers (the only OpenSSL users)
  */
 #ifndef TLS_INT_H
 #define TLS_INT_H
@@ -92,6 +111,32 @@ struct tls_conn {
     const char *reason;
 };
 
+/* ---- tls_client.c, tls_server.c: called by tls_conn.c ---- */
+
+int tls_client_start(tls_conn *c);
+/* Handshake message of the peer, whole (raw includes the 4-byte header). */
+int tls_client_handle(tls_conn *c, tls_level level, const tls_msg *m, const uint8_t *raw,
+                      size_t rawlen);
+/* Server in TLS_ST_S_WAIT_TP: sends EncryptedExtensions and the rest of the
+ * flight now that the transport parameters are set. */
+int tls_server_resume(tls_conn *c);
+int tls_server_handle(tls_conn *c, tls_level level, const tls_msg *m, const uint8_t *raw,
+                      size_t rawlen);
+
+/* ---- tls_auth.c: called by tls_client.c and tls_server.c ---- */
+
+/* Our Certificate (chain may be NULL: empty) and, if not empty, CertificateVerify
+ * with scheme (RFC 8446 §4.4.2, §4.4.3). */
+int tls_send_cert_and_verify(tls_conn *c, tls_bytes context, const cx_x509_chain *chain,
+                             uint16_t scheme, bool server);
+/* The peer's Certificate: chain checked (server's: against the name too);
+ * *count = 0 for an empty one, which the caller judges. */
+int tls_recv_certificate(tls_conn *c, const tls_msg *m, bool from_server, size_t *count);
+/* The peer's CertificateVerify, against c->peer_key and our scheme list. */
+int tls_check_cert_verify(tls_conn *c, const tls_msg *m, bool from_server);
+
+/* ---- tls_core.c ---- */
+
 /* Marks the connection failed with err (a TLS_ERR_* code) and reason; returns err. */
 int tls_fail(tls_conn *c, int err, const char *reason);
 void tls_log(tls_conn *c, tls_log_level lvl, const char *fmt, ...);
@@ -111,27 +156,9 @@ int tls_out_commit(tls_conn *c, tls_level level, const qb_wr *w, bool transcript
 /* Copy of the peer's transport parameters. */
 int tls_set_peer_tp(tls_conn *c, tls_bytes tp);
 
-/* Handshake message of the peer, whole (raw includes the 4-byte header). */
-int tls_client_start(tls_conn *c);
-int tls_client_handle(tls_conn *c, tls_level level, const tls_msg *m, const uint8_t *raw,
-                      size_t rawlen);
-/* Server in TLS_ST_S_WAIT_TP: sends EncryptedExtensions and the rest of the
- * flight now that the transport parameters are set. */
-int tls_server_resume(tls_conn *c);
-int tls_server_handle(tls_conn *c, tls_level level, const tls_msg *m, const uint8_t *raw,
-                      size_t rawlen);
-
-/* Shared steps. */
-/* Our Certificate (chain may be NULL: empty) and, if not empty, CertificateVerify
- * with scheme (RFC 8446 §4.4.2, §4.4.3). */
-int tls_send_cert_and_verify(tls_conn *c, tls_bytes context, const cx_x509_chain *chain,
-                             uint16_t scheme, bool server);
-/* The peer's Certificate: chain checked (server's: against the name too);
- * *count = 0 for an empty one, which the caller judges. */
-int tls_recv_certificate(tls_conn *c, const tls_msg *m, bool from_server, size_t *count);
-/* The peer's CertificateVerify, against c->peer_key and our scheme list. */
-int tls_check_cert_verify(tls_conn *c, const tls_msg *m, bool from_server);
 int tls_hash_of_suite(tls_conn *c, uint16_t suite, cx_hash_id *h);
+/* Finished verify_data over the transcript so far (RFC 8446 §4.4.4); a
+ * wrong one from the peer is decrypt_error. */
 int tls_finished_make(tls_conn *c, const uint8_t *base, uint8_t *out);
 int tls_finished_check(tls_conn *c, const uint8_t *base, tls_bytes got);
 bool tls_is_ip_literal(const char *host);
