@@ -13,6 +13,16 @@
  *   capsules    h3_capsule_*    RFC 9297 §3
  *   headers     h3_request_validate / h3_response_validate   RFC 9114 §4.3
  *   connection  h3_conn_*       RFC 9114 §6, §4
+ *
+ * Files: each calls only files on lower lines, so "calls a function of" is a DAG
+ * (tools/check_includes.sh, the check_includes test, fails on a cycle):
+ *   h3_conn_send.c              requests, responses, DATA, datagrams out
+ *   h3_conn_recv.c              stream bytes, resets, datagrams in
+ *   h3_conn.c                   connection core: streams, events, actions, failure
+ *   h3_capsule.c                capsules (frame-shaped headers)
+ *   h3_frame.c                  frame codec and header reader
+ *   h3_frame_table.c            frame legality by stream kind and role (§7.2)
+ *   h3_settings.c h3_datagram.c h3_fields.c h3_err.c   pure parts
  * @file
  */
 #ifndef H3_H
@@ -168,7 +178,7 @@ int h3_settings_decode(const uint8_t *p, size_t len, h3_settings *s);
 /** Writes the payload: MAX_FIELD_SECTION_SIZE (if set), QPACK ones (if non-zero),
  * H3_DATAGRAM (if 1), ENABLE_CONNECT_PROTOCOL (if 1), in that order (quic-go's). */
 int h3_settings_encode(qb_wr *w, const h3_settings *s);
-/** A whole SETTINGS frame (type, length, payload). */
+/** A whole SETTINGS frame (type, length, payload); h3_frame.c frames the payload. */
 int h3_settings_frame_encode(qb_wr *w, const h3_settings *s);
 
 /** A decoded frame; pointers go into the bytes it was decoded from. */

@@ -2,6 +2,7 @@
  * §7; RFC 9297 §2, §3). Frames may be split anywhere across deliveries; only bounded
  * payloads (HEADERS, SETTINGS, GOAWAY, ...) are buffered, DATA is streamed. */
 #include "h3/h3_conn_int.h"
+#include "h3/h3_frame_table.h"
 
 #include <string.h>
 
@@ -30,41 +31,32 @@ static int h3_stream_fail(h3_conn *c, h3_stream *s, uint64_t code)
     return h3_conn_stream_error(c, s, code) < 0 ? c->err : 1;
 }
 
-/* Which frames may arrive where (§7.2, §6.2.1, §4.1). Returns 0 or the error. */
+/* Which frames may arrive where: the frame table (RFC 9114 §7.2 Table 1) plus the
+ * rules that depend on what came before: SETTINGS first and only once on the
+ * control stream (§6.2.1, §7.2.4), the order of a message on a request stream
+ * (§4.1). Returns 0 or the error. */
 static int h3_frame_check(const h3_conn *c, const h3_stream *s, uint64_t type)
 {
-    if (h3_frame_type_is_h2(type))
-        return H3_ERR_FRAME_H2;
+    const h3_frame_row *row = h3_frame_row_get(type);
+    bool first = row && (row->flags & H3_FRF_FIRST);
+    if (row && (row->flags & H3_FRF_H2))
+        return H3_ERR_FRAME_H2; /* §7.2.8: on any stream, first frame or not */
     if (s->kind == H3_SK_CONTROL_IN) {
         if (!s->settings_seen)
-            return type == H3_FRAME_SETTINGS ? 0 : H3_ERR_MISSING_SETTINGS;
-        switch (type) {
-        case H3_FRAME_SETTINGS:
+            return first ? 0 : H3_ERR_MISSING_SETTINGS;
+        if (first)
             return H3_ERR_SETTINGS_TWICE;
-        case H3_FRAME_DATA: case H3_FRAME_HEADERS: case H3_FRAME_PUSH_PROMISE:
-            return H3_ERR_FRAME_UNEXPECTED_CONTROL; /* §7.2.1, §7.2.2, §7.2.5 */
-        case H3_FRAME_MAX_PUSH_ID: /* §7.2.7: only clients send it */
-            return c->cfg.role == H3_ROLE_CLIENT ? H3_ERR_MAX_PUSH_ID_FROM_SERVER : 0;
-        default:
-            return 0;
-        }
+        return h3_frame_allowed(type, H3_FS_CONTROL, c->cfg.role);
     }
     /* request stream */
-    switch (type) {
-    case H3_FRAME_SETTINGS: case H3_FRAME_GOAWAY: case H3_FRAME_MAX_PUSH_ID:
-    case H3_FRAME_CANCEL_PUSH: /* §7.2.3, §7.2.4, §7.2.6, §7.2.7: control stream only */
-        return H3_ERR_FRAME_UNEXPECTED_REQUEST;
-    case H3_FRAME_PUSH_PROMISE:
-        /* §7.2.5: a server never receives it; a client never allowed a push. */
-        return c->cfg.role == H3_ROLE_SERVER ? H3_ERR_PUSH_PROMISE_FROM_CLIENT
-                                             : H3_ERR_PUSH_PROMISE_REFUSED;
-    case H3_FRAME_DATA:
+    int rc = h3_frame_allowed(type, H3_FS_REQUEST, c->cfg.role);
+    if (rc < 0)
+        return rc;
+    if (type == H3_FRAME_DATA)
         return s->msg == H3_M_BODY ? 0 : H3_ERR_MSG_DATA; /* §4.1 */
-    case H3_FRAME_HEADERS:
+    if (type == H3_FRAME_HEADERS)
         return s->msg == H3_M_DONE ? H3_ERR_MSG_DATA : 0;
-    default:
-        return 0;
-    }
+    return 0;
 }
 
 static int h3_on_settings(h3_conn *c, const uint8_t *p, size_t len)

@@ -1,39 +1,16 @@
-/* HTTP/3 frames (RFC 9114 §7): type/length layout, the seven defined payloads,
- * grease and HTTP/2-only types, and an incremental header reader for stream bytes. */
-#include "h3/h3.h"
+/* HTTP/3 frames (RFC 9114 §7): type/length layout, the seven defined payloads and an
+ * incremental header reader for stream bytes. Which type is what comes from the frame
+ * table (h3_frame_table.c) below it; SETTINGS payloads from h3_settings.c. */
+#include "h3/h3_frame_table.h"
 
 #include <string.h>
 
-bool h3_frame_type_is_grease(uint64_t type)
-{
-    /* §7.2.8: 0x1f * N + 0x21 */
-    return type >= 0x21 && (type - 0x21) % 0x1f == 0;
-}
-
-bool h3_frame_type_is_h2(uint64_t type)
-{
-    /* §7.2.8 / §11.2.1: PRIORITY, PING, WINDOW_UPDATE, CONTINUATION */
-    return type == 0x02 || type == 0x06 || type == 0x08 || type == 0x09;
-}
-
-bool h3_frame_type_is_known(uint64_t type)
-{
-    switch (type) {
-    case H3_FRAME_DATA: case H3_FRAME_HEADERS: case H3_FRAME_CANCEL_PUSH:
-    case H3_FRAME_SETTINGS: case H3_FRAME_PUSH_PROMISE: case H3_FRAME_GOAWAY:
-    case H3_FRAME_MAX_PUSH_ID:
-        return true;
-    default:
-        return false;
-    }
-}
-
 /* Frames whose payload is exactly one varint: CANCEL_PUSH (§7.2.3), GOAWAY (§7.2.6),
- * MAX_PUSH_ID (§7.2.7). */
+ * MAX_PUSH_ID (§7.2.7); the frame table says which. */
 static bool h3_frame_is_id_only(uint64_t type)
 {
-    return type == H3_FRAME_CANCEL_PUSH || type == H3_FRAME_GOAWAY ||
-           type == H3_FRAME_MAX_PUSH_ID;
+    const h3_frame_row *r = h3_frame_row_get(type);
+    return r && (r->flags & H3_FRF_ID_ONLY);
 }
 
 int h3_frame_payload_decode(uint64_t type, const uint8_t *p, size_t len, h3_frame *f)
@@ -125,6 +102,24 @@ int h3_frame_encode(qb_wr *w, const h3_frame *f)
         if (rc == 0 && qb_wr_bytes(w, f->payload, f->payload_len) != QB_OK)
             rc = H3_ERR_NO_SPACE;
     }
+    if (rc < 0)
+        w->off = start;
+    return rc;
+}
+
+/* A whole SETTINGS frame: the payload is built first, its length goes in the header. */
+int h3_settings_frame_encode(qb_wr *w, const h3_settings *s)
+{
+    uint8_t tmp[5 * 16]; /* five settings, two 8-byte varints each */
+    qb_wr body;
+    qb_wr_init(&body, tmp, sizeof tmp);
+    int rc = h3_settings_encode(&body, s);
+    if (rc < 0)
+        return rc;
+    size_t start = w->off;
+    rc = h3_frame_header_encode(w, H3_FRAME_SETTINGS, body.off);
+    if (rc == 0 && qb_wr_bytes(w, tmp, body.off) != QB_OK)
+        rc = H3_ERR_NO_SPACE;
     if (rc < 0)
         w->off = start;
     return rc;

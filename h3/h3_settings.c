@@ -1,4 +1,5 @@
-/* SETTINGS (RFC 9114 §7.2.4): decode and validate the peer's, encode ours. */
+/* SETTINGS payload (RFC 9114 §7.2.4): decode and validate the peer's, encode ours.
+ * A pure codec below h3_frame.c, which frames it (h3_settings_frame_encode). */
 #include "h3/h3.h"
 
 #include <string.h>
@@ -73,23 +74,6 @@ int h3_settings_encode(qb_wr *w, const h3_settings *s)
         rc = h3_setting_put(w, H3_SETTING_H3_DATAGRAM, s->h3_datagram);
     if (rc == 0 && s->enable_connect_protocol)
         rc = h3_setting_put(w, H3_SETTING_ENABLE_CONNECT_PROTOCOL, s->enable_connect_protocol);
-    if (rc < 0)
-        w->off = start;
-    return rc;
-}
-
-int h3_settings_frame_encode(qb_wr *w, const h3_settings *s)
-{
-    uint8_t tmp[5 * 16]; /* five settings, two 8-byte varints each */
-    qb_wr body;
-    qb_wr_init(&body, tmp, sizeof tmp);
-    int rc = h3_settings_encode(&body, s);
-    if (rc < 0)
-        return rc;
-    size_t start = w->off;
-    rc = h3_frame_header_encode(w, H3_FRAME_SETTINGS, body.off);
-    if (rc == 0 && qb_wr_bytes(w, tmp, body.off) != QB_OK)
-        rc = H3_ERR_NO_SPACE;
     if (rc < 0)
         w->off = start;
     return rc;
