@@ -5,7 +5,6 @@
 
 #include <stddef.h>
 
-#define B H3_FRF_BUFFERED
 #define I H3_FRF_ID_ONLY
 #define FIRST H3_FRF_FIRST
 #define H2 H3_FRF_H2
@@ -24,23 +23,19 @@
 #define XX H3_ERR_FRAME_H2                  /* §7.2.8: on any stream */
 
 /* Sorted by type. Per stream kind, the client's receive then the server's:
- *                                      control     request     push */
+ *                                          control     request     push */
 static const h3_frame_row h3_frame_rows[] = {
-    {H3_FRAME_DATA, "DATA", 0,         {{CTL, CTL}, {OK, OK},   {OK, NP}}},
-    {H3_FRAME_HEADERS, "HEADERS", B,   {{CTL, CTL}, {OK, OK},   {OK, NP}}},
-    {0x02, "PRIORITY", H2,             {{XX, XX},   {XX, XX},   {XX, NP}}},
-    {H3_FRAME_CANCEL_PUSH, "CANCEL_PUSH", B | I,
-                                       {{OK, OK},   {REQ, REQ}, {PSH, NP}}},
-    {H3_FRAME_SETTINGS, "SETTINGS", B | FIRST,
-                                       {{OK, OK},   {REQ, REQ}, {PSH, NP}}},
-    {H3_FRAME_PUSH_PROMISE, "PUSH_PROMISE", B,
-                                       {{CTL, CTL}, {PID, PFC}, {PSH, NP}}},
-    {0x06, "PING", H2,                 {{XX, XX},   {XX, XX},   {XX, NP}}},
-    {H3_FRAME_GOAWAY, "GOAWAY", B | I, {{OK, OK},   {REQ, REQ}, {PSH, NP}}},
+    {0x00, "DATA",          0,         {{CTL, CTL}, {OK, OK},   {OK, NP}}},
+    {0x01, "HEADERS",       0,         {{CTL, CTL}, {OK, OK},   {OK, NP}}},
+    {0x02, "PRIORITY",      H2,        {{XX, XX},   {XX, XX},   {XX, NP}}},
+    {0x03, "CANCEL_PUSH",   I,         {{OK, OK},   {REQ, REQ}, {PSH, NP}}},
+    {0x04, "SETTINGS",      FIRST,     {{OK, OK},   {REQ, REQ}, {PSH, NP}}},
+    {0x05, "PUSH_PROMISE",  0,         {{CTL, CTL}, {PID, PFC}, {PSH, NP}}},
+    {0x06, "PING",          H2,        {{XX, XX},   {XX, XX},   {XX, NP}}},
+    {0x07, "GOAWAY",        I,         {{OK, OK},   {REQ, REQ}, {PSH, NP}}},
     {0x08, "WINDOW_UPDATE", H2,        {{XX, XX},   {XX, XX},   {XX, NP}}},
-    {0x09, "CONTINUATION", H2,         {{XX, XX},   {XX, XX},   {XX, NP}}},
-    {H3_FRAME_MAX_PUSH_ID, "MAX_PUSH_ID", B | I,
-                                       {{MPS, OK},  {REQ, REQ}, {PSH, NP}}},
+    {0x09, "CONTINUATION",  H2,        {{XX, XX},   {XX, XX},   {XX, NP}}},
+    {0x0d, "MAX_PUSH_ID",   I,         {{MPS, OK},  {REQ, REQ}, {PSH, NP}}},
 };
 
 /* §9, §7.2.8: unknown and reserved types are ignored wherever frames may be. */

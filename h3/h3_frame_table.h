@@ -21,10 +21,9 @@ typedef enum h3_frame_stream {
 } h3_frame_stream;
 
 enum {
-    H3_FRF_BUFFERED = 1 << 0, /* bounded payload, buffered whole and decoded (§10.5) */
-    H3_FRF_ID_ONLY = 1 << 1,  /* payload: exactly one varint (§7.2.3, §7.2.6, §7.2.7) */
-    H3_FRF_FIRST = 1 << 2,    /* first frame of a control stream, and only then (§6.2.1) */
-    H3_FRF_H2 = 1 << 3,       /* HTTP/2 type with no HTTP/3 meaning (§7.2.8, §11.2.1) */
+    H3_FRF_ID_ONLY = 1 << 0, /* payload: exactly one varint (§7.2.3, §7.2.6, §7.2.7) */
+    H3_FRF_FIRST = 1 << 1,   /* first frame of a control stream, and only then (§6.2.1) */
+    H3_FRF_H2 = 1 << 2,      /* HTTP/2 type with no HTTP/3 meaning (§7.2.8, §11.2.1) */
 };
 
 typedef struct h3_frame_row {
