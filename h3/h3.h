@@ -16,8 +16,9 @@
  *
  * Files: each calls only files on lower lines, so "calls a function of" is a DAG
  * (tools/check_includes.sh, the check_includes test, fails on a cycle):
- *   h3_conn_send.c              requests, responses, DATA, datagrams out
- *   h3_conn_recv.c              stream bytes, resets, datagrams in
+ *   h3_conn_send.c              requests, responses, DATA out
+ *   h3_conn_recv.c              stream bytes and resets in
+ *   h3_conn_dgram.c             HTTP datagrams in and out (RFC 9297 §2)
  *   h3_conn.c                   connection core: streams, events, actions, failure
  *   h3_capsule.c                capsules (frame-shaped headers)
  *   h3_frame.c                  frame codec and header reader
