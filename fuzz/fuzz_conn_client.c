@@ -13,6 +13,7 @@
  * and Handshake frames) as seeds, which take the client to the end of its
  * handshake. Fuzz builds use the null AEAD; header protection is real. */
 #include "fuzz_conn_common.h"
+#include "common/forge.h"
 #include "crypto/cx_certgen.h"
 #include "crypto/cx_quic_keys.h"
 #include "crypto/cx_x509.h"
@@ -78,27 +79,10 @@ static size_t seal_long_token(quic_pkt_type t, const quic_pkt_keys *k, uint64_t 
                               const uint8_t *token, size_t token_len, const uint8_t *fr,
                               size_t len, uint8_t *out, size_t cap)
 {
-    qb_wr w;
-    quic_pkt_wr pw;
-    size_t pkt_len;
-    quic_pkt_long_params lp = {.type = t, .version = QUIC_VERSION_1, .dcid = g_cscid,
-                               .dcid_len = 8, .scid = g_sscid, .scid_len = 8,
-                               .token = token, .token_len = token_len, .pn = pn,
-                               .pn_len = 4, .length_len = 2};
-    qb_wr_init(&w, out, cap);
-    if (quic_pkt_long_begin(&w, &lp, &pw) != 0)
-        return 0;
-    size_t room = qb_wr_left(&w) - 16;
-    if (len > room)
-        len = room;
-    qb_wr_bytes(&w, fr, len);
-    size_t min = quic_pkt_min_payload(4);
-    if (len < min)
-        qb_wr_zeros(&w, min - len);
-    if (quic_pkt_wr_finish(&w, &pw, 16, &pkt_len) != 0 ||
-        quic_pkt_protect(k, out, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0)
-        return 0;
-    return pkt_len;
+    forge_pkt fp = {.type = t, .dcid = g_cscid, .dcid_len = 8, .scid = g_sscid, .scid_len = 8,
+                    .token = token, .token_len = token_len, .pn = pn, .raw = fr,
+                    .raw_len = len, .clip = true, .keys = *k};
+    return forge_seal(&fp, out, cap);
 }
 
 static size_t seal_long(quic_pkt_type t, const quic_pkt_keys *k, uint64_t pn, const uint8_t *fr,
@@ -110,25 +94,14 @@ static size_t seal_long(quic_pkt_type t, const quic_pkt_keys *k, uint64_t pn, co
 static size_t seal_short(quic_conn *c, uint64_t pn, const uint8_t *fr, size_t len, uint8_t *out,
                          size_t cap)
 {
-    qb_wr w;
-    quic_pkt_wr pw;
-    size_t pkt_len;
-    const quic_cid *d = quic_conn_test_first_cid(c);
-    qb_wr_init(&w, out, cap);
-    if (quic_pkt_short_begin(&w, d->b, d->len, false, quic_test_view(c).key_phase_rx, pn, 4, &pw) != 0)
+    forge_pkt fp;
+    if (!forge_to(&fp, c, QUIC_SPACE_APPLICATION))
         return 0;
-    size_t room = qb_wr_left(&w) - 16;
-    if (len > room)
-        len = room;
-    qb_wr_bytes(&w, fr, len);
-    size_t min = quic_pkt_min_payload(4);
-    if (len < min)
-        qb_wr_zeros(&w, min - len);
-    quic_pkt_keys k = quic_test_keys(c, QUIC_SPACE_APPLICATION, true);
-    if (quic_pkt_wr_finish(&w, &pw, 16, &pkt_len) != 0 ||
-        quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0)
-        return 0;
-    return pkt_len;
+    fp.pn = pn;
+    fp.raw = fr;
+    fp.raw_len = len;
+    fp.clip = true;
+    return forge_seal(&fp, out, cap);
 }
 
 static void drain(quic_conn *c, uint64_t now)

@@ -12,6 +12,7 @@
  * After each record the server's datagrams and events are drained. Seeds:
  * FUZZ_CONN_GEN=dir writes frames of every kind and exits. */
 #include "fuzz_conn_common.h"
+#include "common/forge.h"
 #include "crypto/cx_certgen.h"
 #include "crypto/cx_x509.h"
 #include "quic/conn_test.h"
@@ -121,27 +122,13 @@ static bool duo_start(duo *d)
 /* Frames sealed with the client's current 1-RTT send keys. */
 static size_t seal_1rtt(duo *d, const uint8_t *fr, size_t len, uint8_t *out, size_t cap)
 {
-    quic_conn *c = d->c;
-    qb_wr w;
-    quic_pkt_wr pw;
-    size_t pkt_len;
-    const quic_cid *dcid = quic_peer_cids_current(quic_conn_test_peer_cids(c));
-    uint64_t pn = quic_conn_test_take_pn(c, QUIC_SPACE_APPLICATION);
-    qb_wr_init(&w, out, cap);
-    if (quic_pkt_short_begin(&w, dcid->b, dcid->len, false, quic_test_view(c).key_phase_tx, pn, 4, &pw) != 0)
+    forge_pkt fp;
+    if (!forge_as(&fp, d->c, QUIC_SPACE_APPLICATION))
         return 0;
-    size_t room = qb_wr_left(&w) - 16;
-    if (len > room)
-        len = room;
-    qb_wr_bytes(&w, fr, len);
-    size_t min = quic_pkt_min_payload(4);
-    if (len < min)
-        qb_wr_zeros(&w, min - len);
-    quic_pkt_keys k = quic_test_keys(c, QUIC_SPACE_APPLICATION, false);
-    if (quic_pkt_wr_finish(&w, &pw, 16, &pkt_len) != 0 ||
-        quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0)
-        return 0;
-    return pkt_len;
+    fp.raw = fr;
+    fp.raw_len = len;
+    fp.clip = true;
+    return forge_seal(&fp, out, cap);
 }
 
 static void drain(quic_conn *s, uint64_t now)

@@ -13,6 +13,7 @@
  * client's first datagram in a few records (one address, several, then the
  * handshake deadline) and exits. */
 #include "fuzz_conn_common.h"
+#include "common/forge.h"
 #include "crypto/cx_quic_keys.h"
 #include "quic/endpoint.h"
 #include "quic/packet.h"
@@ -41,29 +42,14 @@ static size_t seal_initial(unsigned from, const uint8_t *fr, size_t len, uint8_t
 {
     uint8_t dcid[8] = {0xd0, (uint8_t)from, 2, 3, 4, 5, 6, 7}, scid[8] = {0xc0, (uint8_t)from};
     cx_quic_keys ck, sk;
-    quic_pkt_keys k;
+    forge_pkt fp = {.type = QUIC_PKT_INITIAL, .dcid = dcid, .dcid_len = 8, .scid = scid,
+                    .scid_len = 8, .pn_len = 1, .raw = fr, .raw_len = len, .clip = true,
+                    .pad_to = 1200};
     if (cx_quic_initial_keys(QUIC_VERSION_1, dcid, 8, &ck, &sk) != 0 ||
-        quic_pkt_keys_init(&k, NULL, &ck) != 0)
+        quic_pkt_keys_init(&fp.keys, NULL, &ck) != 0)
         return 0;
-    qb_wr w;
-    quic_pkt_wr pw;
-    size_t pkt_len = 0;
-    quic_pkt_long_params lp = {.type = QUIC_PKT_INITIAL, .version = QUIC_VERSION_1,
-                               .dcid = dcid, .dcid_len = 8, .scid = scid, .scid_len = 8,
-                               .pn = 0, .pn_len = 1, .length_len = 2};
-    qb_wr_init(&w, out, cap);
-    if (quic_pkt_long_begin(&w, &lp, &pw) == 0) {
-        size_t room = qb_wr_left(&w) - 16;
-        if (len > room)
-            len = room;
-        qb_wr_bytes(&w, fr, len);
-        if (w.off + 16 < 1200)
-            qb_wr_zeros(&w, 1200 - w.off - 16); /* PADDING frames */
-        if (quic_pkt_wr_finish(&w, &pw, 16, &pkt_len) != 0 ||
-            quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, 0) != 0)
-            pkt_len = 0;
-    }
-    quic_pkt_keys_clear(&k);
+    size_t pkt_len = forge_seal(&fp, out, cap);
+    quic_pkt_keys_clear(&fp.keys);
     return pkt_len;
 }
 

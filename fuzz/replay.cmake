@@ -19,6 +19,7 @@ add_library(quince_aead_fuzzing OBJECT ${CMAKE_SOURCE_DIR}/crypto/cx_aead.c)
 target_include_directories(quince_aead_fuzzing PRIVATE ${CMAKE_SOURCE_DIR})
 target_compile_definitions(quince_aead_fuzzing PRIVATE QUINCE_FUZZING=1)
 
+include(${CMAKE_SOURCE_DIR}/fuzz/forge.cmake)
 add_library(quince_fuzz_replay_main OBJECT ${CMAKE_SOURCE_DIR}/fuzz/replay_main.c)
 
 file(GLOB fuzz_replay_srcs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/fuzz/fuzz_*.c)
@@ -29,6 +30,7 @@ foreach(src ${fuzz_replay_srcs})
   add_executable(${exe} ${src} $<TARGET_OBJECTS:quince_fuzz_replay_main>
                  $<TARGET_OBJECTS:quince_aead_fuzzing>)
   target_compile_definitions(${exe} PRIVATE QUINCE_FUZZING=1)
+  quince_fuzz_forge(${exe})
   target_link_libraries(${exe} PRIVATE quince_h3 quince_qpack quince_quic
                         quince_crypto quince_base)
   # --need: the corpus must exist and hold inputs; regressions may be empty.

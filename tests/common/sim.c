@@ -3,6 +3,7 @@
  * its clock loop and the checks are here. */
 #include "common/sim.h"
 
+#include "common/forge.h"
 #include "crypto/cx_certgen.h"
 #include "crypto/cx_x509.h"
 #include "quic/conn_test.h" /* read-only peeks: stats, early packets */
@@ -431,22 +432,15 @@ int sim_client_inject_1rtt_keys(sim *s, const uint8_t *frames, size_t len, bool 
 {
     quic_conn *c = s->p.client;
     uint8_t buf[1500];
-    qb_wr w;
-    quic_pkt_wr pw;
-    size_t pkt_len;
+    forge_pkt fp;
     assert_true(c && s->p.server && quic_test_view(c).app_tx_ok);
-    const quic_cid *dcid = quic_peer_cids_current(quic_conn_test_peer_cids(c));
-    uint64_t pn = quic_conn_test_take_pn(c, QUIC_SPACE_APPLICATION);
-    qb_wr_init(&w, buf, sizeof buf);
-    assert_int_equal(quic_pkt_short_begin(&w, dcid->b, dcid->len, false, key_phase, pn, 4,
-                                          &pw), 0);
-    assert_true(len + 16 + 4 <= qb_wr_left(&w));
-    assert_int_equal(qb_wr_bytes(&w, frames, len), 0);
-    if (len < quic_pkt_min_payload(4))
-        assert_int_equal(qb_wr_zeros(&w, quic_pkt_min_payload(4) - len), 0);
-    assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
-    buf[0] |= (uint8_t)(reserved_bits & 0x18); /* RFC 9000 §17.3.1: must be 0 */
-    quic_pkt_keys k = {.aead = aead, .hp = quic_test_keys(c, QUIC_SPACE_APPLICATION, false).hp};
-    assert_int_equal(quic_pkt_protect(&k, buf, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
+    assert_true(forge_as(&fp, c, QUIC_SPACE_APPLICATION));
+    fp.key_phase = key_phase;
+    fp.keys.aead = aead;
+    fp.reserved = reserved_bits; /* RFC 9000 §17.3.1: must be 0 */
+    fp.raw = frames;
+    fp.raw_len = len;
+    size_t pkt_len = forge_seal(&fp, buf, sizeof buf);
+    assert_true(pkt_len > 0);
     return quic_conn_recv(s->p.server, &s->p.spath, buf, pkt_len, s->p.now);
 }
