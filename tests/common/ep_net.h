@@ -1,6 +1,6 @@
 /* A client of ours against a server endpoint in one process, datagrams handed
  * across with no delay on a virtual clock: the harness of the endpoint suites
- * (test_pair_endpoint, test_review_endpoint, test_pair_strangers). */
+ * (test_pair_endpoint, test_pair_strangers). */
 #ifndef TEST_EP_NET_H
 #define TEST_EP_NET_H
 

@@ -2,12 +2,12 @@
  * stream ID -- who initiated it, which direction, whether we opened it, the
  * limit we gave -- and not by whether the stream object still exists. The
  * client's real 1-RTT keys seal hand-written frames to the server (the peer
- * under test) after a normal handshake over the pair. */
+ * under test) after a normal handshake over the pair. A peer repeating
+ * STOP_SENDING costs one event (§3.5). */
+#include "common/forge.h"
 #include "common/pair.h"
 #include "common/tu.h"
 #include "quic/conn_test.h"
-#include "quic/packet.h"
-#include "quic/protect.h"
 
 #include <string.h>
 
@@ -30,23 +30,21 @@ static void start(pair *p)
 /* Frames from the client in one 1-RTT packet, handed straight to the server. */
 static void inject(pair *p, const uint8_t *fr, size_t len)
 {
-    quic_conn *c = p->client;
     uint8_t out[1500];
-    qb_wr w;
-    quic_pkt_wr pw;
-    size_t pkt_len;
-    const quic_cid *dcid = quic_peer_cids_current(quic_conn_test_peer_cids(c));
-    uint64_t pn = quic_conn_test_take_pn(c, QUIC_SPACE_APPLICATION);
-    qb_wr_init(&w, out, sizeof out);
-    assert_int_equal(quic_pkt_short_begin(&w, dcid->b, dcid->len, false, quic_test_view(c).key_phase_tx, pn, 4, &pw), 0);
-    qb_wr_bytes(&w, fr, len);
-    size_t min = quic_pkt_min_payload(4);
-    if (len < min)
-        qb_wr_zeros(&w, min - len);
-    quic_pkt_keys k = quic_test_keys(c, QUIC_SPACE_APPLICATION, false);
-    assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
-    assert_int_equal(quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
+    forge_pkt fp;
+    assert_true(forge_as(&fp, p->client, QUIC_SPACE_APPLICATION));
+    fp.raw = fr;
+    fp.raw_len = len;
+    size_t pkt_len = forge_seal(&fp, out, sizeof out);
+    assert_true(pkt_len > 0);
     quic_conn_recv(p->server, &p->spath, out, pkt_len, p->now);
+}
+
+static uint64_t server_close_code(pair *p)
+{
+    quic_close_info ci;
+    quic_conn_close_info(p->server, &ci);
+    return ci.code;
 }
 
 /* The client's unidirectional stream 2 (receive-only for the server) carried
@@ -229,6 +227,41 @@ static void test_allowed_stream_frames_pass(void **state)
         run_case(&cases[i]);
 }
 
+/* RFC 9000 §3.5, §19.5: every STOP_SENDING the peer repeats (a retransmission,
+ * or a flood) queued one more STREAM_STOP event; a few hundred filled the
+ * event ring and the READABLE event of another stream was lost. */
+static void test_repeated_stop_sending_queues_one_event(void **state)
+{
+    (void)state;
+    pair p;
+    start(&p);
+    pair_events(p.server, NULL, NULL);
+    uint8_t fr[1200];
+    size_t n = 0;
+    while (n + 4 <= sizeof fr) { /* STOP_SENDING stream 0, code 7 */
+        fr[n++] = 0x05;
+        fr[n++] = 0x00;
+        fr[n++] = 0x07;
+    }
+    for (int i = 0; i < 20; i++)
+        inject(&p, fr, n);
+    assert_int_equal(server_close_code(&p), 0);
+    static const uint8_t data[] = {0x0b, 0x04, 0x05, 'h', 'e', 'l', 'l', 'o'}; /* STREAM 4, FIN */
+    inject(&p, data, sizeof data);
+    assert_int_equal(server_close_code(&p), 0);
+    assert_int_equal(quic_test_view(p.server).ev_overflow, 0);
+    quic_event ev;
+    uint64_t stops = 0;
+    bool readable4 = false;
+    while (quic_conn_next_event(p.server, &ev)) {
+        stops += ev.type == QUIC_EV_STREAM_STOP;
+        readable4 |= ev.type == QUIC_EV_STREAM_READABLE && ev.stream_id == 4;
+    }
+    assert_true(readable4);
+    assert_int_equal(stops, 1);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_peer_stream_beyond_limit_is_limit_error),
         cmocka_unit_test(test_stop_sending_unopened_receive_only_opens_nothing),
         cmocka_unit_test(test_allowed_stream_frames_pass),
+        cmocka_unit_test(test_repeated_stop_sending_queues_one_event),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
