@@ -2,6 +2,7 @@
  * the close goes out at every level the peer may be able to read, so that it
  * learns why, whichever keys it has; a client that closes as its handshake
  * completes still delivers its Finished. */
+#include "common/forge.h"
 #include "common/pair.h"
 #include "common/pair_h3.h"
 #include "common/tu.h"
@@ -172,28 +173,19 @@ static size_t craft_initial_after_client_hello(const uint8_t *first, size_t n, u
     assert_int_equal(f.type, QUIC_FT_CRYPTO);
     uint64_t ch_end = f.crypto.offset + f.crypto.len;
 
-    qb_wr w;
-    quic_pkt_wr pw;
-    qb_wr_init(&w, out, 1200);
-    quic_pkt_long_params lp = {.type = QUIC_PKT_INITIAL, .version = QUIC_VERSION_1,
-                               .dcid = h.dcid, .dcid_len = h.dcid_len,
-                               .scid = h.scid, .scid_len = h.scid_len,
-                               .pn = 1, .pn_len = 1, .length_len = 2};
-    assert_int_equal(quic_pkt_long_begin(&w, &lp, &pw), 0);
     static const uint8_t msg[] = {0x14, 0, 0, 0}; /* a Finished of length 0 */
-    qb_wr pl;
-    qb_wr_init(&pl, out + w.off, qb_wr_left(&w) - 16);
     memset(&f, 0, sizeof f);
     f.type = QUIC_FT_CRYPTO;
     f.crypto.offset = ch_end;
     f.crypto.data = msg;
     f.crypto.len = sizeof msg;
-    assert_int_equal(quic_frame_encode(&pl, &f), 0);
-    qb_wr_zeros(&pl, qb_wr_left(&pl)); /* PADDING to 1200 (RFC 9000 §14.1) */
-    w.off += pl.off;
-    size_t len;
-    assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &len), 0);
-    assert_int_equal(quic_pkt_protect(&k, out, len, pw.pn_offset, pw.pn_len, 1), 0);
+    forge_pkt fp = {.type = QUIC_PKT_INITIAL, .dcid = h.dcid, .dcid_len = h.dcid_len,
+                    .scid = h.scid, .scid_len = h.scid_len, .pn = 1, .pn_len = 1,
+                    .frames = &f, .nframes = 1,
+                    .pad_to = 1200, /* PADDING to 1200 (RFC 9000 §14.1) */
+                    .keys = k};
+    size_t len = forge_seal(&fp, out, 1200);
+    assert_int_equal(len, 1200);
     quic_pkt_keys_clear(&k);
     return len;
 }

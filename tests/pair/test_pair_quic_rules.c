@@ -1,11 +1,10 @@
 /* Transport rules of RFC 9000 and 9001 that a peer's packets or parameters
  * test: a server Initial with a token (§17.2.2), idle timeouts at the edges
  * of their range (§10.1), and the AEAD limits (RFC 9001 §6.6). */
+#include "common/forge.h"
 #include "common/pair.h"
 #include "common/tu.h"
 #include "quic/conn_test.h"
-#include "quic/packet.h"
-#include "quic/protect.h"
 
 #include <string.h>
 
@@ -38,25 +37,19 @@ static void test_client_discards_server_initial_with_token(void **state)
     assert_true(pair_run(&p, server_exists, NULL, 1000000));
     assert_false(quic_test_view(p.client).got_first_server_pkt);
     const quic_cid *dcid = quic_conn_test_first_cid(p.client);
-    const quic_cid *scid = quic_conn_test_first_cid(p.server);
     static const uint8_t token[] = {'t', 'o', 'k'};
+    static const uint8_t ping[41] = {0x01}; /* PING, PADDING */
     uint8_t out[1500];
-    qb_wr w;
-    quic_pkt_wr pw;
-    size_t pkt_len;
-    uint64_t pn = quic_conn_test_take_pn(p.server, 0);
-    quic_pkt_long_params lp = {.type = QUIC_PKT_INITIAL, .version = QUIC_VERSION_1,
-                               .dcid = dcid->b, .dcid_len = dcid->len,
-                               .scid = scid->b, .scid_len = scid->len,
-                               .token = token, .token_len = sizeof token,
-                               .pn = pn, .pn_len = 4, .length_len = 2};
-    qb_wr_init(&w, out, sizeof out);
-    assert_int_equal(quic_pkt_long_begin(&w, &lp, &pw), 0);
-    qb_wr_u8(&w, 0x01); /* PING */
-    qb_wr_zeros(&w, 40);
-    assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
-    quic_pkt_keys k = quic_test_keys(p.server, QUIC_SPACE_INITIAL, false);
-    assert_int_equal(quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
+    forge_pkt fp;
+    assert_true(forge_as(&fp, p.server, QUIC_SPACE_INITIAL)); /* as the server sends */
+    fp.dcid = dcid->b;
+    fp.dcid_len = dcid->len;
+    fp.token = token;
+    fp.token_len = sizeof token;
+    fp.raw = ping;
+    fp.raw_len = sizeof ping;
+    size_t pkt_len = forge_seal(&fp, out, sizeof out);
+    assert_true(pkt_len > 0);
     uint64_t before = quic_test_stats(p.client).pkts_recv;
     quic_conn_recv(p.client, &p.cpath, out, pkt_len, p.now);
     assert_int_equal(quic_test_stats(p.client).pkts_recv, before);
@@ -127,21 +120,15 @@ static void start(pair *p)
  * receive keys. */
 static void inject_forged(pair *p, bool other_phase)
 {
-    quic_conn *c = p->client;
+    static const uint8_t ping[31] = {0x01}; /* PING, PADDING */
     uint8_t out[1500];
-    qb_wr w;
-    quic_pkt_wr pw;
-    size_t pkt_len;
-    const quic_cid *dcid = quic_peer_cids_current(quic_conn_test_peer_cids(c));
-    uint64_t pn = quic_conn_test_take_pn(c, QUIC_SPACE_APPLICATION);
-    qb_wr_init(&w, out, sizeof out);
-    assert_int_equal(quic_pkt_short_begin(&w, dcid->b, dcid->len, false,
-                                          quic_test_view(c).key_phase_tx ^ other_phase, pn, 4, &pw), 0);
-    qb_wr_u8(&w, 0x01); /* PING */
-    qb_wr_zeros(&w, 30);
-    quic_pkt_keys k = quic_test_keys(c, QUIC_SPACE_APPLICATION, false);
-    assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
-    assert_int_equal(quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
+    forge_pkt fp;
+    assert_true(forge_as(&fp, p->client, QUIC_SPACE_APPLICATION));
+    fp.key_phase ^= other_phase;
+    fp.raw = ping;
+    fp.raw_len = sizeof ping;
+    size_t pkt_len = forge_seal(&fp, out, sizeof out);
+    assert_true(pkt_len > 0);
     if (!other_phase)
         out[pkt_len - 1] ^= 0x01; /* the tag */
     quic_conn_recv(p->server, &p->spath, out, pkt_len, p->now);
@@ -198,22 +185,15 @@ static void test_integrity_limit_counts_handshake_packets(void **state)
     const quic_cid *scid = quic_conn_test_first_cid(p.server);
     quic_close_info ci;
     for (int i = 0; i < 3; i++) {
+        static const uint8_t ping[41] = {0x01}; /* PING, PADDING */
         uint8_t out[1500];
-        qb_wr w;
-        quic_pkt_wr pw;
-        size_t pkt_len;
-        uint64_t pn = quic_test_view(p.server).next_pn[1] + 100 + (uint64_t)i;
-        quic_pkt_long_params lp = {.type = QUIC_PKT_HANDSHAKE, .version = QUIC_VERSION_1,
-                                   .dcid = dcid->b, .dcid_len = dcid->len,
-                                   .scid = scid->b, .scid_len = scid->len,
-                                   .pn = pn, .pn_len = 4, .length_len = 2};
-        qb_wr_init(&w, out, sizeof out);
-        assert_int_equal(quic_pkt_long_begin(&w, &lp, &pw), 0);
-        qb_wr_u8(&w, 0x01); /* PING */
-        qb_wr_zeros(&w, 40);
-        assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
-        quic_pkt_keys k = quic_test_keys(p.server, QUIC_SPACE_HANDSHAKE, false);
-        assert_int_equal(quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
+        forge_pkt fp = {.type = QUIC_PKT_HANDSHAKE, .dcid = dcid->b, .dcid_len = dcid->len,
+                        .scid = scid->b, .scid_len = scid->len,
+                        .pn = quic_test_view(p.server).next_pn[1] + 100 + (uint64_t)i,
+                        .raw = ping, .raw_len = sizeof ping,
+                        .keys = quic_test_keys(p.server, QUIC_SPACE_HANDSHAKE, false)};
+        size_t pkt_len = forge_seal(&fp, out, sizeof out);
+        assert_true(pkt_len > 0);
         out[pkt_len - 1] ^= 0x80; /* the tag */
         quic_conn_recv(p.client, &p.cpath, out, pkt_len, p.now);
         quic_conn_close_info(p.client, &ci);
