@@ -4,6 +4,7 @@
  * every datagram split into its packets (pkt*); header protection removed
  * (pkt_unprot*); payload decrypted (pkt_payload*); and protected again back to
  * the captured bytes. */
+#include "common/forge.h"
 #include "common/tu.h"
 #include "crypto/cx_quic_keys.h"
 #include "quic/packet.h"
@@ -254,6 +255,64 @@ static void test_unprotect_decrypt_reprotect(void **state)
     }
 }
 
+/* The shared forger (common/forge.h) given each packet's header fields, its
+ * decrypted payload and the table's keys seals it back to the captured bytes;
+ * coalesced, the packets rebuild each datagram (the capture's zeros after
+ * the last packet aside). */
+static void test_forger_reproduces_captured_datagrams(void **state)
+{
+    (void)state;
+    uint64_t largest[LVL_COUNT][2];
+    for (int l = 0; l < LVL_COUNT; l++)
+        largest[l][0] = largest[l][1] = QUIC_PN_NONE;
+    size_t next = 0;
+    for (size_t d = 0; d < sizeof g_dgrams / sizeof g_dgrams[0]; d++) {
+        size_t dlen;
+        uint8_t *dg = iq_read("", g_dgrams[d], &dlen);
+        forge_dgram out;
+        forge_dgram_init(&out);
+        quic_dgram_iter it;
+        quic_pkt_hdr h;
+        quic_dgram_iter_init(&it, dg, dlen, IQ_CID_LEN);
+        while (quic_dgram_next(&it, &h) == 1) {
+            const struct iq_pkt *ip = &g_pkts[next++];
+            size_t paylen;
+            uint8_t *payload = iq_read("pkt_payload", ip->name, &paylen);
+            uint8_t clear[1500];
+            assert_true(h.pkt_len <= sizeof clear);
+            memcpy(clear, h.pkt, h.pkt_len);
+            forge_pkt fp = {.type = h.type, .version = h.version, .dcid = h.dcid,
+                            .dcid_len = h.dcid_len, .scid = h.scid, .scid_len = h.scid_len,
+                            .token = h.token, .token_len = h.token_len, .raw = payload,
+                            .raw_len = paylen, .no_sample_pad = true};
+            assert_int_equal(quic_pkt_keys_init(&fp.keys, NULL, &g_table[ip->level][ip->side]), 0);
+            quic_pkt_clear c;
+            assert_int_equal(quic_pkt_unprotect_header(fp.keys.hp, clear, h.pkt_len, h.pn_offset,
+                                                       largest[ip->level][ip->side], &c), 0);
+            largest[ip->level][ip->side] = c.pn;
+            fp.pn = c.pn;
+            fp.pn_len = c.pn_len;
+            fp.key_phase = c.key_phase;
+            fp.spin = h.type == QUIC_PKT_1RTT && (c.first & 0x20);
+            if (h.type != QUIC_PKT_1RTT) /* the Length field's width, before the PN */
+                for (size_t w = 1; w <= 4; w *= 2)
+                    if (h.pn_offset >= w && (size_t)1 << (h.pkt[h.pn_offset - w] >> 6) == w)
+                        fp.length_len = w;
+            size_t at = out.len;
+            assert_int_equal(forge_dgram_add(&out, &fp), h.pkt_len);
+            assert_memory_equal(out.b + at, h.pkt, h.pkt_len);
+            quic_pkt_keys_clear(&fp.keys);
+            free(payload);
+        }
+        assert_true(out.len <= dlen);
+        assert_memory_equal(out.b, dg, out.len);
+        for (size_t i = out.len; i < dlen; i++)
+            assert_int_equal(dg[i], 0);
+        free(dg);
+    }
+    assert_int_equal(next, 12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_split_datagrams),
         cmocka_unit_test(test_first_dgram_dcid),
         cmocka_unit_test(test_unprotect_decrypt_reprotect),
+        cmocka_unit_test(test_forger_reproduces_captured_datagrams),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
