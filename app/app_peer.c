@@ -8,107 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- datagram I/O ---- */
-
-static void make_path(quic_path *p, const app_addr *local, const app_addr *remote)
-{
-    memset(p, 0, sizeof *p);
-    p->local_len = (uint8_t)(local->len < sizeof p->local ? local->len : sizeof p->local);
-    p->remote_len = (uint8_t)(remote->len < sizeof p->remote ? remote->len : sizeof p->remote);
-    memcpy(p->local, &local->ss, p->local_len);
-    memcpy(p->remote, &remote->ss, p->remote_len);
-}
-
-static void path_peer(const quic_path *p, app_addr *out)
-{
-    memset(out, 0, sizeof *out);
-    memcpy(&out->ss, p->remote, p->remote_len);
-    out->len = p->remote_len;
-}
-
-/* UDP GSO (Linux): at most 64 segments and 64 KB in one send. */
-#define GSO_MAX_SEGS 64
-#define GSO_MAX_BYTES 65000
-
-void app_io_flush(app_io *io)
-{
-    app_dgram out[APP_BATCH];
-    size_t n_out = 0;
-    /* Merge runs of equal-size datagrams to one peer (the last of a run may
-     * be shorter) into GSO sends. */
-    for (size_t i = 0; i < io->n_tx;) {
-        app_dgram d = io->txv[i];
-        size_t seg = d.len, segs = 1, j = i + 1;
-        if (io->udp.gso) {
-            while (j < io->n_tx && segs < GSO_MAX_SEGS && d.len + io->txv[j].len <= GSO_MAX_BYTES &&
-                   io->txv[j].len <= seg && io->txv[j - 1].len == seg &&
-                   io->txv[j].data == d.data + d.len && app_addr_equal(&io->txv[j].peer, &d.peer)) {
-                d.len += io->txv[j].len;
-                segs++;
-                j++;
-            }
-        }
-        d.segment = segs > 1 ? (uint16_t)seg : 0;
-        io->gso_sends += segs > 1;
-        out[n_out++] = d;
-        i = j;
-    }
-    size_t off = 0;
-    while (off < n_out) {
-        int n = app_udp_send_batch(&io->udp, out + off, n_out - off);
-        if (n <= 0) {
-            /* A full socket buffer: QUIC treats what was not sent as lost. */
-            io->send_errors += n_out - off;
-            break;
-        }
-        off += (size_t)n;
-        io->sent += (size_t)n;
-    }
-    io->n_tx = 0;
-    io->tx_used = 0;
-}
-
-/* Room for one more datagram to send, right after the previous one in the
- * buffer; flushes when the batch is full. */
-static uint8_t *io_tx_slot(app_io *io)
-{
-    if (io->n_tx == APP_BATCH || sizeof io->txbuf - io->tx_used < APP_DGRAM_BUF)
-        app_io_flush(io);
-    return io->txbuf + io->tx_used;
-}
-
-static void io_tx_commit(app_io *io, size_t len, const app_addr *to)
-{
-    io->txv[io->n_tx] = (app_dgram){.data = io->txbuf + io->tx_used, .len = len, .peer = *to};
-    io->tx_used += len;
-    io->n_tx++;
-}
-
-/* --pcap FILE: what this socket sends and receives goes into a capture. */
-static int io_pcap_open(app_io *io, const char *path, char *err, size_t errlen)
-{
-    if (!path)
-        return 0;
-    if (app_pcap_writer_open(&io->pcap, path) != 0) {
-        snprintf(err, errlen, "cannot write capture %s: %s", path, strerror(errno));
-        return -1;
-    }
-    io->udp.pcap = &io->pcap;
-    return 0;
-}
-
-/* Sends everything a connection has now. */
-static void send_conn(app_io *io, quic_conn *q, const app_addr *to, uint64_t now)
-{
-    for (;;) {
-        uint8_t *buf = io_tx_slot(io);
-        size_t n = quic_conn_send(q, buf, APP_DGRAM_BUF, now);
-        if (!n)
-            return;
-        io_tx_commit(io, n, to);
-    }
-}
-
 static void log_quic(void *ud, const char *line)
 {
     app_debug("%s: %s", (const char *)ud, line);
@@ -237,7 +136,7 @@ static size_t source_ip(void *ud, const quic_path *p, uint8_t *out)
 {
     (void)ud;
     app_addr a;
-    path_peer(p, &a);
+    app_path_peer(p, &a);
     if (a.ss.ss_family == AF_INET && a.len >= sizeof(struct sockaddr_in)) {
         memcpy(out, &((const struct sockaddr_in *)&a.ss)->sin_addr, 4);
         return 4;
@@ -261,7 +160,7 @@ int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, c
         app_tls_keylog(&sv->tls, o->keylog, err, errlen) != 0)
         return -1;
     if (app_udp_open(&sv->io.udp, listen, true, err, errlen) != 0 ||
-        io_pcap_open(&sv->io, o->pcap, err, errlen) != 0)
+        app_io_pcap_open(&sv->io, o->pcap, err, errlen) != 0)
         return -1;
     quic_endpoint_config ec;
     quic_endpoint_config_init(&ec, &sv->tls.cfg);
@@ -332,8 +231,8 @@ static void server_touch(app_server *sv, quic_conn *q, uint64_t now)
     if (quic_conn_deadline(q) <= now)
         quic_conn_on_deadline(q, now);
     app_addr peer;
-    path_peer(quic_endpoint_conn_path(q), &peer);
-    send_conn(&sv->io, q, &peer, now);
+    app_path_peer(quic_endpoint_conn_path(q), &peer);
+    app_io_send_conn(&sv->io, q, &peer, now);
     quic_close_info ci;
     quic_conn_close_info(q, &ci);
     if (ci.closed)
@@ -404,7 +303,7 @@ static void server_accept(app_server *sv, uint64_t now)
         sv->n_sessions++;
         char who[80];
         app_addr peer;
-        path_peer(quic_endpoint_conn_path(q), &peer);
+        app_path_peer(quic_endpoint_conn_path(q), &peer);
         app_addr_str(&peer, who, sizeof who);
         app_debug("server: new connection from %s", who);
     }
@@ -420,14 +319,12 @@ void app_server_step(app_server *sv, uint64_t now)
      * must not wait for the socket to run dry); the loop comes back at once
      * because the socket is still readable. */
     do {
-        for (int i = 0; i < APP_BATCH; i++)
-            rv[i] = (app_dgram){.data = io->rx[i], .len = APP_DGRAM_BUF};
-        n = app_udp_recv_batch(&io->udp, rv, APP_BATCH);
+        n = app_io_recv(io, rv);
         for (int i = 0; i < n; i++) {
             if (!rv[i].len)
                 continue;
             quic_path path;
-            make_path(&path, &io->udp.local, &rv[i].peer);
+            app_path_make(&path, &io->udp.local, &rv[i].peer);
             io->received++;
             quic_conn *q = quic_endpoint_recv(sv->ep, &path, rv[i].data, rv[i].len, now);
             if (q && quic_endpoint_conn_ud(sv->ep, q))
@@ -441,13 +338,13 @@ void app_server_step(app_server *sv, uint64_t now)
     /* Stateless answers (Version Negotiation, Retry, resets). */
     for (;;) {
         quic_path to;
-        uint8_t *buf = io_tx_slot(io);
+        uint8_t *buf = app_io_tx_slot(io);
         size_t len = quic_endpoint_send_stateless(sv->ep, buf, APP_DGRAM_BUF, &to);
         if (!len)
             break;
         app_addr peer;
-        path_peer(&to, &peer);
-        io_tx_commit(io, len, &peer);
+        app_path_peer(&to, &peer);
+        app_io_tx_commit(io, len, &peer);
     }
     /* Only the sessions with something to do: a datagram came, a timer of
      * the connection or of the ping-pong is due (heaps: no walk of them all). */
@@ -478,8 +375,8 @@ void app_server_step(app_server *sv, uint64_t now)
             h3q_close(s->h3, H3_NO_ERROR, "ping-pong done");
         }
         app_addr peer;
-        path_peer(quic_endpoint_conn_path(s->q), &peer);
-        send_conn(io, s->q, &peer, now);
+        app_path_peer(quic_endpoint_conn_path(s->q), &peer);
+        app_io_send_conn(io, s->q, &peer, now);
         quic_endpoint_sync(sv->ep, s->q);
         quic_close_info ci;
         quic_conn_close_info(s->q, &ci);
@@ -582,7 +479,7 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
     if (rc != 0 || app_tls_keylog(&cl->tls, o->keylog, err, errlen) != 0)
         return -1;
     if (app_udp_open(&cl->io.udp, &cl->server, false, err, errlen) != 0 ||
-        io_pcap_open(&cl->io, o->pcap, err, errlen) != 0)
+        app_io_pcap_open(&cl->io, o->pcap, err, errlen) != 0)
         return -1;
     quic_config qc;
     quic_config_init(&qc, false, &cl->tls.cfg);
@@ -602,7 +499,7 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
         qc.trace_ud = cl;
     }
     quic_path path;
-    make_path(&path, &cl->io.udp.local, &cl->server);
+    app_path_make(&path, &cl->io.udp.local, &cl->server);
     quic_conn *q = quic_conn_new_client(&qc, &path, now);
     if (!q) {
         snprintf(err, errlen, "cannot set up the QUIC connection");
@@ -647,14 +544,12 @@ void app_client_step(app_client *cl, uint64_t now)
     app_dgram rv[APP_BATCH];
     int n;
     do {
-        for (int i = 0; i < APP_BATCH; i++)
-            rv[i] = (app_dgram){.data = io->rx[i], .len = APP_DGRAM_BUF};
-        n = app_udp_recv_batch(&io->udp, rv, APP_BATCH);
+        n = app_io_recv(io, rv);
         for (int i = 0; i < n; i++) {
             if (!rv[i].len || !app_addr_equal(&rv[i].peer, &cl->server))
                 continue;
             quic_path path;
-            make_path(&path, &io->udp.local, &cl->server);
+            app_path_make(&path, &io->udp.local, &cl->server);
             io->received++;
             quic_conn_recv(q, &path, rv[i].data, rv[i].len, now);
         }
@@ -684,7 +579,7 @@ void app_client_step(app_client *cl, uint64_t now)
         cl->closing = true;
         cl->exit_code = 1;
     }
-    send_conn(io, q, &cl->server, now);
+    app_io_send_conn(io, q, &cl->server, now);
     app_io_flush(io);
     quic_close_info ci;
     quic_conn_close_info(q, &ci);

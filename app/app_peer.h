@@ -8,6 +8,7 @@
 #define APP_PEER_H
 
 #include "app/app_cli.h"
+#include "app/app_io.h"
 #include "app/app_pingpong.h"
 #include "app/app_tls.h"
 #include "app/app_trace.h"
@@ -18,24 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define APP_BATCH 32
-#define APP_DGRAM_BUF 1500 /* we accept UDP payloads up to 1452 (max_udp_payload_size) */
 /* Receive batches a server reads per step before it runs timers and sends. */
 #define APP_SERVER_BATCHES 8
-
-/* Batched datagram buffers for one socket. Outgoing datagrams are laid end
- * to end in one buffer, so a run of equal-size datagrams to one peer goes to
- * the kernel as a single UDP GSO send. */
-typedef struct app_io {
-    app_udp udp;
-    uint8_t rx[APP_BATCH][APP_DGRAM_BUF];
-    uint8_t txbuf[APP_BATCH * APP_DGRAM_BUF];
-    size_t tx_used;
-    app_dgram txv[APP_BATCH];
-    size_t n_tx;
-    uint64_t sent, received, send_errors, gso_sends;
-    app_pcap_writer pcap; /* --pcap FILE */
-} app_io;
 
 typedef struct app_session {
     quic_conn *q;
@@ -103,8 +88,5 @@ uint64_t app_client_deadline(const app_client *cl);
 /* Why a connection ended, in words (a refusing server, an idle timeout, a
  * reset, or the code, its name and the reason). */
 void app_close_describe(const quic_close_info *ci, char *buf, size_t len);
-
-/* Flushes queued datagrams with sendmmsg. */
-void app_io_flush(app_io *io);
 
 #endif

@@ -6,7 +6,6 @@
 #include "app/app_peer.h"
 
 #include <arpa/inet.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
 
@@ -27,20 +26,11 @@ static void catch_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-/* Waits until one of the sockets is readable or the deadline. */
+/* Waits until one of the sockets is readable or the deadline (a minute at
+ * most: the loop then steps and waits again). */
 static void wait_fds(const int *fds, int n, uint64_t deadline)
 {
-    struct pollfd p[2];
-    for (int i = 0; i < n; i++)
-        p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
-    int timeout = -1;
-    if (deadline != QUIC_NEVER) {
-        uint64_t now = app_now_us();
-        timeout = deadline <= now ? 0 : (int)((deadline - now + 999) / 1000);
-        if (deadline > now && deadline - now > 60000000ull)
-            timeout = 60000;
-    }
-    poll(p, (nfds_t)n, timeout);
+    app_wait_fds(fds, (size_t)n, deadline, 60000000ull);
 }
 
 static void set_verbosity(const app_opts *o)

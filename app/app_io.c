@@ -1,0 +1,131 @@
+/* The datagram side of the event loop (app_io.h). */
+#include "app/app_io.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void app_path_make(quic_path *p, const app_addr *local, const app_addr *remote)
+{
+    memset(p, 0, sizeof *p);
+    p->local_len = (uint8_t)(local->len < sizeof p->local ? local->len : sizeof p->local);
+    p->remote_len = (uint8_t)(remote->len < sizeof p->remote ? remote->len : sizeof p->remote);
+    memcpy(p->local, &local->ss, p->local_len);
+    memcpy(p->remote, &remote->ss, p->remote_len);
+}
+
+void app_path_peer(const quic_path *p, app_addr *out)
+{
+    memset(out, 0, sizeof *out);
+    memcpy(&out->ss, p->remote, p->remote_len);
+    out->len = p->remote_len;
+}
+
+int app_io_recv(app_io *io, app_dgram *rv)
+{
+    for (int i = 0; i < APP_BATCH; i++)
+        rv[i] = (app_dgram){.data = io->rx[i], .len = APP_DGRAM_BUF};
+    return app_udp_recv_batch(&io->udp, rv, APP_BATCH);
+}
+
+/* UDP GSO (Linux): at most 64 segments and 64 KB in one send. */
+#define GSO_MAX_SEGS 64
+#define GSO_MAX_BYTES 65000
+
+void app_io_flush(app_io *io)
+{
+    app_dgram out[APP_BATCH];
+    size_t n_out = 0;
+    /* Merge runs of equal-size datagrams to one peer (the last of a run may
+     * be shorter) into GSO sends. */
+    for (size_t i = 0; i < io->n_tx;) {
+        app_dgram d = io->txv[i];
+        size_t seg = d.len, segs = 1, j = i + 1;
+        if (io->udp.gso) {
+            while (j < io->n_tx && segs < GSO_MAX_SEGS && d.len + io->txv[j].len <= GSO_MAX_BYTES &&
+                   io->txv[j].len <= seg && io->txv[j - 1].len == seg &&
+                   io->txv[j].data == d.data + d.len && app_addr_equal(&io->txv[j].peer, &d.peer)) {
+                d.len += io->txv[j].len;
+                segs++;
+                j++;
+            }
+        }
+        d.segment = segs > 1 ? (uint16_t)seg : 0;
+        io->gso_sends += segs > 1;
+        out[n_out++] = d;
+        i = j;
+    }
+    size_t off = 0;
+    while (off < n_out) {
+        int n = app_udp_send_batch(&io->udp, out + off, n_out - off);
+        if (n <= 0) {
+            /* A full socket buffer: QUIC treats what was not sent as lost. */
+            io->send_errors += n_out - off;
+            break;
+        }
+        off += (size_t)n;
+        io->sent += (size_t)n;
+    }
+    io->n_tx = 0;
+    io->tx_used = 0;
+}
+
+uint8_t *app_io_tx_slot(app_io *io)
+{
+    if (io->n_tx == APP_BATCH || sizeof io->txbuf - io->tx_used < APP_DGRAM_BUF)
+        app_io_flush(io);
+    return io->txbuf + io->tx_used;
+}
+
+void app_io_tx_commit(app_io *io, size_t len, const app_addr *to)
+{
+    io->txv[io->n_tx] = (app_dgram){.data = io->txbuf + io->tx_used, .len = len, .peer = *to};
+    io->tx_used += len;
+    io->n_tx++;
+}
+
+int app_io_pcap_open(app_io *io, const char *path, char *err, size_t errlen)
+{
+    if (!path)
+        return 0;
+    if (app_pcap_writer_open(&io->pcap, path) != 0) {
+        snprintf(err, errlen, "cannot write capture %s: %s", path, strerror(errno));
+        return -1;
+    }
+    io->udp.pcap = &io->pcap;
+    return 0;
+}
+
+size_t app_io_send_conn(app_io *io, quic_conn *q, const app_addr *to, uint64_t now)
+{
+    size_t k = 0;
+    for (;;) {
+        uint8_t *buf = app_io_tx_slot(io);
+        size_t n = quic_conn_send(q, buf, APP_DGRAM_BUF, now);
+        if (!n)
+            return k;
+        app_io_tx_commit(io, n, to);
+        k++;
+    }
+}
+
+void app_wait_fds(const int *fds, size_t n, uint64_t deadline_us, uint64_t max_wait_us)
+{
+    struct pollfd stackfds[64];
+    struct pollfd *p = n <= 64 ? stackfds : malloc(n * sizeof *p);
+    if (!p)
+        return;
+    for (size_t i = 0; i < n; i++)
+        p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+    uint64_t now = app_now_us();
+    uint64_t wait = deadline_us == QUIC_NEVER ? max_wait_us
+                    : deadline_us <= now      ? 0
+                                              : deadline_us - now;
+    if (wait > max_wait_us)
+        wait = max_wait_us;
+    poll(p, (nfds_t)n, (int)((wait + 999) / 1000));
+    if (p != stackfds)
+        free(p);
+}
