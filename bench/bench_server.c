@@ -1,8 +1,10 @@
 /* The quince bench server: /echo, /blast, /bulk, /stats over HTTP/3 (bq.h), one
- * thread, one UDP socket, the sans-I/O endpoint driven by a plain loop.
+ * thread, one UDP socket, the sans-I/O endpoint driven by a plain loop over the
+ * app's datagram I/O (app/app_io.h: batches, GSO, paths).
  * Usage: bench_server --listen 127.0.0.1:PORT --cert F --key F [--gso] [--max-conns 4096]
  * (--gso: packets of equal size leave as one UDP GSO message, like quic-go does)
  * Ends on SIGTERM/SIGINT with a "server: stats ..." line on stdout. */
+#include "app/app_io.h"
 #include "bench/bq.h"
 #include "quic/endpoint.h"
 
@@ -13,9 +15,6 @@
 #include <string.h>
 
 enum { JOB_NONE = 0, JOB_BLAST, JOB_BULK };
-
-#define BENCH_GSO_SEGS 32
-#define BENCH_GSO_BYTES (BENCH_GSO_SEGS * 1500)
 
 typedef struct sess {
     quic_conn *q;
@@ -36,21 +35,14 @@ typedef struct sess {
 } sess;
 
 typedef struct server {
-    app_udp udp;
+    app_io io; /* the app's datagram loop; --gso: its UDP GSO merging on */
     app_tls tls;
     quic_endpoint *ep;
     sess *s;
     size_t n, cap;
     uint64_t accepted;
     size_t idle_heap; /* heap right after start, no connection */
-    uint8_t rx[BQ_BATCH][BQ_BUF];
-    uint8_t tx[BQ_BATCH][BQ_BUF];
-    app_dgram txv[BQ_BATCH];
-    size_t n_tx;
     uint8_t chunk[16384];
-    /* --gso: packets of one size to one peer leave as one UDP_SEGMENT message. */
-    bool gso;
-    uint8_t (*gbuf)[BENCH_GSO_BYTES];
 } server;
 
 static volatile sig_atomic_t stop;
@@ -58,99 +50,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop = 1;
-}
-
-static void make_path(quic_path *p, const app_addr *local, const app_addr *remote)
-{
-    memset(p, 0, sizeof *p);
-    p->local_len = (uint8_t)(local->len < sizeof p->local ? local->len : sizeof p->local);
-    p->remote_len = (uint8_t)(remote->len < sizeof p->remote ? remote->len : sizeof p->remote);
-    memcpy(p->local, &local->ss, p->local_len);
-    memcpy(p->remote, &remote->ss, p->remote_len);
-}
-
-static void path_peer(const quic_path *p, app_addr *out)
-{
-    memset(out, 0, sizeof *out);
-    memcpy(&out->ss, p->remote, p->remote_len);
-    out->len = p->remote_len;
-}
-
-static void io_flush(server *sv)
-{
-    size_t off = 0;
-    while (off < sv->n_tx) {
-        int n = app_udp_send_batch(&sv->udp, sv->txv + off, sv->n_tx - off);
-        if (n <= 0)
-            break; /* a full socket buffer: QUIC sees it as loss */
-        off += (size_t)n;
-    }
-    sv->n_tx = 0;
-}
-
-/* GSO variant of send_conn: consecutive packets of the same size go into one
- * buffer as segments (the last one may be shorter); a longer packet starts the
- * next message. */
-static size_t send_conn_gso(server *sv, quic_conn *q, const app_addr *to, uint64_t now)
-{
-    size_t k = 0;
-    uint8_t carry[1500];
-    size_t carry_len = 0;
-    for (;;) {
-        if (sv->n_tx == BQ_BATCH)
-            io_flush(sv);
-        uint8_t *base = sv->gbuf[sv->n_tx];
-        size_t off = 0, seg = 0;
-        bool more = true;
-        if (carry_len) {
-            memcpy(base, carry, carry_len);
-            off = seg = carry_len;
-            carry_len = 0;
-        }
-        while (off + 1500 <= BENCH_GSO_BYTES) {
-            size_t len = quic_conn_send(q, base + off, 1500, now);
-            if (!len) {
-                more = false;
-                break;
-            }
-            k++;
-            if (!seg) {
-                seg = len;
-            } else if (len > seg) { /* does not fit this message: next one */
-                memcpy(carry, base + off, len);
-                carry_len = len;
-                break;
-            }
-            off += len;
-            if (len < seg)
-                break; /* a shorter segment ends the message */
-        }
-        if (off) {
-            sv->txv[sv->n_tx] = (app_dgram){.data = base, .len = off, .peer = *to,
-                                            .segment = (uint16_t)(off > seg ? seg : 0)};
-            sv->n_tx++;
-        }
-        if (!more && !carry_len)
-            return k;
-    }
-}
-
-/* Sends what a connection has now; returns the packet count. */
-static size_t send_conn(server *sv, quic_conn *q, const app_addr *to, uint64_t now)
-{
-    if (sv->gso)
-        return send_conn_gso(sv, q, to, now);
-    size_t k = 0;
-    for (;;) {
-        if (sv->n_tx == BQ_BATCH)
-            io_flush(sv);
-        size_t len = quic_conn_send(q, sv->tx[sv->n_tx], BQ_BUF, now);
-        if (!len)
-            return k;
-        sv->txv[sv->n_tx] = (app_dgram){.data = sv->tx[sv->n_tx], .len = len, .peer = *to};
-        sv->n_tx++;
-        k++;
-    }
 }
 
 static uint64_t query(const h3_str *path, const char *key, uint64_t dflt)
@@ -331,35 +230,31 @@ static void accept_new(server *sv)
 /* One pass over everything; returns true when a job still wants to send. */
 static bool step(server *sv, uint64_t now)
 {
-    app_dgram rv[BQ_BATCH];
+    app_dgram rv[APP_BATCH];
     int n, rounds = 0;
     do {
-        for (int i = 0; i < BQ_BATCH; i++)
-            rv[i] = (app_dgram){.data = sv->rx[i], .len = BQ_BUF};
-        n = app_udp_recv_batch(&sv->udp, rv, BQ_BATCH);
+        n = app_io_recv(&sv->io, rv);
         for (int i = 0; i < n; i++) {
             if (!rv[i].len)
                 continue;
             quic_path path;
-            make_path(&path, &sv->udp.local, &rv[i].peer);
+            app_path_make(&path, &sv->io.udp.local, &rv[i].peer);
             quic_endpoint_recv(sv->ep, &path, rv[i].data, rv[i].len, now);
         }
-    } while (n == BQ_BATCH && ++rounds < 8);
+    } while (n == APP_BATCH && ++rounds < 8);
     /* quic_endpoint_accept scans every connection slot (max_conns of them):
      * ask only when the endpoint holds a connection we have not taken. */
     if (quic_endpoint_count(sv->ep) > sv->n)
         accept_new(sv);
     for (;;) {
         quic_path to;
-        if (sv->n_tx == BQ_BATCH)
-            io_flush(sv);
-        size_t len = quic_endpoint_send_stateless(sv->ep, sv->tx[sv->n_tx], BQ_BUF, &to);
+        uint8_t *buf = app_io_tx_slot(&sv->io);
+        size_t len = quic_endpoint_send_stateless(sv->ep, buf, APP_DGRAM_BUF, &to);
         if (!len)
             break;
         app_addr peer;
-        path_peer(&to, &peer);
-        sv->txv[sv->n_tx] = (app_dgram){.data = sv->tx[sv->n_tx], .len = len, .peer = peer};
-        sv->n_tx++;
+        app_path_peer(&to, &peer);
+        app_io_tx_commit(&sv->io, len, &peer);
     }
     bool busy = false;
     for (size_t i = 0; i < sv->n;) {
@@ -372,8 +267,8 @@ static bool step(server *sv, uint64_t now)
         else if (s->job == JOB_BULK)
             job = run_bulk(s, sv->chunk, sizeof sv->chunk);
         app_addr peer;
-        path_peer(quic_endpoint_conn_path(s->q), &peer);
-        size_t pkts = send_conn(sv, s->q, &peer, now);
+        app_path_peer(quic_endpoint_conn_path(s->q), &peer);
+        size_t pkts = app_io_send_conn(&sv->io, s->q, &peer, now);
         if (job && pkts)
             busy = true;
         quic_endpoint_sync(sv->ep, s->q);
@@ -413,7 +308,7 @@ static bool step(server *sv, uint64_t now)
         }
         i++;
     }
-    io_flush(sv);
+    app_io_flush(&sv->io);
     return busy;
 }
 
@@ -427,15 +322,14 @@ int main(int argc, char **argv)
     app_addr addr;
     if (app_addr_parse(listen, &addr, err, sizeof err) != 0 ||
         app_tls_server(&sv.tls, cert, key, err, sizeof err) != 0 ||
-        app_udp_open(&sv.udp, &addr, true, err, sizeof err) != 0) {
+        app_udp_open(&sv.io.udp, &addr, true, err, sizeof err) != 0) {
         fprintf(stderr, "bench_server: %s\n", err);
         return 1;
     }
+    bool gso = false;
     for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--gso"))
-            sv.gso = sv.udp.gso;
-    if (sv.gso && !(sv.gbuf = malloc(BQ_BATCH * sizeof *sv.gbuf)))
-        return 1;
+        gso |= !strcmp(argv[i], "--gso");
+    sv.io.udp.gso = sv.io.udp.gso && gso; /* without --gso: one datagram per message */
     quic_endpoint_config ec;
     quic_endpoint_config_init(&ec, &sv.tls.cfg);
     ec.max_conns = (size_t)atol(bq_opt(argc, argv, "--max-conns", "4096")); /* bench_load: more */
@@ -459,7 +353,7 @@ int main(int argc, char **argv)
                 d = sv.s[i].blast_end;
             else if (sv.s[i].job != JOB_NONE)
                 d = now + 1000; /* a job blocked on its peer: look again soon */
-        app_udp_wait(&sv.udp, d);
+        app_udp_wait(&sv.io.udp, d);
     }
     char st[256];
     stats_text(&sv, st, sizeof st);
@@ -470,9 +364,8 @@ int main(int argc, char **argv)
         free(sv.s[i].held);
     }
     free(sv.s);
-    free(sv.gbuf);
     quic_endpoint_free(sv.ep);
-    app_udp_close(&sv.udp);
+    app_udp_close(&sv.io.udp);
     app_tls_free(&sv.tls);
     return 0;
 }

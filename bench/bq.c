@@ -1,7 +1,8 @@
 /* Shared pieces of the quince benchmark programs (bq.h). */
 #include "bench/bq.h"
 
-#include <poll.h>
+#include "app/app_io.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,13 +27,16 @@ int bq_tls(app_tls *t, const char *ca)
     return 0;
 }
 
-static void make_path(quic_path *p, const app_addr *local, const app_addr *remote)
+/* One set of I/O buffers for all clients (one thread; they are only used
+ * inside bq_client_input/output), so bench_idle counts the stack's heap, not
+ * ours: the app's datagram loop with the client's socket lent to it. No GSO
+ * (one datagram per message, as the figures count them). */
+static app_io *io_of(bq_client *cl)
 {
-    memset(p, 0, sizeof *p);
-    p->local_len = (uint8_t)(local->len < sizeof p->local ? local->len : sizeof p->local);
-    p->remote_len = (uint8_t)(remote->len < sizeof p->remote ? remote->len : sizeof p->remote);
-    memcpy(p->local, &local->ss, p->local_len);
-    memcpy(p->remote, &remote->ss, p->remote_len);
+    static app_io io;
+    io.udp = cl->udp;
+    io.udp.gso = false;
+    return &io;
 }
 
 int bq_client_open(bq_client *cl, const app_tls *t, const app_addr *server, uint64_t now)
@@ -44,15 +48,10 @@ int bq_client_open(bq_client *cl, const app_tls *t, const app_addr *server, uint
         fprintf(stderr, "bench: udp: %s\n", err);
         return -1;
     }
-    /* One set of I/O buffers for all clients (one thread; they only live inside
-     * bq_client_input/output), so bench_idle counts the stack's heap, not ours. */
-    static uint8_t rx[BQ_BATCH][BQ_BUF], tx[BQ_BATCH][BQ_BUF];
-    cl->rx = rx;
-    cl->tx = tx;
     quic_config qc;
     quic_config_init(&qc, false, &t->cfg);
     quic_path path;
-    make_path(&path, &cl->udp.local, server);
+    app_path_make(&path, &cl->udp.local, server);
     cl->q = quic_conn_new_client(&qc, &path, now);
     h3q_config hc;
     h3q_config_init(&hc, H3_ROLE_CLIENT, &qc);
@@ -119,14 +118,13 @@ static void handle_events(bq_client *cl, uint64_t now)
 
 void bq_client_input(bq_client *cl, uint64_t now)
 {
-    app_dgram rv[BQ_BATCH];
+    app_io *io = io_of(cl);
+    app_dgram rv[APP_BATCH];
     int n;
     quic_path path;
-    make_path(&path, &cl->udp.local, &cl->server);
+    app_path_make(&path, &cl->udp.local, &cl->server);
     do {
-        for (int i = 0; i < BQ_BATCH; i++)
-            rv[i] = (app_dgram){.data = cl->rx[i], .len = BQ_BUF};
-        n = app_udp_recv_batch(&cl->udp, rv, BQ_BATCH);
+        n = app_io_recv(io, rv);
         for (int i = 0; i < n; i++) {
             if (!rv[i].len)
                 continue;
@@ -137,31 +135,18 @@ void bq_client_input(bq_client *cl, uint64_t now)
             h3q_step(cl->h3, now, NULL);
             handle_events(cl, now);
         }
-    } while (n == BQ_BATCH);
+    } while (n == APP_BATCH);
     h3q_step(cl->h3, now, NULL); /* timers */
     handle_events(cl, now);
 }
 
 void bq_client_output(bq_client *cl, uint64_t now)
 {
-    for (;;) {
-        app_dgram tv[BQ_BATCH];
-        size_t k = 0;
-        while (k < BQ_BATCH) {
-            size_t len = quic_conn_send(cl->q, cl->tx[k], BQ_BUF, now);
-            if (!len)
-                break;
-            tv[k] = (app_dgram){.data = cl->tx[k], .len = len, .peer = cl->server};
-            k++;
-        }
-        if (!k)
-            return;
-        int sent = app_udp_send_batch(&cl->udp, tv, k);
-        if (sent > 0)
-            cl->udp_out += (uint64_t)sent;
-        if (k < BQ_BATCH)
-            return;
-    }
+    app_io *io = io_of(cl);
+    uint64_t sent = io->sent;
+    app_io_send_conn(io, cl->q, &cl->server, now); /* flushes every APP_BATCH */
+    app_io_flush(io);
+    cl->udp_out += io->sent - sent;
 }
 
 uint64_t bq_client_deadline(const bq_client *cl)
@@ -186,17 +171,13 @@ bool bq_client_closed(const bq_client *cl)
 
 void bq_wait(bq_client **v, size_t n, uint64_t deadline)
 {
-    struct pollfd stackfds[64];
-    struct pollfd *fds = n <= 64 ? stackfds : malloc(n * sizeof *fds);
+    int stackfds[64] = {0};
+    int *fds = n <= 64 ? stackfds : malloc(n * sizeof *fds);
     if (!fds)
         return;
     for (size_t i = 0; i < n; i++)
-        fds[i] = (struct pollfd){.fd = v[i]->udp.fd, .events = POLLIN};
-    uint64_t now = app_now_us();
-    int ms = deadline == UINT64_MAX ? 1000 : deadline <= now ? 0 : (int)((deadline - now + 999) / 1000);
-    if (ms > 1000)
-        ms = 1000;
-    poll(fds, n, ms);
+        fds[i] = v[i]->udp.fd;
+    app_wait_fds(fds, n, deadline, 1000000); /* a second at most */
     if (fds != stackfds)
         free(fds);
 }

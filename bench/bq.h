@@ -1,7 +1,8 @@
 /*
  * Shared pieces of the quince benchmark programs (bench/README.md): a quince
  * HTTP/3 client connection over its own UDP socket (the sans-I/O quic_conn plus an
- * h3q_conn, driven by the h3q.h loop: recv, h3q_step, events, send), the wire format
+ * h3q_conn, driven by the h3q.h loop: recv, h3q_step, events, send, with the
+ * app's datagram I/O of app/app_io.h), the wire format
  * of the bench server's resources, and figure printing. Benchmarks print figures; they are no tests.
  *
  * Bench server resources (bench_server.c and tests/interop/quicgo/cmd/bench-server):
@@ -23,8 +24,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BQ_BATCH 32
-#define BQ_BUF 2048
 #define BQ_BODY_KEEP 512
 
 typedef struct bq_client bq_client;
@@ -44,8 +43,6 @@ struct bq_client {
     uint64_t udp_in, udp_out;    /* UDP datagrams */
     bq_dgram_fn on_dgram;
     void *ud;
-    uint8_t (*rx)[BQ_BUF];       /* BQ_BATCH receive buffers (shared by all clients) */
-    uint8_t (*tx)[BQ_BUF];       /* BQ_BATCH send buffers (shared by all clients) */
 };
 
 /* Parses the common options: --server HOST:PORT --ca FILE; the rest is left
