@@ -3,6 +3,7 @@
  * half-open connections and a full server, with clients of ours on several
  * addresses and a virtual clock. */
 #include "common/ep_net.h"
+#include "common/forge.h"
 #include "common/tu.h"
 #include "crypto/cx_certgen.h"
 #include "crypto/cx_quic_keys.h"
@@ -179,6 +180,18 @@ static size_t make_initial(uint8_t *out, const uint8_t dcid[8], const uint8_t *f
                            size_t frames_len, bool seal, uint32_t *seed)
 {
     static const uint8_t scid[8] = {0x5c, 1, 2, 3, 4, 5, 6, 7};
+    if (seal) { /* PADDING after the frames, to 1200 */
+        cx_quic_keys ck, sk;
+        forge_pkt fp = {.type = QUIC_PKT_INITIAL, .dcid = dcid, .dcid_len = 8, .scid = scid,
+                        .scid_len = 8, .pn_len = 1, .raw = frames, .raw_len = frames_len,
+                        .pad_to = 1200};
+        assert_int_equal(cx_quic_initial_keys(CX_QUIC_V1, dcid, 8, &ck, &sk), 0);
+        assert_int_equal(quic_pkt_keys_init(&fp.keys, NULL, &ck), 0);
+        size_t pkt_len = forge_seal(&fp, out, 1200);
+        quic_pkt_keys_clear(&fp.keys);
+        assert_int_equal(pkt_len, 1200);
+        return pkt_len;
+    }
     qb_wr w;
     qb_wr_init(&w, out, 1200);
     quic_pkt_wr pw;
@@ -188,27 +201,14 @@ static size_t make_initial(uint8_t *out, const uint8_t dcid[8], const uint8_t *f
     assert_int_equal(quic_pkt_long_begin(&w, &lp, &pw), 0);
     size_t payload = 1200 - w.off - 16;
     uint8_t *p = out + w.off;
-    if (seal) {
-        memset(p, 0, payload); /* PADDING after the frames */
-        memcpy(p, frames, frames_len);
-    } else {
-        for (size_t i = 0; i < payload + 16; i++) {
-            *seed = *seed * 1103515245u + 12345u;
-            p[i] = (uint8_t)(*seed >> 16);
-        }
+    for (size_t i = 0; i < payload + 16; i++) {
+        *seed = *seed * 1103515245u + 12345u;
+        p[i] = (uint8_t)(*seed >> 16);
     }
     w.off += payload;
     size_t pkt_len;
     assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
     assert_int_equal(pkt_len, 1200);
-    if (seal) {
-        cx_quic_keys ck, sk;
-        assert_int_equal(cx_quic_initial_keys(CX_QUIC_V1, dcid, 8, &ck, &sk), 0);
-        quic_pkt_keys k;
-        assert_int_equal(quic_pkt_keys_init(&k, NULL, &ck), 0);
-        assert_int_equal(quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, 0), 0);
-        quic_pkt_keys_clear(&k);
-    }
     return pkt_len;
 }
 

@@ -3,6 +3,7 @@
  * server, and the downgrade protection of version_information (RFC 9368 §4)
  * against a forged Version Negotiation packet and a rewritten long header
  * version. */
+#include "common/forge.h"
 #include "common/pair.h"
 #include "common/tu.h"
 #include "crypto/cx_kex.h"
@@ -181,21 +182,15 @@ static size_t rewrite_initial(uint8_t *d, size_t n, uint32_t from, uint32_t to, 
     assert_int_equal(quic_pkt_keys_init(&k, NULL, &ck), 0);
     assert_int_equal(quic_pkt_unprotect(&k, d, h.pkt_len, h.pn_offset, QUIC_PN_NONE, &c), 0);
     quic_pkt_keys_clear(&k);
-    quic_pkt_long_params lp = {
-        .type = QUIC_PKT_INITIAL, .version = to, .dcid = h.dcid, .dcid_len = h.dcid_len,
-        .scid = h.scid, .scid_len = h.scid_len, .pn = c.pn, .pn_len = c.pn_len, .length_len = 2,
-    };
-    qb_wr w;
-    quic_pkt_wr pw;
-    size_t len;
-    qb_wr_init(&w, out, 1500);
-    assert_int_equal(quic_pkt_long_begin(&w, &lp, &pw), 0);
-    assert_int_equal(qb_wr_bytes(&w, d + c.payload_offset, c.payload_len), QB_OK);
-    assert_int_equal(quic_pkt_wr_finish(&w, &pw, CX_AEAD_TAG_LEN, &len), 0);
+    forge_pkt fp = {.type = QUIC_PKT_INITIAL, .version = to, .dcid = h.dcid,
+                    .dcid_len = h.dcid_len, .scid = h.scid, .scid_len = h.scid_len,
+                    .pn = c.pn, .pn_len = c.pn_len, .raw = d + c.payload_offset,
+                    .raw_len = c.payload_len, .no_sample_pad = true};
     assert_int_equal(cx_quic_initial_keys(to, h.dcid, h.dcid_len, &ck, &sk), 0);
-    assert_int_equal(quic_pkt_keys_init(&k, NULL, &ck), 0);
-    assert_int_equal(quic_pkt_protect(&k, out, len, pw.pn_offset, pw.pn_len, pw.pn), 0);
-    quic_pkt_keys_clear(&k);
+    assert_int_equal(quic_pkt_keys_init(&fp.keys, NULL, &ck), 0);
+    size_t len = forge_seal(&fp, out, 1500);
+    assert_true(len > 0);
+    quic_pkt_keys_clear(&fp.keys);
     return len;
 }
 
