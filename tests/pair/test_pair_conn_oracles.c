@@ -1,0 +1,208 @@
+/* Connection behaviour that surviving mutants showed untested
+ * (tests/mutants/survivors.md): every packet of a coalesced datagram is
+ * processed, NEW_CONNECTION_ID carries the reset token the issuer would
+ * recognise and no more CIDs than the peer allows, and a sender blocked by
+ * flow control says so (DATA_BLOCKED) and then goes quiet. A trace hook
+ * decodes every packet a side sends. */
+#include "common/pair.h"
+#include "common/tu.h"
+#include "quic/cid.h"
+#include "quic/conn_test.h"
+#include "quic/frame.h"
+#include "quic/packet.h"
+
+#include <string.h>
+
+static bool connected(pair *p, void *ud)
+{
+    (void)ud;
+    return quic_conn_is_established(p->client) && p->server &&
+           quic_conn_is_established(p->server) && quic_test_view(p->client).handshake_confirmed &&
+           quic_test_view(p->client).app_tx_ok;
+}
+
+static bool server_exists(pair *p, void *ud)
+{
+    (void)ud;
+    return p->server != NULL && quic_test_view(p->server).keys_tx[0];
+}
+
+/* Frames one side sent, by type (types below 0x40). */
+typedef struct sent_frames {
+    uint64_t count[0x40];
+    uint64_t new_cid_seq_max;
+    uint64_t data_blocked_limit;
+} sent_frames;
+
+static void trace_sent(void *ud, struct quic_conn *c, const quic_trace *t)
+{
+    (void)c;
+    sent_frames *s = ud;
+    if (t->type != QUIC_TRACE_PACKET_SENT)
+        return;
+    qb_rd r;
+    qb_rd_init(&r, t->frames, t->frames_len);
+    while (qb_rd_left(&r)) {
+        quic_frame f;
+        if (quic_frame_decode(&r, &f) != 0)
+            break;
+        if (f.type < 0x40)
+            s->count[f.type]++;
+        if (f.type == QUIC_FT_NEW_CONNECTION_ID && f.new_cid.seq > s->new_cid_seq_max)
+            s->new_cid_seq_max = f.new_cid.seq;
+        if (f.type == QUIC_FT_DATA_BLOCKED)
+            s->data_blocked_limit = f.data_blocked.limit;
+    }
+}
+
+/* Long-header packets in a datagram (a short one ends it). */
+static size_t packets_in(const uint8_t *d, size_t len, size_t short_len)
+{
+    quic_dgram_iter it;
+    quic_pkt_hdr h;
+    size_t n = 0;
+    quic_dgram_iter_init(&it, (uint8_t *)d, len, short_len);
+    while (quic_dgram_next(&it, &h) > 0)
+        n++;
+    return n;
+}
+
+/* RFC 9000 §12.2: a receiver processes every packet coalesced into a
+ * datagram. The server's first flight puts its Initial and Handshake packets
+ * in one datagram: the client decrypts all of them at once. */
+static void test_coalesced_datagram_processes_every_packet(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p);
+    p.link.delay_us = 10000;
+    pair_start(&p);
+    assert_true(pair_run(&p, server_exists, NULL, 1000000));
+    size_t found = 0;
+    for (size_t i = 0; i < p.n_inflight && !found; i++) {
+        pair_dgram *d = &p.inflight[i];
+        if (d->to_server)
+            continue;
+        size_t n = packets_in(d->data, d->len, quic_conn_test_first_cid(p.client)->len);
+        if (n < 2)
+            continue;
+        uint8_t copy[1500];
+        memcpy(copy, d->data, d->len);
+        uint64_t before = quic_test_stats(p.client).pkts_recv;
+        assert_int_equal(quic_conn_recv(p.client, &p.cpath, copy, d->len, p.now), 0);
+        assert_int_equal(quic_test_stats(p.client).pkts_recv - before, n);
+        found = n;
+    }
+    assert_true(found >= 2);
+    assert_true(quic_test_view(p.client).keys_rx[1]); /* Handshake keys from the Initial */
+    assert_true(pair_run(&p, connected, NULL, 5000000));
+    pair_free(&p);
+}
+
+/* RFC 9000 §10.3, §19.15: the token in each NEW_CONNECTION_ID is the one
+ * the issuer would recognise in a stateless reset for that CID; §5.1.1: an
+ * endpoint issues no more CIDs than the peer's active_connection_id_limit. */
+static void test_new_connection_id_tokens_and_count_match_issuer(void **state)
+{
+    (void)state;
+    {
+        pair p;
+        sent_frames sf;
+        memset(&sf, 0, sizeof sf);
+        pair_init(&p);
+        p.scfg.trace = trace_sent;
+        p.scfg.trace_ud = &sf;
+        pair_start(&p);
+        assert_true(pair_run(&p, connected, NULL, 5000000));
+        pair_run(&p, NULL, NULL, 200000);
+        const quic_peer_cids *pc = quic_conn_test_peer_cids(p.client);
+        const quic_local_cids *lc = quic_conn_local_cids(p.server);
+        size_t checked = 0, active = 0;
+        for (size_t i = 0; i < QUIC_CID_SLOTS; i++)
+            active += lc->slot[i].active;
+        for (size_t i = 0; i < QUIC_CID_SLOTS; i++) {
+            const quic_peer_cid *e = &pc->slot[i];
+            if (!e->valid || e->seq == 0)
+                continue;
+            for (size_t j = 0; j < QUIC_CID_SLOTS; j++)
+                if (lc->slot[j].active && lc->slot[j].seq == e->seq) {
+                    assert_true(e->has_token);
+                    assert_true(quic_cid_equal(&e->cid, &lc->slot[j].cid));
+                    assert_memory_equal(e->token, lc->slot[j].token, QUIC_RESET_TOKEN_LEN);
+                    checked++;
+                }
+        }
+        assert_true(checked >= 1);
+        /* our client allows QUIC_CID_SLOTS (8); quince issues at most 4
+         * (quic_conn_issue_cids), so a peer allowing 5..7 is never exceeded */
+        uint64_t want = 4;
+        assert_int_equal(active, want);
+        assert_int_equal(sf.new_cid_seq_max, want - 1);
+        pair_free(&p);
+    }
+}
+
+static bool client_idle(pair *p, void *ud)
+{
+    (void)ud;
+    return p->n_inflight == 0;
+}
+
+/* RFC 9000 §4.1, §19.12: a sender with data but no connection credit
+ * (MAX_DATA) sends DATA_BLOCKED at the limit; §19.13: one blocked by the
+ * stream's limit sends STREAM_DATA_BLOCKED once, and then both have nothing
+ * to send until credit comes. */
+static void test_flow_control_blocked_sender_signals_then_goes_quiet(void **state)
+{
+    (void)state;
+    static uint8_t data[8000];
+    for (int conn_level = 1; conn_level >= 0; conn_level--) {
+        pair p;
+        sent_frames sf;
+        memset(&sf, 0, sizeof sf);
+        pair_init(&p);
+        if (conn_level) {
+            p.scfg.initial_max_data = 3000;
+            p.scfg.initial_max_stream_data = 100000;
+        } else {
+            p.scfg.initial_max_data = 100000;
+            p.scfg.initial_max_stream_data = 3000;
+        }
+        p.ccfg.trace = trace_sent;
+        p.ccfg.trace_ud = &sf;
+        pair_start(&p);
+        assert_true(pair_run(&p, connected, NULL, 5000000));
+        int64_t id = quic_conn_stream_open(p.client, true);
+        assert_true(id >= 0);
+        assert_int_equal(quic_conn_stream_write(p.client, (uint64_t)id, data, sizeof data, false),
+                         (int64_t)sizeof data);
+        /* the server's application reads nothing: no more credit */
+        pair_run(&p, client_idle, NULL, 300000);
+        pair_run(&p, NULL, NULL, 300000);
+        if (conn_level) {
+            assert_true(sf.count[QUIC_FT_DATA_BLOCKED] >= 1);
+            assert_int_equal(sf.data_blocked_limit, 3000);
+        } else {
+            assert_int_equal(sf.count[QUIC_FT_STREAM_DATA_BLOCKED], 1);
+        }
+        /* blocked: nothing more to send now */
+        uint8_t buf[1500];
+        pair_events(p.client, NULL, NULL);
+        assert_int_equal(quic_conn_send(p.client, buf, sizeof buf, p.now), 0);
+        quic_conn_test_stream ts;
+        assert_true(quic_conn_test_stream_get(p.client, (uint64_t)id, &ts));
+        assert_int_equal(ts.sb_next, 3000);
+        assert_false(ts.queued);
+        pair_free(&p);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_coalesced_datagram_processes_every_packet),
+        cmocka_unit_test(test_new_connection_id_tokens_and_count_match_issuer),
+        cmocka_unit_test(test_flow_control_blocked_sender_signals_then_goes_quiet),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
