@@ -95,6 +95,25 @@ static void test_version_negotiation(void **state)
     ep_net_free(&n);
 }
 
+/* RFC 9000 §6.1: only a packet of an unknown version gets Version
+ * Negotiation; §17.2.1: a VN packet (version 0) must never be answered with
+ * one, even a malformed VN in an Initial-sized datagram (its version list is
+ * not a whole number of versions). */
+static void test_malformed_version_negotiation_gets_no_answer(void **state)
+{
+    (void)state;
+    ep_net n;
+    ep_net_init(&n, false);
+    uint8_t dg[1201] = {0xc0, 0, 0, 0, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8, 4, 9, 9, 9, 9};
+    quic_pkt_hdr h;
+    assert_int_equal(quic_pkt_hdr_parse(dg, sizeof dg, 0, &h), QUIC_PKT_ERR_VN);
+    assert_null(quic_endpoint_recv(n.ep, &n.p.spath, dg, sizeof dg, n.p.now));
+    uint8_t out[1500];
+    quic_path to;
+    assert_int_equal(quic_endpoint_send_stateless(n.ep, out, sizeof out, &to), 0);
+    ep_net_free(&n);
+}
+
 /* RFC 9000 §6.1: a client Initial in QUIC v2 (RFC 9369) to a server
  * configured to accept only v1 is answered with Version Negotiation listing
  * v1, as an unknown version is; no connection. */
@@ -339,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_handshake_through_endpoint),
         cmocka_unit_test(test_retry),
         cmocka_unit_test(test_version_negotiation),
+        cmocka_unit_test(test_malformed_version_negotiation_gets_no_answer),
         cmocka_unit_test(test_version_negotiation_for_v2_initial),
         cmocka_unit_test(test_client_follows_version_negotiation_to_v2),
         cmocka_unit_test(test_retry_in_v2),

@@ -521,6 +521,42 @@ static void test_full_server_answers_connection_refused(void **state)
     xnet_free(&x);
 }
 
+/* max_handshakes bounds the connections still in their handshake (RFC 9000
+ * §5.2.2, §21.1.1): with that many half-open, the next client Initial is
+ * refused (CONNECTION_REFUSED) though the server has room for connections;
+ * once one finishes, a new client comes in. */
+static void test_handshake_limit_refuses_next_initial(void **state)
+{
+    (void)state;
+    xnet x;
+    xnet_prepare(&x);
+    x.ecfg.max_conns = 8;
+    x.ecfg.max_handshakes = 2;
+    x.ecfg.retry_threshold = 100; /* no Retry: the limit itself answers */
+    xnet_start(&x);
+    for (int i = 0; i < 2; i++)
+        xnet_client_out(&x, xnet_client(&x, (uint8_t)('A' + i)), true);
+    assert_int_equal(quic_endpoint_half_open(x.ep), 2);
+    size_t c = xnet_client(&x, 'C');
+    xnet_client_out(&x, c, true);
+    assert_int_equal(quic_endpoint_count(x.ep), 2);
+    quic_endpoint_stats st;
+    quic_endpoint_stats_get(x.ep, &st);
+    assert_int_equal(st.refused_full, 1);
+    uint8_t out[1500];
+    quic_path to;
+    size_t len = quic_endpoint_send_stateless(x.ep, out, sizeof out, &to);
+    assert_true(len >= 1200);
+    assert_memory_equal(to.remote, x.spath[c].remote, 2);
+    quic_conn_recv(x.cl[c], &x.cpath[c], out, len, x.base.now);
+    quic_close_info ci;
+    quic_conn_close_info(x.cl[c], &ci);
+    assert_true(ci.by_peer);
+    assert_int_equal(ci.code, QUIC_CONNECTION_REFUSED);
+    assert_string_equal(ci.reason, "too many handshakes in progress");
+    xnet_free(&x);
+}
+
 /* Past half the handshake limit, a client without a token gets a Retry
  * first and then comes in. */
 static void test_auto_retry_past_threshold(void **state)
@@ -711,6 +747,7 @@ int main(void)
         cmocka_unit_test(test_memory_budget_refuses_new_keeps_established),
         cmocka_unit_test(test_due_connections_from_the_heap),
         cmocka_unit_test(test_expired_retry_token_closes_with_invalid_token),
+        cmocka_unit_test(test_handshake_limit_refuses_next_initial),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
