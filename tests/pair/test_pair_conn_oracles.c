@@ -197,12 +197,58 @@ static void test_flow_control_blocked_sender_signals_then_goes_quiet(void **stat
     }
 }
 
+/* RFC 9000 §8.1, §10.2.1: a server that closes before the client's address
+ * is validated keeps its CONNECTION_CLOSE within three times the bytes it
+ * received, the close counted with everything sent before. */
+static void test_server_close_before_validation_keeps_3x_limit(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p);
+    p.link.delay_us = 10000;
+    pair_start(&p);
+    assert_true(pair_run(&p, server_exists, NULL, 1000000));
+    /* nothing more reaches the server: its probes use up the 3x budget */
+    uint8_t buf[1500];
+    size_t n;
+    uint64_t now = p.now;
+    for (int i = 0; i < 8; i++) {
+        quic_conn_test_view w = quic_test_view(p.server);
+        if (w.bytes_out == 3 * w.bytes_in)
+            break;
+        uint64_t d = quic_conn_deadline(p.server);
+        if (d == QUIC_NEVER)
+            break; /* RFC 9002 §6.2.2.1: blocked by the limit, no probe timer */
+        now = d;
+        quic_conn_on_deadline(p.server, now);
+        while (quic_conn_send(p.server, buf, sizeof buf, now) > 0)
+            ;
+    }
+    quic_conn_test_view v = quic_test_view(p.server);
+    assert_false(v.addr_validated);
+    assert_true(v.bytes_out <= 3 * v.bytes_in);
+    assert_int_equal(3 * v.bytes_in, v.bytes_out);
+    /* 10 bytes of junk from the client's address: 30 bytes of room, less
+     * than any CONNECTION_CLOSE packet */
+    uint8_t junk[10] = {0x40, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    assert_int_equal(quic_conn_recv(p.server, &p.spath, junk, sizeof junk, now), 0);
+    v = quic_test_view(p.server);
+    assert_int_equal(3 * v.bytes_in - v.bytes_out, 30);
+    quic_conn_close(p.server, false, QUIC_CONNECTION_REFUSED, "closing early");
+    while ((n = quic_conn_send(p.server, buf, sizeof buf, now)) > 0)
+        ;
+    v = quic_test_view(p.server);
+    assert_true(v.bytes_out <= 3 * v.bytes_in);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_coalesced_datagram_processes_every_packet),
         cmocka_unit_test(test_new_connection_id_tokens_and_count_match_issuer),
         cmocka_unit_test(test_flow_control_blocked_sender_signals_then_goes_quiet),
+        cmocka_unit_test(test_server_close_before_validation_keeps_3x_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
