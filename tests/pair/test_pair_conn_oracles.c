@@ -242,6 +242,41 @@ static void test_server_close_before_validation_keeps_3x_limit(void **state)
     pair_free(&p);
 }
 
+/* RFC 9000 §10.3.1: a datagram none of whose packets could be processed is
+ * checked for a stateless reset token in its last 16 bytes; a packet of a
+ * version we do not speak is not processed (§5.2), so a datagram made of one
+ * still ends the connection when it carries the peer's token. */
+static void test_other_version_datagram_is_checked_for_stateless_reset(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p);
+    pair_start(&p);
+    assert_true(pair_run(&p, connected, NULL, 5000000));
+    const quic_peer_cids *pc = quic_conn_test_peer_cids(p.client);
+    const quic_peer_cid *e = &pc->slot[pc->current];
+    assert_true(e->valid && e->has_token);
+    uint8_t dg[64];
+    memset(dg, 0x5a, sizeof dg);
+    /* a QUIC v2 Initial (RFC 9369 §3.2: type bits 01), which the parser
+     * reads but the connection (v1) does not process; its Length covers the
+     * rest of the datagram */
+    const uint8_t hdr[] = {0xd0, 0x6b, 0x33, 0x43, 0xcf, 0, 0, 0, 0x40, sizeof dg - 10};
+    memcpy(dg, hdr, sizeof hdr);
+    quic_dgram_iter it;
+    quic_pkt_hdr h;
+    quic_dgram_iter_init(&it, dg, sizeof dg, 8);
+    assert_int_equal(quic_dgram_next(&it, &h), 1);
+    assert_int_equal(h.version, 0x6b3343cf);
+    memcpy(dg + sizeof dg - 16, e->token, 16);
+    quic_conn_recv(p.client, &p.cpath, dg, sizeof dg, p.now);
+    quic_close_info ci;
+    quic_conn_close_info(p.client, &ci);
+    assert_true(ci.stateless_reset);
+    assert_true(ci.by_peer);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_new_connection_id_tokens_and_count_match_issuer),
         cmocka_unit_test(test_flow_control_blocked_sender_signals_then_goes_quiet),
         cmocka_unit_test(test_server_close_before_validation_keeps_3x_limit),
+        cmocka_unit_test(test_other_version_datagram_is_checked_for_stateless_reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
