@@ -277,6 +277,82 @@ static void test_other_version_datagram_is_checked_for_stateless_reset(void **st
     pair_free(&p);
 }
 
+/* Frames from the client in one 1-RTT packet, handed straight to the server. */
+static int inject(pair *p, const uint8_t *fr, size_t len)
+{
+    quic_conn *c = p->client;
+    uint8_t out[1500];
+    qb_wr w;
+    quic_pkt_wr pw;
+    size_t pkt_len;
+    const quic_cid *dcid = quic_peer_cids_current(quic_conn_test_peer_cids(c));
+    uint64_t pn = quic_conn_test_take_pn(c, QUIC_SPACE_APPLICATION);
+    qb_wr_init(&w, out, sizeof out);
+    assert_int_equal(quic_pkt_short_begin(&w, dcid->b, dcid->len, false,
+                                          quic_test_view(c).key_phase_tx, pn, 4, &pw), 0);
+    qb_wr_bytes(&w, fr, len);
+    size_t min = quic_pkt_min_payload(4);
+    if (len < min)
+        qb_wr_zeros(&w, min - len);
+    quic_pkt_keys k = quic_test_keys(c, QUIC_SPACE_APPLICATION, false);
+    assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
+    assert_int_equal(quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
+    return quic_conn_recv(p->server, &p->spath, out, pkt_len, p->now);
+}
+
+/* A connected pair, quiet, the server's sent frames counted in *sf. */
+static void start_quiet(pair *p, sent_frames *sf)
+{
+    memset(sf, 0, sizeof *sf);
+    pair_init(p);
+    p->scfg.trace = trace_sent;
+    p->scfg.trace_ud = sf;
+    pair_start(p);
+    assert_true(pair_run(p, connected, NULL, 5000000));
+    pair_run(p, NULL, NULL, 1000000);
+    uint8_t buf[1500];
+    assert_int_equal(quic_conn_send(p->server, buf, sizeof buf, p->now), 0);
+    memset(sf, 0, sizeof *sf);
+}
+
+/* RFC 9000 §13.2.1: an ACK for a lone ack-eliciting 1-RTT packet may wait
+ * up to max_ack_delay (25 ms by default), and then goes out. */
+static void test_lone_ack_eliciting_packet_ack_is_delayed(void **state)
+{
+    (void)state;
+    pair p;
+    sent_frames sf;
+    start_quiet(&p, &sf);
+    const uint8_t ping[] = {0x01};
+    assert_int_equal(inject(&p, ping, 1), 0);
+    uint8_t buf[1500];
+    assert_int_equal(quic_conn_send(p.server, buf, sizeof buf, p.now), 0);
+    uint64_t d = quic_conn_deadline(p.server);
+    assert_true(d > p.now && d <= p.now + p.scfg.max_ack_delay_ms * 1000);
+    quic_conn_on_deadline(p.server, d);
+    assert_true(quic_conn_send(p.server, buf, sizeof buf, d) > 0);
+    assert_int_equal(sf.count[QUIC_FT_ACK], 1);
+    pair_free(&p);
+}
+
+/* RFC 9000 §5.1.1, §19.16: when the peer retires one of our CIDs we issue a
+ * replacement, and a NEW_CONNECTION_ID owed is reason enough for a packet:
+ * it goes at once, not with whatever is sent next. */
+static void test_new_connection_id_owed_is_sent_at_once(void **state)
+{
+    (void)state;
+    pair p;
+    sent_frames sf;
+    start_quiet(&p, &sf);
+    const uint8_t retire[] = {0x19, 0x01}; /* RETIRE_CONNECTION_ID seq 1 */
+    assert_int_equal(inject(&p, retire, sizeof retire), 0);
+    uint8_t buf[1500];
+    assert_true(quic_conn_send(p.server, buf, sizeof buf, p.now) > 0);
+    assert_int_equal(sf.count[QUIC_FT_NEW_CONNECTION_ID], 1);
+    assert_int_equal(sf.new_cid_seq_max, 4);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +361,8 @@ int main(void)
         cmocka_unit_test(test_flow_control_blocked_sender_signals_then_goes_quiet),
         cmocka_unit_test(test_server_close_before_validation_keeps_3x_limit),
         cmocka_unit_test(test_other_version_datagram_is_checked_for_stateless_reset),
+        cmocka_unit_test(test_lone_ack_eliciting_packet_ack_is_delayed),
+        cmocka_unit_test(test_new_connection_id_owed_is_sent_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
