@@ -353,6 +353,40 @@ static void test_new_connection_id_owed_is_sent_at_once(void **state)
     pair_free(&p);
 }
 
+static bool both_closed(pair *p, void *ud)
+{
+    (void)ud;
+    quic_close_info a, b;
+    quic_conn_close_info(p->client, &a);
+    if (!p->server)
+        return false;
+    quic_conn_close_info(p->server, &b);
+    return a.closed && b.by_peer;
+}
+
+/* RFC 9001 §4.8: a TLS alert ends the connection with CRYPTO_ERROR, 0x100 +
+ * the alert, naming the CRYPTO frame; the peer reads the same code. A client
+ * that cannot verify the server's name raises one. */
+static void test_tls_failure_closes_with_crypto_error(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p);
+    p.ctls.server_name = "not-the-server.example";
+    pair_start(&p);
+    assert_true(pair_run(&p, both_closed, NULL, 5000000));
+    quic_close_info c, s;
+    quic_conn_close_info(p.client, &c);
+    quic_conn_close_info(p.server, &s);
+    assert_false(c.app);
+    assert_true(c.code > QUIC_CRYPTO_ERROR_BASE && c.code <= QUIC_CRYPTO_ERROR_BASE + 0xff);
+    assert_int_equal(c.frame_type, QUIC_FT_CRYPTO);
+    assert_true(s.by_peer);
+    assert_int_equal(s.code, c.code);
+    assert_int_equal(s.frame_type, QUIC_FT_CRYPTO);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_other_version_datagram_is_checked_for_stateless_reset),
         cmocka_unit_test(test_lone_ack_eliciting_packet_ack_is_delayed),
         cmocka_unit_test(test_new_connection_id_owed_is_sent_at_once),
+        cmocka_unit_test(test_tls_failure_closes_with_crypto_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
