@@ -387,6 +387,72 @@ static void test_tls_failure_closes_with_crypto_error(void **state)
     pair_free(&p);
 }
 
+/* Seals frames as the server would at a level (Handshake: long header;
+ * Application: 1-RTT) and hands them to the client. */
+static int server_says(pair *p, quic_pn_space sp, const uint8_t *fr, size_t len)
+{
+    uint8_t out[1500];
+    qb_wr w;
+    quic_pkt_wr pw;
+    size_t pkt_len;
+    const quic_cid *dcid = quic_conn_test_first_cid(p->client);
+    const quic_cid *scid = quic_conn_test_first_cid(p->server);
+    uint64_t pn = quic_conn_test_take_pn(p->server, sp);
+    qb_wr_init(&w, out, sizeof out);
+    if (sp == QUIC_SPACE_HANDSHAKE) {
+        quic_pkt_long_params lp = {.type = QUIC_PKT_HANDSHAKE, .version = QUIC_VERSION_1,
+                                   .dcid = dcid->b, .dcid_len = dcid->len,
+                                   .scid = scid->b, .scid_len = scid->len,
+                                   .pn = pn, .pn_len = 4, .length_len = 2};
+        assert_int_equal(quic_pkt_long_begin(&w, &lp, &pw), 0);
+    } else {
+        assert_int_equal(quic_pkt_short_begin(&w, dcid->b, dcid->len, false,
+                                              quic_test_view(p->client).key_phase_rx, pn, 4, &pw), 0);
+    }
+    qb_wr_bytes(&w, fr, len);
+    size_t min = quic_pkt_min_payload(4);
+    if (len < min)
+        qb_wr_zeros(&w, min - len);
+    quic_pkt_keys k;
+    assert_true(quic_conn_test_keys(p->client, sp, true, &k)); /* what the client opens */
+    assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
+    assert_int_equal(quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
+    return quic_conn_recv(p->client, &p->cpath, out, pkt_len, p->now);
+}
+
+static bool client_sent_1rtt(pair *p, void *ud)
+{
+    (void)ud;
+    quic_conn_test_view v = quic_test_view(p->client);
+    return v.app_tx_ok && v.next_pn[QUIC_SPACE_APPLICATION] >= 1 && v.next_pn[QUIC_SPACE_HANDSHAKE] >= 1;
+}
+
+/* RFC 9001 §6.1: a key update may start only once a packet protected with
+ * the current keys was acknowledged; an ACK in the Handshake space
+ * acknowledges Handshake packets, never a 1-RTT one, even when its numbers
+ * are as large. */
+static void test_handshake_ack_does_not_confirm_1rtt_key_phase(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p);
+    p.link.delay_us = 10000;
+    pair_start(&p);
+    assert_true(pair_run(&p, client_sent_1rtt, NULL, 1000000));
+    p.n_inflight = 0; /* nothing more arrives: the test speaks for the server */
+    const uint8_t ack0[] = {0x02, 0x00, 0x00, 0x00, 0x00}; /* ACK of pn 0 */
+    assert_int_equal(server_says(&p, QUIC_SPACE_HANDSHAKE, ack0, sizeof ack0), 0);
+    const uint8_t done[] = {0x1e}; /* HANDSHAKE_DONE */
+    assert_int_equal(server_says(&p, QUIC_SPACE_APPLICATION, done, sizeof done), 0);
+    assert_true(quic_test_view(p.client).handshake_confirmed);
+    /* no 1-RTT packet of the client's was acknowledged yet */
+    assert_int_equal(quic_conn_key_update(p.client), QUIC_ERR_BLOCKED);
+    /* an ACK of its first 1-RTT packet allows it */
+    assert_int_equal(server_says(&p, QUIC_SPACE_APPLICATION, ack0, sizeof ack0), 0);
+    assert_int_equal(quic_conn_key_update(p.client), 0);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -398,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_lone_ack_eliciting_packet_ack_is_delayed),
         cmocka_unit_test(test_new_connection_id_owed_is_sent_at_once),
         cmocka_unit_test(test_tls_failure_closes_with_crypto_error),
+        cmocka_unit_test(test_handshake_ack_does_not_confirm_1rtt_key_phase),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
