@@ -453,6 +453,50 @@ static void test_handshake_ack_does_not_confirm_1rtt_key_phase(void **state)
     pair_free(&p);
 }
 
+/* quic_conn_send with a small buffer: it writes nothing, or a whole packet
+ * the peer opens (RFC 9001 §5.4.2: room for the header protection sample);
+ * never a packet cut short, and a frame it could not place stays owed.
+ * Sizes around the smallest packet, each with
+ * only a one-byte PING pending (a key update asks for one). */
+static void test_small_send_buffer_sends_whole_packet_or_keeps_frames(void **state)
+{
+    (void)state;
+    pair p;
+    pair_init(&p);
+    pair_start(&p);
+    assert_true(pair_run(&p, connected, NULL, 5000000));
+    pair_run(&p, NULL, NULL, 1000000);
+    size_t sent = 0, tried = 0;
+    for (size_t cap = 20; cap <= 40; cap++) {
+        uint8_t buf[1500];
+        pair_run(&p, NULL, NULL, 2000000); /* 3 PTO after the last update */
+        if (quic_conn_key_update(p.client) != 0)
+            continue;
+        tried++;
+        quic_conn_stats before = quic_test_stats(p.server);
+        size_t n = quic_conn_send(p.client, buf, cap, p.now);
+        assert_true(n <= cap);
+        if (n) {
+            quic_conn_recv(p.server, &p.spath, buf, n, p.now);
+            quic_conn_stats after = quic_test_stats(p.server);
+            assert_int_equal(after.pkts_recv, before.pkts_recv + 1);
+            assert_int_equal(after.pkts_dropped, before.pkts_dropped);
+            sent++;
+        } else {
+            /* too small: the PING is still owed and goes in a full buffer */
+            n = quic_conn_send(p.client, buf, sizeof buf, p.now);
+            assert_true(n > 0);
+            quic_conn_recv(p.server, &p.spath, buf, n, p.now);
+        }
+    }
+    assert_true(tried >= 15);
+    assert_true(sent > 0);
+    quic_close_info ci;
+    quic_conn_close_info(p.server, &ci);
+    assert_false(ci.closed);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -465,6 +509,7 @@ int main(void)
         cmocka_unit_test(test_new_connection_id_owed_is_sent_at_once),
         cmocka_unit_test(test_tls_failure_closes_with_crypto_error),
         cmocka_unit_test(test_handshake_ack_does_not_confirm_1rtt_key_phase),
+        cmocka_unit_test(test_small_send_buffer_sends_whole_packet_or_keeps_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
