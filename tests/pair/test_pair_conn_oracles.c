@@ -497,6 +497,73 @@ static void test_small_send_buffer_sends_whole_packet_or_keeps_frames(void **sta
     pair_free(&p);
 }
 
+/* Moves datagrams by hand, dropping every one larger than `mtu` (a path
+ * that carries no more), for `us` of virtual time; counts the dropped ones
+ * each side sent. */
+static void run_narrow_path(pair *p, size_t mtu, uint64_t us, size_t dropped[2])
+{
+    uint64_t end = p->now + us;
+    uint8_t buf[1500];
+    for (size_t i = 0; i < p->n_inflight; i++) {
+        pair_dgram *d = &p->inflight[i];
+        if (d->len > mtu)
+            dropped[d->to_server ? 0 : 1]++;
+        else if (d->to_server)
+            quic_conn_recv(p->server, &p->spath, d->data, d->len, p->now);
+        else
+            quic_conn_recv(p->client, &p->cpath, d->data, d->len, p->now);
+    }
+    p->n_inflight = 0;
+    for (int round = 0; round < 10000; round++) {
+        for (int moved = 1; moved;) {
+            moved = 0;
+            for (int side = 0; side < 2; side++) {
+                quic_conn *from = side ? p->server : p->client, *to = side ? p->client : p->server;
+                size_t n;
+                while ((n = quic_conn_send(from, buf, sizeof buf, p->now)) > 0) {
+                    moved = 1;
+                    if (n > mtu)
+                        dropped[side]++;
+                    else
+                        quic_conn_recv(to, side ? &p->cpath : &p->spath, buf, n, p->now);
+                }
+            }
+        }
+        uint64_t dc = quic_conn_deadline(p->client), ds = quic_conn_deadline(p->server);
+        uint64_t next = dc < ds ? dc : ds;
+        if (next == QUIC_NEVER || next > end)
+            break;
+        if (next > p->now)
+            p->now = next;
+        quic_conn_on_deadline(p->client, p->now);
+        quic_conn_on_deadline(p->server, p->now);
+    }
+    p->now = end;
+}
+
+/* RFC 9000 §14.4: a PMTU probe that is lost is recognised as a probe (not a
+ * congestion signal): probing goes on, a few times, then stops. On a path
+ * carrying only 1200 bytes each side sends QUIC_PMTU_PROBES (3) probes and
+ * the connection goes on at 1200. */
+static void test_lost_pmtu_probes_are_retried_then_given_up(void **state)
+{
+    (void)state;
+    pair p;
+    size_t dropped[2] = {0, 0};
+    pair_init(&p);
+    p.link.delay_us = 10000;
+    pair_start(&p);
+    assert_true(pair_run(&p, server_exists, NULL, 1000000));
+    run_narrow_path(&p, 1200, 20000000, dropped);
+    assert_true(connected(&p, NULL));
+    assert_int_equal(dropped[0], 3);
+    assert_int_equal(dropped[1], 3);
+    quic_close_info ci;
+    quic_conn_close_info(p.client, &ci);
+    assert_false(ci.closed);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -510,6 +577,7 @@ int main(void)
         cmocka_unit_test(test_tls_failure_closes_with_crypto_error),
         cmocka_unit_test(test_handshake_ack_does_not_confirm_1rtt_key_phase),
         cmocka_unit_test(test_small_send_buffer_sends_whole_packet_or_keeps_frames),
+        cmocka_unit_test(test_lost_pmtu_probes_are_retried_then_given_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
