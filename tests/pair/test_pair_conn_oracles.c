@@ -249,32 +249,39 @@ static void test_server_close_before_validation_keeps_3x_limit(void **state)
 static void test_other_version_datagram_is_checked_for_stateless_reset(void **state)
 {
     (void)state;
-    pair p;
-    pair_init(&p);
-    pair_start(&p);
-    assert_true(pair_run(&p, connected, NULL, 5000000));
-    const quic_peer_cids *pc = quic_conn_test_peer_cids(p.client);
-    const quic_peer_cid *e = &pc->slot[pc->current];
-    assert_true(e->valid && e->has_token);
-    uint8_t dg[64];
-    memset(dg, 0x5a, sizeof dg);
-    /* a QUIC v2 Initial (RFC 9369 §3.2: type bits 01), which the parser
-     * reads but the connection (v1) does not process; its Length covers the
-     * rest of the datagram */
-    const uint8_t hdr[] = {0xd0, 0x6b, 0x33, 0x43, 0xcf, 0, 0, 0, 0x40, sizeof dg - 10};
-    memcpy(dg, hdr, sizeof hdr);
-    quic_dgram_iter it;
-    quic_pkt_hdr h;
-    quic_dgram_iter_init(&it, dg, sizeof dg, 8);
-    assert_int_equal(quic_dgram_next(&it, &h), 1);
-    assert_int_equal(h.version, 0x6b3343cf);
-    memcpy(dg + sizeof dg - 16, e->token, 16);
-    quic_conn_recv(p.client, &p.cpath, dg, sizeof dg, p.now);
-    quic_close_info ci;
-    quic_conn_close_info(p.client, &ci);
-    assert_true(ci.stateless_reset);
-    assert_true(ci.by_peer);
-    pair_free(&p);
+    /* QUIC v2 (RFC 9369 §3.2) Initial (type bits 01, empty token) and
+     * Handshake (type bits 11) packets, which the parser reads but a v1
+     * connection does not process; each Length covers the rest of the
+     * datagram */
+    static const uint8_t hdrs[2][10] = {{0xd0, 0x6b, 0x33, 0x43, 0xcf, 0, 0, 0, 0x40, 54},
+                                        {0xf0, 0x6b, 0x33, 0x43, 0xcf, 0, 0, 0x40, 55}};
+    static const size_t hdr_len[2] = {10, 9};
+    for (int k = 0; k < 2; k++) {
+        pair p;
+        pair_init(&p);
+        pair_start(&p);
+        assert_true(pair_run(&p, connected, NULL, 5000000));
+        assert_int_equal(quic_conn_version(p.client), QUIC_VERSION_1);
+        const quic_peer_cids *pc = quic_conn_test_peer_cids(p.client);
+        const quic_peer_cid *e = &pc->slot[pc->current];
+        assert_true(e->valid && e->has_token);
+        uint8_t dg[64];
+        memset(dg, 0x5a, sizeof dg);
+        memcpy(dg, hdrs[k], hdr_len[k]);
+        memcpy(dg + sizeof dg - 16, e->token, 16);
+        quic_dgram_iter it;
+        quic_pkt_hdr h;
+        quic_dgram_iter_init(&it, dg, sizeof dg, 8);
+        assert_int_equal(quic_dgram_next(&it, &h), 1);
+        assert_int_equal(h.version, QUIC_VERSION_2);
+        assert_int_equal(h.pkt_len, sizeof dg);
+        quic_conn_recv(p.client, &p.cpath, dg, sizeof dg, p.now);
+        quic_close_info ci;
+        quic_conn_close_info(p.client, &ci);
+        assert_true(ci.stateless_reset);
+        assert_true(ci.by_peer);
+        pair_free(&p);
+    }
 }
 
 /* Frames from the client in one 1-RTT packet, handed straight to the server. */
