@@ -35,6 +35,7 @@ static void server_trace(void *ud, quic_conn *c, const quic_trace *ev)
         app_trace_close(&sv->pending_trace);
         if (app_trace_open(&sv->pending_trace, "server", sv->verbose, sv->qlog_dir, err, sizeof err))
             app_warn("server: %s", err);
+        app_trace_set_path(&sv->pending_trace, quic_endpoint_conn_path(c));
         sv->pending_conn = c;
     }
     app_trace_write(&sv->pending_trace, ev);
@@ -44,7 +45,9 @@ static int session_open(app_session *s, quic_conn *q, bool is_server, const quic
                         const char *authority, int method, uint64_t final, size_t size,
                         bool no_datagrams, uint64_t drop_every)
 {
+    app_trace keep = s->trace; /* a client's opens before its connection */
     memset(s, 0, sizeof *s);
+    s->trace = keep;
     s->q = q;
     h3q_config hc;
     h3q_config_init(&hc, is_server ? H3_ROLE_SERVER : H3_ROLE_CLIENT, qcfg);
@@ -176,12 +179,12 @@ int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, c
         ec.conn.versions[i] = o->quic_versions[i];
     if (o->n_quic_versions)
         ec.conn.version = o->quic_versions[0]; /* preferred (RFC 9368 §2.3) */
-    sv->qlog_dir = o->qlog_dir;
+    sv->qlog_dir = app_trace_dir(o->qlog_dir);
     if (o->verbose) {
         ec.conn.log = log_quic;
         ec.conn.log_ud = "server";
     }
-    if (o->verbose || o->qlog_dir) {
+    if (o->verbose || sv->qlog_dir) {
         ec.conn.trace = server_trace;
         ec.conn.trace_ud = sv;
     }
@@ -299,6 +302,7 @@ static void server_accept(app_server *sv, uint64_t now)
             char err[300];
             if (app_trace_open(&s->trace, "server", sv->verbose, sv->qlog_dir, err, sizeof err))
                 app_warn("server: %s", err);
+            app_trace_set_path(&s->trace, quic_endpoint_conn_path(q));
         }
         sv->n_sessions++;
         char who[80];
@@ -494,12 +498,17 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
         qc.log = log_quic;
         qc.log_ud = "client";
     }
-    if (o->verbose || o->qlog_dir) {
+    const char *qlog_dir = app_trace_dir(o->qlog_dir);
+    if (o->verbose || qlog_dir) {
         qc.trace = client_trace;
         qc.trace_ud = cl;
     }
     quic_path path;
     app_path_make(&path, &cl->io.udp.local, &cl->server);
+    memset(&cl->s, 0, sizeof cl->s);
+    if (app_trace_open(&cl->s.trace, "client", o->verbose, qlog_dir, err, errlen) != 0)
+        return -1;
+    app_trace_set_path(&cl->s.trace, &path);
     quic_conn *q = quic_conn_new_client(&qc, &path, now);
     if (!q) {
         snprintf(err, errlen, "cannot set up the QUIC connection");
@@ -511,8 +520,6 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (app_trace_open(&cl->s.trace, "client", o->verbose, o->qlog_dir, err, errlen) != 0)
-        return -1;
     cl->started = now;
     cl->connect_timeout = 10 * 1000000ull;
     return 0;

@@ -1,12 +1,21 @@
-/* -v lines and qlog files from the connection's trace hook (app_trace.h). */
+/* -v lines and qlog files from the connection's trace hook (app_trace.h).
+ * qlog 0.3: draft-ietf-quic-qlog-main-schema-05 (JSON-SEQ, §6), events of
+ * draft-ietf-quic-qlog-quic-events-04 and -h3-events-04. */
 #include "app/app_trace.h"
 
 #include "app/app_log.h"
+#include "app/app_qlog.h"
 #include "quic/frame.h"
+#include "quic/tparams.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *pkt_name(quic_pkt_type t)
@@ -22,28 +31,38 @@ static const char *pkt_name(quic_pkt_type t)
     return "unknown";
 }
 
+const char *app_trace_dir(const char *opt)
+{
+    if (opt)
+        return opt;
+    /* main-schema-05 §9: QLOGDIR, as quic-go and other stacks honour it. */
+    const char *env = getenv("QLOGDIR");
+    return env && *env ? env : NULL;
+}
+
 int app_trace_open(app_trace *t, const char *who, bool verbose, const char *dir, char *err,
                    size_t errlen)
 {
-    static unsigned n;
     memset(t, 0, sizeof *t);
     t->who = who;
     t->verbose = verbose;
+    t->ack_exp_local = t->ack_exp_peer = QUIC_TP_DEFAULT_ACK_DELAY_EXPONENT;
     if (!dir)
         return 0;
-    snprintf(t->path, sizeof t->path, "%s/quince-%s-%d-%u.sqlog", dir, who, (int)getpid(), n++);
-    t->qlog = fopen(t->path, "w");
-    if (!t->qlog) {
-        snprintf(err, errlen, "cannot write qlog file %s: %s", t->path, strerror(errno));
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK) != 0) {
+        snprintf(err, errlen, "cannot write qlog files into %s: %s", dir,
+                 errno ? strerror(errno) : "not a directory");
         return -1;
     }
-    /* RFC 7464 JSON text sequence: each record starts with RS (0x1e). */
-    fprintf(t->qlog,
-            "\x1e{\"qlog_version\":\"0.3\",\"qlog_format\":\"JSON-SEQ\",\"title\":\"quince %s\","
-            "\"trace\":{\"vantage_point\":{\"name\":\"quince\",\"type\":\"%s\"},"
-            "\"common_fields\":{\"time_format\":\"relative\",\"protocol_type\":[\"QUIC\",\"HTTP3\"]}}}\n",
-            who, who);
+    t->dir = dir;
     return 0;
+}
+
+void app_trace_set_path(app_trace *t, const quic_path *p)
+{
+    t->path = *p;
+    t->have_path = true;
 }
 
 void app_trace_close(app_trace *t)
@@ -51,91 +70,97 @@ void app_trace_close(app_trace *t)
     if (t->qlog)
         fclose(t->qlog);
     t->qlog = NULL;
+    t->dir = NULL;
 }
 
-/* A JSON string of printable ASCII (reasons come from the peer). */
-static void json_str(FILE *f, const uint8_t *p, size_t n)
+/* IP and port of a struct sockaddr held in a quic_path; false if neither family. */
+static bool addr_parts(const uint8_t *sa, size_t len, char *ip, size_t iplen, unsigned *port,
+                       bool *v6)
 {
-    fputc('"', f);
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = p[i];
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c >= 0x20 && c < 0x7f)
-            fputc(c, f);
-        else
-            fprintf(f, "\\u%04x", c);
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    memcpy(&ss, sa, len < sizeof ss ? len : sizeof ss);
+    if (ss.ss_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *s = (const void *)&ss;
+        inet_ntop(AF_INET, &s->sin_addr, ip, (socklen_t)iplen);
+        *port = ntohs(s->sin_port);
+        *v6 = false;
+        return true;
     }
-    fputc('"', f);
+    if (ss.ss_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+        const struct sockaddr_in6 *s = (const void *)&ss;
+        inet_ntop(AF_INET6, &s->sin6_addr, ip, (socklen_t)iplen);
+        *port = ntohs(s->sin6_port);
+        *v6 = true;
+        return true;
+    }
+    return false;
 }
 
-static void frame_json(FILE *f, const quic_frame *fr)
+/* connectivity:connection_started (quic-events-04 §connection_started): our
+ * address is the source, the peer's the destination. */
+static void write_started(app_trace *t, const quic_trace *ev)
 {
-    uint64_t t = fr->type;
-    char name[40];
-    const char *n = quic_frame_type_name(t);
-    size_t k = 0;
-    for (; n[k] && k < sizeof name - 1; k++)
-        name[k] = (char)(n[k] >= 'A' && n[k] <= 'Z' ? n[k] + 32 : n[k]);
-    name[k] = 0;
-    if (t >= QUIC_FT_STREAM && t <= QUIC_FT_STREAM_MAX) {
-        fprintf(f, "{\"frame_type\":\"stream\",\"stream_id\":%" PRIu64 ",\"offset\":%" PRIu64
-                   ",\"length\":%zu,\"fin\":%s}", fr->stream.stream_id, fr->stream.offset,
-                fr->stream.len, (t & QUIC_FT_STREAM_BIT_FIN) ? "true" : "false");
+    char src[INET6_ADDRSTRLEN] = "", dst[INET6_ADDRSTRLEN] = "";
+    unsigned sport = 0, dport = 0;
+    bool v6 = false, v6b = false;
+    if (!t->have_path ||
+        !addr_parts(t->path.local, t->path.local_len, src, sizeof src, &sport, &v6) ||
+        !addr_parts(t->path.remote, t->path.remote_len, dst, sizeof dst, &dport, &v6b))
         return;
+    fprintf(t->qlog,
+            "\x1e{\"time\":0,\"name\":\"connectivity:connection_started\",\"data\":{"
+            "\"ip_version\":\"%s\",\"src_ip\":\"%s\",\"dst_ip\":\"%s\",\"protocol\":\"QUIC\","
+            "\"src_port\":%u,\"dst_port\":%u}}\n",
+            v6 ? "v6" : "v4", src, dst, sport, dport);
+    /* The version in use (quic-events-04 §version_information): QUIC v1. */
+    fprintf(t->qlog, "\x1e{\"time\":0,\"name\":\"transport:version_information\",\"data\":{"
+                     "\"%s_versions\":[\"00000001\"],\"chosen_version\":\"00000001\"}}\n",
+            t->who);
+    (void)ev;
+}
+
+/* The file, named after the ODCID (main-schema-05 §9), at the first event. */
+static bool qlog_ready(app_trace *t, const quic_trace *ev)
+{
+    if (t->qlog)
+        return true;
+    if (!t->dir || !ev->odcid_len)
+        return false;
+    char hex[2 * 20 + 1];
+    size_t n = ev->odcid_len < 20 ? ev->odcid_len : 20;
+    for (size_t i = 0; i < n; i++)
+        snprintf(hex + 2 * i, 3, "%02x", ev->odcid[i]);
+    hex[2 * n] = 0;
+    size_t dl = strlen(t->dir);
+    snprintf(t->path_name, sizeof t->path_name, "%s%s%s_%s.sqlog", t->dir,
+             dl && t->dir[dl - 1] == '/' ? "" : "/", hex, t->who);
+    t->qlog = fopen(t->path_name, "w");
+    if (!t->qlog) {
+        app_warn("%s: cannot write qlog file %s: %s", t->who, t->path_name, strerror(errno));
+        t->dir = NULL;
+        return false;
     }
-    switch (t) {
-    case QUIC_FT_PADDING:
-        fprintf(f, "{\"frame_type\":\"padding\",\"payload_length\":%" PRIu64 "}", fr->padding.count);
-        return;
-    case QUIC_FT_ACK:
-    case QUIC_FT_ACK_ECN: {
-        fprintf(f, "{\"frame_type\":\"ack\",\"ack_delay_raw\":%" PRIu64 ",\"acked_ranges\":[",
-                fr->ack.ack_delay);
-        quic_ack_iter it;
-        quic_ack_range r;
-        quic_ack_iter_init(&it, fr);
-        for (int i = 0; quic_ack_iter_next(&it, &r); i++)
-            fprintf(f, "%s[%" PRIu64 ",%" PRIu64 "]", i ? "," : "", r.smallest, r.largest);
-        fprintf(f, "]}");
-        return;
-    }
-    case QUIC_FT_CRYPTO:
-        fprintf(f, "{\"frame_type\":\"crypto\",\"offset\":%" PRIu64 ",\"length\":%zu}",
-                fr->crypto.offset, fr->crypto.len);
-        return;
-    case QUIC_FT_DATAGRAM:
-    case QUIC_FT_DATAGRAM_LEN:
-        fprintf(f, "{\"frame_type\":\"datagram\",\"length\":%zu}", fr->datagram.len);
-        return;
-    case QUIC_FT_CONNECTION_CLOSE:
-    case QUIC_FT_CONNECTION_CLOSE_APP:
-        fprintf(f, "{\"frame_type\":\"connection_close\",\"error_space\":\"%s\",\"error_code\":%" PRIu64
-                   ",\"reason\":", t == QUIC_FT_CONNECTION_CLOSE ? "transport" : "application",
-                fr->close.error_code);
-        json_str(f, fr->close.reason, fr->close.reason_len);
-        fputc('}', f);
-        return;
-    case QUIC_FT_MAX_DATA:
-        fprintf(f, "{\"frame_type\":\"max_data\",\"maximum\":%" PRIu64 "}", fr->max_data.max);
-        return;
-    case QUIC_FT_MAX_STREAM_DATA:
-        fprintf(f, "{\"frame_type\":\"max_stream_data\",\"stream_id\":%" PRIu64 ",\"maximum\":%" PRIu64 "}",
-                fr->max_stream_data.stream_id, fr->max_stream_data.max);
-        return;
-    case QUIC_FT_NEW_CONNECTION_ID:
-        fprintf(f, "{\"frame_type\":\"new_connection_id\",\"sequence_number\":%" PRIu64
-                   ",\"retire_prior_to\":%" PRIu64 ",\"connection_id_length\":%u}",
-                fr->new_cid.seq, fr->new_cid.retire_prior_to, (unsigned)fr->new_cid.cid_len);
-        return;
-    default:
-        fprintf(f, "{\"frame_type\":\"%s\"}", name);
-        return;
-    }
+    t->started = true;
+    t->t0 = ev->now;
+    /* reference_time (main-schema-05 §5.4, common_fields): the wall clock in
+     * ms at the first event; event times are relative to it. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double ref = (double)ts.tv_sec * 1000.0 + (double)(ts.tv_nsec / 1000) / 1000.0;
+    /* RFC 7464 JSON text sequence: each record starts with RS (0x1e). */
+    fprintf(t->qlog,
+            "\x1e{\"qlog_version\":\"0.3\",\"qlog_format\":\"JSON-SEQ\",\"title\":\"quince %s\","
+            "\"trace\":{\"vantage_point\":{\"name\":\"quince\",\"type\":\"%s\"},"
+            "\"common_fields\":{\"ODCID\":\"%s\",\"group_id\":\"%s\",\"time_format\":\"relative\","
+            "\"reference_time\":%.3f,\"protocol_type\":[\"QUIC\",\"HTTP3\"]}}}\n",
+            t->who, t->who, hex, hex, ref);
+    write_started(t, ev);
+    return true;
 }
 
 /* Walks the plaintext frames of a packet: qlog array and/or -v lines. */
-static void frames(app_trace *t, const quic_trace *ev, const char *dir)
+static void frames(app_trace *t, const quic_trace *ev, bool sent)
 {
     qb_rd r;
     qb_rd_init(&r, ev->frames, ev->frames_len);
@@ -147,29 +172,170 @@ static void frames(app_trace *t, const quic_trace *ev, const char *dir)
         if (t->qlog) {
             if (!first)
                 fputc(',', t->qlog);
-            frame_json(t->qlog, &fr);
+            /* RFC 9000 §19.3: ACK Delay is scaled by the sender's exponent. */
+            app_qlog_frame(t->qlog, &fr, sent ? t->ack_exp_local : t->ack_exp_peer);
         }
         if (t->verbose) {
             char line[300];
             quic_frame_describe(&fr, line, sizeof line);
-            app_debug("%s:   %s %s", t->who, dir, line);
+            app_debug("%s:   %s %s", t->who, sent ? "->" : "<-", line);
         }
         first = false;
     }
 }
 
-static void qlog_head(app_trace *t, const quic_trace *ev, const char *name)
+static void qlog_head(app_trace *t, uint64_t now, const char *name)
 {
-    if (!t->started) {
-        t->started = true;
-        t->t0 = ev->now;
+    fprintf(t->qlog, "\x1e{\"time\":%.3f,\"name\":\"%s\",\"data\":{",
+            (double)(now >= t->t0 ? now - t->t0 : 0) / 1000.0, name);
+}
+
+static void write_header(app_trace *t, const quic_trace *ev, bool pn)
+{
+    fprintf(t->qlog, "\"header\":{\"packet_type\":\"%s\"", pkt_name(ev->pkt_type));
+    if (pn)
+        fprintf(t->qlog, ",\"packet_number\":%" PRIu64, ev->pn);
+    if (ev->scid) {
+        fprintf(t->qlog, ",\"scid\":");
+        app_qlog_hex(t->qlog, ev->scid, ev->scid_len);
     }
-    fprintf(t->qlog, "\x1e{\"time\":%.3f,\"name\":\"%s\",\"data\":{", (double)(ev->now - t->t0) / 1000.0,
-            name);
+    if (ev->dcid) {
+        fprintf(t->qlog, ",\"dcid\":");
+        app_qlog_hex(t->qlog, ev->dcid, ev->dcid_len);
+    }
+    fputc('}', t->qlog);
+}
+
+/* quic-events-04 §packet_dropped: the trigger from the draft's list; our
+ * reason goes into details. */
+static const char *drop_trigger(const char *why)
+{
+    if (!why)
+        return "general";
+    if (!strcmp(why, "header protection") || !strcmp(why, "decryption failed"))
+        return "decryption_failure";
+    if (!strcmp(why, "duplicate"))
+        return "rejected";
+    if (strstr(why, "token") || strstr(why, "invalid") || strstr(why, "malformed"))
+        return "invalid";
+    return "general";
+}
+
+/* key_type (quic-events-04 §KeyType) of the keys one side sends with. */
+static const char *key_type(const app_trace *t, quic_pkt_type level, bool ours)
+{
+    bool client = (strcmp(t->who, "client") == 0) == ours;
+    switch (level) {
+    case QUIC_PKT_INITIAL: return client ? "client_initial_secret" : "server_initial_secret";
+    case QUIC_PKT_HANDSHAKE: return client ? "client_handshake_secret" : "server_handshake_secret";
+    case QUIC_PKT_0RTT: return client ? "client_0rtt_secret" : "server_0rtt_secret";
+    default: return client ? "client_1rtt_secret" : "server_1rtt_secret";
+    }
+}
+
+/* security:key_updated / key_discarded, one per direction. The draft makes
+ * "new" a required hexstring; the secret itself stays out of the file (the
+ * key log is the place for secrets), so it is the empty hexstring. */
+static void write_keys(app_trace *t, const quic_trace *ev, bool discarded, const char *trigger,
+                       uint64_t gen)
+{
+    for (int ours = 0; ours < 2; ours++) {
+        if (!(ours ? ev->key_tx : ev->key_rx))
+            continue;
+        qlog_head(t, ev->now, discarded ? "security:key_discarded" : "security:key_updated");
+        fprintf(t->qlog, "\"key_type\":\"%s\"%s", key_type(t, ev->pkt_type, ours),
+                discarded ? "" : ",\"new\":\"\"");
+        if (ev->pkt_type == QUIC_PKT_1RTT)
+            fprintf(t->qlog, ",\"generation\":%" PRIu64, gen);
+        fprintf(t->qlog, ",\"trigger\":\"%s\"}}\n", trigger);
+    }
+}
+
+static void write_closed(app_trace *t, const quic_trace *ev)
+{
+    qlog_head(t, ev->now, "connectivity:connection_closed");
+    /* quic-events-04 §connection_closed: owner, codes, reason, trigger. */
+    const char *trigger = ev->close_idle    ? "idle_timeout"
+                          : ev->close_reset ? "stateless_reset"
+                          : (ev->close_code == 0 || (ev->close_app && ev->close_code == 0x100))
+                              ? "clean"
+                              : "error";
+    fprintf(t->qlog, "\"owner\":\"%s\",\"%s\":", ev->close_by_peer ? "remote" : "local",
+            ev->close_app ? "application_code" : "connection_code");
+    app_qlog_error(t->qlog, ev->close_code, ev->close_app);
+    fprintf(t->qlog, ",\"reason\":");
+    app_qlog_str(t->qlog, (const uint8_t *)(ev->reason ? ev->reason : ""),
+                 ev->reason ? strlen(ev->reason) : 0);
+    fprintf(t->qlog, ",\"trigger\":\"%s\"}}\n", trigger);
+}
+
+static void write_qlog(app_trace *t, const quic_trace *ev)
+{
+    switch (ev->type) {
+    case QUIC_TRACE_PACKET_SENT:
+    case QUIC_TRACE_PACKET_RECEIVED:
+        break; /* with the -v lines, below */
+    case QUIC_TRACE_PACKET_DROPPED:
+        qlog_head(t, ev->now, "transport:packet_dropped");
+        write_header(t, ev, false);
+        fprintf(t->qlog, ",\"raw\":{\"length\":%zu},\"details\":{\"reason\":", ev->size);
+        app_qlog_str(t->qlog, (const uint8_t *)(ev->reason ? ev->reason : ""),
+                     ev->reason ? strlen(ev->reason) : 0);
+        fprintf(t->qlog, "},\"trigger\":\"%s\"}}\n", drop_trigger(ev->reason));
+        break;
+    case QUIC_TRACE_PACKET_LOST:
+        qlog_head(t, ev->now, "recovery:packet_lost");
+        write_header(t, ev, true);
+        fprintf(t->qlog, "}}\n");
+        break;
+    case QUIC_TRACE_METRICS:
+        qlog_head(t, ev->now, "recovery:metrics_updated");
+        fprintf(t->qlog, "\"smoothed_rtt\":%.3f,\"min_rtt\":%.3f,\"latest_rtt\":%.3f,"
+                         "\"rtt_variance\":%.3f,\"congestion_window\":%" PRIu64
+                         ",\"bytes_in_flight\":%" PRIu64 "}}\n",
+                ev->smoothed_rtt / 1000.0, ev->min_rtt / 1000.0, ev->latest_rtt / 1000.0,
+                ev->rtt_var / 1000.0, ev->cwnd, ev->bytes_in_flight);
+        break;
+    case QUIC_TRACE_KEY_UPDATED: {
+        /* RFC 9001 §6: both directions move to the next generation; the keys we
+         * sent with are gone at once. */
+        const char *trig = ev->key_local ? "local_update" : "remote_update";
+        write_keys(t, ev, false, trig, ev->key_gen);
+        quic_trace old = *ev;
+        old.key_rx = false;
+        write_keys(t, &old, true, trig, ev->key_gen ? ev->key_gen - 1 : 0);
+        break;
+    }
+    case QUIC_TRACE_KEYS_INSTALLED:
+        write_keys(t, ev, false, "tls", 0);
+        break;
+    case QUIC_TRACE_KEYS_DISCARDED:
+        write_keys(t, ev, true, "tls", 0);
+        break;
+    case QUIC_TRACE_PARAMS_SET:
+        qlog_head(t, ev->now, "transport:parameters_set");
+        fprintf(t->qlog, "\"owner\":\"%s\",", ev->params_remote ? "remote" : "local");
+        app_qlog_tparams(t->qlog, ev->params);
+        fprintf(t->qlog, "}}\n");
+        break;
+    case QUIC_TRACE_CLOSED:
+        write_closed(t, ev);
+        break;
+    }
 }
 
 void app_trace_write(app_trace *t, const quic_trace *ev)
 {
+    if (ev->type == QUIC_TRACE_PARAMS_SET && ev->params) {
+        unsigned e = (unsigned)ev->params->ack_delay_exponent;
+        if (ev->params_remote)
+            t->ack_exp_peer = e;
+        else
+            t->ack_exp_local = e;
+    }
+    bool q = qlog_ready(t, ev);
+    if (q)
+        write_qlog(t, ev);
     switch (ev->type) {
     case QUIC_TRACE_PACKET_SENT:
     case QUIC_TRACE_PACKET_RECEIVED: {
@@ -177,14 +343,13 @@ void app_trace_write(app_trace *t, const quic_trace *ev)
         if (t->verbose)
             app_debug("%s: %s %s packet pn=%" PRIu64 " len=%zu", t->who, sent ? "sent" : "received",
                       pkt_name(ev->pkt_type), ev->pn, ev->size);
-        if (t->qlog) {
-            qlog_head(t, ev, sent ? "transport:packet_sent" : "transport:packet_received");
-            fprintf(t->qlog, "\"header\":{\"packet_type\":\"%s\",\"packet_number\":%" PRIu64
-                             "},\"raw\":{\"length\":%zu},\"frames\":[",
-                    pkt_name(ev->pkt_type), ev->pn, ev->size);
+        if (q) {
+            qlog_head(t, ev->now, sent ? "transport:packet_sent" : "transport:packet_received");
+            write_header(t, ev, true);
+            fprintf(t->qlog, ",\"raw\":{\"length\":%zu},\"frames\":[", ev->size);
         }
-        frames(t, ev, sent ? "->" : "<-");
-        if (t->qlog)
+        frames(t, ev, sent);
+        if (q)
             fprintf(t->qlog, "]}}\n");
         break;
     }
@@ -192,53 +357,20 @@ void app_trace_write(app_trace *t, const quic_trace *ev)
         if (t->verbose)
             app_debug("%s: dropped %s packet len=%zu: %s", t->who, pkt_name(ev->pkt_type), ev->size,
                       ev->reason ? ev->reason : "");
-        if (t->qlog) {
-            qlog_head(t, ev, "transport:packet_dropped");
-            fprintf(t->qlog, "\"header\":{\"packet_type\":\"%s\"},\"raw\":{\"length\":%zu},\"trigger\":",
-                    pkt_name(ev->pkt_type), ev->size);
-            json_str(t->qlog, (const uint8_t *)(ev->reason ? ev->reason : ""),
-                     ev->reason ? strlen(ev->reason) : 0);
-            fprintf(t->qlog, "}}\n");
-        }
         break;
     case QUIC_TRACE_PACKET_LOST:
         if (t->verbose)
             app_debug("%s: lost %s packet pn=%" PRIu64, t->who, pkt_name(ev->pkt_type), ev->pn);
-        if (t->qlog) {
-            qlog_head(t, ev, "recovery:packet_lost");
-            fprintf(t->qlog, "\"header\":{\"packet_type\":\"%s\",\"packet_number\":%" PRIu64 "}}}\n",
-                    pkt_name(ev->pkt_type), ev->pn);
-        }
-        break;
-    case QUIC_TRACE_METRICS:
-        if (t->qlog) {
-            qlog_head(t, ev, "recovery:metrics_updated");
-            fprintf(t->qlog, "\"smoothed_rtt\":%.3f,\"min_rtt\":%.3f,\"latest_rtt\":%.3f,"
-                             "\"rtt_variance\":%.3f,\"congestion_window\":%" PRIu64
-                             ",\"bytes_in_flight\":%" PRIu64 "}}\n",
-                    ev->smoothed_rtt / 1000.0, ev->min_rtt / 1000.0, ev->latest_rtt / 1000.0,
-                    ev->rtt_var / 1000.0, ev->cwnd, ev->bytes_in_flight);
-        }
         break;
     case QUIC_TRACE_KEY_UPDATED:
         if (t->verbose)
             app_debug("%s: 1-RTT keys updated, key phase %u", t->who, ev->key_phase);
-        if (t->qlog) {
-            qlog_head(t, ev, "security:key_updated");
-            fprintf(t->qlog, "\"key_type\":\"client_1rtt_secret\",\"key_phase\":%u,\"trigger\":\"remote_update\"}}\n",
-                    ev->key_phase);
-        }
         break;
     case QUIC_TRACE_CLOSED:
         if (t->verbose)
             app_debug("%s: connection closed: %s", t->who, ev->reason ? ev->reason : "");
-        if (t->qlog) {
-            qlog_head(t, ev, "connectivity:connection_closed");
-            fprintf(t->qlog, "\"trigger\":");
-            json_str(t->qlog, (const uint8_t *)(ev->reason ? ev->reason : ""),
-                     ev->reason ? strlen(ev->reason) : 0);
-            fprintf(t->qlog, "}}\n");
-        }
+        break;
+    default:
         break;
     }
 }

@@ -31,7 +31,9 @@ bool quic_conn_aead_may_seal(quic_conn *c, uint64_t now)
                                        c->handshake_confirmed, now, quic_conn_pto(c));
     if (rc == 1) {
         /* RFC 9001 §6: our own update, before the limit. */
-        quic_trace kt = {.type = QUIC_TRACE_KEY_UPDATED, .key_phase = c->app.tx_phase};
+        quic_trace kt = {.type = QUIC_TRACE_KEY_UPDATED, .key_phase = c->app.tx_phase,
+                         .pkt_type = QUIC_PKT_1RTT, .key_rx = true, .key_tx = true,
+                         .key_local = true, .key_gen = c->app.updates};
         quic_conn_trace(c, &kt);
         return true;
     }

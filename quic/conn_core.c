@@ -83,8 +83,25 @@ void quic_conn_latch(quic_conn *c, bool by_peer, bool app, uint64_t code, uint64
     c->close.reason[reason_len] = 0;
 }
 
+/* The CLOSED trace, once, when the connection stops being usable: at the
+ * start of closing or draining (RFC 9000 §10.2), so a program that exits
+ * right after its close still has it, or at the end (idle timeout). */
+static void trace_closed(quic_conn *c)
+{
+    quic_trace t = {.type = QUIC_TRACE_CLOSED,
+                    .reason = c->close.idle ? "idle timeout"
+                              : c->close.stateless_reset ? "stateless reset"
+                              : c->close.by_peer ? "closed by the peer" : "closed",
+                    .close_by_peer = c->close.by_peer, .close_app = c->close.app,
+                    .close_idle = c->close.idle, .close_reset = c->close.stateless_reset,
+                    .close_code = c->close.code};
+    quic_conn_trace(c, &t);
+}
+
 void quic_conn_start_closing(quic_conn *c)
 {
+    if (c->state < QUIC_CS_CLOSING)
+        trace_closed(c);
     c->state = QUIC_CS_CLOSING;
     c->close_pending = true;
     /* RFC 9000 §10.2: at least three times the PTO. */
@@ -106,6 +123,8 @@ void quic_conn_enter_draining(quic_conn *c, uint64_t now)
 {
     if (c->state >= QUIC_CS_DRAINING)
         return;
+    if (c->state < QUIC_CS_CLOSING)
+        trace_closed(c);
     c->state = QUIC_CS_DRAINING;
     c->close_pending = false;
     c->close_deadline = now + 3 * quic_conn_pto(c);
@@ -127,13 +146,8 @@ quic_pkt_type quic_space_pkt_type(quic_pn_space sp)
 
 void quic_conn_finish(quic_conn *c)
 {
-    if (c->state != QUIC_CS_CLOSED) {
-        quic_trace t = {.type = QUIC_TRACE_CLOSED,
-                        .reason = c->close.idle ? "idle timeout"
-                                  : c->close.stateless_reset ? "stateless reset"
-                                  : c->close.by_peer ? "closed by the peer" : "closed"};
-        quic_conn_trace(c, &t);
-    }
+    if (c->state < QUIC_CS_CLOSING) /* else traced when closing began */
+        trace_closed(c);
     c->state = QUIC_CS_CLOSED;
     c->close.closed = true;
     if (!c->ev_closed_sent) {

@@ -44,8 +44,13 @@ int quic_conn_version_keys(quic_conn *c, uint32_t version, quic_level_keys *k)
     }
     cx_quic_keys_clear(&ck);
     cx_quic_keys_clear(&sk);
-    if (rc != 0)
+    if (rc != 0) {
         level_keys_clear(k);
+    } else {
+        quic_trace t = {.type = QUIC_TRACE_KEYS_INSTALLED, .pkt_type = QUIC_PKT_INITIAL,
+                        .key_rx = true, .key_tx = true};
+        quic_conn_trace(c, &t);
+    }
     return rc == 0 ? 0 : QUIC_ERR_TLS;
 }
 
@@ -124,6 +129,8 @@ int quic_conn_crypto_init(quic_conn *c)
     uint8_t tpbuf[512];
     qb_wr w;
     local_tparams(c, &c->local_tp);
+    quic_trace pt = {.type = QUIC_TRACE_PARAMS_SET, .params = &c->local_tp};
+    quic_conn_trace(c, &pt);
     qb_wr_init(&w, tpbuf, sizeof tpbuf);
     if (quic_tparams_encode(&w, &c->local_tp, c->is_server) != 0)
         return QUIC_ERR_TLS;
@@ -212,6 +219,11 @@ static int install_level(quic_conn *c, const tls_event *ev)
         k->tx_ok = rc == 0;
     }
     cx_quic_keys_clear(&m);
+    if (rc == 0) {
+        quic_trace t = {.type = QUIC_TRACE_KEYS_INSTALLED, .pkt_type = QUIC_PKT_HANDSHAKE,
+                        .key_rx = ev->dir == TLS_DIR_READ, .key_tx = ev->dir != TLS_DIR_READ};
+        quic_conn_trace(c, &t);
+    }
     return rc == 0 ? 0 : QUIC_ERR_TLS;
 }
 
@@ -239,6 +251,9 @@ static int install_app(quic_conn *c, const tls_event *ev)
     if (rc != 0)
         return QUIC_ERR_TLS;
     c->app_rx_ok = c->app_tx_ok = true;
+    quic_trace t = {.type = QUIC_TRACE_KEYS_INSTALLED, .pkt_type = QUIC_PKT_1RTT, .key_rx = true,
+                    .key_tx = true};
+    quic_conn_trace(c, &t);
     return 0;
 }
 
@@ -327,6 +342,8 @@ static int apply_peer_tparams(quic_conn *c)
     if (rc != 0)
         return rc;
     c->peer_tp_ok = true;
+    quic_trace pt = {.type = QUIC_TRACE_PARAMS_SET, .params = tp, .params_remote = true};
+    quic_conn_trace(c, &pt);
     /* Flow control and stream limits the peer gives us (RFC 9000 §4). */
     quic_flowctl_tx_init(&c->conn_tx, tp->initial_max_data);
     c->tx_max_streams_bidi = tp->initial_max_streams_bidi;
@@ -347,8 +364,13 @@ void quic_conn_discard_space(quic_conn *c, quic_pn_space sp)
         return;
     s->discarded = true;
     s->probe = false;
-    if (sp != QUIC_SPACE_APPLICATION)
+    if (sp != QUIC_SPACE_APPLICATION) {
+        quic_trace t = {.type = QUIC_TRACE_KEYS_DISCARDED, .pkt_type = quic_space_pkt_type(sp),
+                        .key_rx = c->keys[sp].rx_ok, .key_tx = c->keys[sp].tx_ok};
+        if (t.key_rx || t.key_tx)
+            quic_conn_trace(c, &t);
         level_keys_clear(&c->keys[sp]);
+    }
     if (sp == QUIC_SPACE_INITIAL && c->initial_orig_rx_ok) {
         quic_pkt_keys_clear(&c->initial_orig_rx);
         c->initial_orig_rx_ok = false;

@@ -30,7 +30,7 @@ void quic_conn_endpoint_drop(quic_conn *c, const char *reason)
     c->close.app = false;
     c->close.code = QUIC_NO_ERROR;
     snprintf(c->close.reason, sizeof c->close.reason, "%s", reason);
-    quic_trace t = {.type = QUIC_TRACE_CLOSED, .reason = reason};
+    quic_trace t = {.type = QUIC_TRACE_CLOSED, .reason = reason, .close_code = QUIC_NO_ERROR};
     quic_conn_trace(c, &t);
     c->state = QUIC_CS_CLOSED;
     c->close.closed = true;

@@ -248,6 +248,8 @@ static inline void quic_conn_trace(quic_conn *c, quic_trace *t)
 {
     if (c->cfg.trace) {
         t->now = c->now;
+        t->odcid = c->odcid.b;
+        t->odcid_len = (uint8_t)c->odcid.len;
         c->cfg.trace(c->cfg.trace_ud, c, t);
     }
 }

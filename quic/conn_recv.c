@@ -249,7 +249,9 @@ static int open_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, ui
     if (cand)
         quic_conn_version_switch(c, h->version, cand);
     if (sp == QUIC_SPACE_APPLICATION && c->app.updates != updates) {
-        quic_trace kt = {.type = QUIC_TRACE_KEY_UPDATED, .key_phase = c->app.rx_phase};
+        quic_trace kt = {.type = QUIC_TRACE_KEY_UPDATED, .key_phase = c->app.rx_phase,
+                         .pkt_type = QUIC_PKT_1RTT, .key_rx = true, .key_tx = true,
+                         .key_gen = c->app.updates};
         quic_conn_trace(c, &kt);
     }
     if (quic_ackrange_contains(&s->acks, clr.pn)) {
@@ -259,7 +261,9 @@ static int open_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, ui
     }
     quic_trace rt = {.type = QUIC_TRACE_PACKET_RECEIVED, .pkt_type = h->type, .pn = clr.pn,
                      .size = h->pkt_len, .frames = pkt + clr.payload_offset,
-                     .frames_len = clr.payload_len};
+                     .frames_len = clr.payload_len, .dcid = h->dcid,
+                     .dcid_len = (uint8_t)h->dcid_len, .scid = h->scid,
+                     .scid_len = (uint8_t)h->scid_len};
     quic_conn_trace(c, &rt);
     c->stats.bytes_recv += h->pkt_len;
 

@@ -374,6 +374,22 @@ static int begin_header(const quic_conn *c, qb_wr *w, quic_pn_space sp, uint64_t
     return quic_pkt_long_begin(w, &lp, pw);
 }
 
+/* The sent packet for the trace hook, with the CIDs begin_header wrote. */
+static void trace_sent(quic_conn *c, quic_pn_space sp, uint64_t pn, size_t size,
+                       const uint8_t *frames, size_t frames_len)
+{
+    if (!c->cfg.trace)
+        return;
+    const quic_cid *dcid = quic_peer_cids_current(&c->pcids);
+    const quic_cid *scid = &c->lcids.slot[0].cid;
+    bool lng = sp != QUIC_SPACE_APPLICATION;
+    quic_trace tr = {.type = QUIC_TRACE_PACKET_SENT, .pkt_type = quic_space_pkt_type(sp), .pn = pn,
+                     .size = size, .frames = frames, .frames_len = frames_len,
+                     .dcid = dcid->b, .dcid_len = dcid->len, .scid = lng ? scid->b : NULL,
+                     .scid_len = lng ? scid->len : 0};
+    quic_conn_trace(c, &tr);
+}
+
 static quic_pkt_keys tx_keys(const quic_conn *c, quic_pn_space sp)
 {
     if (sp == QUIC_SPACE_APPLICATION)
@@ -476,9 +492,7 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
     }
     quic_pkt_keys k = tx_keys(c, sp);
     /* Traced before protection: the frames are still in clear. */
-    quic_trace tr = {.type = QUIC_TRACE_PACKET_SENT, .pkt_type = quic_space_pkt_type(sp), .pn = pn,
-                     .size = pkt_len, .frames = w.p + hdr_end, .frames_len = b.w.off};
-    quic_conn_trace(c, &tr);
+    trace_sent(c, sp, pn, pkt_len, w.p + hdr_end, b.w.off);
     if (quic_pkt_protect(&k, w.p + start, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0) {
         quic_sentlog_abort(&c->log);
         return 0;
@@ -633,9 +647,7 @@ static bool close_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, bool flight,
     if (quic_pkt_wr_finish(&w, &pw, TAG_LEN, &pkt_len) != 0)
         return false;
     quic_pkt_keys k = tx_keys(c, sp);
-    quic_trace tr = {.type = QUIC_TRACE_PACKET_SENT, .pkt_type = quic_space_pkt_type(sp), .pn = pn,
-                     .size = pkt_len, .frames = w.p + hdr_end, .frames_len = pl.off};
-    quic_conn_trace(c, &tr);
+    trace_sent(c, sp, pn, pkt_len, w.p + hdr_end, pl.off);
     if (quic_pkt_protect(&k, w.p + start, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0)
         return false;
     dg->off = start + pkt_len;

@@ -9,6 +9,7 @@
 #ifndef QUIC_TRACE_H
 #define QUIC_TRACE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,7 +28,12 @@ typedef enum quic_trace_type {
     QUIC_TRACE_METRICS,         /**< RTT and congestion state after an ACK */
     QUIC_TRACE_KEY_UPDATED,     /**< 1-RTT key phase changed (RFC 9001 §6) */
     QUIC_TRACE_CLOSED,          /**< reason: how the connection ended */
+    QUIC_TRACE_KEYS_INSTALLED,  /**< keys from TLS for pkt_type's level (RFC 9001 §4.1.4) */
+    QUIC_TRACE_KEYS_DISCARDED,  /**< keys of pkt_type's level gone (RFC 9001 §4.9, §6.5) */
+    QUIC_TRACE_PARAMS_SET,      /**< transport parameters, ours or the peer's (RFC 9000 §18) */
 } quic_trace_type;
+
+struct quic_tparams;
 
 /** One trace event; pointers in it are valid only during the callback. */
 typedef struct quic_trace {
@@ -45,6 +51,30 @@ typedef struct quic_trace {
     /**@}*/
     /** KEY_UPDATED */
     unsigned key_phase;
+    /**@{*/ /** SENT, RECEIVED: the header's connection IDs (scid: long headers). */
+    const uint8_t *dcid, *scid;
+    uint8_t dcid_len, scid_len;
+    /**@}*/
+    /**@{*/ /** Every event: the connection's original destination CID (RFC 9000
+     * §7.3), which names its qlog file. */
+    const uint8_t *odcid;
+    uint8_t odcid_len;
+    /**@}*/
+    /**@{*/ /** KEY_*: which directions (key_tx: ours to send), the 1-RTT key
+     * generation (updates so far, RFC 9001 §6), and whether we (key_local) or
+     * the peer started a 1-RTT key update (KEY_UPDATED). */
+    bool key_rx, key_tx, key_local;
+    uint64_t key_gen;
+    /**@}*/
+    /**@{*/ /** CLOSED: who closed it, why (idle timeout, stateless reset), the
+     * error code and its space (application: CONNECTION_CLOSE 0x1d). */
+    bool close_by_peer, close_app, close_idle, close_reset;
+    uint64_t close_code;
+    /**@}*/
+    /**@{*/ /** PARAMS_SET: the parameters, and whose (params_remote: the peer's). */
+    const struct quic_tparams *params;
+    bool params_remote;
+    /**@}*/
 } quic_trace;
 
 struct quic_conn;

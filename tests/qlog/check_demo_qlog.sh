@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Every qlog file of a pair run validates against the qlog 0.3 schema
+# (tools/qlog-check): `quince demo --qlog DIR` and QLOGDIR both write one file
+# per connection named <odcid>_client.sqlog / <odcid>_server.sqlog.
+# usage: check_demo_qlog.sh SOURCE_DIR QUINCE
+set -u
+src=$1 quince=$2
+dir=$(mktemp -d) || exit 1
+trap 'rm -rf "$dir"' EXIT
+fail=0
+mkdir "$dir/opt" "$dir/env"
+"$quince" demo --qlog "$dir/opt" >"$dir/opt.log" 2>&1 || { echo "FAIL quince demo --qlog"; cat "$dir/opt.log"; exit 1; }
+QLOGDIR=$dir/env/ "$quince" demo >"$dir/env.log" 2>&1 || { echo "FAIL QLOGDIR quince demo"; cat "$dir/env.log"; exit 1; }
+for d in opt env; do
+  c=$(ls "$dir/$d" | grep -cE '^[0-9a-f]{16,40}_client\.sqlog$')
+  s=$(ls "$dir/$d" | grep -cE '^[0-9a-f]{16,40}_server\.sqlog$')
+  if [ "$c" != 1 ] || [ "$s" != 1 ]; then
+    echo "FAIL $d: want one <odcid>_client.sqlog and one <odcid>_server.sqlog, got:"; ls "$dir/$d"; fail=1
+  elif [ "$(ls "$dir/$d" | sed 's/_.*//' | sort -u | wc -l)" != 1 ]; then
+    echo "FAIL $d: client and server files name different ODCIDs:"; ls "$dir/$d"; fail=1
+  fi
+done
+"$src/tools/qlog-check/qlog-check.sh" "$dir/opt" "$dir/env"
+rc=$?
+[ $rc = 77 ] && exit 77
+[ $rc = 0 ] || fail=1
+# The events the schema makes us promise are there, in both traces.
+for f in "$dir"/opt/*.sqlog; do
+  for ev in connectivity:connection_started connectivity:connection_closed \
+            transport:parameters_set security:key_updated; do
+    grep -q "\"name\":\"$ev\"" "$f" || { echo "FAIL $f: no $ev event"; fail=1; }
+  done
+  grep -q '"reference_time":' "$f" || { echo "FAIL $f: no reference_time"; fail=1; }
+  grep -q '"owner":"local"' "$f" && grep -q '"owner":"remote"' "$f" \
+    || { echo "FAIL $f: parameters_set of both owners"; fail=1; }
+done
+exit $fail
