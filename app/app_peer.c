@@ -41,6 +41,11 @@ static void server_trace(void *ud, quic_conn *c, const quic_trace *ev)
     app_trace_write(&sv->pending_trace, ev);
 }
 
+static void session_h3_trace(void *ud, const h3_frame_trace *f)
+{
+    app_trace_h3_frame(&((app_session *)ud)->trace, f);
+}
+
 static int session_open(app_session *s, quic_conn *q, bool is_server, const quic_config *qcfg,
                         const char *authority, int method, uint64_t final, size_t size,
                         bool no_datagrams, uint64_t drop_every)
@@ -56,6 +61,8 @@ static int session_open(app_session *s, quic_conn *q, bool is_server, const quic
      * as H3_SETTINGS_ERROR when our own max_datagram_frame_size is 0. */
     if (no_datagrams)
         hc.h3.enable_datagrams = false;
+    hc.h3.frame_trace = session_h3_trace;
+    hc.h3.frame_trace_ud = s;
     if (h3q_new(q, &hc, &s->h3) != 0)
         return -1;
     if (app_pp_init(&s->pp, is_server, s->h3, authority, method, final, size) != 0) {

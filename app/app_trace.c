@@ -333,6 +333,7 @@ void app_trace_write(app_trace *t, const quic_trace *ev)
         else
             t->ack_exp_local = e;
     }
+    t->last_now = ev->now;
     bool q = qlog_ready(t, ev);
     if (q)
         write_qlog(t, ev);
@@ -373,4 +374,73 @@ void app_trace_write(app_trace *t, const quic_trace *ev)
     default:
         break;
     }
+}
+
+/* h3-events-04 §HTTPFrame: the frame object of frame_created / frame_parsed. */
+static void h3_frame_json(FILE *f, const h3_frame_trace *fr)
+{
+    switch (fr->type) {
+    case H3_FRAME_DATA:
+        fprintf(f, "{\"frame_type\":\"data\"}");
+        return;
+    case H3_FRAME_HEADERS:
+    case H3_FRAME_PUSH_PROMISE:
+        fprintf(f, "{\"frame_type\":\"%s\",", fr->type == H3_FRAME_HEADERS ? "headers" : "push_promise");
+        if (fr->type == H3_FRAME_PUSH_PROMISE)
+            fprintf(f, "\"push_id\":%" PRIu64 ",", fr->id);
+        fprintf(f, "\"headers\":[");
+        for (size_t i = 0; i < fr->n_fields; i++) {
+            fprintf(f, "%s{\"name\":", i ? "," : "");
+            app_qlog_str(f, fr->fields[i].name, fr->fields[i].name_len);
+            fprintf(f, ",\"value\":");
+            app_qlog_str(f, fr->fields[i].value, fr->fields[i].value_len);
+            fputc('}', f);
+        }
+        fprintf(f, "]}");
+        return;
+    case H3_FRAME_SETTINGS: {
+        const h3_settings *s = fr->settings;
+        fprintf(f, "{\"frame_type\":\"settings\",\"settings\":[");
+        if (s) {
+            /* RFC 9114 §7.2.4.1, RFC 9204 §5, RFC 9297 §2.1.1, RFC 9220 §3. */
+            if (s->has_max_field_section_size)
+                fprintf(f, "{\"name\":\"SETTINGS_MAX_FIELD_SECTION_SIZE\",\"value\":%" PRIu64 "},",
+                        s->max_field_section_size);
+            fprintf(f, "{\"name\":\"SETTINGS_QPACK_MAX_TABLE_CAPACITY\",\"value\":%" PRIu64 "},"
+                       "{\"name\":\"SETTINGS_QPACK_BLOCKED_STREAMS\",\"value\":%" PRIu64 "},"
+                       "{\"name\":\"SETTINGS_H3_DATAGRAM\",\"value\":%u},"
+                       "{\"name\":\"SETTINGS_ENABLE_CONNECT_PROTOCOL\",\"value\":%u}",
+                    s->qpack_max_table_capacity, s->qpack_blocked_streams, s->h3_datagram,
+                    s->enable_connect_protocol);
+        }
+        fprintf(f, "]}");
+        return;
+    }
+    case H3_FRAME_GOAWAY:
+        fprintf(f, "{\"frame_type\":\"goaway\",\"id\":%" PRIu64 "}", fr->id);
+        return;
+    case H3_FRAME_CANCEL_PUSH:
+    case H3_FRAME_MAX_PUSH_ID:
+        fprintf(f, "{\"frame_type\":\"%s\",\"push_id\":%" PRIu64 "}",
+                fr->type == H3_FRAME_CANCEL_PUSH ? "cancel_push" : "max_push_id", fr->id);
+        return;
+    default:
+        /* RFC 9114 §7.2.8: 0x1f * N + 0x21 are reserved (grease). */
+        if (fr->type >= 0x21 && (fr->type - 0x21) % 0x1f == 0)
+            fprintf(f, "{\"frame_type\":\"reserved\",\"length\":%" PRIu64 "}", fr->length);
+        else
+            fprintf(f, "{\"frame_type\":\"unknown\",\"frame_type_value\":%" PRIu64 "}", fr->type);
+        return;
+    }
+}
+
+void app_trace_h3_frame(app_trace *t, const h3_frame_trace *f)
+{
+    if (!t->qlog)
+        return; /* h3 starts after the handshake: the file is open by then */
+    qlog_head(t, t->last_now, f->sent ? "http:frame_created" : "http:frame_parsed");
+    fprintf(t->qlog, "\"stream_id\":%" PRIu64 ",\"length\":%" PRIu64 ",\"frame\":", f->stream_id,
+            f->length);
+    h3_frame_json(t->qlog, f);
+    fprintf(t->qlog, "}}\n");
 }

@@ -8,6 +8,7 @@
 #ifndef APP_TRACE_H
 #define APP_TRACE_H
 
+#include "h3/h3.h"
 #include "quic/quic.h"
 #include "quic/trace.h"
 
@@ -24,6 +25,7 @@ typedef struct app_trace {
     bool have_path;
     quic_path path;  /* addresses for connectivity:connection_started */
     unsigned ack_exp_local, ack_exp_peer; /* ack_delay_exponent of each side */
+    uint64_t last_now; /* the latest event's time: h3 frames have none of their own */
     char path_name[512];
 } app_trace;
 
@@ -38,9 +40,8 @@ void app_trace_set_path(app_trace *t, const quic_path *p);
 void app_trace_close(app_trace *t);
 /* Writes one event (-v line, qlog record). */
 void app_trace_write(app_trace *t, const quic_trace *ev);
-/* An HTTP/3 frame sent (created) or received (parsed) on stream_id: its qlog
- * http:frame_created / http:frame_parsed event. now: the connection's clock. */
-void app_trace_h3_frame(app_trace *t, uint64_t now, bool sent, uint64_t stream_id,
-                        uint64_t type, uint64_t len, const uint64_t *settings, size_t n_settings);
+/* An HTTP/3 frame sent or received (h3_config.frame_trace): its qlog
+ * http:frame_created / http:frame_parsed event (h3-events-04). */
+void app_trace_h3_frame(app_trace *t, const h3_frame_trace *f);
 
 #endif

@@ -324,6 +324,22 @@ typedef enum h3_role {
     H3_ROLE_SERVER = 1, /**< answers them */
 } h3_role;
 
+/** One HTTP/3 frame sent or received, for a tracer (qlog http:frame_created /
+ * frame_parsed); pointers are valid only during the callback. */
+typedef struct h3_frame_trace {
+    bool sent;                   /**< we wrote it (else the peer's, parsed) */
+    uint64_t stream_id;          /**< the stream it travels on */
+    uint64_t type;               /**< frame type (H3_FRAME_* or another) */
+    uint64_t length;             /**< payload length */
+    uint64_t id;                 /**< GOAWAY, MAX_PUSH_ID, CANCEL_PUSH: the ID */
+    const struct qpack_field *fields; /**< HEADERS: the field lines (decoded) */
+    size_t n_fields;             /**< HEADERS: how many */
+    const struct h3_settings *settings; /**< SETTINGS: the values */
+} h3_frame_trace;
+
+/** Called for each HTTP/3 frame sent or received (h3_config.frame_trace). */
+typedef void (*h3_frame_trace_fn)(void *ud, const h3_frame_trace *f);
+
 /** How an h3 connection is set up: h3_config_default(), then change what differs. */
 typedef struct h3_config {
     h3_role role;                    /**< client or server */
@@ -337,6 +353,8 @@ typedef struct h3_config {
     size_t max_capsule;              /**< DATAGRAM capsule value */
     size_t max_event_bytes;          /**< undrained event data; datagrams over it dropped */
     const qb_alloc *alloc;           /**< NULL: malloc */
+    h3_frame_trace_fn frame_trace;   /**< each frame sent or received; NULL: none */
+    void *frame_trace_ud;            /**< passed to frame_trace */
 } h3_config;
 
 /** Defaults: datagrams on, extended CONNECT on for a server, 64 KiB sections. */

@@ -129,6 +129,12 @@ void h3_conn_remove_stream(h3_conn *c, h3_stream *s);
 void h3_conn_maybe_release(h3_conn *c, h3_stream *s);
 bool h3_conn_was_closed(const h3_conn *c, uint64_t id);
 int h3_conn_fail(h3_conn *c, int err);
+/* Hands one frame to cfg.frame_trace, if set (h3.h). */
+static inline void h3_conn_trace_frame(const h3_conn *c, const h3_frame_trace *f)
+{
+    if (c->cfg.frame_trace)
+        c->cfg.frame_trace(c->cfg.frame_trace_ud, f);
+}
 int h3_conn_push_action(h3_conn *c, h3_action_kind kind, uint64_t id, uint64_t code);
 int h3_conn_push_event(h3_conn *c, const h3_ev_rec *ev, const uint8_t *data, size_t len);
 int h3_conn_push_fields_event(h3_conn *c, h3_ev_rec *ev, const h3_field *f, size_t n);

@@ -59,7 +59,7 @@ static int h3_frame_check(const h3_conn *c, const h3_stream *s, uint64_t type)
     return 0;
 }
 
-static int h3_on_settings(h3_conn *c, const uint8_t *p, size_t len)
+static int h3_on_settings(h3_conn *c, uint64_t stream_id, const uint8_t *p, size_t len)
 {
     h3_settings st;
     int rc = h3_settings_decode(p, len, &st);
@@ -70,6 +70,9 @@ static int h3_on_settings(h3_conn *c, const uint8_t *p, size_t len)
         return H3_ERR_SETTINGS_NO_QUIC_DGRAM;
     c->peer = st;
     c->peer_settings_rx = true;
+    h3_frame_trace t = {.stream_id = stream_id, .type = H3_FRAME_SETTINGS,
+                        .length = len, .settings = &st};
+    h3_conn_trace_frame(c, &t);
     h3_ev_rec ev = {.type = H3_EV_SETTINGS};
     return h3_conn_push_event(c, &ev, NULL, 0);
 }
@@ -80,10 +83,14 @@ static int h3_on_control_frame(h3_conn *c, h3_stream *s, const uint8_t *p, size_
     int rc = h3_frame_payload_decode(s->ftype, p, len, &f);
     if (rc < 0)
         return rc;
+    if (s->ftype != H3_FRAME_SETTINGS) {
+        h3_frame_trace t = {.stream_id = s->id, .type = s->ftype, .length = len, .id = f.id};
+        h3_conn_trace_frame(c, &t);
+    }
     switch (s->ftype) {
     case H3_FRAME_SETTINGS:
         s->settings_seen = true;
-        return h3_on_settings(c, p, len);
+        return h3_on_settings(c, s->id, p, len);
     case H3_FRAME_GOAWAY:
         /* §5.2: a stream ID (client bidi) from a server, a push ID from a client;
          * never larger than a previous one. */
@@ -159,6 +166,9 @@ static int h3_on_headers(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len)
         return h3_stream_fail(c, s, H3_EXCESSIVE_LOAD);
     if (rc < 0)
         return rc; /* QPACK_DECOMPRESSION_FAILED: a connection error (RFC 9204 §2.2) */
+    h3_frame_trace t = {.stream_id = s->id, .type = H3_FRAME_HEADERS, .length = len,
+                        .fields = df, .n_fields = n};
+    h3_conn_trace_frame(c, &t);
     h3_ev_rec ev = {.stream_id = s->id};
     if (s->msg == H3_M_BODY) {
         if (h3_trailers_validate(df, n) < 0)
@@ -291,6 +301,11 @@ static int h3_frames_recv(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len
                 return rc;
             s->ftype = type;
             s->fleft = flen;
+            if (type == H3_FRAME_DATA || !h3_frame_type_is_known(type)) {
+                /* Not buffered: traced at the header (h3-events-04 §frame_parsed). */
+                h3_frame_trace t = {.stream_id = s->id, .type = type, .length = flen};
+                h3_conn_trace_frame(c, &t);
+            }
             if (type == H3_FRAME_DATA && s->kind == H3_SK_REQUEST) {
                 /* §4.1.2: content past the Content-Length is malformed; refused
                  * before any byte of the frame is delivered. */

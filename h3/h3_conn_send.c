@@ -73,6 +73,11 @@ int h3_conn_start(h3_conn *c)
     rc = h3_stream_write(s, buf, w.off);
     if (rc < 0)
         return rc;
+    /* Payload length: past the stream type, frame type and length varints. */
+    size_t rest = w.off - 2;
+    h3_frame_trace t = {.sent = true, .stream_id = s->id, .type = H3_FRAME_SETTINGS,
+                        .length = rest - (rest - 1 <= 63 ? 1 : 2), .settings = &c->local};
+    h3_conn_trace_frame(c, &t);
     c->started = true;
     return 0;
 }
@@ -92,8 +97,12 @@ static int h3_headers_write(h3_conn *c, h3_stream *s, const h3_field *f, size_t 
             return H3_ERR_SECTION_TOO_LARGE;
     }
     rc = h3_stream_write_frame(s, H3_FRAME_HEADERS, c->enc.p, len);
-    if (rc == 0)
+    if (rc == 0) {
         s->sent_sections++;
+        h3_frame_trace t = {.sent = true, .stream_id = s->id, .type = H3_FRAME_HEADERS,
+                            .length = len, .fields = f, .n_fields = n};
+        h3_conn_trace_frame(c, &t);
+    }
     return rc;
 }
 
@@ -186,6 +195,10 @@ int h3_conn_send_data(h3_conn *c, uint64_t stream_id, const uint8_t *p, size_t l
     if (!s || s->sent_sections != 1)
         return H3_ERR_BAD_STATE;
     int rc = len ? h3_stream_write_frame(s, H3_FRAME_DATA, p, len) : 0;
+    if (rc == 0 && len) {
+        h3_frame_trace t = {.sent = true, .stream_id = s->id, .type = H3_FRAME_DATA, .length = len};
+        h3_conn_trace_frame(c, &t);
+    }
     if (rc == 0 && fin)
         rc = h3_conn_send_fin(c, stream_id);
     return rc;
@@ -232,7 +245,13 @@ int h3_conn_send_datagram_capsule(h3_conn *c, uint64_t stream_id, const uint8_t 
         return rc;
     const uint8_t *pp[3] = {fh, hdr, p};
     size_t nn[3] = {fw.off, w.off, len};
-    return h3_stream_write_v(s, pp, nn, 3);
+    rc = h3_stream_write_v(s, pp, nn, 3);
+    if (rc == 0) {
+        h3_frame_trace t = {.sent = true, .stream_id = s->id, .type = H3_FRAME_DATA,
+                            .length = w.off + len};
+        h3_conn_trace_frame(c, &t);
+    }
+    return rc;
 }
 
 int h3_conn_send_goaway(h3_conn *c)
@@ -257,6 +276,9 @@ int h3_conn_send_goaway(h3_conn *c)
     if (rc == 0)
         rc = h3_stream_write(ctl, buf, w.off);
     if (rc == 0) {
+        h3_frame_trace t = {.sent = true, .stream_id = ctl->id, .type = H3_FRAME_GOAWAY,
+                            .length = qb_varint_len(id), .id = id};
+        h3_conn_trace_frame(c, &t);
         c->goaway_tx = true;
         c->goaway_tx_id = id;
     }

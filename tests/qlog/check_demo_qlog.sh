@@ -27,7 +27,7 @@ rc=$?
 # The events the schema makes us promise are there, in both traces.
 for f in "$dir"/opt/*.sqlog; do
   for ev in connectivity:connection_started connectivity:connection_closed \
-            transport:parameters_set security:key_updated; do
+            transport:parameters_set security:key_updated http:frame_created http:frame_parsed; do
     grep -q "\"name\":\"$ev\"" "$f" || { echo "FAIL $f: no $ev event"; fail=1; }
   done
   grep -q '"reference_time":' "$f" || { echo "FAIL $f: no reference_time"; fail=1; }
