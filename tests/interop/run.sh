@@ -400,7 +400,8 @@ server_cmd() { # impl port count limit flags dir -> SCMD
         ;;
     quince)
         # --one-shot: like the quic-go server, exit after the first ping-pong.
-        SCMD=("$QUINCE_BIN" server --listen "127.0.0.1:$2" --cert "$CERT" --key "$KEY" --one-shot)
+        SCMD=("$QUINCE_BIN" server --listen "127.0.0.1:$2" --cert "$CERT" --key "$KEY" --one-shot
+            --qlog "$6/qlog")
         # The quince server plays to 10 by default; other counts need --count.
         [ "$3" = 10 ] || [ "$3" = - ] || SCMD+=(--count "$3")
         ;;
@@ -425,7 +426,8 @@ client_cmd() { # impl port method count size limit flags expect dir -> CCMD
             --download="$9/download" 127.0.0.1 "$2" "$url")
         ;;
     quince)
-        CCMD=("$QUINCE_BIN" client "$url" --ca "$CERT" --method "$3" --count "$4" --size "$5")
+        CCMD=("$QUINCE_BIN" client "$url" --ca "$CERT" --method "$3" --count "$4" --size "$5"
+            --qlog "$9/qlog")
         ;;
     esac
     # shellcheck disable=SC2206
@@ -505,7 +507,7 @@ run_case() {
     done
     local dir="$OUT/$name" port slog clog spid src crc t0 why=
     rm -rf "$dir"
-    mkdir -p "$dir/download"
+    mkdir -p "$dir/download" "$dir/qlog"
     slog="$dir/server.log" clog="$dir/client.log"
     port=$(free_port)
     t0=$(date +%s.%N)
@@ -621,6 +623,16 @@ run_case() {
     local m
     m=$(check_proofs "$proofs" "$clog" "$slog")
     why=$why$m
+    # quince's qlog files validate against the qlog 0.3 schema (tools/qlog-check;
+    # 77: jsonschema could not be installed, said once in the output).
+    if compgen -G "$dir/qlog/*.sqlog" >/dev/null; then
+        m=$("$ROOT/tools/qlog-check/qlog-check.sh" "$dir/qlog" 2>&1)
+        case $? in
+        0) ;;
+        77) echo "$m" | tail -n 1 ;;
+        *) why="${why}qlog invalid: $(echo "$m" | head -n 3 | tr '\n' ' '); " ;;
+        esac
+    fi
     local xr
     xr=$(xfail_reason "$name")
     if [ -z "$why" ]; then
