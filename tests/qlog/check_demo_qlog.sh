@@ -24,6 +24,17 @@ done
 rc=$?
 [ $rc = 77 ] && exit 77
 [ $rc = 0 ] || fail=1
+# The checker is not a rubber stamp: a free-text trigger (what quince wrote
+# before) and an unknown event name are refused.
+mkdir "$dir/bad"
+f=$(ls "$dir"/opt/*_client.sqlog)
+sed 's/"trigger":"clean"/"trigger":"closed by the peer"/' "$f" >"$dir/bad/a_client.sqlog"
+sed 's/"name":"transport:packet_sent"/"name":"transport:packet_sent_x"/' "$f" >"$dir/bad/b_client.sqlog"
+for b in "$dir"/bad/*.sqlog; do
+  if "$src/tools/qlog-check/qlog-check.sh" "$b" >/dev/null 2>&1; then
+    echo "FAIL qlog-check accepted a broken file ($(basename "$b"))"; fail=1
+  fi
+done
 # The events the schema makes us promise are there, in both traces.
 for f in "$dir"/opt/*.sqlog; do
   for ev in connectivity:connection_started connectivity:connection_closed \

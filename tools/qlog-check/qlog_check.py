@@ -14,8 +14,11 @@ import qlog_schema as S  # noqa: E402
 
 def check_file(path):
     errors = []
-    with open(path, "rb") as f:
-        blob = f.read()
+    try:
+        with open(path, "rb") as f:
+            blob = f.read()
+    except OSError as e:
+        return [f"{path}: {e}"]
     if not blob.startswith(b"\x1e"):
         return [f"{path}: not a JSON-SEQ file (no leading RS)"]
     records = blob.split(b"\x1e")[1:]
