@@ -20,7 +20,23 @@ for d in opt env; do
     echo "FAIL $d: client and server files name different ODCIDs:"; ls "$dir/$d"; fail=1
   fi
 done
-"$src/tools/qlog-check/qlog-check.sh" "$dir/opt" "$dir/env"
+# A client/server pair with 1-RTT key updates (RFC 9001 §6) on both sides.
+mkdir "$dir/ku"
+port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$quince" server --listen "127.0.0.1:$port" --one-shot --count 30 --key-update-after 5 \
+  --qlog "$dir/ku" >"$dir/ku-server.log" 2>&1 &
+spid=$!
+sleep 0.3
+"$quince" client "https://localhost:$port/ping-pong" --insecure --count 30 --key-update-after 7 \
+  --qlog "$dir/ku" >"$dir/ku-client.log" 2>&1 || { echo "FAIL key-update pair"; cat "$dir"/ku-*.log; fail=1; }
+wait $spid
+for f in "$dir"/ku/*.sqlog; do
+  for k in client server; do
+    grep -Eq "\"name\":\"security:key_updated\",\"data\":\{\"key_type\":\"${k}_1rtt_secret\",\"new\":\"\",\"generation\":[1-9][0-9]*,\"trigger\":\"(local|remote)_update\"" "$f" ||
+      { echo "FAIL $f: no key_updated of ${k}_1rtt_secret with a generation and trigger"; fail=1; }
+  done
+done
+"$src/tools/qlog-check/qlog-check.sh" "$dir/opt" "$dir/env" "$dir/ku"
 rc=$?
 [ $rc = 77 ] && exit 77
 [ $rc = 0 ] || fail=1
