@@ -36,9 +36,23 @@ static const char *const transport_errors[] = {
     "aead_limit_reached", "no_viable_path",
 };
 
+/* h3-events-04 §HTTPApplicationError for RFC 9114 §8.1's codes 0x100..0x110.
+ * 0x10e is H3_MESSAGE_ERROR in the RFC, which the draft's list lacks (its
+ * "http_early_response" is an older draft's code): logged as a number. */
+static const char *const h3_errors[] = {
+    "http_no_error", "http_general_protocol_error", "http_internal_error",
+    "http_stream_creation_error", "http_closed_critical_stream", "http_frame_unexpected",
+    "http_frame_error", "http_excessive_load", "http_id_error", "http_settings_error",
+    "http_missing_settings", "http_request_rejected", "http_request_cancelled",
+    "http_request_incomplete", NULL, "http_connect_error", "http_version_fallback",
+};
+
 void app_qlog_error(FILE *f, uint64_t code, int app)
 {
-    if (!app && code < sizeof transport_errors / sizeof *transport_errors)
+    if (app && code >= 0x100 && code - 0x100 < sizeof h3_errors / sizeof *h3_errors &&
+        h3_errors[code - 0x100])
+        fprintf(f, "\"%s\"", h3_errors[code - 0x100]);
+    else if (!app && code < sizeof transport_errors / sizeof *transport_errors)
         fprintf(f, "\"%s\"", transport_errors[code]);
     else if (!app && code >= 0x100 && code <= 0x1ff) /* CRYPTO_ERROR, RFC 9001 §4.8 */
         fprintf(f, "\"crypto_error_0x%03" PRIx64 "\"", code);

@@ -257,7 +257,7 @@ static void write_closed(app_trace *t, const quic_trace *ev)
     /* quic-events-04 §connection_closed: owner, codes, reason, trigger. */
     const char *trigger = ev->close_idle    ? "idle_timeout"
                           : ev->close_reset ? "stateless_reset"
-                          : (ev->close_code == 0 || (ev->close_app && ev->close_code == 0x100))
+                          : (ev->close_code == 0 || (ev->close_app && ev->close_code == 0x100)) /* H3_NO_ERROR */
                               ? "clean"
                               : "error";
     fprintf(t->qlog, "\"owner\":\"%s\",\"%s\":", ev->close_by_peer ? "remote" : "local",
@@ -369,7 +369,8 @@ void app_trace_write(app_trace *t, const quic_trace *ev)
         break;
     case QUIC_TRACE_CLOSED:
         if (t->verbose)
-            app_debug("%s: connection closed: %s", t->who, ev->reason ? ev->reason : "");
+            app_debug("%s: connection closed %s: %s", t->who,
+                      ev->close_by_peer ? "by the peer" : "here", ev->reason ? ev->reason : "");
         break;
     default:
         break;

@@ -91,6 +91,7 @@ static void trace_closed(quic_conn *c)
     quic_trace t = {.type = QUIC_TRACE_CLOSED,
                     .reason = c->close.idle ? "idle timeout"
                               : c->close.stateless_reset ? "stateless reset"
+                              : c->close.reason[0] ? c->close.reason /* CONNECTION_CLOSE's */
                               : c->close.by_peer ? "closed by the peer" : "closed",
                     .close_by_peer = c->close.by_peer, .close_app = c->close.app,
                     .close_idle = c->close.idle, .close_reset = c->close.stateless_reset,
