@@ -15,7 +15,7 @@ static void log_quic(void *ud, const char *line)
 
 static void client_trace(void *ud, quic_conn *c, const quic_trace *ev)
 {
-    (void)c;
+    app_trace_set_version(&((app_client *)ud)->s.trace, quic_conn_version(c));
     app_trace_write(&((app_client *)ud)->s.trace, ev);
 }
 
@@ -27,6 +27,7 @@ static void server_trace(void *ud, quic_conn *c, const quic_trace *ev)
     app_server *sv = ud;
     app_session *s = sv->ep ? quic_endpoint_conn_ud(sv->ep, c) : NULL;
     if (s) {
+        app_trace_set_version(&s->trace, quic_conn_version(c));
         app_trace_write(&s->trace, ev);
         return;
     }
@@ -38,6 +39,7 @@ static void server_trace(void *ud, quic_conn *c, const quic_trace *ev)
         app_trace_set_path(&sv->pending_trace, quic_endpoint_conn_path(c));
         sv->pending_conn = c;
     }
+    app_trace_set_version(&sv->pending_trace, quic_conn_version(c));
     app_trace_write(&sv->pending_trace, ev);
 }
 

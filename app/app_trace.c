@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+static void qlog_head(app_trace *t, uint64_t now, const char *name);
+
 static const char *pkt_name(quic_pkt_type t)
 {
     switch (t) {
@@ -63,6 +65,22 @@ void app_trace_set_path(app_trace *t, const quic_path *p)
 {
     t->path = *p;
     t->have_path = true;
+}
+
+void app_trace_set_version(app_trace *t, uint32_t version)
+{
+    t->version = version;
+}
+
+/* quic-events-04 §version_information: the version in use, when it is first
+ * known and when negotiation (RFC 9368) changes it. */
+static void write_version(app_trace *t, uint64_t now)
+{
+    if (!t->version || t->version == t->logged_version)
+        return;
+    t->logged_version = t->version;
+    qlog_head(t, now, "transport:version_information");
+    fprintf(t->qlog, "\"chosen_version\":\"%08" PRIx32 "\"}}\n", t->version);
 }
 
 void app_trace_close(app_trace *t)
@@ -113,10 +131,6 @@ static void write_started(app_trace *t, const quic_trace *ev)
             "\"ip_version\":\"%s\",\"src_ip\":\"%s\",\"dst_ip\":\"%s\",\"protocol\":\"QUIC\","
             "\"src_port\":%u,\"dst_port\":%u}}\n",
             v6 ? "v6" : "v4", src, dst, sport, dport);
-    /* The version in use (quic-events-04 §version_information): QUIC v1. */
-    fprintf(t->qlog, "\x1e{\"time\":0,\"name\":\"transport:version_information\",\"data\":{"
-                     "\"%s_versions\":[\"00000001\"],\"chosen_version\":\"00000001\"}}\n",
-            t->who);
     (void)ev;
 }
 
@@ -335,8 +349,10 @@ void app_trace_write(app_trace *t, const quic_trace *ev)
     }
     t->last_now = ev->now;
     bool q = qlog_ready(t, ev);
-    if (q)
+    if (q) {
+        write_version(t, ev->now);
         write_qlog(t, ev);
+    }
     switch (ev->type) {
     case QUIC_TRACE_PACKET_SENT:
     case QUIC_TRACE_PACKET_RECEIVED: {

@@ -26,6 +26,7 @@ typedef struct app_trace {
     quic_path path;  /* addresses for connectivity:connection_started */
     unsigned ack_exp_local, ack_exp_peer; /* ack_delay_exponent of each side */
     uint64_t last_now; /* the latest event's time: h3 frames have none of their own */
+    uint32_t version, logged_version; /* QUIC version in use; the one in the file */
     char path_name[512];
 } app_trace;
 
@@ -38,6 +39,9 @@ int app_trace_open(app_trace *t, const char *who, bool verbose, const char *dir,
 /* The connection's addresses, logged in connection_started. */
 void app_trace_set_path(app_trace *t, const quic_path *p);
 void app_trace_close(app_trace *t);
+/* The QUIC version the connection speaks now (quic_conn_version); a change is
+ * logged as transport:version_information. */
+void app_trace_set_version(app_trace *t, uint32_t version);
 /* Writes one event (-v line, qlog record). */
 void app_trace_write(app_trace *t, const quic_trace *ev);
 /* An HTTP/3 frame sent or received (h3_config.frame_trace): its qlog
