@@ -37,6 +37,7 @@ static void server_trace(void *ud, quic_conn *c, const quic_trace *ev)
         if (app_trace_open(&sv->pending_trace, "server", sv->verbose, sv->qlog_dir, err, sizeof err))
             app_warn("server: %s", err);
         app_trace_set_path(&sv->pending_trace, quic_endpoint_conn_path(c));
+        sv->pending_trace.log_secrets = sv->tls.keylog != NULL;
         sv->pending_conn = c;
     }
     app_trace_set_version(&sv->pending_trace, quic_conn_version(c));
@@ -312,6 +313,7 @@ static void server_accept(app_server *sv, uint64_t now)
             if (app_trace_open(&s->trace, "server", sv->verbose, sv->qlog_dir, err, sizeof err))
                 app_warn("server: %s", err);
             app_trace_set_path(&s->trace, quic_endpoint_conn_path(q));
+            s->trace.log_secrets = sv->tls.keylog != NULL;
         }
         sv->n_sessions++;
         char who[80];
@@ -518,6 +520,7 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
     if (app_trace_open(&cl->s.trace, "client", o->verbose, qlog_dir, err, errlen) != 0)
         return -1;
     app_trace_set_path(&cl->s.trace, &path);
+    cl->s.trace.log_secrets = cl->tls.keylog != NULL;
     quic_conn *q = quic_conn_new_client(&qc, &path, now);
     if (!q) {
         snprintf(err, errlen, "cannot set up the QUIC connection");

@@ -248,8 +248,9 @@ static const char *key_type(const app_trace *t, quic_pkt_type level, bool ours)
 }
 
 /* security:key_updated / key_discarded, one per direction. The draft makes
- * "new" a required hexstring; the secret itself stays out of the file (the
- * key log is the place for secrets), so it is the empty hexstring. */
+ * "new" a required hexstring: the secret when a key log is written anyway
+ * (log_secrets) and the connection has it, else the empty hexstring, so a
+ * qlog file never is the only place a secret leaks to. */
 static void write_keys(app_trace *t, const quic_trace *ev, bool discarded, const char *trigger,
                        uint64_t gen)
 {
@@ -257,8 +258,12 @@ static void write_keys(app_trace *t, const quic_trace *ev, bool discarded, const
         if (!(ours ? ev->key_tx : ev->key_rx))
             continue;
         qlog_head(t, ev->now, discarded ? "security:key_discarded" : "security:key_updated");
-        fprintf(t->qlog, "\"key_type\":\"%s\"%s", key_type(t, ev->pkt_type, ours),
-                discarded ? "" : ",\"new\":\"\"");
+        fprintf(t->qlog, "\"key_type\":\"%s\"", key_type(t, ev->pkt_type, ours));
+        if (!discarded) {
+            const uint8_t *sec = ours ? ev->secret_tx : ev->secret_rx;
+            fprintf(t->qlog, ",\"new\":");
+            app_qlog_hex(t->qlog, sec, t->log_secrets && sec ? ev->secret_len : 0);
+        }
         if (ev->pkt_type == QUIC_PKT_1RTT)
             fprintf(t->qlog, ",\"generation\":%" PRIu64, gen);
         fprintf(t->qlog, ",\"trigger\":\"%s\"}}\n", trigger);

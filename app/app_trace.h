@@ -27,6 +27,7 @@ typedef struct app_trace {
     unsigned ack_exp_local, ack_exp_peer; /* ack_delay_exponent of each side */
     uint64_t last_now; /* the latest event's time: h3 frames have none of their own */
     uint32_t version, logged_version; /* QUIC version in use; the one in the file */
+    bool log_secrets; /* a key log is written: key_updated may carry the secrets */
     char path_name[512];
 } app_trace;
 

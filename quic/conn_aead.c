@@ -33,7 +33,8 @@ bool quic_conn_aead_may_seal(quic_conn *c, uint64_t now)
         /* RFC 9001 §6: our own update, before the limit. */
         quic_trace kt = {.type = QUIC_TRACE_KEY_UPDATED, .key_phase = c->app.tx_phase,
                          .pkt_type = QUIC_PKT_1RTT, .key_rx = true, .key_tx = true,
-                         .key_local = true, .key_gen = c->app.updates};
+                         .key_local = true, .key_gen = c->app.updates,
+                         .secret_tx = c->app.tx_secret, .secret_len = c->app.secret_len};
         quic_conn_trace(c, &kt);
         return true;
     }

@@ -220,8 +220,10 @@ static int install_level(quic_conn *c, const tls_event *ev)
     }
     cx_quic_keys_clear(&m);
     if (rc == 0) {
+        bool rx = ev->dir == TLS_DIR_READ;
         quic_trace t = {.type = QUIC_TRACE_KEYS_INSTALLED, .pkt_type = QUIC_PKT_HANDSHAKE,
-                        .key_rx = ev->dir == TLS_DIR_READ, .key_tx = ev->dir != TLS_DIR_READ};
+                        .key_rx = rx, .key_tx = !rx, .secret_rx = rx ? ev->secret : NULL,
+                        .secret_tx = rx ? NULL : ev->secret, .secret_len = ev->secret_len};
         quic_conn_trace(c, &t);
     }
     return rc == 0 ? 0 : QUIC_ERR_TLS;
@@ -252,7 +254,8 @@ static int install_app(quic_conn *c, const tls_event *ev)
         return QUIC_ERR_TLS;
     c->app_rx_ok = c->app_tx_ok = true;
     quic_trace t = {.type = QUIC_TRACE_KEYS_INSTALLED, .pkt_type = QUIC_PKT_1RTT, .key_rx = true,
-                    .key_tx = true};
+                    .key_tx = true, .secret_rx = c->app.rx_secret, .secret_tx = c->app.tx_secret,
+                    .secret_len = c->app.secret_len};
     quic_conn_trace(c, &t);
     return 0;
 }

@@ -251,7 +251,8 @@ static int open_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, ui
     if (sp == QUIC_SPACE_APPLICATION && c->app.updates != updates) {
         quic_trace kt = {.type = QUIC_TRACE_KEY_UPDATED, .key_phase = c->app.rx_phase,
                          .pkt_type = QUIC_PKT_1RTT, .key_rx = true, .key_tx = true,
-                         .key_gen = c->app.updates};
+                         .key_gen = c->app.updates, .secret_rx = c->app.rx_secret,
+                         .secret_tx = c->app.tx_secret, .secret_len = c->app.secret_len};
         quic_conn_trace(c, &kt);
     }
     if (quic_ackrange_contains(&s->acks, clr.pn)) {

@@ -66,6 +66,11 @@ typedef struct quic_trace {
     bool key_rx, key_tx, key_local;
     uint64_t key_gen;
     /**@}*/
+    /**@{*/ /** KEY_*: the new secrets where the connection holds them (else
+     * NULL). Secrets: a tracer writes them only where they may be (a key log). */
+    const uint8_t *secret_rx, *secret_tx;
+    size_t secret_len;
+    /**@}*/
     /**@{*/ /** CLOSED: who closed it, why (idle timeout, stateless reset), the
      * error code and its space (application: CONNECTION_CLOSE 0x1d). */
     bool close_by_peer, close_app, close_idle, close_reset;

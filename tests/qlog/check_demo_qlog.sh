@@ -20,6 +20,21 @@ for d in opt env; do
     echo "FAIL $d: client and server files name different ODCIDs:"; ls "$dir/$d"; fail=1
   fi
 done
+# Secrets: none in a qlog file without a key log; with --keylog, key_updated
+# carries the same secrets as the key log (quic-events-04 requires "new").
+if grep -h '"name":"security:key_updated"' "$dir"/opt/*.sqlog | grep -vq '"new":""'; then
+  echo "FAIL a secret in a qlog file without a key log"; fail=1
+fi
+mkdir "$dir/kl"
+"$quince" demo --qlog "$dir/kl" --keylog "$dir/kl/keys.txt" >"$dir/kl.log" 2>&1 || { echo "FAIL demo --keylog"; fail=1; }
+for label_type in CLIENT_HANDSHAKE_TRAFFIC_SECRET:client_handshake_secret \
+                  SERVER_TRAFFIC_SECRET_0:server_1rtt_secret; do
+  want=$(awk -v l="${label_type%%:*}" '$1 == l {print $3}' "$dir/kl/keys.txt" | head -n 1)
+  for f in "$dir"/kl/*.sqlog; do
+    grep -q "\"key_type\":\"${label_type#*:}\",\"new\":\"$want\"" "$f" && [ -n "$want" ] ||
+      { echo "FAIL $f: ${label_type#*:} is not the key log's ${label_type%%:*}"; fail=1; }
+  done
+done
 # A client/server pair with 1-RTT key updates (RFC 9001 §6) on both sides.
 mkdir "$dir/ku"
 port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
