@@ -52,6 +52,9 @@ int app_trace_open(app_trace *t, const char *who, bool verbose, const char *dir,
     if (!dir)
         return 0;
     struct stat st;
+    errno = 0;
+    if (stat(dir, &st) != 0 && errno == ENOENT && mkdir(dir, 0755) == 0)
+        errno = 0; /* created, as quic-go does with QLOGDIR */
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK) != 0) {
         snprintf(err, errlen, "cannot write qlog files into %s: %s", dir,
                  errno ? strerror(errno) : "not a directory");

@@ -8,7 +8,7 @@ src=$1 quince=$2
 dir=$(mktemp -d) || exit 1
 trap 'rm -rf "$dir"' EXIT
 fail=0
-mkdir "$dir/opt" "$dir/env"
+mkdir "$dir/opt" # env: QLOGDIR names a directory not there yet
 "$quince" demo --qlog "$dir/opt" >"$dir/opt.log" 2>&1 || { echo "FAIL quince demo --qlog"; cat "$dir/opt.log"; exit 1; }
 QLOGDIR=$dir/env/ "$quince" demo >"$dir/env.log" 2>&1 || { echo "FAIL QLOGDIR quince demo"; cat "$dir/env.log"; exit 1; }
 for d in opt env; do
