@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void app_cli_usage_body(FILE *f, app_cmd cmd);
+
 static const struct {
     const char *name;
     app_cmd cmd;
@@ -13,11 +15,42 @@ static const struct {
     {"gencert", APP_CMD_GENCERT}, {"help", APP_CMD_HELP}, {"decode", APP_CMD_DECODE},
 };
 
+/* What every command's usage ends with: the options all commands share and
+ * the exit codes, so `quince CMD --help` is complete on its own. */
+static void usage_shared(FILE *f, app_cmd cmd)
+{
+    fprintf(f, "options for every command (also as --opt=value):\n"
+               "  --help          this usage (also: quince help %s)\n"
+               "  -v              print every packet and frame sent and received, decoded\n"
+               "  --keylog FILE   write TLS secrets in NSS key log format (also SSLKEYLOGFILE;\n"
+               "                  the file is created readable by its owner only)\n"
+               "  --qlog DIR      write one qlog file per connection into DIR\n",
+            cmd == APP_CMD_DEMO ? "demo" : cmd == APP_CMD_SERVER ? "server"
+            : cmd == APP_CMD_CLIENT ? "client" : cmd == APP_CMD_GENCERT ? "gencert" : "decode");
+    if (cmd == APP_CMD_DEMO || cmd == APP_CMD_SERVER || cmd == APP_CMD_CLIENT)
+        fprintf(f, "  --pcap FILE     write every datagram sent and received as a pcap capture\n"
+                   "SIGINT/SIGTERM close every connection with H3_NO_ERROR and exit\n"
+                   "(server 0, client 1).\n");
+    fprintf(f, "exit codes: 0 success, 1 runtime, protocol or peer failure, 2 usage error\n"
+               "(an unknown option, a bad value, address or URL)\n");
+}
+
 void app_cli_usage(FILE *f, app_cmd cmd)
+{
+    if (cmd != APP_CMD_NONE && cmd != APP_CMD_HELP) {
+        app_cli_usage_body(f, cmd);
+        usage_shared(f, cmd);
+        return;
+    }
+    app_cli_usage_body(f, cmd);
+}
+
+static void app_cli_usage_body(FILE *f, app_cmd cmd)
 {
     switch (cmd) {
     case APP_CMD_DEMO:
         fprintf(f, "usage: quince demo [-v] [--keylog FILE] [--qlog DIR] [--count N] [--size BYTES]\n"
+                   "                   [--timeout S]\n"
                    "  A server and a client in one process on 127.0.0.1, with a certificate made\n"
                    "  in memory, playing the HTTP/3 datagram ping-pong from 0 to N (default 10).\n");
         break;
@@ -50,12 +83,15 @@ void app_cli_usage(FILE *f, app_cmd cmd)
         break;
     case APP_CMD_CLIENT:
         fprintf(f, "usage: quince client URL [--ca F | --insecure] [--method GET|CONNECT|CONNECT-EXT]\n"
-                   "                     [--count N] [--size BYTES] [-v] [--keylog FILE] [--qlog DIR]\n"
+                   "                     [--count N] [--size BYTES] [--timeout S] [-v] [--keylog FILE] [--qlog DIR]\n"
                    "  Runs the ping-pong against URL, e.g. https://localhost:8080/ping-pong.\n"
                    "  --ca F      trust the certificates in F (default: the system store)\n"
                    "  --insecure  do not verify the server's certificate (tests only)\n"
                    "  --count N   play until the counter reaches N (default 10)\n"
-                   "  --size B    datagram payload size, at least 8 (the counter) (default 8)\n"
+                   "  --size B    datagram payload size, at least 8 (the counter) (default 8);\n"
+                   "              more than the server or the path allows fails at once\n"
+                   "  --timeout S seconds for the handshake, and without an answer before\n"
+                   "              giving up (default 10)\n"
                    "  --no-datagrams, --drop-every N, --key-update-after N, --cc ALGO,\n"
                    "  --quic-version V[,V] (the first is the version of the first flight): see\n"
                    "  quince server --help\n");
@@ -91,8 +127,11 @@ void app_cli_usage(FILE *f, app_cmd cmd)
                    "                  <odcid>_client.sqlog / <odcid>_server.sqlog, qlog 0.3\n"
                    "  --pcap FILE     write every datagram sent and received as a pcap capture\n"
                    "                  (server, client, demo; read it with quince decode)\n"
+                   "  --opt=value works as well as --opt value\n"
+                   "  quince help CMD (or quince CMD --help): the options of CMD\n"
                    "\n"
-                   "exit codes: 0 success, 1 protocol or peer failure, 2 usage error\n");
+                   "exit codes: 0 success, 1 runtime, protocol or peer failure, 2 usage error\n"
+                   "(an unknown option, a bad value, address or URL)\n");
         break;
     }
 }
@@ -165,13 +204,89 @@ static int parse_quic_versions(const char *v, app_opts *o)
     return o->n_quic_versions ? 0 : -1;
 }
 
+/* "--name=value" as getopt_long reads it: split into "--name" "value" before
+ * the parser below, which then sees one form only. The value is marked, so a
+ * flag that takes none ("--retry=1") is a usage error, not a stray argument. */
+#define APP_CLI_MAX_ARGS 256
+static char *norm_argv[APP_CLI_MAX_ARGS + 1];
+static bool norm_is_value[APP_CLI_MAX_ARGS + 1];
+
+static int normalise_args(int argc, char **argv)
+{
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        char *eq = strncmp(argv[i], "--", 2) == 0 && argv[i][2] ? strchr(argv[i], '=') : NULL;
+        if (n + (eq ? 2 : 1) > APP_CLI_MAX_ARGS)
+            return -1;
+        norm_is_value[n] = false;
+        norm_argv[n++] = argv[i];
+        if (eq) {
+            *eq = 0; /* argv strings are the program's to modify (C11 5.1.2.2.1) */
+            norm_is_value[n] = true;
+            norm_argv[n++] = eq + 1;
+        }
+    }
+    norm_argv[n] = NULL;
+    return n;
+}
+
+/* A valid client URL: https://HOST[:PORT][/path], PORT 1..65535. Checked
+ * here so a typo is a usage error (exit 2), not a failed run. */
+static bool url_ok(const char *u)
+{
+    if (strncmp(u, "https://", 8) != 0)
+        return false;
+    const char *p = u + 8, *end = p + strcspn(p, "/");
+    const char *port = NULL;
+    if (*p == '[') {
+        const char *rb = memchr(p, ']', (size_t)(end - p));
+        if (!rb || rb == p + 1 || (rb + 1 < end && rb[1] != ':'))
+            return false;
+        port = rb + 1 < end ? rb + 2 : NULL;
+    } else {
+        const char *colon = memchr(p, ':', (size_t)(end - p));
+        if ((colon ? colon : end) == p)
+            return false;
+        port = colon ? colon + 1 : NULL;
+    }
+    if (!port)
+        return true;
+    unsigned long v = 0;
+    if (port == end)
+        return false;
+    for (const char *q = port; q < end; q++) {
+        if (*q < '0' || *q > '9' || (v = v * 10 + (unsigned long)(*q - '0')) > 65535)
+            return false;
+    }
+    return v > 0;
+}
+
+/* ADDR:PORT or [V6]:PORT with a numeric port (the name is resolved later). */
+static bool listen_ok(const char *a)
+{
+    const char *colon = strrchr(a, ':');
+    if (!colon || (a[0] == '[' && colon[-1] != ']'))
+        return false;
+    uint64_t v;
+    char *end;
+    errno = 0;
+    if (!colon[1] || colon[1] < '0' || colon[1] > '9')
+        return false;
+    v = strtoull(colon + 1, &end, 10);
+    return !errno && !*end && v <= 65535;
+}
+
 int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
 {
     memset(o, 0, sizeof *o);
     o->count = 10;
     o->size = 8;
+    o->timeout_s = 10;
     if (argc < 2)
         return usage_error(err, APP_CMD_NONE, "%s", "a command is needed");
+    if ((argc = normalise_args(argc, argv)) < 0)
+        return usage_error(err, APP_CMD_NONE, "%s", "too many arguments");
+    argv = norm_argv;
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         o->cmd = APP_CMD_HELP;
         return 0;
@@ -182,8 +297,22 @@ int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
     if (o->cmd == APP_CMD_NONE)
         return usage_error(err, APP_CMD_NONE, "unknown command '%s'", argv[1]);
     app_cmd c = o->cmd;
+    /* quince help CMD: that command's usage (quince CMD --help). */
+    if (c == APP_CMD_HELP && argc > 2) {
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            if (!strcmp(argv[2], commands[i].name) && commands[i].cmd != APP_CMD_HELP) {
+                if (argc > 3)
+                    return usage_error(err, APP_CMD_NONE, "help takes one command, not '%s'", argv[3]);
+                o->cmd = commands[i].cmd;
+                o->help = true;
+                return 0;
+            }
+        return usage_error(err, APP_CMD_NONE, "no help for unknown command '%s'", argv[2]);
+    }
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
+        if (norm_is_value[i])
+            return usage_error(err, c, "%s takes no value", argv[i - 1]);
         /* A flag that takes a value: the next argument, which must exist. */
 #define VALUE()                                                                 \
     (i + 1 < argc ? argv[++i]                                                   \
@@ -287,6 +416,12 @@ int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
                 return 2;
             if (parse_quic_versions(v, o))
                 return usage_error(err, c, "--quic-version takes 1, 2, 1,2 or 2,1, not '%s'", v);
+        } else if ((c == APP_CMD_CLIENT || c == APP_CMD_DEMO) && !strcmp(a, "--timeout")) {
+            const char *v = VALUE();
+            if (!v)
+                return 2;
+            if (parse_u64(v, &o->timeout_s) || o->timeout_s == 0 || o->timeout_s > 3600)
+                return usage_error(err, c, "--timeout takes seconds from 1 to 3600, not '%s'", v);
         } else if (c == APP_CMD_GENCERT && !strcmp(a, "--host")) {
             if (!(o->host = VALUE()))
                 return 2;
@@ -319,5 +454,9 @@ int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
         return usage_error(err, c, "%s", "decode needs a CAPTURE and --keylog FILE");
     if (c == APP_CMD_GENCERT && (!o->host || !o->cert || !o->key))
         return usage_error(err, c, "%s", "gencert needs --host, --cert and --key");
+    if (c == APP_CMD_CLIENT && !url_ok(o->url))
+        return usage_error(err, c, "bad URL '%s' (want https://HOST[:PORT]/path)", o->url);
+    if (c == APP_CMD_SERVER && !listen_ok(o->listen))
+        return usage_error(err, c, "bad address '%s' (want ADDR:PORT or [V6ADDR]:PORT)", o->listen);
     return 0;
 }

@@ -55,6 +55,7 @@ typedef struct app_opts {
     uint32_t quic_versions[4]; /* --quic-version V[,V]: the QUIC versions, first
                                   preferred (client: its first flight) */
     size_t n_quic_versions;    /* 0: quic's default (v1 and v2, see quic_config) */
+    uint64_t timeout_s; /* --timeout SECONDS: handshake and no-answer give-up (default 10) */
     /* gencert */
     const char *host;
     /* decode: CAPTURE --keylog FILE [--json]; --pcap FILE (server, client, demo) */
@@ -63,7 +64,8 @@ typedef struct app_opts {
     const char *pcap;
 } app_opts;
 
-/* Parses argv into o. Returns 0, or 2 after printing a usage error to err. */
+/* Parses argv into o. Returns 0, or 2 after printing a usage error to err.
+ * "--name=value" is read as "--name value"; o may keep pointers into argv. */
 int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err);
 /* The general usage, or one command's. */
 void app_cli_usage(FILE *f, app_cmd cmd);
