@@ -420,6 +420,21 @@ void app_server_step(app_server *sv, uint64_t now)
     app_io_flush(io);
 }
 
+/* SIGINT/SIGTERM: every connection closes with H3_NO_ERROR (RFC 9114 §5.2:
+ * an orderly shutdown) and its CONNECTION_CLOSE goes out now, so the peers
+ * learn it at once instead of after their idle timeout (RFC 9000 §10.2). */
+void app_server_interrupt(app_server *sv, uint64_t now)
+{
+    for (size_t i = 0; i < sv->n_sessions; i++) {
+        app_session *s = sv->sessions[i];
+        app_addr peer;
+        h3q_close(s->h3, H3_NO_ERROR, "interrupted");
+        path_peer(quic_endpoint_conn_path(s->q), &peer);
+        send_conn(&sv->io, s->q, &peer, now);
+    }
+    app_io_flush(&sv->io);
+}
+
 uint64_t app_server_deadline(const app_server *sv)
 {
     uint64_t d = quic_endpoint_deadline(sv->ep), p = quic_ep_heap_top(&sv->pp_timers, NULL);
@@ -628,6 +643,15 @@ void app_client_step(app_client *cl, uint64_t now)
         }
         client_finish(cl, cl->exit_code);
     }
+}
+
+void app_client_interrupt(app_client *cl, uint64_t now)
+{
+    if (!cl->s.h3)
+        return;
+    h3q_close(cl->s.h3, H3_NO_ERROR, "interrupted");
+    send_conn(&cl->io, cl->s.q, &cl->server, now);
+    app_io_flush(&cl->io);
 }
 
 uint64_t app_client_deadline(const app_client *cl)

@@ -76,6 +76,9 @@ void app_server_close(app_server *sv);
 /* Reads what the socket has, runs timers and state machines, sends. */
 void app_server_step(app_server *sv, uint64_t now);
 uint64_t app_server_deadline(const app_server *sv);
+/* Interrupted: closes every connection with H3_NO_ERROR and sends the
+ * CONNECTION_CLOSE packets before returning. */
+void app_server_interrupt(app_server *sv, uint64_t now);
 
 /* url: https://HOST:PORT/path. pinned: trust exactly this server's in-memory
  * certificate (the demo), else o->ca / o->insecure / the system store. */
@@ -84,6 +87,8 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
 void app_client_close(app_client *cl);
 void app_client_step(app_client *cl, uint64_t now);
 uint64_t app_client_deadline(const app_client *cl);
+/* Interrupted: closes with H3_NO_ERROR and sends the CONNECTION_CLOSE now. */
+void app_client_interrupt(app_client *cl, uint64_t now);
 
 /* Why a connection ended, in words (a refusing server, an idle timeout, a
  * reset, or the code, its name and the reason). */

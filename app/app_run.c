@@ -17,8 +17,11 @@ static void on_signal(int sig)
     g_stop = 1;
 }
 
+void app_run_stop(void) { g_stop = 1; }
+
 static void catch_signals(void)
 {
+    g_stop = 0;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -72,6 +75,12 @@ int app_run_server(const app_opts *o)
             wait_fds(&sv->io.udp.fd, 1, app_server_deadline(sv));
     }
     int rc = sv->exit_code;
+    if (g_stop && !sv->finished) {
+        /* Interrupted: an orderly end for a server (exit 0). */
+        app_server_interrupt(sv, app_now_us());
+        app_info("server: interrupted");
+        rc = 0;
+    }
     app_server_close(sv);
     app_info("server closed");
     return rc;
@@ -92,6 +101,11 @@ int app_run_client(const app_opts *o)
         app_client_step(cl, app_now_us());
         if (!cl->finished)
             wait_fds(&cl->io.udp.fd, 1, app_client_deadline(cl));
+    }
+    if (g_stop && !cl->finished) {
+        /* The ping-pong did not finish: exit 1, but tell the server first. */
+        app_client_interrupt(cl, app_now_us());
+        app_info("client: interrupted");
     }
     int rc = g_stop ? 1 : cl->exit_code;
     app_client_close(cl);
@@ -141,6 +155,13 @@ int app_run_demo(const app_opts *o)
     /* Both halves must have finished their ping-pong: with an odd count the
      * client sends the final value and only the server can tell it arrived. */
     int rc = g_stop ? 1 : cl->exit_code ? cl->exit_code : sv->finished ? sv->exit_code : 1;
+    if (g_stop) {
+        uint64_t now = app_now_us();
+        if (!cl->finished)
+            app_client_interrupt(cl, now);
+        app_server_interrupt(sv, now);
+        app_info("demo: interrupted");
+    }
     app_client_close(cl);
     app_server_close(sv);
     app_info("server closed");

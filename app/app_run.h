@@ -9,5 +9,9 @@ int app_run_server(const app_opts *o);
 int app_run_client(const app_opts *o);
 int app_run_demo(const app_opts *o);
 int app_run_gencert(const app_opts *o);
+/* What SIGINT and SIGTERM do (async-signal-safe): the running loop closes its
+ * connections with H3_NO_ERROR, logs "interrupted" and returns (server 0,
+ * client and demo 1). */
+void app_run_stop(void);
 
 #endif
