@@ -509,6 +509,7 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
     if (rc != 0 || app_tls_keylog(&cl->tls, o->keylog, err, errlen) != 0)
         return -1;
     if (app_udp_open(&cl->io.udp, &cl->server, false, err, errlen) != 0 ||
+        app_udp_connect(&cl->io.udp, &cl->server, err, errlen) != 0 ||
         app_io_pcap_open(&cl->io, o->pcap, err, errlen) != 0)
         return -1;
     quic_config qc;
@@ -588,6 +589,15 @@ void app_client_step(app_client *cl, uint64_t now)
             quic_conn_recv(q, &path, rv[i].data, rv[i].len, now);
         }
     } while (n == APP_BATCH);
+    /* ICMP port unreachable (RFC 1122 §3.2.2.1) on our connected socket:
+     * nobody will ever answer, so waiting for the timeout helps no one. */
+    if (io->udp.refused && !cl->finished) {
+        char where[80];
+        app_addr_str(&cl->server, where, sizeof where);
+        app_error("client: nothing is listening on %s (ICMP port unreachable)", where);
+        client_finish(cl, 1);
+        return;
+    }
     session_step(&cl->s, now);
 
     app_pp *pp = &cl->s.pp;

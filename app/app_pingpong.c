@@ -3,6 +3,7 @@
 
 #include "app/app_log.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,7 @@ int app_pp_init(app_pp *pp, bool is_server, h3q_conn *h3, const char *authority,
     pp->final = final;
     pp->size = size < 8 ? 8 : size;
     pp->resend_after = RESEND_US;
+    pp->max_resends = MAX_RESENDS_IN_A_ROW;
     pp->buf_cap = pp->size > 65535 ? 65535 : pp->size;
     if (pp->buf_cap < 65535)
         pp->buf_cap = 65535; /* the server echoes whatever size the client picked */
@@ -62,6 +64,42 @@ static void fail(app_pp *pp, const char *why)
     app_error("%s: %s", pp->who, why);
 }
 
+/* Can a --size payload of n bytes go out on this connection? The client's
+ * --size fails at once, with both numbers, when the peer's
+ * max_datagram_frame_size (RFC 9221 §3) cannot take it, and after one resend
+ * interval when the path cannot (a PMTU probe in flight may still raise the
+ * path's limit, RFC 9000 §14.3), instead of resending into the void until the
+ * timeout. The server only echoes what arrived, which fitted. */
+static bool dgram_fits(app_pp *pp, size_t n)
+{
+    h3_conn *h = h3q_h3(pp->h3);
+    if (pp->is_server || !h || n <= h3_conn_max_datagram_payload(h, pp->stream_id))
+        return true;
+    size_t oh = h3_datagram_overhead(pp->stream_id);
+    uint64_t peer = quic_conn_peer_max_dgram(h3q_quic(pp->h3));
+    /* The DATAGRAM frame's type and length (RFC 9221 §4) and the Quarter
+     * Stream ID (RFC 9297 §2.1) come out of the peer's frame limit. */
+    size_t by_peer = peer > 3 + oh ? (size_t)(peer - 3 - oh) : 0;
+    char why[256];
+    if (n > by_peer) {
+        snprintf(why, sizeof why,
+                 "--size %zu is more than the peer accepts: %zu bytes (its max_datagram_frame_size "
+                 "%llu minus the frame and HTTP datagram headers)", n, by_peer, (unsigned long long)peer);
+        fail(pp, why);
+        return false;
+    }
+    if (!pp->size_waited) {
+        pp->size_waited = true;
+        return true; /* the send fails; the resend decides */
+    }
+    size_t path = quic_conn_dgram_max(h3q_quic(pp->h3));
+    snprintf(why, sizeof why,
+             "--size %zu is more than the path carries: %zu bytes per HTTP datagram (%zu per QUIC "
+             "datagram minus the %zu-byte HTTP datagram prefix)", n, path > oh ? path - oh : 0, path, oh);
+    fail(pp, why);
+    return false;
+}
+
 /* Sends value in a payload of n bytes: the counter (8 bytes big-endian), then
  * padding where byte i is i & 0xff (the rule both implementations check), and
  * arms the resend timer. */
@@ -76,6 +114,8 @@ static void send_value(app_pp *pp, uint64_t value, size_t n, uint64_t now)
         pp->buf[i] = (uint8_t)(i & 0xff);
     pp->buf_len = n;
     pp->last_tx = value;
+    if (!dgram_fits(pp, n))
+        return;
     if (pp->drop_every && ++pp->first_sends % pp->drop_every == 0)
         /* --drop-every: as if the network lost it; the resend timer recovers */
         app_debug("%s: skipped datagram value=%llu on purpose", pp->who, (unsigned long long)value);
@@ -86,14 +126,16 @@ static void send_value(app_pp *pp, uint64_t value, size_t n, uint64_t now)
 
 static void resend(app_pp *pp, uint64_t now)
 {
-    if (++pp->resends_in_a_row > MAX_RESENDS_IN_A_ROW && !pp->sent_final) {
+    if (++pp->resends_in_a_row > pp->max_resends && !pp->sent_final) {
         char why[160];
         snprintf(why, sizeof why,
-                 "no answer to value=%llu after %d resends (is the peer gone, or playing to "
-                 "another --count?)", (unsigned long long)pp->last_tx, MAX_RESENDS_IN_A_ROW);
+                 "no answer to value=%llu after %u resends (is the peer gone, or playing to "
+                 "another --count?)", (unsigned long long)pp->last_tx, pp->max_resends);
         fail(pp, why);
         return;
     }
+    if (!dgram_fits(pp, pp->buf_len))
+        return;
     pp->resends++;
     app_debug("%s: resent datagram value=%llu", pp->who, (unsigned long long)pp->last_tx);
     if (h3q_send_datagram(pp->h3, pp->stream_id, pp->buf, pp->buf_len) != 0)

@@ -54,6 +54,9 @@ typedef struct app_pp {
     unsigned resends_in_a_row; /* for the same value: the peer may be gone */
     uint64_t settings_deadline; /* server: 10 s for the client's SETTINGS */
     bool pending_request;       /* server: a request waits for SETTINGS */
+    bool size_waited;           /* client: --size did not fit the path once (PMTU may grow) */
+    unsigned max_resends;       /* resends of one value before giving up (--timeout) */
+    bool stays;                 /* server serving many: no "exiting" in the log lines */
     char error[256];            /* why it FAILED */
 } app_pp;
 

@@ -150,6 +150,17 @@ int app_udp_open(app_udp *u, const app_addr *addr, bool bind_it, char *err, size
     return 0;
 }
 
+int app_udp_connect(app_udp *u, const app_addr *peer, char *err, size_t errlen)
+{
+    if (connect(u->fd, (const struct sockaddr *)&peer->ss, peer->len) != 0) {
+        char where[80];
+        app_addr_str(peer, where, sizeof where);
+        snprintf(err, errlen, "cannot connect the socket to %s: %s", where, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 void app_udp_close(app_udp *u)
 {
     if (u->fd >= 0)
@@ -212,6 +223,8 @@ int app_udp_recv_batch(app_udp *u, app_dgram *v, size_t n)
         msgs[i].msg_hdr.msg_namelen = sizeof v[i].peer.ss;
     }
     int got = recvmmsg(u->fd, msgs, (unsigned)n, MSG_DONTWAIT, NULL);
+    if (got < 0 && errno == ECONNREFUSED)
+        u->refused = true;
     if (got < 0)
         return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
     for (int i = 0; i < got; i++) {
@@ -257,6 +270,8 @@ int app_udp_send_batch(app_udp *u, const app_dgram *v, size_t n)
             }
         }
         int rc = sendmmsg(u->fd, msgs, (unsigned)k, 0);
+        if (rc < 0 && errno == ECONNREFUSED)
+            u->refused = true;
         if (rc < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                 return (int)sent;

@@ -23,6 +23,8 @@ typedef struct app_udp {
     bool gso;       /* UDP_SEGMENT accepted by this socket */
     app_addr local; /* what the socket is bound to */
     app_pcap_writer *pcap; /* --pcap: every datagram sent and received (or NULL) */
+    bool refused;   /* connected socket: an ICMP port unreachable came back
+                       (ECONNREFUSED on a send or receive) */
 } app_udp;
 
 /* One datagram of a batch: data and len are the caller's buffer and its size
@@ -48,6 +50,10 @@ bool app_addr_equal(const app_addr *a, const app_addr *b);
  * Big socket buffers, GSO detection. Errors (port in use, ...) in err. */
 int app_udp_open(app_udp *u, const app_addr *addr, bool bind_it, char *err, size_t errlen);
 void app_udp_close(app_udp *u);
+/* Connects the socket to peer (clients), so the kernel reports an ICMP port
+ * unreachable from it as ECONNREFUSED (then u->refused is set) and drops
+ * datagrams from anyone else. Sends may still name peer. */
+int app_udp_connect(app_udp *u, const app_addr *peer, char *err, size_t errlen);
 
 /* Receives up to n datagrams without blocking; returns the count (0 when none
  * is waiting) or -1 with errno. */
