@@ -549,7 +549,10 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
         return -1;
     }
     cl->started = now;
-    cl->connect_timeout = 10 * 1000000ull;
+    /* --timeout: one knob for the handshake and for the give-up when the
+     * peer stops answering (default 10 s). */
+    cl->connect_timeout = (o->timeout_s ? o->timeout_s : 10) * 1000000ull;
+    app_pp_set_timeout(&cl->s.pp, cl->connect_timeout);
     return 0;
 }
 

@@ -10,8 +10,8 @@
 #define SETTINGS_WAIT_US (10 * 1000000ull) /* the blog's 10 s */
 #define RESEND_US 500000ull /* nothing new for this long: send the last one again */
 #define LINGER_US (5 * 1000000ull)
-/* A peer that has not answered the same value this many times (10 s) is gone
- * or playing to another final value: give up rather than hang. */
+/* A peer that has not answered the same value this many times (10 s, or
+ * --timeout) is gone or playing to another final value: give up rather than hang. */
 #define MAX_RESENDS_IN_A_ROW 20
 
 static void put_be64(uint8_t *p, uint64_t v)
@@ -47,6 +47,12 @@ int app_pp_init(app_pp *pp, bool is_server, h3q_conn *h3, const char *authority,
         pp->buf_cap = 65535; /* the server echoes whatever size the client picked */
     pp->buf = calloc(1, pp->buf_cap);
     return pp->buf ? 0 : -1;
+}
+
+void app_pp_set_timeout(app_pp *pp, uint64_t us)
+{
+    uint64_t n = us / RESEND_US;
+    pp->max_resends = n < 1 ? 1 : n > 100000 ? 100000 : (unsigned)n;
 }
 
 void app_pp_free(app_pp *pp)

@@ -64,6 +64,8 @@ typedef struct app_pp {
 int app_pp_init(app_pp *pp, bool is_server, h3q_conn *h3, const char *authority, int method,
                 uint64_t final, size_t size);
 void app_pp_free(app_pp *pp);
+/* Give up after this long without an answer to the same value (default 10 s). */
+void app_pp_set_timeout(app_pp *pp, uint64_t us);
 /* Handles every pending HTTP/3 event, then the timers; call after each h3q_step. */
 void app_pp_step(app_pp *pp, uint64_t now);
 /* The next time app_pp_step must run even without traffic (QUIC_NEVER: none). */

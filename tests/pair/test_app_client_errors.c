@@ -72,6 +72,27 @@ static void test_client_closed_port_fails_at_once(void **state)
     assert_true(took < 500000);
 }
 
+/* A server that never answers (a socket that reads nothing: no ICMP
+ * either): --timeout 1 gives up after one second, not the default ten. */
+static void test_client_timeout_option_bounds_handshake_wait(void **state)
+{
+    (void)state;
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    char args[128];
+    snprintf(args, sizeof args, "https://127.0.0.1:%u/ping-pong --insecure --timeout=1", ntohs(a.sin_port));
+    uint64_t took;
+    int rc = run_client(args, &took);
+    close(fd);
+    if (!strstr(logbuf, "within 1 s"))
+        fail_msg("log lacks the timeout:\n%s", logbuf);
+    assert_int_equal(rc, 1);
+    assert_true(took >= 1000000 && took < 2500000);
+}
+
 /* Runs `quince demo ARGS` with its log captured. */
 static int run_demo(const char *args, uint64_t *took_us)
 {
@@ -116,6 +137,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_client_closed_port_fails_at_once),
         cmocka_unit_test(test_client_size_over_path_max_fails_with_both_numbers),
+        cmocka_unit_test(test_client_timeout_option_bounds_handshake_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
