@@ -117,7 +117,12 @@ int app_tls_keylog(app_tls *t, const char *path, char *err, size_t errlen)
         path = getenv("SSLKEYLOGFILE");
     if (!path || !*path)
         return 0;
-    t->keylog = fopen(path, "a");
+    /* The key log decrypts every connection: created readable by its owner
+     * only, not with fopen's 0666 less the umask. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    t->keylog = fd >= 0 ? fdopen(fd, "a") : NULL;
+    if (!t->keylog && fd >= 0)
+        close(fd);
     if (!t->keylog) {
         snprintf(err, errlen, "cannot open key log %s: %s", path, strerror(errno));
         return -1;

@@ -132,12 +132,37 @@ static void test_client_size_over_path_max_fails_with_both_numbers(void **state)
     assert_true(took < 1500000);
 }
 
+/* The key log holds every secret of the connection: quince creates it 0600
+ * whatever the umask lets through (here 022, which leaves fopen's 0644). */
+static void test_keylog_file_created_owner_only(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/quince-keylog-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path); /* quince creates it */
+    mode_t old = umask(022);
+    char args[128];
+    snprintf(args, sizeof args, "--count 2 --keylog=%s", path);
+    uint64_t took;
+    int rc = run_demo(args, &took);
+    umask(old);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    unlink(path);
+    assert_int_equal(rc, 0);
+    assert_true(st.st_size > 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_client_closed_port_fails_at_once),
         cmocka_unit_test(test_client_size_over_path_max_fails_with_both_numbers),
         cmocka_unit_test(test_client_timeout_option_bounds_handshake_wait),
+        cmocka_unit_test(test_keylog_file_created_owner_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
