@@ -300,6 +300,8 @@ static void server_accept(app_server *sv, uint64_t now)
             server_touch(sv, q, now); /* and again when due, until it is over */
             continue;
         }
+        /* Only a one-shot server exits when a ping-pong ends. */
+        s->pp.stays = !sv->one_shot;
         s->index = sv->n_sessions;
         sv->sessions[sv->n_sessions] = s;
         quic_endpoint_set_conn_ud(sv->ep, q, s);
@@ -395,13 +397,27 @@ void app_server_step(app_server *sv, uint64_t now)
         quic_endpoint_sync(sv->ep, s->q);
         quic_close_info ci;
         quic_conn_close_info(s->q, &ci);
+        /* A failed handshake is the operator's business (a client that
+         * distrusts our certificate, a TLS alert, a transport error): INFO,
+         * with who and why, as soon as the close begins, not after the
+         * draining period (RFC 9000 §10.2.2). */
+        if (!s->logged_close && !quic_conn_is_established(s->q) &&
+            (ci.closed || ci.by_peer || ci.code || ci.reason[0])) {
+            char why[400], who[80];
+            describe_close(s->q, why, sizeof why);
+            app_addr_str(&peer, who, sizeof who);
+            app_info("server: handshake with %s failed: %s", who, why);
+            s->logged_close = true;
+        }
         if (ci.closed) {
             char why[400];
             describe_close(s->q, why, sizeof why);
             bool was_pingpong = s->pp.state == APP_PP_DONE;
             /* One that ends without a finished ping-pong is worth a line:
              * how it ended (who closed, the code) is what interop checks. */
-            if (was_pingpong)
+            if (s->logged_close)
+                ; /* said above: a failed handshake */
+            else if (was_pingpong)
                 app_debug("server: connection ended: %s", why);
             else
                 app_info("server: connection ended without a finished ping-pong: %s", why);

@@ -60,8 +60,10 @@ static void test_server_sigint_closes_with_h3_no_error_at_once(void **state)
     fflush(NULL);
     pid_t pid = fork();
     assert_true(pid >= 0);
-    if (pid == 0)
+    if (pid == 0) {
+        alarm(30); /* never outlive a failed test */
         _exit(app_run_server(&so));
+    }
 
     char url[128];
     snprintf(url, sizeof url, "https://127.0.0.1:%u/ping-pong", port);
@@ -71,14 +73,24 @@ static void test_server_sigint_closes_with_h3_no_error_at_once(void **state)
     static app_client cl;
     char err[300];
     uint64_t start = app_now_us();
-    assert_int_equal(app_client_open(&cl, &co, url, NULL, start, err, sizeof err), 0);
-    /* Play until the exchange runs (the server is up and answering). */
-    while (!cl.finished && cl.s.pp.last_rx < 20 && app_now_us() - start < 5000000) {
-        app_client_step(&cl, app_now_us());
-        app_udp_wait(&cl.io.udp, app_client_deadline(&cl));
+    /* Play until the exchange runs; until the child has bound its socket the
+     * client is refused at once (ICMP port unreachable): try again. */
+    for (;;) {
+        assert_int_equal(app_client_open(&cl, &co, url, NULL, app_now_us(), err, sizeof err), 0);
+        while (!cl.finished && cl.s.pp.last_rx < 20 && app_now_us() - start < 10000000) {
+            app_client_step(&cl, app_now_us());
+            app_udp_wait(&cl.io.udp, app_client_deadline(&cl));
+        }
+        if (!(cl.finished && cl.io.udp.refused) || app_now_us() - start >= 10000000)
+            break;
+        app_client_close(&cl);
+        usleep(20000);
     }
-    assert_false(cl.finished);
-    assert_true(cl.s.pp.last_rx >= 20);
+    if (cl.finished || cl.s.pp.last_rx < 20) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        fail_msg("the ping-pong did not get going");
+    }
 
     uint64_t t0 = app_now_us();
     assert_int_equal(kill(pid, SIGINT), 0);
@@ -95,7 +107,7 @@ static void test_server_sigint_closes_with_h3_no_error_at_once(void **state)
     assert_true(ci.by_peer);
     assert_true(ci.app);
     assert_int_equal(ci.code, 0x100); /* H3_NO_ERROR, RFC 9114 §8.1 */
-    assert_true(took < 500000);
+    assert_true(took < 1000000); /* the idle timeout would be 30 s */
     app_client_close(&cl);
     assert_int_equal(wait_child(pid), 0);
 }
@@ -126,6 +138,7 @@ static void test_client_sigterm_closes_with_h3_no_error_at_once(void **state)
     assert_true(pid >= 0);
     if (pid == 0) {
         app_server_close(&sv); /* the child's copy of the socket */
+        alarm(30); /* never outlive a failed test */
         _exit(app_run_client(&co));
     }
 
@@ -138,7 +151,11 @@ static void test_client_sigterm_closes_with_h3_no_error_at_once(void **state)
         app_server_step(&sv, app_now_us());
         app_udp_wait(&sv.io.udp, app_server_deadline(&sv));
     }
-    assert_int_equal(sv.n_sessions, 1);
+    if (sv.n_sessions != 1) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        fail_msg("no ping-pong from the client");
+    }
 
     uint64_t t0 = app_now_us();
     assert_int_equal(kill(pid, SIGTERM), 0);
@@ -154,7 +171,7 @@ static void test_client_sigterm_closes_with_h3_no_error_at_once(void **state)
     assert_int_equal(wait_child(pid), 1);
     if (!strstr(logbuf, "the peer closed with application code 0x100 (H3_NO_ERROR), reason \"interrupted\""))
         fail_msg("server log:\n%s", logbuf);
-    assert_true(took < 500000);
+    assert_true(took < 1000000); /* the idle timeout would be 30 s */
 }
 
 int main(void)
