@@ -608,16 +608,21 @@ void app_client_step(app_client *cl, uint64_t now)
             quic_conn_recv(q, &path, rv[i].data, rv[i].len, now);
         }
     } while (n == APP_BATCH);
-    /* ICMP port unreachable (RFC 1122 §3.2.2.1) on our connected socket:
-     * nobody will ever answer, so waiting for the timeout helps no one. */
-    if (io->udp.refused && !cl->finished) {
-        char where[80];
-        app_addr_str(&cl->server, where, sizeof where);
-        app_error("client: nothing is listening on %s (ICMP port unreachable)", where);
-        client_finish(cl, 1);
-        return;
-    }
     session_step(&cl->s, now);
+    /* ICMP port unreachable (RFC 1122 §3.2.2.1) on our connected socket:
+     * nobody will ever answer, so waiting for the timeout helps no one. A
+     * server that closed and exited is not that: its close tells more. */
+    if (io->udp.refused && !cl->finished) {
+        quic_close_info pci;
+        quic_conn_close_info(q, &pci);
+        if (!pci.by_peer) {
+            char where[80];
+            app_addr_str(&cl->server, where, sizeof where);
+            app_error("client: nothing is listening on %s (ICMP port unreachable)", where);
+            client_finish(cl, 1);
+            return;
+        }
+    }
 
     app_pp *pp = &cl->s.pp;
     /* A client that sent the final value (an odd count) waits for the server's
