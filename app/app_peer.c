@@ -514,12 +514,14 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
     memset(cl, 0, sizeof *cl);
     cl->verbose = o->verbose;
     char port[16], hostport[300];
+    /* A URL or host that cannot be used is the caller's to fix: -2, as for
+     * a server's --listen (exit 2, usage). */
     if (parse_url(url, cl->host, sizeof cl->host, port, sizeof port, err, errlen) != 0)
-        return -1;
+        return -2;
     snprintf(hostport, sizeof hostport, strchr(cl->host, ':') ? "[%s]:%s" : "%s:%s", cl->host, port);
     snprintf(cl->authority, sizeof cl->authority, "%s", hostport);
     if (app_addr_parse(hostport, &cl->server, err, errlen) != 0)
-        return -1;
+        return -2;
     int rc = pinned ? app_tls_client_pinned(&cl->tls, pinned, cl->host, err, errlen)
                     : app_tls_client(&cl->tls, cl->host, o->ca, o->insecure, err, errlen);
     if (rc != 0 || app_tls_keylog(&cl->tls, o->keylog, err, errlen) != 0)

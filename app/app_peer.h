@@ -81,7 +81,8 @@ uint64_t app_server_deadline(const app_server *sv);
 void app_server_interrupt(app_server *sv, uint64_t now);
 
 /* url: https://HOST:PORT/path. pinned: trust exactly this server's in-memory
- * certificate (the demo), else o->ca / o->insecure / the system store. */
+ * certificate (the demo), else o->ca / o->insecure / the system store.
+ * Returns 0, -2 for a bad URL or an unresolvable host, -1 for other failures. */
 int app_client_open(app_client *cl, const app_opts *o, const char *url, const app_tls *pinned,
                     uint64_t now, char *err, size_t errlen);
 void app_client_close(app_client *cl);

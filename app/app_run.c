@@ -91,10 +91,11 @@ int app_run_client(const app_opts *o)
     char err[300];
     set_verbosity(o);
     app_client *cl = &g_client;
-    if (app_client_open(cl, o, o->url, NULL, app_now_us(), err, sizeof err) != 0) {
+    int orc = app_client_open(cl, o, o->url, NULL, app_now_us(), err, sizeof err);
+    if (orc != 0) {
         app_error("client: %s", err);
         app_client_close(cl);
-        return 1;
+        return orc == -2 ? 2 : 1; /* a bad URL or host is a usage error */
     }
     catch_signals();
     while (!g_stop && !cl->finished) {

@@ -72,6 +72,18 @@ static void test_client_closed_port_fails_at_once(void **state)
     assert_true(took < 500000);
 }
 
+/* A host that does not resolve is the user's to fix, like a bad --listen:
+ * exit 2 (usage), not 1 (runtime). */
+static void test_client_unresolvable_host_is_usage_error(void **state)
+{
+    (void)state;
+    uint64_t took;
+    int rc = run_client("https://nosuchhost.invalid:4433/ping-pong --insecure", &took);
+    if (!strstr(logbuf, "cannot resolve 'nosuchhost.invalid'"))
+        fail_msg("log:\n%s", logbuf);
+    assert_int_equal(rc, 2);
+}
+
 /* A server that never answers (a socket that reads nothing: no ICMP
  * either): --timeout 1 gives up after one second, not the default ten. */
 static void test_client_timeout_option_bounds_handshake_wait(void **state)
@@ -163,6 +175,7 @@ int main(void)
         cmocka_unit_test(test_client_size_over_path_max_fails_with_both_numbers),
         cmocka_unit_test(test_client_timeout_option_bounds_handshake_wait),
         cmocka_unit_test(test_keylog_file_created_owner_only),
+        cmocka_unit_test(test_client_unresolvable_host_is_usage_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
