@@ -445,8 +445,8 @@ void app_server_interrupt(app_server *sv, uint64_t now)
         app_session *s = sv->sessions[i];
         app_addr peer;
         h3q_close(s->h3, H3_NO_ERROR, "interrupted");
-        path_peer(quic_endpoint_conn_path(s->q), &peer);
-        send_conn(&sv->io, s->q, &peer, now);
+        app_path_peer(quic_endpoint_conn_path(s->q), &peer);
+        app_io_send_conn(&sv->io, s->q, &peer, now);
     }
     app_io_flush(&sv->io);
 }
@@ -686,7 +686,7 @@ void app_client_interrupt(app_client *cl, uint64_t now)
     if (!cl->s.h3)
         return;
     h3q_close(cl->s.h3, H3_NO_ERROR, "interrupted");
-    send_conn(&cl->io, cl->s.q, &cl->server, now);
+    app_io_send_conn(&cl->io, cl->s.q, &cl->server, now);
     app_io_flush(&cl->io);
 }
 

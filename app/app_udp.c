@@ -223,8 +223,13 @@ int app_udp_recv_batch(app_udp *u, app_dgram *v, size_t n)
         msgs[i].msg_hdr.msg_namelen = sizeof v[i].peer.ss;
     }
     int got = recvmmsg(u->fd, msgs, (unsigned)n, MSG_DONTWAIT, NULL);
-    if (got < 0 && errno == ECONNREFUSED)
+    if (got < 0 && errno == ECONNREFUSED) {
+        /* The pending ICMP error is reported once, ahead of datagrams that
+         * arrived before it (a peer's CONNECTION_CLOSE sent just before it
+         * exited): note it, and read on, so those are not lost. */
         u->refused = true;
+        got = recvmmsg(u->fd, msgs, (unsigned)n, MSG_DONTWAIT, NULL);
+    }
     if (got < 0)
         return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
     for (int i = 0; i < got; i++) {
