@@ -401,7 +401,9 @@ void app_server_step(app_server *sv, uint64_t now)
          * distrusts our certificate, a TLS alert, a transport error): INFO,
          * with who and why, as soon as the close begins, not after the
          * draining period (RFC 9000 §10.2.2). */
-        if (!s->logged_close && !quic_conn_is_established(s->q) &&
+        if (quic_conn_is_established(s->q))
+            s->was_established = true;
+        if (!s->logged_close && !s->was_established &&
             (ci.closed || ci.by_peer || ci.code || ci.reason[0])) {
             char why[400], who[80];
             describe_close(s->q, why, sizeof why);

@@ -28,6 +28,7 @@ typedef struct app_session {
     app_pp pp;
     app_trace trace; /* -v lines and the qlog file of this connection */
     bool logged_close;
+    bool was_established; /* the handshake completed once (closing ends it) */
     bool active;  /* server: on this step's list of sessions to work */
     size_t index; /* server: its place in app_server.sessions */
 } app_session;
