@@ -10,7 +10,7 @@
 #   MUTANTS_SEED=S      seed of the draw (default 1)
 #   MUTANTS_FILES=glob  only files matching this shell glob (default: the core below)
 #   MUTANTS_MINUTES=M   stop after M minutes whatever the count (default: no limit)
-#   MUTANTS_EXCLUDE=re  CTest tests not run per mutant (default: check_linkage)
+#   MUTANTS_EXCLUDE=re  CTest tests not run per mutant (default: ^check_, the script checks: linkage, install, qlog, CLI, includes)
 #   MUTANTS_RESUME=1    continue the previous run's log instead of starting again
 #   MUTANTS_TIMEOUT=T   seconds per test (default 30; a mutant's whole run gets 4x)
 set -euo pipefail
@@ -68,6 +68,6 @@ resume=()
 exec python3 tools/mutants.py --src "$out/src" --build "$out/build" --gen "$out/gen" \
   --log "$out/mutants.jsonl" --report "$out/mutants.md" --mutate "$cache/venv/bin/mutate" \
   --sample "${MUTANTS_SAMPLE:-200}" --seed "${MUTANTS_SEED:-1}" \
-  --exclude "${MUTANTS_EXCLUDE:-check_linkage}" --test-timeout "$t" \
+  --exclude "${MUTANTS_EXCLUDE:-^check_}" --test-timeout "$t" \
   --mutant-timeout $((4 * t)) --minutes "${MUTANTS_MINUTES:-0}" --jobs "$jobs" \
   "${resume[@]}" --files "${sel[@]}"
