@@ -201,3 +201,16 @@ int cx_hash_ctx_peek(const cx_hash_ctx *c, uint8_t *out)
     EVP_MD_CTX_free(tmp);
     return rc;
 }
+
+int cx_hash_ctx_peek_with(const cx_hash_ctx *c, const uint8_t *extra, size_t len, uint8_t *out)
+{
+    EVP_MD_CTX *tmp = EVP_MD_CTX_new();
+    unsigned int n = 0;
+    int rc = CX_ERR_LIBCRYPTO;
+    if (tmp && EVP_MD_CTX_copy_ex(tmp, c->md) == 1 &&
+        (len == 0 || EVP_DigestUpdate(tmp, extra, len) == 1) &&
+        EVP_DigestFinal_ex(tmp, out, &n) == 1)
+        rc = CX_OK;
+    EVP_MD_CTX_free(tmp);
+    return rc;
+}

@@ -49,5 +49,8 @@ void cx_hash_ctx_free(cx_hash_ctx *c);
 int cx_hash_ctx_update(cx_hash_ctx *c, const uint8_t *data, size_t len);
 /* Digest of everything so far; the context keeps running. */
 int cx_hash_ctx_peek(const cx_hash_ctx *c, uint8_t *out);
+/* Digest of everything so far followed by extra, which is not added to c
+ * (the PSK binder hashes a truncated ClientHello, RFC 8446 §4.2.11.2). */
+int cx_hash_ctx_peek_with(const cx_hash_ctx *c, const uint8_t *extra, size_t len, uint8_t *out);
 
 #endif

@@ -144,6 +144,27 @@ typedef void (*tls_log_fn)(void *ud, tls_log_level lvl, const char *msg);
 #define TLS_MAX_GROUPS 4  /**< key exchange groups a config holds */
 #define TLS_MAX_SIGALGS 8 /**< signature schemes a config holds */
 
+/** Server ticket keys (RFC 8446 §4.6.1): tickets are self-contained, sealed
+ * with AES-256-GCM under the current key; tls_ticket_keys_rotate() makes a
+ * fresh current key and keeps the one before for opening only, so a ticket
+ * outlives one rotation but not two (then the handshake is a full one). */
+typedef struct tls_ticket_keys tls_ticket_keys;
+/** New keys drawn from random (NULL = libcrypto); NULL on failure. */
+tls_ticket_keys *tls_ticket_keys_new(const qb_alloc *a, cx_rand_fn random, void *random_ud);
+/** The current key becomes the previous one; a new current key. 0 or TLS_ERR_INTERNAL. */
+int tls_ticket_keys_rotate(tls_ticket_keys *k);
+/** Frees and wipes; NULL allowed. */
+void tls_ticket_keys_free(tls_ticket_keys *k);
+
+/** Wall clock in milliseconds since 1970 (ticket ages cross processes). */
+typedef int64_t (*tls_clock_fn)(void *ud);
+/** Client: a session to resume later (RFC 8446 §4.6.1), one per
+ * NewSessionTicket: opaque bytes for the caller's store, given back as
+ * tls_config.session. The bytes are valid only during the call. */
+typedef void (*tls_session_fn)(void *ud, const uint8_t *session, size_t len);
+
+#define TLS_DEFAULT_TICKET_LIFETIME 86400 /**< seconds (RFC 8446 §4.6.1 allows up to 604800) */
+
 /** How a handshake is set up: tls_config_init(), then fill in what differs.
  * The connection keeps a pointer: it and what it points to must outlive it. */
 typedef struct tls_config {
@@ -192,6 +213,21 @@ typedef struct tls_config {
     tls_log_fn log; /**< NULL = none */
     void *log_ud;      /**< passed to log */
     const qb_alloc *alloc; /**< NULL = malloc */
+    /** Server: keys to seal tickets with; NULL = no tickets and no resumption. */
+    tls_ticket_keys *ticket_keys;
+    size_t ticket_count;      /**< server: tickets after a handshake (0 = 1) */
+    uint32_t ticket_lifetime; /**< server: seconds (0 = TLS_DEFAULT_TICKET_LIFETIME) */
+    /** Server: tickets carry early_data with max_early_data_size 0xffffffff
+     * (RFC 9001 §4.6.1); off until 0-RTT is implemented. */
+    bool ticket_early_data;
+    tls_clock_fn clock; /**< NULL = the system's real-time clock */
+    void *clock_ud;     /**< passed to clock */
+    /** Client: a session from on_session to resume; NULL or unusable (another
+     * server name, expired, bad bytes) = a full handshake. */
+    const uint8_t *session;
+    size_t session_len;      /**< bytes at session */
+    tls_session_fn on_session; /**< client: where new sessions go (NULL = dropped) */
+    void *session_ud;          /**< passed to on_session */
 } tls_config;
 
 /** Fills in the defaults (client role, no ALPN). */
@@ -275,11 +311,37 @@ void tls_conn_peer_tp(const tls_conn *c, const uint8_t **p, size_t *n);
 int tls_conn_exporter_secret(const tls_conn *c, uint8_t *out, size_t *len);
 /** Server: the client presented a certificate that verified. */
 bool tls_conn_peer_authenticated(const tls_conn *c);
-/** Tickets the client received (kept, not used yet). */
+/** Tickets the client received (each handed to on_session). */
 size_t tls_conn_ticket_count(const tls_conn *c);
 /** Bytes of a handshake message received in part and waiting for the rest
  * (any level): the engine cannot be dropped without losing them. */
 size_t tls_conn_partial_input(const tls_conn *c);
+/** The handshake was a resumption with a ticket (RFC 8446 §2.2): no
+ * Certificate or CertificateVerify; known once the ServerHello is handled. */
+bool tls_conn_resumed(const tls_conn *c);
+/** Server, before the client Finished: opaque bytes sealed into the tickets
+ * (the QUIC layer's transport parameters and HTTP/3 SETTINGS that 0-RTT must
+ * remember, RFC 9000 §7.4.1); copied. After resumption the ticket's bytes come
+ * back with tls_conn_ticket_app_data(). 0 or a negative code. */
+int tls_conn_set_ticket_app_data(tls_conn *c, const uint8_t *p, size_t n);
+/** Server: the app data of the ticket this handshake resumed (n = 0 if none). */
+void tls_conn_ticket_app_data(const tls_conn *c, const uint8_t **p, size_t *n);
+
+/** What a stored session holds (tls_session_parse). Pointers into the bytes. */
+typedef struct tls_session_info {
+    uint16_t suite;             /**< cipher suite of the original connection */
+    char alpn[256];             /**< NUL-terminated ALPN of the original connection */
+    char server_name[256];      /**< NUL-terminated server name it was made for */
+    int64_t received_ms;        /**< when the ticket came (clock) */
+    uint32_t lifetime;          /**< seconds */
+    uint32_t max_early_data;    /**< 0: no 0-RTT with this ticket */
+    const uint8_t *peer_tp;     /**< the server's transport parameters then */
+    size_t peer_tp_len;         /**< their length */
+} tls_session_info;
+/** Parses stored session bytes; 0 or TLS_ERR_DECODE. */
+int tls_session_parse(const uint8_t *p, size_t n, tls_session_info *out);
+/** The session may be offered to server_name at now_ms (not expired). */
+bool tls_session_usable(const uint8_t *p, size_t n, const char *server_name, int64_t now_ms);
 
 #ifdef __cplusplus
 }

@@ -2,7 +2,8 @@
  * TLS 1.3 client state machine for QUIC (RFC 8446 §4, RFC 9001 §4, §8):
  * ClientHello (again after a HelloRetryRequest), then ServerHello,
  * EncryptedExtensions, Certificate, CertificateVerify, Finished; then the
- * client Finished. NewSessionTicket is accepted and counted afterwards.
+ * client Finished; resumed (tls_psk.c) without Certificate and
+ * CertificateVerify. NewSessionTickets afterwards go to the session store.
  */
 #include "crypto/tls_int.h"
 
@@ -73,9 +74,14 @@ static int build_client_hello(tls_conn *c)
         ch.ext.val[TLS_X_COOKIE] = (tls_bytes){c->cookie, c->cookie_len};
         ch.ext.present |= 1u << TLS_X_COOKIE;
     }
-    if ((rc = tls_out_begin(c, TLS_LEVEL_INITIAL, 2048 + sizeof alpn + c->local_tp_len + c->cookie_len, &w)))
+    if (tls_psk_client_ext(c, &ch))
+        return tls_fail(c, TLS_ERR_INTERNAL, "pre_shared_key");
+    if ((rc = tls_out_begin(c, TLS_LEVEL_INITIAL,
+                            2048 + sizeof alpn + c->local_tp_len + c->cookie_len + c->psk_ext_len, &w)))
         return tls_fail(c, rc, "out of memory");
-    if ((rc = tls_ch_encode(&w, &ch)) || (rc = tls_out_commit(c, TLS_LEVEL_INITIAL, &w, true)))
+    /* RFC 8446 §4.2.11.2: the binder goes in before the ClientHello joins the transcript. */
+    if ((rc = tls_ch_encode(&w, &ch)) || (rc = tls_psk_client_bind(c, &w)) ||
+        (rc = tls_out_commit(c, TLS_LEVEL_INITIAL, &w, true)))
         return tls_fail(c, TLS_ERR_INTERNAL, "ClientHello encoding");
     c->state = TLS_ST_C_WAIT_SH;
     return 0;
@@ -95,6 +101,7 @@ int tls_client_start(tls_conn *c)
     }
     if (c->cfg->insecure_skip_verify)
         tls_log(c, TLS_LOG_WARN, "client: INSECURE: server certificate will not be verified");
+    tls_psk_client_prepare(c);
     return build_client_hello(c);
 }
 
@@ -145,6 +152,7 @@ static int on_hrr(tls_conn *c, const tls_sh *sh, const uint8_t *raw, size_t rawl
     }
     c->did_hrr = true;
     c->suite = sh->suite;
+    tls_psk_client_on_hrr(c, sh->suite);
     /* §4.4.1: ClientHello1 becomes message_hash, then the HRR itself. */
     if (tls_transcript_set_hash(&c->tr, h) || tls_transcript_hrr_reset(&c->tr) ||
         tls_transcript_add(&c->tr, raw, rawlen))
@@ -183,11 +191,13 @@ static int on_server_hello(tls_conn *c, const tls_msg *m, const uint8_t *raw, si
     /* §4.1.3: echo of our (empty) session id, compression 0. */
     if (sh.session_id.len != 0 || sh.compression != 0)
         return tls_fail(c, TLS_ERR_ILLEGAL, "bad legacy_session_id_echo or compression");
-    /* §4.2: only extensions we offered; we offer no PSK and no early data. */
-    if (sh.ext.unknown || tls_exts_has(&sh.ext, TLS_X_PSK))
+    /* §4.2: only extensions we offered; pre_shared_key only with a ticket. */
+    if (sh.ext.unknown || (tls_exts_has(&sh.ext, TLS_X_PSK) && !c->psk_offered))
         return tls_fail(c, TLS_ERR_UNSUPPORTED_EXT, "ServerHello extension not offered");
     if (sh.hrr)
         return on_hrr(c, &sh, raw, rawlen);
+    if ((rc = tls_psk_client_on_sh(c, &sh)))
+        return rc;
     if (!offered(c->suites, c->nsuites, sh.suite) || (c->did_hrr && sh.suite != c->suite))
         return tls_fail(c, TLS_ERR_ILLEGAL, "ServerHello cipher suite not offered");
     if (!tls_exts_has(&sh.ext, TLS_X_KEY_SHARE))
@@ -201,7 +211,9 @@ static int on_server_hello(tls_conn *c, const tls_msg *m, const uint8_t *raw, si
     c->group = group;
     rc = tls_hash_of_suite(c, sh.suite, &h) || tls_transcript_set_hash(&c->tr, h) ||
          tls_transcript_add(&c->tr, raw, rawlen) || tls_transcript_hash(&c->tr, th) ||
-         tls_ks_init(&c->ks, h) || tls_ks_handshake(&c->ks, secret, slen, th);
+         (c->resumed ? tls_ks_init_psk(&c->ks, h, c->sess.psk.p, c->sess.psk.len)
+                     : tls_ks_init(&c->ks, h)) ||
+         tls_ks_handshake(&c->ks, secret, slen, th);
     cx_wipe(secret, sizeof secret); /* the (EC)DHE secret, on every path */
     if (rc)
         return tls_fail(c, TLS_ERR_INTERNAL, "key schedule");
@@ -245,7 +257,9 @@ static int on_encrypted_extensions(tls_conn *c, const tls_msg *m)
         return tls_fail(c, TLS_ERR_MISSING_EXT, "no quic_transport_parameters");
     if ((rc = tls_set_peer_tp(c, ee.ext.val[TLS_X_TP])))
         return rc;
-    c->state = TLS_ST_C_WAIT_CERT;
+    /* RFC 8446 §2.2: resumed, the server authenticates with the PSK: no
+     * Certificate, CertificateVerify or CertificateRequest (§4.3.2). */
+    c->state = c->resumed ? TLS_ST_C_WAIT_FIN : TLS_ST_C_WAIT_CERT;
     return 0;
 }
 
@@ -380,13 +394,8 @@ int tls_client_handle(tls_conn *c, tls_level level, const tls_msg *m, const uint
             break;
         return on_finished(c, m, raw, rawlen);
     case TLS_ST_CONNECTED:
-        if (m->type == TLS_HS_NEW_SESSION_TICKET) {
-            tls_nst nst;
-            if ((rc = tls_nst_decode(m->body.p, m->body.len, &nst)))
-                return tls_fail(c, rc, "malformed NewSessionTicket");
-            c->tickets++; /* kept for later resumption support */
-            return 0;
-        }
+        if (m->type == TLS_HS_NEW_SESSION_TICKET)
+            return tls_psk_client_on_ticket(c, m);
         break;
     default:
         break;

@@ -122,6 +122,10 @@ void tls_conn_free(tls_conn *c)
     qb_free(c->a, c->local_tp);
     qb_free(c->a, c->peer_tp);
     qb_free(c->a, c->cookie);
+    qb_free(c->a, c->psk_ext);
+    qb_free(c->a, c->ticket_app);
+    qb_free(c->a, c->resumed_app);
+    cx_wipe(c->psk, sizeof c->psk);
     cx_wipe(c->ev, sizeof c->ev); /* SECRET events not taken */
     qb_free(c->a, c);
 }
@@ -321,6 +325,29 @@ size_t tls_conn_partial_input(const tls_conn *c)
     return n;
 }
 bool tls_conn_peer_authenticated(const tls_conn *c) { return c->peer_authenticated; }
+bool tls_conn_resumed(const tls_conn *c) { return c->resumed; }
+
+int tls_conn_set_ticket_app_data(tls_conn *c, const uint8_t *p, size_t n)
+{
+    if (c->role != TLS_ROLE_SERVER || c->state == TLS_ST_CONNECTED || n > TLS_TICKET_APP_MAX)
+        return TLS_ERR_STATE;
+    uint8_t *copy = n ? qb_malloc(c->a, n) : NULL;
+    if (n && !copy)
+        return TLS_ERR_INTERNAL;
+    if (n)
+        memcpy(copy, p, n);
+    qb_free(c->a, c->ticket_app);
+    qb_free(c->a, c->resumed_app);
+    c->ticket_app = copy;
+    c->ticket_app_len = n;
+    return 0;
+}
+
+void tls_conn_ticket_app_data(const tls_conn *c, const uint8_t **p, size_t *n)
+{
+    *p = c->resumed ? c->resumed_app : NULL;
+    *n = c->resumed ? c->resumed_app_len : 0;
+}
 
 void tls_conn_peer_tp(const tls_conn *c, const uint8_t **p, size_t *n)
 {

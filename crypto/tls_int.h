@@ -11,12 +11,15 @@
  *                               per level, dispatch to a state machine,
  *                               output and events to the caller, queries
  *   tls_client.c tls_server.c   the two state machines (RFC 8446 §4, App. A)
+ *   tls_psk.c                   resumption: the PSK offer, choice, binder and
+ *                               NewSessionTickets (RFC 8446 §4.2.11, §4.6.1)
  *   tls_auth.c                  Certificate/CertificateVerify steps both use
  *   tls_core.c                  shared state helpers: failure, log, random,
  *                               key shares, events and secrets, output
  *                               buffers with the transcript, peer transport
  *                               parameters, Finished
- *   tls_keysched.c tls_alert.c  key schedule and transcript; alerts
+ *   tls_keysched.c tls_alert.c  key schedule and transcript; alerts;
+ *   tls_ticket.c                sealed tickets, stored sessions (tls_ticket.h)
  *   tls_msg.c                   handshake message codecs (tls_msg.h)
  *   tls_ext.c                   extension codecs (tls_ext.h)
  *   cx_*.c                      libcrypto wrappers (the only OpenSSL users)
@@ -31,6 +34,7 @@
 #include "crypto/tls.h"
 #include "crypto/tls_keysched.h"
 #include "crypto/tls_msg.h"
+#include "crypto/tls_ticket.h"
 
 typedef enum tls_state {
     TLS_ST_START = 0,
@@ -103,6 +107,22 @@ struct tls_conn {
     size_t cr_sigalgs_len;
     bool peer_authenticated;      /* server: the client's certificate verified */
 
+    /* resumption (tls_psk.c, RFC 8446 §2.2, §4.2.11) */
+    bool psk_offered;          /* client: the session's ticket is in the ClientHello */
+    bool resumed;              /* the server accepted the PSK */
+    tls_session sess;          /* client: cfg->session decoded (points into it) */
+    uint8_t *psk_ext;          /* client: the pre_shared_key extension contents */
+    size_t psk_ext_len;
+    uint8_t psk[TLS_HASH_MAX]; /* server: of the ticket accepted */
+    size_t psk_len;
+    uint16_t psk_index;        /* server: the identity selected */
+    int64_t psk_age_skew_ms;   /* server: client's ticket age minus ours (0-RTT window) */
+    uint32_t psk_max_early;    /* server: the accepted ticket's max_early_data_size */
+    uint8_t *ticket_app;       /* server: sealed into the tickets we send */
+    size_t ticket_app_len;
+    uint8_t *resumed_app;      /* server: the app data of the ticket accepted */
+    size_t resumed_app_len;
+
     tls_event ev[TLS_EVENT_RING];
     size_t ev_head, ev_count;
 
@@ -162,5 +182,33 @@ int tls_hash_of_suite(tls_conn *c, uint16_t suite, cx_hash_id *h);
 int tls_finished_make(tls_conn *c, const uint8_t *base, uint8_t *out);
 int tls_finished_check(tls_conn *c, const uint8_t *base, tls_bytes got);
 bool tls_is_ip_literal(const char *host);
+
+/* Resumption (tls_psk.c). */
+int64_t tls_now_ms(tls_conn *c);
+/* RFC 8446 §4.2.11.2: the binder of psk over th (the transcript hash up to the
+ * truncated ClientHello): HMAC(finished_key(res binder), th). */
+int tls_psk_binder(cx_hash_id h, const uint8_t *psk, size_t psk_len, const uint8_t *th,
+                   uint8_t *out);
+/* RFC 8446 §4.6.1: the PSK of a ticket from the resumption master secret and its nonce. */
+int tls_psk_from_ticket(cx_hash_id h, const uint8_t *res, const uint8_t *nonce, size_t nlen,
+                        uint8_t *out);
+/* Client: decides from cfg->session whether to offer it (tls_client_start). */
+int tls_psk_client_prepare(tls_conn *c);
+/* Client: sets pre_shared_key in ch (binder zeros) when offered. */
+int tls_psk_client_ext(tls_conn *c, tls_ch *ch);
+/* Client: the encoded ClientHello at w gets its binder (before the transcript). */
+int tls_psk_client_bind(tls_conn *c, qb_wr *w);
+/* Client: after a HelloRetryRequest for suite: keep the offer only if its hash fits. */
+void tls_psk_client_on_hrr(tls_conn *c, uint16_t suite);
+/* Client: ServerHello pre_shared_key (accepted: c->resumed). */
+int tls_psk_client_on_sh(tls_conn *c, const tls_sh *sh);
+/* Client: a NewSessionTicket after the handshake. */
+int tls_psk_client_on_ticket(tls_conn *c, const tls_msg *m);
+/* Server: the ClientHello's pre_shared_key; sets c->resumed when a ticket is
+ * good and its binder verifies, fails on a bad binder. suite: the one picked. */
+int tls_psk_server_select(tls_conn *c, const tls_ch *ch, const uint8_t *raw, size_t rawlen,
+                          uint16_t suite, bool second);
+/* Server: NewSessionTickets after the client Finished (RFC 8446 §4.6.1). */
+int tls_psk_server_send_tickets(tls_conn *c);
 
 #endif

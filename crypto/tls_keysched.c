@@ -52,6 +52,18 @@ int tls_ks_init(tls_keysched *ks, cx_hash_id h)
     return cx_hkdf_extract(h, zeros, ks->hlen, zeros, ks->hlen, ks->hs_secret) ? TLS_ERR_INTERNAL : 0;
 }
 
+int tls_ks_init_psk(tls_keysched *ks, cx_hash_id h, const uint8_t *psk, size_t len)
+{
+    uint8_t zeros[TLS_HASH_MAX] = {0};
+    memset(ks, 0, sizeof *ks);
+    ks->hash = h;
+    ks->hlen = cx_hash_len(h);
+    if (cx_hkdf_extract(h, zeros, ks->hlen, psk, len, ks->hs_secret))
+        return TLS_ERR_INTERNAL;
+    memcpy(ks->early, ks->hs_secret, ks->hlen);
+    return 0;
+}
+
 int tls_ks_handshake(tls_keysched *ks, const uint8_t *ecdhe, size_t len, const uint8_t *th_sh)
 {
     uint8_t zeros[TLS_HASH_MAX] = {0};
@@ -82,6 +94,7 @@ int tls_ks_resumption(tls_keysched *ks, const uint8_t *th)
 
 void tls_ks_forget_traffic(tls_keysched *ks)
 {
+    cx_wipe(ks->early, sizeof ks->early);
     cx_wipe(ks->hs_secret, sizeof ks->hs_secret);
     cx_wipe(ks->master, sizeof ks->master);
     cx_wipe(ks->c_hs, sizeof ks->c_hs);

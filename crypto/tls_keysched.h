@@ -19,6 +19,7 @@ typedef struct tls_keysched {
     cx_hash_id hash;
     size_t hlen;
     uint8_t hs_secret[TLS_HASH_MAX];
+    uint8_t early[TLS_HASH_MAX]; /* Early Secret: kept for 0-RTT ("c e traffic", §7.1) */
     uint8_t master[TLS_HASH_MAX];
     uint8_t c_hs[TLS_HASH_MAX], s_hs[TLS_HASH_MAX];
     uint8_t c_ap[TLS_HASH_MAX], s_ap[TLS_HASH_MAX];
@@ -30,6 +31,8 @@ typedef struct tls_keysched {
 int tls_suite_hash(uint16_t suite, cx_hash_id *h);
 
 int tls_ks_init(tls_keysched *ks, cx_hash_id h);
+/* The same with a PSK (resumption, RFC 8446 §7.1: Early Secret = HKDF-Extract(0, PSK)). */
+int tls_ks_init_psk(tls_keysched *ks, cx_hash_id h, const uint8_t *psk, size_t len);
 /* From the (EC)DHE shared secret and Hash(ClientHello..ServerHello). */
 int tls_ks_handshake(tls_keysched *ks, const uint8_t *ecdhe, size_t len, const uint8_t *th_sh);
 /* From Hash(ClientHello..server Finished). */

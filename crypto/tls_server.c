@@ -2,8 +2,9 @@
  * TLS 1.3 server state machine for QUIC (RFC 8446 §4, RFC 9001 §4, §8):
  * ClientHello -> (HelloRetryRequest -> ClientHello) -> ServerHello at the
  * Initial level, EncryptedExtensions, Certificate, CertificateVerify,
- * Finished at the Handshake level; then the client Finished. No
- * NewSessionTicket is sent (no resumption yet).
+ * Finished at the Handshake level; then the client Finished and
+ * NewSessionTickets. A good ticket (tls_psk.c) leaves out Certificate and
+ * CertificateVerify.
  */
 #include "crypto/tls_int.h"
 
@@ -119,7 +120,7 @@ static int send_hrr(tls_conn *c, const uint8_t *raw, size_t rawlen)
 /* ServerHello (RFC 8446 §4.1.3). */
 static int send_flight(tls_conn *c, cx_kex *k, const uint8_t *random)
 {
-    uint8_t ver[2], share[4 + CX_KEX_SHARE_MAX];
+    uint8_t ver[2], share[4 + CX_KEX_SHARE_MAX], psk[2];
     size_t kl;
     tls_sh sh;
     qb_wr w;
@@ -135,6 +136,11 @@ static int send_flight(tls_conn *c, cx_kex *k, const uint8_t *random)
     sh.ext.val[TLS_X_KEY_SHARE] = (tls_bytes){share, 4 + kl};
     sh.ext.val[TLS_X_VERSIONS] = (tls_bytes){ver, 2};
     sh.ext.present = (1u << TLS_X_KEY_SHARE) | (1u << TLS_X_VERSIONS);
+    if (c->resumed) { /* RFC 8446 §4.2.11: selected_identity */
+        qb_put_u16(psk, c->psk_index);
+        sh.ext.val[TLS_X_PSK] = (tls_bytes){psk, 2};
+        sh.ext.present |= 1u << TLS_X_PSK;
+    }
     if (tls_out_begin(c, TLS_LEVEL_INITIAL, 256, &w) || tls_sh_encode(&w, &sh) ||
         tls_out_commit(c, TLS_LEVEL_INITIAL, &w, true))
         return tls_fail(c, TLS_ERR_INTERNAL, "ServerHello");
@@ -160,7 +166,8 @@ static int send_encrypted_flight(tls_conn *c)
         return tls_fail(c, TLS_ERR_INTERNAL, "EncryptedExtensions");
 
     /* §4.3.2: the request's context is empty (one request per handshake). */
-    if (c->cfg->request_client_cert) {
+    /* §4.3.2: no CertificateRequest when authenticating with a resumption PSK. */
+    if (c->cfg->request_client_cert && !c->resumed) {
         uint8_t algs[2 * TLS_MAX_SIGALGS];
         tls_cr cr;
         memset(&cr, 0, sizeof cr);
@@ -172,7 +179,8 @@ static int send_encrypted_flight(tls_conn *c)
             tls_out_commit(c, TLS_LEVEL_HANDSHAKE, &w, true))
             return tls_fail(c, TLS_ERR_INTERNAL, "CertificateRequest");
     }
-    if (tls_send_cert_and_verify(c, (tls_bytes){NULL, 0}, c->cfg->chain, c->sigalg, true))
+    if (!c->resumed &&
+        tls_send_cert_and_verify(c, (tls_bytes){NULL, 0}, c->cfg->chain, c->sigalg, true))
         return c->err;
 
     /* §4.4.4 */
@@ -257,6 +265,10 @@ static int on_client_hello(tls_conn *c, const tls_msg *m, const uint8_t *raw, si
     }
     if (rc == 0)
         return send_hrr(c, raw, rawlen);
+    /* RFC 8446 §4.2.11: the ticket is judged on the ClientHello that gets a
+     * ServerHello (after a HelloRetryRequest, the second one). */
+    if ((rc = tls_psk_server_select(c, &ch, raw, rawlen, suite, second)))
+        return rc;
 
     /* The ServerHello random is drawn before the key (tests fix both). */
     if (tls_random(c, srandom, TLS_RANDOM_LEN))
@@ -274,7 +286,8 @@ static int on_client_hello(tls_conn *c, const tls_msg *m, const uint8_t *raw, si
     }
     rc = send_flight(c, k, srandom);
     cx_kex_free(k);
-    if (!rc && (tls_transcript_hash(&c->tr, th) || tls_ks_init(&c->ks, h) ||
+    if (!rc && (tls_transcript_hash(&c->tr, th) ||
+                (c->resumed ? tls_ks_init_psk(&c->ks, h, c->psk, c->psk_len) : tls_ks_init(&c->ks, h)) ||
                 tls_ks_handshake(&c->ks, secret, slen, th)))
         rc = tls_fail(c, TLS_ERR_INTERNAL, "key schedule");
     cx_wipe(secret, sizeof secret); /* the (EC)DHE secret, on every path */
@@ -302,7 +315,7 @@ int tls_server_resume(tls_conn *c)
     int rc = send_encrypted_flight(c);
     if (rc)
         return rc;
-    c->state = c->cfg->request_client_cert ? TLS_ST_S_WAIT_CERT : TLS_ST_S_WAIT_FIN;
+    c->state = c->cfg->request_client_cert && !c->resumed ? TLS_ST_S_WAIT_CERT : TLS_ST_S_WAIT_FIN;
     return 0;
 }
 
@@ -348,11 +361,15 @@ static int on_client_finished(tls_conn *c, const tls_msg *m, const uint8_t *raw,
         return tls_fail(c, TLS_ERR_INTERNAL, "key schedule");
     tls_push_secret(c, TLS_LEVEL_APPLICATION, TLS_DIR_READ, c->ks.c_ap, "CLIENT_TRAFFIC_SECRET_0");
     tls_ks_forget_traffic(&c->ks); /* all handed out in events */
+    cx_wipe(c->psk, sizeof c->psk);
     c->read_level = TLS_LEVEL_APPLICATION;
     c->state = TLS_ST_CONNECTED;
+    if ((rc = tls_psk_server_send_tickets(c)))
+        return rc;
     tls_event ev = {.type = TLS_EVENT_HANDSHAKE_DONE};
     tls_push_event(c, &ev);
-    tls_log(c, TLS_LOG_INFO, "server: handshake complete alpn=%s", c->alpn);
+    tls_log(c, TLS_LOG_INFO, "server: handshake complete alpn=%s%s", c->alpn,
+            c->resumed ? " (resumed)" : "");
     return 0;
 }
 
