@@ -1,4 +1,4 @@
-/* Stateless Retry tokens under rotating keys (see token.h; RFC 9000 §8.1.4). */
+/* Stateless Retry and NEW_TOKEN tokens under rotating keys (see token.h; RFC 9000 §8.1.3, §8.1.4). */
 #include "quic/token.h"
 
 #include "crypto/cx_hash.h"
@@ -6,6 +6,7 @@
 #include <string.h>
 
 #define TOKEN_MAGIC 'q'
+#define NEW_TOKEN_MAGIC 'n' /* RFC 9000 §8.1.3: told apart from Retry tokens */
 #define HDR_LEN (2 + CX_AEAD_IV_LEN) /* magic, key id, nonce */
 #define SALT_LEN 16
 /* Associated data: the address, bounded (sockaddr sizes). */
@@ -90,12 +91,12 @@ static size_t make_aad(uint8_t *aad, const uint8_t *hdr, const uint8_t *addr, si
     return HDR_LEN + addr_len;
 }
 
-int quic_token_make(quic_token_ctx *t, const uint8_t *addr, size_t addr_len,
-                    const quic_cid *odcid, const quic_cid *retry_scid, uint64_t now,
-                    uint8_t out[QUIC_TOKEN_MAX])
+/* Header (magic, key id, nonce) and the sealed plaintext pt into out. */
+static int seal_token(quic_token_ctx *t, uint8_t magic, const uint8_t *addr, size_t addr_len,
+                      uint64_t now, const uint8_t *pt, size_t pt_len, uint8_t out[QUIC_TOKEN_MAX])
 {
     uint8_t aad[HDR_LEN + ADDR_MAX];
-    if (addr_len > ADDR_MAX)
+    if (addr_len > ADDR_MAX || pt_len > QUIC_TOKEN_MAX - HDR_LEN - CX_AEAD_TAG_LEN)
         return QUIC_TOKEN_ERR_INVALID;
     quic_token_key *k = &t->cur;
     if (!k->aead || now - k->since >= t->rotate_us || now < k->since ||
@@ -105,20 +106,39 @@ int quic_token_make(quic_token_ctx *t, const uint8_t *addr, size_t addr_len,
     }
     uint64_t ctr = k->count++;
     /* nonce = IV XOR counter, as the AEAD forms it (cx_aead.h) */
-    out[0] = TOKEN_MAGIC;
+    out[0] = magic;
     out[1] = k->id;
     memcpy(out + 2, k->iv, CX_AEAD_IV_LEN);
     for (int i = 0; i < 8; i++)
         out[2 + CX_AEAD_IV_LEN - 1 - i] ^= (uint8_t)(ctr >> (8 * i));
+    memcpy(out + HDR_LEN, pt, pt_len);
+    /* the magic is in the associated data: one kind never passes for the other */
+    size_t aad_len = make_aad(aad, out, addr, addr_len);
+    if (cx_aead_seal(k->aead, ctr, aad, aad_len, out + HDR_LEN, pt_len) != 0)
+        return QUIC_TOKEN_ERR_CRYPTO;
+    return (int)(HDR_LEN + pt_len + CX_AEAD_TAG_LEN);
+}
+
+int quic_token_make(quic_token_ctx *t, const uint8_t *addr, size_t addr_len,
+                    const quic_cid *odcid, const quic_cid *retry_scid, uint64_t now,
+                    uint8_t out[QUIC_TOKEN_MAX])
+{
+    uint8_t pt[QUIC_TOKEN_MAX];
     qb_wr w;
-    qb_wr_init(&w, out + HDR_LEN, QUIC_TOKEN_MAX - HDR_LEN - CX_AEAD_TAG_LEN);
+    qb_wr_init(&w, pt, QUIC_TOKEN_MAX - HDR_LEN - CX_AEAD_TAG_LEN);
     if (qb_wr_u64(&w, now) || qb_wr_u8(&w, odcid->len) || qb_wr_bytes(&w, odcid->b, odcid->len) ||
         qb_wr_u8(&w, retry_scid->len) || qb_wr_bytes(&w, retry_scid->b, retry_scid->len))
         return QUIC_TOKEN_ERR_INVALID;
-    size_t aad_len = make_aad(aad, out, addr, addr_len);
-    if (cx_aead_seal(k->aead, ctr, aad, aad_len, out + HDR_LEN, w.off) != 0)
-        return QUIC_TOKEN_ERR_CRYPTO;
-    return (int)(HDR_LEN + w.off + CX_AEAD_TAG_LEN);
+    return seal_token(t, TOKEN_MAGIC, addr, addr_len, now, pt, w.off, out);
+}
+
+int quic_token_new_make(quic_token_ctx *t, const uint8_t *addr, size_t addr_len, uint64_t now,
+                        uint8_t out[QUIC_TOKEN_MAX])
+{
+    uint8_t pt[8];
+    qb_put_u32(pt, (uint32_t)(now >> 32));
+    qb_put_u32(pt + 4, (uint32_t)now);
+    return seal_token(t, NEW_TOKEN_MAGIC, addr, addr_len, now, pt, sizeof pt, out);
 }
 
 /* The key a token names (current or previous), and the counter its nonce
@@ -146,13 +166,14 @@ static quic_token_key *token_key(quic_token_ctx *t, const uint8_t *token, uint64
     return k;
 }
 
-int quic_token_check(quic_token_ctx *t, const uint8_t *token, size_t len, const uint8_t *addr,
-                     size_t addr_len, uint64_t now, uint64_t max_age, quic_cid *odcid,
-                     quic_cid *retry_scid)
+/* Opens a token of kind magic into buf; *pt_len gets the plaintext's length. */
+static int open_token(quic_token_ctx *t, uint8_t magic, const uint8_t *token, size_t len,
+                      const uint8_t *addr, size_t addr_len, uint8_t buf[QUIC_TOKEN_MAX],
+                      size_t *pt_len)
 {
-    uint8_t buf[QUIC_TOKEN_MAX], aad[HDR_LEN + ADDR_MAX];
+    uint8_t aad[HDR_LEN + ADDR_MAX];
     uint64_t ctr = 0;
-    if (len < HDR_LEN + CX_AEAD_TAG_LEN || len > QUIC_TOKEN_MAX || token[0] != TOKEN_MAGIC ||
+    if (len < HDR_LEN + CX_AEAD_TAG_LEN || len > QUIC_TOKEN_MAX || token[0] != magic ||
         addr_len > ADDR_MAX)
         return QUIC_TOKEN_ERR_INVALID;
     quic_token_key *k = token_key(t, token, &ctr);
@@ -163,8 +184,21 @@ int quic_token_check(quic_token_ctx *t, const uint8_t *token, size_t len, const 
     size_t aad_len = make_aad(aad, token, addr, addr_len);
     if (cx_aead_open(k->aead, ctr, aad, aad_len, buf, body) != 0)
         return QUIC_TOKEN_ERR_INVALID;
+    *pt_len = body - CX_AEAD_TAG_LEN;
+    return 0;
+}
+
+int quic_token_check(quic_token_ctx *t, const uint8_t *token, size_t len, const uint8_t *addr,
+                     size_t addr_len, uint64_t now, uint64_t max_age, quic_cid *odcid,
+                     quic_cid *retry_scid)
+{
+    uint8_t buf[QUIC_TOKEN_MAX];
+    size_t pl;
+    int rc = open_token(t, TOKEN_MAGIC, token, len, addr, addr_len, buf, &pl);
+    if (rc)
+        return rc;
     qb_rd r;
-    qb_rd_init(&r, buf, body - CX_AEAD_TAG_LEN);
+    qb_rd_init(&r, buf, pl);
     uint64_t when;
     uint8_t ol, rl;
     const uint8_t *ob, *rb;
@@ -176,5 +210,21 @@ int quic_token_check(quic_token_ctx *t, const uint8_t *token, size_t len, const 
         return QUIC_TOKEN_ERR_EXPIRED;
     quic_cid_set(odcid, ob, ol);
     quic_cid_set(retry_scid, rb, rl);
+    return 0;
+}
+
+int quic_token_new_check(quic_token_ctx *t, const uint8_t *token, size_t len,
+                         const uint8_t *addr, size_t addr_len, uint64_t now, uint64_t max_age)
+{
+    uint8_t buf[QUIC_TOKEN_MAX];
+    size_t pl;
+    int rc = open_token(t, NEW_TOKEN_MAGIC, token, len, addr, addr_len, buf, &pl);
+    if (rc)
+        return rc;
+    if (pl != 8)
+        return QUIC_TOKEN_ERR_INVALID;
+    uint64_t when = ((uint64_t)qb_get_u32(buf) << 32) | qb_get_u32(buf + 4);
+    if (when > now || now - when > max_age)
+        return QUIC_TOKEN_ERR_EXPIRED;
     return 0;
 }

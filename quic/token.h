@@ -77,6 +77,16 @@ int quic_token_rotate(quic_token_ctx *t, uint64_t now);
 int quic_token_make(quic_token_ctx *t, const uint8_t *addr, size_t addr_len,
                     const quic_cid *odcid, const quic_cid *retry_scid, uint64_t now,
                     uint8_t out[QUIC_TOKEN_MAX]);
+/* NEW_TOKEN tokens (RFC 9000 §8.1.3, §19.7), for a later connection: 'n' in
+ * place of 'q', the time as the only plaintext, bound to addr (the client's
+ * IP address: its port changes between connections). A context of their own,
+ * whose rotate_us is their lifetime (hours, where Retry tokens live seconds). */
+int quic_token_new_make(quic_token_ctx *t, const uint8_t *addr, size_t addr_len, uint64_t now,
+                        uint8_t out[QUIC_TOKEN_MAX]);
+/* 0, QUIC_TOKEN_ERR_INVALID (not ours, another address, a Retry token) or
+ * QUIC_TOKEN_ERR_EXPIRED (older than max_age). */
+int quic_token_new_check(quic_token_ctx *t, const uint8_t *token, size_t len,
+                         const uint8_t *addr, size_t addr_len, uint64_t now, uint64_t max_age);
 /* Checks a token from a client Initial; on success fills odcid and retry_scid. */
 int quic_token_check(quic_token_ctx *t, const uint8_t *token, size_t len, const uint8_t *addr,
                      size_t addr_len, uint64_t now, uint64_t max_age, quic_cid *odcid,

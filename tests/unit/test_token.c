@@ -182,10 +182,48 @@ static void test_token_keys_differ_with_stuck_rng(void **state)
     quic_token_ctx_free(&t);
 }
 
+/* RFC 9000 §8.1.3: a NEW_TOKEN token is told apart from a Retry token, is
+ * bound to the address, and expires. */
+static void test_new_token_kind_address_and_expiry(void **state)
+{
+    (void)state;
+    uint8_t key[32] = {7};
+    quic_token_ctx t;
+    quic_cid o, r;
+    const uint8_t ip[] = {127, 0, 0, 1}, ip2[] = {127, 0, 0, 2};
+    uint8_t tok[QUIC_TOKEN_MAX];
+    uint64_t day = 86400ull * 1000000;
+    assert_int_equal(quic_token_ctx_init(&t, NULL, key, NULL, NULL), 0);
+    t.rotate_us = day;
+    int n = quic_token_new_make(&t, ip, 4, 1000000, tok);
+    assert_true(n > 0 && tok[0] == 'n');
+    assert_int_equal(quic_token_new_check(&t, tok, (size_t)n, ip, 4, 1000000 + day / 2, day), 0);
+    assert_int_equal(quic_token_new_check(&t, tok, (size_t)n, ip2, 4, 2000000, day),
+                     QUIC_TOKEN_ERR_INVALID);
+    assert_int_equal(quic_token_new_check(&t, tok, (size_t)n, ip, 4, 1000001 + day, day),
+                     QUIC_TOKEN_ERR_EXPIRED);
+    /* not a Retry token, even with the magic changed: the magic is authenticated */
+    assert_int_equal(quic_token_check(&t, tok, (size_t)n, ip, 4, 2000000, day, &o, &r),
+                     QUIC_TOKEN_ERR_INVALID);
+    tok[0] = 'q';
+    assert_int_equal(quic_token_check(&t, tok, (size_t)n, ip, 4, 2000000, day, &o, &r),
+                     QUIC_TOKEN_ERR_INVALID);
+    /* and a Retry token is not a NEW_TOKEN token */
+    quic_cid_set(&o, (const uint8_t *)"odcid678", 8);
+    n = quic_token_make(&t, ip, 4, &o, &o, 2000000, tok);
+    assert_int_equal(quic_token_new_check(&t, tok, (size_t)n, ip, 4, 2000000, day),
+                     QUIC_TOKEN_ERR_INVALID);
+    tok[0] = 'n';
+    assert_int_equal(quic_token_new_check(&t, tok, (size_t)n, ip, 4, 2000000, day),
+                     QUIC_TOKEN_ERR_INVALID);
+    quic_token_ctx_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_token),
+        cmocka_unit_test(test_new_token_kind_address_and_expiry),
         cmocka_unit_test(test_token_nonce_unique_with_stuck_rng),
         cmocka_unit_test(test_token_valid_across_one_rotation_not_two),
         cmocka_unit_test(test_token_key_rotates_with_time_and_use),
