@@ -391,11 +391,15 @@ void quic_conn_discard_space(quic_conn *c, quic_pn_space sp)
 }
 
 /* Issue 10: once the handshake is confirmed the TLS engine has nothing left
- * to do but parse the tickets a server may send (which we do not use), so it
- * goes, unless it still holds output or a message received in part. */
+ * to do but parse the tickets a server may send, so it goes, unless it still
+ * holds output or a message received in part, or (issue 14) the client keeps
+ * sessions and no ticket came yet: the engine turns the first one into a
+ * session (RFC 8446 §4.6.1); later ones are skipped. */
 static void tls_release(quic_conn *c)
 {
     if (!c->tls || !c->handshake_confirmed || tls_conn_partial_input(c->tls))
+        return;
+    if (!c->is_server && c->cfg.tls->on_session && tls_conn_ticket_count(c->tls) == 0)
         return;
     for (int lvl = 0; lvl < QUIC_LEVELS; lvl++) {
         const uint8_t *p;
@@ -412,6 +416,7 @@ static void tls_release(quic_conn *c)
             return; /* keep the engine: it costs memory, nothing else */
         memcpy(c->alpn, a, len + 1);
     }
+    c->tls_resumed = tls_conn_resumed(c->tls); /* quic_conn_resumed, after the engine */
     tls_conn_free(c->tls);
     c->tls = NULL;
 }

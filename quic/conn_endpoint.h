@@ -22,5 +22,13 @@ uint64_t quic_conn_endpoint_progress(const quic_conn *c);
 /* Ends a connection without a packet (like the idle timeout, RFC 9000
  * §10.1): the endpoint gave up on its handshake. */
 void quic_conn_endpoint_drop(quic_conn *c, const char *reason);
+/* Server: a client Initial came with a valid NEW_TOKEN token: its address
+ * is validated (RFC 9000 §8.1.3), no anti-amplification limit. */
+void quic_conn_endpoint_validated(quic_conn *c);
+/* Server, once the handshake is complete: a NEW_TOKEN frame with token for the
+ * client's next connection (RFC 9000 §8.1.3); copied. 0 or < 0. */
+int quic_conn_endpoint_new_token(quic_conn *c, const uint8_t *token, size_t len);
+/* The handshake of c is complete. */
+bool quic_conn_endpoint_complete(const quic_conn *c);
 
 #endif

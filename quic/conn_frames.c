@@ -106,8 +106,8 @@ static int h_crypto(quic_conn *c, const quic_frame *f, const frame_ctx *x)
 
 static int h_new_token(quic_conn *c, const quic_frame *f, const frame_ctx *x)
 {
-    (void)c, (void)f, (void)x;
-    return 0; /* a token for a later connection: not used yet */
+    (void)x;
+    return quic_conn_token_on_frame(c, f->new_token.token, f->new_token.len);
 }
 
 static int h_stream(quic_conn *c, const quic_frame *f, const frame_ctx *x)

@@ -111,7 +111,13 @@ typedef struct quic_pending {
     bool ping; /* an ack-eliciting packet is wanted (key update, probes) */
     bool path_response;
     uint8_t path_response_data[8];
+    bool new_token; /* server: new_token below is to be sent (RFC 9000 §19.7) */
 } quic_pending;
+
+/* NEW_TOKEN (conn_token.c, RFC 9000 §8.1.3, §19.7). */
+void quic_conn_token_init_client(quic_conn *c);
+int quic_conn_token_on_frame(quic_conn *c, const uint8_t *token, size_t len);
+void quic_conn_token_free(quic_conn *c);
 
 struct quic_conn {
     quic_config cfg;
@@ -139,8 +145,11 @@ struct quic_conn {
     bool cids_retired;         /* the peer retired CIDs: replace them after the packet */
     bool got_first_server_pkt; /* client: the server's SCID is known */
     quic_cid server_scid;      /* client: the SCID of the server's first packet */
-    uint8_t retry_token[256];
+    uint8_t retry_token[256]; /* client: a Retry's token, or a NEW_TOKEN one given */
     size_t retry_token_len;
+    uint8_t *new_token;       /* server: the NEW_TOKEN token for this client (conn_token.c) */
+    bool tls_resumed;         /* the handshake resumed a session (kept when the engine goes) */
+    size_t new_token_len;
 
     /* TLS and keys. The engine is freed once the handshake is confirmed
      * (issue 10): 1-RTT keys and their updates live in `app`, and what the

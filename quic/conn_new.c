@@ -102,6 +102,7 @@ quic_conn *quic_conn_new_client(const quic_config *cfg, const quic_path *path, u
     c->odcid = dcid;
     quic_local_cids_init(&c->lcids, &scid, scid.len == 0);
     quic_peer_cids_init(&c->pcids, &dcid, QUIC_CID_SLOTS);
+    quic_conn_token_init_client(c);
     if (quic_conn_initial_keys(c, &dcid) != 0 || quic_conn_crypto_init(c) != 0)
         goto fail;
     return c;
@@ -206,6 +207,7 @@ void quic_conn_free(quic_conn *c)
     quic_dgram_queue_free(&c->dg_tx);
     quic_dgram_queue_free(&c->dg_rx);
     qb_free(c->alloc, c->early_buf);
+    quic_conn_token_free(c);
     qb_ring_free(&c->events);
     cx_wipe(c->app_rx_secret, sizeof c->app_rx_secret);
     cx_wipe(c->app_tx_secret, sizeof c->app_tx_secret);

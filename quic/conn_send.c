@@ -37,7 +37,7 @@ static bool app_pending(const quic_conn *c)
     const quic_pending *p = &c->pend;
     return p->max_data || p->max_streams_bidi || p->max_streams_uni || p->data_blocked ||
            p->streams_blocked_bidi || p->streams_blocked_uni || p->handshake_done || p->ping ||
-           p->path_response || c->pcids.n_retire_owed ||
+           p->path_response || p->new_token || c->pcids.n_retire_owed ||
            quic_local_cids_next_announce((quic_local_cids *)&c->lcids) ||
            c->streams.head || quic_dgram_queue_count(&c->dg_tx);
 }
@@ -174,6 +174,17 @@ static void put_control(quic_conn *c, pkt_build *b)
         if (put_frame(b, &f)) {
             log_item(c, QUIC_SI_HANDSHAKE_DONE, 0, 0, 0, false, b->sp);
             p->handshake_done = false;
+        }
+    }
+    if (p->new_token && c->new_token && quic_sentlog_room(&c->log, 1)) {
+        quic_frame f;
+        memset(&f, 0, sizeof f);
+        f.type = QUIC_FT_NEW_TOKEN;
+        f.new_token.token = c->new_token;
+        f.new_token.len = c->new_token_len;
+        if (put_frame(b, &f)) {
+            log_item(c, QUIC_SI_NEW_TOKEN, 0, 0, 0, false, b->sp);
+            p->new_token = false;
         }
     }
     if (p->max_data) {
@@ -965,6 +976,7 @@ void quic_conn_on_lost_items(quic_conn *c, uint64_t handle)
         case QUIC_SI_MAX_STREAMS_BIDI: c->pend.max_streams_bidi = true; break;
         case QUIC_SI_MAX_STREAMS_UNI: c->pend.max_streams_uni = true; break;
         case QUIC_SI_HANDSHAKE_DONE: c->pend.handshake_done = true; break;
+        case QUIC_SI_NEW_TOKEN: c->pend.new_token = c->new_token != NULL; break;
         case QUIC_SI_NEW_CONNECTION_ID:
             for (size_t k = 0; k < QUIC_CID_SLOTS; k++)
                 if (c->lcids.slot[k].active && c->lcids.slot[k].seq == it->id)

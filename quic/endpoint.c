@@ -80,6 +80,7 @@ struct quic_endpoint {
     quic_ep_addrs addrs;
     quic_cid_table routes;
     quic_token_ctx tokens;
+    quic_token_ctx new_tokens; /* NEW_TOKEN: keys of their own, living new_token_age_us */
     stateless_pkt out[STATELESS_SLOTS];
     size_t out_head, out_count;
     quic_endpoint_stats stats;
@@ -161,6 +162,7 @@ void quic_endpoint_config_init(quic_endpoint_config *c, const tls_config *tls)
     c->max_conns = 1024;
     c->max_handshakes = 256;
     c->retry_token_age_us = 10 * 1000000ull;
+    c->new_token_age_us = 86400ull * 1000000;
     c->handshake_timeout_us = 10 * 1000000ull;
     c->max_half_open_per_addr = 16;
 }
@@ -219,6 +221,11 @@ quic_endpoint *quic_endpoint_new(const quic_endpoint_config *cfg)
      * made just before a rotation validates for its whole age (token.h). */
     if (cfg->retry_token_age_us > ep->tokens.rotate_us)
         ep->tokens.rotate_us = cfg->retry_token_age_us;
+    if (quic_token_ctx_init(&ep->new_tokens, ep->alloc, ep->cfg.conn.static_key, cfg->conn.random,
+                            cfg->conn.random_ud) != 0)
+        goto fail;
+    if (cfg->new_token_age_us)
+        ep->new_tokens.rotate_us = cfg->new_token_age_us;
     return ep;
 fail:
     quic_endpoint_free(ep);
@@ -238,6 +245,7 @@ void quic_endpoint_free(quic_endpoint *ep)
     quic_ep_heap_free(&ep->handshakes);
     quic_ep_addrs_free(&ep->addrs);
     quic_token_ctx_free(&ep->tokens);
+    quic_token_ctx_free(&ep->new_tokens);
     qb_free(ep->base, ep);
 }
 
@@ -324,6 +332,21 @@ static void leave_half_open(quic_endpoint *ep, ep_conn *e)
     quic_ep_heap_set(&ep->handshakes, slot_no(ep, e), UINT64_MAX);
 }
 
+static size_t source_of(const quic_endpoint *ep, const quic_path *p, uint8_t *out);
+
+/* RFC 9000 §8.1.3: a token for the client's next connection, bound to its
+ * source address, once this one's handshake is complete. */
+static void send_new_token(quic_endpoint *ep, quic_conn *c)
+{
+    uint8_t src[QUIC_EP_ADDR_MAX], tok[QUIC_TOKEN_MAX];
+    if (!ep->cfg.new_token_age_us)
+        return;
+    size_t src_len = source_of(ep, quic_conn_endpoint_path(c), src);
+    int n = quic_token_new_make(&ep->new_tokens, src, src_len, ep->now, tok);
+    if (n > 0 && quic_conn_endpoint_new_token(c, tok, (size_t)n) == 0)
+        ep->stats.new_token_sent++;
+}
+
 void quic_endpoint_sync(quic_endpoint *ep, quic_conn *c)
 {
     ep_conn *e = slot_of(ep, c);
@@ -333,6 +356,8 @@ void quic_endpoint_sync(quic_endpoint *ep, quic_conn *c)
     if (e->half_open) {
         if (!quic_conn_endpoint_half_open(c)) {
             leave_half_open(ep, e);
+            if (quic_conn_endpoint_complete(c))
+                send_new_token(ep, c);
         } else {
             /* RFC 9000 §8.1: only what the client proved (Handshake CRYPTO
              * data, under keys a stranger cannot have) buys it more time. */
@@ -565,7 +590,23 @@ static size_t source_of(const quic_endpoint *ep, const quic_path *p, uint8_t *ou
 static int check_token(quic_endpoint *ep, const quic_pkt_hdr *h, const quic_path *path,
                        uint64_t now, quic_cid *odcid, quic_cid *retry_scid)
 {
-    if (h->token_len == 0 || h->token[0] != 'q')
+    if (h->token_len == 0)
+        return 0;
+    if (h->token[0] == 'n') {
+        /* RFC 9000 §8.1.3: an expired or foreign NEW_TOKEN token counts as
+         * none (a Retry if one is due), never as an error. */
+        uint8_t src[QUIC_EP_ADDR_MAX];
+        size_t src_len = source_of(ep, path, src);
+        if (ep->cfg.new_token_age_us &&
+            quic_token_new_check(&ep->new_tokens, h->token, h->token_len, src, src_len, now,
+                                 ep->cfg.new_token_age_us) == 0) {
+            ep->stats.new_token_accepted++;
+            return 2;
+        }
+        ep->stats.new_token_refused++;
+        return 0;
+    }
+    if (h->token[0] != 'q')
         return 0;
     quic_cid dcid;
     quic_cid_set(&dcid, h->dcid, h->dcid_len);
@@ -608,6 +649,7 @@ static quic_conn *accept_initial(quic_endpoint *ep, const quic_pkt_hdr *h, const
         return NULL;
     }
     bool validated = tok > 0;
+    bool by_new_token = tok == 2;
     if (ep->n_conns >= ep->cfg.max_conns) {
         ep->stats.refused_full++;
         send_refuse(ep, h, path, "server full");
@@ -636,7 +678,7 @@ static quic_conn *accept_initial(quic_endpoint *ep, const quic_pkt_hdr *h, const
         send_refuse(ep, h, path, why);
         return NULL;
     }
-    if (!validated)
+    if (!validated || by_new_token)
         quic_cid_set(&odcid, h->dcid, h->dcid_len);
     quic_cid_set(&client_scid, h->scid, h->scid_len);
     if (quic_ep_addrs_inc(&ep->addrs, src, src_len) != 0) {
@@ -649,11 +691,13 @@ static quic_conn *accept_initial(quic_endpoint *ep, const quic_pkt_hdr *h, const
         return NULL; /* out of memory: as if the connection could not be made */
     }
     quic_conn *c = quic_conn_new_server(&ep->cfg.conn, path, &client_scid, &odcid,
-                                        validated ? &retry_scid : NULL, now);
+                                        validated && !by_new_token ? &retry_scid : NULL, now);
     if (!c) {
         quic_ep_addrs_dec(&ep->addrs, src, src_len);
         return NULL;
     }
+    if (by_new_token)
+        quic_conn_endpoint_validated(c);
     uint32_t slot = ep->free_head;
     ep_conn *e = &ep->conns[slot];
     ep->free_head = e->next;

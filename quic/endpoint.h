@@ -44,6 +44,9 @@ typedef struct quic_endpoint_config {
      * max_handshakes; SIZE_MAX: only with retry). */
     size_t retry_threshold;
     uint64_t retry_token_age_us; /**< how long a Retry token is good for */
+    /** How long a NEW_TOKEN token is good for (RFC 9000 §8.1.3; default 24 h);
+     * 0: no NEW_TOKEN sent. A valid one spares its client a Retry. */
+    uint64_t new_token_age_us;
     /** A half-open connection is dropped, without a packet, this long after
      * its first Initial or its last authenticated progress (default 10 s). */
     uint64_t handshake_timeout_us;
@@ -121,6 +124,7 @@ typedef struct quic_endpoint_stats {
      * did not validate; stateless resets sent. */
     uint64_t accepted, refused_full, dropped_short_initial, dropped_unknown;
     uint64_t version_negotiation, retry_sent, retry_bad_token, stateless_resets;
+    uint64_t new_token_sent, new_token_accepted, new_token_refused; /**< RFC 9000 §8.1.3 */
     /**@}*/
     uint64_t dropped_undecryptable; /**< unknown DCID, Initial that does not decrypt */
     uint64_t dropped_not_hello;     /**< decrypts, but begins no ClientHello */

@@ -137,6 +137,14 @@ typedef struct quic_config {
     quic_trace_fn trace; /**< packets, frames, losses, metrics (qlog, -v); NULL: none */
     void *trace_ud;      /**< passed to trace */
     const qb_alloc *alloc; /**< every allocation of the connection; NULL: malloc */
+    /** Client: a NEW_TOKEN token of an earlier connection to this server,
+     * sent in the Initials to skip a Retry (RFC 9000 §8.1.3); copied. */
+    const uint8_t *token;
+    size_t token_len; /**< bytes at token (0: none) */
+    /** Client: where NEW_TOKEN tokens go (RFC 9000 §19.7), for the next
+     * connection; the bytes are valid only during the call. NULL: dropped. */
+    void (*on_new_token)(void *ud, const uint8_t *token, size_t len);
+    void *new_token_ud; /**< passed to on_new_token */
 } quic_config;
 
 /** Sensible defaults: 8-byte CIDs, 30 s idle timeout, 1 MiB connection window,
@@ -270,6 +278,8 @@ void quic_conn_close_info(const quic_conn *c, quic_close_info *out); /**< fills 
 /* ---- what the application may ask ---- */
 bool quic_conn_is_server(const quic_conn *c); /**< the server side */
 bool quic_conn_is_established(const quic_conn *c); /**< the handshake completed */
+/** The handshake resumed a TLS session (RFC 8446 §2.2; tls_config.session). */
+bool quic_conn_resumed(const quic_conn *c);
 /** The QUIC version the connection speaks: the negotiated one once known
  * (RFC 9368 §2), else the version of its first flight. */
 uint32_t quic_conn_version(const quic_conn *c);

@@ -44,6 +44,7 @@ typedef enum quic_si_kind {
     QUIC_SI_HANDSHAKE_DONE,
     QUIC_SI_ACK,             /* id = largest acknowledged in our ACK frame */
     QUIC_SI_DATAGRAM,        /* len: counted only, never retransmitted */
+    QUIC_SI_NEW_TOKEN,       /* sent again when lost (RFC 9000 §13.3) */
 } quic_si_kind;
 
 typedef struct quic_sent_item {
