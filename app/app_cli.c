@@ -92,6 +92,8 @@ static void app_cli_usage_body(FILE *f, app_cmd cmd)
                    "              more than the server or the path allows fails at once\n"
                    "  --timeout S seconds for the handshake, and without an answer before\n"
                    "              giving up (default 10)\n"
+                   "  --session F resume with the TLS session and address token kept in F from\n"
+                   "              an earlier run, and keep this run's there (created 0600)\n"
                    "  --no-datagrams, --drop-every N, --key-update-after N, --cc ALGO,\n"
                    "  --quic-version V[,V] (the first is the version of the first flight): see\n"
                    "  quince server --help\n");
@@ -356,6 +358,9 @@ int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
             o->one_shot = true;
         } else if (c == APP_CMD_CLIENT && !strcmp(a, "--ca")) {
             if (!(o->ca = VALUE()))
+                return 2;
+        } else if (c == APP_CMD_CLIENT && !strcmp(a, "--session")) {
+            if (!(o->session = VALUE()))
                 return 2;
         } else if (c == APP_CMD_CLIENT && !strcmp(a, "--insecure")) {
             o->insecure = true;

@@ -44,6 +44,7 @@ typedef struct app_opts {
     const char *ca;
     bool insecure;
     app_method method;
+    const char *session; /* --session FILE: ticket and token kept across runs */
     uint64_t count; /* final counter value, default 10 */
     size_t size;    /* datagram payload bytes, default 8 */
     /* test switches (server and client), as the quic-go interop programs have */

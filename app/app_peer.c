@@ -528,6 +528,14 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
                     : app_tls_client(&cl->tls, cl->host, o->ca, o->insecure, err, errlen);
     if (rc != 0 || app_tls_keylog(&cl->tls, o->keylog, err, errlen) != 0)
         return -1;
+    if (o->session) { /* RFC 8446 §2.2, RFC 9000 §8.1.3 */
+        cl->use_resume = true;
+        app_resume_load(&cl->resume, o->session);
+        cl->tls.cfg.session = cl->resume.sess;
+        cl->tls.cfg.session_len = cl->resume.sess_len;
+        cl->tls.cfg.on_session = app_resume_on_session;
+        cl->tls.cfg.session_ud = &cl->resume;
+    }
     if (app_udp_open(&cl->io.udp, &cl->server, false, err, errlen) != 0 ||
         app_udp_connect(&cl->io.udp, &cl->server, err, errlen) != 0 ||
         app_io_pcap_open(&cl->io, o->pcap, err, errlen) != 0)
@@ -544,6 +552,12 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
     if (o->verbose) {
         qc.log = log_quic;
         qc.log_ud = "client";
+    }
+    if (cl->use_resume) {
+        qc.token = cl->resume.tok;
+        qc.token_len = cl->resume.tok_len;
+        qc.on_new_token = app_resume_on_token;
+        qc.new_token_ud = &cl->resume;
     }
     const char *qlog_dir = app_trace_dir(o->qlog_dir);
     if (o->verbose || qlog_dir) {
@@ -585,6 +599,8 @@ void app_client_close(app_client *cl)
     app_udp_close(&cl->io.udp);
     app_pcap_writer_close(&cl->io.pcap);
     app_tls_free(&cl->tls);
+    if (cl->use_resume)
+        app_resume_free(&cl->resume);
 }
 
 static void client_finish(app_client *cl, int code)
@@ -628,6 +644,10 @@ void app_client_step(app_client *cl, uint64_t now)
         }
     }
 
+    if (cl->use_resume && !cl->resume_logged && quic_conn_is_established(q)) {
+        cl->resume_logged = true;
+        app_info(quic_conn_resumed(q) ? "client: session resumed" : "client: full handshake");
+    }
     app_pp *pp = &cl->s.pp;
     /* A client that sent the final value (an odd count) waits for the server's
      * close, resending the value on its timer, as a server that sent it does

@@ -7,6 +7,7 @@
 #ifndef APP_PEER_H
 #define APP_PEER_H
 
+#include "app/app_resume.h"
 #include "app/app_cli.h"
 #include "app/app_io.h"
 #include "app/app_pingpong.h"
@@ -70,6 +71,9 @@ typedef struct app_client {
     int verbose;
     bool closing;
     uint64_t close_deadline;
+    app_resume resume;  /* --session FILE */
+    bool use_resume;
+    bool resume_logged; /* "session resumed" / "full handshake" said */
 } app_client;
 
 int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, char *err, size_t errlen);

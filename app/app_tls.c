@@ -60,6 +60,13 @@ int app_tls_server(app_tls *t, const char *cert, const char *key, char *err, siz
         }
     }
     t->cfg.chain = t->chain;
+    /* Tickets for resumption; the keys live as long as the process (a
+     * restart makes old tickets fall back to full handshakes). */
+    if (!(t->ticket_keys = tls_ticket_keys_new(NULL, NULL, NULL))) {
+        snprintf(err, errlen, "cannot make session ticket keys");
+        return -1;
+    }
+    t->cfg.ticket_keys = t->ticket_keys;
     return 0;
 }
 
@@ -136,6 +143,7 @@ void app_tls_free(app_tls *t)
 {
     cx_x509_chain_free(t->chain);
     cx_x509_trust_free(t->trust);
+    tls_ticket_keys_free(t->ticket_keys);
     qb_free(NULL, t->cert_pem);
     qb_free(NULL, t->key_pem);
     if (t->keylog)

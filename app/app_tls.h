@@ -14,6 +14,7 @@ typedef struct app_tls {
     cx_x509_trust *trust;
     char *cert_pem, *key_pem; /* a certificate made in memory (demo, server default) */
     FILE *keylog;
+    tls_ticket_keys *ticket_keys; /* server: session tickets (RFC 8446 §4.6.1) */
 } app_tls;
 
 /* Server: the chain and key from files, or (cert == NULL) a self-signed P-256
