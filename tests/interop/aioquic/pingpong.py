@@ -23,6 +23,8 @@ H3_DATAGRAM=1 (or 0 with -no-datagrams) on their own. Exit codes: 0 success,
 import argparse
 import asyncio
 import logging
+import os
+import pickle
 import re
 import socket
 import ssl
@@ -389,8 +391,25 @@ async def client_main(opt):
     except OSError:
         ip = host
     PingPongProtocol.opt = opt
-    async with connect(ip, port, configuration=cfg, create_protocol=PingPongProtocol) as proto:
+    save_ticket = None
+    if opt.session:
+        # -session FILE: the last session ticket, for resumption (RFC 8446 §2.2)
         try:
+            with open(opt.session, "rb") as f:
+                cfg.session_ticket = pickle.load(f)
+        except (OSError, EOFError, pickle.UnpicklingError):
+            pass
+
+        def save_ticket(ticket):
+            fd = os.open(opt.session, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(ticket, f)
+    async with connect(ip, port, configuration=cfg, create_protocol=PingPongProtocol,
+                       session_ticket_handler=save_ticket) as proto:
+        try:
+            if opt.session:
+                log.info("client: session resumed" if proto._quic.tls.session_resumed
+                         else "client: full handshake")
             await client_session(opt, proto, u)
         except BaseException:
             if not proto.terminated.is_set() and not proto.closed_by_us:
@@ -598,6 +617,8 @@ def parse_args(argv):
         if role == "client":
             s.add_argument("-url", default="https://localhost:8080/ping-pong")
             s.add_argument("-ca", required=True)
+            s.add_argument("-session", default=None,
+                           help="keep the session ticket in FILE and resume with it")
             s.add_argument("-method", default="GET", type=str.upper,
                            choices=["GET", "CONNECT", "CONNECT-EXT"])
             s.add_argument("-size", type=int, default=HEADER_LEN)
