@@ -4,6 +4,8 @@
  * second. */
 #include "common/ep_net.h"
 #include "common/tu.h"
+#include "quic/conn_test.h"
+#include "quic/packet.h"
 
 #include <string.h>
 
@@ -162,6 +164,52 @@ static void test_new_token_of_another_address_gets_retry(void **state)
     world_free(&w);
 }
 
+static bool connected(pair *p, void *ud)
+{
+    (void)ud;
+    return quic_conn_is_established(p->client) && p->server &&
+           quic_conn_is_established(p->server) && quic_test_view(p->client).app_tx_ok;
+}
+
+/* Frames from the client in one 1-RTT packet, straight to the server. */
+static int inject(pair *p, const uint8_t *fr, size_t len)
+{
+    quic_conn *c = p->client;
+    uint8_t out[1500];
+    qb_wr w;
+    quic_pkt_wr pw;
+    size_t pkt_len;
+    const quic_cid *dcid = quic_peer_cids_current(quic_conn_test_peer_cids(c));
+    uint64_t pn = quic_conn_test_take_pn(c, QUIC_SPACE_APPLICATION);
+    qb_wr_init(&w, out, sizeof out);
+    assert_int_equal(quic_pkt_short_begin(&w, dcid->b, dcid->len, false,
+                                          quic_test_view(c).key_phase_tx, pn, 4, &pw), 0);
+    qb_wr_bytes(&w, fr, len);
+    size_t min = quic_pkt_min_payload(4);
+    if (len < min)
+        qb_wr_zeros(&w, min - len);
+    quic_pkt_keys k = quic_test_keys(c, QUIC_SPACE_APPLICATION, false);
+    assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
+    assert_int_equal(quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
+    return quic_conn_recv(p->server, &p->spath, out, pkt_len, p->now);
+}
+
+/* RFC 9000 §19.7: a server receiving NEW_TOKEN closes with PROTOCOL_VIOLATION. */
+static void test_new_token_from_client_is_protocol_violation(void **state)
+{
+    (void)state;
+    pair p;
+    quic_close_info ci;
+    static const uint8_t fr[] = {0x07, 0x02, 'n', 'x'};
+    pair_init(&p);
+    pair_start(&p);
+    assert_true(pair_run(&p, connected, NULL, 5000000));
+    inject(&p, fr, sizeof fr);
+    quic_conn_close_info(p.server, &ci);
+    assert_int_equal(ci.code, QUIC_PROTOCOL_VIOLATION);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -170,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_new_token_skips_retry),
         cmocka_unit_test(test_expired_new_token_gets_retry),
         cmocka_unit_test(test_new_token_of_another_address_gets_retry),
+        cmocka_unit_test(test_new_token_from_client_is_protocol_violation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
