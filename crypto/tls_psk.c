@@ -15,6 +15,8 @@
 #define AGE_SKEW_MS 10000     /* §8.3: the window a 0-RTT replay check would use */
 #define MAX_LIFETIME 604800   /* §4.6.1: seven days */
 #define MAX_TICKETS 8
+/* An identity fits the u16 identities list with its age (§4.2.11). */
+#define TLS_MAX_TICKET (0xffff - 6)
 
 int64_t tls_now_ms(tls_conn *c)
 {
@@ -77,7 +79,8 @@ int tls_psk_client_prepare(tls_conn *c)
         return 0;
     if (!tls_session_usable(cfg->session, cfg->session_len, cfg->server_name, tls_now_ms(c)) ||
         tls_session_decode(cfg->session, cfg->session_len, &c->sess) ||
-        tls_suite_hash(c->sess.suite, &h) || c->sess.psk.len != cx_hash_len(h)) {
+        tls_suite_hash(c->sess.suite, &h) || c->sess.psk.len != cx_hash_len(h) ||
+        c->sess.ticket.len > TLS_MAX_TICKET) {
         tls_log(c, TLS_LOG_DEBUG, "client: stored session not usable: full handshake");
         return 0;
     }
