@@ -49,6 +49,13 @@ static int closing_or(const quic_conn *c, int rc)
 
 int quic_conn_recv(quic_conn *c, const quic_path *path, uint8_t *dgram, size_t len, uint64_t now)
 {
+    return quic_conn_recv_ecn(c, path, dgram, len, QUIC_ECN_NOT_ECT, now);
+}
+
+int quic_conn_recv_ecn(quic_conn *c, const quic_path *path, uint8_t *dgram, size_t len,
+                       uint8_t ecn, uint64_t now)
+{
+    c->rx_ecn = ecn & 3;
     c->now = now;
     if (c->state >= QUIC_CS_DRAINING)
         return QUIC_ERR_CLOSING; /* RFC 9000 §10.2.2: nothing more is processed */

@@ -39,7 +39,8 @@ static int on_ack(quic_conn *c, quic_pn_space sp, const quic_frame *f, uint64_t 
     if (rc != 0)
         return 0; /* a space we already dropped */
     quic_space *s = &c->sp[sp];
-    if (!s->has_largest_acked || ranges[0].largest > s->largest_acked_sent) {
+    bool advanced = !s->has_largest_acked || ranges[0].largest > s->largest_acked_sent;
+    if (advanced) {
         s->largest_acked_sent = ranges[0].largest;
         s->has_largest_acked = true;
     }
@@ -53,6 +54,7 @@ static int on_ack(quic_conn *c, quic_pn_space sp, const quic_frame *f, uint64_t 
     }
     if (res.n_acked)
         quic_cc_on_acked(&c->cc, res.acked, res.n_acked, quic_recovery_rtt(&c->rec), now);
+    quic_conn_ecn_on_ack(c, sp, f, &res, advanced, now);
     quic_conn_handle_lost(c, &res, now);
     if (res.rtt_sampled && c->cfg.trace) {
         const quic_rtt *rtt = quic_recovery_rtt(&c->rec);

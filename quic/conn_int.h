@@ -47,6 +47,7 @@
 #include "quic/sentlog.h"
 #include "quic/stream.h"
 #include "quic/dgram_queue.h"
+#include "quic/ecn.h"
 #include "quic/flowctl.h"
 #include "quic/frame.h"
 #include "quic/idle.h"
@@ -237,6 +238,10 @@ struct quic_conn {
     uint64_t pn_skip_at; /* the next 1-RTT packet number we skip on purpose */
     uint64_t pace_at;    /* 0, or when the pacer lets waiting data go (a timer) */
 
+    /* ECN (RFC 9000 §13.4): one path, one validation (conn_ecn.c). */
+    quic_ecn ecn;
+    uint8_t rx_ecn; /* the codepoint of the datagram being processed */
+
     /* DPLPMTUD (RFC 9000 §14.3): nothing above 1200 bytes until a probe of
      * max_udp_payload is acknowledged; a lost probe is no congestion signal. */
     uint64_t pmtu;          /* size known to pass; 0: QUIC_MIN_INITIAL */
@@ -363,6 +368,19 @@ void quic_conn_pmtu_on_acked(quic_conn *c, uint64_t pn);
  * (RFC 9000 §14.4), which only leaves bytes in flight. */
 void quic_conn_cc_on_lost(quic_conn *c, const quic_sent_pkt *lost, size_t n, bool persistent,
                           uint64_t now);
+
+/* ---- conn_ecn.c: ECN (RFC 9000 §13.4) ---- */
+/* A packet of sp was accepted (not a duplicate): count its datagram's mark. */
+void quic_conn_ecn_on_packet(quic_conn *c, quic_pn_space sp);
+/* Packet pn of sp is being sent: record whether it carries ECT(0). */
+void quic_conn_ecn_on_sent(quic_conn *c, quic_pn_space sp, uint64_t pn);
+/* The counts our ACK frames of sp carry (NULL: a plain ACK). */
+const uint64_t *quic_conn_ecn_ack_counts(const quic_conn *c, quic_pn_space sp);
+/* An ACK frame (f) of sp and what it newly acknowledged: validation of the
+ * peer's counts (§13.4.2.1), and a CE increase as a congestion signal (RFC
+ * 9002 §7.1). advanced: it raised the largest acknowledged. */
+void quic_conn_ecn_on_ack(quic_conn *c, quic_pn_space sp, const quic_frame *f,
+                          const quic_recovery_result *res, bool advanced, uint64_t now);
 
 /* ---- conn_stream.c ---- */
 int quic_conn_streams_init(quic_conn *c);

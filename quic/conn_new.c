@@ -27,6 +27,7 @@ static int init_recovery(quic_conn *c)
         return QUIC_ERR_NOMEM;
     quic_cc_init(&c->cc, c->cfg.cc, QUIC_MIN_INITIAL);
     quic_pacer_init(&c->pacer, QUIC_MIN_INITIAL, 0);
+    quic_ecn_init(&c->ecn);
     quic_sentlog_init(&c->log, SENTLOG_MAX_ITEMS, c->alloc);
     return 0;
 }

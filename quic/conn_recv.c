@@ -121,6 +121,7 @@ static void after_packet(quic_conn *c, quic_pn_space sp, uint64_t pn, bool ack_e
                          size_t pkt_len, uint64_t now)
 {
     quic_ackrange_insert(&c->sp[sp].acks, pn, ack_eliciting, now);
+    quic_conn_ecn_on_packet(c, sp); /* RFC 9000 §13.4.1: duplicates are not counted */
     c->stats.pkts_recv++;
     /* RFC 9000 §10.1: restart the idle timer on every processed packet, and
      * again at the first ack-eliciting packet we send after it. */

@@ -104,8 +104,10 @@ static void put_ack(quic_conn *c, pkt_build *b, uint64_t now)
     uint64_t delay = b->sp == QUIC_SPACE_APPLICATION
                          ? quic_ackrange_ack_delay(&s->acks, now) >> c->local_tp.ack_delay_exponent
                          : 0;
-    size_t fit = quic_frame_ack_ranges_fit(ranges, n, delay, NULL, qb_wr_left(&b->w));
-    if (fit == 0 || quic_frame_ack_encode(&b->w, ranges, fit, delay, NULL) != 0)
+    /* RFC 9000 §13.4.1: ACK_ECN once a packet of the space arrived marked. */
+    const uint64_t *ecn = quic_conn_ecn_ack_counts(c, b->sp);
+    size_t fit = quic_frame_ack_ranges_fit(ranges, n, delay, ecn, qb_wr_left(&b->w));
+    if (fit == 0 || quic_frame_ack_encode(&b->w, ranges, fit, delay, ecn) != 0)
         return;
     quic_ackrange_on_ack_sent(&s->acks);
     /* RFC 9000 §13.2.4: when this packet is acknowledged, what lies below the
@@ -509,6 +511,7 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
         return 0;
     }
     dg->off = start + pkt_len;
+    quic_conn_ecn_on_sent(c, sp, pn);
     s->next_pn++;
     uint64_t handle = quic_sentlog_end(&c->log);
     int trc = quic_recovery_on_sent(&c->rec, sp, pn, pkt_len, b.ack_eliciting, b.in_flight,
@@ -662,6 +665,7 @@ static bool close_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, bool flight,
     if (quic_pkt_protect(&k, w.p + start, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0)
         return false;
     dg->off = start + pkt_len;
+    quic_conn_ecn_on_sent(c, sp, pn);
     s->next_pn++;
     return true;
 }

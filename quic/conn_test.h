@@ -37,6 +37,9 @@ typedef struct quic_conn_test_view {
     uint64_t cwnd, bytes_in_flight;
     const char *cc_name; /* "cubic" or "newreno" */
     bool tls_engine;            /* the TLS engine is still held (freed once confirmed) */
+    int ecn_state;              /* quic_ecn_state: 0 testing, 1 capable, 2 failed */
+    uint64_t ecn_ce_signals;    /* CE increases taken as congestion signals */
+    uint64_t cc_congestion_events;
 } quic_conn_test_view;
 
 void quic_conn_test_view_get(const quic_conn *c, quic_conn_test_view *v);

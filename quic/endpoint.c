@@ -618,7 +618,7 @@ static int check_token(quic_endpoint *ep, const quic_pkt_hdr *h, const quic_path
 }
 
 static quic_conn *accept_initial(quic_endpoint *ep, const quic_pkt_hdr *h, const quic_path *path,
-                                 uint8_t *dgram, size_t len, uint64_t now)
+                                 uint8_t *dgram, size_t len, uint8_t ecn, uint64_t now)
 {
     /* RFC 9000 §14.1: Initials come in datagrams of 1200 bytes or more;
      * RFC 9000 §7.2: the client's first DCID has at least 8 bytes. */
@@ -722,7 +722,7 @@ static quic_conn *accept_initial(quic_endpoint *ep, const quic_pkt_hdr *h, const
     quic_cid_set(&dcid, h->dcid, h->dcid_len);
     add_route(ep, e, &dcid); /* the client keeps using it until it hears from us */
     quic_endpoint_sync(ep, c);
-    quic_conn_recv(c, path, dgram, len, now);
+    quic_conn_recv_ecn(c, path, dgram, len, ecn, now);
     quic_endpoint_sync(ep, c);
     return c;
 }
@@ -751,6 +751,12 @@ void quic_endpoint_expire(quic_endpoint *ep, uint64_t now)
 quic_conn *quic_endpoint_recv(quic_endpoint *ep, const quic_path *path, uint8_t *dgram,
                               size_t len, uint64_t now)
 {
+    return quic_endpoint_recv_ecn(ep, path, dgram, len, QUIC_ECN_NOT_ECT, now);
+}
+
+quic_conn *quic_endpoint_recv_ecn(quic_endpoint *ep, const quic_path *path, uint8_t *dgram,
+                                  size_t len, uint8_t ecn, uint64_t now)
+{
     quic_endpoint_expire(ep, now);
     quic_pkt_hdr h;
     int rc = quic_pkt_hdr_parse(dgram, len, ep->scid_len, &h);
@@ -767,7 +773,7 @@ quic_conn *quic_endpoint_recv(quic_endpoint *ep, const quic_path *path, uint8_t 
     }
     ep_conn *e = quic_cid_table_find(&ep->routes, h.dcid, h.dcid_len);
     if (e) {
-        quic_conn_recv(e->c, path, dgram, len, now);
+        quic_conn_recv_ecn(e->c, path, dgram, len, ecn, now);
         quic_endpoint_sync(ep, e->c);
         return e->c;
     }
@@ -782,7 +788,7 @@ quic_conn *quic_endpoint_recv(quic_endpoint *ep, const quic_path *path, uint8_t 
         return NULL;
     }
     if (h.type == QUIC_PKT_INITIAL)
-        return accept_initial(ep, &h, path, dgram, len, now);
+        return accept_initial(ep, &h, path, dgram, len, ecn, now);
     if (h.type == QUIC_PKT_1RTT && h.dcid_len == ep->scid_len)
         send_reset(ep, h.dcid, len, path);
     ep->stats.dropped_unknown++;

@@ -82,6 +82,10 @@ void quic_endpoint_free(quic_endpoint *ep);
  * dropped. */
 quic_conn *quic_endpoint_recv(quic_endpoint *ep, const quic_path *path, uint8_t *dgram,
                               size_t len, uint64_t now);
+/** quic_endpoint_recv() for a datagram whose IP header carried ecn (see
+ * quic_conn_recv_ecn()). */
+quic_conn *quic_endpoint_recv_ecn(quic_endpoint *ep, const quic_path *path, uint8_t *dgram,
+                                  size_t len, uint8_t ecn, uint64_t now);
 /** A connection made since the last call (for the application to take on). */
 quic_conn *quic_endpoint_accept(quic_endpoint *ep);
 /** The next stateless packet to send and where to (0: none). */

@@ -171,6 +171,26 @@ void quic_conn_free(quic_conn *c);
  * closed (including by this datagram). */
 int quic_conn_recv(quic_conn *c, const quic_path *path, uint8_t *dgram, size_t len,
                    uint64_t now);
+/** The ECN codepoint of an IP packet: the two low bits of the IPv4 TOS byte
+ * or the IPv6 Traffic Class (RFC 3168 §5). */
+typedef enum quic_ecn_codepoint {
+    QUIC_ECN_NOT_ECT = 0, /**< not ECN-capable */
+    QUIC_ECN_ECT1 = 1,    /**< ECN-capable transport (1) */
+    QUIC_ECN_ECT0 = 2,    /**< ECN-capable transport (0), what we send */
+    QUIC_ECN_CE = 3,      /**< congestion experienced (set by a router) */
+} quic_ecn_codepoint;
+
+/** quic_conn_recv() for a datagram whose IP header carried ecn (a
+ * quic_ecn_codepoint; read with IP_RECVTOS / IPV6_RECVTCLASS). Its packets
+ * are counted for our ACK_ECN frames (RFC 9000 §13.4.1); quic_conn_recv()
+ * is this call with QUIC_ECN_NOT_ECT (then the peer's ECN validation fails
+ * and it stops marking, which is right for a socket that cannot tell). */
+int quic_conn_recv_ecn(quic_conn *c, const quic_path *path, uint8_t *dgram, size_t len,
+                       uint8_t ecn, uint64_t now);
+/** The ECN codepoint to set on the datagrams quic_conn_send() returns now
+ * (IP_TOS / IPV6_TCLASS): QUIC_ECN_ECT0 until the path fails ECN validation
+ * (RFC 9000 §13.4.2), QUIC_ECN_NOT_ECT after. */
+uint8_t quic_conn_ecn(const quic_conn *c);
 /** Writes the next UDP datagram into buf (cap >= 1200 recommended). Returns its
  * length, 0 when nothing is to be sent now. */
 size_t quic_conn_send(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now);

@@ -134,10 +134,11 @@ static size_t pkt_bounds(const uint8_t *d, size_t len, size_t *start, size_t *en
     return n;
 }
 
-static void put(sim *s, int dir, const uint8_t *d, size_t len, uint64_t extra)
+static void put(sim *s, int dir, const uint8_t *d, size_t len, uint8_t ecn, uint64_t extra)
 {
     sim_dir *nd = &s->dir[dir];
     sim_dgram *g = slot(s);
+    g->ecn = ecn;
     memcpy(g->data, d, len);
     g->len = len;
     g->to_server = dir == SIM_C2S;
@@ -174,7 +175,7 @@ static void put(sim *s, int dir, const uint8_t *d, size_t len, uint64_t extra)
     }
 }
 
-static void on_sent(sim *s, int dir, uint8_t *d, size_t len)
+static void on_sent(sim *s, int dir, uint8_t *d, size_t len, uint8_t ecn)
 {
     sim_dir *nd = &s->dir[dir];
     /* RFC 9000 §8.1: before the client's address is validated the server
@@ -234,10 +235,19 @@ static void on_sent(sim *s, int dir, uint8_t *d, size_t len)
         l->busy_until_ns = start + (uint64_t)len * 8000000000ull / l->rate_bps;
         queued_us = (l->busy_until_ns + 999) / 1000 - s->p.now;
     }
-    put(s, dir, d, len, queued_us);
+    if (ecn == QUIC_ECN_ECT0 || ecn == QUIC_ECN_ECT1) {
+        s->n.ect_sent[dir]++;
+        if (nd->ce_mark > 0 && sim_randf(s) < nd->ce_mark) {
+            ecn = QUIC_ECN_CE; /* a router's congestion mark (RFC 3168 §5) */
+            s->n.ce_marked[dir]++;
+        }
+    }
+    if (nd->bleach)
+        ecn = QUIC_ECN_NOT_ECT;
+    put(s, dir, d, len, ecn, queued_us);
     if (nd->dup > 0 && sim_randf(s) < nd->dup) {
         s->n.dup[dir]++;
-        put(s, dir, d, len, sim_rand(s) % (nd->delay_us + 1));
+        put(s, dir, d, len, ecn, sim_rand(s) % (nd->delay_us + 1));
     }
 }
 
@@ -251,6 +261,7 @@ void sim_inject(sim *s, bool to_server, const uint8_t *d, size_t len, uint64_t d
     g->seq = s->seq++;
     g->corrupted = false;
     g->intact_pkts = 255;
+    g->ecn = QUIC_ECN_NOT_ECT;
     g->at = s->p.now + delay_us;
 }
 
@@ -260,9 +271,9 @@ static void flush(sim *s)
     for (int round = 0; round < 10000; round++) {
         size_t n1 = 0, n2 = 0;
         if (s->p.client && (n1 = quic_conn_send(s->p.client, buf, sizeof buf, s->p.now)))
-            on_sent(s, SIM_C2S, buf, n1);
+            on_sent(s, SIM_C2S, buf, n1, quic_conn_ecn(s->p.client));
         if (s->p.server && (n2 = quic_conn_send(s->p.server, buf, sizeof buf, s->p.now)))
-            on_sent(s, SIM_S2C, buf, n2);
+            on_sent(s, SIM_S2C, buf, n2, quic_conn_ecn(s->p.server));
         if (!n1 && !n2)
             return;
     }
@@ -301,7 +312,8 @@ static void deliver(sim *s, sim_dgram *g)
         s->n.srv_bytes_in += g->len;
     uint64_t before = quic_test_stats(c).pkts_recv;
     size_t early = quic_test_view(c).early_held;
-    quic_conn_recv(c, g->to_server ? &s->p.spath : &s->p.cpath, g->data, g->len, s->p.now);
+    quic_conn_recv_ecn(c, g->to_server ? &s->p.spath : &s->p.cpath, g->data, g->len, g->ecn,
+                       s->p.now);
     if (s->p.ccfg.log && quic_test_stats(c).pkts_recv == before)
         fprintf(stderr, "%10.3f ms sim: %zu bytes to the %s: nothing accepted%s\n",
                 (double)s->p.now / 1000.0, g->len, g->to_server ? "server" : "client",

@@ -41,6 +41,8 @@ typedef struct sim_dir {
     double dup;          /* probability of delivering a second copy */
     double corrupt;      /* probability of flipping 1..4 bytes */
     size_t mtu;          /* 0: no limit; larger datagrams are dropped */
+    double ce_mark;      /* probability of marking an ECT datagram CE (RFC 3168) */
+    bool bleach;         /* clears the ECN field of every datagram */
     sim_link *link;      /* NULL: no rate limit; else queued here first */
 } sim_dir;
 
@@ -51,12 +53,14 @@ typedef struct sim_dgram {
     uint64_t seq; /* ties broken by send order */
     bool to_server;
     bool corrupted;
+    uint8_t ecn; /* the ECN field of its IP header (quic_ecn_codepoint) */
     uint8_t intact_pkts; /* packets of the datagram left untouched by corruption */
 } sim_dgram;
 
 typedef struct sim_counters {
     uint64_t sent[2], delivered[2], lost[2], dup[2], corrupted[2], mtu_drop[2], reordered[2];
     uint64_t bytes_sent[2], bytes_delivered[2];
+    uint64_t ect_sent[2], ce_marked[2]; /* datagrams sent ECT-marked, marked CE on the way */
     /* RFC 9000 §8.1, seen from the wire */
     uint64_t srv_bytes_unvalidated, srv_bytes_in;
     bool srv_validated;

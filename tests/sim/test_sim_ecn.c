@@ -1,0 +1,231 @@
+/* ECN over the simulated network (RFC 9000 §13.4, RFC 9002 §7.1): a clean
+ * path validates and every packet goes marked; a router marking CE makes the
+ * sender back off without any loss; a path that bleaches the ECN field, and
+ * a peer whose counts are wrong, fail validation and marking stops. */
+#include "common/sim.h"
+#include "quic/conn_test.h"
+#include "quic/ecn.h"
+#include "quic/frame.h"
+
+#include <string.h>
+
+typedef struct xfer {
+    bool c_conn, s_conn, closed;
+    int64_t sid;
+    uint64_t total, written, got;
+    bool fin_got;
+} xfer;
+
+static void note(quic_conn *c, const quic_event *ev, void *ud)
+{
+    xfer *x = ud;
+    if (ev->type == QUIC_EV_CONNECTED)
+        *(quic_conn_is_server(c) ? &x->s_conn : &x->c_conn) = true;
+    if (ev->type == QUIC_EV_CLOSED)
+        x->closed = true;
+}
+
+static bool hs_done(sim *s, void *ud)
+{
+    xfer *x = ud;
+    pair_events(s->p.client, note, x);
+    pair_events(s->p.server, note, x);
+    return (x->c_conn && x->s_conn) || x->closed;
+}
+
+static bool pump(sim *s, void *ud)
+{
+    xfer *x = ud;
+    pair_events(s->p.client, note, x);
+    pair_events(s->p.server, note, x);
+    static uint8_t buf[16384];
+    while (x->written < x->total) {
+        size_t n = sizeof buf;
+        if (x->total - x->written < n)
+            n = (size_t)(x->total - x->written);
+        int64_t w = quic_conn_stream_write(s->p.client, (uint64_t)x->sid, buf, n,
+                                           x->written + n == x->total);
+        if (w <= 0)
+            break;
+        x->written += (uint64_t)w;
+    }
+    bool fin = false;
+    int64_t r;
+    while (!x->fin_got &&
+           (r = quic_conn_stream_read(s->p.server, (uint64_t)x->sid, buf, sizeof buf, &fin)) >= 0) {
+        x->got += (uint64_t)r;
+        x->fin_got = fin;
+        if (r == 0)
+            break;
+    }
+    return x->fin_got || x->closed;
+}
+
+static void handshake(sim *s, xfer *x)
+{
+    sim_start(s);
+    SIM_ASSERT(s, sim_run(s, hs_done, x, 60000000) && !x->closed);
+}
+
+/* A client-to-server stream of total bytes, after the handshake. */
+static void upload(sim *s, xfer *x, uint64_t total)
+{
+    x->sid = quic_conn_stream_open(s->p.client, true);
+    SIM_ASSERT(s, x->sid >= 0);
+    x->total = total;
+    x->written = x->got = 0;
+    x->fin_got = false;
+    bool ok = sim_run(s, pump, x, 600000000);
+    if (!ok || x->closed)
+        fprintf(stderr, "got %llu of %llu, closed %d\n", (unsigned long long)x->got,
+                (unsigned long long)total, x->closed);
+    SIM_ASSERT(s, ok && !x->closed);
+    SIM_ASSERT(s, x->got == total);
+}
+
+static void ecn_sim_init(sim *s, uint64_t seed)
+{
+    sim_init(s, seed);
+    for (int d = 0; d < 2; d++)
+        s->dir[d].delay_us = 20000;
+    quic_config *cfgs[2] = {&s->p.ccfg, &s->p.scfg};
+    for (int i = 0; i < 2; i++) {
+        cfgs[i]->initial_max_data = 16u << 20;
+        cfgs[i]->initial_max_stream_data = 16u << 20;
+    }
+}
+
+static void test_ecn_clean_path_validates_and_marks_every_packet(void **state)
+{
+    (void)state;
+    sim s;
+    xfer x = {0};
+    ecn_sim_init(&s, 1);
+    handshake(&s, &x);
+    upload(&s, &x, 1u << 20);
+    for (int d = 0; d < 2; d++)
+        SIM_ASSERT(&s, s.n.ect_sent[d] == s.n.sent[d] && s.n.sent[d] > 0);
+    SIM_ASSERT(&s, quic_test_view(s.p.client).ecn_state == QUIC_ECN_CAPABLE);
+    SIM_ASSERT(&s, quic_test_view(s.p.server).ecn_state == QUIC_ECN_CAPABLE);
+    sim_free(&s);
+}
+
+/* RFC 9002 §7.1: CE marks are a congestion signal; the window comes down
+ * without a single packet lost. Unmarked, the same run has no congestion
+ * event at all. */
+static void test_ecn_ce_marks_reduce_cwnd_without_loss(void **state)
+{
+    (void)state;
+    uint64_t events[2], cwnd[2];
+    for (int marked = 0; marked < 2; marked++) {
+        sim s;
+        xfer x = {0};
+        ecn_sim_init(&s, 7);
+        s.dir[SIM_C2S].ce_mark = marked ? 0.02 : 0;
+        handshake(&s, &x);
+        upload(&s, &x, 4u << 20);
+        quic_conn_test_view v = quic_test_view(s.p.client);
+        events[marked] = v.cc_congestion_events;
+        cwnd[marked] = v.cwnd;
+        SIM_ASSERT(&s, quic_test_stats(s.p.client).pkts_lost == 0);
+        SIM_ASSERT(&s, v.ecn_state == QUIC_ECN_CAPABLE);
+        if (marked) {
+            SIM_ASSERT(&s, s.n.ce_marked[SIM_C2S] > 0);
+            SIM_ASSERT(&s, v.ecn_ce_signals > 0);
+        }
+        sim_free(&s);
+    }
+    print_message("ecn: congestion events %llu -> %llu, cwnd %llu -> %llu\n",
+                  (unsigned long long)events[0], (unsigned long long)events[1],
+                  (unsigned long long)cwnd[0], (unsigned long long)cwnd[1]);
+    assert_true(events[0] == 0);
+    assert_true(events[1] > 0);
+    assert_true(cwnd[1] < cwnd[0]);
+}
+
+/* §13.4.2.1: a path that clears the ECN field makes the peer's ACKs come
+ * without counts: validation fails and no packet is marked after. */
+static void test_ecn_bleached_path_turns_marking_off(void **state)
+{
+    (void)state;
+    sim s;
+    xfer x = {0};
+    ecn_sim_init(&s, 3);
+    s.dir[SIM_C2S].bleach = true;
+    s.dir[SIM_S2C].bleach = true;
+    handshake(&s, &x);
+    upload(&s, &x, 64u << 10);
+    SIM_ASSERT(&s, quic_test_view(s.p.client).ecn_state == QUIC_ECN_FAILED);
+    SIM_ASSERT(&s, quic_test_view(s.p.server).ecn_state == QUIC_ECN_FAILED);
+    uint64_t ect[2] = {s.n.ect_sent[0], s.n.ect_sent[1]};
+    uint64_t sent[2] = {s.n.sent[0], s.n.sent[1]};
+    upload(&s, &x, 256u << 10);
+    for (int d = 0; d < 2; d++) {
+        SIM_ASSERT(&s, s.n.sent[d] > sent[d]);
+        SIM_ASSERT(&s, s.n.ect_sent[d] == ect[d]);
+    }
+    sim_free(&s);
+}
+
+/* The server sends a packet the client never sees; a hostile client then
+ * acknowledges it with the frame built by make_ack. */
+static void bad_ack(sim *s, bool with_counts, const uint64_t counts[3])
+{
+    quic_conn *srv = s->p.server;
+    int64_t sid = quic_conn_stream_open(srv, false);
+    SIM_ASSERT(s, sid >= 0);
+    SIM_ASSERT(s, quic_conn_stream_write(srv, (uint64_t)sid, (const uint8_t *)"x", 1, false) == 1);
+    uint8_t dg[1500];
+    SIM_ASSERT(s, quic_conn_send(srv, dg, sizeof dg, s->p.now) > 0); /* dropped */
+    uint64_t largest = quic_test_view(srv).next_pn[QUIC_SPACE_APPLICATION] - 1;
+    quic_ack_range r = {.smallest = largest, .largest = largest};
+    uint8_t fr[64];
+    qb_wr w;
+    qb_wr_init(&w, fr, sizeof fr);
+    SIM_ASSERT(s, quic_frame_ack_encode(&w, &r, 1, 0, with_counts ? counts : NULL) == 0);
+    SIM_ASSERT(s, quic_test_view(srv).ecn_state != QUIC_ECN_FAILED);
+    sim_client_inject_1rtt(s, fr, w.off);
+}
+
+/* §13.4.2.1: counts above what was sent marked fail validation. */
+static void test_ecn_counts_above_sent_fail_validation(void **state)
+{
+    (void)state;
+    sim s;
+    xfer x = {0};
+    ecn_sim_init(&s, 4);
+    handshake(&s, &x);
+    uint64_t counts[3] = {1000000, 0, 0};
+    bad_ack(&s, true, counts);
+    SIM_ASSERT(&s, quic_test_view(s.p.server).ecn_state == QUIC_ECN_FAILED);
+    SIM_ASSERT(&s, quic_conn_ecn(s.p.server) == QUIC_ECN_NOT_ECT);
+    SIM_ASSERT(&s, quic_conn_ecn(s.p.client) == QUIC_ECN_ECT0);
+    sim_free(&s);
+}
+
+/* §13.4.2.1: an ACK newly acknowledging an ECT(0) packet without counting
+ * it (an ACK frame without counts) fails validation. */
+static void test_ecn_counts_omitting_marked_packets_fail_validation(void **state)
+{
+    (void)state;
+    sim s;
+    xfer x = {0};
+    ecn_sim_init(&s, 5);
+    handshake(&s, &x);
+    bad_ack(&s, false, NULL);
+    SIM_ASSERT(&s, quic_test_view(s.p.server).ecn_state == QUIC_ECN_FAILED);
+    SIM_ASSERT(&s, quic_conn_ecn(s.p.server) == QUIC_ECN_NOT_ECT);
+    sim_free(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ecn_clean_path_validates_and_marks_every_packet),
+        cmocka_unit_test(test_ecn_ce_marks_reduce_cwnd_without_loss),
+        cmocka_unit_test(test_ecn_bleached_path_turns_marking_off),
+        cmocka_unit_test(test_ecn_counts_above_sent_fail_validation),
+        cmocka_unit_test(test_ecn_counts_omitting_marked_packets_fail_validation),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
