@@ -46,7 +46,8 @@ void app_io_flush(app_io *io)
         if (io->udp.gso) {
             while (j < io->n_tx && segs < GSO_MAX_SEGS && d.len + io->txv[j].len <= GSO_MAX_BYTES &&
                    io->txv[j].len <= seg && io->txv[j - 1].len == seg &&
-                   io->txv[j].data == d.data + d.len && app_addr_equal(&io->txv[j].peer, &d.peer)) {
+                   io->txv[j].data == d.data + d.len && app_addr_equal(&io->txv[j].peer, &d.peer) &&
+                   io->txv[j].ecn == d.ecn) {
                 d.len += io->txv[j].len;
                 segs++;
                 j++;
@@ -107,6 +108,7 @@ size_t app_io_send_conn(app_io *io, quic_conn *q, const app_addr *to, uint64_t n
         if (!n)
             return k;
         app_io_tx_commit(io, n, to);
+        io->txv[io->n_tx - 1].ecn = quic_conn_ecn(q); /* RFC 9000 §13.4 */
         k++;
     }
 }

@@ -343,7 +343,8 @@ void app_server_step(app_server *sv, uint64_t now)
             quic_path path;
             app_path_make(&path, &io->udp.local, &rv[i].peer);
             io->received++;
-            quic_conn *q = quic_endpoint_recv(sv->ep, &path, rv[i].data, rv[i].len, now);
+            quic_conn *q = quic_endpoint_recv_ecn(sv->ep, &path, rv[i].data, rv[i].len,
+                                                  rv[i].ecn, now);
             if (q && quic_endpoint_conn_ud(sv->ep, q))
                 server_mark(sv, quic_endpoint_conn_ud(sv->ep, q));
         }
@@ -625,7 +626,7 @@ void app_client_step(app_client *cl, uint64_t now)
             quic_path path;
             app_path_make(&path, &io->udp.local, &cl->server);
             io->received++;
-            quic_conn_recv(q, &path, rv[i].data, rv[i].len, now);
+            quic_conn_recv_ecn(q, &path, rv[i].data, rv[i].len, rv[i].ecn, now);
         }
     } while (n == APP_BATCH);
     session_step(&cl->s, now);

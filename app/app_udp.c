@@ -140,6 +140,12 @@ int app_udp_open(app_udp *u, const app_addr *addr, bool bind_it, char *err, size
             return -1;
         }
     }
+    /* RFC 9000 §13.4: the ECN field of received datagrams comes with each
+     * as a cmsg (a dual-stack IPv6 socket gets IPv4's as IP_TOS). */
+    int on = 1;
+    setsockopt(u->fd, IPPROTO_IP, IP_RECVTOS, &on, sizeof on);
+    if (u->family == AF_INET6)
+        setsockopt(u->fd, IPPROTO_IPV6, IPV6_RECVTCLASS, &on, sizeof on);
     u->local.len = sizeof u->local.ss;
     getsockname(u->fd, (struct sockaddr *)&u->local.ss, &u->local.len);
     /* GSO is per message through a cmsg; probing the option tells if the
@@ -207,10 +213,37 @@ static void pcap_record(app_udp *u, const app_dgram *d, bool sent)
     }
 }
 
+/* The ECN bits of a received datagram's TOS / traffic class cmsg. */
+static uint8_t ecn_of(struct msghdr *m)
+{
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
+        int v = 0;
+        if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_TOS &&
+            cm->cmsg_len >= CMSG_LEN(1)) {
+            uint8_t b;
+            memcpy(&b, CMSG_DATA(cm), 1); /* Linux passes IPv4's TOS as one byte */
+            return b & 3;
+        }
+        if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_TCLASS &&
+            cm->cmsg_len >= CMSG_LEN(sizeof v)) {
+            memcpy(&v, CMSG_DATA(cm), sizeof v);
+            return (uint8_t)(v & 3);
+        }
+    }
+    return 0;
+}
+
+/* One message's control room: GSO segment size and TOS / traffic class. */
+#define APP_UDP_CTL (CMSG_SPACE(sizeof(uint16_t)) + CMSG_SPACE(sizeof(int)))
+
 int app_udp_recv_batch(app_udp *u, app_dgram *v, size_t n)
 {
     struct mmsghdr msgs[APP_UDP_MAX_BATCH];
     struct iovec iov[APP_UDP_MAX_BATCH];
+    union {
+        char buf[APP_UDP_CTL];
+        struct cmsghdr align;
+    } ctl[APP_UDP_MAX_BATCH];
     if (n > APP_UDP_MAX_BATCH)
         n = APP_UDP_MAX_BATCH;
     memset(msgs, 0, n * sizeof msgs[0]);
@@ -221,6 +254,8 @@ int app_udp_recv_batch(app_udp *u, app_dgram *v, size_t n)
         msgs[i].msg_hdr.msg_iovlen = 1;
         msgs[i].msg_hdr.msg_name = &v[i].peer.ss;
         msgs[i].msg_hdr.msg_namelen = sizeof v[i].peer.ss;
+        msgs[i].msg_hdr.msg_control = ctl[i].buf;
+        msgs[i].msg_hdr.msg_controllen = sizeof ctl[i].buf;
     }
     int got = recvmmsg(u->fd, msgs, (unsigned)n, MSG_DONTWAIT, NULL);
     if (got < 0 && errno == ECONNREFUSED) {
@@ -238,6 +273,7 @@ int app_udp_recv_batch(app_udp *u, app_dgram *v, size_t n)
         v[i].len = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ? 0 : msgs[i].msg_len;
         v[i].peer.len = msgs[i].msg_hdr.msg_namelen;
         v[i].segment = 0;
+        v[i].ecn = ecn_of(&msgs[i].msg_hdr);
         if (u->pcap && v[i].len)
             pcap_record(u, &v[i], false);
     }
@@ -249,7 +285,7 @@ int app_udp_send_batch(app_udp *u, const app_dgram *v, size_t n)
     struct mmsghdr msgs[APP_UDP_MAX_BATCH];
     struct iovec iov[APP_UDP_MAX_BATCH];
     union {
-        char buf[CMSG_SPACE(sizeof(uint16_t))];
+        char buf[APP_UDP_CTL];
         struct cmsghdr align;
     } ctl[APP_UDP_MAX_BATCH];
     size_t sent = 0;
@@ -264,15 +300,33 @@ int app_udp_send_batch(app_udp *u, const app_dgram *v, size_t n)
             msgs[i].msg_hdr.msg_iovlen = 1;
             msgs[i].msg_hdr.msg_name = (void *)&d->peer.ss;
             msgs[i].msg_hdr.msg_namelen = d->peer.len;
-            if (d->segment && u->gso && d->len > d->segment) {
-                msgs[i].msg_hdr.msg_control = ctl[i].buf;
-                msgs[i].msg_hdr.msg_controllen = sizeof ctl[i].buf;
-                struct cmsghdr *cm = CMSG_FIRSTHDR(&msgs[i].msg_hdr);
+            bool gso = d->segment && u->gso && d->len > d->segment;
+            if (!gso && !d->ecn)
+                continue;
+            memset(ctl[i].buf, 0, sizeof ctl[i].buf);
+            msgs[i].msg_hdr.msg_control = ctl[i].buf;
+            msgs[i].msg_hdr.msg_controllen = sizeof ctl[i].buf;
+            struct cmsghdr *cm = CMSG_FIRSTHDR(&msgs[i].msg_hdr);
+            size_t used = 0;
+            if (gso) {
                 cm->cmsg_level = IPPROTO_UDP;
                 cm->cmsg_type = UDP_SEGMENT;
                 cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
                 memcpy(CMSG_DATA(cm), &d->segment, sizeof(uint16_t));
+                used += CMSG_SPACE(sizeof(uint16_t));
+                cm = CMSG_NXTHDR(&msgs[i].msg_hdr, cm);
             }
+            if (d->ecn && cm) {
+                /* RFC 9000 §13.4: the ECN codepoint of this datagram. */
+                int tos = d->ecn & 3;
+                bool v4 = d->peer.ss.ss_family == AF_INET;
+                cm->cmsg_level = v4 ? IPPROTO_IP : IPPROTO_IPV6;
+                cm->cmsg_type = v4 ? IP_TOS : IPV6_TCLASS;
+                cm->cmsg_len = CMSG_LEN(sizeof tos);
+                memcpy(CMSG_DATA(cm), &tos, sizeof tos);
+                used += CMSG_SPACE(sizeof tos);
+            }
+            msgs[i].msg_hdr.msg_controllen = used;
         }
         int rc = sendmmsg(u->fd, msgs, (unsigned)k, 0);
         if (rc < 0 && errno == ECONNREFUSED)

@@ -36,6 +36,10 @@ typedef struct app_dgram {
     /* send only: with GSO, data holds len bytes cut into segments of this size
      * (0 = one datagram). */
     uint16_t segment;
+    /* The ECN codepoint (RFC 3168; quic_ecn_codepoint): on receive, what the
+     * IP header carried (IP_RECVTOS / IPV6_RECVTCLASS); on send, what to set
+     * (IP_TOS / IPV6_TCLASS per message), 0 = Not-ECT. */
+    uint8_t ecn;
 } app_dgram;
 
 /* Parses "HOST:PORT", "[V6]:PORT" or "V6-with-port-after-last-colon"; resolves

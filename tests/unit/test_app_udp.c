@@ -69,6 +69,40 @@ static void test_batch_roundtrip(void **state)
     app_udp_close(&cli);
 }
 
+/* RFC 9000 §13.4: the codepoint set on send (IP_TOS cmsg) is the one the
+ * receiver reads (IP_RECVTOS), per datagram. */
+static void test_ecn_codepoint_set_per_datagram_is_read_back(void **state)
+{
+    (void)state;
+    app_udp srv, cli;
+    open_pair(&srv, &cli);
+    uint8_t out[4][60];
+    const uint8_t marks[4] = {2, 0, 3, 1}; /* ECT(0), Not-ECT, CE, ECT(1) */
+    app_dgram dv[4];
+    for (int i = 0; i < 4; i++) {
+        memset(out[i], 'a' + i, sizeof out[i]);
+        dv[i] = (app_dgram){.data = out[i], .len = sizeof out[i], .peer = srv.local, .ecn = marks[i]};
+    }
+    assert_int_equal(app_udp_send_batch(&cli, dv, 4), 4);
+    uint8_t in[4][1500];
+    app_dgram rv[4];
+    int got = 0;
+    uint64_t until = app_now_us() + 2000000;
+    while (got < 4 && app_now_us() < until) {
+        for (int i = got; i < 4; i++)
+            rv[i] = (app_dgram){.data = in[i], .len = sizeof in[i], .ecn = 0xff};
+        app_udp_wait(&srv, app_now_us() + 100000);
+        int n = app_udp_recv_batch(&srv, rv + got, (size_t)(4 - got));
+        assert_true(n >= 0);
+        got += n;
+    }
+    assert_int_equal(got, 4);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(rv[i].ecn, marks[rv[i].data[0] - 'a']);
+    app_udp_close(&srv);
+    app_udp_close(&cli);
+}
+
 static void test_gso_train(void **state)
 {
     (void)state;
@@ -178,6 +212,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_addr_parse),
         cmocka_unit_test(test_batch_roundtrip),
+        cmocka_unit_test(test_ecn_codepoint_set_per_datagram_is_read_back),
         cmocka_unit_test(test_gso_train),
         cmocka_unit_test(test_port_in_use),
         cmocka_unit_test(test_wait_timeout),
