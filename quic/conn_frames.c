@@ -48,7 +48,7 @@ static int on_ack(quic_conn *c, quic_pn_space sp, const quic_frame *f, uint64_t 
         if (sp == QUIC_SPACE_APPLICATION && c->app_tx_ok)
             quic_keyphase_on_acked(&c->app, res.acked[i].pn, now);
         if (sp == QUIC_SPACE_APPLICATION)
-            quic_conn_pmtu_on_acked(c, res.acked[i].pn);
+            quic_conn_pmtu_on_acked(c, &res.acked[i], now);
         quic_conn_on_acked_items(c, res.acked[i].handle);
         quic_sentlog_settle(&c->log, res.acked[i].handle);
     }

@@ -48,6 +48,7 @@
 #include "quic/stream.h"
 #include "quic/dgram_queue.h"
 #include "quic/ecn.h"
+#include "quic/pmtud.h"
 #include "quic/flowctl.h"
 #include "quic/frame.h"
 #include "quic/idle.h"
@@ -242,19 +243,15 @@ struct quic_conn {
     quic_ecn ecn;
     uint8_t rx_ecn; /* the codepoint of the datagram being processed */
 
-    /* DPLPMTUD (RFC 9000 §14.3): nothing above 1200 bytes until a probe of
-     * max_udp_payload is acknowledged; a lost probe is no congestion signal. */
-    uint64_t pmtu;          /* size known to pass; 0: QUIC_MIN_INITIAL */
-    uint64_t pmtu_probe_pn; /* the probe in flight, when pmtu_probing */
-    bool pmtu_probing;
-    uint8_t pmtu_fails;     /* probes lost; QUIC_PMTU_PROBES ends the search */
+    /* DPLPMTUD (RFC 9000 §14.3, RFC 8899; quic/pmtud.c): nothing above 1200
+     * bytes until a probe of the size is acknowledged; a lost probe is no
+     * congestion signal. */
+    quic_pmtud pmtud;
 };
-
-#define QUIC_PMTU_PROBES 3
 
 static inline size_t quic_conn_path_mtu(const quic_conn *c)
 {
-    return c->pmtu ? (size_t)c->pmtu : QUIC_MIN_INITIAL;
+    return quic_pmtud_mtu(&c->pmtud);
 }
 
 /* ---- conn_core.c: the state every part sits above ---- */
@@ -362,8 +359,9 @@ void quic_conn_on_acked_items(quic_conn *c, uint64_t handle);
 void quic_conn_on_lost_items(quic_conn *c, uint64_t handle);
 /* What recovery declared lost: retransmissions, congestion control, traces. */
 void quic_conn_handle_lost(quic_conn *c, const quic_recovery_result *res, uint64_t now);
-/* Application-space packet pn was acknowledged (a PMTU probe?). */
-void quic_conn_pmtu_on_acked(quic_conn *c, uint64_t pn);
+/* An application-space packet was acknowledged (a PMTU probe, a full-size
+ * packet: RFC 8899 §4.3). */
+void quic_conn_pmtu_on_acked(quic_conn *c, const quic_sent_pkt *p, uint64_t now);
 /* Congestion response to lost packets, leaving out a lost PMTU probe
  * (RFC 9000 §14.4), which only leaves bytes in flight. */
 void quic_conn_cc_on_lost(quic_conn *c, const quic_sent_pkt *lost, size_t n, bool persistent,

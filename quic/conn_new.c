@@ -28,6 +28,7 @@ static int init_recovery(quic_conn *c)
     quic_cc_init(&c->cc, c->cfg.cc, QUIC_MIN_INITIAL);
     quic_pacer_init(&c->pacer, QUIC_MIN_INITIAL, 0);
     quic_ecn_init(&c->ecn);
+    quic_pmtud_init(&c->pmtud, c->cfg.max_udp_payload);
     quic_sentlog_init(&c->log, SENTLOG_MAX_ITEMS, c->alloc);
     return 0;
 }

@@ -741,18 +741,33 @@ size_t quic_conn_build_close(quic_conn *c, uint8_t *buf, size_t cap, uint64_t no
     return dg.off;
 }
 
-/* ---- path MTU (RFC 9000 §14.3, DPLPMTUD of RFC 8899 in its simplest
- * form: one size, max_udp_payload, tried up to QUIC_PMTU_PROBES times) ---- */
+/* ---- path MTU (RFC 9000 §14.3): quic/pmtud.c decides, this sends ---- */
 
-/* An ack-eliciting 1-RTT packet padded to max_udp_payload, once the
- * handshake is confirmed; it may carry data like any probe (lost, it is sent
- * again). Returns the datagram length, 0 when no probe is due. */
+/* The usable size changed: the congestion controller counts in it (RFC
+ * 9002 §7.2). */
+static void pmtu_changed(quic_conn *c)
+{
+    size_t mtu = quic_conn_path_mtu(c);
+    quic_cc_set_max_datagram_size(&c->cc, mtu, false);
+    quic_conn_logf(c, "pmtu: %zu bytes%s", mtu,
+                   c->pmtud.searching && mtu == QUIC_MIN_INITIAL ? " (black hole: fallback)" : "");
+}
+
+/* An ack-eliciting 1-RTT packet padded to the probe size (PADDING and a PING
+ * at least), once the handshake is confirmed; it may carry data like any
+ * probe (lost, it is sent again). Returns the datagram length, 0 when no
+ * probe is due. */
 static size_t build_pmtu_probe(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 {
-    size_t size = (size_t)c->max_udp_payload;
-    if (!c->handshake_confirmed || c->state != QUIC_CS_ESTABLISHED || c->pmtu_probing ||
-        c->pmtu_fails >= QUIC_PMTU_PROBES || quic_conn_path_mtu(c) >= size || cap < size ||
-        !level_tx_ok(c, QUIC_SPACE_APPLICATION) || !quic_cc_can_send(&c->cc, size))
+    if (!c->handshake_confirmed || c->state != QUIC_CS_ESTABLISHED ||
+        !level_tx_ok(c, QUIC_SPACE_APPLICATION))
+        return 0;
+    quic_pmtud_set_max(&c->pmtud, (size_t)c->max_udp_payload);
+    /* RFC 8899 §4.3: PTOs in a row with packets above the base size. */
+    if (quic_pmtud_on_pto(&c->pmtud, c->rec.pto_count, now))
+        pmtu_changed(c);
+    size_t size = quic_pmtud_probe_size(&c->pmtud, now);
+    if (!size || cap < size || !quic_cc_can_send(&c->cc, size))
         return 0;
     quic_space *s = &c->sp[QUIC_SPACE_APPLICATION];
     bool probe = s->probe;
@@ -767,19 +782,15 @@ static size_t build_pmtu_probe(quic_conn *c, uint8_t *buf, size_t cap, uint64_t 
     s->probes = probes;
     if (!built || dg.off < size)
         return dg.off; /* sent, but not a probe of the size (no room?) */
-    c->pmtu_probing = true;
-    c->pmtu_probe_pn = pn;
+    quic_pmtud_on_probe_sent(&c->pmtud, pn, size);
     quic_conn_logf(c, "pmtu: probe of %zu bytes, pn=%llu", size, (unsigned long long)pn);
     return dg.off;
 }
 
-void quic_conn_pmtu_on_acked(quic_conn *c, uint64_t pn)
+void quic_conn_pmtu_on_acked(quic_conn *c, const quic_sent_pkt *p, uint64_t now)
 {
-    if (!c->pmtu_probing || pn != c->pmtu_probe_pn)
-        return;
-    c->pmtu_probing = false;
-    c->pmtu = c->max_udp_payload;
-    quic_conn_logf(c, "pmtu: %llu bytes confirmed", (unsigned long long)c->pmtu);
+    if (quic_pmtud_on_acked(&c->pmtud, p->pn, p->size, now))
+        pmtu_changed(c);
 }
 
 void quic_conn_cc_on_lost(quic_conn *c, const quic_sent_pkt *lost, size_t n, bool persistent,
@@ -787,12 +798,16 @@ void quic_conn_cc_on_lost(quic_conn *c, const quic_sent_pkt *lost, size_t n, boo
 {
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!c->pmtu_probing || lost[i].space != QUIC_SPACE_APPLICATION ||
-            lost[i].pn != c->pmtu_probe_pn)
+        if (lost[i].space != QUIC_SPACE_APPLICATION)
             continue;
-        c->pmtu_probing = false;
-        c->pmtu_fails++;
-        quic_conn_logf(c, "pmtu: probe lost (%u)", (unsigned)c->pmtu_fails);
+        bool probe = quic_pmtud_is_probe(&c->pmtud, lost[i].pn);
+        if (quic_pmtud_on_lost(&c->pmtud, lost[i].pn, lost[i].size, now))
+            pmtu_changed(c);
+        if (!probe)
+            continue;
+        quic_conn_logf(c, "pmtu: probe of %u bytes lost", (unsigned)lost[i].size);
+        /* RFC 9000 §14.4: no congestion signal, and not part of persistent
+         * congestion: the packets around it decide. */
         if (i > start)
             quic_cc_on_lost(&c->cc, lost + start, i - start, persistent, now);
         quic_cc_on_discarded(&c->cc, &lost[i], 1); /* out of flight, no reaction */

@@ -28,6 +28,9 @@ void quic_conn_test_view_get(const quic_conn *c, quic_conn_test_view *v)
     v->app_ack_ranges = quic_ackrange_count(&c->sp[QUIC_SPACE_APPLICATION].acks);
     v->tls_engine = c->tls != NULL;
     v->ecn_state = (int)c->ecn.state;
+    v->pmtu = quic_pmtud_mtu(&c->pmtud);
+    v->pmtu_blackholes = c->pmtud.blackholes;
+    v->pmtu_searching = c->pmtud.searching;
     v->ecn_ce_signals = c->ecn.ce_signals;
     v->cc_congestion_events = c->cc.congestion_events;
     v->early_held = c->early_n;

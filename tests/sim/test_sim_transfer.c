@@ -237,7 +237,9 @@ static void test_stream_mtu_1280(void **state)
             s.dir[d].loss = seed % 2 ? 0.03 : 0;
         }
         transfer(&s, 1000000);
-        SIM_ASSERT(&s, s.n.mtu_drop[SIM_C2S] <= 4 && s.n.mtu_drop[SIM_S2C] <= 4);
+        /* The binary search (quic/pmtud.c) loses at most MAX_PROBES probes per
+         * size that does not pass, a handful of sizes from 1452 down. */
+        SIM_ASSERT(&s, s.n.mtu_drop[SIM_C2S] <= 18 && s.n.mtu_drop[SIM_S2C] <= 18);
         SIM_ASSERT(&s, quic_conn_dgram_max(s.p.client) <= 1280 - 20);
         sim_free(&s);
     }
