@@ -762,7 +762,8 @@ static size_t build_pmtu_probe(quic_conn *c, uint8_t *buf, size_t cap, uint64_t 
     if (!c->handshake_confirmed || c->state != QUIC_CS_ESTABLISHED ||
         !level_tx_ok(c, QUIC_SPACE_APPLICATION))
         return 0;
-    quic_pmtud_set_max(&c->pmtud, (size_t)c->max_udp_payload);
+    /* cap: min(the caller's buffer, ours and the peer's max_udp_payload). */
+    quic_pmtud_set_max(&c->pmtud, cap);
     /* RFC 8899 §4.3: PTOs in a row with packets above the base size. */
     if (quic_pmtud_on_pto(&c->pmtud, c->rec.pto_count, now))
         pmtu_changed(c);

@@ -106,7 +106,9 @@ typedef struct quic_config {
     uint64_t initial_max_streams_uni;  /**< unidirectional streams the peer may open */
     uint64_t max_datagram_frame_size; /**< 0: DATAGRAM frames refused (RFC 9221 §3) */
     uint64_t max_ack_delay_ms; /**< how long we may delay an ACK (RFC 9000 §18.2) */
-    /** Largest UDP payload we send once the path allows it (1200..1452). */
+    /** Largest UDP payload we send once path MTU discovery confirmed the path
+     * carries it (RFC 9000 §14.3, RFC 8899): 1452 by default (Ethernet);
+     * more for loopback or jumbo frames. quic_conn_send's cap bounds it too. */
     size_t max_udp_payload;
     quic_cc_algo cc;              /**< congestion controller (0: CUBIC) */
     /** Limits on what the peer can make us hold. */
