@@ -125,6 +125,38 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+/* Waits (up to 10 s) until something has bound UDP port (read from
+ * /proc/net/udp, so the check itself never holds the port): the server child
+ * is listening. A fixed sleep was not enough on a loaded machine, and a client
+ * whose connected socket meets ICMP port unreachable gives up at once. */
+static bool udp_port_bound(uint16_t port)
+{
+    FILE *f = fopen("/proc/net/udp", "r");
+    if (!f)
+        return true; /* cannot tell: carry on as before */
+    char line[512];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        unsigned lport; /* "  sl: ADDRHEX:PORTHEX ..." */
+        found = sscanf(line, " %*u: %*[0-9A-Fa-f]:%x", &lport) == 1 && lport == port;
+    }
+    fclose(f);
+    return found;
+}
+
+static void wait_udp_bound(uint16_t port, pid_t child)
+{
+    for (int waited = 0; waited < 10000; waited += 10) {
+        if (udp_port_bound(port))
+            return;
+        int st;
+        if (waitpid(child, &st, WNOHANG) == child)
+            fail_msg("the server exited before listening");
+        sleep_ms(10);
+    }
+    fail_msg("the server did not listen on port %u within 10 s", (unsigned)port);
+}
+
 /* A quince server (child process) and client over loopback, captured by
  * dumpcap (Debian's tshark package) as pcapng while the client also writes
  * --pcap: both captures decode with zero undecryptable packets and hold the
@@ -187,7 +219,7 @@ static void test_dumpcap_capture_decodes_like_the_clients_own(void **state)
             _exit(2);
         _exit(app_run_server(&so));
     }
-    sleep_ms(200);
+    wait_udp_bound(port, srv);
     app_opts co;
     char *cargv[] = {"quince", "client", url, "--insecure", "--count", "4",
                      "--keylog", keys, "--pcap", own};
@@ -251,7 +283,7 @@ static void test_quicgo_capture_decodes_with_zero_undecryptable(void **state)
             _exit(2);
         _exit(app_run_server(&so));
     }
-    sleep_ms(200);
+    wait_udp_bound(port, srv);
     pid_t cl = fork();
     assert_true(cl >= 0);
     if (cl == 0) {
