@@ -230,7 +230,7 @@ const quic_cid *quic_peer_cids_current(const quic_peer_cids *s)
     return &s->slot[s->current].cid;
 }
 
-bool quic_peer_cids_rotate(quic_peer_cids *s)
+int quic_peer_cids_pick(const quic_peer_cids *s)
 {
     int best = -1;
     for (int i = 0; i < QUIC_CID_SLOTS; i++) {
@@ -238,7 +238,12 @@ bool quic_peer_cids_rotate(quic_peer_cids *s)
         if (c->valid && !c->used && i != s->current && (best < 0 || c->seq < s->slot[best].seq))
             best = i;
     }
-    if (best < 0)
+    return best;
+}
+
+bool quic_peer_cids_switch_to(quic_peer_cids *s, int slot)
+{
+    if (slot < 0 || slot >= QUIC_CID_SLOTS || slot == s->current || !s->slot[slot].valid)
         return false;
     quic_peer_cid *old = &s->slot[s->current];
     if (old->valid) {
@@ -248,9 +253,14 @@ bool quic_peer_cids_rotate(quic_peer_cids *s)
             return false;
         }
     }
-    s->current = best;
-    s->slot[best].used = true;
+    s->current = slot;
+    s->slot[slot].used = true;
     return true;
+}
+
+bool quic_peer_cids_rotate(quic_peer_cids *s)
+{
+    return quic_peer_cids_switch_to(s, quic_peer_cids_pick(s));
 }
 
 bool quic_peer_cids_next_retire(quic_peer_cids *s, uint64_t *seq)

@@ -111,6 +111,11 @@ const quic_cid *quic_peer_cids_current(const quic_peer_cids *s);
 /** Switches to another unused peer CID (after the handshake, or on the peer's
  * request), retiring the old one; false when there is none. */
 bool quic_peer_cids_rotate(quic_peer_cids *s);
+/** The unused peer CID rotate would take (a slot index), or -1: for a new
+ * path, which must not see a CID used on another (RFC 9000 §9.5). */
+int quic_peer_cids_pick(const quic_peer_cids *s);
+/** Switches to that slot, retiring the current CID; false when it cannot. */
+bool quic_peer_cids_switch_to(quic_peer_cids *s, int slot);
 /** Pops the next sequence number owed in a RETIRE_CONNECTION_ID frame. */
 bool quic_peer_cids_next_retire(quic_peer_cids *s, uint64_t *seq);
 /** Puts a RETIRE back when the packet carrying it was lost. */

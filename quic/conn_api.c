@@ -59,12 +59,14 @@ int quic_conn_recv_ecn(quic_conn *c, const quic_path *path, uint8_t *dgram, size
     c->now = now;
     if (c->state >= QUIC_CS_DRAINING)
         return QUIC_ERR_CLOSING; /* RFC 9000 §10.2.2: nothing more is processed */
-    if (!quic_path_equal(path, &c->path)) {
-        /* Migration is not supported yet: another path's packets are dropped. */
+    c->rx_new_path = false;
+    if (!quic_path_equal(path, &c->path) && !quic_conn_path_on_datagram(c, path, len)) {
+        /* RFC 9000 §9: another address before the handshake is confirmed. */
         c->stats.pkts_dropped++;
         return closing_or(c, 0);
     }
-    c->bytes_in += len;
+    if (!c->rx_new_path)
+        c->bytes_in += len;
     if (c->state == QUIC_CS_CLOSING) {
         /* RFC 9000 §10.2.1: answer with CONNECTION_CLOSE again, rate-limited
          * by doubling the gap between answers. */
@@ -76,12 +78,26 @@ int quic_conn_recv_ecn(quic_conn *c, const quic_path *path, uint8_t *dgram, size
     /* A protocol error found here is latched (quic_conn_close_info says
      * why); the call says only that the connection is closing. */
     quic_conn_recv_dgram(c, dgram, len, now);
+    c->rx_new_path = false;
     return closing_or(c, 0);
 }
 
 size_t quic_conn_send(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 {
+    quic_path to;
+    return quic_conn_send_path(c, buf, cap, now, &to);
+}
+
+size_t quic_conn_send_path(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now, quic_path *to)
+{
     c->now = now;
+    *to = c->path;
+    /* RFC 9000 §8.2: a probe of a new path goes there, before other data. */
+    size_t probe = quic_conn_path_build(c, buf, cap, now);
+    if (probe) {
+        *to = c->probe.path;
+        return probe;
+    }
     if (c->state == QUIC_CS_CLOSED || c->state == QUIC_CS_DRAINING)
         return 0;
     if (c->state == QUIC_CS_CLOSING) {
@@ -123,7 +139,8 @@ uint64_t quic_conn_deadline(const quic_conn *c)
         d = k;
     if (c->pace_at && c->pace_at < d)
         d = c->pace_at; /* paced data waiting (conn_send.c) */
-    return d;
+    uint64_t p = quic_conn_path_deadline(c);
+    return p < d ? p : d;
 }
 
 void quic_conn_on_deadline(quic_conn *c, uint64_t now)
@@ -146,6 +163,7 @@ void quic_conn_on_deadline(quic_conn *c, uint64_t now)
     if (c->app_rx_ok && quic_keyphase_on_timer(&c->app, now) != 0)
         quic_conn_fail(c, QUIC_INTERNAL_ERROR, 0, "key derivation failed");
     quic_dgram_queue_expire(&c->dg_tx, now);
+    quic_conn_path_on_timer(c, now);
     quic_recovery_result res;
     quic_recovery_on_timeout(&c->rec, now, &res);
     quic_conn_handle_lost(c, &res, now);

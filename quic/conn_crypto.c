@@ -94,9 +94,9 @@ static void local_tparams(quic_conn *c, quic_tparams *tp)
     tp->initial_max_streams_uni = cfg->initial_max_streams_uni;
     tp->max_ack_delay = cfg->max_ack_delay_ms;
     tp->active_connection_id_limit = QUIC_CID_SLOTS;
-    /* RFC 9000 §9, §18.2: packets from another peer address are dropped
-     * (no migration yet); say so, or the peer may migrate and be cut off. */
-    tp->disable_active_migration = true;
+    /* RFC 9000 §9, §18.2: migration is handled (conn_path.c); the switch
+     * only says whether the peer may move on purpose. */
+    tp->disable_active_migration = cfg->disable_active_migration;
     if (cfg->max_datagram_frame_size) {
         tp->has_max_datagram_frame_size = true;
         tp->max_datagram_frame_size = cfg->max_datagram_frame_size;

@@ -190,16 +190,15 @@ static int h_retire_cid(quic_conn *c, const quic_frame *f, const frame_ctx *x)
 static int h_path_challenge(quic_conn *c, const quic_frame *f, const frame_ctx *x)
 {
     (void)x;
-    /* RFC 9000 §8.2.2: echo the latest challenge. */
-    c->pend.path_response = true;
-    memcpy(c->pend.path_response_data, f->path.data, 8);
+    /* RFC 9000 §8.2.2: echoed on the path it came on. */
+    quic_conn_path_on_challenge(c, f->path.data);
     return 0;
 }
 
 static int h_path_response(quic_conn *c, const quic_frame *f, const frame_ctx *x)
 {
-    (void)c, (void)f, (void)x;
-    return 0; /* we send no challenges yet */
+    quic_conn_path_on_response(c, f->path.data, x->now);
+    return 0;
 }
 
 static int h_close(quic_conn *c, const quic_frame *f, const frame_ctx *x)
@@ -288,6 +287,11 @@ int quic_conn_on_payload(quic_conn *c, quic_pkt_type pt, const uint8_t *p, size_
         if (rc != 0)
             return quic_conn_fail(c, quic_err_to_wire(rc), f.type, quic_err_str(rc));
         int id = quic_frame_row_find(f.type);
+        /* RFC 9000 §9.1: the probing frames; any other makes the packet
+         * non-probing. */
+        if (f.type != QUIC_FT_PATH_CHALLENGE && f.type != QUIC_FT_PATH_RESPONSE &&
+            f.type != QUIC_FT_NEW_CONNECTION_ID && f.type != QUIC_FT_PADDING)
+            c->rx_non_probing = true;
         if (!(quic_frame_row_at(id)->flags & QUIC_FRAME_F_NOT_ACK_ELICITING))
             *ack_eliciting = true;
         rc = on_frame(c, id, pt, &f, r.off - start, now);

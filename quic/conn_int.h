@@ -17,6 +17,7 @@
  *   conn_new.c    making and freeing a connection
  *   conn_crypto.c CRYPTO streams, TLS, keys per level
  *   conn_cid.c    connection IDs: issuing ours, taking the peer's
+ *   conn_path.c   path validation and migration (RFC 9000 §8.2, §9)
  *   conn_dgram.c  DATAGRAM frames: the public calls, frames received, the
  *                 DATAGRAM events
  *   conn_stream.c streams: the public stream calls and the stream frames
@@ -120,6 +121,25 @@ typedef struct quic_pending {
 void quic_conn_token_init_client(quic_conn *c);
 int quic_conn_token_on_frame(quic_conn *c, const uint8_t *token, size_t len);
 void quic_conn_token_free(quic_conn *c);
+
+/* Path validation of a peer address other than the current one (RFC 9000
+ * §8.2, §9.3): one at a time. Until the peer answers, the connection stays
+ * on its path; what goes to the new address is the probes, at most three
+ * times what came from it (§9.3.1). */
+#define QUIC_PATH_CHALLENGES 3
+typedef struct quic_path_probe {
+    bool active;      /* a packet came from path: it has a slot */
+    bool validating;  /* a non-probing packet came: challenges go out */
+    quic_path path;
+    uint8_t challenge[QUIC_PATH_CHALLENGES][8]; /* each one sent, §8.2.1 */
+    unsigned n_sent;
+    bool challenge_due;
+    uint64_t next_at, fail_at; /* the next challenge; abandoned then, §8.2.4 */
+    uint64_t bytes_in, bytes_out;
+    int cid_slot; /* the peer CID for this path, -1: keep the current (§9.5) */
+    bool response_due;
+    uint8_t response[8]; /* PATH_RESPONSE owed on this path (§8.2.2) */
+} quic_path_probe;
 
 struct quic_conn {
     quic_config cfg;
@@ -243,6 +263,13 @@ struct quic_conn {
     quic_ecn ecn;
     uint8_t rx_ecn; /* the codepoint of the datagram being processed */
 
+    /* Migration (conn_path.c). */
+    quic_path_probe probe;
+    bool rx_new_path;     /* the datagram in hand came from another path */
+    quic_path rx_path;    /* ... this one */
+    size_t rx_len;
+    bool rx_non_probing;  /* the packet in hand had a non-probing frame (§9.1) */
+
     /* DPLPMTUD (RFC 9000 §14.3, RFC 8899; quic/pmtud.c): nothing above 1200
      * bytes until a probe of the size is acknowledged; a lost probe is no
      * congestion signal. */
@@ -326,6 +353,21 @@ void quic_conn_issue_cids(quic_conn *c);
 int quic_conn_on_new_cid(quic_conn *c, const quic_frame *f);
 int quic_conn_on_retire_cid(quic_conn *c, const quic_frame *f);
 
+/* ---- conn_path.c: path validation and migration (RFC 9000 §8.2, §9) ---- */
+/* A datagram from a path other than the current one: false to drop it. */
+bool quic_conn_path_on_datagram(quic_conn *c, const quic_path *path, size_t len);
+/* After an authenticated 1-RTT packet from the probe's path: non-probing
+ * and the largest packet number so far starts validation (§9.3). */
+void quic_conn_path_after_packet(quic_conn *c, bool non_probing_largest, uint64_t now);
+/* PATH_CHALLENGE: answered on the path it came on (§8.2.2). */
+void quic_conn_path_on_challenge(quic_conn *c, const uint8_t data[8]);
+/* PATH_RESPONSE: the probe's path is validated when it matches (§8.2.3). */
+void quic_conn_path_on_response(quic_conn *c, const uint8_t data[8], uint64_t now);
+/* A probe datagram for the probe's path, or 0. */
+size_t quic_conn_path_build(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now);
+uint64_t quic_conn_path_deadline(const quic_conn *c);
+void quic_conn_path_on_timer(quic_conn *c, uint64_t now);
+
 /* ---- conn_dgram.c ---- */
 /* A received DATAGRAM frame (RFC 9221 §5): queued for the application. */
 int quic_conn_dgram_on_frame(quic_conn *c, const quic_frame *f, size_t frame_len, uint64_t now);
@@ -353,6 +395,12 @@ int quic_conn_on_payload(quic_conn *c, quic_pkt_type pt, const uint8_t *p, size_
 /* ---- conn_send.c ---- */
 /* The next datagram of an open connection (coalesced packets). */
 size_t quic_conn_build(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now);
+/* A probing packet (RFC 9000 §9.1) to dcid: PATH_CHALLENGE and/or
+ * PATH_RESPONSE (NULL: none), padded to size (§8.2.1); not in flight for
+ * congestion control (§9.4). */
+size_t quic_conn_build_path_probe(quic_conn *c, uint8_t *buf, size_t size, const quic_cid *dcid,
+                                  const uint8_t *challenge, const uint8_t *response,
+                                  uint64_t now);
 /* Closing: one datagram carrying CONNECTION_CLOSE (RFC 9000 §10.2.1). */
 size_t quic_conn_build_close(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now);
 void quic_conn_on_acked_items(quic_conn *c, uint64_t handle);

@@ -284,10 +284,16 @@ static int open_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, ui
         quic_conn_discard_space(c, QUIC_SPACE_INITIAL);
 
     bool ae = false;
+    c->rx_non_probing = false;
     rc = quic_conn_on_payload(c, h->type, pkt + clr.payload_offset, clr.payload_len, clr.pn,
                               now, &ae);
     if (rc < 0)
         return rc;
+    /* RFC 9000 §9.3: a non-probing packet with the largest packet number
+     * so far is what moves the peer's address. */
+    if (h->type == QUIC_PKT_1RTT && (c->rx_new_path || c->probe.active))
+        quic_conn_path_after_packet(c, c->rx_non_probing && (largest == QUIC_PN_NONE || clr.pn > largest),
+                                    now);
     if (c->cids_retired) {
         c->cids_retired = false;
         if (c->handshake_complete)

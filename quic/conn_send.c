@@ -557,6 +557,70 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
     return 1;
 }
 
+/* ---- path probes (RFC 9000 §8.2, §9.1) ---- */
+
+size_t quic_conn_build_path_probe(quic_conn *c, uint8_t *buf, size_t size, const quic_cid *dcid,
+                                  const uint8_t *challenge, const uint8_t *response,
+                                  uint64_t now)
+{
+    quic_space *s = &c->sp[QUIC_SPACE_APPLICATION];
+    if (!level_tx_ok(c, QUIC_SPACE_APPLICATION) || !quic_recovery_can_send(&c->rec, QUIC_SPACE_APPLICATION) ||
+        !quic_conn_aead_may_seal(c, now))
+        return 0;
+    uint64_t pn = s->next_pn;
+    size_t pn_len = quic_pn_encode_len(pn, s->has_largest_acked ? s->largest_acked_sent : QUIC_PN_NONE);
+    qb_wr w;
+    quic_pkt_wr pw;
+    qb_wr_init(&w, buf, size);
+    if (quic_pkt_short_begin(&w, dcid->b, dcid->len, false, c->app.tx_phase, pn, pn_len, &pw) != 0 ||
+        qb_wr_left(&w) < TAG_LEN + 2 * 9 + quic_pkt_min_payload(pn_len))
+        return 0;
+    size_t hdr_end = w.off;
+    qb_wr pl;
+    qb_wr_init(&pl, w.p + w.off, qb_wr_left(&w) - TAG_LEN);
+    quic_frame f;
+    memset(&f, 0, sizeof f);
+    if (challenge) {
+        f.type = QUIC_FT_PATH_CHALLENGE;
+        memcpy(f.path.data, challenge, 8);
+        if (quic_frame_encode(&pl, &f) != 0)
+            return 0;
+    }
+    if (response) {
+        f.type = QUIC_FT_PATH_RESPONSE;
+        memcpy(f.path.data, response, 8);
+        if (quic_frame_encode(&pl, &f) != 0)
+            return 0;
+    }
+    /* PADDING to the size asked (RFC 9000 §8.2.1: 1200 bytes, unless the
+     * anti-amplification limit allows less). */
+    qb_wr_zeros(&pl, qb_wr_left(&pl));
+    w.off = hdr_end + pl.off;
+    size_t pkt_len;
+    if (quic_pkt_wr_finish(&w, &pw, TAG_LEN, &pkt_len) != 0)
+        return 0;
+    quic_pkt_keys k = tx_keys(c, QUIC_SPACE_APPLICATION);
+    quic_trace tr = {.type = QUIC_TRACE_PACKET_SENT, .pkt_type = QUIC_PKT_1RTT, .pn = pn,
+                     .size = pkt_len, .frames = w.p + hdr_end, .frames_len = pl.off};
+    quic_conn_trace(c, &tr);
+    if (quic_pkt_protect(&k, buf, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0)
+        return 0;
+    s->next_pn++;
+    /* Known to recovery (the peer's ACK of it is an ACK of a packet sent) but
+     * not in flight: a lost probe says nothing of the current path's
+     * congestion (RFC 9000 §9.4); the probe's own timer resends it. */
+    quic_recovery_on_sent(&c->rec, QUIC_SPACE_APPLICATION, pn, pkt_len, true, false,
+                          QUIC_SENTLOG_NO_HANDLE, now);
+    const quic_sent_pkt *ev;
+    size_t n_ev = quic_recovery_take_evicted(&c->rec, &ev);
+    for (size_t i = 0; i < n_ev; i++)
+        quic_sentlog_settle(&c->log, ev[i].handle);
+    quic_keyphase_on_sent(&c->app, pn);
+    c->stats.pkts_sent++;
+    c->stats.bytes_sent += pkt_len;
+    return pkt_len;
+}
+
 /* ---- CONNECTION_CLOSE (RFC 9000 §10.2) ---- */
 
 /* The close frame as it goes out at level sp. */

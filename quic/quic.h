@@ -130,6 +130,9 @@ typedef struct quic_config {
      * Integrity: packets that fail authentication in the connection. */
     uint64_t aead_confidentiality_limit;
     uint64_t aead_integrity_limit; /**< see aead_confidentiality_limit */
+    /** Announce disable_active_migration (RFC 9000 §18.2): the peer may not
+     * move on purpose. A NAT rebinding is followed either way (§9). */
+    bool disable_active_migration;
     /** Server: a 32-byte static key for stateless reset tokens and Retry tokens. */
     uint8_t static_key[32];
     cx_rand_fn random; /**< NULL: libcrypto */
@@ -196,6 +199,16 @@ uint8_t quic_conn_ecn(const quic_conn *c);
 /** Writes the next UDP datagram into buf (cap >= 1200 recommended). Returns its
  * length, 0 when nothing is to be sent now. */
 size_t quic_conn_send(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now);
+/** The same, and where the datagram goes: a path validation (RFC 9000 §8.2)
+ * sends PATH_CHALLENGE / PATH_RESPONSE on a path other than the current one. */
+size_t quic_conn_send_path(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now, quic_path *to);
+/** The current path (the one validated last). */
+const quic_path *quic_conn_path(const quic_conn *c);
+/** Client: move the connection to a new local address (RFC 9000 §9.2), with a
+ * connection ID not used before (§9.5). QUIC_ERR_BLOCKED when the peer gave
+ * no unused CID, QUIC_ERR_ARG before the handshake is confirmed, or when the
+ * server sent disable_active_migration. */
+int quic_conn_migrate(quic_conn *c, const quic_path *path);
 /** Next timer; QUIC_NEVER when none. */
 uint64_t quic_conn_deadline(const quic_conn *c);
 /** Runs the timers due at now (loss detection, PTO, ACK delay, idle, closing). */
@@ -327,6 +340,8 @@ typedef struct quic_conn_stats {
     uint64_t smoothed_rtt_us; /**< smoothed RTT (RFC 9002 §5.3) */
     uint64_t min_rtt_us;      /**< minimum RTT seen */
     uint64_t cwnd;            /**< congestion window, bytes */
+    uint64_t migrations;      /**< moves to a validated new path (RFC 9000 §9) */
+    uint64_t path_validation_failures; /**< validations abandoned (RFC 9000 §8.2.4) */
 } quic_conn_stats;
 void quic_conn_stats_get(const quic_conn *c, quic_conn_stats *s); /**< fills *s */
 

@@ -1,7 +1,7 @@
 /* Connection IDs and paths: CIDs replaced after RETIRE_CONNECTION_ID and
  * bounded under a flood (RFC 9000 §5.1.1, §19.16), a client's packets from
  * another server SCID dropped (§7.2), PATH_RESPONSE padded (§8.2.2), and
- * disable_active_migration sent (§9). Hand-written frames are sealed with
+ * disable_active_migration as a config switch (§9). Hand-written frames are sealed with
  * the client's real 1-RTT keys (common/forge.h) and handed to the server
  * after a normal handshake over the pair. */
 #include "common/forge.h"
@@ -70,15 +70,22 @@ static void test_retired_cid_replaced_by_new_one(void **state)
     pair_free(&p);
 }
 
-/* RFC 9000 §9: packets from a new peer address are dropped (no migration),
- * which a peer may only expect when we sent disable_active_migration. */
-static void test_both_sides_send_disable_active_migration(void **state)
+/* RFC 9000 §9, §18.2: migration is followed (conn_path.c), so by default
+ * disable_active_migration is not announced; the config switch still says it. */
+static void test_disable_active_migration_is_a_config_switch(void **state)
 {
     (void)state;
     pair p;
     start(&p);
+    assert_false(quic_test_view(p.client).peer_disable_active_migration);
+    assert_false(quic_test_view(p.server).peer_disable_active_migration);
+    pair_free(&p);
+    pair_init(&p);
+    p.scfg.disable_active_migration = true;
+    pair_start(&p);
+    assert_true(pair_run(&p, connected, NULL, 5000000));
     assert_true(quic_test_view(p.client).peer_disable_active_migration);
-    assert_true(quic_test_view(p.server).peer_disable_active_migration);
+    assert_false(quic_test_view(p.server).peer_disable_active_migration);
     pair_free(&p);
 }
 
@@ -168,7 +175,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_retired_cid_replaced_by_new_one),
-        cmocka_unit_test(test_both_sides_send_disable_active_migration),
+        cmocka_unit_test(test_disable_active_migration_is_a_config_switch),
         cmocka_unit_test(test_client_drops_handshake_from_other_scid),
         cmocka_unit_test(test_path_response_datagram_padded_to_1200),
         cmocka_unit_test(test_retire_flood_mints_bounded_cids),
