@@ -55,6 +55,9 @@ void sim_init(sim *s, uint64_t seed)
 {
     memset(s, 0, sizeof *s);
     pair_init(&s->p);
+    s->spoof.local_len = s->spoof.remote_len = 4;
+    memcpy(s->spoof.local, "srv", 4);
+    memcpy(s->spoof.remote, "spf", 4);
     /* An Ed25519 certificate: its signatures are deterministic and of one
      * length (ECDSA's vary by a byte or two), so a seed replays exactly. */
     cx_x509_chain_free(s->p.chain);
@@ -144,6 +147,7 @@ static void put(sim *s, int dir, const uint8_t *d, size_t len, uint8_t ecn, uint
     g->to_server = dir == SIM_C2S;
     g->seq = s->seq++;
     g->corrupted = false;
+    g->spoofed = false;
     g->at = s->p.now + nd->delay_us + extra;
     if (nd->jitter_us)
         g->at += sim_rand(s) % (nd->jitter_us + 1);
@@ -260,9 +264,36 @@ void sim_inject(sim *s, bool to_server, const uint8_t *d, size_t len, uint64_t d
     g->to_server = to_server;
     g->seq = s->seq++;
     g->corrupted = false;
+    g->spoofed = false;
     g->intact_pkts = 255;
     g->ecn = QUIC_ECN_NOT_ECT;
     g->at = s->p.now + delay_us;
+}
+
+void sim_inject_spoofed(sim *s, const uint8_t *d, size_t len, uint64_t delay_us)
+{
+    sim_inject(s, true, d, len, delay_us);
+    s->q[s->nq - 1].spoofed = true;
+}
+
+void sim_rebind(sim *s)
+{
+    /* The NAT's new mapping: another source port for the same client. */
+    s->p.spath.remote[s->p.spath.remote_len - 1]++;
+    s->n.rebinds++;
+}
+
+/* Where the server's datagram goes: to the client's current address, or
+ * elsewhere (an old NAT mapping, a spoofed source): counted, not delivered. */
+static bool server_reaches_client(sim *s, const quic_path *to, size_t len)
+{
+    if (to->remote_len == s->p.spath.remote_len &&
+        !memcmp(to->remote, s->p.spath.remote, to->remote_len))
+        return true;
+    s->n.srv_elsewhere++;
+    if (to->remote_len == s->spoof.remote_len && !memcmp(to->remote, s->spoof.remote, to->remote_len))
+        s->n.spoof_out += len;
+    return false;
 }
 
 static void flush(sim *s)
@@ -272,7 +303,9 @@ static void flush(sim *s)
         size_t n1 = 0, n2 = 0;
         if (s->p.client && (n1 = quic_conn_send(s->p.client, buf, sizeof buf, s->p.now)))
             on_sent(s, SIM_C2S, buf, n1, quic_conn_ecn(s->p.client));
-        if (s->p.server && (n2 = quic_conn_send(s->p.server, buf, sizeof buf, s->p.now)))
+        quic_path to;
+        if (s->p.server && (n2 = quic_conn_send_path(s->p.server, buf, sizeof buf, s->p.now, &to)) &&
+            server_reaches_client(s, &to, n2))
             on_sent(s, SIM_S2C, buf, n2, quic_conn_ecn(s->p.server));
         if (!n1 && !n2)
             return;
@@ -310,10 +343,12 @@ static void deliver(sim *s, sim_dgram *g)
     s->n.bytes_delivered[dir] += g->len;
     if (g->to_server)
         s->n.srv_bytes_in += g->len;
+    if (g->spoofed)
+        s->n.spoof_in += g->len;
     uint64_t before = quic_test_stats(c).pkts_recv;
     size_t early = quic_test_view(c).early_held;
-    quic_conn_recv_ecn(c, g->to_server ? &s->p.spath : &s->p.cpath, g->data, g->len, g->ecn,
-                       s->p.now);
+    const quic_path *from = g->spoofed ? &s->spoof : g->to_server ? &s->p.spath : &s->p.cpath;
+    quic_conn_recv_ecn(c, from, g->data, g->len, g->ecn, s->p.now);
     if (s->p.ccfg.log && quic_test_stats(c).pkts_recv == before)
         fprintf(stderr, "%10.3f ms sim: %zu bytes to the %s: nothing accepted%s\n",
                 (double)s->p.now / 1000.0, g->len, g->to_server ? "server" : "client",

@@ -54,6 +54,7 @@ typedef struct sim_dgram {
     bool to_server;
     bool corrupted;
     uint8_t ecn; /* the ECN field of its IP header (quic_ecn_codepoint) */
+    bool spoofed; /* from sim.spoof rather than the client's address */
     uint8_t intact_pkts; /* packets of the datagram left untouched by corruption */
 } sim_dgram;
 
@@ -64,6 +65,9 @@ typedef struct sim_counters {
     /* RFC 9000 §8.1, seen from the wire */
     uint64_t srv_bytes_unvalidated, srv_bytes_in;
     bool srv_validated;
+    /* Migration (RFC 9000 §9): NAT rebindings, server datagrams to an address
+     * other than the client's (not delivered), bytes from and to sim.spoof. */
+    uint64_t rebinds, srv_elsewhere, spoof_in, spoof_out;
 } sim_counters;
 
 enum { SIM_C2S = 0, SIM_S2C = 1 };
@@ -89,6 +93,7 @@ typedef struct sim {
     bool (*tap)(struct sim *s, bool to_server, uint8_t *d, size_t *len, void *ud);
     void *tap_ud;
     bool no_server_auto; /* the test creates the server itself */
+    quic_path spoof;     /* an attacker's source address (sim_inject_spoofed) */
     bool check_corrupt;  /* assert corrupted packets are never accepted */
 } sim;
 
@@ -104,6 +109,12 @@ bool sim_run_group(sim *const *ss, size_t n, bool (*pred)(sim *const *, size_t, 
                    uint64_t max_us);
 /* Puts a datagram on the wire as if a side had sent it (through the network). */
 void sim_inject(sim *s, bool to_server, const uint8_t *d, size_t len, uint64_t delay_us);
+
+/* A datagram to the server from sim.spoof (an off-path attacker's copy). */
+void sim_inject_spoofed(sim *s, const uint8_t *d, size_t len, uint64_t delay_us);
+/* A rebinding NAT: from now on the server sees the client at another port.
+ * The server's datagrams reach the client only at its current address. */
+void sim_rebind(sim *s);
 
 /* A hostile client: seals frames (padded to the sample size) into a 1-RTT
  * packet with the client's current keys and next packet number, and hands it
