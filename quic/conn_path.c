@@ -123,6 +123,10 @@ static void move_to_probe_path(quic_conn *c)
     if (p->cid_slot >= 0 && !quic_peer_cids_switch_to(&c->pcids, p->cid_slot))
         quic_peer_cids_rotate(&c->pcids);
     c->path = p->path;
+    /* The rest of the datagram in hand (if it came on the new path) is on
+     * the current path now. */
+    if (c->rx_new_path && quic_path_equal(&c->rx_path, &c->path))
+        c->rx_new_path = false;
     reset_path_state(c);
     c->stats.migrations++;
     c->probe.active = false;
