@@ -96,7 +96,8 @@ static void app_cli_usage_body(FILE *f, app_cmd cmd)
                    "              an earlier run, and keep this run's there (created 0600)\n"
                    "  --no-datagrams, --drop-every N, --key-update-after N, --cc ALGO,\n"
                    "  --quic-version V[,V] (the first is the version of the first flight): see\n"
-                   "  quince server --help\n");
+                   "  quince server --help; --migrate-after N: move to a new local port after\n"
+                   "  N rounds (connection migration, RFC 9000 §9.2)\n");
         break;
     case APP_CMD_GENCERT:
         fprintf(f, "usage: quince gencert --host NAME --cert F --key F\n"
@@ -427,6 +428,12 @@ int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
                 return 2;
             if (parse_u64(v, &o->timeout_s) || o->timeout_s == 0 || o->timeout_s > 3600)
                 return usage_error(err, c, "--timeout takes seconds from 1 to 3600, not '%s'", v);
+        } else if (c == APP_CMD_CLIENT && !strcmp(a, "--migrate-after")) {
+            const char *v = VALUE();
+            if (!v)
+                return 2;
+            if (parse_u64(v, &o->migrate_after) || o->migrate_after == 0)
+                return usage_error(err, c, "--migrate-after takes a round count of at least 1, not '%s'", v);
         } else if (c == APP_CMD_GENCERT && !strcmp(a, "--host")) {
             if (!(o->host = VALUE()))
                 return 2;

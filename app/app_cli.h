@@ -57,6 +57,8 @@ typedef struct app_opts {
                                   preferred (client: its first flight) */
     size_t n_quic_versions;    /* 0: quic's default (v1 and v2, see quic_config) */
     uint64_t timeout_s; /* --timeout SECONDS: handshake and no-answer give-up (default 10) */
+    uint64_t migrate_after; /* client --migrate-after N: a new local port after N
+                               rounds (RFC 9000 §9.2; 0: never) */
     /* gencert */
     const char *host;
     /* decode: CAPTURE --keylog FILE [--json]; --pcap FILE (server, client, demo) */

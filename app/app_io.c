@@ -104,10 +104,15 @@ size_t app_io_send_conn(app_io *io, quic_conn *q, const app_addr *to, uint64_t n
     size_t k = 0;
     for (;;) {
         uint8_t *buf = app_io_tx_slot(io);
-        size_t n = quic_conn_send(q, buf, APP_DGRAM_BUF, now);
+        quic_path path;
+        size_t n = quic_conn_send_path(q, buf, APP_DGRAM_BUF, now, &path);
         if (!n)
             return k;
-        app_io_tx_commit(io, n, to);
+        /* RFC 9000 §8.2, §9: a path validation probes another address. */
+        app_addr other;
+        if (!quic_path_equal(&path, quic_conn_path(q)))
+            app_path_peer(&path, &other);
+        app_io_tx_commit(io, n, quic_path_equal(&path, quic_conn_path(q)) ? to : &other);
         io->txv[io->n_tx - 1].ecn = quic_conn_ecn(q); /* RFC 9000 §13.4 */
         k++;
     }

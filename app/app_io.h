@@ -47,7 +47,8 @@ int app_io_recv(app_io *io, app_dgram *rv);
 uint8_t *app_io_tx_slot(app_io *io);
 /* The datagram written at the slot: len bytes to `to`. */
 void app_io_tx_commit(app_io *io, size_t len, const app_addr *to);
-/* Queues every datagram a connection has now; returns how many. */
+/* Queues every datagram a connection has now, to `to` (the current peer) or,
+ * for a path validation's probes, where the connection says; returns how many. */
 size_t app_io_send_conn(app_io *io, quic_conn *q, const app_addr *to, uint64_t now);
 /* Sends what is queued with sendmmsg (GSO runs merged). */
 void app_io_flush(app_io *io);

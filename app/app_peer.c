@@ -588,6 +588,7 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
      * peer stops answering (default 10 s). */
     cl->connect_timeout = (o->timeout_s ? o->timeout_s : 10) * 1000000ull;
     app_pp_set_timeout(&cl->s.pp, cl->connect_timeout);
+    cl->migrate_after = o->migrate_after;
     return 0;
 }
 
@@ -610,6 +611,41 @@ static void client_finish(app_client *cl, int code)
         return;
     cl->finished = true;
     cl->exit_code = code;
+}
+
+/* --migrate-after N: after N rounds, a new socket (a new local port) and the
+ * connection moves to it (RFC 9000 §9.2); the old socket is closed, so what
+ * the server still sends there is lost and recovered. */
+static void client_maybe_migrate(app_client *cl)
+{
+    quic_conn *q = cl->s.q;
+    if (!cl->migrate_after || cl->migrated || cl->closing || !cl->s.pp.have_rx ||
+        cl->s.pp.last_rx < cl->migrate_after)
+        return;
+    cl->migrated = true;
+    app_udp nu;
+    char err[200];
+    if (app_udp_open(&nu, &cl->server, false, err, sizeof err) != 0 ||
+        app_udp_connect(&nu, &cl->server, err, sizeof err) != 0) {
+        app_warn("client: no new socket to migrate to: %s", err);
+        return;
+    }
+    quic_path path;
+    app_path_make(&path, &nu.local, &cl->server);
+    int rc = quic_conn_migrate(q, &path);
+    if (rc != 0) {
+        app_warn("client: migration refused (%s)", quic_err_str(rc));
+        app_udp_close(&nu);
+        return;
+    }
+    char from[80], to[80];
+    app_addr_str(&cl->io.udp.local, from, sizeof from);
+    app_addr_str(&nu.local, to, sizeof to);
+    app_info("client: migrated from %s to %s after %llu rounds", from, to,
+             (unsigned long long)cl->s.pp.last_rx);
+    nu.pcap = cl->io.udp.pcap;
+    app_udp_close(&cl->io.udp);
+    cl->io.udp = nu;
 }
 
 void app_client_step(app_client *cl, uint64_t now)
@@ -672,6 +708,7 @@ void app_client_step(app_client *cl, uint64_t now)
         cl->closing = true;
         cl->exit_code = 1;
     }
+    client_maybe_migrate(cl);
     app_io_send_conn(io, q, &cl->server, now);
     app_io_flush(io);
     quic_close_info ci;

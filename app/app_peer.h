@@ -74,6 +74,8 @@ typedef struct app_client {
     app_resume resume;  /* --session FILE */
     bool use_resume;
     bool resume_logged; /* "session resumed" / "full handshake" said */
+    uint64_t migrate_after; /* --migrate-after N (0: never) */
+    bool migrated;
 } app_client;
 
 int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, char *err, size_t errlen);
