@@ -159,16 +159,16 @@ quince-ngtcp2-aes256       quince  ngtcp2  GET         10   8    20  refused-ng 
 ngtcp2-quince-hrr          ngtcp2  quince  GET         -    -    20  h3-404       direct --groups=-GROUP-ALL:+GROUP-SECP521R1:+GROUP-SECP384R1 -v s~HelloRetryRequest.for.group.0x0018
 quince-ngtcp2-hrr          quince  ngtcp2  GET         10   8    20  refused-ng   direct -  --groups=-GROUP-ALL:+GROUP-SECP384R1 s~frm.rx.[0-9]+.Initial.CRYPTO.0x06..offset=[1-9]
 ngtcp2-quince-key-update-peer ngtcp2 quince GET        -    -    20  h3-404       direct --key-update=100ms,--delay-stream=300ms -v c~pkt.tx.*type=1RTT.k=1;s~1-RTT.keys.updated,.key.phase.1
-ngtcp2-quince-nat-rebinding ngtcp2 quince  GET         -    -    20  h3-404       direct --change-local-addr=100ms,--nat-rebinding,--delay-stream=300ms - c~Changing.local.address
-ngtcp2-quince-migration    ngtcp2  quince  GET         -    -    20  h3-404       direct --change-local-addr=100ms,--delay-stream=300ms - c~Changing.local.address;c!initiate_immediate_migration:.ERR_INVALID_STATE
+ngtcp2-quince-nat-rebinding ngtcp2 quince  GET         -    -    20  h3-404       direct --change-local-addr=100ms,--nat-rebinding,--delay-stream=300ms -v c~Changing.local.address;c~frm.rx.*PATH_CHALLENGE;s~path:.validated
+ngtcp2-quince-migration    ngtcp2  quince  GET         -    -    20  h3-404       direct --change-local-addr=100ms,--delay-stream=300ms -v c~Changing.local.address;c!initiate_immediate_migration:.ERR_INVALID_STATE;s~path:.validated
+quince-quicgo-migration    quince  quicgo  GET         40   100  60  ok           direct --migrate-after,10,-v - c~client:.migrated.from;c~path:.migrated
+quince-aioquic-migration   quince  aioquic GET         40   100  60  ok           direct --migrate-after,10,-v - c~client:.migrated.from;c~path:.migrated
 '
 
 # Expected failures: name, then the reason (the RFC rule the peer breaks, or
 # a quince feature that is not there yet). A listed case that fails is XFAIL;
 # one that passes is a FAIL (XPASS): the entry must go.
 XFAILS='
-ngtcp2-quince-nat-rebinding not yet: quince lacks migration (issue 12): it drops the packets from the client'"'"'s new port instead of validating the path (RFC 9000 §9.3), so the response never arrives
-ngtcp2-quince-migration     not yet: quince lacks migration (issue 12) and announces disable_active_migration (RFC 9000 §18.2), so ngtcp2 does not migrate (ERR_INVALID_STATE)
 '
 
 # Matrix rows that are not cases: name, then why they cannot run.
@@ -191,12 +191,10 @@ quince-quicgo-vn               n/a: quince clients speak only QUIC v1 and v2, wh
 quicgo-quince-hrr              n/a: Go'"'"'s crypto/tls sent key shares quince accepts for every group order tried (P-521 first, then P-256 or P-384), so no HelloRetryRequest
 aioquic-quince-hrr             n/a: aioquic 1.7.2 has no setting for its key share groups
 quince-aioquic-hrr             n/a: aioquic 1.7.2 has no setting for its key share groups
-aioquic-quince-migration       not yet: quince lacks migration (issue 12); pingpong.py has no switch to move to a new port
+aioquic-quince-migration       n/a: pingpong.py has no switch to move to a new port
 quince-ngtcp2-key-update-quince  n/a: quince refuses gtlsserver'"'"'s SETTINGS (no H3_DATAGRAM) before the handshake is confirmed, and no key update may start before that (RFC 9001 §6)
-quince-ngtcp2-nat-rebinding    not yet: quince lacks migration (issue 12): no client rebinding switch
-quince-ngtcp2-migration        not yet: quince lacks migration (issue 12): no --migrate-after
-quince-quicgo-migration        not yet: quince lacks migration (issue 12): no --migrate-after
-quince-aioquic-migration       not yet: quince lacks migration (issue 12): no --migrate-after
+quince-ngtcp2-nat-rebinding    n/a: quince refuses gtlsserver'"'"'s SETTINGS (no H3_DATAGRAM) before any round, and has no NAT-rebinding switch (--migrate-after moves on purpose, with a fresh CID)
+quince-ngtcp2-migration        n/a: quince refuses gtlsserver'"'"'s SETTINGS (no H3_DATAGRAM) before any round, so --migrate-after never comes
 '
 
 usage() {
