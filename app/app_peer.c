@@ -3,6 +3,9 @@
 
 #include "app/app_log.h"
 
+#include "quic/tparams.h"
+
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -648,6 +651,56 @@ static void client_maybe_migrate(app_client *cl)
     cl->io.udp = nu;
 }
 
+/* RFC 9000 §9.6: a server's preferred address of our socket's family is
+ * validated, and the connection moves there when the server answers. */
+static void client_maybe_prefer(app_client *cl)
+{
+    quic_conn *q = cl->s.q;
+    const quic_tp_preferred_address *pa = quic_conn_peer_preferred_address(q);
+    if (cl->pref_tried || !pa || cl->closing || !quic_conn_is_established(q))
+        return;
+    cl->pref_tried = true;
+    app_addr a;
+    memset(&a, 0, sizeof a);
+    static const uint8_t zero[16];
+    if (cl->server.ss.ss_family == AF_INET && pa->ipv4_port && memcmp(pa->ipv4, zero, 4)) {
+        struct sockaddr_in *in = (struct sockaddr_in *)&a.ss;
+        in->sin_family = AF_INET;
+        memcpy(&in->sin_addr, pa->ipv4, 4);
+        in->sin_port = htons(pa->ipv4_port);
+        a.len = sizeof *in;
+    } else if (cl->server.ss.ss_family == AF_INET6 && pa->ipv6_port && memcmp(pa->ipv6, zero, 16)) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a.ss;
+        in6->sin6_family = AF_INET6;
+        memcpy(&in6->sin6_addr, pa->ipv6, 16);
+        in6->sin6_port = htons(pa->ipv6_port);
+        a.len = sizeof *in6;
+    } else {
+        return;
+    }
+    quic_path path;
+    app_path_make(&path, &cl->io.udp.local, &a);
+    char where[80];
+    app_addr_str(&a, where, sizeof where);
+    if (quic_conn_probe_path(q, &path) != 0)
+        return;
+    cl->preferred = a;
+    app_info("client: validating the server's preferred address %s", where);
+}
+
+/* The connection moved to another server address: from now on that one. */
+static void client_follow_path(app_client *cl)
+{
+    app_addr cur;
+    app_path_peer(quic_conn_path(cl->s.q), &cur);
+    if (app_addr_equal(&cur, &cl->server))
+        return;
+    char where[80];
+    app_addr_str(&cur, where, sizeof where);
+    app_info("client: moved to the server's address %s", where);
+    cl->server = cur;
+}
+
 void app_client_step(app_client *cl, uint64_t now)
 {
     app_io *io = &cl->io;
@@ -657,10 +710,11 @@ void app_client_step(app_client *cl, uint64_t now)
     do {
         n = app_io_recv(io, rv);
         for (int i = 0; i < n; i++) {
-            if (!rv[i].len || !app_addr_equal(&rv[i].peer, &cl->server))
+            if (!rv[i].len || (!app_addr_equal(&rv[i].peer, &cl->server) &&
+                                !(cl->preferred.len && app_addr_equal(&rv[i].peer, &cl->preferred))))
                 continue;
             quic_path path;
-            app_path_make(&path, &io->udp.local, &cl->server);
+            app_path_make(&path, &io->udp.local, &rv[i].peer);
             io->received++;
             quic_conn_recv_ecn(q, &path, rv[i].data, rv[i].len, rv[i].ecn, now);
         }
@@ -709,7 +763,9 @@ void app_client_step(app_client *cl, uint64_t now)
         cl->exit_code = 1;
     }
     client_maybe_migrate(cl);
+    client_maybe_prefer(cl);
     app_io_send_conn(io, q, &cl->server, now);
+    client_follow_path(cl);
     app_io_flush(io);
     quic_close_info ci;
     quic_conn_close_info(q, &ci);

@@ -76,6 +76,8 @@ typedef struct app_client {
     bool resume_logged; /* "session resumed" / "full handshake" said */
     uint64_t migrate_after; /* --migrate-after N (0: never) */
     bool migrated;
+    bool pref_tried;  /* the server's preferred address (RFC 9000 §9.6) */
+    app_addr preferred;
 } app_client;
 
 int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, char *err, size_t errlen);

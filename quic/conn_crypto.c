@@ -79,6 +79,43 @@ void quic_conn_version_switch(quic_conn *c, uint32_t version, quic_level_keys *c
     c->version_known = true;
 }
 
+/* RFC 9000 §9.6, §18.2: the server's preferred address carries a CID of
+ * sequence number 1 and its reset token; it routes to us like any other. */
+static void preferred_address(quic_conn *c, quic_tparams *tp)
+{
+    const quic_config *cfg = &c->cfg;
+    size_t len = c->lcids.slot[0].cid.len;
+    quic_tp_preferred_address *pa = &tp->preferred_address;
+    /* Our parameters are made again after version negotiation (RFC 9368):
+     * the CID of sequence 1 made the first time stays the one offered. */
+    const quic_local_cid *l = NULL;
+    for (size_t i = 0; i < QUIC_CID_SLOTS; i++)
+        if (c->lcids.slot[i].active && c->lcids.slot[i].seq == 1)
+            l = &c->lcids.slot[i];
+    if (!l) {
+        uint8_t b[QUIC_CID_MAX_LEN], token[QUIC_RESET_TOKEN_LEN];
+        quic_cid cid;
+        if (len == 0 || c->lcids.next_seq != 1 || quic_conn_random(c, b, len) != 0)
+            return;
+        quic_cid_set(&cid, b, len);
+        if (quic_reset_token(cfg->static_key, &cid, token) != 0 ||
+            quic_local_cids_add(&c->lcids, &cid, token, false) != 1)
+            return;
+        l = &c->lcids.slot[0];
+        for (size_t i = 0; i < QUIC_CID_SLOTS; i++)
+            if (c->lcids.slot[i].active && c->lcids.slot[i].seq == 1)
+                l = &c->lcids.slot[i];
+    }
+    memcpy(pa->ipv4, cfg->preferred_ipv4, 4);
+    pa->ipv4_port = cfg->preferred_ipv4_port;
+    memcpy(pa->ipv6, cfg->preferred_ipv6, 16);
+    pa->ipv6_port = cfg->preferred_ipv6_port;
+    pa->cid.len = l->cid.len;
+    memcpy(pa->cid.bytes, l->cid.b, l->cid.len);
+    memcpy(pa->reset_token, l->token, QUIC_RESET_TOKEN_LEN);
+    tp->has_preferred_address = true;
+}
+
 /* Our transport parameters (RFC 9000 §18.2, RFC 9221 §3). */
 static void local_tparams(quic_conn *c, quic_tparams *tp)
 {
@@ -121,6 +158,8 @@ static void local_tparams(quic_conn *c, quic_tparams *tp)
         }
         tp->has_stateless_reset_token = true;
         quic_reset_token(cfg->static_key, scid, tp->stateless_reset_token);
+        if (cfg->preferred_address)
+            preferred_address(c, tp);
     }
 }
 
@@ -340,6 +379,14 @@ static int apply_peer_tparams(quic_conn *c)
         }
         if (tp->has_stateless_reset_token)
             quic_peer_cids_set_token0(&c->pcids, tp->stateless_reset_token);
+        if (tp->has_preferred_address && !c->pcids.zero_length) {
+            /* RFC 9000 §5.1.1: its CID is sequence number 1. */
+            quic_cid pc;
+            quic_cid_set(&pc, tp->preferred_address.cid.bytes, tp->preferred_address.cid.len);
+            if (quic_peer_cids_on_new(&c->pcids, 1, 0, &pc, tp->preferred_address.reset_token) != 0)
+                return quic_conn_fail(c, QUIC_TRANSPORT_PARAMETER_ERROR, QUIC_FT_CRYPTO,
+                                      "preferred_address connection ID not usable");
+        }
     }
     rc = c->is_server ? server_negotiate(c) : client_check_version(c);
     if (rc != 0)

@@ -40,6 +40,11 @@ bool quic_conn_path_on_datagram(quic_conn *c, const quic_path *path, size_t len)
      * when it completes, RFC 9001 §4.1.2). */
     if (!c->handshake_confirmed || c->state != QUIC_CS_ESTABLISHED)
         return false;
+    /* RFC 9000 §9: servers do not migrate; a client takes authenticated
+     * packets from another server address (one it probes, or late ones
+     * from before a move) without following them. */
+    if (!c->is_server)
+        return true;
     c->rx_new_path = true;
     c->rx_path = *path;
     c->rx_len = len;
@@ -219,6 +224,38 @@ void quic_conn_path_on_timer(quic_conn *c, uint64_t now)
 /* ---- the public calls of migration ---- */
 
 const quic_path *quic_conn_path(const quic_conn *c) { return &c->path; }
+
+const struct quic_tp_preferred_address *quic_conn_peer_preferred_address(const quic_conn *c)
+{
+    return !c->is_server && c->peer_tp_ok && c->peer_tp.has_preferred_address
+               ? &c->peer_tp.preferred_address
+               : NULL;
+}
+
+int quic_conn_probe_path(quic_conn *c, const quic_path *path)
+{
+    if (c->state >= QUIC_CS_CLOSING)
+        return QUIC_ERR_CLOSING;
+    if (c->is_server || !c->handshake_confirmed || c->state != QUIC_CS_ESTABLISHED)
+        return QUIC_ERR_ARG;
+    /* RFC 9000 §9.6.1: the preferred address's CID (sequence 1) if still
+     * there, else any unused one (§9.5: a new path, a new CID). */
+    int slot = -1;
+    for (int i = 0; i < QUIC_CID_SLOTS; i++)
+        if (c->pcids.slot[i].valid && c->pcids.slot[i].seq == 1 && i != c->pcids.current)
+            slot = i;
+    if (slot < 0 && (slot = quic_peer_cids_pick(&c->pcids)) < 0)
+        return QUIC_ERR_BLOCKED;
+    probe_reset(c, path);
+    quic_path_probe *p = &c->probe;
+    p->bytes_in = UINT64_MAX / 8; /* an address we chose: no amplification limit */
+    p->validating = true;
+    p->challenge_due = true;
+    p->next_at = c->now;
+    p->fail_at = c->now + probe_timeout(c);
+    p->cid_slot = slot;
+    return 0;
+}
 
 int quic_conn_migrate(quic_conn *c, const quic_path *path)
 {

@@ -133,6 +133,11 @@ typedef struct quic_config {
     /** Announce disable_active_migration (RFC 9000 §18.2): the peer may not
      * move on purpose. A NAT rebinding is followed either way (§9). */
     bool disable_active_migration;
+    /** Server: offer a preferred address (RFC 9000 §9.6, §18.2): an IPv4 and
+     * an IPv6 address with ports (all zero: none of that family). */
+    bool preferred_address;
+    uint8_t preferred_ipv4[4], preferred_ipv6[16];
+    uint16_t preferred_ipv4_port, preferred_ipv6_port;
     /** Server: a 32-byte static key for stateless reset tokens and Retry tokens. */
     uint8_t static_key[32];
     cx_rand_fn random; /**< NULL: libcrypto */
@@ -209,6 +214,13 @@ const quic_path *quic_conn_path(const quic_conn *c);
  * no unused CID, QUIC_ERR_ARG before the handshake is confirmed, or when the
  * server sent disable_active_migration. */
 int quic_conn_migrate(quic_conn *c, const quic_path *path);
+/** Client: the server's preferred_address (RFC 9000 §9.6), or NULL. */
+struct quic_tp_preferred_address;
+const struct quic_tp_preferred_address *quic_conn_peer_preferred_address(const quic_conn *c);
+/** Client: validate a path to another server address (the preferred one,
+ * with the connection ID that came with it) and move to it when the server
+ * answers (RFC 9000 §9.6.1, §8.2). QUIC_ERR_ARG as for quic_conn_migrate. */
+int quic_conn_probe_path(quic_conn *c, const quic_path *path);
 /** Next timer; QUIC_NEVER when none. */
 uint64_t quic_conn_deadline(const quic_conn *c);
 /** Runs the timers due at now (loss detection, PTO, ACK delay, idle, closing). */

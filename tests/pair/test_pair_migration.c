@@ -4,6 +4,7 @@
 #include "common/pair.h"
 #include "common/tu.h"
 #include "quic/conn_test.h"
+#include "quic/tparams.h"
 
 #include <string.h>
 
@@ -110,11 +111,48 @@ static void test_client_migration_refused_when_server_disables_it(void **state)
     pair_free(&p);
 }
 
+/* RFC 9000 §9.6: a server's preferred_address is validated by the client
+ * (PATH_CHALLENGE to it, with the CID of sequence 1 that came with it) and
+ * used once the server answers. */
+static void test_client_moves_to_server_preferred_address(void **state)
+{
+    (void)state;
+    pair p;
+    xfer x = {0};
+    pair_init(&p);
+    p.scfg.preferred_address = true;
+    memcpy(p.scfg.preferred_ipv4, "\x7f\x00\x00\x02", 4);
+    p.scfg.preferred_ipv4_port = 4434;
+    pair_start(&p);
+    assert_true(pair_run(&p, connected, &x, 5000000));
+    pair_run(&p, NULL, NULL, 200000);
+    const quic_tp_preferred_address *pa = quic_conn_peer_preferred_address(p.client);
+    assert_non_null(pa);
+    assert_int_equal(pa->ipv4_port, 4434);
+    quic_cid pcid;
+    quic_cid_set(&pcid, pa->cid.bytes, pa->cid.len);
+    /* The server routes it: it is one of its CIDs. */
+    assert_true(quic_local_cids_has(quic_conn_local_cids(p.server), &pcid));
+    quic_path moved = p.cpath;
+    memcpy(moved.remote, "sv2", 4);
+    assert_int_equal(quic_conn_probe_path(p.client, &moved), 0);
+    x.sid = quic_conn_stream_open(p.client, true);
+    send_some(&p, &x, 3000);
+    pair_run(&p, NULL, NULL, 300000);
+    assert_true(quic_path_equal(quic_conn_path(p.client), &moved));
+    assert_true(quic_cid_equal(&pcid, quic_peer_cids_current(quic_conn_test_peer_cids(p.client))));
+    quic_conn_stats st;
+    quic_conn_stats_get(p.client, &st);
+    assert_int_equal(st.migrations, 1);
+    pair_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_client_migration_uses_fresh_cid_and_retires_old),
         cmocka_unit_test(test_client_migration_refused_when_server_disables_it),
+        cmocka_unit_test(test_client_moves_to_server_preferred_address),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
