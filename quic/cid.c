@@ -258,6 +258,18 @@ bool quic_peer_cids_switch_to(quic_peer_cids *s, int slot)
     return true;
 }
 
+bool quic_peer_cids_retire_slot(quic_peer_cids *s, int slot)
+{
+    if (slot < 0 || slot >= QUIC_CID_SLOTS || slot == s->current || !s->slot[slot].valid)
+        return false;
+    s->slot[slot].valid = false;
+    if (owe_retire(s, s->slot[slot].seq) != 0) {
+        s->slot[slot].valid = true;
+        return false;
+    }
+    return true;
+}
+
 bool quic_peer_cids_rotate(quic_peer_cids *s)
 {
     return quic_peer_cids_switch_to(s, quic_peer_cids_pick(s));

@@ -116,6 +116,8 @@ bool quic_peer_cids_rotate(quic_peer_cids *s);
 int quic_peer_cids_pick(const quic_peer_cids *s);
 /** Switches to that slot, retiring the current CID; false when it cannot. */
 bool quic_peer_cids_switch_to(quic_peer_cids *s, int slot);
+/** Retires a CID other than the current one (sent on a path given up). */
+bool quic_peer_cids_retire_slot(quic_peer_cids *s, int slot);
 /** Pops the next sequence number owed in a RETIRE_CONNECTION_ID frame. */
 bool quic_peer_cids_next_retire(quic_peer_cids *s, uint64_t *seq);
 /** Puts a RETIRE back when the packet carrying it was lost. */

@@ -213,6 +213,10 @@ void quic_conn_path_on_timer(quic_conn *c, uint64_t now)
          * last validated path, and stays on it. */
         quic_conn_logf(c, "path: validation failed; staying on the validated path");
         c->stats.path_validation_failures++;
+        /* RFC 9000 §9.5, §5.1.2: the CID seen on that path is not used
+         * again elsewhere; retired, so the peer can issue another. */
+        if (p->cid_slot >= 0 && c->pcids.slot[p->cid_slot].used)
+            quic_peer_cids_retire_slot(&c->pcids, p->cid_slot);
         memset(p, 0, sizeof *p);
         p->cid_slot = -1;
         return;

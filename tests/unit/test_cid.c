@@ -143,6 +143,34 @@ static void test_retire_below_prior_to(void **state)
     assert_true(quic_cid_equal(quic_peer_cids_current(&s), &c5));
 }
 
+/* RFC 9000 §9.5: a new path takes an unused CID without leaving the current
+ * one; a path given up retires the CID it saw, never the current one. */
+static void test_peer_pick_switch_and_retire_slot(void **state)
+{
+    (void)state;
+    quic_peer_cids s;
+    quic_cid first = mk(0x10, 4), c1 = mk(0x11, 4), c2 = mk(0x12, 4);
+    quic_peer_cids_init(&s, &first, 4);
+    assert_int_equal(quic_peer_cids_pick(&s), -1);
+    assert_int_equal(quic_peer_cids_on_new(&s, 1, 0, &c1, tok_a), 0);
+    assert_int_equal(quic_peer_cids_on_new(&s, 2, 0, &c2, tok_b), 0);
+    int k = quic_peer_cids_pick(&s);
+    assert_true(k >= 0);
+    assert_true(quic_cid_equal(&s.slot[k].cid, &c1)); /* lowest sequence first */
+    assert_true(quic_cid_equal(quic_peer_cids_current(&s), &first)); /* unchanged */
+    assert_false(quic_peer_cids_retire_slot(&s, s.current));
+    assert_true(quic_peer_cids_retire_slot(&s, k));
+    uint64_t seq;
+    assert_true(quic_peer_cids_next_retire(&s, &seq));
+    assert_int_equal(seq, 1);
+    k = quic_peer_cids_pick(&s);
+    assert_true(quic_cid_equal(&s.slot[k].cid, &c2));
+    assert_true(quic_peer_cids_switch_to(&s, k));
+    assert_true(quic_cid_equal(quic_peer_cids_current(&s), &c2));
+    assert_true(quic_peer_cids_next_retire(&s, &seq));
+    assert_int_equal(seq, 0);
+}
+
 static void test_reset_token_is_keyed(void **state)
 {
     (void)state;
@@ -165,6 +193,7 @@ int main(void)
         cmocka_unit_test(test_peer_new_and_limit),
         cmocka_unit_test(test_peer_rotate_and_reset),
         cmocka_unit_test(test_retire_below_prior_to),
+        cmocka_unit_test(test_peer_pick_switch_and_retire_slot),
         cmocka_unit_test(test_reset_token_is_keyed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
