@@ -202,7 +202,9 @@ int quic_conn_recv_ecn(quic_conn *c, const quic_path *path, uint8_t *dgram, size
  * (RFC 9000 §13.4.2), QUIC_ECN_NOT_ECT after. */
 uint8_t quic_conn_ecn(const quic_conn *c);
 /** Writes the next UDP datagram into buf (cap >= 1200 recommended). Returns its
- * length, 0 when nothing is to be sent now. */
+ * length, 0 when nothing is to be sent now. A server whose client may change
+ * address (NAT rebinding, migration) uses quic_conn_send_path instead: some
+ * datagrams then go to another address than the current one. */
 size_t quic_conn_send(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now);
 /** The same, and where the datagram goes: a path validation (RFC 9000 §8.2)
  * sends PATH_CHALLENGE / PATH_RESPONSE on a path other than the current one. */
