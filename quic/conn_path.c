@@ -67,14 +67,8 @@ void quic_conn_path_after_packet(quic_conn *c, bool non_probing_largest, uint64_
 {
     if (!non_probing_largest)
         return;
-    if (!c->rx_new_path) {
-        /* RFC 9000 §9.3.3: the largest packet came on the current path: an
-         * address seen before it was not a move (perhaps an attacker's copy);
-         * one being validated finishes or fails on its own. */
-        if (c->probe.active && !c->probe.validating)
-            c->probe.active = false;
-        return;
-    }
+    if (!c->rx_new_path)
+        return; /* the current path: an address probed meanwhile keeps its slot */
     if (!rx_on_probe_path(c)) {
         /* The peer moved again while another address was validated: the
          * latest move wins (§9.3), with the budget of its own address. */

@@ -474,8 +474,25 @@ int sim_client_inject_1rtt(sim *s, const uint8_t *frames, size_t len)
                                        quic_test_keys(c, QUIC_SPACE_APPLICATION, false).aead, 0);
 }
 
+static int inject_1rtt(sim *s, const quic_path *from, const uint8_t *frames, size_t len,
+                       bool key_phase, cx_aead *aead, uint8_t reserved_bits);
+
+int sim_client_inject_1rtt_from(sim *s, const quic_path *from, const uint8_t *frames, size_t len)
+{
+    quic_conn *c = s->p.client;
+    assert_true(c && quic_test_view(c).app_tx_ok);
+    return inject_1rtt(s, from, frames, len, quic_test_view(c).key_phase_tx,
+                       quic_test_keys(c, QUIC_SPACE_APPLICATION, false).aead, 0);
+}
+
 int sim_client_inject_1rtt_keys(sim *s, const uint8_t *frames, size_t len, bool key_phase,
                                 cx_aead *aead, uint8_t reserved_bits)
+{
+    return inject_1rtt(s, &s->p.spath, frames, len, key_phase, aead, reserved_bits);
+}
+
+static int inject_1rtt(sim *s, const quic_path *from, const uint8_t *frames, size_t len,
+                       bool key_phase, cx_aead *aead, uint8_t reserved_bits)
 {
     quic_conn *c = s->p.client;
     uint8_t buf[1500];
@@ -489,5 +506,5 @@ int sim_client_inject_1rtt_keys(sim *s, const uint8_t *frames, size_t len, bool 
     fp.raw_len = len;
     size_t pkt_len = forge_seal(&fp, buf, sizeof buf);
     assert_true(pkt_len > 0);
-    return quic_conn_recv(s->p.server, &s->p.spath, buf, pkt_len, s->p.now);
+    return quic_conn_recv(s->p.server, from, buf, pkt_len, s->p.now);
 }

@@ -127,6 +127,9 @@ int sim_client_inject_1rtt(sim *s, const uint8_t *frames, size_t len);
 int sim_client_inject_1rtt_keys(sim *s, const uint8_t *frames, size_t len, bool key_phase,
                                 cx_aead *aead, uint8_t reserved_bits);
 
+/* The same from another address (the server sees it come from there). */
+int sim_client_inject_1rtt_from(sim *s, const quic_path *from, const uint8_t *frames, size_t len);
+
 /* Sets burst loss of average rate avg (0..1) with mean burst length mean_burst. */
 void sim_dir_burst(sim_dir *d, double avg, double mean_burst);
 

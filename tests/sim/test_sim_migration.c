@@ -296,6 +296,37 @@ static void test_spoofed_copies_never_move_connection_and_get_at_most_3x(void **
     }
 }
 
+/* RFC 9000 §8.2.2: a PATH_CHALLENGE from a new address (a peer probing it,
+ * §9.1) is answered there, even when a non-probing packet on the current
+ * path comes before the server sends anything. */
+static void test_challenge_from_probed_address_answered_there(void **state)
+{
+    (void)state;
+    sim s;
+    run r = {0};
+    sim_init(&s, 121);
+    clean(&s);
+    start(&s, &r);
+    sim_run(&s, NULL, NULL, 300000);
+    const uint8_t challenge[9] = {0x1a, 1, 2, 3, 4, 5, 6, 7, 8};
+    const uint8_t ping[1] = {0x01};
+    assert_int_equal(sim_client_inject_1rtt_from(&s, &s.spoof, challenge, sizeof challenge), 0);
+    assert_int_equal(sim_client_inject_1rtt_from(&s, &s.p.spath, ping, sizeof ping), 0);
+    uint8_t buf[1500];
+    quic_path to;
+    size_t n;
+    size_t to_probe = 0;
+    for (int i = 0; i < 16 && (n = quic_conn_send_path(s.p.server, buf, sizeof buf, s.p.now, &to)); i++)
+        if (quic_path_equal(&to, &s.spoof))
+            to_probe += n;
+    /* answered there, padded only as far as 3x of the small probe allows */
+    assert_true(to_probe > 0 && to_probe < 1200);
+    quic_conn_stats st;
+    quic_conn_stats_get(s.p.server, &st);
+    assert_int_equal(st.migrations, 0); /* probing only: no move */
+    sim_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_nat_rebinding_mid_2000_round_pingpong_lossy_survives),
         cmocka_unit_test(test_nat_rebinding_during_key_update_survives),
         cmocka_unit_test(test_spoofed_copies_never_move_connection_and_get_at_most_3x),
+        cmocka_unit_test(test_challenge_from_probed_address_answered_there),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
