@@ -161,6 +161,7 @@ quince-ngtcp2-hrr          quince  ngtcp2  GET         10   8    20  refused-ng 
 ngtcp2-quince-key-update-peer ngtcp2 quince GET        -    -    20  h3-404       direct --key-update=100ms,--delay-stream=300ms -v c~pkt.tx.*type=1RTT.k=1;s~1-RTT.keys.updated,.key.phase.1
 ngtcp2-quince-nat-rebinding ngtcp2 quince  GET         -    -    20  h3-404       direct --change-local-addr=100ms,--nat-rebinding,--delay-stream=300ms -v c~Changing.local.address;c~frm.rx.*PATH_CHALLENGE;s~path:.validated
 ngtcp2-quince-migration    ngtcp2  quince  GET         -    -    20  h3-404       direct --change-local-addr=100ms,--delay-stream=300ms -v c~Changing.local.address;c!initiate_immediate_migration:.ERR_INVALID_STATE;s~path:.validated
+quicgo-quince-migration    quicgo  quince  GET         20000 100 60  ok           direct -migrate-after,50ms -v c~client:.migrated;s~path:.validated
 quince-quicgo-migration    quince  quicgo  GET         40   100  60  ok           direct --migrate-after,10,-v - c~client:.migrated.from;c~path:.migrated
 quince-aioquic-migration   quince  aioquic GET         40   100  60  ok           direct --migrate-after,10,-v - c~client:.migrated.from;c~path:.migrated
 '

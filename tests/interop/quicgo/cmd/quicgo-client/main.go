@@ -42,6 +42,7 @@ type options struct {
 	noDatagrams     bool
 	dropEvery       int
 	version         string
+	migrateAfter    time.Duration
 }
 
 func usage(fs *flag.FlagSet, msg string) {
@@ -62,6 +63,7 @@ func parseFlags() options {
 	fs.DurationVar(&o.resend, "resend", pingpong.DefaultResend, "retransmit the current value after this long without an answer")
 	fs.BoolVar(&o.noDatagrams, "no-datagrams", false, "test: do not offer HTTP datagrams")
 	fs.IntVar(&o.dropEvery, "drop-every", 0, "test: skip every Nth first transmission (exercises resends)")
+	fs.DurationVar(&o.migrateAfter, "migrate-after", 0, "test: after this long, probe a path from a new local port and switch to it (RFC 9000 §9.2)")
 	fs.StringVar(&o.version, "version", "", "test: v2 offers QUIC v2 (RFC 9369) first, then v1, so a v1-only server must answer with Version Negotiation")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
@@ -153,7 +155,15 @@ func run(o options) error {
 	if o.version == "v2" {
 		quicConf.Versions = []quic.Version{quic.Version2, quic.Version1}
 	}
-	qconn, err := quic.DialAddr(ctx, net.JoinHostPort(host, port), tlsConf, quicConf)
+	var qconn *quic.Conn
+	if o.migrateAfter > 0 {
+		// quic-go migrates only with connection IDs of non-zero length (a
+		// zero-length one cannot route packets on the new path's Transport),
+		// which DialAddr does not use.
+		qconn, err = dialMigratable(ctx, net.JoinHostPort(host, port), tlsConf, quicConf)
+	} else {
+		qconn, err = quic.DialAddr(ctx, net.JoinHostPort(host, port), tlsConf, quicConf)
+	}
 	if err != nil {
 		return fmt.Errorf("dial %s: %w", net.JoinHostPort(host, port), cause(ctx, err))
 	}
@@ -212,6 +222,9 @@ func run(o options) error {
 	}
 	slog.Info("client: response", "method", o.method, "status", resp.StatusCode)
 
+	if o.migrateAfter > 0 {
+		go migrate(ctx, qconn, o.migrateAfter)
+	}
 	st, err := pingpong.RunClient(ctx, str, pingpong.Config{
 		Role:      "client",
 		Final:     o.count,
@@ -229,6 +242,60 @@ func run(o options) error {
 		slog.Warn("client: close", "error", err)
 	}
 	return nil
+}
+
+const migrateCIDLen = 8
+
+func dialMigratable(ctx context.Context, addr string, tlsConf *tls.Config, quicConf *quic.Config) (*quic.Conn, error) {
+	raddr, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		return nil, err
+	}
+	network := "udp6"
+	if raddr.IP.To4() != nil {
+		network = "udp4"
+	}
+	udp, err := net.ListenUDP(network, nil)
+	if err != nil {
+		return nil, err
+	}
+	tr := &quic.Transport{Conn: udp, ConnectionIDLength: migrateCIDLen}
+	return tr.Dial(ctx, raddr, tlsConf, quicConf)
+}
+
+// migrate moves the connection to a new UDP socket (a new local port):
+// probe the path, then switch to it (quic-go's Conn.AddPath).
+func migrate(ctx context.Context, qconn *quic.Conn, after time.Duration) {
+	select {
+	case <-time.After(after):
+	case <-ctx.Done():
+		return
+	}
+	network := "udp6" // the family of the server's address
+	if ra, ok := qconn.RemoteAddr().(*net.UDPAddr); ok && ra.IP.To4() != nil {
+		network = "udp4"
+	}
+	udp, err := net.ListenUDP(network, nil)
+	if err != nil {
+		slog.Warn("client: migrate: listen", "error", err)
+		return
+	}
+	path, err := qconn.AddPath(&quic.Transport{Conn: udp, ConnectionIDLength: migrateCIDLen})
+	if err != nil {
+		slog.Warn("client: migrate: add path", "error", err)
+		return
+	}
+	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := path.Probe(pctx); err != nil {
+		slog.Warn("client: migrate: probe", "error", err)
+		return
+	}
+	if err := path.Switch(); err != nil {
+		slog.Warn("client: migrate: switch", "error", err)
+		return
+	}
+	slog.Info("client: migrated", "local", udp.LocalAddr().String())
 }
 
 // cause prefers the -timeout message over a bare "context deadline exceeded".
