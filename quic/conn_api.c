@@ -95,7 +95,7 @@ size_t quic_conn_send_path(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now,
     /* RFC 9000 §8.2: a probe of a new path goes there, before other data. */
     size_t probe = quic_conn_path_build(c, buf, cap, now);
     if (probe) {
-        *to = c->probe.path;
+        *to = c->probe->path;
         return probe;
     }
     if (c->state == QUIC_CS_CLOSED || c->state == QUIC_CS_DRAINING)

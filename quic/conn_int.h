@@ -264,9 +264,9 @@ struct quic_conn {
     uint8_t rx_ecn; /* the codepoint of the datagram being processed */
 
     /* Migration (conn_path.c). */
-    quic_path_probe probe;
+    quic_path_probe *probe; /* allocated at the first other address (lean idle conns) */
     bool rx_new_path;     /* the datagram in hand came from another path */
-    quic_path rx_path;    /* ... this one */
+    const quic_path *rx_path; /* ... this one (during quic_conn_recv only) */
     size_t rx_len;
     bool rx_non_probing;  /* the packet in hand had a non-probing frame (§9.1) */
 

@@ -190,6 +190,7 @@ void quic_conn_free(quic_conn *c)
         quic_pkt_keys_clear(&c->initial_orig_rx);
     tls_conn_free(c->tls);
     qb_free(c->alloc, c->alpn);
+    qb_free(c->alloc, c->probe);
     for (int i = 0; i < 2; i++) {
         if (c->keys[i].rx_ok)
             quic_pkt_keys_clear(&c->keys[i].rx);

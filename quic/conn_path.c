@@ -26,12 +26,21 @@ static uint64_t probe_timeout(const quic_conn *c)
     return 3 * (pto > fresh ? pto : fresh);
 }
 
+/* The probe slot, made at the first other address: idle connections that
+ * never see one do not carry it. */
+static bool probe_alloc(quic_conn *c)
+{
+    if (!c->probe)
+        c->probe = qb_calloc(c->alloc, sizeof *c->probe);
+    return c->probe != NULL;
+}
+
 static void probe_reset(quic_conn *c, const quic_path *path)
 {
-    memset(&c->probe, 0, sizeof c->probe);
-    c->probe.active = true;
-    c->probe.path = *path;
-    c->probe.cid_slot = -1;
+    memset(c->probe, 0, sizeof *c->probe);
+    c->probe->active = true;
+    c->probe->path = *path;
+    c->probe->cid_slot = -1;
 }
 
 bool quic_conn_path_on_datagram(quic_conn *c, const quic_path *path, size_t len)
@@ -45,37 +54,39 @@ bool quic_conn_path_on_datagram(quic_conn *c, const quic_path *path, size_t len)
      * from before a move) without following them. */
     if (!c->is_server)
         return true;
+    if (!probe_alloc(c))
+        return false; /* out of memory: dropped, as a lost packet */
     c->rx_new_path = true;
-    c->rx_path = *path;
+    c->rx_path = path;
     c->rx_len = len;
-    if (c->probe.active && quic_path_equal(&c->probe.path, path))
-        c->probe.bytes_in += len;
-    else if (!c->probe.validating) {
+    if (c->probe->active && quic_path_equal(&c->probe->path, path))
+        c->probe->bytes_in += len;
+    else if (!c->probe->validating) {
         /* A new address takes the slot unless one is being validated. */
         probe_reset(c, path);
-        c->probe.bytes_in = len;
+        c->probe->bytes_in = len;
     }
     return true;
 }
 
 static bool rx_on_probe_path(const quic_conn *c)
 {
-    return c->rx_new_path && c->probe.active && quic_path_equal(&c->probe.path, &c->rx_path);
+    return c->rx_new_path && c->probe && c->probe->active && quic_path_equal(&c->probe->path, c->rx_path);
 }
 
 void quic_conn_path_after_packet(quic_conn *c, bool non_probing_largest, uint64_t now)
 {
-    if (!non_probing_largest)
+    if (!non_probing_largest || !c->probe)
         return;
     if (!c->rx_new_path)
         return; /* the current path: an address probed meanwhile keeps its slot */
     if (!rx_on_probe_path(c)) {
         /* The peer moved again while another address was validated: the
          * latest move wins (§9.3), with the budget of its own address. */
-        probe_reset(c, &c->rx_path);
-        c->probe.bytes_in = c->rx_len;
+        probe_reset(c, c->rx_path);
+        c->probe->bytes_in = c->rx_len;
     }
-    quic_path_probe *p = &c->probe;
+    quic_path_probe *p = c->probe;
     if (p->validating)
         return; /* underway */
     p->validating = true;
@@ -94,8 +105,8 @@ void quic_conn_path_on_challenge(quic_conn *c, const uint8_t data[8])
     if (c->rx_new_path) {
         if (!rx_on_probe_path(c))
             return; /* a third address while another is validated: not answered */
-        c->probe.response_due = true;
-        memcpy(c->probe.response, data, 8);
+        c->probe->response_due = true;
+        memcpy(c->probe->response, data, 8);
         return;
     }
     /* RFC 9000 §8.2.2: on the current path, echo the latest challenge. */
@@ -118,18 +129,18 @@ static void reset_path_state(quic_conn *c)
 
 static void move_to_probe_path(quic_conn *c)
 {
-    quic_path_probe *p = &c->probe;
+    quic_path_probe *p = c->probe;
     if (p->cid_slot >= 0 && !quic_peer_cids_switch_to(&c->pcids, p->cid_slot))
         quic_peer_cids_rotate(&c->pcids);
     c->path = p->path;
     /* The rest of the datagram in hand (if it came on the new path) is on
      * the current path now. */
-    if (c->rx_new_path && quic_path_equal(&c->rx_path, &c->path))
+    if (c->rx_new_path && quic_path_equal(c->rx_path, &c->path))
         c->rx_new_path = false;
     reset_path_state(c);
     c->stats.migrations++;
-    c->probe.active = false;
-    c->probe.validating = false;
+    c->probe->active = false;
+    c->probe->validating = false;
     c->pend.ping = true; /* a non-probing packet on the new path at once */
     quic_conn_logf(c, "path: validated; the connection moved");
 }
@@ -137,8 +148,8 @@ static void move_to_probe_path(quic_conn *c)
 void quic_conn_path_on_response(quic_conn *c, const uint8_t data[8], uint64_t now)
 {
     (void)now;
-    quic_path_probe *p = &c->probe;
-    if (!p->active || !p->validating)
+    quic_path_probe *p = c->probe;
+    if (!p || !p->active || !p->validating)
         return; /* RFC 9000 §8.2.3: one we did not ask for is ignored */
     for (unsigned i = 0; i < p->n_sent && i < QUIC_PATH_CHALLENGES; i++)
         if (!memcmp(p->challenge[i], data, 8)) {
@@ -149,8 +160,8 @@ void quic_conn_path_on_response(quic_conn *c, const uint8_t data[8], uint64_t no
 
 size_t quic_conn_path_build(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now)
 {
-    quic_path_probe *p = &c->probe;
-    if (!p->active || c->state != QUIC_CS_ESTABLISHED)
+    quic_path_probe *p = c->probe;
+    if (!p || !p->active || c->state != QUIC_CS_ESTABLISHED)
         return 0;
     bool challenge = p->validating && p->challenge_due && p->n_sent < QUIC_PATH_CHALLENGES;
     if (!challenge && !p->response_due)
@@ -189,8 +200,8 @@ size_t quic_conn_path_build(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now
 
 uint64_t quic_conn_path_deadline(const quic_conn *c)
 {
-    const quic_path_probe *p = &c->probe;
-    if (!p->active || !p->validating)
+    const quic_path_probe *p = c->probe;
+    if (!p || !p->active || !p->validating)
         return QUIC_NEVER;
     if (!p->challenge_due && p->n_sent < QUIC_PATH_CHALLENGES && p->next_at < p->fail_at)
         return p->next_at;
@@ -199,8 +210,8 @@ uint64_t quic_conn_path_deadline(const quic_conn *c)
 
 void quic_conn_path_on_timer(quic_conn *c, uint64_t now)
 {
-    quic_path_probe *p = &c->probe;
-    if (!p->active || !p->validating)
+    quic_path_probe *p = c->probe;
+    if (!p || !p->active || !p->validating)
         return;
     if (now >= p->fail_at) {
         /* RFC 9000 §8.2.4, §9.3.2: abandoned; the connection never left the
@@ -244,8 +255,10 @@ int quic_conn_probe_path(quic_conn *c, const quic_path *path)
             slot = i;
     if (slot < 0 && (slot = quic_peer_cids_pick(&c->pcids)) < 0)
         return QUIC_ERR_BLOCKED;
+    if (!probe_alloc(c))
+        return QUIC_ERR_NOMEM;
     probe_reset(c, path);
-    quic_path_probe *p = &c->probe;
+    quic_path_probe *p = c->probe;
     p->bytes_in = UINT64_MAX / 8; /* an address we chose: no amplification limit */
     p->validating = true;
     p->challenge_due = true;
@@ -268,8 +281,10 @@ int quic_conn_migrate(quic_conn *c, const quic_path *path)
     if (!quic_peer_cids_rotate(&c->pcids))
         return QUIC_ERR_BLOCKED;
     c->path = *path;
-    memset(&c->probe, 0, sizeof c->probe);
-    c->probe.cid_slot = -1;
+    if (c->probe) {
+        memset(c->probe, 0, sizeof *c->probe);
+        c->probe->cid_slot = -1;
+    }
     reset_path_state(c);
     c->stats.migrations++;
     /* RFC 9000 §9.2: a non-probing packet from the new address tells the

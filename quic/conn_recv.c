@@ -291,7 +291,7 @@ static int open_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, ui
         return rc;
     /* RFC 9000 §9.3: a non-probing packet with the largest packet number
      * so far is what moves the peer's address. */
-    if (h->type == QUIC_PKT_1RTT && (c->rx_new_path || c->probe.active))
+    if (h->type == QUIC_PKT_1RTT && (c->rx_new_path || (c->probe && c->probe->active)))
         quic_conn_path_after_packet(c, c->rx_non_probing && (largest == QUIC_PN_NONE || clr.pn > largest),
                                     now);
     if (c->cids_retired) {
