@@ -136,8 +136,10 @@ typedef struct quic_config {
     /** Server: offer a preferred address (RFC 9000 §9.6, §18.2): an IPv4 and
      * an IPv6 address with ports (all zero: none of that family). */
     bool preferred_address;
-    uint8_t preferred_ipv4[4], preferred_ipv6[16];
-    uint16_t preferred_ipv4_port, preferred_ipv6_port;
+    uint8_t preferred_ipv4[4];      /**< preferred IPv4 address (all zero: none) */
+    uint8_t preferred_ipv6[16];     /**< preferred IPv6 address (all zero: none) */
+    uint16_t preferred_ipv4_port;   /**< port of preferred_ipv4 */
+    uint16_t preferred_ipv6_port;   /**< port of preferred_ipv6 */
     /** Server: a 32-byte static key for stateless reset tokens and Retry tokens. */
     uint8_t static_key[32];
     cx_rand_fn random; /**< NULL: libcrypto */
@@ -216,8 +218,10 @@ const quic_path *quic_conn_path(const quic_conn *c);
  * no unused CID, QUIC_ERR_ARG before the handshake is confirmed, or when the
  * server sent disable_active_migration. */
 int quic_conn_migrate(quic_conn *c, const quic_path *path);
-/** Client: the server's preferred_address (RFC 9000 §9.6), or NULL. */
 struct quic_tp_preferred_address;
+/** Client: the server's preferred_address transport parameter (RFC 9000 §9.6,
+ * §18.2), or NULL when it sent none. Owned by the connection, valid while it
+ * lives. */
 const struct quic_tp_preferred_address *quic_conn_peer_preferred_address(const quic_conn *c);
 /** Client: validate a path to another server address (the preferred one,
  * with the connection ID that came with it) and move to it when the server
