@@ -3,85 +3,14 @@
  * sender back off without any loss; a path that bleaches the ECN field, and
  * a peer whose counts are wrong, fail validation and marking stops. */
 #include "common/sim.h"
+#include "common/sim_xfer.h"
 #include "quic/conn_test.h"
 #include "quic/ecn.h"
 #include "quic/frame.h"
 
 #include <string.h>
 
-typedef struct xfer {
-    bool c_conn, s_conn, closed;
-    int64_t sid;
-    uint64_t total, written, got;
-    bool fin_got;
-} xfer;
-
-static void note(quic_conn *c, const quic_event *ev, void *ud)
-{
-    xfer *x = ud;
-    if (ev->type == QUIC_EV_CONNECTED)
-        *(quic_conn_is_server(c) ? &x->s_conn : &x->c_conn) = true;
-    if (ev->type == QUIC_EV_CLOSED)
-        x->closed = true;
-}
-
-static bool hs_done(sim *s, void *ud)
-{
-    xfer *x = ud;
-    pair_events(s->p.client, note, x);
-    pair_events(s->p.server, note, x);
-    return (x->c_conn && x->s_conn) || x->closed;
-}
-
-static bool pump(sim *s, void *ud)
-{
-    xfer *x = ud;
-    pair_events(s->p.client, note, x);
-    pair_events(s->p.server, note, x);
-    static uint8_t buf[16384];
-    while (x->written < x->total) {
-        size_t n = sizeof buf;
-        if (x->total - x->written < n)
-            n = (size_t)(x->total - x->written);
-        int64_t w = quic_conn_stream_write(s->p.client, (uint64_t)x->sid, buf, n,
-                                           x->written + n == x->total);
-        if (w <= 0)
-            break;
-        x->written += (uint64_t)w;
-    }
-    bool fin = false;
-    int64_t r;
-    while (!x->fin_got &&
-           (r = quic_conn_stream_read(s->p.server, (uint64_t)x->sid, buf, sizeof buf, &fin)) >= 0) {
-        x->got += (uint64_t)r;
-        x->fin_got = fin;
-        if (r == 0)
-            break;
-    }
-    return x->fin_got || x->closed;
-}
-
-static void handshake(sim *s, xfer *x)
-{
-    sim_start(s);
-    SIM_ASSERT(s, sim_run(s, hs_done, x, 60000000) && !x->closed);
-}
-
-/* A client-to-server stream of total bytes, after the handshake. */
-static void upload(sim *s, xfer *x, uint64_t total)
-{
-    x->sid = quic_conn_stream_open(s->p.client, true);
-    SIM_ASSERT(s, x->sid >= 0);
-    x->total = total;
-    x->written = x->got = 0;
-    x->fin_got = false;
-    bool ok = sim_run(s, pump, x, 600000000);
-    if (!ok || x->closed)
-        fprintf(stderr, "got %llu of %llu, closed %d\n", (unsigned long long)x->got,
-                (unsigned long long)total, x->closed);
-    SIM_ASSERT(s, ok && !x->closed);
-    SIM_ASSERT(s, x->got == total);
-}
+typedef sim_xfer xfer; /* the shared handshake and transfer of tests/common */
 
 static void ecn_sim_init(sim *s, uint64_t seed)
 {
@@ -101,8 +30,8 @@ static void test_ecn_clean_path_validates_and_marks_every_packet(void **state)
     sim s;
     xfer x = {0};
     ecn_sim_init(&s, 1);
-    handshake(&s, &x);
-    upload(&s, &x, 1u << 20);
+    sim_xfer_handshake(&s, &x);
+    sim_xfer_upload(&s, &x, 1u << 20);
     for (int d = 0; d < 2; d++)
         SIM_ASSERT(&s, s.n.ect_sent[d] == s.n.sent[d] && s.n.sent[d] > 0);
     SIM_ASSERT(&s, quic_test_view(s.p.client).ecn_state == QUIC_ECN_CAPABLE);
@@ -122,8 +51,8 @@ static void test_ecn_ce_marks_reduce_cwnd_without_loss(void **state)
         xfer x = {0};
         ecn_sim_init(&s, 7);
         s.dir[SIM_C2S].ce_mark = marked ? 0.02 : 0;
-        handshake(&s, &x);
-        upload(&s, &x, 4u << 20);
+        sim_xfer_handshake(&s, &x);
+        sim_xfer_upload(&s, &x, 4u << 20);
         quic_conn_test_view v = quic_test_view(s.p.client);
         events[marked] = v.cc_congestion_events;
         cwnd[marked] = v.cwnd;
@@ -153,13 +82,13 @@ static void test_ecn_bleached_path_turns_marking_off(void **state)
     ecn_sim_init(&s, 3);
     s.dir[SIM_C2S].bleach = true;
     s.dir[SIM_S2C].bleach = true;
-    handshake(&s, &x);
-    upload(&s, &x, 64u << 10);
+    sim_xfer_handshake(&s, &x);
+    sim_xfer_upload(&s, &x, 64u << 10);
     SIM_ASSERT(&s, quic_test_view(s.p.client).ecn_state == QUIC_ECN_FAILED);
     SIM_ASSERT(&s, quic_test_view(s.p.server).ecn_state == QUIC_ECN_FAILED);
     uint64_t ect[2] = {s.n.ect_sent[0], s.n.ect_sent[1]};
     uint64_t sent[2] = {s.n.sent[0], s.n.sent[1]};
-    upload(&s, &x, 256u << 10);
+    sim_xfer_upload(&s, &x, 256u << 10);
     for (int d = 0; d < 2; d++) {
         SIM_ASSERT(&s, s.n.sent[d] > sent[d]);
         SIM_ASSERT(&s, s.n.ect_sent[d] == ect[d]);
@@ -194,7 +123,7 @@ static void test_ecn_counts_above_sent_fail_validation(void **state)
     sim s;
     xfer x = {0};
     ecn_sim_init(&s, 4);
-    handshake(&s, &x);
+    sim_xfer_handshake(&s, &x);
     uint64_t counts[3] = {1000000, 0, 0};
     bad_ack(&s, true, counts);
     SIM_ASSERT(&s, quic_test_view(s.p.server).ecn_state == QUIC_ECN_FAILED);
@@ -211,7 +140,7 @@ static void test_ecn_counts_omitting_marked_packets_fail_validation(void **state
     sim s;
     xfer x = {0};
     ecn_sim_init(&s, 5);
-    handshake(&s, &x);
+    sim_xfer_handshake(&s, &x);
     bad_ack(&s, false, NULL);
     SIM_ASSERT(&s, quic_test_view(s.p.server).ecn_state == QUIC_ECN_FAILED);
     SIM_ASSERT(&s, quic_conn_ecn(s.p.server) == QUIC_ECN_NOT_ECT);

@@ -4,79 +4,36 @@
  * shrinks in the middle of a transfer is a black hole the sender falls back
  * from, and a path dropping everything above 1300 settles at most there. */
 #include "common/sim.h"
+#include "common/sim_xfer.h"
 #include "quic/conn_test.h"
 #include "quic/pmtud.h"
 
 #include <string.h>
 
-typedef struct xfer {
-    bool c_conn, s_conn, closed;
-    int64_t sid;
-    uint64_t total, written, got;
-    bool fin_got;
-    uint64_t shrink_at; /* got bytes after which both directions' MTU becomes shrink_to */
-    size_t shrink_to;
-} xfer;
+/* A path that shrinks once the receiver got shrink_at bytes (a black hole
+ * for the packets sized to the old path, RFC 8899 §4.3). */
+typedef struct shrink {
+    uint64_t at;
+    size_t to;
+} shrink;
 
-static void note(quic_conn *c, const quic_event *ev, void *ud)
+static void shrink_path(sim *s, sim_xfer *x)
 {
-    xfer *x = ud;
-    if (ev->type == QUIC_EV_CONNECTED)
-        *(quic_conn_is_server(c) ? &x->s_conn : &x->c_conn) = true;
-    if (ev->type == QUIC_EV_CLOSED)
-        x->closed = true;
+    shrink *sh = x->ud;
+    if (sh && sh->at && x->got >= sh->at) {
+        sh->at = 0;
+        s->dir[SIM_C2S].mtu = s->dir[SIM_S2C].mtu = sh->to;
+    }
 }
 
-static bool hs_done(sim *s, void *ud)
-{
-    xfer *x = ud;
-    pair_events(s->p.client, note, x);
-    pair_events(s->p.server, note, x);
-    return (x->c_conn && x->s_conn) || x->closed;
-}
-
-static bool pump(sim *s, void *ud)
-{
-    xfer *x = ud;
-    pair_events(s->p.client, note, x);
-    pair_events(s->p.server, note, x);
-    static uint8_t buf[16384];
-    while (x->written < x->total) {
-        size_t n = sizeof buf;
-        if (x->total - x->written < n)
-            n = (size_t)(x->total - x->written);
-        int64_t w = quic_conn_stream_write(s->p.client, (uint64_t)x->sid, buf, n,
-                                           x->written + n == x->total);
-        if (w <= 0)
-            break;
-        x->written += (uint64_t)w;
-    }
-    bool fin = false;
-    int64_t r;
-    while (!x->fin_got &&
-           (r = quic_conn_stream_read(s->p.server, (uint64_t)x->sid, buf, sizeof buf, &fin)) >= 0) {
-        x->got += (uint64_t)r;
-        x->fin_got = fin;
-        if (r == 0)
-            break;
-    }
-    if (x->shrink_at && x->got >= x->shrink_at) {
-        x->shrink_at = 0;
-        s->dir[SIM_C2S].mtu = s->dir[SIM_S2C].mtu = x->shrink_to;
-    }
-    return x->fin_got || x->closed;
-}
+typedef sim_xfer xfer;
 
 /* Handshake, then a client-to-server stream of total bytes. */
 static void upload(sim *s, xfer *x, uint64_t total)
 {
-    sim_start(s);
-    SIM_ASSERT(s, sim_run(s, hs_done, x, 60000000) && !x->closed);
-    x->sid = quic_conn_stream_open(s->p.client, true);
-    SIM_ASSERT(s, x->sid >= 0);
-    x->total = total;
-    SIM_ASSERT(s, sim_run(s, pump, x, 600000000) && !x->closed);
-    SIM_ASSERT(s, x->got == total && x->fin_got);
+    sim_xfer_handshake(s, x);
+    x->on_pump = shrink_path;
+    sim_xfer_upload(s, x, total);
 }
 
 static void pmtu_sim_init(sim *s, uint64_t seed, size_t mtu)
@@ -118,7 +75,8 @@ static void test_pmtu_shrinking_path_falls_back_and_completes(void **state)
 {
     (void)state;
     sim s;
-    xfer x = {.shrink_at = 1u << 20, .shrink_to = 1300};
+    shrink sh = {.at = 1u << 20, .to = 1300};
+    xfer x = {.ud = &sh};
     pmtu_sim_init(&s, 31, 0);
     upload(&s, &x, 4u << 20);
     quic_conn_test_view v = quic_test_view(s.p.client);
@@ -142,11 +100,8 @@ static void test_pmtu_path_dropping_above_1300_settles_at_most_1300(void **state
     quic_conn_test_view v = quic_test_view(s.p.client);
     SIM_ASSERT(&s, v.pmtu <= 1300 && v.pmtu > 1200);
     /* settled: more data, no more datagrams too large */
-    xfer y = {0};
-    y.c_conn = y.s_conn = true;
-    y.sid = quic_conn_stream_open(s.p.client, true);
-    y.total = 1u << 20;
-    SIM_ASSERT(&s, sim_run(&s, pump, &y, 600000000) && y.fin_got);
+    xfer y = {.c_conn = true, .s_conn = true};
+    sim_xfer_upload(&s, &y, 1u << 20);
     SIM_ASSERT(&s, s.n.mtu_drop[SIM_C2S] == drops);
     sim_free(&s);
 }
