@@ -2,37 +2,11 @@
  * elements, contiguous read and write spans, shrinking when drained, and clean
  * failure through the allocator hook. */
 #include "common/tu.h"
+#include "common/tu_alloc.h"
 #include "base/qb_ring.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* An allocator whose fail_at-th call (1-based; 0 = never) fails; counts live blocks. */
-typedef struct failing { long calls, fail_at, live; } failing;
-static void *f_alloc(void *ud, size_t n)
-{
-    failing *f = ud;
-    if (++f->calls == f->fail_at)
-        return NULL;
-    f->live++;
-    return malloc(n ? n : 1);
-}
-static void *f_realloc(void *ud, void *p, size_t n)
-{
-    failing *f = ud;
-    if (++f->calls == f->fail_at)
-        return NULL;
-    if (!p)
-        f->live++;
-    return realloc(p, n ? n : 1);
-}
-static void f_free(void *ud, void *p)
-{
-    failing *f = ud;
-    if (p)
-        f->live--;
-    free(p);
-}
 
 static void fill(uint8_t *b, size_t n, unsigned seed)
 {
@@ -58,8 +32,8 @@ static size_t ring_flatten(const qb_ring *r, void *outv)
 static void test_ring_empty_until_first_use(void **state)
 {
     (void)state;
-    failing f = {0};
-    qb_alloc a = {f_alloc, f_realloc, f_free, &f};
+    tu_counter f = {0};
+    qb_alloc a = tu_counting_alloc(&f);
     qb_ring r;
     qb_ring_init(&r, &a, 1, 4096);
     assert_null(r.p);
@@ -196,8 +170,8 @@ static void test_ring_write_span_commit(void **state)
 static void test_ring_shrink_frees_when_drained(void **state)
 {
     (void)state;
-    failing f = {0};
-    qb_alloc a = {f_alloc, f_realloc, f_free, &f};
+    tu_counter f = {0};
+    qb_alloc a = tu_counting_alloc(&f);
     qb_ring r;
     qb_ring_init(&r, &a, 1, 1 << 20);
     uint8_t b[5000], out[16];
@@ -239,8 +213,8 @@ static void test_ring_alloc_failure_keeps_state(void **state)
     static uint8_t b[6000], out[6000];
     fill(b, sizeof b, 4);
     for (long n = 1; n <= 10; n++) {
-        failing f = {0, n, 0};
-        qb_alloc a = {f_alloc, f_realloc, f_free, &f};
+        tu_counter f = {.fail_at = n};
+        qb_alloc a = tu_counting_alloc(&f);
         qb_ring r;
         qb_ring_init(&r, &a, 1, sizeof b);
         size_t have = 0, gone = 0;

@@ -1,37 +1,11 @@
 /* qb_vec: growth on demand up to a cap, consumption from the front without a move
  * per call, shrinking when drained, and clean failure through the allocator hook. */
 #include "common/tu.h"
+#include "common/tu_alloc.h"
 #include "base/qb_vec.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* An allocator whose fail_at-th call (1-based; 0 = never) fails; counts live blocks. */
-typedef struct failing { long calls, fail_at, live; } failing;
-static void *f_alloc(void *ud, size_t n)
-{
-    failing *f = ud;
-    if (++f->calls == f->fail_at)
-        return NULL;
-    f->live++;
-    return malloc(n ? n : 1);
-}
-static void *f_realloc(void *ud, void *p, size_t n)
-{
-    failing *f = ud;
-    if (++f->calls == f->fail_at)
-        return NULL;
-    if (!p)
-        f->live++;
-    return realloc(p, n ? n : 1);
-}
-static void f_free(void *ud, void *p)
-{
-    failing *f = ud;
-    if (p)
-        f->live--;
-    free(p);
-}
 
 static void fill(uint8_t *b, size_t n, unsigned seed)
 {
@@ -42,8 +16,8 @@ static void fill(uint8_t *b, size_t n, unsigned seed)
 static void test_vec_empty_until_first_use(void **state)
 {
     (void)state;
-    failing f = {0};
-    qb_alloc a = {f_alloc, f_realloc, f_free, &f};
+    tu_counter f = {0};
+    qb_alloc a = tu_counting_alloc(&f);
     qb_vec v;
     qb_vec_init(&v, &a, 1024);
     assert_int_equal(qb_vec_len(&v), 0);
@@ -148,8 +122,8 @@ static void test_vec_drained_restarts_at_front(void **state)
 static void test_vec_shrink_frees_when_drained(void **state)
 {
     (void)state;
-    failing f = {0};
-    qb_alloc a = {f_alloc, f_realloc, f_free, &f};
+    tu_counter f = {0};
+    qb_alloc a = tu_counting_alloc(&f);
     qb_vec v;
     qb_vec_init(&v, &a, 1 << 20);
     uint8_t b[3000];
@@ -193,8 +167,8 @@ static void test_vec_alloc_failure_keeps_state(void **state)
     uint8_t b[5000];
     fill(b, sizeof b, 7);
     for (long n = 1; n <= 12; n++) {
-        failing f = {0, n, 0};
-        qb_alloc a = {f_alloc, f_realloc, f_free, &f};
+        tu_counter f = {.fail_at = n};
+        qb_alloc a = tu_counting_alloc(&f);
         qb_vec v;
         qb_vec_init(&v, &a, sizeof b);
         size_t have = 0, gone = 0;

@@ -2,6 +2,7 @@
  * bytes, stream actions and datagrams shuttled across, delivered in small chunks), and
  * every connection-level error path fed by hand. */
 #include "common/tu.h"
+#include "common/tu_alloc.h"
 #include "h3/h3.h"
 
 #include <stdio.h>
@@ -889,49 +890,14 @@ static void test_send_queue_never_moves_queued_bytes(void **state)
     h3_conn_free(c);
 }
 
-/* Live heap bytes, counted through the allocator hook (a size header per block). */
-static size_t g_live;
-static void *l_alloc(void *ud, size_t n)
-{
-    (void)ud;
-    size_t *p = malloc(n + sizeof(max_align_t));
-    if (!p)
-        return NULL;
-    *p = n;
-    g_live += n;
-    return (uint8_t *)p + sizeof(max_align_t);
-}
-static void l_free(void *ud, void *q)
-{
-    (void)ud;
-    if (!q)
-        return;
-    size_t *p = (size_t *)(void *)((uint8_t *)q - sizeof(max_align_t));
-    g_live -= *p;
-    free(p);
-}
-static void *l_realloc(void *ud, void *q, size_t n)
-{
-    if (!q)
-        return l_alloc(ud, n);
-    size_t *p = (size_t *)(void *)((uint8_t *)q - sizeof(max_align_t));
-    size_t old = *p;
-    size_t *np = realloc(p, n + sizeof(max_align_t));
-    if (!np)
-        return NULL;
-    *np = n;
-    g_live = g_live - old + n;
-    return (uint8_t *)np + sizeof(max_align_t);
-}
-
 /* Issue 10: buffers start small and grow with use. An idle connection (SETTINGS
  * both ways, nothing else) holds no field-section work space, and after a request
  * the work space is what the sections needed, not the configured maximum. */
 static void test_idle_conn_holds_little_heap(void **state)
 {
     (void)state;
-    qb_alloc a = {l_alloc, l_realloc, l_free, NULL};
-    g_live = 0;
+    tu_counter cnt = {0};
+    qb_alloc a = tu_counting_alloc(&cnt);
     h3_config cfg;
     h3_config_default(&cfg, H3_ROLE_SERVER);
     cfg.alloc = &a;
@@ -946,8 +912,8 @@ static void test_idle_conn_holds_little_heap(void **state)
     seen sn = {0};
     drain(c, &sn);
     assert_int_equal(sn.settings, 1);
-    print_message("idle h3 server connection: %zu bytes of heap\n", g_live);
-    assert_true(g_live <= 3072);
+    print_message("idle h3 server connection: %zu bytes of heap\n", cnt.bytes);
+    assert_true(cnt.bytes <= 3072);
     assert_int_equal(feed_hex(c, 0, REQ_GET, true), 0);
     drain(c, &sn);
     assert_int_equal(sn.requests, 1);
@@ -955,10 +921,10 @@ static void test_idle_conn_holds_little_heap(void **state)
     assert_int_equal(h3_conn_send_fin(c, 0), 0);
     while (h3_conn_peek_stream(c, &o))
         h3_conn_consume_stream(c, o.stream_id, o.len);
-    print_message("after one request: %zu bytes of heap\n", g_live);
-    assert_true(g_live <= 4096);
+    print_message("after one request: %zu bytes of heap\n", cnt.bytes);
+    assert_true(cnt.bytes <= 4096);
     h3_conn_free(c);
-    assert_int_equal(g_live, 0);
+    assert_int_equal(cnt.bytes, 0);
 }
 
 /* Issue 10: what a burst made grow is given back once drained. 200 KB of DATA
@@ -967,8 +933,8 @@ static void test_idle_conn_holds_little_heap(void **state)
 static void test_trim_gives_back_drained_queues(void **state)
 {
     (void)state;
-    qb_alloc a = {l_alloc, l_realloc, l_free, NULL};
-    g_live = 0;
+    tu_counter cnt = {0};
+    qb_alloc a = tu_counting_alloc(&cnt);
     h3_config cfg;
     h3_config_default(&cfg, H3_ROLE_SERVER);
     cfg.alloc = &a;
@@ -984,7 +950,7 @@ static void test_trim_gives_back_drained_queues(void **state)
     h3_event ev;
     while (h3_conn_next_event(c, &ev))
         ;
-    size_t idle = g_live;
+    size_t idle = cnt.bytes;
     static uint8_t frame[3 + 10000];
     frame[0] = 0x00; /* DATA, length 10000 */
     frame[1] = 0x40 | (10000 >> 8);
@@ -997,10 +963,10 @@ static void test_trim_gives_back_drained_queues(void **state)
         got += ev.type == H3_EV_DATA ? ev.len : 0;
     assert_int_equal(got, 200000);
     assert_false(h3_conn_next_event(c, &ev));
-    assert_true(g_live > idle + 200000); /* the burst's event data is still held */
+    assert_true(cnt.bytes > idle + 200000); /* the burst's event data is still held */
     h3_conn_trim(c);
-    print_message("idle %zu, after a 200 KB burst and trim %zu bytes of heap\n", idle, g_live);
-    assert_true(g_live <= idle);
+    print_message("idle %zu, after a 200 KB burst and trim %zu bytes of heap\n", idle, cnt.bytes);
+    assert_true(cnt.bytes <= idle);
     /* Still works: another burst, another trim. */
     assert_int_equal(h3_conn_on_stream_data(c, 0, frame, sizeof frame, true), 0);
     got = 0;
@@ -1009,7 +975,7 @@ static void test_trim_gives_back_drained_queues(void **state)
     assert_int_equal(got, 10000);
     h3_conn_trim(c);
     h3_conn_free(c);
-    assert_int_equal(g_live, 0);
+    assert_int_equal(cnt.bytes, 0);
 }
 
 /* An allocator that fails after a budget: every failure point must be survivable. */

@@ -3,6 +3,7 @@
  * HelloRetryRequest; secrets of both sides must pair up level by level.
  * Certificates are generated at test time (a CA signing one leaf per key type). */
 #include "common/tu.h"
+#include "common/tu_alloc.h"
 #include "crypto/cx_certgen.h"
 #include "crypto/cx_kex.h"
 #include "crypto/cx_sig.h"
@@ -439,41 +440,6 @@ static void test_p384_only_share_needs_no_retry(void **state)
     sides_free(&x);
 }
 
-/* Live heap bytes, counted through the allocator hook (a size header per block). */
-static size_t g_live;
-static void *l_alloc(void *ud, size_t n)
-{
-    (void)ud;
-    size_t *p = malloc(n + sizeof(max_align_t));
-    if (!p)
-        return NULL;
-    *p = n;
-    g_live += n;
-    return (uint8_t *)p + sizeof(max_align_t);
-}
-static void l_free(void *ud, void *q)
-{
-    (void)ud;
-    if (!q)
-        return;
-    size_t *p = (size_t *)(void *)((uint8_t *)q - sizeof(max_align_t));
-    g_live -= *p;
-    free(p);
-}
-static void *l_realloc(void *ud, void *q, size_t n)
-{
-    if (!q)
-        return l_alloc(ud, n);
-    size_t *p = (size_t *)(void *)((uint8_t *)q - sizeof(max_align_t));
-    size_t old = *p;
-    size_t *np = realloc(p, n + sizeof(max_align_t));
-    if (!np)
-        return NULL;
-    *np = n;
-    g_live = g_live - old + n;
-    return (uint8_t *)np + sizeof(max_align_t);
-}
-
 /* Issue 10: memory grows with use and is given back when drained. Once both
  * sides are connected and every flight was taken, neither holds a flight's
  * output or a reassembled message: only what it had before plus the peer's
@@ -481,22 +447,22 @@ static void *l_realloc(void *ud, void *q, size_t n)
 static void test_connected_tls_holds_no_flight_buffers(void **state)
 {
     (void)state;
-    qb_alloc a = {l_alloc, l_realloc, l_free, NULL};
-    g_live = 0;
+    tu_counter cnt = {0};
+    qb_alloc a = tu_counting_alloc(&cnt);
     sides x;
     chunker k = {&x, 700}; /* cuts the Certificate: reassembly is used */
     sides_init(&x, CX_KEY_EC_P256);
     x.ccfg.alloc = &a;
     x.scfg.alloc = &a;
     sides_new(&x);
-    size_t before = g_live;
+    size_t before = cnt.bytes;
     assert_int_equal(tls_pair_run(x.c, x.s, chunked, &k), 0);
     check_success(&x, 32);
     print_message("connected pair: %zu bytes of heap more than when created\n",
-                  g_live - before);
-    assert_true(g_live <= before + sizeof CLIENT_TP + sizeof SERVER_TP);
+                  cnt.bytes - before);
+    assert_true(cnt.bytes <= before + sizeof CLIENT_TP + sizeof SERVER_TP);
     sides_free(&x);
-    assert_int_equal(g_live, 0);
+    assert_int_equal(cnt.bytes, 0);
 }
 
 int main(void)
