@@ -185,13 +185,6 @@ bool tls_is_ip_literal(const char *host);
 
 /* Resumption (tls_psk.c). */
 int64_t tls_now_ms(tls_conn *c);
-/* RFC 8446 §4.2.11.2: the binder of psk over th (the transcript hash up to the
- * truncated ClientHello): HMAC(finished_key(res binder), th). */
-int tls_psk_binder(cx_hash_id h, const uint8_t *psk, size_t psk_len, const uint8_t *th,
-                   uint8_t *out);
-/* RFC 8446 §4.6.1: the PSK of a ticket from the resumption master secret and its nonce. */
-int tls_psk_from_ticket(cx_hash_id h, const uint8_t *res, const uint8_t *nonce, size_t nlen,
-                        uint8_t *out);
 /* Client: decides from cfg->session whether to offer it (tls_client_start). */
 int tls_psk_client_prepare(tls_conn *c);
 /* Client: sets pre_shared_key in ch (binder zeros) when offered. */

@@ -55,4 +55,14 @@ typedef struct tls_session {
 int tls_session_encode(qb_wr *w, const tls_session *s);
 int tls_session_decode(const uint8_t *p, size_t n, tls_session *s);
 
+/* The pure key-schedule steps of resumption (defined in tls_psk.c, which
+ * also holds the handshake's PSK logic): */
+/* RFC 8446 §4.2.11.2: the binder of psk over th (the transcript hash up to the
+ * truncated ClientHello): HMAC(finished_key(res binder), th). */
+int tls_psk_binder(cx_hash_id h, const uint8_t *psk, size_t psk_len, const uint8_t *th,
+                   uint8_t *out);
+/* RFC 8446 §4.6.1: the PSK of a ticket from the resumption master secret and its nonce. */
+int tls_psk_from_ticket(cx_hash_id h, const uint8_t *res, const uint8_t *nonce, size_t nlen,
+                        uint8_t *out);
+
 #endif

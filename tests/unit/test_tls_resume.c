@@ -4,8 +4,8 @@
  * handshake, or fail on a tampered binder. */
 #include "common/tu.h"
 #include "crypto/cx_certgen.h"
+#include "crypto/cx_kex.h"
 #include "crypto/tls.h"
-#include "crypto/tls_int.h"
 #include "crypto/tls_pair.h"
 #include "crypto/tls_ticket.h"
 
