@@ -9,10 +9,10 @@ as tests/interop/quicgo/cmd/quicgo-{client,server}:
     pingpong.py client -url https://localhost:PORT/ping-pong -ca F [-method GET|CONNECT|CONNECT-EXT]
                        [-count N] [-size B] [-timeout 10s] [-resend D] [-no-datagrams]
                        [-drop-every N] [-key-update-after N] [-cipher NAME]
-                       [-version 0xHEX]
+                       [-version 0xHEX] [-session FILE [-0rtt]]
     pingpong.py server -listen 127.0.0.1:PORT -cert F -key F [-count N] [-timeout D]
                        [-linger D] [-resend D] [-no-datagrams] [-drop-every N]
-                       [-key-update-after N] [-cipher NAME] [-retry]
+                       [-key-update-after N] [-cipher NAME] [-retry] [-serve]
 
 aioquic 1.7.2 announces SETTINGS_H3_DATAGRAM (RFC 9297 §2.1.1) only together
 with WebTransport, so H3Connection's local settings are extended here to carry
@@ -26,6 +26,7 @@ import logging
 import os
 import pickle
 import re
+import signal
 import socket
 import ssl
 import struct
@@ -38,6 +39,7 @@ try:
     from aioquic.h3.connection import H3_ALPN, H3Connection, Setting
     from aioquic.h3.events import DataReceived, DatagramReceived, HeadersReceived
     from aioquic.quic.configuration import QuicConfiguration
+    from aioquic.quic.connection import MAX_EARLY_DATA
     from aioquic.quic.events import ConnectionTerminated, HandshakeCompleted
     from aioquic.tls import CipherSuite
 except ImportError as exc:  # pragma: no cover - the run script installs it
@@ -254,6 +256,7 @@ class PingPongProtocol(QuicConnectionProtocol):
     opt = None  # set before connect/serve
     on_request = None  # server: callback(proto, stream_id, headers)
     on_connection = None  # server: callback(proto) for each new connection
+    early_offered = False  # client: 0-RTT data was sent (-0rtt with a ticket that allows it)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -314,8 +317,22 @@ class PingPongProtocol(QuicConnectionProtocol):
         if isinstance(event, HandshakeCompleted):
             ks = getattr(self._quic.tls, "key_schedule", None)
             cipher = ks.cipher_suite.name if ks is not None else "?"
-            log.info(kv(f"{self.opt.role}: connected", alpn=event.alpn_protocol, cipher=cipher,
-                        version=f"0x{self._quic._version:x}"))
+            role = self.opt.role
+            log.info(kv(f"{role}: connected", alpn=event.alpn_protocol, cipher=cipher,
+                        version=f"0x{self._quic._version:x}",
+                        resumed=str(event.session_resumed).lower(),
+                        early_data=str(event.early_data_accepted).lower()))
+            # The same lines as quince (tests/interop/run.sh checks them).
+            if role == "client" and self.opt.session:
+                log.info("client: session resumed" if event.session_resumed else "client: full handshake")
+                if self.early_offered:
+                    log.info("client: 0-RTT accepted" if event.early_data_accepted
+                             else "client: 0-RTT rejected")
+            elif role == "server":
+                if event.session_resumed:
+                    log.info("server: session resumed")
+                if event.early_data_accepted:
+                    log.info("server: 0-RTT accepted")
         if isinstance(event, ConnectionTerminated):
             if self.closed_by_us:
                 self.close_cause = f"we closed with code 0x{event.error_code:x}"
@@ -399,17 +416,22 @@ async def client_main(opt):
                 cfg.session_ticket = pickle.load(f)
         except (OSError, EOFError, pickle.UnpicklingError):
             pass
+        t = cfg.session_ticket
+        # aioquic sends 0-RTT only with a ticket that allows it (RFC 9001 §4.6.1:
+        # max_early_data_size 0xffffffff) and data queued before the handshake.
+        PingPongProtocol.early_offered = bool(opt.zero_rtt and t is not None and t.is_valid
+                                              and t.max_early_data_size == MAX_EARLY_DATA)
 
         def save_ticket(ticket):
             fd = os.open(opt.session, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "wb") as f:
                 pickle.dump(ticket, f)
+    # -0rtt: connect() returns before the handshake; the request is queued
+    # at once and leaves with the Initial, in 0-RTT packets.
     async with connect(ip, port, configuration=cfg, create_protocol=PingPongProtocol,
-                       session_ticket_handler=save_ticket) as proto:
+                       session_ticket_handler=save_ticket,
+                       wait_connected=not opt.zero_rtt) as proto:
         try:
-            if opt.session:
-                log.info("client: session resumed" if proto._quic.tls.session_resumed
-                         else "client: full handshake")
             await client_session(opt, proto, u)
         except BaseException:
             if not proto.terminated.is_set() and not proto.closed_by_us:
@@ -422,7 +444,7 @@ async def client_main(opt):
                 pass
 
 
-async def client_session(opt, proto, u):
+async def check_settings(opt, proto):
     await proto.settings.wait()
     if proto.terminated.is_set():
         raise ConnectionError(f"connection closed before the server's SETTINGS: {proto.close_cause}")
@@ -431,6 +453,11 @@ async def client_session(opt, proto, u):
         raise ConnectionError("server does not support HTTP datagrams (no SETTINGS_H3_DATAGRAM=1)")
     if opt.method == "CONNECT-EXT" and not proto.peer_extended_connect():
         raise ConnectionError("server does not support extended CONNECT (no SETTINGS_ENABLE_CONNECT_PROTOCOL=1)")
+
+
+async def client_session(opt, proto, u):
+    if not opt.zero_rtt:
+        await check_settings(opt, proto)
     authority = u.netloc
     path = u.path or "/"
     if opt.method == "GET":
@@ -448,6 +475,8 @@ async def client_session(opt, proto, u):
     proto.h3.send_headers(sid, headers, end_stream=False)
     proto.transmit()
     resp = dict(await proto.response(sid))
+    if opt.zero_rtt:
+        await check_settings(opt, proto)  # the request went before the SETTINGS
     status = int(resp.get(b":status", b"0"))
     if status != 200:
         body, done = proto.body(sid)
@@ -468,6 +497,20 @@ async def client_session(opt, proto, u):
 
 # --- server ------------------------------------------------------------------
 
+class TicketStore:
+    """Session tickets by ticket; each used once (RFC 8446 §8.1: a single-use
+    ticket is what keeps 0-RTT from being replayed)."""
+
+    def __init__(self):
+        self.tickets = {}
+
+    def add(self, ticket):
+        self.tickets[ticket.ticket] = ticket
+
+    def pop(self, label):
+        return self.tickets.pop(label, None)
+
+
 class OneShotServer:
     def __init__(self, opt):
         self.opt = opt
@@ -476,6 +519,8 @@ class OneShotServer:
         self.tasks = set()
 
     def finish(self, err):
+        if self.opt.serve:
+            return  # -serve: no request ends the run
         if not self.done.done():
             self.done.set_result(err)
 
@@ -483,7 +528,8 @@ class OneShotServer:
         async def watch():
             await proto.terminated.wait()
             log.info(kv("server: connection ended", cause=proto.close_cause))
-            self.conn_ended.set()
+            if not self.opt.serve:
+                self.conn_ended.set()
         t = asyncio.ensure_future(watch())
         self.tasks.add(t)
 
@@ -551,8 +597,10 @@ async def server_main(opt):
     PingPongProtocol.opt = opt
     PingPongProtocol.on_request = one.on_request
     PingPongProtocol.on_connection = one.on_connection
+    tickets = TicketStore()
     server = await serve(host.strip("[]"), int(port), configuration=cfg,
-                         create_protocol=PingPongProtocol, retry=opt.retry)
+                         create_protocol=PingPongProtocol, retry=opt.retry,
+                         session_ticket_fetcher=tickets.pop, session_ticket_handler=tickets.add)
     log.info(kv("server: listening", addr=opt.listen, datagrams=str(not opt.no_datagrams).lower()))
     code = 0
 
@@ -581,8 +629,26 @@ async def server_main(opt):
         for t in (done_t, ended_t):
             t.cancel()
 
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def on_stop_signal(sig):
+        # Ignored from now on: `timeout` sends the signal to its whole
+        # process group as well, and a second one after the loop closed
+        # would kill us with the default action (exit 143).
+        loop.remove_signal_handler(sig)
+        signal.signal(sig, signal.SIG_IGN)
+        stop.set()
+
+    if opt.serve:
+        # -serve: every connection until SIGTERM/SIGINT (then exit 0).
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, on_stop_signal, sig)
     try:
-        if opt.timeout > 0:
+        if opt.serve:
+            await stop.wait()
+            log.info("server: signal")
+        elif opt.timeout > 0:
             await asyncio.wait_for(outcome(), opt.timeout)
         else:
             await outcome()
@@ -619,6 +685,8 @@ def parse_args(argv):
             s.add_argument("-ca", required=True)
             s.add_argument("-session", default=None,
                            help="keep the session ticket in FILE and resume with it")
+            s.add_argument("-0rtt", dest="zero_rtt", action="store_true",
+                           help="with -session: send the request in 0-RTT when the ticket allows")
             s.add_argument("-method", default="GET", type=str.upper,
                            choices=["GET", "CONNECT", "CONNECT-EXT"])
             s.add_argument("-size", type=int, default=HEADER_LEN)
@@ -630,11 +698,15 @@ def parse_args(argv):
             s.add_argument("-key", required=True)
             s.add_argument("-linger", type=duration, default=5.0)
             s.add_argument("-retry", action="store_true", help="validate addresses with Retry")
+            s.add_argument("-serve", action="store_true",
+                           help="serve every connection until SIGTERM instead of one ping-pong")
     opt = p.parse_args(argv)
     if opt.count < 2 or opt.count % 2:
         p.error("-count must be even and at least 2")
     if opt.role == "client" and not HEADER_LEN <= opt.size <= MAX_SIZE:
         p.error(f"-size must be in [{HEADER_LEN}, {MAX_SIZE}]")
+    if opt.role == "client" and opt.zero_rtt and not opt.session:
+        p.error("-0rtt needs -session")
     if opt.drop_every < 0 or opt.resend <= 0:
         p.error("-drop-every must be >= 0, -resend positive")
     return opt

@@ -43,6 +43,8 @@ type options struct {
 	dropEvery       int
 	version         string
 	migrateAfter    time.Duration
+	session         string
+	zeroRTT         bool
 }
 
 func usage(fs *flag.FlagSet, msg string) {
@@ -64,6 +66,8 @@ func parseFlags() options {
 	fs.BoolVar(&o.noDatagrams, "no-datagrams", false, "test: do not offer HTTP datagrams")
 	fs.IntVar(&o.dropEvery, "drop-every", 0, "test: skip every Nth first transmission (exercises resends)")
 	fs.DurationVar(&o.migrateAfter, "migrate-after", 0, "test: after this long, probe a path from a new local port and switch to it (RFC 9000 §9.2)")
+	fs.StringVar(&o.session, "session", "", "keep the TLS session in FILE and resume with it (RFC 8446 §2.2)")
+	fs.BoolVar(&o.zeroRTT, "0rtt", false, "with -session: dial early and send the request in 0-RTT when the session allows (RFC 9001 §4.6)")
 	fs.StringVar(&o.version, "version", "", "test: v2 offers QUIC v2 (RFC 9369) first, then v1, so a v1-only server must answer with Version Negotiation")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
@@ -86,6 +90,9 @@ func parseFlags() options {
 	}
 	if o.size < pingpong.HeaderLen || o.size > pingpong.MaxSize {
 		usage(fs, fmt.Sprintf("-size must be in [%d, %d]", pingpong.HeaderLen, pingpong.MaxSize))
+	}
+	if o.zeroRTT && (o.session == "" || o.migrateAfter > 0 || o.method == "CONNECT-EXT") {
+		usage(fs, "-0rtt needs -session, and goes with neither -migrate-after nor CONNECT-EXT")
 	}
 	if o.version != "" && o.version != "v2" {
 		usage(fs, "-version takes only v2")
@@ -148,6 +155,11 @@ func run(o options) error {
 		defer f.Close()
 		tlsConf.KeyLogWriter = f
 	}
+	var cache *fileSessionCache
+	if o.session != "" {
+		cache = &fileSessionCache{path: o.session}
+		tlsConf.ClientSessionCache = cache
+	}
 	quicConf := &quic.Config{
 		EnableDatagrams: !o.noDatagrams, // QUIC DATAGRAM frames, RFC 9221
 		Tracer:          qlog.DefaultConnectionTracer,
@@ -161,18 +173,59 @@ func run(o options) error {
 		// zero-length one cannot route packets on the new path's Transport),
 		// which DialAddr does not use.
 		qconn, err = dialMigratable(ctx, net.JoinHostPort(host, port), tlsConf, quicConf)
+	} else if o.zeroRTT {
+		// Returns before the handshake when the session allows 0-RTT.
+		qconn, err = quic.DialAddrEarly(ctx, net.JoinHostPort(host, port), tlsConf, quicConf)
 	} else {
 		qconn, err = quic.DialAddr(ctx, net.JoinHostPort(host, port), tlsConf, quicConf)
 	}
 	if err != nil {
 		return fmt.Errorf("dial %s: %w", net.JoinHostPort(host, port), cause(ctx, err))
 	}
+	tr := &http3.Transport{EnableDatagrams: !o.noDatagrams} // SETTINGS_H3_DATAGRAM
+	conn := tr.NewClientConn(qconn)
+	var str *http3.RequestStream
+	if o.zeroRTT {
+		// The request goes out now, in 0-RTT packets when the handshake is
+		// not done yet; the server's SETTINGS are checked once it answered.
+		if str, err = sendRequest(ctx, conn, o); err != nil {
+			return err
+		}
+	}
+	select {
+	case <-qconn.HandshakeComplete():
+	case <-qconn.Context().Done():
+		return fmt.Errorf("handshake: %w", context.Cause(qconn.Context()))
+	case <-ctx.Done():
+		return fmt.Errorf("handshake: %w", context.Cause(ctx))
+	}
 	cs := qconn.ConnectionState()
 	slog.Info("client: connected", "remote", qconn.RemoteAddr().String(),
 		"alpn", cs.TLS.NegotiatedProtocol, "version", cs.Version.String(),
-		"cipher", tls.CipherSuiteName(cs.TLS.CipherSuite), "group", cs.TLS.CurveID.String())
-	tr := &http3.Transport{EnableDatagrams: !o.noDatagrams} // SETTINGS_H3_DATAGRAM
-	conn := tr.NewClientConn(qconn)
+		"cipher", tls.CipherSuiteName(cs.TLS.CipherSuite), "group", cs.TLS.CurveID.String(),
+		"resumed", cs.TLS.DidResume, "used0rtt", cs.Used0RTT)
+	if cache != nil {
+		// The same lines as the quince client (tests/interop/run.sh checks them).
+		if cs.TLS.DidResume {
+			slog.Info("client: session resumed")
+		} else {
+			slog.Info("client: full handshake")
+		}
+	}
+	if o.zeroRTT && str != nil && cache.earlyData {
+		if cs.Used0RTT {
+			slog.Info("client: 0-RTT accepted")
+		} else {
+			// RFC 9001 §4.6.2: what went in 0-RTT is lost; quic-go leaves
+			// resending it to the application.
+			slog.Info("client: 0-RTT rejected")
+			if qconn, err = qconn.NextConnection(ctx); err != nil {
+				return fmt.Errorf("after 0-RTT rejection: %w", cause(ctx, err))
+			}
+			conn = tr.NewClientConn(qconn)
+			str = nil
+		}
+	}
 	// From here on every return closes the connection; success closes with
 	// H3_NO_ERROR below and sets closed.
 	closed := false
@@ -182,6 +235,15 @@ func run(o options) error {
 		}
 	}()
 
+	if o.zeroRTT && str == nil {
+		if str, err = sendRequest(ctx, conn, o); err != nil {
+			return err
+		}
+	}
+	if str != nil {
+		// Request sent before the SETTINGS: its answer comes first.
+		return exchange(ctx, o, qconn, conn, str, &closed)
+	}
 	select {
 	case <-conn.ReceivedSettings():
 	case <-conn.Context().Done():
@@ -199,19 +261,33 @@ func run(o options) error {
 		return errors.New("server does not support extended CONNECT (no SETTINGS_ENABLE_CONNECT_PROTOCOL=1)")
 	}
 
+	if str, err = sendRequest(ctx, conn, o); err != nil {
+		return err
+	}
+	return exchange(ctx, o, qconn, conn, str, &closed)
+}
+
+func sendRequest(ctx context.Context, conn *http3.ClientConn, o options) (*http3.RequestStream, error) {
 	str, err := conn.OpenRequestStream(ctx)
 	if err != nil {
-		return fmt.Errorf("open request stream: %w", cause(ctx, err))
+		return nil, fmt.Errorf("open request stream: %w", cause(ctx, err))
 	}
 	req, err := newRequest(ctx, o)
 	if err != nil {
-		return fmt.Errorf("create request: %w", err)
+		return nil, fmt.Errorf("create request: %w", err)
 	}
 	// SendRequestHeader does not close the stream: no FIN while datagrams
 	// flow, since a receiver drops datagrams once it has read the FIN.
 	if err := str.SendRequestHeader(req); err != nil {
-		return fmt.Errorf("send request: %w", cause(ctx, err))
+		return nil, fmt.Errorf("send request: %w", cause(ctx, err))
 	}
+	return str, nil
+}
+
+// exchange: the response, then the ping-pong; *closed is set once the
+// connection was closed on purpose.
+func exchange(ctx context.Context, o options, qconn *quic.Conn, conn *http3.ClientConn,
+	str *http3.RequestStream, closed *bool) error {
 	resp, err := str.ReadResponse()
 	if err != nil {
 		return fmt.Errorf("read response: %w", cause(ctx, err))
@@ -221,6 +297,19 @@ func run(o options) error {
 		return fmt.Errorf("unexpected status %d: %q", resp.StatusCode, strings.TrimSpace(string(body)))
 	}
 	slog.Info("client: response", "method", o.method, "status", resp.StatusCode)
+	if o.zeroRTT && !o.noDatagrams {
+		// SETTINGS are on the control stream and may trail the response.
+		select {
+		case <-conn.ReceivedSettings():
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for the server's SETTINGS: %w", context.Cause(ctx))
+		}
+		if !conn.Settings().EnableDatagrams {
+			*closed = true
+			conn.CloseWithError(quic.ApplicationErrorCode(http3.ErrCodeNoError), "datagram support not enabled")
+			return errors.New("server does not support HTTP datagrams (no SETTINGS_H3_DATAGRAM=1)")
+		}
+	}
 
 	if o.migrateAfter > 0 {
 		go migrate(ctx, qconn, o.migrateAfter)
@@ -237,7 +326,7 @@ func run(o options) error {
 		return fmt.Errorf("ping-pong: %w", cause(ctx, err))
 	}
 	str.Close() // FIN only now that the exchange is over
-	closed = true
+	*closed = true
 	if err := conn.CloseWithError(quic.ApplicationErrorCode(http3.ErrCodeNoError), ""); err != nil {
 		slog.Warn("client: close", "error", err)
 	}

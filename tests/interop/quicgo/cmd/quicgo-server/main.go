@@ -39,6 +39,7 @@ type options struct {
 	count             uint64
 	serve             bool
 	noDatagrams       bool
+	no0RTT            bool
 	retry             bool
 	dropEvery         int
 	linger            time.Duration
@@ -62,6 +63,7 @@ func parseFlags() options {
 	fs.BoolVar(&o.serve, "serve", false, "keep serving instead of exiting after one ping-pong")
 	fs.BoolVar(&o.noDatagrams, "no-datagrams", false, "test: do not offer HTTP datagrams")
 	fs.IntVar(&o.dropEvery, "drop-every", 0, "test: skip every Nth first transmission (exercises resends)")
+	fs.BoolVar(&o.no0RTT, "no-0rtt", false, "refuse 0-RTT (sessions still resume)")
 	fs.BoolVar(&o.retry, "retry", false, "test: validate every client address with a Retry first (RFC 9000 §8.1.2)")
 	fs.DurationVar(&o.linger, "linger", 5*time.Second, "how long to wait for the client to close after the final value")
 	fs.DurationVar(&o.resend, "resend", pingpong.DefaultResend, "retransmit the current value after this long without an answer")
@@ -207,6 +209,18 @@ func run(o options) int {
 	srv := &http3.Server{
 		ConnContext: func(ctx context.Context, c *quic.Conn) context.Context {
 			go func() {
+				select {
+				case <-c.HandshakeComplete():
+					// The same lines as the quince server (run.sh checks them).
+					cs := c.ConnectionState()
+					if cs.TLS.DidResume {
+						slog.Info("server: session resumed")
+					}
+					if cs.Used0RTT {
+						slog.Info("server: 0-RTT accepted")
+					}
+				case <-c.Context().Done():
+				}
 				<-c.Context().Done()
 				// How the connection ended (e.g. "Application error 0x100
 				// (remote): ..."): run.sh checks that a refusal reached us.
@@ -223,6 +237,9 @@ func run(o options) int {
 		EnableDatagrams: !o.noDatagrams,
 		QUICConfig: &quic.Config{
 			EnableDatagrams: !o.noDatagrams,
+			// Tickets are on by default in crypto/tls; 0-RTT needs this
+			// too (the tickets then allow early data, RFC 9001 §4.6.1).
+			Allow0RTT: !o.no0RTT,
 			Tracer:          qlog.DefaultConnectionTracer, // only with QLOGDIR set
 		},
 	}
