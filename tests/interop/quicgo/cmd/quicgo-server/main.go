@@ -240,7 +240,7 @@ func run(o options) int {
 			// Tickets are on by default in crypto/tls; 0-RTT needs this
 			// too (the tickets then allow early data, RFC 9001 §4.6.1).
 			Allow0RTT: !o.no0RTT,
-			Tracer:          qlog.DefaultConnectionTracer, // only with QLOGDIR set
+			Tracer:    qlog.DefaultConnectionTracer, // only with QLOGDIR set
 		},
 	}
 	serveErr := make(chan error, 1)
