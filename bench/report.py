@@ -99,6 +99,12 @@ row_gso("64-byte datagrams/s, quince server with UDP GSO", "tput", "dgrams_per_s
 row("handshakes/s (4 at a time)", "hs", "hs_per_s", bar=b_hs)
 row("server CPU µs per handshake", "hs", "server_cpu_us_per_hs")
 row("client CPU µs per handshake", "hs", "client_cpu_us_per_hs")
+# Time to the first HTTP datagram (issue 14, bench/bench_first.sh): full handshake,
+# resumed, 0-RTT; "-" where a kind did not run (quince 0-RTT before the core had it).
+for kind, what in (("full", "full handshake"), ("resumed", "resumed session"), ("0rtt", "resumed, request in 0-RTT")):
+    row(f"first datagram after the connection's start, {what} (µs)", f"first-{kind}", "start_us", d=0)
+for kind, what in (("full", "full handshake"), ("resumed", "resumed session"), ("0rtt", "resumed, request in 0-RTT")):
+    row(f"first datagram after the first packet sent, {what} (µs)", f"first-{kind}", "wire_us", d=0)
 row("bulk GET Mbit/s", "bulk", "mbit_s", bar=b_bulk)
 row_gso("bulk GET Mbit/s, quince server with UDP GSO", "bulk", "mbit_s")
 row("bulk GET Mbit/s, netem 50 ms RTT 0.1% loss (quince CUBIC)", "bulk-netem", "mbit_s")

@@ -9,6 +9,7 @@
 #   BENCH_CALLGRIND=1 bench/run.sh   also instruction counts per datagram (slow)
 #   BULK_BYTES=50000000 bench/run.sh  a shorter bulk GET
 #   NETEM="delay 25ms loss 0.1%" NETEM_BYTES=10000000 bench/run.sh  the lossy-path bulk row
+#   FIRST_RUNS=50 bench/run.sh   connections per kind in the first-datagram rows (default 20)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -71,7 +72,8 @@ cmake --build "$BUILD" -j "$(nproc)" || exit 1
 B=$BUILD/bench
 HAVE_GO=0
 if [ -n "$GO" ]; then
-  (cd tests/interop/quicgo && "$GO" build -o bin/ ./cmd/bench-server ./cmd/bench-client) && HAVE_GO=1
+  (cd tests/interop/quicgo && "$GO" build -o bin/ ./cmd/bench-server ./cmd/bench-client \
+    ./cmd/quicgo-server ./cmd/quicgo-client) && HAVE_GO=1
 fi
 G=$ROOT/tests/interop/quicgo/bin
 [ $HAVE_GO = 1 ] || echo "bench: Go is missing: quic-go columns stay empty" >&2
@@ -182,6 +184,11 @@ for rep in $(seq "$REPEAT"); do
     pair quic-go quic-go "$rep" idle --conns "$IDLE_CONNS"; pair quince quince "$rep" idle --conns "$IDLE_CONNS"
   fi
 done
+
+# Time to the first HTTP datagram (issue 14): full vs resumed vs 0-RTT, each
+# implementation's ping-pong client against its own server (bench/bench_first.sh).
+bench/bench_first.sh "$BUILD/app/quince" "$([ $HAVE_GO = 1 ] && echo "$G" || echo -)" \
+  "$OUT/cert.pem" "$OUT/key.pem" "$OUT/first" "${FIRST_RUNS:-20}" | tee -a "$LOG"
 
 # Memory (issue 10), quince only, once: one connection's peak over 2,000 rounds of
 # 1,000-byte datagrams and the idle server's heap (bench=load1), then LOAD_CONNS

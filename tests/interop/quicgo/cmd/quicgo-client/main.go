@@ -397,7 +397,13 @@ func cause(ctx context.Context, err error) error {
 
 func main() {
 	o := parseFlags()
-	if err := run(o); err != nil {
+	err := run(o)
+	if os.Getenv("QLOGDIR") != "" {
+		// quic-go closes (flushes) the qlog file in the connection's own
+		// goroutine after the close: give it a moment before exiting.
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
 		slog.Error("client: " + err.Error())
 		os.Exit(1)
 	}
