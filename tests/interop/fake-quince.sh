@@ -4,26 +4,37 @@
 # failure reports) before quince speaks QUIC:
 #   QUINCE_BIN=tests/interop/fake-quince.sh tests/interop/run.sh
 # FAKE_QUINCE_BREAK=format|sequence|exit|hang makes the fake misbehave, and
-# the quince cases must then FAIL.
+# the quince cases must then FAIL. FAKE_QUINCE_0RTT=1: `client --help`
+# mentions --0rtt, so the 0rtt cases run (quic-go's 0-RTT behind quince's
+# --session/--0rtt), to test run.sh's resume/0rtt runner before quince has it.
 set -u
 BIN="$(cd "$(dirname "$0")" && pwd)/quicgo/bin"
 cmd=${1:-}
 shift || true
 args=()
+if [ "${1:-}" = --help ]; then
+    echo "usage: fake-quince.sh $cmd ... (quic-go behind quince's options)"
+    [ "${FAKE_QUINCE_0RTT:-0}" = 1 ] && echo "  --session F [--0rtt]"
+    exit 0
+fi
 case "$cmd" in
 server)
+    serve=1
     while [ $# -gt 0 ]; do
         case "$1" in
         --listen) args+=(-listen "$2"); shift 2 ;;
         --cert) args+=(-cert "$2"); shift 2 ;;
         --key) args+=(-key "$2"); shift 2 ;;
         --count) args+=(-count "$2"); shift 2 ;;
-        --one-shot) shift ;; # the quic-go server is one-shot by default
+        --one-shot) serve=0; shift ;; # the quic-go server is one-shot by default
+        --qlog) shift 2 ;;
+        -v) shift ;;
         --no-datagrams) args+=(-no-datagrams); shift ;;
         --drop-every) args+=(-drop-every "$2"); shift 2 ;;
         *) echo "fake-quince: unknown server option $1" >&2; exit 2 ;;
         esac
     done
+    [ $serve = 0 ] || args+=(-serve) # like quince without --one-shot
     prog="$BIN/quicgo-server"
     ;;
 client)
@@ -38,6 +49,10 @@ client)
         --size) args+=(-size "$2"); shift 2 ;;
         --no-datagrams) args+=(-no-datagrams); shift ;;
         --drop-every) args+=(-drop-every "$2"); shift 2 ;;
+        --session) args+=(-session "$2"); shift 2 ;;
+        --0rtt) args+=(-0rtt); shift ;;
+        --qlog) shift 2 ;;
+        -v) shift ;;
         *) echo "fake-quince: unknown client option $1" >&2; exit 2 ;;
         esac
     done
