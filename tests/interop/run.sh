@@ -72,6 +72,9 @@ PEERS="quicgo aioquic ngtcp2"
 #                       completes, quince refuses the server's SETTINGS
 #                       (no H3_DATAGRAM, exit 1) and gtlsserver logs the
 #                       CONNECTION_CLOSE it received
+#   resume, 0rtt (any implementations): the client twice against one serving server with one
+#         session file, the second run resumed (0rtt: its request in 0-RTT);
+#         see "Resumption and 0-RTT" below (f~ proofs: the first run's log)
 # net: direct, or lossN: through quicgo-lossproxy dropping N% of the UDP
 #   datagrams each way (handshake included)
 # flags (commas for spaces, - for none): test switches, in the syntax of the
@@ -81,7 +84,9 @@ PEERS="quicgo aioquic ngtcp2"
 #   options, e.g. --ciphers=... --groups=... -V --key-update=D).
 # proofs (optional; ; between several): what must also be in a log, so that
 #   a case proves its feature happened: c~REGEX (client log), s~REGEX (server
-#   log), c!REGEX / s!REGEX (must not be there); no spaces (use .).
+#   log), c!REGEX / s!REGEX (must not be there); no spaces (use .);
+#   resume/0rtt cases also f~ / f! (the first client run) and ?X~REGEX
+#   (checked only once quince has 0-RTT).
 CASES='
 quince-quicgo-get         quince quicgo GET         10   8    20  ok           direct -  -
 quicgo-quince-get         quicgo quince GET         10   8    20  ok           direct -  -
@@ -543,15 +548,15 @@ session_flags() { # impl expect session-file -> SFLAGS (client flags)
 }
 
 # check_proofs for three logs: f (first client run), c (second), s (server);
-# ?-proofs only with a quince that has 0-RTT, else named in $UNCHECKED.
+# ?-proofs only with a quince that has 0-RTT (run_resume_case names the others).
 check_proofs3() { # proofs clog1 clog slog
     local p out= plain=
     local IFS=';'
-    UNCHECKED=
     for p in $1; do
         [ -n "$p" ] && [ "$p" != - ] || continue
         if [ "${p:0:1}" = '?' ]; then
-            if quince_has_0rtt; then p=${p:1}; else UNCHECKED="$UNCHECKED ${p:1}"; continue; fi
+            quince_has_0rtt || continue
+            p=${p:1}
         fi
         case "${p:0:1}" in
         f) out="$out$(check_proofs "c${p:1}" "$2" "$4" | sed 's/clog /first run clog /')" ;;
@@ -640,9 +645,9 @@ run_resume_case() { # the arguments of run_case
         grep -q 'INFO server closed' "$slog" || why="${why}server did not log 'server closed'; "
     fi
     local m UNCHECKED
+    quince_has_0rtt # probed here, not in the subshell below, so it is kept
     m=$(check_proofs3 "$proofs" "$dir/client1.log" "$dir/client.log" "$slog")
     why=$why$m
-    # recomputed here: the subshell above cannot set it
     UNCHECKED=
     if ! quince_has_0rtt; then
         local p IFS=';'
