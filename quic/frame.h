@@ -1,5 +1,11 @@
 /*
  * QUIC frames (RFC 9000 §19, RFC 9221 §4): a pure codec and the frame table.
+ * The files, top to bottom (no file calls or includes one above it):
+ *   frame_api.c    the entry points below (decode, encode, equal, describe)
+ *   frame_table.c  one row per frame type and the lookups over the rows
+ *   frame_ack.c, frame_ctl.c, frame_data.c   the per-frame codecs
+ *   frame_codec.c  the field readers, emitter and line builder they share
+ *   frame_pack.c   packing sizes (stands alone)
  *
  * quic_frame_decode() turns the bytes of ONE frame into a quic_frame; it never
  * allocates and never acts. Variable-length fields (STREAM, CRYPTO, DATAGRAM data,
@@ -222,6 +228,7 @@ typedef enum quic_frame_row_id {
 } quic_frame_row_id;
 
 typedef struct quic_frame_emit quic_frame_emit; /* frame_codec.h */
+typedef struct quic_frame_line quic_frame_line; /* frame_codec.h */
 typedef struct quic_frame_row quic_frame_row;
 
 struct quic_frame_row {
@@ -235,8 +242,8 @@ struct quic_frame_row {
     /* The body after the type, into the shared emitter. */
     void (*emit)(const quic_frame_row *row, quic_frame_emit *e, const quic_frame *f);
     bool (*equal)(const quic_frame_row *row, const quic_frame *a, const quic_frame *b);
-    /* snprintf-like: the length the whole line would have. */
-    int (*describe)(const quic_frame_row *row, const quic_frame *f, char *buf, size_t cap);
+    /* Appends the frame's line to out (quic_frame_catf). */
+    void (*describe)(const quic_frame_row *row, const quic_frame *f, quic_frame_line *out);
 };
 
 /* The row of a frame type; NULL for an unknown type. */

@@ -206,19 +206,15 @@ bool quic_frame_ack_equal(const quic_frame_row *row, const quic_frame *a, const 
     }
 }
 
-int quic_frame_ack_describe(const quic_frame_row *row, const quic_frame *f, char *buf,
-                            size_t cap)
+void quic_frame_ack_describe(const quic_frame_row *row, const quic_frame *f, quic_frame_line *out)
 {
-    int n = 0;
-    quic_frame_catf(buf, cap, &n, "%s delay=%" PRIu64 " ranges=", row->name, f->ack.ack_delay);
+    quic_frame_catf(out, "%s delay=%" PRIu64 " ranges=", row->name, f->ack.ack_delay);
     quic_ack_iter it;
     quic_ack_range r;
     quic_ack_iter_init(&it, f);
-    for (int k = 0; n >= 0 && (size_t)n < cap && quic_ack_iter_next(&it, &r); k++)
-        quic_frame_catf(buf, cap, &n, "%s%" PRIu64 "-%" PRIu64, k ? "," : "", r.smallest,
-                        r.largest);
+    for (int k = 0; out->n >= 0 && (size_t)out->n < out->cap && quic_ack_iter_next(&it, &r); k++)
+        quic_frame_catf(out, "%s%" PRIu64 "-%" PRIu64, k ? "," : "", r.smallest, r.largest);
     if (f->type == QUIC_FT_ACK_ECN)
-        quic_frame_catf(buf, cap, &n, " ecn=%" PRIu64 "/%" PRIu64 "/%" PRIu64, f->ack.ecn[0],
+        quic_frame_catf(out, " ecn=%" PRIu64 "/%" PRIu64 "/%" PRIu64, f->ack.ecn[0],
                         f->ack.ecn[1], f->ack.ecn[2]);
-    return n;
 }

@@ -1,13 +1,16 @@
 /*
- * Inside the frame codec (frame.c, frame_table.c, frame_ack.c, frame_data.c,
- * frame_ctl.c): the field readers and the emitter the per-frame codecs share,
- * and the codec functions each row of the frame table points at. Nothing
- * outside the codec includes this header; the rest of quic/ sees quic/frame.h.
+ * Inside the frame codec (frame_api.c, frame_table.c, frame_ack.c, frame_data.c,
+ * frame_ctl.c): the field readers, the emitter and the line builder the
+ * per-frame codecs share (frame_codec.c), and the codec functions each row of
+ * the frame table points at. Nothing outside the codec includes this header;
+ * the rest of quic/ sees quic/frame.h.
  *
  * A frame's codec is four functions named after it (quic_frame_<x>_decode,
  * _emit, _equal, _describe); QUIC_FRAME_CODEC(x) declares them and the table
  * row names them. Adding a frame type = one row in frame_table.c, its four
  * functions here and in a frame_*.c file, its handler in conn_frames.c.
+ * The codecs call only frame_codec.c: what they need from above (the name of
+ * another frame type) comes down as an argument.
  */
 #ifndef QUIC_FRAME_CODEC_H
 #define QUIC_FRAME_CODEC_H
@@ -37,9 +40,18 @@ void quic_frame_em_len_bytes(quic_frame_emit *e, const quic_frame *f, int i, con
 void quic_frame_em_fail(quic_frame_emit *e, int err);
 
 bool quic_frame_same_bytes(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
-/* snprintf that appends at *n and never runs past cap (n < 0 stays < 0). */
-void quic_frame_catf(char *buf, size_t cap, int *n, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* One describe line being built. */
+struct quic_frame_line {
+    char *buf;
+    size_t cap;
+    int n; /* characters appended so far; < 0 after an encoding error */
+    /* quic_frame_type_name, handed down by quic_frame_describe (frame_api.c). */
+    const char *(*type_name)(uint64_t type);
+};
+
+/* snprintf that appends at out->n and never runs past cap (n < 0 stays < 0). */
+void quic_frame_catf(quic_frame_line *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #define QUIC_FRAME_CODEC(x)                                                                  \
     int quic_frame_##x##_decode(const quic_frame_row *row, qb_rd *r, quic_frame *f);         \
@@ -47,8 +59,8 @@ void quic_frame_catf(char *buf, size_t cap, int *n, const char *fmt, ...)
                                const quic_frame *f);                                         \
     bool quic_frame_##x##_equal(const quic_frame_row *row, const quic_frame *a,              \
                                 const quic_frame *b);                                        \
-    int quic_frame_##x##_describe(const quic_frame_row *row, const quic_frame *f, char *buf, \
-                                  size_t cap)
+    void quic_frame_##x##_describe(const quic_frame_row *row, const quic_frame *f,          \
+                                   quic_frame_line *out)
 
 /* frame_ctl.c: frames of varints and fixed fields */
 QUIC_FRAME_CODEC(padding);  /* §19.1: a run of zero bytes as one frame */

@@ -37,12 +37,10 @@ bool quic_frame_padding_equal(const quic_frame_row *row, const quic_frame *a, co
     return a->padding.count == b->padding.count;
 }
 
-int quic_frame_padding_describe(const quic_frame_row *row, const quic_frame *f, char *buf,
-                                size_t cap)
+void quic_frame_padding_describe(const quic_frame_row *row, const quic_frame *f,
+                                 quic_frame_line *out)
 {
-    int n = 0;
-    quic_frame_catf(buf, cap, &n, "%s x%" PRIu64, row->name, f->padding.count);
-    return n;
+    quic_frame_catf(out, "%s x%" PRIu64, row->name, f->padding.count);
 }
 
 /* ---- PING (§19.2), HANDSHAKE_DONE (§19.20): the type is the frame ---- */
@@ -64,13 +62,10 @@ bool quic_frame_empty_equal(const quic_frame_row *row, const quic_frame *a, cons
     return true;
 }
 
-int quic_frame_empty_describe(const quic_frame_row *row, const quic_frame *f, char *buf,
-                              size_t cap)
+void quic_frame_empty_describe(const quic_frame_row *row, const quic_frame *f, quic_frame_line *out)
 {
     (void)f;
-    int n = 0;
-    quic_frame_catf(buf, cap, &n, "%s", row->name);
-    return n;
+    quic_frame_catf(out, "%s", row->name);
 }
 
 /* ---- frames made only of row->nints varints (f->ints aliases their fields) ---- */
@@ -98,14 +93,11 @@ bool quic_frame_ints_equal(const quic_frame_row *row, const quic_frame *a, const
     return true;
 }
 
-int quic_frame_ints_describe(const quic_frame_row *row, const quic_frame *f, char *buf,
-                             size_t cap)
+void quic_frame_ints_describe(const quic_frame_row *row, const quic_frame *f, quic_frame_line *out)
 {
-    int n = 0;
-    quic_frame_catf(buf, cap, &n, "%s", row->name);
+    quic_frame_catf(out, "%s", row->name);
     for (int i = 0; i < row->nints; i++)
-        quic_frame_catf(buf, cap, &n, " %" PRIu64, f->ints[i]);
-    return n;
+        quic_frame_catf(out, " %" PRIu64, f->ints[i]);
 }
 
 /* ---- MAX_STREAMS (§19.11) and STREAMS_BLOCKED (§19.14): at most 2^60 ---- */
@@ -130,10 +122,10 @@ bool quic_frame_max_streams_equal(const quic_frame_row *row, const quic_frame *a
     return quic_frame_ints_equal(row, a, b);
 }
 
-int quic_frame_max_streams_describe(const quic_frame_row *row, const quic_frame *f, char *buf,
-                                    size_t cap)
+void quic_frame_max_streams_describe(const quic_frame_row *row, const quic_frame *f,
+                                     quic_frame_line *out)
 {
-    return quic_frame_ints_describe(row, f, buf, cap);
+    quic_frame_ints_describe(row, f, out);
 }
 
 int quic_frame_streams_blocked_decode(const quic_frame_row *row, qb_rd *r, quic_frame *f)
@@ -156,10 +148,10 @@ bool quic_frame_streams_blocked_equal(const quic_frame_row *row, const quic_fram
     return quic_frame_ints_equal(row, a, b);
 }
 
-int quic_frame_streams_blocked_describe(const quic_frame_row *row, const quic_frame *f,
-                                        char *buf, size_t cap)
+void quic_frame_streams_blocked_describe(const quic_frame_row *row, const quic_frame *f,
+                                         quic_frame_line *out)
 {
-    return quic_frame_ints_describe(row, f, buf, cap);
+    quic_frame_ints_describe(row, f, out);
 }
 
 /* ---- NEW_CONNECTION_ID (§19.15) ---- */
@@ -208,14 +200,12 @@ bool quic_frame_new_cid_equal(const quic_frame_row *row, const quic_frame *a, co
                   QUIC_FRAME_RESET_TOKEN_LEN) == 0;
 }
 
-int quic_frame_new_cid_describe(const quic_frame_row *row, const quic_frame *f, char *buf,
-                                size_t cap)
+void quic_frame_new_cid_describe(const quic_frame_row *row, const quic_frame *f,
+                                 quic_frame_line *out)
 {
-    int n = 0;
-    quic_frame_catf(buf, cap, &n, "%s seq=%" PRIu64 " retire_prior_to=%" PRIu64 " cid_len=%u",
+    quic_frame_catf(out, "%s seq=%" PRIu64 " retire_prior_to=%" PRIu64 " cid_len=%u",
                     row->name, f->new_cid.seq, f->new_cid.retire_prior_to,
                     (unsigned)f->new_cid.cid_len);
-    return n;
 }
 
 /* ---- PATH_CHALLENGE (§19.17), PATH_RESPONSE (§19.18): 8 bytes of data ---- */
@@ -238,14 +228,11 @@ bool quic_frame_path_equal(const quic_frame_row *row, const quic_frame *a, const
     return memcmp(a->path.data, b->path.data, 8) == 0;
 }
 
-int quic_frame_path_describe(const quic_frame_row *row, const quic_frame *f, char *buf,
-                             size_t cap)
+void quic_frame_path_describe(const quic_frame_row *row, const quic_frame *f, quic_frame_line *out)
 {
-    int n = 0;
-    quic_frame_catf(buf, cap, &n, "%s ", row->name);
+    quic_frame_catf(out, "%s ", row->name);
     for (int i = 0; i < 8; i++)
-        quic_frame_catf(buf, cap, &n, "%02x", f->path.data[i]);
-    return n;
+        quic_frame_catf(out, "%02x", f->path.data[i]);
 }
 
 /* ---- CONNECTION_CLOSE (§19.19): 0x1c carries the frame type that caused it ---- */
@@ -279,17 +266,14 @@ bool quic_frame_close_equal(const quic_frame_row *row, const quic_frame *a, cons
                                  b->close.reason_len);
 }
 
-int quic_frame_close_describe(const quic_frame_row *row, const quic_frame *f, char *buf,
-                              size_t cap)
+void quic_frame_close_describe(const quic_frame_row *row, const quic_frame *f, quic_frame_line *out)
 {
-    int n = 0;
     int rl = f->close.reason_len > 64 ? 64 : (int)f->close.reason_len;
-    quic_frame_catf(buf, cap, &n, "%s code=0x%" PRIx64, row->name, f->close.error_code);
+    quic_frame_catf(out, "%s code=0x%" PRIx64, row->name, f->close.error_code);
     if (f->type == QUIC_FT_CONNECTION_CLOSE) /* transport codes have names (§20.1) */
-        quic_frame_catf(buf, cap, &n, " (%s) frame=%s", quic_wire_err_name(f->close.error_code),
-                        quic_frame_type_name(f->close.frame_type));
+        quic_frame_catf(out, " (%s) frame=%s", quic_wire_err_name(f->close.error_code),
+                        out->type_name(f->close.frame_type));
     /* reason phrases are UTF-8 text (§19.19), copied as is (frame.h) */
-    quic_frame_catf(buf, cap, &n, " reason=\"%.*s\"", rl,
+    quic_frame_catf(out, " reason=\"%.*s\"", rl,
                     f->close.reason ? (const char *)f->close.reason : "");
-    return n;
 }

@@ -33,13 +33,11 @@ bool quic_frame_crypto_equal(const quic_frame_row *row, const quic_frame *a, con
            quic_frame_same_bytes(a->crypto.data, a->crypto.len, b->crypto.data, b->crypto.len);
 }
 
-int quic_frame_crypto_describe(const quic_frame_row *row, const quic_frame *f, char *buf,
-                               size_t cap)
+void quic_frame_crypto_describe(const quic_frame_row *row, const quic_frame *f,
+                                quic_frame_line *out)
 {
-    int n = 0;
-    quic_frame_catf(buf, cap, &n, "%s off=%" PRIu64 " len=%zu", row->name, f->crypto.offset,
+    quic_frame_catf(out, "%s off=%" PRIu64 " len=%zu", row->name, f->crypto.offset,
                     f->crypto.len);
-    return n;
 }
 
 /* ---- NEW_TOKEN (§19.7): an empty token is a FRAME_ENCODING_ERROR ---- */
@@ -68,12 +66,10 @@ bool quic_frame_new_token_equal(const quic_frame_row *row, const quic_frame *a,
                                  b->new_token.len);
 }
 
-int quic_frame_new_token_describe(const quic_frame_row *row, const quic_frame *f, char *buf,
-                                  size_t cap)
+void quic_frame_new_token_describe(const quic_frame_row *row, const quic_frame *f,
+                                   quic_frame_line *out)
 {
-    int n = 0;
-    quic_frame_catf(buf, cap, &n, "%s len=%zu", row->name, f->new_token.len);
-    return n;
+    quic_frame_catf(out, "%s len=%zu", row->name, f->new_token.len);
 }
 
 /* ---- STREAM (§19.8): OFF, LEN and FIN are bits of the type ---- */
@@ -119,14 +115,12 @@ bool quic_frame_stream_equal(const quic_frame_row *row, const quic_frame *a, con
            quic_frame_same_bytes(a->stream.data, a->stream.len, b->stream.data, b->stream.len);
 }
 
-int quic_frame_stream_describe(const quic_frame_row *row, const quic_frame *f, char *buf,
-                               size_t cap)
+void quic_frame_stream_describe(const quic_frame_row *row, const quic_frame *f,
+                                quic_frame_line *out)
 {
-    int n = 0;
-    quic_frame_catf(buf, cap, &n, "%s id=%" PRIu64 " off=%" PRIu64 " len=%zu%s", row->name,
+    quic_frame_catf(out, "%s id=%" PRIu64 " off=%" PRIu64 " len=%zu%s", row->name,
                     f->stream.stream_id, f->stream.offset, f->stream.len,
                     (f->type & QUIC_FT_STREAM_BIT_FIN) ? " fin" : "");
-    return n;
 }
 
 /* ---- DATAGRAM (RFC 9221 §4): 0x31 has a Length, 0x30 runs to the packet end ---- */
@@ -159,11 +153,9 @@ bool quic_frame_datagram_equal(const quic_frame_row *row, const quic_frame *a,
                                  b->datagram.len);
 }
 
-int quic_frame_datagram_describe(const quic_frame_row *row, const quic_frame *f, char *buf,
-                                 size_t cap)
+void quic_frame_datagram_describe(const quic_frame_row *row, const quic_frame *f,
+                                  quic_frame_line *out)
 {
     (void)row; /* both types print as DATAGRAM */
-    int n = 0;
-    quic_frame_catf(buf, cap, &n, "DATAGRAM len=%zu", f->datagram.len);
-    return n;
+    quic_frame_catf(out, "DATAGRAM len=%zu", f->datagram.len);
 }

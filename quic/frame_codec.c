@@ -1,7 +1,7 @@
-/* QUIC frame codec (RFC 9000 §19, RFC 9221 §4): the entry points, which find the
- * frame type's row in the table (frame_table.c) and call its codec, and the
- * field readers and emitter the per-frame codecs share. Encoding and its length
- * share one emitter so they cannot disagree. */
+/* QUIC frame codec (RFC 9000 §19, RFC 9221 §4): the field readers, the emitter
+ * and the line builder that every per-frame codec (frame_ack.c, frame_ctl.c,
+ * frame_data.c) shares. The bottom of the codec: it calls nothing else in it.
+ * Encoding and its length share one emitter so they cannot disagree. */
 #include "quic/frame_codec.h"
 
 #include <stdarg.h>
@@ -30,22 +30,6 @@ int quic_frame_rd_len_bytes(qb_rd *r, quic_frame *f, int i, const uint8_t **p, s
         return QUIC_FRAME_ERR_TRUNCATED;
     *len = (size_t)n;
     return qb_rd_bytes(r, (size_t)n, p) == QB_OK ? 0 : QUIC_FRAME_ERR_TRUNCATED;
-}
-
-int quic_frame_decode(qb_rd *r, quic_frame *f)
-{
-    memset(f, 0, sizeof *f);
-    size_t start = r->off;
-    uint64_t type;
-    if (qb_rd_varint(r, &type) != QB_OK)
-        return QUIC_FRAME_ERR_TRUNCATED;
-    if (r->off - start != qb_varint_len(type))
-        return QUIC_FRAME_ERR_TYPE_ENCODING; /* §12.4, see frame.h */
-    const quic_frame_row *row = quic_frame_row_get(type);
-    if (!row)
-        return QUIC_FRAME_ERR_UNKNOWN_TYPE; /* §12.4 */
-    f->type = type;
-    return row->decode(row, r, f);
 }
 
 /* ---- encoding and length: one emitter, w == NULL only counts ---- */
@@ -109,69 +93,20 @@ void quic_frame_em_len_bytes(quic_frame_emit *e, const quic_frame *f, int i, con
     quic_frame_em_bytes(e, p, n);
 }
 
-static void emit_frame(quic_frame_emit *e, const quic_frame *f)
-{
-    const quic_frame_row *row = quic_frame_row_get(f->type);
-    if (!row) {
-        e->err = QUIC_FRAME_ERR_INVALID;
-        return;
-    }
-    quic_frame_em_v(e, f, -1, f->type); /* always the shortest (§12.4) */
-    row->emit(row, e, f);
-}
-
-int quic_frame_encode(qb_wr *w, const quic_frame *f)
-{
-    size_t start = w->off;
-    quic_frame_emit e = {w, 0, 0};
-    emit_frame(&e, f);
-    if (e.err)
-        w->off = start; /* leave no half frame behind */
-    return e.err;
-}
-
-size_t quic_frame_encoded_len(const quic_frame *f)
-{
-    quic_frame_emit e = {NULL, 0, 0};
-    emit_frame(&e, f);
-    return e.err ? 0 : e.n;
-}
-
-/* ---- equality ---- */
+/* ---- equality and lines ---- */
 
 bool quic_frame_same_bytes(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
     return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
 }
 
-bool quic_frame_equal(const quic_frame *a, const quic_frame *b)
+void quic_frame_catf(quic_frame_line *out, const char *fmt, ...)
 {
-    if (a->type != b->type)
-        return false;
-    const quic_frame_row *row = quic_frame_row_get(a->type);
-    return row && row->equal(row, a, b);
-}
-
-/* ---- one line per frame, for verbose logs (DESIGN.md, Observability) ---- */
-
-void quic_frame_catf(char *buf, size_t cap, int *n, const char *fmt, ...)
-{
-    if (*n < 0 || (size_t)*n >= cap)
+    if (out->n < 0 || (size_t)out->n >= out->cap)
         return;
     va_list ap;
     va_start(ap, fmt);
-    int k = vsnprintf(buf + *n, cap - (size_t)*n, fmt, ap);
+    int k = vsnprintf(out->buf + out->n, out->cap - (size_t)out->n, fmt, ap);
     va_end(ap);
-    *n = k < 0 ? k : *n + k;
-}
-
-size_t quic_frame_describe(const quic_frame *f, char *buf, size_t cap)
-{
-    if (!buf || cap == 0)
-        return 0;
-    const quic_frame_row *row = quic_frame_row_get(f->type);
-    int n = row ? row->describe(row, f, buf, cap) : snprintf(buf, cap, "UNKNOWN");
-    if (n < 0)
-        return 0;
-    return (size_t)n < cap ? (size_t)n : cap - 1;
+    out->n = k < 0 ? k : out->n + k;
 }
