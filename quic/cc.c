@@ -13,8 +13,6 @@ uint64_t quic_cc_initial_window(uint64_t mds)
     return w < cap ? w : cap;
 }
 
-uint64_t quic_cc_minimum_window(const quic_cc *cc) { return 2 * cc->max_datagram_size; }
-
 void quic_cc_init(quic_cc *cc, quic_cc_algo algo, size_t max_datagram_size)
 {
     memset(cc, 0, sizeof *cc);

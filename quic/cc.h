@@ -18,6 +18,10 @@
  * state still sits inline in a union (no allocation, the allocator hook
  * untouched), and the tables are const (no writable function pointers).
  *
+ * Files: cc.c (the common part, picks the table) sits above cc_newreno.c and
+ * cc_cubic.c, which see only cc_state.h (the state, no functions of cc.c) and
+ * cc_algo.h; CUBIC's pure curve is in cc_cubic.h.
+ *
  * The connection feeds it the records quic_recovery reports: on_acked with
  * res.acked and the RTT estimate, on_lost with res.lost and
  * res.persistent_congestion, on_discarded with res.discarded. Probe packets
@@ -35,53 +39,10 @@
 #include "quic/quic.h"
 #include "quic/recovery.h"
 #include "quic/rtt.h"
-
-#define QUIC_CC_MIN_DATAGRAM 1200 /* RFC 9000 §14 */
-
-typedef struct quic_cc_ops quic_cc_ops; /* cc_algo.h */
-
-/* NewReno's own state (cc_newreno.c). */
-typedef struct quic_cc_newreno {
-    uint64_t ca_acked; /* bytes acked toward the next +1 MSS in CA (RFC 3465 §2.1) */
-} quic_cc_newreno;
-
-/* CUBIC's own state (cc_cubic.c), RFC 9438 §4.1.2; windows in bytes. */
-typedef struct quic_cc_cubic {
-    uint64_t w_max;       /* W_max; 0: none yet (K = 0 from cwnd_epoch, §4.8) */
-    uint64_t cwnd_prior;  /* cwnd before the last reduction */
-    uint64_t k_us;        /* K */
-    bool in_epoch;        /* a congestion avoidance stage has started */
-    uint64_t t_epoch;     /* its start, moved on by idle periods (§5.8) */
-    uint64_t cwnd_epoch;
-    uint64_t w_est;       /* the Reno-friendly estimate (§4.3) */
-    uint64_t est_acc;     /* remainders of the integer increments */
-    uint64_t cubic_acc;
-} quic_cc_cubic;
-
-typedef struct quic_cc {
-    const quic_cc_ops *ops;
-    quic_cc_algo algo;
-    uint64_t max_datagram_size;
-    uint64_t cwnd;             /* congestion_window */
-    uint64_t ssthresh;         /* UINT64_MAX = infinite */
-    uint64_t bytes_in_flight;
-    uint64_t drained_at;       /* when bytes_in_flight last fell to 0 on an ACK or loss */
-    bool has_recovery_start;
-    uint64_t recovery_start;   /* congestion_recovery_start_time */
-    bool app_limited;          /* IsAppOrFlowControlLimited, set by the connection */
-    bool send_one;             /* one packet allowed right after a window cut (§7.3.2) */
-    uint64_t congestion_events;
-    uint64_t persistent_events;
-    union {
-        quic_cc_newreno reno;
-        quic_cc_cubic cubic;
-    } u;
-} quic_cc;
+#include "quic/cc_state.h" /* struct quic_cc, quic_cc_minimum_window */
 
 /* RFC 9002 §7.2: min(10 * mds, max(14720, 2 * mds)). */
 uint64_t quic_cc_initial_window(uint64_t max_datagram_size);
-/* 2 * max_datagram_size (kMinimumWindow, §7.2). */
-uint64_t quic_cc_minimum_window(const quic_cc *cc);
 
 /* max_datagram_size below 1200 is raised to 1200; an unknown algo is CUBIC. */
 void quic_cc_init(quic_cc *cc, quic_cc_algo algo, size_t max_datagram_size);
@@ -126,14 +87,5 @@ void quic_cc_on_congestion_event(quic_cc *cc, uint64_t sent_time, uint64_t now);
 /* Packets of a discarded space leave bytes in flight, no congestion signal (B.9). */
 void quic_cc_on_discarded(quic_cc *cc, const quic_sent_pkt *pkts, size_t n);
 static inline void quic_cc_set_app_limited(quic_cc *cc, bool limited) { cc->app_limited = limited; }
-
-/* ---- CUBIC's curve (RFC 9438 §4.2), pure, for tests ----
- * C = 0.4 segments/s^3 of max_datagram_size bytes; windows in bytes. */
-/* K = cbrt((W_max - cwnd_epoch) / C), in microseconds (ms resolution);
- * 0 when cwnd_epoch >= W_max. */
-uint64_t quic_cc_cubic_k(uint64_t w_max, uint64_t cwnd_epoch, uint64_t max_datagram_size);
-/* W_cubic(t) = C * (t - K)^3 + W_max, t and K in microseconds; never below 0. */
-uint64_t quic_cc_cubic_w(uint64_t w_max, uint64_t k_us, uint64_t t_us,
-                         uint64_t max_datagram_size);
 
 #endif

@@ -7,7 +7,8 @@
 #ifndef QUIC_CC_ALGO_H
 #define QUIC_CC_ALGO_H
 
-#include "quic/cc.h"
+#include "quic/cc_state.h"
+#include "quic/rtt.h"
 
 struct quic_cc_ops {
     const char *name;

@@ -2,6 +2,8 @@
  * period and persistent congestion are RFC 9002's, in cc.c (RFC 9438 §4.10
  * allows Reno's slow start; HyStart++ is not done). Integers only: windows in
  * bytes, K in microseconds, the cubic term at millisecond resolution. */
+#include "quic/cc_cubic.h"
+
 #include "quic/cc_algo.h"
 
 #include <string.h>

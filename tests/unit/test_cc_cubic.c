@@ -3,6 +3,7 @@
  * window following W_cubic through the congestion control interface. */
 #include "common/tu.h"
 #include "quic/cc.h"
+#include "quic/cc_cubic.h"
 
 
 
