@@ -40,14 +40,14 @@ static size_t find(const quic_ep_addrs *t, const uint8_t *b, size_t len)
 
 uint32_t quic_ep_addrs_count(const quic_ep_addrs *t, const uint8_t *b, size_t len)
 {
-    if (!t->e || len > QUIC_EP_ADDR_MAX)
+    if (!t->e || len > QUIC_EP_ADDRS_LEN_MAX)
         return 0;
     return t->e[find(t, b, len)].count;
 }
 
 int quic_ep_addrs_inc(quic_ep_addrs *t, const uint8_t *b, size_t len)
 {
-    if (!t->e || len > QUIC_EP_ADDR_MAX)
+    if (!t->e || len > QUIC_EP_ADDRS_LEN_MAX)
         return -1;
     size_t i = find(t, b, len);
     if (!t->e[i].count) {
@@ -63,7 +63,7 @@ int quic_ep_addrs_inc(quic_ep_addrs *t, const uint8_t *b, size_t len)
 
 void quic_ep_addrs_dec(quic_ep_addrs *t, const uint8_t *b, size_t len)
 {
-    if (!t->e || len > QUIC_EP_ADDR_MAX)
+    if (!t->e || len > QUIC_EP_ADDRS_LEN_MAX)
         return;
     size_t i = find(t, b, len);
     if (!t->e[i].count || --t->e[i].count)

@@ -10,13 +10,17 @@
 #define QUIC_EP_ADDR_H
 
 #include "base/qb.h"
-#include "quic/endpoint.h" /* QUIC_EP_ADDR_MAX, public for the source hook */
 
 #include <stddef.h>
 #include <stdint.h>
 
+/* The longest address kept. endpoint.c, which sits above this file (and so
+ * cannot be included by it), checks at compile time that this covers its
+ * public QUIC_EP_ADDR_MAX. */
+#define QUIC_EP_ADDRS_LEN_MAX 32
+
 typedef struct quic_ep_addr_entry {
-    uint8_t b[QUIC_EP_ADDR_MAX];
+    uint8_t b[QUIC_EP_ADDRS_LEN_MAX];
     uint8_t len;
     uint32_t count; /* 0: empty */
 } quic_ep_addr_entry;
