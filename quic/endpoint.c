@@ -13,6 +13,8 @@
 
 #include <string.h>
 
+_Static_assert(QUIC_EP_ADDRS_LEN_MAX >= QUIC_EP_ADDR_MAX, "ep_addr keeps every source address");
+
 #define STATELESS_SLOTS 16
 #define STATELESS_MAX 256
 #define ROUTES_PER_CONN (QUIC_CID_SLOTS + 2)
