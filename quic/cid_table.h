@@ -12,15 +12,10 @@
 
 #include "base/qb.h"
 #include "quic/cid.h"
+#include "quic/quic_err.h" /* QUIC_CIDT_ERR_* */
 
 #include <stddef.h>
 #include <stdint.h>
-
-enum {
-    QUIC_CIDT_ERR_FULL = -1450,   /* no room: the configured connection limit is reached */
-    QUIC_CIDT_ERR_EXISTS = -1451, /* the CID is already routed */
-    QUIC_CIDT_ERR_NOMEM = -1452,
-};
 
 /* SipHash-2-4 (Aumasson and Bernstein, 2012) of data under a 16-byte key. */
 uint64_t quic_siphash24(const uint8_t key[16], const uint8_t *data, size_t len);
@@ -45,6 +40,7 @@ typedef struct quic_cid_table {
 int quic_cid_table_init(quic_cid_table *t, size_t max_entries, const uint8_t key[16],
                         const qb_alloc *alloc);
 void quic_cid_table_free(quic_cid_table *t);
+/* 0, QUIC_CIDT_ERR_EXISTS, QUIC_CIDT_ERR_FULL or QUIC_CIDT_ERR_NOMEM. */
 int quic_cid_table_add(quic_cid_table *t, const quic_cid *cid, void *conn);
 void *quic_cid_table_find(const quic_cid_table *t, const uint8_t *cid, size_t len);
 /* Points a routed CID at another value (its record moved); 0 or -1 when absent. */

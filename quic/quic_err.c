@@ -117,6 +117,14 @@ static const struct {
     {QUIC_KP_ERR_CRYPTO, IE, "key derivation failed"},
     {QUIC_KP_ERR_NOT_ALLOWED, IE, "key update not allowed now"},
     {QUIC_KP_ERR_LIMIT, QUIC_AEAD_LIMIT_REACHED, "AEAD limit reached"},
+    /* Address-validation tokens (RFC 9000 §8.1.3, §8.1.4). */
+    {QUIC_TOKEN_ERR_INVALID, QUIC_INVALID_TOKEN, "token not ours, altered or for another path"},
+    {QUIC_TOKEN_ERR_EXPIRED, QUIC_INVALID_TOKEN, "token expired"},
+    {QUIC_TOKEN_ERR_CRYPTO, IE, "token sealing or opening failed"},
+    /* The server endpoint's CID routing table (RFC 9000 §20.1). */
+    {QUIC_CIDT_ERR_FULL, QUIC_CONNECTION_REFUSED, "connection limit reached"},
+    {QUIC_CIDT_ERR_EXISTS, IE, "connection ID already routed"},
+    {QUIC_CIDT_ERR_NOMEM, IE, "out of memory for the routing table"},
     /* The connection API: local answers, never sent. */
     {QUIC_ERR_ARG, IE, "invalid argument"},
     {QUIC_ERR_NOMEM, IE, "out of memory"},

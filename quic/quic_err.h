@@ -17,8 +17,7 @@
  *   quic/ packet -1000..-1099, frame -1100..-1199, transport parameters
  *         -1200..-1299, connection parts -1300..-1459, API -1460..-1499
  *   qpack/ -2000..-2199   h3/ -3000..-3299
- * (cid_table.h and token.h still declare their codes, -1450.. and -1440..,
- * in their own headers.)
+ * No other header of quic/ declares error codes.
  * @file
  */
 #ifndef QUIC_ERR_H
@@ -161,6 +160,16 @@ typedef enum quic_err {
     QUIC_KP_ERR_CRYPTO = -1431,     /**< key derivation or context setup failed */
     QUIC_KP_ERR_NOT_ALLOWED = -1432, /**< initiating now is not allowed (§6.1) */
     QUIC_KP_ERR_LIMIT = -1433,       /**< AEAD_LIMIT_REACHED (§6.6) */
+    /* ---- address-validation tokens (token.h) ---- */
+    /** Not ours, altered, or for another address: INVALID_TOKEN for a Retry
+     * token (RFC 9000 §8.1.3); a NEW_TOKEN token is only ignored. */
+    QUIC_TOKEN_ERR_INVALID = -1440,
+    QUIC_TOKEN_ERR_EXPIRED = -1441, /**< older than the allowed age: as INVALID */
+    QUIC_TOKEN_ERR_CRYPTO = -1442,  /**< sealing or opening failed in libcrypto */
+    /* ---- the server endpoint's CID routing table (cid_table.h) ---- */
+    QUIC_CIDT_ERR_FULL = -1450,   /**< the connection limit is reached: CONNECTION_REFUSED */
+    QUIC_CIDT_ERR_EXISTS = -1451, /**< the CID is already routed */
+    QUIC_CIDT_ERR_NOMEM = -1452,  /**< no memory to grow the routing table */
 
     /* ---- the connection API (quic.h) ---- */
     QUIC_ERR_ARG = -1460,          /**< a bad argument */

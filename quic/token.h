@@ -28,16 +28,12 @@
 #include "crypto/cx_aead.h"
 #include "crypto/cx_rand.h"
 #include "quic/cid.h"
+#include "quic/quic_err.h"
 
 #define QUIC_TOKEN_MAX 128
 #define QUIC_TOKEN_ROTATE_US (10 * 1000000ull) /* default key lifetime */
 
-/* Error codes -1440 .. -1449. */
-enum {
-    QUIC_TOKEN_ERR_INVALID = -1440, /* not ours, altered, or another address: INVALID_TOKEN */
-    QUIC_TOKEN_ERR_EXPIRED = -1441, /* older than the allowed age */
-    QUIC_TOKEN_ERR_CRYPTO = -1442,
-};
+/* Error codes: the QUIC_TOKEN_ERR_* of quic/quic_err.h. */
 
 /* One generation of the token key. */
 typedef struct quic_token_key {

@@ -2,7 +2,9 @@
  * (quic/quic_err.h): every local code has its own text and one RFC 9000 §20.1
  * code, and every transport error code has its RFC name. */
 #include "common/tu.h"
+#include "quic/cid_table.h"
 #include "quic/quic_err.h"
+#include "quic/token.h"
 
 #include <string.h>
 
@@ -13,7 +15,7 @@ static void test_every_local_code_has_its_own_text_and_a_wire_code(void **state)
     size_t n = 0;
     while (n < 256 && (codes[n] = quic_err_code_at(n)) != 0)
         n++;
-    assert_int_equal(n, 97); /* every code of the enum in quic_err.h */
+    assert_int_equal(n, 103); /* every code of the enum in quic_err.h */
     for (size_t i = 0; i < n; i++) {
         assert_true(codes[i] < 0);
         const char *s = quic_err_str(codes[i]);
@@ -41,6 +43,34 @@ static void test_every_local_code_has_its_own_text_and_a_wire_code(void **state)
     assert_int_equal(quic_err_to_wire(QUIC_ERR_CLOSING), QUIC_NO_ERROR);
 }
 
+/* Address-validation tokens and the endpoint's CID routing table answer with
+ * codes of the one enum, mapped in the one table: a bad Retry token closes
+ * with INVALID_TOKEN (RFC 9000 §8.1.3), a full routing table refuses the
+ * connection (CONNECTION_REFUSED, §20.1), and each has its own text. */
+static void test_token_and_cid_table_codes_are_in_the_one_table(void **state)
+{
+    (void)state;
+    static const struct {
+        int code;
+        uint64_t wire;
+    } want[] = {
+        {QUIC_TOKEN_ERR_INVALID, QUIC_INVALID_TOKEN},
+        {QUIC_TOKEN_ERR_EXPIRED, QUIC_INVALID_TOKEN},
+        {QUIC_TOKEN_ERR_CRYPTO, QUIC_INTERNAL_ERROR},
+        {QUIC_CIDT_ERR_FULL, QUIC_CONNECTION_REFUSED},
+        {QUIC_CIDT_ERR_EXISTS, QUIC_INTERNAL_ERROR},
+        {QUIC_CIDT_ERR_NOMEM, QUIC_INTERNAL_ERROR},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        size_t k = 0;
+        while (quic_err_code_at(k) != 0 && quic_err_code_at(k) != want[i].code)
+            k++;
+        assert_int_equal(quic_err_code_at(k), want[i].code); /* listed in the table */
+        assert_int_equal(quic_err_to_wire(want[i].code), want[i].wire);
+        assert_string_not_equal(quic_err_str(want[i].code), quic_err_str(-1));
+    }
+}
+
 static void test_transport_error_names_rfc9000_20_1(void **state)
 {
     (void)state;
@@ -61,6 +91,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_local_code_has_its_own_text_and_a_wire_code),
+        cmocka_unit_test(test_token_and_cid_table_codes_are_in_the_one_table),
         cmocka_unit_test(test_transport_error_names_rfc9000_20_1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
