@@ -118,6 +118,76 @@ size_t app_io_send_conn(app_io *io, quic_conn *q, const app_addr *to, uint64_t n
     }
 }
 
+size_t app_io_recv_conn(app_io *io, quic_conn *q, const app_addr *from, const app_addr *also,
+                        uint64_t now, app_io_after_fn after, void *ud)
+{
+    app_dgram rv[APP_BATCH];
+    size_t taken = 0;
+    int n;
+    do {
+        n = app_io_recv(io, rv);
+        for (int i = 0; i < n; i++) {
+            if (!rv[i].len)
+                continue;
+            if (from && !app_addr_equal(&rv[i].peer, from) &&
+                !(also && app_addr_equal(&rv[i].peer, also)))
+                continue;
+            quic_path path;
+            app_path_make(&path, &io->udp.local, &rv[i].peer);
+            io->received++;
+            taken++;
+            quic_conn_recv_ecn(q, &path, rv[i].data, rv[i].len, rv[i].ecn, now);
+            if (after)
+                after(ud, now);
+        }
+    } while (n == APP_BATCH);
+    return taken;
+}
+
+void app_io_recv_endpoint(app_io *io, quic_endpoint *ep, int max_batches, uint64_t now,
+                          app_io_routed_fn routed, void *ud)
+{
+    app_dgram rv[APP_BATCH];
+    int n, batches = 0;
+    do {
+        n = app_io_recv(io, rv);
+        for (int i = 0; i < n; i++) {
+            if (!rv[i].len)
+                continue;
+            quic_path path;
+            app_path_make(&path, &io->udp.local, &rv[i].peer);
+            io->received++;
+            quic_conn *q =
+                quic_endpoint_recv_ecn(ep, &path, rv[i].data, rv[i].len, rv[i].ecn, now);
+            if (q && routed)
+                routed(ud, q);
+        }
+    } while (n == APP_BATCH && ++batches < max_batches);
+}
+
+void app_io_send_stateless(app_io *io, quic_endpoint *ep)
+{
+    for (;;) {
+        quic_path to;
+        uint8_t *buf = app_io_tx_slot(io);
+        size_t len = quic_endpoint_send_stateless(ep, buf, APP_DGRAM_BUF, &to);
+        if (!len)
+            return;
+        app_addr peer;
+        app_path_peer(&to, &peer);
+        app_io_tx_commit(io, len, &peer);
+    }
+}
+
+size_t app_io_send_ep_conn(app_io *io, quic_endpoint *ep, quic_conn *q, uint64_t now)
+{
+    app_addr peer;
+    app_path_peer(quic_endpoint_conn_path(q), &peer);
+    size_t k = app_io_send_conn(io, q, &peer, now);
+    quic_endpoint_sync(ep, q);
+    return k;
+}
+
 void app_wait_fds(const int *fds, size_t n, uint64_t deadline_us, uint64_t max_wait_us)
 {
     struct pollfd stackfds[64];

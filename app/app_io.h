@@ -1,15 +1,23 @@
 /*
  * The datagram side of the event loop every quince program shares (the
- * quince commands in app_peer.c, the bench programs): batched receive
- * buffers for one socket, outgoing datagrams laid end to end so runs of equal
- * size to one peer leave as one UDP GSO send, the quic_path of an address
- * pair, and the wait on sockets until a deadline.
+ * quince commands in app_peer.c, the bench programs in bench/): batched
+ * receive buffers for one socket, outgoing datagrams laid end to end so runs
+ * of equal size to one peer leave as one UDP GSO send, the quic_path of an
+ * address pair, and the wait on sockets until a deadline.
+ *
+ * One turn of every program's loop is made of these calls, in this order:
+ *   client: app_io_recv_conn -> h3q_step + the program's events ->
+ *           app_io_send_conn -> app_io_flush -> app_wait_fds(deadline)
+ *   server: app_io_recv_endpoint -> quic_endpoint_accept ->
+ *           app_io_send_stateless -> per connection: h3q_step + events,
+ *           app_io_send_ep_conn -> app_io_flush -> wait
  */
 #ifndef APP_IO_H
 #define APP_IO_H
 
 #include "app/app_udp.h"
 #include "app/pcap.h"
+#include "quic/endpoint.h"
 #include "quic/quic.h"
 
 #include <stdbool.h>
@@ -52,6 +60,29 @@ void app_io_tx_commit(app_io *io, size_t len, const app_addr *to);
 size_t app_io_send_conn(app_io *io, quic_conn *q, const app_addr *to, uint64_t now);
 /* Sends what is queued with sendmmsg (GSO runs merged). */
 void app_io_flush(app_io *io);
+
+/* Called for each datagram app_io_recv_conn hands to the connection. */
+typedef void (*app_io_after_fn)(void *ud, uint64_t now);
+/* Reads the socket dry into one client connection: datagrams from `from`
+ * (NULL: anyone) or `also` (NULL: nobody else; a preferred address being
+ * validated, RFC 9000 §9.6) go to quic_conn_recv_ecn, others are dropped;
+ * after, when set, runs after each one (a program that must drain QUIC's
+ * bounded receive queue between packets). Returns how many were taken. */
+size_t app_io_recv_conn(app_io *io, quic_conn *q, const app_addr *from, const app_addr *also,
+                        uint64_t now, app_io_after_fn after, void *ud);
+/* Called for each datagram app_io_recv_endpoint routed to a connection. */
+typedef void (*app_io_routed_fn)(void *ud, quic_conn *q);
+/* Reads up to max_batches batches into a server endpoint (bounded work per
+ * wake-up: ACKs, timers and sends must not wait for a flooded socket to run
+ * dry; the socket stays readable, so the loop comes straight back). */
+void app_io_recv_endpoint(app_io *io, quic_endpoint *ep, int max_batches, uint64_t now,
+                          app_io_routed_fn routed, void *ud);
+/* Queues the endpoint's stateless answers (Version Negotiation, Retry,
+ * stateless resets, refusals) to the addresses they are for. */
+void app_io_send_stateless(app_io *io, quic_endpoint *ep);
+/* app_io_send_conn for a server connection: to its current peer, then
+ * quic_endpoint_sync (its deadline and CIDs). Returns the datagrams queued. */
+size_t app_io_send_ep_conn(app_io *io, quic_endpoint *ep, quic_conn *q, uint64_t now);
 
 /* --pcap FILE: what this socket sends and receives goes into a capture. */
 int app_io_pcap_open(app_io *io, const char *path, char *err, size_t errlen);

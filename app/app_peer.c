@@ -246,15 +246,11 @@ static void server_touch(app_server *sv, quic_conn *q, uint64_t now)
      * INTERNAL_ERROR): run it to its end, then remove it. */
     if (quic_conn_deadline(q) <= now)
         quic_conn_on_deadline(q, now);
-    app_addr peer;
-    app_path_peer(quic_endpoint_conn_path(q), &peer);
-    app_io_send_conn(&sv->io, q, &peer, now);
+    app_io_send_ep_conn(&sv->io, sv->ep, q, now);
     quic_close_info ci;
     quic_conn_close_info(q, &ci);
     if (ci.closed)
         quic_endpoint_remove(sv->ep, q);
-    else
-        quic_endpoint_sync(sv->ep, q);
 }
 
 /* Frees a session and its connection; the last session takes its place. */
@@ -329,44 +325,26 @@ static void server_accept(app_server *sv, uint64_t now)
     }
 }
 
+/* A datagram went to q: its session (once it has one) is worked this step. */
+static void server_routed(void *ud, quic_conn *q)
+{
+    app_server *sv = ud;
+    app_session *s = quic_endpoint_conn_ud(sv->ep, q);
+    if (s)
+        server_mark(sv, s);
+}
+
 void app_server_step(app_server *sv, uint64_t now)
 {
     app_io *io = &sv->io;
-    app_dgram rv[APP_BATCH];
-    int n, batches = 0;
     /* Bounded work per wake-up: a flood gets APP_SERVER_BATCHES batches,
-     * then timers and sends have their turn (ACKs, PTOs and idle closes
-     * must not wait for the socket to run dry); the loop comes back at once
-     * because the socket is still readable. */
-    do {
-        n = app_io_recv(io, rv);
-        for (int i = 0; i < n; i++) {
-            if (!rv[i].len)
-                continue;
-            quic_path path;
-            app_path_make(&path, &io->udp.local, &rv[i].peer);
-            io->received++;
-            quic_conn *q = quic_endpoint_recv_ecn(sv->ep, &path, rv[i].data, rv[i].len,
-                                                  rv[i].ecn, now);
-            if (q && quic_endpoint_conn_ud(sv->ep, q))
-                server_mark(sv, quic_endpoint_conn_ud(sv->ep, q));
-        }
-    } while (n == APP_BATCH && ++batches < APP_SERVER_BATCHES);
+     * then timers and sends have their turn (app_io.h). */
+    app_io_recv_endpoint(io, sv->ep, APP_SERVER_BATCHES, now, server_routed, sv);
     /* Half-open connections past their handshake deadline close quietly
      * and are removed below like any closed one. */
     quic_endpoint_expire(sv->ep, now);
     server_accept(sv, now);
-    /* Stateless answers (Version Negotiation, Retry, resets). */
-    for (;;) {
-        quic_path to;
-        uint8_t *buf = app_io_tx_slot(io);
-        size_t len = quic_endpoint_send_stateless(sv->ep, buf, APP_DGRAM_BUF, &to);
-        if (!len)
-            break;
-        app_addr peer;
-        app_path_peer(&to, &peer);
-        app_io_tx_commit(io, len, &peer);
-    }
+    app_io_send_stateless(io, sv->ep); /* Version Negotiation, Retry, resets */
     /* Only the sessions with something to do: a datagram came, a timer of
      * the connection or of the ping-pong is due (heaps: no walk of them all). */
     quic_conn *due[64];
@@ -395,10 +373,7 @@ void app_server_step(app_server *sv, uint64_t now)
             s->pp.closed_by_us = true;
             h3q_close(s->h3, H3_NO_ERROR, "ping-pong done");
         }
-        app_addr peer;
-        app_path_peer(quic_endpoint_conn_path(s->q), &peer);
-        app_io_send_conn(io, s->q, &peer, now);
-        quic_endpoint_sync(sv->ep, s->q);
+        app_io_send_ep_conn(io, sv->ep, s->q, now);
         quic_close_info ci;
         quic_conn_close_info(s->q, &ci);
         /* A failed handshake is the operator's business (a client that
@@ -410,6 +385,8 @@ void app_server_step(app_server *sv, uint64_t now)
         if (!s->logged_close && !s->was_established &&
             (ci.closed || ci.by_peer || ci.code || ci.reason[0])) {
             char why[400], who[80];
+            app_addr peer;
+            app_path_peer(quic_endpoint_conn_path(s->q), &peer);
             describe_close(s->q, why, sizeof why);
             app_addr_str(&peer, who, sizeof who);
             app_info("server: handshake with %s failed: %s", who, why);
@@ -705,20 +682,9 @@ void app_client_step(app_client *cl, uint64_t now)
 {
     app_io *io = &cl->io;
     quic_conn *q = cl->s.q;
-    app_dgram rv[APP_BATCH];
-    int n;
-    do {
-        n = app_io_recv(io, rv);
-        for (int i = 0; i < n; i++) {
-            if (!rv[i].len || (!app_addr_equal(&rv[i].peer, &cl->server) &&
-                                !(cl->preferred.len && app_addr_equal(&rv[i].peer, &cl->preferred))))
-                continue;
-            quic_path path;
-            app_path_make(&path, &io->udp.local, &rv[i].peer);
-            io->received++;
-            quic_conn_recv_ecn(q, &path, rv[i].data, rv[i].len, rv[i].ecn, now);
-        }
-    } while (n == APP_BATCH);
+    /* Only the server's address, and a preferred one being validated. */
+    app_io_recv_conn(io, q, &cl->server, cl->preferred.len ? &cl->preferred : NULL, now, NULL,
+                     NULL);
     session_step(&cl->s, now);
     /* ICMP port unreachable (RFC 1122 §3.2.2.1) on our connected socket:
      * nobody will ever answer, so waiting for the timeout helps no one. A
