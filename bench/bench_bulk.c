@@ -9,46 +9,27 @@
 
 int main(int argc, char **argv)
 {
-    const char *srv = bq_opt(argc, argv, "--server", "127.0.0.1:4433");
-    const char *ca = bq_opt(argc, argv, "--ca", NULL);
     unsigned long long bytes = strtoull(bq_opt(argc, argv, "--bytes", "200000000"), NULL, 10);
     app_tls tls;
     app_addr addr;
-    char err[256], path[128], s0[256], s1[256];
-    if (app_addr_parse(srv, &addr, err, sizeof err) != 0 || bq_tls(&tls, ca) != 0)
+    char path[128], s0[256], s1[256];
+    if (!bq_setup(argc, argv, &tls, &addr) || bq_stats(&tls, &addr, s0, sizeof s0) != 0)
         return 1;
-    if (bq_fetch(&tls, &addr, "/stats", s0, sizeof s0) != 0) {
-        fprintf(stderr, "bench_bulk: no /stats from %s\n", srv);
-        return 1;
-    }
     snprintf(path, sizeof path, "/bulk?bytes=%llu", bytes);
     bq_client cl;
     if (bq_client_open(&cl, &tls, &addr, app_now_us()) != 0)
         return 1;
-    bq_client *v[1] = {&cl};
-    uint64_t cpu0 = bq_cpu_us(), start = app_now_us(), t0 = 0;
-    while (!cl.fin) {
-        uint64_t now = app_now_us();
-        bq_client_input(&cl, now);
-        if (!cl.requested && cl.settings)
-            t0 = now;
-        bq_client_request(&cl, path);
-        bq_client_output(&cl, now);
-        if (cl.failed || bq_client_closed(&cl) || now - start > 120000000) {
-            fprintf(stderr, "bench_bulk: transfer did not finish (%llu bytes)\n",
-                    (unsigned long long)cl.body_bytes);
-            return 1;
-        }
-        if (!cl.fin)
-            bq_wait(v, 1, bq_client_deadline(&cl));
+    uint64_t cpu0 = bq_cpu_us();
+    if (bq_client_run(&cl, path, &cl.fin, 120000000) != 0) {
+        fprintf(stderr, "bench_bulk: transfer did not finish (%llu bytes)\n",
+                (unsigned long long)cl.body_bytes);
+        return 1;
     }
-    double secs = (double)(app_now_us() - t0) * 1e-6;
+    double secs = (double)(app_now_us() - cl.requested_at) * 1e-6;
     double cpu = (double)(bq_cpu_us() - cpu0) * 1e-6;
-    h3q_close(cl.h3, H3_NO_ERROR, "");
-    bq_client_output(&cl, app_now_us());
     uint64_t got = cl.body_bytes;
-    bq_client_close(&cl);
-    if (bq_fetch(&tls, &addr, "/stats", s1, sizeof s1) != 0)
+    bq_client_finish(&cl);
+    if (bq_stats(&tls, &addr, s1, sizeof s1) != 0)
         return 1;
     double scpu = (bq_kv(s1, "cpu_us") - bq_kv(s0, "cpu_us")) * 1e-6;
     double gb = (double)got / 1e9;

@@ -26,21 +26,15 @@ static void on_dgram(bq_client *cl, const uint8_t *p, size_t len, uint64_t now)
 
 int main(int argc, char **argv)
 {
-    const char *srv = bq_opt(argc, argv, "--server", "127.0.0.1:4433");
-    const char *ca = bq_opt(argc, argv, "--ca", NULL);
     long ms = atol(bq_opt(argc, argv, "--ms", "3000"));
     int par = atoi(bq_opt(argc, argv, "--par", "4"));
     if (par < 1 || par > HS_MAX_PAR)
         par = 4;
     app_tls tls;
     app_addr addr;
-    char err[256], s0[256], s1[256];
-    if (app_addr_parse(srv, &addr, err, sizeof err) != 0 || bq_tls(&tls, ca) != 0)
+    char s0[256], s1[256];
+    if (!bq_setup(argc, argv, &tls, &addr) || bq_stats(&tls, &addr, s0, sizeof s0) != 0)
         return 1;
-    if (bq_fetch(&tls, &addr, "/stats", s0, sizeof s0) != 0) {
-        fprintf(stderr, "bench_hs: no /stats from %s\n", srv);
-        return 1;
-    }
     static slot sl[HS_MAX_PAR];
     bq_client *v[HS_MAX_PAR];
     uint64_t start = app_now_us(), end = start + (uint64_t)ms * 1000;
@@ -73,16 +67,14 @@ int main(int argc, char **argv)
             }
             bool ok = s->echoed, bad = cl->failed || bq_client_closed(cl) ||
                                        now - started[i] > 5000000;
-            if (ok)
-                h3q_close(cl->h3, H3_NO_ERROR, "");
-            bq_client_output(cl, now);
             if (ok || bad) {
                 ok ? done++ : failed++;
-                bq_client_close(cl);
+                bq_client_finish(cl);
                 s->open = false;
                 i--; /* the slot starts its next connection now */
                 continue;
             }
+            bq_client_output(cl, now);
             v[nv++] = cl;
             uint64_t cd = bq_client_deadline(cl);
             if (cd < d)
@@ -94,7 +86,7 @@ int main(int argc, char **argv)
     }
     double secs = (double)(app_now_us() - start) * 1e-6;
     double ccpu = (double)(bq_cpu_us() - cpu0);
-    if (bq_fetch(&tls, &addr, "/stats", s1, sizeof s1) != 0)
+    if (bq_stats(&tls, &addr, s1, sizeof s1) != 0)
         return 1;
     double scpu = bq_kv(s1, "cpu_us") - bq_kv(s0, "cpu_us");
     double acc = bq_kv(s1, "accepted") - bq_kv(s0, "accepted");

@@ -23,14 +23,12 @@ static void on_dgram(bq_client *cl, const uint8_t *p, size_t len, uint64_t now)
 
 int main(int argc, char **argv)
 {
-    const char *srv = bq_opt(argc, argv, "--server", "127.0.0.1:4433");
-    const char *ca = bq_opt(argc, argv, "--ca", NULL);
     long rounds = atol(bq_opt(argc, argv, "--rounds", "10000"));
     long warm = atol(bq_opt(argc, argv, "--warmup", "1000"));
     app_tls tls;
     app_addr addr;
-    char err[256];
-    if (app_addr_parse(srv, &addr, err, sizeof err) != 0 || bq_tls(&tls, ca) != 0)
+    const char *srv = bq_setup(argc, argv, &tls, &addr);
+    if (!srv)
         return 1;
     bq_client cl;
     rtt_state st = {0};
@@ -39,18 +37,9 @@ int main(int argc, char **argv)
     cl.on_dgram = on_dgram;
     cl.ud = &st;
     bq_client *v[1] = {&cl};
-    uint64_t start = app_now_us();
-    while (!cl.responded) {
-        uint64_t now = app_now_us();
-        bq_client_input(&cl, now);
-        bq_client_request(&cl, "/echo");
-        bq_client_output(&cl, now);
-        if (cl.failed || bq_client_closed(&cl) || now - start > 10000000) {
-            fprintf(stderr, "bench_rtt: no response from %s\n", srv);
-            return 1;
-        }
-        if (!cl.responded)
-            bq_wait(v, 1, bq_client_deadline(&cl));
+    if (bq_client_run(&cl, "/echo", &cl.responded, 10000000) != 0) {
+        fprintf(stderr, "bench_rtt: no response from %s\n", srv);
+        return 1;
     }
     double *rtt = malloc((size_t)rounds * sizeof *rtt);
     if (!rtt)
@@ -98,16 +87,8 @@ int main(int argc, char **argv)
            bq_pct(rtt, (size_t)rounds, 99.9), sum / (double)rounds, lost,
            (double)(cl.udp_out - out0) / (double)(rounds + warm),
            (double)(cl.udp_in - in0) / (double)(rounds + warm), bq_maxrss_kb());
-    if (getenv("BENCH_RTT_DUMP")) {
-        FILE *f = fopen(getenv("BENCH_RTT_DUMP"), "w");
-        for (long i = 0; f && i < rounds; i++)
-            fprintf(f, "%.1f\n", rtt[i]);
-        if (f)
-            fclose(f);
-    }
-    h3q_close(cl.h3, H3_NO_ERROR, "");
-    bq_client_output(&cl, app_now_us());
-    bq_client_close(&cl);
+    bq_dump_samples(rtt, (size_t)rounds);
+    bq_client_finish(&cl);
     app_tls_free(&tls);
     free(rtt);
     return 0;

@@ -1,6 +1,7 @@
 /* The quince bench server: /echo, /blast, /bulk, /stats over HTTP/3 (bq.h), one
- * thread, one UDP socket, the sans-I/O endpoint driven by a plain loop over the
- * app's datagram I/O (app/app_io.h: batches, GSO, paths).
+ * thread, one UDP socket, the sans-I/O endpoint driven by the calls of the quince
+ * server's loop (app/app_io.h: app_io_recv_endpoint, app_io_send_stateless, h3q_step,
+ * app_io_send_ep_conn, app_io_flush; batches, GSO, ECN, paths).
  * Usage: bench_server --listen 127.0.0.1:PORT --cert F --key F [--gso] [--max-conns 4096]
  * (--gso: packets of equal size leave as one UDP GSO message, like quic-go does)
  * Ends on SIGTERM/SIGINT with a "server: stats ..." line on stdout. */
@@ -230,32 +231,12 @@ static void accept_new(server *sv)
 /* One pass over everything; returns true when a job still wants to send. */
 static bool step(server *sv, uint64_t now)
 {
-    app_dgram rv[APP_BATCH];
-    int n, rounds = 0;
-    do {
-        n = app_io_recv(&sv->io, rv);
-        for (int i = 0; i < n; i++) {
-            if (!rv[i].len)
-                continue;
-            quic_path path;
-            app_path_make(&path, &sv->io.udp.local, &rv[i].peer);
-            quic_endpoint_recv(sv->ep, &path, rv[i].data, rv[i].len, now);
-        }
-    } while (n == APP_BATCH && ++rounds < 8);
+    app_io_recv_endpoint(&sv->io, sv->ep, 8, now, NULL, NULL);
     /* quic_endpoint_accept scans every connection slot (max_conns of them):
      * ask only when the endpoint holds a connection we have not taken. */
     if (quic_endpoint_count(sv->ep) > sv->n)
         accept_new(sv);
-    for (;;) {
-        quic_path to;
-        uint8_t *buf = app_io_tx_slot(&sv->io);
-        size_t len = quic_endpoint_send_stateless(sv->ep, buf, APP_DGRAM_BUF, &to);
-        if (!len)
-            break;
-        app_addr peer;
-        app_path_peer(&to, &peer);
-        app_io_tx_commit(&sv->io, len, &peer);
-    }
+    app_io_send_stateless(&sv->io, sv->ep);
     bool busy = false;
     for (size_t i = 0; i < sv->n;) {
         sess *s = &sv->s[i];
@@ -266,12 +247,9 @@ static bool step(server *sv, uint64_t now)
             job = run_blast(sv, s, now);
         else if (s->job == JOB_BULK)
             job = run_bulk(s, sv->chunk, sizeof sv->chunk);
-        app_addr peer;
-        app_path_peer(quic_endpoint_conn_path(s->q), &peer);
-        size_t pkts = app_io_send_conn(&sv->io, s->q, &peer, now);
+        size_t pkts = app_io_send_ep_conn(&sv->io, sv->ep, s->q, now);
         if (job && pkts)
             busy = true;
-        quic_endpoint_sync(sv->ep, s->q);
         quic_close_info ci;
         quic_conn_close_info(s->q, &ci);
         if (ci.closed) {

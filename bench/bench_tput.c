@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 
 typedef struct tput_state {
-    uint64_t received, bytes, first_us, last_us, pkts_at_first;
+    uint64_t received, bytes, first_us, last_us, pkts_at_first, pkts_at_last;
     bool any;
 } tput_state;
 
@@ -27,18 +27,17 @@ static void on_dgram(bq_client *cl, const uint8_t *p, size_t len, uint64_t now)
     st->received++;
     st->bytes += len;
     st->last_us = now;
+    st->pkts_at_last = cl->udp_in;
 }
 
 int main(int argc, char **argv)
 {
-    const char *srv = bq_opt(argc, argv, "--server", "127.0.0.1:4433");
-    const char *ca = bq_opt(argc, argv, "--ca", NULL);
     long size = atol(bq_opt(argc, argv, "--size", "1200"));
     long ms = atol(bq_opt(argc, argv, "--ms", "2000"));
     app_tls tls;
     app_addr addr;
-    char err[256], path[128];
-    if (app_addr_parse(srv, &addr, err, sizeof err) != 0 || bq_tls(&tls, ca) != 0)
+    char path[128];
+    if (!bq_setup(argc, argv, &tls, &addr))
         return 1;
     snprintf(path, sizeof path, "/blast?size=%ld&ms=%ld", size, ms);
     bq_client cl;
@@ -51,29 +50,16 @@ int main(int argc, char **argv)
     if (rcvbuf > 0)
         setsockopt(cl.udp.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     cl.ud = &st;
-    bq_client *v[1] = {&cl};
     uint64_t sock0 = bq_udp_rcvbuf_errors();
-    uint64_t start = app_now_us(), pkts_at_last = 0;
-    while (!cl.fin) {
-        uint64_t now = app_now_us();
-        bq_client_input(&cl, now);
-        if (st.any)
-            pkts_at_last = cl.udp_in;
-        bq_client_request(&cl, path);
-        bq_client_output(&cl, now);
-        if (bq_client_closed(&cl)) {
-            quic_close_info ci;
-            quic_conn_close_info(cl.q, &ci);
-            fprintf(stderr, "bench_tput: closed by_peer=%d app=%d idle=%d code=0x%llx frame=0x%llx reason=%s\n",
-                    ci.by_peer, ci.app, ci.idle, (unsigned long long)ci.code,
-                    (unsigned long long)ci.frame_type, ci.reason);
-        }
-        if (cl.failed || bq_client_closed(&cl) || now - start > (uint64_t)ms * 1000 + 10000000) {
-            fprintf(stderr, "bench_tput: no end of the blast (failed=%d closed=%d status=%u got=%llu body=%s)\n", cl.failed, bq_client_closed(&cl), cl.status, (unsigned long long)st.received, cl.body);
-            return 1;
-        }
-        if (!cl.fin)
-            bq_wait(v, 1, bq_client_deadline(&cl));
+    if (bq_client_run(&cl, path, &cl.fin, (uint64_t)ms * 1000 + 10000000) != 0) {
+        quic_close_info ci;
+        quic_conn_close_info(cl.q, &ci);
+        fprintf(stderr, "bench_tput: no end of the blast (failed=%d closed=%d status=%u got=%llu "
+                "body=%s); by_peer=%d app=%d idle=%d code=0x%llx frame=0x%llx reason=%s\n",
+                cl.failed, ci.closed, cl.status, (unsigned long long)st.received, cl.body,
+                ci.by_peer, ci.app, ci.idle, (unsigned long long)ci.code,
+                (unsigned long long)ci.frame_type, ci.reason);
+        return 1;
     }
     uint64_t sock = bq_udp_rcvbuf_errors() - sock0;
     quic_dgram_counters qc;
@@ -81,7 +67,7 @@ int main(int argc, char **argv)
     double sent = bq_kv(cl.body, "sent"), qdrop = bq_kv(cl.body, "qdrop");
     double secs = st.last_us > st.first_us ? (double)(st.last_us - st.first_us) * 1e-6 : 1;
     double rate = (double)st.received / secs;
-    uint64_t pkts = pkts_at_last - st.pkts_at_first + 1;
+    uint64_t pkts = st.pkts_at_last - st.pkts_at_first + 1;
     printf("RESULT impl=quince bench=tput size=%ld dgrams_per_s=%.0f mbit_s=%.1f sent=%.0f "
            "received=%llu drops=%.0f drop_sender_queue=%.0f drop_socket=%llu drop_recv_queue=%llu "
            "dgrams_per_pkt=%.2f maxrss_kb=%ld\n",
@@ -89,9 +75,7 @@ int main(int argc, char **argv)
            sent - (double)st.received, qdrop, (unsigned long long)sock,
            (unsigned long long)qc.drop_recv_queue_full, (double)st.received / (double)pkts,
            bq_maxrss_kb());
-    h3q_close(cl.h3, H3_NO_ERROR, "");
-    bq_client_output(&cl, app_now_us());
-    bq_client_close(&cl);
+    bq_client_finish(&cl);
     app_tls_free(&tls);
     return 0;
 }

@@ -72,13 +72,7 @@ static int pingpong(long rounds, long warm)
     double sum = 0;
     for (long i = 0; i < rounds; i++)
         sum += rtt[i];
-    if (getenv("BENCH_RTT_DUMP")) {
-        FILE *f = fopen(getenv("BENCH_RTT_DUMP"), "w");
-        for (long i = 0; f && i < rounds; i++)
-            fprintf(f, "%.1f\n", rtt[i]);
-        if (f)
-            fclose(f);
-    }
+    bq_dump_samples(rtt, (size_t)rounds);
     bq_sort(rtt, (size_t)rounds);
     printf("RESULT impl=udp bench=rtt rounds=%ld p50_us=%.1f p99_us=%.1f p999_us=%.1f mean_us=%.1f "
            "lost=%ld\n",

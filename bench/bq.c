@@ -27,6 +27,17 @@ int bq_tls(app_tls *t, const char *ca)
     return 0;
 }
 
+const char *bq_setup(int argc, char **argv, app_tls *tls, app_addr *addr)
+{
+    const char *srv = bq_opt(argc, argv, "--server", "127.0.0.1:4433");
+    char err[256];
+    if (app_addr_parse(srv, addr, err, sizeof err) != 0) {
+        fprintf(stderr, "bench: --server: %s\n", err);
+        return NULL;
+    }
+    return bq_tls(tls, bq_opt(argc, argv, "--ca", NULL)) == 0 ? srv : NULL;
+}
+
 /* One set of I/O buffers for all clients (one thread; they are only used
  * inside bq_client_input/output), so bench_idle counts the stack's heap, not
  * ours: the app's datagram loop with the client's socket lent to it. No GSO
@@ -116,26 +127,19 @@ static void handle_events(bq_client *cl, uint64_t now)
     }
 }
 
+/* Drain after every packet: a batch of 32 packets packed with small
+ * datagrams would overrun QUIC's bounded receive queue. */
+static void after_packet(void *ud, uint64_t now)
+{
+    bq_client *cl = ud;
+    cl->udp_in++;
+    h3q_step(cl->h3, now, NULL);
+    handle_events(cl, now);
+}
+
 void bq_client_input(bq_client *cl, uint64_t now)
 {
-    app_io *io = io_of(cl);
-    app_dgram rv[APP_BATCH];
-    int n;
-    quic_path path;
-    app_path_make(&path, &cl->udp.local, &cl->server);
-    do {
-        n = app_io_recv(io, rv);
-        for (int i = 0; i < n; i++) {
-            if (!rv[i].len)
-                continue;
-            cl->udp_in++;
-            quic_conn_recv(cl->q, &path, rv[i].data, rv[i].len, now);
-            /* Drain after every packet: a batch of 32 packets packed with small
-             * datagrams would overrun QUIC's bounded receive queue. */
-            h3q_step(cl->h3, now, NULL);
-            handle_events(cl, now);
-        }
-    } while (n == APP_BATCH);
+    app_io_recv_conn(io_of(cl), cl->q, NULL, NULL, now, after_packet, cl);
     h3q_step(cl->h3, now, NULL); /* timers */
     handle_events(cl, now);
 }
@@ -158,8 +162,10 @@ void bq_client_request(bq_client *cl, const char *path)
 {
     if (cl->requested || !cl->settings)
         return;
-    if (h3q_get(cl->h3, "localhost", path, &cl->stream_id) == 0)
+    if (h3q_get(cl->h3, "localhost", path, &cl->stream_id) == 0) {
         cl->requested = true;
+        cl->requested_at = app_now_us();
+    }
 }
 
 bool bq_client_closed(const bq_client *cl)
@@ -182,31 +188,52 @@ void bq_wait(bq_client **v, size_t n, uint64_t deadline)
         free(fds);
 }
 
+int bq_client_run(bq_client *cl, const char *path, const bool *done, uint64_t timeout_us)
+{
+    bq_client *v[1] = {cl};
+    uint64_t start = app_now_us();
+    for (;;) {
+        uint64_t now = app_now_us();
+        bq_client_input(cl, now);
+        bq_client_request(cl, path);
+        bq_client_output(cl, now);
+        if (*done)
+            return 0;
+        if (cl->failed || bq_client_closed(cl) || now - start > timeout_us)
+            return -1;
+        bq_wait(v, 1, bq_client_deadline(cl));
+    }
+}
+
+void bq_client_finish(bq_client *cl)
+{
+    h3q_close(cl->h3, H3_NO_ERROR, "");
+    bq_client_output(cl, app_now_us());
+    bq_client_close(cl);
+}
+
 int bq_fetch(const app_tls *t, const app_addr *server, const char *path, char *out, size_t cap)
 {
     bq_client cl;
-    uint64_t start = app_now_us();
-    if (bq_client_open(&cl, t, server, start) != 0)
+    if (bq_client_open(&cl, t, server, app_now_us()) != 0)
         return -1;
     int rc = -1;
-    bq_client *v[1] = {&cl};
-    for (;;) {
-        uint64_t now = app_now_us();
-        bq_client_input(&cl, now);
-        bq_client_request(&cl, path);
-        if (cl.fin) {
-            snprintf(out, cap, "%s", cl.body);
-            rc = cl.status == 200 ? 0 : -1;
-            h3q_close(cl.h3, H3_NO_ERROR, "");
-        }
-        bq_client_output(&cl, now);
-        if (cl.fin || cl.failed || bq_client_closed(&cl) || now - start > 5000000)
-            break;
-        uint64_t d = bq_client_deadline(&cl);
-        bq_wait(v, 1, d);
+    if (bq_client_run(&cl, path, &cl.fin, 5000000) == 0) {
+        snprintf(out, cap, "%s", cl.body);
+        rc = cl.status == 200 ? 0 : -1;
     }
-    bq_client_close(&cl);
+    bq_client_finish(&cl);
     return rc;
+}
+
+int bq_stats(const app_tls *t, const app_addr *server, char *out, size_t cap)
+{
+    if (bq_fetch(t, server, "/stats", out, cap) == 0)
+        return 0;
+    char where[80];
+    app_addr_str(server, where, sizeof where);
+    fprintf(stderr, "bench: no /stats from %s\n", where);
+    return -1;
 }
 
 double bq_kv(const char *text, const char *key)
@@ -217,6 +244,16 @@ double bq_kv(const char *text, const char *key)
             return strtod(p + kl + 1, NULL);
     }
     return 0;
+}
+
+void bq_dump_samples(const double *v, size_t n)
+{
+    const char *path = getenv("BENCH_RTT_DUMP");
+    FILE *f = path ? fopen(path, "w") : NULL;
+    for (size_t i = 0; f && i < n; i++)
+        fprintf(f, "%.1f\n", v[i]);
+    if (f)
+        fclose(f);
 }
 
 static int cmp_double(const void *a, const void *b)
