@@ -85,37 +85,6 @@ static size_t seal_long_token(quic_pkt_type t, const quic_pkt_keys *k, uint64_t 
     return forge_seal(&fp, out, cap);
 }
 
-static size_t seal_long(quic_pkt_type t, const quic_pkt_keys *k, uint64_t pn, const uint8_t *fr,
-                        size_t len, uint8_t *out, size_t cap)
-{
-    return seal_long_token(t, k, pn, NULL, 0, fr, len, out, cap);
-}
-
-static size_t seal_short(quic_conn *c, uint64_t pn, const uint8_t *fr, size_t len, uint8_t *out,
-                         size_t cap)
-{
-    forge_pkt fp;
-    if (!forge_to(&fp, c, QUIC_SPACE_APPLICATION))
-        return 0;
-    fp.pn = pn;
-    fp.raw = fr;
-    fp.raw_len = len;
-    fp.clip = true;
-    return forge_seal(&fp, out, cap);
-}
-
-static void drain(quic_conn *c, uint64_t now)
-{
-    uint8_t buf[1500];
-    for (int i = 0; i < 64 && quic_conn_send(c, buf, sizeof buf, now); i++)
-        ;
-    quic_event ev;
-    for (int i = 0; i < 256 && quic_conn_next_event(c, &ev); i++)
-        if (ev.type == QUIC_EV_STREAM_READABLE) {
-            bool fin;
-            quic_conn_stream_read(c, ev.stream_id, buf, sizeof buf, &fin);
-        }
-}
 
 static void run_input(const uint8_t *data, size_t size)
 {
@@ -123,52 +92,9 @@ static void run_input(const uint8_t *data, size_t size)
     cli_new(&k);
     quic_conn *c = k.c;
     uint64_t now = 1000000;
-    drain(c, now); /* the first Initial goes out */
-    uint64_t pn[3] = {0, 0, 0};
-    static uint8_t dg[1500];
-    size_t off = 0;
-    while (off + 3 <= size) {
-        uint8_t kind = data[off];
-        size_t len = (size_t)((data[off + 1] << 8) | data[off + 2]) & 0x7ff;
-        off += 3;
-        if (len > size - off)
-            len = size - off;
-        const uint8_t *p = data + off;
-        off += len;
-        size_t n = 0;
-        switch (kind & 3) {
-        case 0:
-            if (len > sizeof dg)
-                len = sizeof dg;
-            memcpy(dg, p, len);
-            n = len;
-            break;
-        case 1:
-            n = seal_long(QUIC_PKT_INITIAL, &g_sinit, pn[0]++, p, len, dg, sizeof dg);
-            break;
-        case 2: {
-            quic_pkt_keys hk;
-            if (quic_conn_test_keys(c, QUIC_SPACE_HANDSHAKE, true, &hk) && !(kind & 4))
-                n = seal_long(QUIC_PKT_HANDSHAKE, &hk, pn[1]++, p,
-                              len, dg, sizeof dg);
-            else if (quic_test_view(c).app_rx_ok)
-                n = seal_short(c, pn[2]++, p, len, dg, sizeof dg);
-            break;
-        }
-        default: {
-            uint64_t dt = 0;
-            for (size_t i = 0; i < len && i < 4; i++)
-                dt = dt << 8 | p[i];
-            now += dt;
-            if (quic_conn_deadline(c) <= now)
-                quic_conn_on_deadline(c, now);
-            break;
-        }
-        }
-        if (n && quic_conn_recv(c, &k.path, dg, n, now) == QUIC_ERR_CLOSING)
-            break;
-        drain(c, now);
-    }
+    fuzz_conn_drain(c, now); /* the first Initial goes out */
+    fuzz_conn_peer peer = {g_cscid, g_sscid, &g_sinit, 0};
+    fuzz_conn_feed(c, &k.path, &peer, data, size, now);
     if (getenv("FUZZ_CONN_DEBUG")) {
         quic_close_info ci;
         quic_conn_close_info(c, &ci);
@@ -186,13 +112,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 /* ---- the real exchange: CIDs, and seeds ---- */
-
-static void put_record(FILE *f, uint8_t kind, const uint8_t *p, size_t n)
-{
-    uint8_t h[3] = {kind, (uint8_t)(n >> 8), (uint8_t)n};
-    fwrite(h, 1, 3, f);
-    fwrite(p, 1, n, f);
-}
 
 /* Frames of each packet of a server datagram, as kind-1/kind-2 records. */
 static void flight_records(FILE *f, quic_conn *s, uint8_t *d, size_t n, const quic_pkt_keys *ik)
@@ -214,7 +133,7 @@ static void flight_records(FILE *f, quic_conn *s, uint8_t *d, size_t n, const qu
         size_t flen = clr.payload_len;
         while (flen && fr[flen - 1] == 0)
             flen--;
-        put_record(f, h.type == QUIC_PKT_INITIAL ? 1 : 2, fr, flen);
+        fuzz_record_put(f, h.type == QUIC_PKT_INITIAL ? 1 : 2, fr, flen);
     }
 }
 
@@ -239,7 +158,7 @@ static void token_seed(const char *dir, const uint8_t *d, size_t n, const quic_p
     FILE *f = fopen(path, "wb");
     if (!dn || !f)
         abort();
-    put_record(f, 0, dg, dn);
+    fuzz_record_put(f, 0, dg, dn);
     fclose(f);
 }
 
@@ -287,14 +206,14 @@ static void first_flights(const char *dir)
         snprintf(path, sizeof path, "%s/server_flight_raw", dir);
         FILE *f = fopen(path, "wb");
         for (size_t i = 0; i < no; i++)
-            put_record(f, 0, out[i], on[i]);
+            fuzz_record_put(f, 0, out[i], on[i]);
         fclose(f);
         /* Its frames, for the target to seal again; and a Version Negotiation. */
         snprintf(path, sizeof path, "%s/server_flight", dir);
         f = fopen(path, "wb");
         for (size_t i = 0; i < no; i++)
             flight_records(f, s, out[i], on[i], &ik);
-        put_record(f, 3, (const uint8_t *)"\x00\x01\x00\x00", 4);
+        fuzz_record_put(f, 3, (const uint8_t *)"\x00\x01\x00\x00", 4);
         fclose(f);
         uint8_t vn[64];
         qb_wr w;
@@ -304,7 +223,7 @@ static void first_flights(const char *dir)
             abort();
         snprintf(path, sizeof path, "%s/version_negotiation", dir);
         f = fopen(path, "wb");
-        put_record(f, 0, vn, w.off);
+        fuzz_record_put(f, 0, vn, w.off);
         fclose(f);
         quic_pkt_keys_clear(&ik);
     }

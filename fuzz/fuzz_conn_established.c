@@ -131,21 +131,6 @@ static size_t seal_1rtt(duo *d, const uint8_t *fr, size_t len, uint8_t *out, siz
     return forge_seal(&fp, out, cap);
 }
 
-static void drain(quic_conn *s, uint64_t now)
-{
-    uint8_t buf[1500];
-    for (int i = 0; i < 64 && quic_conn_send(s, buf, sizeof buf, now); i++)
-        ;
-    quic_event ev;
-    for (int i = 0; i < 256 && quic_conn_next_event(s, &ev); i++) {
-        if (ev.type == QUIC_EV_STREAM_READABLE || ev.type == QUIC_EV_STREAM_OPENED) {
-            bool fin;
-            while (quic_conn_stream_read(s, ev.stream_id, buf, sizeof buf, &fin) > 0)
-                ;
-        }
-    }
-}
-
 static void app_act(duo *d, const uint8_t *p, size_t len, uint64_t *last_sid)
 {
     static const uint8_t junk[3000];
@@ -187,15 +172,10 @@ static void run_input(const uint8_t *data, size_t size)
         abort(); /* the handshake itself must work */
     static uint8_t dg[1500];
     uint64_t last_sid = 0;
-    size_t off = 0;
-    while (off + 3 <= size) {
-        uint8_t kind = data[off];
-        size_t len = (size_t)((data[off + 1] << 8) | data[off + 2]) & 0x7ff;
-        off += 3;
-        if (len > size - off)
-            len = size - off;
-        const uint8_t *p = data + off;
-        off += len;
+    size_t off = 0, len;
+    uint8_t kind;
+    const uint8_t *p;
+    while (fuzz_record_next(data, size, &off, &kind, &p, &len)) {
         size_t n = 0;
         switch (kind & 3) {
         case 0:
@@ -210,11 +190,8 @@ static void run_input(const uint8_t *data, size_t size)
         case 2:
             app_act(&d, p, len, &last_sid);
             break;
-        default: {
-            uint64_t dt = 0;
-            for (size_t i = 0; i < len && i < 4; i++)
-                dt = dt << 8 | p[i];
-            d.now += dt;
+        default:
+            d.now += fuzz_record_us(p, len);
             if (quic_conn_deadline(d.s) <= d.now)
                 quic_conn_on_deadline(d.s, d.now);
             if (quic_conn_deadline(d.c) <= d.now)
@@ -222,10 +199,9 @@ static void run_input(const uint8_t *data, size_t size)
             exchange(&d, 4);
             break;
         }
-        }
         if (n && quic_conn_recv(d.s, &d.spath, dg, n, d.now) == QUIC_ERR_CLOSING)
             break;
-        drain(d.s, d.now);
+        fuzz_conn_drain(d.s, d.now);
     }
     if (getenv("FUZZ_CONN_DEBUG")) {
         quic_close_info ci;

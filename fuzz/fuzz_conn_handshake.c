@@ -54,42 +54,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* Seals frames into a long-header packet; returns the datagram length. */
-static size_t seal_long(quic_pkt_type t, const quic_pkt_keys *k, uint64_t pn, const uint8_t *fr,
-                        size_t len, size_t pad_to, uint8_t *out, size_t cap)
-{
-    forge_pkt fp = {.type = t, .dcid = g_dcid, .dcid_len = 8, .scid = g_scid, .scid_len = 8,
-                    .pn = pn, .raw = fr, .raw_len = len, .clip = true, .pad_to = pad_to,
-                    .keys = *k};
-    return forge_seal(&fp, out, cap);
-}
-
-static size_t seal_short(quic_conn *s, uint64_t pn, const uint8_t *fr, size_t len, uint8_t *out,
-                         size_t cap)
-{
-    forge_pkt fp;
-    if (!forge_to(&fp, s, QUIC_SPACE_APPLICATION))
-        return 0;
-    fp.pn = pn;
-    fp.raw = fr;
-    fp.raw_len = len;
-    fp.clip = true;
-    return forge_seal(&fp, out, cap);
-}
-
-static void drain(quic_conn *s, uint64_t now)
-{
-    uint8_t buf[1500];
-    for (int i = 0; i < 64 && quic_conn_send(s, buf, sizeof buf, now); i++)
-        ;
-    quic_event ev;
-    for (int i = 0; i < 256 && quic_conn_next_event(s, &ev); i++) {
-        if (ev.type == QUIC_EV_STREAM_READABLE) {
-            bool fin;
-            quic_conn_stream_read(s, ev.stream_id, buf, sizeof buf, &fin);
-        }
-    }
-}
 
 static void run_input(const uint8_t *data, size_t size)
 {
@@ -111,51 +75,8 @@ static void run_input(const uint8_t *data, size_t size)
     quic_conn *s = quic_conn_new_server(&cfg, &path, &scid, &dcid, NULL, now);
     if (!s)
         abort();
-    uint64_t pn[3] = {0, 0, 0};
-    static uint8_t dg[1500];
-    size_t off = 0;
-    while (off + 3 <= size) {
-        uint8_t kind = data[off];
-        size_t len = (size_t)((data[off + 1] << 8) | data[off + 2]) & 0x7ff;
-        off += 3;
-        if (len > size - off)
-            len = size - off;
-        const uint8_t *p = data + off;
-        off += len;
-        size_t n = 0;
-        switch (kind & 3) {
-        case 0:
-            if (len > sizeof dg)
-                len = sizeof dg;
-            memcpy(dg, p, len);
-            n = len;
-            break;
-        case 1:
-            n = seal_long(QUIC_PKT_INITIAL, &g_cinit, pn[0]++, p, len, 1200, dg, sizeof dg);
-            break;
-        case 2: {
-            quic_pkt_keys hk;
-            if (quic_conn_test_keys(s, QUIC_SPACE_HANDSHAKE, true, &hk) && !(kind & 4))
-                n = seal_long(QUIC_PKT_HANDSHAKE, &hk, pn[1]++, p,
-                              len, 0, dg, sizeof dg);
-            else if (quic_test_view(s).app_rx_ok)
-                n = seal_short(s, pn[2]++, p, len, dg, sizeof dg);
-            break;
-        }
-        default: {
-            uint64_t dt = 0;
-            for (size_t i = 0; i < len && i < 4; i++)
-                dt = dt << 8 | p[i];
-            now += dt;
-            if (quic_conn_deadline(s) <= now)
-                quic_conn_on_deadline(s, now);
-            break;
-        }
-        }
-        if (n && quic_conn_recv(s, &path, dg, n, now) == QUIC_ERR_CLOSING)
-            break;
-        drain(s, now);
-    }
+    fuzz_conn_peer peer = {g_dcid, g_scid, &g_cinit, 1200};
+    fuzz_conn_feed(s, &path, &peer, data, size, now);
     if (getenv("FUZZ_CONN_DEBUG")) {
         quic_close_info ci;
         quic_conn_close_info(s, &ci);
@@ -173,13 +94,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 /* ---- seeds ---- */
-
-static void put_record(FILE *f, uint8_t kind, const uint8_t *p, size_t n)
-{
-    uint8_t h[3] = {kind, (uint8_t)(n >> 8), (uint8_t)n};
-    fwrite(h, 1, 3, f);
-    fwrite(p, 1, n, f);
-}
 
 static void first_initial(void)
 {
@@ -226,13 +140,13 @@ static void gen_seeds(const char *dir)
     char path_buf[512];
     snprintf(path_buf, sizeof path_buf, "%s/client_hello", dir);
     FILE *f = fopen(path_buf, "wb");
-    put_record(f, 1, fr, flen);
+    fuzz_record_put(f, 1, fr, flen);
     fclose(f);
     /* ClientHello, then Handshake and 1-RTT frames of several kinds, and a
      * timer run. */
     snprintf(path_buf, sizeof path_buf, "%s/client_hello_then_frames", dir);
     f = fopen(path_buf, "wb");
-    put_record(f, 1, fr, flen);
+    fuzz_record_put(f, 1, fr, flen);
     uint8_t fb[256];
     qb_wr w;
     quic_frame fs[] = {
@@ -244,14 +158,14 @@ static void gen_seeds(const char *dir)
     for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++) {
         qb_wr_init(&w, fb, sizeof fb);
         if (quic_frame_encode(&w, &fs[i]) == 0)
-            put_record(f, 2, fb, w.off);
+            fuzz_record_put(f, 2, fb, w.off);
     }
-    put_record(f, 3, (const uint8_t *)"\x00\x10\x00\x00", 4);
+    fuzz_record_put(f, 3, (const uint8_t *)"\x00\x10\x00\x00", 4);
     fclose(f);
     /* The raw datagram too, as the client sent it. */
     snprintf(path_buf, sizeof path_buf, "%s/raw_initial", dir);
     f = fopen(path_buf, "wb");
-    put_record(f, 0, g_first, g_first_len);
+    fuzz_record_put(f, 0, g_first, g_first_len);
     fclose(f);
     quic_pkt_keys_clear(&k);
 }
