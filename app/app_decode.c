@@ -2,6 +2,7 @@
  * connections and walks their datagrams, packets and frames; keys and packet
  * protection are in app_decode_keys.c, TLS in app_decode_tls.c, HTTP/3 in
  * app_decode_h3.c, the output in app_decode_out.c. */
+#include "app/app_decode.h"
 #include "app/app_decode_int.h"
 
 #include "quic/frame.h"

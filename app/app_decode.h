@@ -6,20 +6,12 @@
 #ifndef APP_DECODE_H
 #define APP_DECODE_H
 
+#include "app/app_decode_stats.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-
-typedef struct app_decode_stats {
-    size_t datagrams;     /* UDP datagrams that belong to a QUIC connection */
-    size_t packets;       /* QUIC packets in them */
-    size_t decrypted;     /* packets whose payload was decrypted */
-    size_t undecryptable; /* packets that could not be (no key, bad tag) */
-    size_t flows;         /* QUIC connections found */
-    size_t other_udp;     /* UDP datagrams that are not QUIC */
-    bool capture_cut;     /* the capture ended early (truncated, bad block) */
-} app_decode_stats;
 
 /* Decodes capture bytes with the key log text (may be NULL: only Initial
  * packets decrypt) and writes text, or JSON Lines when json, to out. Messages

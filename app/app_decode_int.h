@@ -2,7 +2,7 @@
 #ifndef APP_DECODE_INT_H
 #define APP_DECODE_INT_H
 
-#include "app/app_decode.h"
+#include "app/app_decode_stats.h"
 #include "app/pcap.h"
 #include "quic/ackrange.h"
 #include "quic/protect.h"
