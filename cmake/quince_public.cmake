@@ -4,13 +4,14 @@
 # (tests/install/check_install.sh compiles each one alone, as C and as C++,
 # against the installed tree only).
 #   crypto: tls.h configures the handshake; it needs cx_x509.h (certificates,
-#           trust) and cx_sig.h (signature schemes) for that, and cx_rand.h (the
-#           randomness hook).
+#           trust) and cx_sig.h (signature schemes) for that, cx_err.h (their error
+#           codes) and cx_rand.h (the randomness hook).
 #   quic:   quic.h, with the types it uses in its config and calls: quic_err.h
 #           (wire error codes), cid.h (connection IDs), trace.h and pkt_type.h
 #           (the trace hook); endpoint.h for a server.
 set(QUINCE_PUBLIC_base   base/qb.h)
-set(QUINCE_PUBLIC_crypto crypto/tls.h crypto/cx_rand.h crypto/cx_x509.h crypto/cx_sig.h)
+set(QUINCE_PUBLIC_crypto crypto/tls.h crypto/cx_rand.h crypto/cx_x509.h crypto/cx_sig.h
+                         crypto/cx_err.h)
 set(QUINCE_PUBLIC_quic   quic/quic.h quic/quic_err.h quic/cid.h quic/trace.h
                          quic/pkt_type.h quic/endpoint.h)
 set(QUINCE_PUBLIC_qpack  qpack/qpack.h)

@@ -17,10 +17,7 @@
 #include "base/qb.h"
 #include "crypto/cx_hash.h"
 
-/* Error codes of this wrapper (crypto/ wrappers share -100..-199 with cx_hash.h). */
-enum {
-    CX_ERR_AEAD_SHORT = -110, /* ciphertext shorter than the tag */
-};
+/* Error codes: crypto/cx_err.h. */
 
 /* The AEADs of the TLS 1.3 cipher suites QUIC uses (RFC 9001 §5.3). */
 typedef enum cx_aead_id {

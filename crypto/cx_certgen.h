@@ -11,8 +11,7 @@
 #include <stdint.h>
 
 #include "base/qb.h"
-
-enum { CX_CERTGEN_ERR = -440, CX_CERTGEN_ERR_ARG = -441 };
+#include "crypto/cx_err.h" /* CX_CERTGEN_ERR* */
 
 typedef enum cx_keytype {
     CX_KEY_EC_P256 = 0, /* the default */

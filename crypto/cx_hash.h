@@ -9,13 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Error codes of crypto/ wrappers: -100 .. -199. */
-enum {
-    CX_OK = 0,
-    CX_ERR_LIBCRYPTO = -100, /* libcrypto refused (out of memory, bad key, ...) */
-    CX_ERR_ARG = -101,       /* a length or id outside what the function takes */
-    CX_ERR_AUTH = -102,      /* AEAD tag or signature did not verify */
-};
+#include "crypto/cx_err.h" /* the wrappers' one enum of codes */
 
 typedef enum cx_hash_id { CX_SHA256 = 0, CX_SHA384 = 1, CX_SHA512 = 2 } cx_hash_id;
 

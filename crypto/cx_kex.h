@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto/cx_err.h" /* CX_KEX_ERR_* */
+
 /* RFC 8446 §4.2.7 NamedGroup values. */
 enum {
     CX_GROUP_SECP256R1 = 0x0017,
@@ -16,13 +18,6 @@ enum {
     CX_GROUP_X25519 = 0x001d,
 };
 
-/* Error codes (crypto/ TLS range -200..-499, the cx_kex part -400..-409). */
-enum {
-    CX_KEX_ERR_GROUP = -400,     /* group not supported */
-    CX_KEX_ERR_PRIV = -401,      /* seed is not a valid private key: draw again */
-    CX_KEX_ERR_PEER = -402,      /* peer's share malformed or not on the curve */
-    CX_KEX_ERR_ZERO = -403,      /* shared secret all zero (RFC 8446 §7.4.2) */
-};
 
 #define CX_KEX_PRIV_MAX 48   /* most random bytes a private key is made from */
 #define CX_KEX_SHARE_MAX 97  /* longest key share: uncompressed P-384 point */

@@ -14,9 +14,7 @@
 
 #include "crypto/cx_aead.h"
 
-enum {
-    CX_ERR_QUIC_VERSION = -111, /* no key schedule known for this QUIC version */
-};
+/* Error codes: crypto/cx_err.h (CX_ERR_QUIC_VERSION). */
 
 #define CX_QUIC_V1 0x00000001u /* RFC 9000 */
 #define CX_QUIC_V2 0x6b3343cfu /* RFC 9369 §3.1 */

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto/cx_err.h" /* CX_SIG_ERR_* */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -22,14 +24,6 @@ enum {
     CX_SIG_RSA_PSS_RSAE_SHA384 = 0x0805, /**< rsa_pss_rsae_sha384 */
     CX_SIG_RSA_PSS_RSAE_SHA512 = 0x0806, /**< rsa_pss_rsae_sha512 */
     CX_SIG_ED25519 = 0x0807, /**< ed25519 */
-};
-
-/** Error codes (cx_sig part of -200..-499: -410..-419). */
-enum {
-    CX_SIG_ERR_SCHEME = -410,   /**< scheme unknown */
-    CX_SIG_ERR_KEY = -411,      /**< key does not fit the scheme */
-    CX_SIG_ERR_BAD = -412,      /**< signature does not verify */
-    CX_SIG_ERR_SPACE = -413,    /**< output buffer too small */
 };
 
 #define CX_SIG_MAX 512 /**< RSA-4096 signature bytes; ECDSA/Ed25519 are shorter */

@@ -18,18 +18,7 @@
 extern "C" {
 #endif
 
-/** Error codes (cx_x509 part of -200..-499: -420..-439). */
-enum {
-    CX_X509_ERR_LOAD = -420,        /**< file unreadable or not PEM */
-    CX_X509_ERR_PARSE = -421,       /**< a certificate is not valid DER */
-    CX_X509_ERR_UNKNOWN_CA = -422,  /**< no path to a trust anchor */
-    CX_X509_ERR_EXPIRED = -423,     /**< outside notBefore..notAfter */
-    CX_X509_ERR_NAME = -424,        /**< host name / IP not in the certificate */
-    CX_X509_ERR_INVALID = -425,     /**< other verification failure */
-    CX_X509_ERR_KEY = -426,         /**< private key does not match the leaf */
-    CX_X509_ERR_TOO_MANY = -427,    /**< chain longer than CX_X509_MAX_CHAIN */
-    CX_X509_ERR_KEY_USAGE = -428,   /**< leaf's keyUsage lacks digitalSignature */
-};
+/* Error codes: the CX_X509_ERR_* of crypto/cx_err.h. */
 
 #define CX_X509_MAX_CHAIN 10 /**< certificates a chain may hold */
 
