@@ -4,6 +4,7 @@
  * recognise and no more CIDs than the peer allows, and a sender blocked by
  * flow control says so (DATA_BLOCKED) and then goes quiet. A trace hook
  * decodes every packet a side sends. */
+#include "common/forge.h"
 #include "common/pair.h"
 #include "common/tu.h"
 #include "quic/cid.h"
@@ -288,23 +289,13 @@ static void test_other_version_datagram_is_checked_for_stateless_reset(void **st
 /* Frames from the client in one 1-RTT packet, handed straight to the server. */
 static int inject(pair *p, const uint8_t *fr, size_t len)
 {
-    quic_conn *c = p->client;
     uint8_t out[1500];
-    qb_wr w;
-    quic_pkt_wr pw;
-    size_t pkt_len;
-    const quic_cid *dcid = quic_peer_cids_current(quic_conn_test_peer_cids(c));
-    uint64_t pn = quic_conn_test_take_pn(c, QUIC_SPACE_APPLICATION);
-    qb_wr_init(&w, out, sizeof out);
-    assert_int_equal(quic_pkt_short_begin(&w, dcid->b, dcid->len, false,
-                                          quic_test_view(c).key_phase_tx, pn, 4, &pw), 0);
-    qb_wr_bytes(&w, fr, len);
-    size_t min = quic_pkt_min_payload(4);
-    if (len < min)
-        qb_wr_zeros(&w, min - len);
-    quic_pkt_keys k = quic_test_keys(c, QUIC_SPACE_APPLICATION, false);
-    assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
-    assert_int_equal(quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
+    forge_pkt fp;
+    assert_true(forge_as(&fp, p->client, QUIC_SPACE_APPLICATION)); /* the shared forger */
+    fp.raw = fr;
+    fp.raw_len = len;
+    size_t pkt_len = forge_seal(&fp, out, sizeof out);
+    assert_true(pkt_len > 0);
     return quic_conn_recv(p->server, &p->spath, out, pkt_len, p->now);
 }
 
@@ -400,31 +391,13 @@ static void test_tls_failure_closes_with_crypto_error(void **state)
 static int server_says(pair *p, quic_pn_space sp, const uint8_t *fr, size_t len)
 {
     uint8_t out[1500];
-    qb_wr w;
-    quic_pkt_wr pw;
-    size_t pkt_len;
-    const quic_cid *dcid = quic_conn_test_first_cid(p->client);
-    const quic_cid *scid = quic_conn_test_first_cid(p->server);
-    uint64_t pn = quic_conn_test_take_pn(p->server, sp);
-    qb_wr_init(&w, out, sizeof out);
-    if (sp == QUIC_SPACE_HANDSHAKE) {
-        quic_pkt_long_params lp = {.type = QUIC_PKT_HANDSHAKE, .version = QUIC_VERSION_1,
-                                   .dcid = dcid->b, .dcid_len = dcid->len,
-                                   .scid = scid->b, .scid_len = scid->len,
-                                   .pn = pn, .pn_len = 4, .length_len = 2};
-        assert_int_equal(quic_pkt_long_begin(&w, &lp, &pw), 0);
-    } else {
-        assert_int_equal(quic_pkt_short_begin(&w, dcid->b, dcid->len, false,
-                                              quic_test_view(p->client).key_phase_rx, pn, 4, &pw), 0);
-    }
-    qb_wr_bytes(&w, fr, len);
-    size_t min = quic_pkt_min_payload(4);
-    if (len < min)
-        qb_wr_zeros(&w, min - len);
-    quic_pkt_keys k;
-    assert_true(quic_conn_test_keys(p->client, sp, true, &k)); /* what the client opens */
-    assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
-    assert_int_equal(quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
+    forge_pkt fp;
+    assert_true(forge_to(&fp, p->client, sp)); /* what the client opens */
+    fp.pn = quic_conn_test_take_pn(p->server, sp);
+    fp.raw = fr;
+    fp.raw_len = len;
+    size_t pkt_len = forge_seal(&fp, out, sizeof out);
+    assert_true(pkt_len > 0);
     return quic_conn_recv(p->client, &p->cpath, out, pkt_len, p->now);
 }
 

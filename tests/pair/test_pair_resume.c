@@ -3,6 +3,7 @@
  * and the NEW_TOKEN token (RFC 9000 §8.1.3) of the first connection for the
  * second. */
 #include "common/ep_net.h"
+#include "common/forge.h"
 #include "common/tu.h"
 #include "quic/conn_test.h"
 #include "quic/packet.h"
@@ -174,23 +175,13 @@ static bool connected(pair *p, void *ud)
 /* Frames from the client in one 1-RTT packet, straight to the server. */
 static int inject(pair *p, const uint8_t *fr, size_t len)
 {
-    quic_conn *c = p->client;
     uint8_t out[1500];
-    qb_wr w;
-    quic_pkt_wr pw;
-    size_t pkt_len;
-    const quic_cid *dcid = quic_peer_cids_current(quic_conn_test_peer_cids(c));
-    uint64_t pn = quic_conn_test_take_pn(c, QUIC_SPACE_APPLICATION);
-    qb_wr_init(&w, out, sizeof out);
-    assert_int_equal(quic_pkt_short_begin(&w, dcid->b, dcid->len, false,
-                                          quic_test_view(c).key_phase_tx, pn, 4, &pw), 0);
-    qb_wr_bytes(&w, fr, len);
-    size_t min = quic_pkt_min_payload(4);
-    if (len < min)
-        qb_wr_zeros(&w, min - len);
-    quic_pkt_keys k = quic_test_keys(c, QUIC_SPACE_APPLICATION, false);
-    assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
-    assert_int_equal(quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
+    forge_pkt fp;
+    assert_true(forge_as(&fp, p->client, QUIC_SPACE_APPLICATION)); /* the shared forger */
+    fp.raw = fr;
+    fp.raw_len = len;
+    size_t pkt_len = forge_seal(&fp, out, sizeof out);
+    assert_true(pkt_len > 0);
     return quic_conn_recv(p->server, &p->spath, out, pkt_len, p->now);
 }
 

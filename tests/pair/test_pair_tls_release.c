@@ -3,6 +3,7 @@
  * client skips NewSessionTicket messages (RFC 8446 §4.6.1), however they are
  * split into CRYPTO frames, and anything else, on either side, ends the
  * connection with the unexpected_message alert as the engine would have. */
+#include "common/forge.h"
 #include "common/pair.h"
 #include "common/tu.h"
 #include "quic/conn_test.h"
@@ -31,20 +32,12 @@ static void start(pair *p)
 static void inject(pair *p, quic_conn *from, quic_conn *to, const uint8_t *fr, size_t len)
 {
     uint8_t out[1500];
-    qb_wr w;
-    quic_pkt_wr pw;
-    size_t pkt_len;
-    const quic_cid *dcid = quic_peer_cids_current(quic_conn_test_peer_cids(from));
-    uint64_t pn = quic_conn_test_take_pn(from, QUIC_SPACE_APPLICATION);
-    qb_wr_init(&w, out, sizeof out);
-    assert_int_equal(quic_pkt_short_begin(&w, dcid->b, dcid->len, false, quic_test_view(from).key_phase_tx, pn, 4, &pw), 0);
-    qb_wr_bytes(&w, fr, len);
-    size_t min = quic_pkt_min_payload(4);
-    if (len < min)
-        qb_wr_zeros(&w, min - len);
-    quic_pkt_keys k = quic_test_keys(from, QUIC_SPACE_APPLICATION, false);
-    assert_int_equal(quic_pkt_wr_finish(&w, &pw, 16, &pkt_len), 0);
-    assert_int_equal(quic_pkt_protect(&k, out, pkt_len, pw.pn_offset, pw.pn_len, pn), 0);
+    forge_pkt fp;
+    assert_true(forge_as(&fp, from, QUIC_SPACE_APPLICATION)); /* the shared forger */
+    fp.raw = fr;
+    fp.raw_len = len;
+    size_t pkt_len = forge_seal(&fp, out, sizeof out);
+    assert_true(pkt_len > 0);
     quic_conn_recv(to, from == p->client ? &p->spath : &p->cpath, out, pkt_len, p->now);
 }
 
