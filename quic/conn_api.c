@@ -92,6 +92,7 @@ size_t quic_conn_send_path(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now,
 {
     c->now = now;
     *to = c->path;
+    quic_conn_ecn_on_datagram(c, now); /* RFC 9000 §13.4.2: this datagram's mark */
     /* RFC 9000 §8.2: a probe of a new path goes there, before other data. */
     size_t probe = quic_conn_path_build(c, buf, cap, now);
     if (probe) {

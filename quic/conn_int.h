@@ -259,7 +259,7 @@ struct quic_conn {
     uint64_t pn_skip_at; /* the next 1-RTT packet number we skip on purpose */
     uint64_t pace_at;    /* 0, or when the pacer lets waiting data go (a timer) */
 
-    /* ECN (RFC 9000 §13.4): one path, one validation (conn_ecn.c). */
+    /* ECN (RFC 9000 §13.4): the current path's validation (conn_ecn.c). */
     quic_ecn ecn;
     uint8_t rx_ecn; /* the codepoint of the datagram being processed */
 
@@ -418,8 +418,18 @@ void quic_conn_cc_on_lost(quic_conn *c, const quic_sent_pkt *lost, size_t n, boo
 /* ---- conn_ecn.c: ECN (RFC 9000 §13.4) ---- */
 /* A packet of sp was accepted (not a duplicate): count its datagram's mark. */
 void quic_conn_ecn_on_packet(quic_conn *c, quic_pn_space sp);
+/* A datagram is about to be built: the path's ECN testing period moves on
+ * and the datagram's codepoint is chosen (quic_conn_ecn returns it). */
+void quic_conn_ecn_on_datagram(quic_conn *c, uint64_t now);
 /* Packet pn of sp is being sent: record whether it carries ECT(0). */
 void quic_conn_ecn_on_sent(quic_conn *c, quic_pn_space sp, uint64_t pn);
+/* A path probe (1-RTT packet pn) was built: its datagram goes unmarked. */
+void quic_conn_ecn_on_probe(quic_conn *c, uint64_t pn);
+/* Packets declared lost (res->lost): all the path's marked ones lost fails
+ * ECN (RFC 9000 §13.4.2). */
+void quic_conn_ecn_on_lost(quic_conn *c, const quic_recovery_result *res);
+/* The connection moved to a new path: ECN is tested there anew (§13.4.2). */
+void quic_conn_ecn_on_new_path(quic_conn *c);
 /* The counts our ACK frames of sp carry (NULL: a plain ACK). */
 const uint64_t *quic_conn_ecn_ack_counts(const quic_conn *c, quic_pn_space sp);
 /* An ACK frame (f) of sp and what it newly acknowledged: validation of the

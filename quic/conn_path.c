@@ -125,6 +125,8 @@ static void reset_path_state(quic_conn *c)
     quic_rtt_init(&c->rec.rtt, 0);
     /* RFC 9000 §14.2.1: the new path's MTU is not known. */
     quic_pmtud_init(&c->pmtud, (size_t)c->max_udp_payload);
+    /* RFC 9000 §13.4.2: nor whether it carries ECN. */
+    quic_conn_ecn_on_new_path(c);
 }
 
 static void move_to_probe_path(quic_conn *c)
@@ -185,6 +187,7 @@ size_t quic_conn_path_build(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now
                                           p->response_due ? p->response : NULL, now);
     if (!n)
         return 0;
+    quic_conn_ecn_on_probe(c, c->sp[QUIC_SPACE_APPLICATION].next_pn - 1);
     p->bytes_out += n;
     p->response_due = false;
     if (challenge) {

@@ -971,6 +971,7 @@ void quic_conn_handle_lost(quic_conn *c, const quic_recovery_result *res, uint64
         quic_conn_on_lost_items(c, res->lost[i].handle);
         quic_sentlog_settle(&c->log, res->lost[i].handle);
     }
+    quic_conn_ecn_on_lost(c, res); /* RFC 9000 §13.4.2 */
     if (res->n_lost)
         quic_conn_cc_on_lost(c, res->lost, res->n_lost, res->persistent_congestion, now);
 }

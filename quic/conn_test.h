@@ -40,7 +40,7 @@ typedef struct quic_conn_test_view {
     size_t pmtu;                /* the datagram size the path is known to carry */
     uint64_t pmtu_blackholes;   /* fallbacks to 1200 (RFC 8899 §4.3) */
     bool pmtu_searching;
-    int ecn_state;              /* quic_ecn_state: 0 testing, 1 capable, 2 failed */
+    int ecn_state;              /* quic_ecn_state: 0 testing, 1 capable, 2 failed, 3 unknown */
     uint64_t ecn_ce_signals;    /* CE increases taken as congestion signals */
     uint64_t cc_congestion_events;
 } quic_conn_test_view;

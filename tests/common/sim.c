@@ -239,6 +239,12 @@ static void on_sent(sim *s, int dir, uint8_t *d, size_t len, uint8_t ecn)
         l->busy_until_ns = start + (uint64_t)len * 8000000000ull / l->rate_bps;
         queued_us = (l->busy_until_ns + 999) / 1000 - s->p.now;
     }
+    if ((ecn == QUIC_ECN_ECT0 || ecn == QUIC_ECN_ECT1) && nd->drop_ect) {
+        s->n.ect_sent[dir]++;
+        s->n.ect_dropped[dir]++;
+        s->n.lost[dir]++;
+        return;
+    }
     if (ecn == QUIC_ECN_ECT0 || ecn == QUIC_ECN_ECT1) {
         s->n.ect_sent[dir]++;
         if (nd->ce_mark > 0 && sim_randf(s) < nd->ce_mark) {

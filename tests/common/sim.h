@@ -43,6 +43,7 @@ typedef struct sim_dir {
     size_t mtu;          /* 0: no limit; larger datagrams are dropped */
     double ce_mark;      /* probability of marking an ECT datagram CE (RFC 3168) */
     bool bleach;         /* clears the ECN field of every datagram */
+    bool drop_ect;       /* drops every ECT-marked datagram (a faulty box, RFC 9000 §13.4.2) */
     sim_link *link;      /* NULL: no rate limit; else queued here first */
 } sim_dir;
 
@@ -62,6 +63,7 @@ typedef struct sim_counters {
     uint64_t sent[2], delivered[2], lost[2], dup[2], corrupted[2], mtu_drop[2], reordered[2];
     uint64_t bytes_sent[2], bytes_delivered[2];
     uint64_t ect_sent[2], ce_marked[2]; /* datagrams sent ECT-marked, marked CE on the way */
+    uint64_t ect_dropped[2];            /* ECT-marked datagrams dropped (sim_dir.drop_ect) */
     /* RFC 9000 §8.1, seen from the wire */
     uint64_t srv_bytes_unvalidated, srv_bytes_in;
     bool srv_validated;

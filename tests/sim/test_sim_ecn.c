@@ -147,6 +147,204 @@ static void test_ecn_counts_omitting_marked_packets_fail_validation(void **state
     sim_free(&s);
 }
 
+/* RFC 9000 §13.4.2: a path whose faulty box drops every ECT-marked datagram.
+ * Only the testing period's packets go marked (ten, or three PTOs); they are
+ * all lost, ECN is declared failed, and the handshake and the transfer
+ * complete unmarked. */
+static void test_ecn_path_dropping_ect_turns_marking_off_and_transfer_completes(void **state)
+{
+    (void)state;
+    sim s;
+    xfer x = {0};
+    ecn_sim_init(&s, 11);
+    s.dir[SIM_C2S].drop_ect = true;
+    s.dir[SIM_S2C].drop_ect = true;
+    sim_xfer_handshake(&s, &x);
+    uint64_t hs_us = s.p.now;
+    sim_xfer_upload(&s, &x, 1u << 20);
+    print_message("ecn: ECT-dropping path: handshake %llu ms, ECT datagrams dropped %llu/%llu\n",
+                  (unsigned long long)(hs_us / 1000), (unsigned long long)s.n.ect_dropped[0],
+                  (unsigned long long)s.n.ect_dropped[1]);
+    SIM_ASSERT(&s, quic_test_view(s.p.client).ecn_state == QUIC_ECN_FAILED);
+    SIM_ASSERT(&s, quic_test_view(s.p.server).ecn_state == QUIC_ECN_FAILED);
+    for (int d = 0; d < 2; d++)
+        SIM_ASSERT(&s, s.n.ect_dropped[d] > 0 && s.n.ect_dropped[d] <= QUIC_ECN_TESTING_PACKETS);
+    /* failed stays failed: nothing more goes marked */
+    uint64_t ect[2] = {s.n.ect_sent[0], s.n.ect_sent[1]};
+    sim_xfer_upload(&s, &x, 256u << 10);
+    for (int d = 0; d < 2; d++)
+        SIM_ASSERT(&s, s.n.ect_sent[d] == ect[d]);
+    sim_free(&s);
+}
+
+/* RFC 9000 §13.4.2, A.4: on a clean path the testing period ends with the
+ * first validated ACK; ECN stays on afterwards, every later packet marked. */
+static void test_ecn_clean_path_stays_capable_after_testing_period(void **state)
+{
+    (void)state;
+    sim s;
+    xfer x = {0};
+    ecn_sim_init(&s, 12);
+    sim_xfer_handshake(&s, &x);
+    sim_xfer_upload(&s, &x, 64u << 10);
+    uint64_t ect[2] = {s.n.ect_sent[0], s.n.ect_sent[1]};
+    uint64_t sent[2] = {s.n.sent[0], s.n.sent[1]};
+    sim_xfer_upload(&s, &x, 2u << 20);
+    for (int d = 0; d < 2; d++) {
+        SIM_ASSERT(&s, s.n.sent[d] - sent[d] > 2 * QUIC_ECN_TESTING_PACKETS);
+        SIM_ASSERT(&s, s.n.ect_sent[d] - ect[d] == s.n.sent[d] - sent[d]);
+    }
+    SIM_ASSERT(&s, quic_test_view(s.p.client).ecn_state == QUIC_ECN_CAPABLE);
+    SIM_ASSERT(&s, quic_test_view(s.p.server).ecn_state == QUIC_ECN_CAPABLE);
+    sim_free(&s);
+}
+
+/* ---- a new path is validated anew (RFC 9000 §13.4.2: "for each new
+ * connection, when switching to a server's preferred address, and on active
+ * connection migration to a new path") ---- */
+
+/* The client moves to a new local address (quic_conn_migrate); the server
+ * sees the datagrams come from another port, validates and follows. From
+ * then on the network behaves as set by `after`. */
+typedef struct migr {
+    bool done;
+    uint64_t at_byte;
+    bool bleach, drop_ect;
+    uint64_t ect_at_move[2], sent_at_move[2];
+} migr;
+
+static void migrate_mid_transfer(sim *s, sim_xfer *x)
+{
+    migr *m = x->ud;
+    if (m->done || x->got < m->at_byte)
+        return;
+    m->done = true;
+    quic_path moved = s->p.cpath;
+    moved.local[moved.local_len ? moved.local_len - 1 : 0] ^= 0x5a;
+    if (!moved.local_len)
+        moved.local_len = 1;
+    SIM_ASSERT(s, quic_conn_migrate(s->p.client, &moved) == 0);
+    s->p.cpath = moved;
+    sim_rebind(s); /* the server sees the client's new address */
+    for (int d = 0; d < 2; d++) {
+        s->dir[d].bleach = m->bleach;
+        s->dir[d].drop_ect = m->drop_ect;
+        m->ect_at_move[d] = s->n.ect_sent[d];
+        m->sent_at_move[d] = s->n.sent[d];
+    }
+}
+
+static void migrated_transfer(sim *s, xfer *x, migr *m, uint64_t total)
+{
+    m->at_byte = total / 4;
+    x->on_pump = migrate_mid_transfer;
+    x->ud = m;
+    sim_xfer_upload(s, x, total);
+    SIM_ASSERT(s, m->done);
+    quic_conn_stats st;
+    quic_conn_stats_get(s->p.server, &st);
+    SIM_ASSERT(s, st.migrations >= 1);
+    quic_conn_stats_get(s->p.client, &st);
+    SIM_ASSERT(s, st.migrations >= 1);
+}
+
+/* Failed on a bleaching path, ECN is tried again on the next path, which is
+ * clean: both sides validate it and mark again. */
+static void test_ecn_revalidated_after_migration_from_bleaching_to_clean_path(void **state)
+{
+    (void)state;
+    sim s;
+    xfer x = {0};
+    migr m = {0};
+    ecn_sim_init(&s, 13);
+    s.dir[SIM_C2S].bleach = true;
+    s.dir[SIM_S2C].bleach = true;
+    sim_xfer_handshake(&s, &x);
+    sim_xfer_upload(&s, &x, 64u << 10);
+    SIM_ASSERT(&s, quic_test_view(s.p.client).ecn_state == QUIC_ECN_FAILED);
+    SIM_ASSERT(&s, quic_test_view(s.p.server).ecn_state == QUIC_ECN_FAILED);
+    migrated_transfer(&s, &x, &m, 2u << 20);
+    SIM_ASSERT(&s, quic_test_view(s.p.client).ecn_state == QUIC_ECN_CAPABLE);
+    SIM_ASSERT(&s, quic_test_view(s.p.server).ecn_state == QUIC_ECN_CAPABLE);
+    for (int d = 0; d < 2; d++)
+        SIM_ASSERT(&s, s.n.ect_sent[d] - m.ect_at_move[d] > 2 * QUIC_ECN_TESTING_PACKETS);
+    sim_free(&s);
+}
+
+/* Capable on a clean path, the connection moves to a path that bleaches:
+ * the new path's validation fails and marking stops. */
+static void test_ecn_migration_to_bleaching_path_turns_marking_off(void **state)
+{
+    (void)state;
+    sim s;
+    xfer x = {0};
+    migr m = {.bleach = true};
+    ecn_sim_init(&s, 14);
+    sim_xfer_handshake(&s, &x);
+    sim_xfer_upload(&s, &x, 64u << 10);
+    SIM_ASSERT(&s, quic_test_view(s.p.client).ecn_state == QUIC_ECN_CAPABLE);
+    migrated_transfer(&s, &x, &m, 1u << 20);
+    SIM_ASSERT(&s, quic_test_view(s.p.client).ecn_state == QUIC_ECN_FAILED);
+    SIM_ASSERT(&s, quic_test_view(s.p.server).ecn_state == QUIC_ECN_FAILED);
+    uint64_t ect[2] = {s.n.ect_sent[0], s.n.ect_sent[1]};
+    sim_xfer_upload(&s, &x, 256u << 10);
+    for (int d = 0; d < 2; d++)
+        SIM_ASSERT(&s, s.n.ect_sent[d] == ect[d]);
+    sim_free(&s);
+}
+
+/* Capable on a clean path, the connection moves to a path that drops ECT:
+ * marking only in the new path's testing period, then off, and the
+ * transfer completes. */
+static void test_ecn_migration_to_ect_dropping_path_turns_off_and_completes(void **state)
+{
+    (void)state;
+    sim s;
+    xfer x = {0};
+    migr m = {.drop_ect = true};
+    ecn_sim_init(&s, 15);
+    sim_xfer_handshake(&s, &x);
+    sim_xfer_upload(&s, &x, 64u << 10);
+    SIM_ASSERT(&s, quic_test_view(s.p.client).ecn_state == QUIC_ECN_CAPABLE);
+    migrated_transfer(&s, &x, &m, 1u << 20);
+    print_message("ecn: moved to an ECT-dropping path: ECT datagrams dropped %llu/%llu\n",
+                  (unsigned long long)s.n.ect_dropped[0], (unsigned long long)s.n.ect_dropped[1]);
+    SIM_ASSERT(&s, quic_test_view(s.p.client).ecn_state == QUIC_ECN_FAILED);
+    SIM_ASSERT(&s, quic_test_view(s.p.server).ecn_state == QUIC_ECN_FAILED);
+    for (int d = 0; d < 2; d++)
+        SIM_ASSERT(&s, s.n.ect_dropped[d] > 0 && s.n.ect_dropped[d] <= QUIC_ECN_TESTING_PACKETS);
+    uint64_t ect[2] = {s.n.ect_sent[0], s.n.ect_sent[1]};
+    sim_xfer_upload(&s, &x, 256u << 10);
+    for (int d = 0; d < 2; d++)
+        SIM_ASSERT(&s, s.n.ect_sent[d] == ect[d]);
+    sim_free(&s);
+}
+
+/* Capable, the connection moves to another clean path: it is tested again
+ * (unmarked between the testing period and the first ACK from there) and
+ * stays on: once validated, every packet marked. */
+static void test_ecn_migration_to_clean_path_keeps_marking(void **state)
+{
+    (void)state;
+    sim s;
+    xfer x = {0};
+    migr m = {0};
+    ecn_sim_init(&s, 16);
+    sim_xfer_handshake(&s, &x);
+    sim_xfer_upload(&s, &x, 64u << 10);
+    migrated_transfer(&s, &x, &m, 2u << 20);
+    SIM_ASSERT(&s, quic_test_view(s.p.client).ecn_state == QUIC_ECN_CAPABLE);
+    SIM_ASSERT(&s, quic_test_view(s.p.server).ecn_state == QUIC_ECN_CAPABLE);
+    uint64_t ect[2] = {s.n.ect_sent[0], s.n.ect_sent[1]};
+    uint64_t sent[2] = {s.n.sent[0], s.n.sent[1]};
+    sim_xfer_upload(&s, &x, 1u << 20);
+    for (int d = 0; d < 2; d++) {
+        SIM_ASSERT(&s, ect[d] > m.ect_at_move[d]);
+        SIM_ASSERT(&s, s.n.ect_sent[d] - ect[d] == s.n.sent[d] - sent[d]);
+    }
+    sim_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +353,12 @@ int main(void)
         cmocka_unit_test(test_ecn_bleached_path_turns_marking_off),
         cmocka_unit_test(test_ecn_counts_above_sent_fail_validation),
         cmocka_unit_test(test_ecn_counts_omitting_marked_packets_fail_validation),
+        cmocka_unit_test(test_ecn_path_dropping_ect_turns_marking_off_and_transfer_completes),
+        cmocka_unit_test(test_ecn_clean_path_stays_capable_after_testing_period),
+        cmocka_unit_test(test_ecn_revalidated_after_migration_from_bleaching_to_clean_path),
+        cmocka_unit_test(test_ecn_migration_to_bleaching_path_turns_marking_off),
+        cmocka_unit_test(test_ecn_migration_to_ect_dropping_path_turns_off_and_completes),
+        cmocka_unit_test(test_ecn_migration_to_clean_path_keeps_marking),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
