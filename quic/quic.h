@@ -199,9 +199,12 @@ typedef enum quic_ecn_codepoint {
  * and it stops marking, which is right for a socket that cannot tell). */
 int quic_conn_recv_ecn(quic_conn *c, const quic_path *path, uint8_t *dgram, size_t len,
                        uint8_t ecn, uint64_t now);
-/** The ECN codepoint to set on the datagrams quic_conn_send() returns now
- * (IP_TOS / IPV6_TCLASS): QUIC_ECN_ECT0 until the path fails ECN validation
- * (RFC 9000 §13.4.2), QUIC_ECN_NOT_ECT after. */
+/** The ECN codepoint to set (IP_TOS / IPV6_TCLASS) on the datagram
+ * quic_conn_send() or quic_conn_send_path() just returned; ask after each.
+ * QUIC_ECN_ECT0 during a path's testing period (its first ten packets or
+ * three PTOs) and once the peer's counts validated it, QUIC_ECN_NOT_ECT in
+ * between, after a failed validation, and on probes of a new path (RFC 9000
+ * §13.4.2, Appendix A.4). */
 uint8_t quic_conn_ecn(const quic_conn *c);
 /** Writes the next UDP datagram into buf (cap >= 1200 recommended). Returns its
  * length, 0 when nothing is to be sent now. A server whose client may change
