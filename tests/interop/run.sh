@@ -148,6 +148,8 @@ quince-quicgo-v2          quince quicgo GET         10   8    20  ok           d
 quicgo-quince-v2          quicgo quince GET         10   8    20  ok           direct -version,v2 -v c~connected.*version=v2;s~handshake.complete:.QUIC.version.0x6b3343cf
 quince-quicgo-key-update-quince  quince quicgo GET    10   8    20  ok           direct --key-update-after,4,-v - c~keys.updated,.key.phase.1
 quicgo-quince-key-update-quince  quicgo quince GET    10   8    20  ok           direct - --key-update-after,4,-v s~keys.updated,.key.phase.1
+quince-quicgo-ecn         quince quicgo GET         40   100  60  ok           direct -v - c~ecn:.path.validated,.marking.ECT
+quicgo-quince-ecn         quicgo quince GET         40   100  60  ok           direct - -v s~ecn:.path.validated,.marking.ECT
 quince-aioquic-key-update-quince quince aioquic GET   10   8    20  ok           direct --key-update-after,4,-v - c~keys.updated,.key.phase.1
 aioquic-quince-key-update-quince aioquic quince GET   10   8    20  ok           direct - --key-update-after,4,-v s~keys.updated,.key.phase.1
 ngtcp2-quince-key-update-quince  ngtcp2 quince GET    -    -    20  h3-404       direct --delay-stream=200ms --key-update-after,2,-v c~pkt.rx.*type=1RTT.k=1;s~keys.updated,.key.phase.1
