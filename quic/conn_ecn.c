@@ -15,6 +15,14 @@ static void log_failed(quic_conn *c)
 
 void quic_conn_ecn_on_datagram(quic_conn *c, uint64_t now)
 {
+    /* The handshake goes unmarked and the testing period (§13.4.2) begins
+     * once it is confirmed: a box that drops ECT packets then costs a few
+     * 1-RTT packets, never the handshake's PTOs (Initial and Handshake
+     * packets share datagrams, so the line is the confirmation). */
+    if (!c->handshake_confirmed) {
+        quic_ecn_unmarked_datagram(&c->ecn);
+        return;
+    }
     quic_ecn_state before = c->ecn.state;
     quic_ecn_on_datagram(&c->ecn, now, quic_conn_pto(c));
     if (c->ecn.state == before)

@@ -13,7 +13,8 @@
  * three PTOs after the testing period: FAILED, unmarked. A new path starts
  * over (quic_ecn_new_path); the counts themselves are per packet number
  * space, not per path (§13.4.1), so a new path's baseline is the peer's
- * latest counts (Appendix A.4). */
+ * latest counts (Appendix A.4). The connection sends its handshake unmarked
+ * and lets testing begin once the handshake is confirmed (conn_ecn.c). */
 #ifndef QUIC_ECN_H
 #define QUIC_ECN_H
 

@@ -202,9 +202,10 @@ int quic_conn_recv_ecn(quic_conn *c, const quic_path *path, uint8_t *dgram, size
 /** The ECN codepoint to set (IP_TOS / IPV6_TCLASS) on the datagram
  * quic_conn_send() or quic_conn_send_path() just returned; ask after each.
  * QUIC_ECN_ECT0 during a path's testing period (its first ten packets or
- * three PTOs) and once the peer's counts validated it, QUIC_ECN_NOT_ECT in
- * between, after a failed validation, and on probes of a new path (RFC 9000
- * §13.4.2, Appendix A.4). */
+ * three PTOs once the handshake is confirmed) and once the peer's counts
+ * validated it; QUIC_ECN_NOT_ECT during the handshake, between testing and
+ * validation, after a failed validation, and on probes of a new path (RFC
+ * 9000 §13.4.2, Appendix A.4). */
 uint8_t quic_conn_ecn(const quic_conn *c);
 /** Writes the next UDP datagram into buf (cap >= 1200 recommended). Returns its
  * length, 0 when nothing is to be sent now. A server whose client may change
