@@ -35,6 +35,13 @@ void quic_cc_init(quic_cc *cc, quic_cc_algo algo, size_t max_datagram_size)
     cc->ops->init(cc);
 }
 
+void quic_cc_reset_for_new_path(quic_cc *cc, size_t max_datagram_size)
+{
+    uint64_t in_flight = cc->bytes_in_flight;
+    quic_cc_init(cc, cc->algo, max_datagram_size);
+    cc->bytes_in_flight = in_flight;
+}
+
 const char *quic_cc_name(const quic_cc *cc) { return cc->ops->name; }
 
 void quic_cc_set_max_datagram_size(quic_cc *cc, size_t max_datagram_size, bool in_handshake)

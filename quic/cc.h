@@ -46,6 +46,10 @@ uint64_t quic_cc_initial_window(uint64_t max_datagram_size);
 
 /* max_datagram_size below 1200 is raised to 1200; an unknown algo is CUBIC. */
 void quic_cc_init(quic_cc *cc, quic_cc_algo algo, size_t max_datagram_size);
+/* RFC 9000 §9.4: a new path starts from a fresh window and state of the same
+ * algorithm; bytes still in flight on the old path stay counted until they
+ * are acknowledged or lost. */
+void quic_cc_reset_for_new_path(quic_cc *cc, size_t max_datagram_size);
 /* "cubic" or "newreno". */
 const char *quic_cc_name(const quic_cc *cc);
 /* PMTU change: a smaller size during the handshake resets the window to the
@@ -55,6 +59,7 @@ void quic_cc_set_max_datagram_size(quic_cc *cc, size_t max_datagram_size, bool i
 /* ---- what the connection reads ---- */
 static inline uint64_t quic_cc_window(const quic_cc *cc) { return cc->cwnd; }
 static inline uint64_t quic_cc_bytes_in_flight(const quic_cc *cc) { return cc->bytes_in_flight; }
+static inline uint64_t quic_cc_congestion_events(const quic_cc *cc) { return cc->congestion_events; }
 /* bytes_in_flight + bytes <= cwnd (or the one packet allowed after a cut). */
 bool quic_cc_can_send(const quic_cc *cc, size_t bytes);
 /* Bytes that may still be sent now. */

@@ -119,9 +119,7 @@ void quic_conn_path_on_challenge(quic_conn *c, const uint8_t data[8])
  * still in flight on the old path stay counted until acknowledged or lost. */
 static void reset_path_state(quic_conn *c)
 {
-    uint64_t in_flight = c->cc.bytes_in_flight;
-    quic_cc_init(&c->cc, c->cc.algo, quic_conn_path_mtu(c));
-    c->cc.bytes_in_flight = in_flight;
+    quic_cc_reset_for_new_path(&c->cc, quic_conn_path_mtu(c));
     quic_rtt_init(&c->rec.rtt, 0);
     /* RFC 9000 §14.2.1: the new path's MTU is not known. */
     quic_pmtud_init(&c->pmtud, (size_t)c->max_udp_payload);

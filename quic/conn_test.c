@@ -32,7 +32,7 @@ void quic_conn_test_view_get(const quic_conn *c, quic_conn_test_view *v)
     v->pmtu_blackholes = c->pmtud.blackholes;
     v->pmtu_searching = c->pmtud.searching;
     v->ecn_ce_signals = c->ecn.ce_signals;
-    v->cc_congestion_events = c->cc.congestion_events;
+    v->cc_congestion_events = quic_cc_congestion_events(&c->cc);
     v->early_held = c->early_n;
     v->now = c->now;
     v->idle_deadline = c->idle_deadline;

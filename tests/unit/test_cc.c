@@ -136,6 +136,25 @@ static void test_app_limited_and_discard(void **state)
     assert_true(cc.bytes_in_flight == 0 && cc.cwnd == 12000 && cc.congestion_events == 0);
 }
 
+static void test_new_path_resets_window_keeps_algo_and_in_flight(void **state)
+{
+    (void)state;
+    /* RFC 9000 §9.4: a new path starts from the initial window; packets still
+     * in flight on the old path stay counted, and the algorithm is kept. */
+    quic_cc cc;
+    quic_cc_init(&cc, QUIC_CC_NEWRENO, 1200);
+    quic_sent_pkt p[3] = {pkt(0, 1200, 0), pkt(1, 1200, 0), pkt(2, 1200, 0)};
+    for (int i = 0; i < 3; i++)
+        quic_cc_on_sent(&cc, 1200, 0);
+    quic_cc_on_lost(&cc, p, 1, false, 10 * MS);
+    assert_true(cc.cwnd < 12000 && quic_cc_congestion_events(&cc) == 1);
+    quic_cc_reset_for_new_path(&cc, 1452);
+    assert_true(cc.algo == QUIC_CC_NEWRENO);
+    assert_true(cc.cwnd == 14520 && cc.ssthresh == UINT64_MAX);
+    assert_true(quic_cc_bytes_in_flight(&cc) == 2400);
+    assert_true(quic_cc_congestion_events(&cc) == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -144,6 +163,7 @@ int main(void)
         cmocka_unit_test(test_recovery_and_avoidance),
         cmocka_unit_test(test_persistent_congestion),
         cmocka_unit_test(test_app_limited_and_discard),
+        cmocka_unit_test(test_new_path_resets_window_keeps_algo_and_in_flight),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
