@@ -78,6 +78,9 @@ static dec_flow *flow_new(dec *d, const app_pcap_udp *u, uint32_t version)
     f->cport = u->sport;
     f->sport = u->dport;
     f->version = version;
+    f->versions[0] = version;
+    f->version_how[0] = "the client's first Initial";
+    f->nversions = 1;
     for (int l = 0; l < DEC_LVL_COUNT; l++)
         for (int k = 0; k < 2; k++) {
             f->largest[l][k] = QUIC_PN_NONE;
@@ -96,6 +99,7 @@ static void flow_free(dec_flow *f)
                 quic_pkt_keys_clear(&f->keys[l][s]);
             dec_rs_free(&f->crypto[l][s]);
         }
+    dec_flow_alt_initial_clear(f);
     for (int s = 0; s < 2; s++)
         cx_aead_free(f->prev[s]);
     dec_flow_free_streams(f);
@@ -214,6 +218,22 @@ static void frames_walk(dec *d, dec_flow *f, int lvl, int dir, quic_pkt_type pt,
     }
 }
 
+/* The connection goes on in version v (how: why, rfc): shown as an item of
+ * its own, kind "version_switch", and kept for the summary. */
+static void version_changed(dec *d, dec_flow *f, uint32_t from, uint32_t v, const char *how,
+                            const char *rfc)
+{
+    char a[12], b[12];
+    dec_item(d, 2, "version_switch", rfc, "version switched to %s (0x%08" PRIx32 ") from %s: %s",
+             dec_version_name(v, b), v, dec_version_name(from, a), how);
+    f->version = v;
+    f->client_followed = false;
+    if (f->nversions < sizeof f->versions / sizeof f->versions[0]) {
+        f->versions[f->nversions] = v;
+        f->version_how[f->nversions++] = how;
+    }
+}
+
 static void packet(dec *d, dec_flow *f, int dir, quic_pkt_hdr *h, size_t idx, bool coalesced)
 {
     char hex[200];
@@ -252,6 +272,7 @@ static void packet(dec *d, dec_flow *f, int dir, quic_pkt_hdr *h, size_t idx, bo
         for (size_t i = 0; i < h->versions_count; i++)
             dec_item(d, 2, "field", "RFC 9000 §17.2.1", "supported version 0x%08" PRIx32,
                      qb_get_u32(h->versions + 4 * i));
+        f->vn_pending = dir == DEC_S2C;
         return;
     case QUIC_PKT_RETRY: {
         dec_item(d, 2, "field", "RFC 9000 §17.2.5", "Retry Token (%zu bytes) %s", h->token_len,
@@ -268,9 +289,14 @@ static void packet(dec *d, dec_flow *f, int dir, quic_pkt_hdr *h, size_t idx, bo
         dec_item(d, 2, "field", "RFC 9000 §17.2.2", "Token (%zu bytes)%s%s", h->token_len,
                  h->token_len ? " " : "", dec_hex(hex, sizeof hex, h->token, h->token_len, 32));
         lvl = DEC_LVL_INITIAL;
+        /* RFC 9368 §2.1: after Version Negotiation the client starts again in
+         * a version the server listed: a new first Initial, new Initial keys */
+        bool restart = dir == DEC_C2S && f->vn_pending && h->version != f->version;
+        if (restart)
+            version_changed(d, f, f->version, h->version, "after Version Negotiation", "RFC 9368 §2.1");
         /* the first client Initial, and the first one after a Retry (RFC 9001 §5.2) */
-        if (dir == DEC_C2S && (!f->have_keys[DEC_LVL_INITIAL][DEC_C2S] || f->retry_pending)) {
-            f->retry_pending = false;
+        if (dir == DEC_C2S && (!f->have_keys[DEC_LVL_INITIAL][DEC_C2S] || f->retry_pending || restart)) {
+            f->retry_pending = f->vn_pending = false;
             dec_flow_initial_keys(d, f, h->dcid, h->dcid_len, 2);
         }
         break;
@@ -284,7 +310,37 @@ static void packet(dec *d, dec_flow *f, int dir, quic_pkt_hdr *h, size_t idx, bo
         dec_item(d, 2, "field", "RFC 9000 §17.2", "Length %" PRIu64 " (packet number and payload)", h->length);
     quic_pkt_clear c;
     const char *why = "0-RTT keys are not decoded";
-    if (lvl < 0 || dec_pkt_open(d, f, lvl, dir, (uint8_t *)h->pkt, h->pkt_len, h->pn_offset, &c, &why, 2) != 0) {
+    /* An Initial of the other compatible version (RFC 9368 §2.3, RFC 9369
+     * §4.1): the server's first one in the negotiated version, or the
+     * client's in the original version before it learned of the switch. */
+    bool other = lvl == DEC_LVL_INITIAL && h->version != f->version;
+    if (other && dec_flow_alt_initial_keys(d, f, h->version, 2) != 0) {
+        why = "no Initial keys for this version";
+        lvl = -1;
+    } else if (other) {
+        dec_flow_initial_swap(f);
+    }
+    if (lvl == DEC_LVL_HANDSHAKE && h->version != f->version)
+        why = "a Handshake packet not in the negotiated version: a receiver drops it (RFC 9369 §4.1)";
+    int rc = lvl < 0 || (lvl == DEC_LVL_HANDSHAKE && h->version != f->version)
+                 ? -1
+                 : dec_pkt_open(d, f, lvl, dir, (uint8_t *)h->pkt, h->pkt_len, h->pn_offset, &c, &why, 2);
+    if (other && lvl >= 0) {
+        dec_flow_initial_swap(f); /* back: f->version is the one in use */
+        if (rc == 0 && dir == DEC_S2C) {
+            /* the server answers in another version: the switch (RFC 9368
+             * §2.3); its Initial keys become the ones in use */
+            uint32_t from = f->version;
+            dec_flow_initial_swap(f);
+            version_changed(d, f, from, h->version, "compatible version negotiation", "RFC 9368 §2.3");
+        }
+    }
+    if (rc == 0 && dir == DEC_C2S && f->nversions > 1 && !f->client_followed &&
+        h->version == f->version && h->type != QUIC_PKT_1RTT) {
+        f->client_followed = true;
+        dec_item(d, 2, "note", "RFC 9369 §4.1", "the client sends in the negotiated version from now on");
+    }
+    if (rc != 0) {
         d->st->undecryptable++;
         dec_item(d, 2, "error", "RFC 9001 §5", "cannot decrypt: %s", why);
         return;

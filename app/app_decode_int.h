@@ -51,7 +51,19 @@ typedef struct dec_flow {
     int family;
     uint8_t caddr[16], saddr[16];
     uint16_t cport, sport;
-    uint32_t version;
+    uint32_t version; /* of the packets now: the negotiated one after a switch */
+    /* the versions the connection used, in order, and how each later one
+     * came (RFC 9368 §2.1 after Version Negotiation, §2.3 compatible) */
+    uint32_t versions[4];
+    const char *version_how[4];
+    size_t nversions;
+    bool vn_pending;      /* a Version Negotiation packet came: the client may start again */
+    bool client_followed; /* the client sent in the negotiated version after a switch */
+    /* Initial keys of another version from the same DCID (RFC 9369 §4.1:
+     * the client's Initials in the original version after a switch) */
+    quic_pkt_keys alt_init[2];
+    bool have_alt_init[2];
+    uint32_t alt_version;
     uint8_t idcid[20]; /* the DCID the Initial keys come from */
     size_t idcid_len;
     uint8_t ccid[20], scid[20]; /* each side's Source Connection ID */
@@ -126,6 +138,14 @@ void dec_rs_free(dec_rs *rs);
 /* Keys and packet protection (app_decode_keys.c). */
 void dec_keylog_load(dec *d, const char *text, size_t len);
 void dec_flow_initial_keys(dec *d, dec_flow *f, const uint8_t *dcid, size_t dcid_len, int depth);
+/* Initial keys of version from the same client DCID into alt_init (once per
+ * version); 0, or -1 when the version has no key schedule. */
+int dec_flow_alt_initial_keys(dec *d, dec_flow *f, uint32_t version, int depth);
+/* Exchanges the Initial keys (and version) with the alternative ones. */
+void dec_flow_initial_swap(dec_flow *f);
+void dec_flow_alt_initial_clear(dec_flow *f);
+/* "v1", "v2", or the hex of another version (buf of 12 bytes). */
+const char *dec_version_name(uint32_t v, char *buf);
 /* Removes header protection and decrypts pkt in place with the keys of lvl and
  * dir; 0, or -1 with *why. */
 int dec_pkt_open(dec *d, dec_flow *f, int lvl, int dir, uint8_t *pkt, size_t pkt_len,

@@ -164,6 +164,7 @@ void dec_flow_initial_keys(dec *d, dec_flow *f, const uint8_t *dcid, size_t dcid
     }
     memcpy(f->idcid, dcid, dcid_len);
     f->idcid_len = dcid_len;
+    dec_flow_alt_initial_clear(f); /* they came from an earlier DCID */
     dec_item(d, depth, "key", "RFC 9001 §5.2", "Initial secrets from the client's DCID %s%s",
              dec_hex(hex, sizeof hex, dcid, dcid_len, 20), f->retry_seen ? " (after Retry)" : "");
     dec_print_keys(d, depth + 1, "Initial client keys", &c);
@@ -172,6 +173,69 @@ void dec_flow_initial_keys(dec *d, dec_flow *f, const uint8_t *dcid, size_t dcid
     keys_set(f, DEC_LVL_INITIAL, DEC_S2C, &s);
     cx_quic_keys_clear(&c);
     cx_quic_keys_clear(&s);
+}
+
+const char *dec_version_name(uint32_t v, char *buf)
+{
+    if (v == QUIC_VERSION_1)
+        return "v1";
+    if (v == QUIC_VERSION_2)
+        return "v2";
+    snprintf(buf, 12, "0x%08" PRIx32, v);
+    return buf;
+}
+
+void dec_flow_alt_initial_clear(dec_flow *f)
+{
+    for (int s = 0; s < 2; s++) {
+        if (f->have_alt_init[s])
+            quic_pkt_keys_clear(&f->alt_init[s]);
+        f->have_alt_init[s] = false;
+    }
+    f->alt_version = 0;
+}
+
+void dec_flow_initial_swap(dec_flow *f)
+{
+    for (int s = 0; s < 2; s++) {
+        quic_pkt_keys k = f->keys[DEC_LVL_INITIAL][s];
+        bool have = f->have_keys[DEC_LVL_INITIAL][s];
+        f->keys[DEC_LVL_INITIAL][s] = f->alt_init[s];
+        f->have_keys[DEC_LVL_INITIAL][s] = f->have_alt_init[s];
+        f->alt_init[s] = k;
+        f->have_alt_init[s] = have;
+    }
+    uint32_t v = f->version;
+    f->version = f->alt_version;
+    f->alt_version = v;
+}
+
+/* RFC 9368 §2.3, RFC 9369 §4.1: the Initial packets of the other compatible
+ * version are protected with that version's salt and labels (RFC 9369 §3.3),
+ * from the same client DCID: the one of its first Initial (or after Retry). */
+int dec_flow_alt_initial_keys(dec *d, dec_flow *f, uint32_t version, int depth)
+{
+    cx_quic_keys c, s;
+    char hex[48], vb[12], what[48];
+    if (f->alt_version == version && f->have_alt_init[DEC_C2S])
+        return 0;
+    if (!f->have_keys[DEC_LVL_INITIAL][DEC_C2S] ||
+        cx_quic_initial_keys(version, f->idcid, f->idcid_len, &c, &s) != 0)
+        return -1;
+    dec_flow_alt_initial_clear(f);
+    const char *name = dec_version_name(version, vb);
+    dec_item(d, depth, "key", "RFC 9369 §3.3.1", "Initial secrets of %s (its salt and labels) from the same client DCID %s",
+             name, dec_hex(hex, sizeof hex, f->idcid, f->idcid_len, 20));
+    snprintf(what, sizeof what, "Initial %s client keys", name);
+    dec_print_keys(d, depth + 1, what, &c);
+    snprintf(what, sizeof what, "Initial %s server keys", name);
+    dec_print_keys(d, depth + 1, what, &s);
+    f->have_alt_init[DEC_C2S] = quic_pkt_keys_init(&f->alt_init[DEC_C2S], NULL, &c) == 0;
+    f->have_alt_init[DEC_S2C] = quic_pkt_keys_init(&f->alt_init[DEC_S2C], NULL, &s) == 0;
+    f->alt_version = version;
+    cx_quic_keys_clear(&c);
+    cx_quic_keys_clear(&s);
+    return f->have_alt_init[DEC_C2S] && f->have_alt_init[DEC_S2C] ? 0 : -1;
 }
 
 /* Removes header protection and decrypts (RFC 9001 §5.4, §5.3), trying the

@@ -196,15 +196,42 @@ void dec_dgram_end(dec *d)
     d->js_len = 0;
 }
 
+/* Each connection's versions: the client's first, then each switch and how
+ * (RFC 9368 §2.1, §2.3). */
+static void summary_versions(dec *d)
+{
+    char vb[12];
+    for (size_t i = 0; i < d->nflows; i++) {
+        const dec_flow *f = d->flows[i];
+        if (d->json) {
+            fprintf(d->out, "%s{\"connection\":%d,\"versions\":[", i ? "," : "", f->n);
+            for (size_t k = 0; k < f->nversions; k++)
+                fprintf(d->out, "%s\"0x%08" PRIx32 "\"", k ? "," : "", f->versions[k]);
+            fprintf(d->out, "],\"switches\":[");
+            for (size_t k = 1; k < f->nversions; k++)
+                fprintf(d->out, "%s\"%s\"", k > 1 ? "," : "", f->version_how[k]);
+            fprintf(d->out, "]}");
+            continue;
+        }
+        fprintf(d->out, "connection %d: QUIC %s", f->n, dec_version_name(f->versions[0], vb));
+        for (size_t k = 1; k < f->nversions; k++)
+            fprintf(d->out, ", then %s (%s)", dec_version_name(f->versions[k], vb), f->version_how[k]);
+        fputc('\n', d->out);
+    }
+}
+
 void dec_summary(dec *d)
 {
     const app_decode_stats *s = d->st;
     if (d->json) {
         fprintf(d->out,
                 "{\"summary\":{\"connections\":%zu,\"datagrams\":%zu,\"packets\":%zu,"
-                "\"decrypted\":%zu,\"undecryptable\":%zu,\"other_udp\":%zu,\"capture_cut\":%s}}\n",
+                "\"decrypted\":%zu,\"undecryptable\":%zu,\"other_udp\":%zu,\"capture_cut\":%s,"
+                "\"connection_versions\":[",
                 s->flows, s->datagrams, s->packets, s->decrypted, s->undecryptable, s->other_udp,
                 s->capture_cut ? "true" : "false");
+        summary_versions(d);
+        fprintf(d->out, "]}}\n");
         return;
     }
     fprintf(d->out,
@@ -212,6 +239,7 @@ void dec_summary(dec *d)
             "%zu undecryptable, %zu other UDP datagrams%s\n",
             s->flows, s->datagrams, s->packets, s->decrypted, s->undecryptable, s->other_udp,
             s->capture_cut ? ", capture cut short" : "");
+    summary_versions(d);
 }
 
 int dec_rs_add(dec *d, dec_rs *rs, uint64_t off, const uint8_t *p, size_t len, size_t *dup)

@@ -310,6 +310,60 @@ static void test_quicgo_capture_decodes_with_zero_undecryptable(void **state)
     free(out);
 }
 
+/* A quince client whose first flight is v1 (its default, offering 1,2) and a
+ * quince server that prefers v2 (--quic-version 2,1) over loopback; the
+ * client writes --pcap and --keylog. The server moves the connection to v2
+ * (RFC 9368 §2.3, RFC 9369 §4.1): every packet, before and after the switch,
+ * decrypts and the switch is a line of its own. */
+static void test_v1_client_moved_to_v2_capture_decodes_with_switch(void **state)
+{
+    (void)state;
+    char own[] = "/tmp/quince-test-v2cap-XXXXXX", keys[] = "/tmp/quince-test-v2keys-XXXXXX";
+    int fds[2] = {mkstemp(own), mkstemp(keys)};
+    for (int i = 0; i < 2; i++) {
+        assert_true(fds[i] >= 0);
+        close(fds[i]);
+    }
+    uint16_t port = free_udp_port();
+    char listen[64], url[96];
+    snprintf(listen, sizeof listen, "127.0.0.1:%u", (unsigned)port);
+    snprintf(url, sizeof url, "https://127.0.0.1:%u/ping-pong", (unsigned)port);
+    pid_t srv = fork();
+    assert_true(srv >= 0);
+    if (srv == 0) {
+        app_opts so;
+        char *sargv[] = {"quince", "server", "--listen", listen, "--one-shot", "--count", "4",
+                         "--quic-version", "2,1"};
+        if (app_cli_parse(9, sargv, &so, stderr) != 0)
+            _exit(2);
+        _exit(app_run_server(&so));
+    }
+    wait_udp_bound(port, srv);
+    app_opts co;
+    char *cargv[] = {"quince", "client", url, "--insecure", "--count", "4", "--quic-version", "1,2",
+                     "--keylog", keys, "--pcap", own};
+    assert_int_equal(app_cli_parse(12, cargv, &co, stderr), 0);
+    int crc = app_run_client(&co);
+    int status;
+    assert_int_equal(waitpid(srv, &status, 0), srv);
+    assert_int_equal(crc, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    app_decode_stats st;
+    char *out = decode_file(own, keys, &st);
+    unlink(own);
+    unlink(keys);
+    assert_int_equal(st.flows, 1);
+    assert_true(st.packets > 10);
+    assert_int_equal(st.undecryptable, 0);
+    assert_int_equal(st.decrypted, st.packets);
+    expect(out, "version 0x00000001 (QUIC v1)");
+    expect(out, "version switched to v2 (0x6b3343cf) from v1: compatible version negotiation");
+    expect(out, "Handshake packet");
+    expect(out, "ping-pong counter (8 bytes, big-endian) = 4");
+    expect(out, "connection 1: QUIC v1, then v2 (compatible version negotiation)");
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -317,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_demo_capture_with_retry_shows_retry_and_decodes),
         cmocka_unit_test(test_dumpcap_capture_decodes_like_the_clients_own),
         cmocka_unit_test(test_quicgo_capture_decodes_with_zero_undecryptable),
+        cmocka_unit_test(test_v1_client_moved_to_v2_capture_decodes_with_switch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
