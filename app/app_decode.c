@@ -218,6 +218,23 @@ static void frames_walk(dec *d, dec_flow *f, int lvl, int dir, quic_pkt_type pt,
     }
 }
 
+/* RFC 9368 §2.1, §2.4: the first flight after Version Negotiation is
+ * conceptually a new connection: a new ClientHello (a new random, so other
+ * key log lines), its CRYPTO streams from offset 0; packet numbers go on. */
+static void flow_restart_tls(dec_flow *f)
+{
+    for (int l = 0; l < DEC_LVL_COUNT; l++)
+        for (int s = 0; s < 2; s++) {
+            dec_rs_free(&f->crypto[l][s]);
+            if (l != DEC_LVL_INITIAL && f->have_keys[l][s])
+                quic_pkt_keys_clear(&f->keys[l][s]);
+            if (l != DEC_LVL_INITIAL)
+                f->have_keys[l][s] = false;
+        }
+    f->have_random = f->have_suite = f->keys_done = false;
+    f->client_followed = true; /* no compatible switch to follow */
+}
+
 /* The connection goes on in version v (how: why, rfc): shown as an item of
  * its own, kind "version_switch", and kept for the summary. */
 static void version_changed(dec *d, dec_flow *f, uint32_t from, uint32_t v, const char *how,
@@ -292,8 +309,10 @@ static void packet(dec *d, dec_flow *f, int dir, quic_pkt_hdr *h, size_t idx, bo
         /* RFC 9368 §2.1: after Version Negotiation the client starts again in
          * a version the server listed: a new first Initial, new Initial keys */
         bool restart = dir == DEC_C2S && f->vn_pending && h->version != f->version;
-        if (restart)
+        if (restart) {
             version_changed(d, f, f->version, h->version, "after Version Negotiation", "RFC 9368 §2.1");
+            flow_restart_tls(f);
+        }
         /* the first client Initial, and the first one after a Retry (RFC 9001 §5.2) */
         if (dir == DEC_C2S && (!f->have_keys[DEC_LVL_INITIAL][DEC_C2S] || f->retry_pending || restart)) {
             f->retry_pending = f->vn_pending = false;

@@ -364,6 +364,56 @@ static void test_v1_client_moved_to_v2_capture_decodes_with_switch(void **state)
     free(out);
 }
 
+/* A client whose first flight is v2 (--quic-version 2,1) and a server that
+ * speaks only v1: Version Negotiation, then the client starts again in v1
+ * with a new ClientHello (RFC 9368 §2.1); everything after the restart
+ * decrypts with the key log of the new ClientHello. */
+static void test_restart_after_version_negotiation_decodes(void **state)
+{
+    (void)state;
+    char own[] = "/tmp/quince-test-vncap-XXXXXX", keys[] = "/tmp/quince-test-vnkeys-XXXXXX";
+    int fds[2] = {mkstemp(own), mkstemp(keys)};
+    for (int i = 0; i < 2; i++) {
+        assert_true(fds[i] >= 0);
+        close(fds[i]);
+    }
+    uint16_t port = free_udp_port();
+    char listen[64], url[96];
+    snprintf(listen, sizeof listen, "127.0.0.1:%u", (unsigned)port);
+    snprintf(url, sizeof url, "https://127.0.0.1:%u/ping-pong", (unsigned)port);
+    pid_t srv = fork();
+    assert_true(srv >= 0);
+    if (srv == 0) {
+        app_opts so;
+        char *sargv[] = {"quince", "server", "--listen", listen, "--one-shot", "--count", "3",
+                         "--quic-version", "1"};
+        if (app_cli_parse(9, sargv, &so, stderr) != 0)
+            _exit(2);
+        _exit(app_run_server(&so));
+    }
+    wait_udp_bound(port, srv);
+    app_opts co;
+    char *cargv[] = {"quince", "client", url, "--insecure", "--count", "3", "--quic-version", "2,1",
+                     "--keylog", keys, "--pcap", own};
+    assert_int_equal(app_cli_parse(12, cargv, &co, stderr), 0);
+    int crc = app_run_client(&co);
+    int status;
+    assert_int_equal(waitpid(srv, &status, 0), srv);
+    assert_int_equal(crc, 0);
+    app_decode_stats st;
+    char *out = decode_file(own, keys, &st);
+    unlink(own);
+    unlink(keys);
+    assert_int_equal(st.flows, 1);
+    assert_int_equal(st.undecryptable, 0);
+    expect(out, "Version Negotiation packet");
+    expect(out, "version switched to v1 (0x00000001) from v2: after Version Negotiation");
+    expect(out, "ping-pong counter (8 bytes, big-endian) = 3");
+    expect(out, "connection 1: QUIC v2, then v1 (after Version Negotiation)");
+    assert_null(strstr(out, "the client sends in the negotiated version"));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_dumpcap_capture_decodes_like_the_clients_own),
         cmocka_unit_test(test_quicgo_capture_decodes_with_zero_undecryptable),
         cmocka_unit_test(test_v1_client_moved_to_v2_capture_decodes_with_switch),
+        cmocka_unit_test(test_restart_after_version_negotiation_decodes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
