@@ -118,6 +118,8 @@ static const char *tp_name(uint64_t id)
         return n[id];
     if (id == QUIC_TP_MAX_DATAGRAM_FRAME_SIZE)
         return "max_datagram_frame_size";
+    if (id == QUIC_TP_VERSION_INFORMATION)
+        return "version_information";
     return quic_tparams_is_grease(id) ? "reserved (GREASE)" : "unknown";
 }
 
@@ -139,7 +141,16 @@ static void tparams(dec *d, tls_bytes v, bool from_server, int depth)
             is_int = true;
         qb_rd vr;
         qb_rd_init(&vr, val, (size_t)len);
-        if (is_int && qb_rd_varint(&vr, &x) == 0 && qb_rd_left(&vr) == 0)
+        if (id == QUIC_TP_VERSION_INFORMATION && len >= 4 && len % 4 == 0 && len <= 4 * 16) {
+            /* RFC 9368 §3: Chosen Version, then the Available Versions */
+            char list[16 * 14] = "", vb[12];
+            size_t o = 0;
+            for (size_t k = 4; k < len; k += 4)
+                o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", k > 4 ? ", " : "",
+                                      dec_version_name(qb_get_u32(val + k), vb));
+            dec_item(d, depth, "tparam", "RFC 9368 §3", "%s (0x%" PRIx64 ") = Chosen Version %s, Available Versions %s",
+                     tp_name(id), id, dec_version_name(qb_get_u32(val), vb), o ? list : "(none)");
+        } else if (is_int && qb_rd_varint(&vr, &x) == 0 && qb_rd_left(&vr) == 0)
             dec_item(d, depth, "tparam", id == QUIC_TP_MAX_DATAGRAM_FRAME_SIZE ? "RFC 9221 §3" : "RFC 9000 §18.2",
                      "%s (0x%" PRIx64 ") = %" PRIu64, tp_name(id), id, x);
         else

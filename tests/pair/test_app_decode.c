@@ -359,6 +359,9 @@ static void test_v1_client_moved_to_v2_capture_decodes_with_switch(void **state)
     expect(out, "version 0x00000001 (QUIC v1)");
     expect(out, "version switched to v2 (0x6b3343cf) from v1: compatible version negotiation");
     expect(out, "Handshake packet");
+    /* RFC 9368 §3: each side's Version Information, by name */
+    expect(out, "version_information (0x11) = Chosen Version v1, Available Versions v1, v2");
+    expect(out, "version_information (0x11) = Chosen Version v2, Available Versions v2, v1");
     expect(out, "ping-pong counter (8 bytes, big-endian) = 4");
     expect(out, "connection 1: QUIC v1, then v2 (compatible version negotiation)");
     free(out);
