@@ -144,6 +144,23 @@ static void test_client_size_over_path_max_fails_with_both_numbers(void **state)
     assert_true(took < 1500000);
 }
 
+/* --size 65535 is more than the peer's max_datagram_frame_size (65535,
+ * quince's) leaves for a payload once the DATAGRAM frame header (3 bytes,
+ * RFC 9221 §4) and the Quarter Stream ID (1 byte, RFC 9297 §2.1) are taken:
+ * the client says so with both numbers at once, without waiting for a
+ * resend. */
+static void test_client_size_over_peer_max_fails_at_once_with_both_numbers(void **state)
+{
+    (void)state;
+    uint64_t took;
+    int rc = run_demo("--size 65535 --count 4", &took);
+    if (!strstr(logbuf, "--size 65535 is more than the peer accepts: 65531 bytes (its "
+                        "max_datagram_frame_size 65535"))
+        fail_msg("log lacks the --size error:\n%s", logbuf);
+    assert_int_equal(rc, 1);
+    assert_true(took < 500000);
+}
+
 /* The key log holds every secret of the connection: quince creates it 0600
  * whatever the umask lets through (here 022, which leaves fopen's 0644). */
 static void test_keylog_file_created_owner_only(void **state)
@@ -173,6 +190,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_client_closed_port_fails_at_once),
         cmocka_unit_test(test_client_size_over_path_max_fails_with_both_numbers),
+        cmocka_unit_test(test_client_size_over_peer_max_fails_at_once_with_both_numbers),
         cmocka_unit_test(test_client_timeout_option_bounds_handshake_wait),
         cmocka_unit_test(test_keylog_file_created_owner_only),
         cmocka_unit_test(test_client_unresolvable_host_is_usage_error),
