@@ -340,9 +340,11 @@ static void test_v1_client_moved_to_v2_capture_decodes_with_switch(void **state)
     }
     wait_udp_bound(port, srv);
     app_opts co;
+    /* a key update after the switch: the next secrets with v2's "quicv2 ku"
+     * label (RFC 9369 §3.3.2) */
     char *cargv[] = {"quince", "client", url, "--insecure", "--count", "4", "--quic-version", "1,2",
-                     "--keylog", keys, "--pcap", own};
-    assert_int_equal(app_cli_parse(12, cargv, &co, stderr), 0);
+                     "--keylog", keys, "--pcap", own, "--key-update-after", "3"};
+    assert_int_equal(app_cli_parse(14, cargv, &co, stderr), 0);
     int crc = app_run_client(&co);
     int status;
     assert_int_equal(waitpid(srv, &status, 0), srv);
@@ -362,6 +364,7 @@ static void test_v1_client_moved_to_v2_capture_decodes_with_switch(void **state)
     /* RFC 9368 §3: each side's Version Information, by name */
     expect(out, "version_information (0x11) = Chosen Version v1, Available Versions v1, v2");
     expect(out, "version_information (0x11) = Chosen Version v2, Available Versions v2, v1");
+    expect(out, "key update: the client moves to key phase 1, generation 1");
     expect(out, "ping-pong counter (8 bytes, big-endian) = 4");
     expect(out, "connection 1: QUIC v1, then v2 (compatible version negotiation)");
     free(out);
