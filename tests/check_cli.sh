@@ -1,7 +1,7 @@
 #!/bin/sh
 # The quince program as a shell sees it (issue 16): exit 2 for usage errors,
-# `quince help CMD` with the shared options, and Ctrl-C (SIGINT) making a
-# server close, log "interrupted" and exit 0. Usage: check_cli.sh QUINCE
+# `quince help CMD` with the shared options, and Ctrl-C (SIGINT) or SIGTERM
+# making a server close, log "interrupted" and exit 0. Usage: check_cli.sh QUINCE
 set -u
 Q=$1
 fail() { echo "check_cli: $*" >&2; exit 1; }
@@ -22,17 +22,19 @@ expect_rc 0 "$Q" server --help
 "$Q" help server | grep -q -- '--keylog FILE' || fail "'quince help server' lacks --keylog"
 "$Q" client --help | grep -q 'exit codes: 0 success' || fail "'quince client --help' lacks the exit codes"
 
-log=$(mktemp)
-"$Q" server --listen 127.0.0.1:0 2>"$log" &
-pid=$!
-i=0
-until grep -q 'listening on' "$log"; do
-    i=$((i + 1)); [ $i -lt 100 ] || { kill $pid; fail "server did not start"; }
-    sleep 0.05
+for sig in INT TERM; do # Ctrl-C, and a service manager's stop
+    log=$(mktemp)
+    "$Q" server --listen 127.0.0.1:0 2>"$log" &
+    pid=$!
+    i=0
+    until grep -q 'listening on' "$log"; do
+        i=$((i + 1)); [ $i -lt 100 ] || { kill $pid; fail "server did not start"; }
+        sleep 0.05
+    done
+    kill -$sig $pid
+    wait $pid; rc=$?
+    grep -q 'INFO server: interrupted' "$log" || { cat "$log"; rm -f "$log"; fail "SIG$sig: no 'interrupted' line"; }
+    rm -f "$log"
+    [ $rc -eq 0 ] || fail "server stopped by SIG$sig exited $rc, want 0"
 done
-kill -INT $pid
-wait $pid; rc=$?
-grep -q 'INFO server: interrupted' "$log" || { cat "$log"; rm -f "$log"; fail "no 'interrupted' line"; }
-rm -f "$log"
-[ $rc -eq 0 ] || fail "interrupted server exited $rc, want 0"
 echo "check_cli: ok"
