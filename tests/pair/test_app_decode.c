@@ -310,50 +310,64 @@ static void test_quicgo_capture_decodes_with_zero_undecryptable(void **state)
     free(out);
 }
 
-/* A quince client whose first flight is v1 (its default, offering 1,2) and a
- * quince server that prefers v2 (--quic-version 2,1) over loopback; the
- * client writes --pcap and --keylog. The server moves the connection to v2
- * (RFC 9368 §2.3, RFC 9369 §4.1): every packet, before and after the switch,
- * decrypts and the switch is a line of its own. */
-static void test_v1_client_moved_to_v2_capture_decodes_with_switch(void **state)
+/* A quince server (child process, --one-shot, then the server_args) and a
+ * quince client (this process, --pcap and --keylog, then the client_args)
+ * over loopback; both must succeed. Returns the decode of the client's
+ * capture. */
+static char *pair_capture_decode(const char *server_args, const char *client_args,
+                                 app_decode_stats *st)
 {
-    (void)state;
-    char own[] = "/tmp/quince-test-v2cap-XXXXXX", keys[] = "/tmp/quince-test-v2keys-XXXXXX";
+    char own[] = "/tmp/quince-test-pcap-XXXXXX", keys[] = "/tmp/quince-test-pkeys-XXXXXX";
     int fds[2] = {mkstemp(own), mkstemp(keys)};
     for (int i = 0; i < 2; i++) {
         assert_true(fds[i] >= 0);
         close(fds[i]);
     }
     uint16_t port = free_udp_port();
-    char listen[64], url[96];
-    snprintf(listen, sizeof listen, "127.0.0.1:%u", (unsigned)port);
-    snprintf(url, sizeof url, "https://127.0.0.1:%u/ping-pong", (unsigned)port);
+    static char sline[512], cline[512];
+    snprintf(sline, sizeof sline, "quince server --listen 127.0.0.1:%u --one-shot %s", (unsigned)port,
+             server_args);
+    snprintf(cline, sizeof cline, "quince client https://127.0.0.1:%u/ping-pong --insecure --pcap %s --keylog %s %s",
+             (unsigned)port, own, keys, client_args);
+    char *sargv[32], *cargv[32];
+    int sargc = 0, cargc = 0;
+    for (char *t = strtok(sline, " "); t && sargc < 31; t = strtok(NULL, " "))
+        sargv[sargc++] = t;
+    for (char *t = strtok(cline, " "); t && cargc < 31; t = strtok(NULL, " "))
+        cargv[cargc++] = t;
     pid_t srv = fork();
     assert_true(srv >= 0);
     if (srv == 0) {
         app_opts so;
-        char *sargv[] = {"quince", "server", "--listen", listen, "--one-shot", "--count", "4",
-                         "--quic-version", "2,1"};
-        if (app_cli_parse(9, sargv, &so, stderr) != 0)
+        if (app_cli_parse(sargc, sargv, &so, stderr) != 0)
             _exit(2);
         _exit(app_run_server(&so));
     }
     wait_udp_bound(port, srv);
     app_opts co;
-    /* a key update after the switch: the next secrets with v2's "quicv2 ku"
-     * label (RFC 9369 §3.3.2) */
-    char *cargv[] = {"quince", "client", url, "--insecure", "--count", "4", "--quic-version", "1,2",
-                     "--keylog", keys, "--pcap", own, "--key-update-after", "3"};
-    assert_int_equal(app_cli_parse(14, cargv, &co, stderr), 0);
+    assert_int_equal(app_cli_parse(cargc, cargv, &co, stderr), 0);
     int crc = app_run_client(&co);
     int status;
     assert_int_equal(waitpid(srv, &status, 0), srv);
     assert_int_equal(crc, 0);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    app_decode_stats st;
-    char *out = decode_file(own, keys, &st);
+    char *out = decode_file(own, keys, st);
     unlink(own);
     unlink(keys);
+    return out;
+}
+
+/* A quince client whose first flight is v1 and a quince server that prefers
+ * v2 (--quic-version 2,1). The server moves the connection to v2 (RFC 9368
+ * §2.3, RFC 9369 §4.1): every packet, before and after the switch, decrypts
+ * and the switch is a line of its own. A key update after the switch uses
+ * v2's "quicv2 ku" label (RFC 9369 §3.3.2). */
+static void test_v1_client_moved_to_v2_capture_decodes_with_switch(void **state)
+{
+    (void)state;
+    app_decode_stats st;
+    char *out = pair_capture_decode("--count 4 --quic-version 2,1",
+                                    "--count 4 --quic-version 1,2 --key-update-after 3", &st);
     assert_int_equal(st.flows, 1);
     assert_true(st.packets > 10);
     assert_int_equal(st.undecryptable, 0);
@@ -370,6 +384,24 @@ static void test_v1_client_moved_to_v2_capture_decodes_with_switch(void **state)
     free(out);
 }
 
+/* Retry, then the switch: the Retry and the client's Initial with its token
+ * stay in v1 (RFC 9369 §4.1); the v2 Initial keys come from the DCID after
+ * the Retry, not the first one. */
+static void test_retry_then_v2_switch_decodes(void **state)
+{
+    (void)state;
+    app_decode_stats st;
+    char *out = pair_capture_decode("--count 3 --quic-version 2,1 --retry", "--count 3", &st);
+    assert_int_equal(st.flows, 1);
+    assert_int_equal(st.undecryptable, 0);
+    assert_int_equal(st.decrypted + 1, st.packets); /* the Retry has no payload */
+    expect(out, "verifies over the client's original DCID");
+    expect(out, "(after Retry)");
+    expect(out, "version switched to v2 (0x6b3343cf) from v1: compatible version negotiation");
+    expect(out, "ping-pong counter (8 bytes, big-endian) = 3");
+    free(out);
+}
+
 /* A client whose first flight is v2 (--quic-version 2,1) and a server that
  * speaks only v1: Version Negotiation, then the client starts again in v1
  * with a new ClientHello (RFC 9368 §2.1); everything after the restart
@@ -377,39 +409,8 @@ static void test_v1_client_moved_to_v2_capture_decodes_with_switch(void **state)
 static void test_restart_after_version_negotiation_decodes(void **state)
 {
     (void)state;
-    char own[] = "/tmp/quince-test-vncap-XXXXXX", keys[] = "/tmp/quince-test-vnkeys-XXXXXX";
-    int fds[2] = {mkstemp(own), mkstemp(keys)};
-    for (int i = 0; i < 2; i++) {
-        assert_true(fds[i] >= 0);
-        close(fds[i]);
-    }
-    uint16_t port = free_udp_port();
-    char listen[64], url[96];
-    snprintf(listen, sizeof listen, "127.0.0.1:%u", (unsigned)port);
-    snprintf(url, sizeof url, "https://127.0.0.1:%u/ping-pong", (unsigned)port);
-    pid_t srv = fork();
-    assert_true(srv >= 0);
-    if (srv == 0) {
-        app_opts so;
-        char *sargv[] = {"quince", "server", "--listen", listen, "--one-shot", "--count", "3",
-                         "--quic-version", "1"};
-        if (app_cli_parse(9, sargv, &so, stderr) != 0)
-            _exit(2);
-        _exit(app_run_server(&so));
-    }
-    wait_udp_bound(port, srv);
-    app_opts co;
-    char *cargv[] = {"quince", "client", url, "--insecure", "--count", "3", "--quic-version", "2,1",
-                     "--keylog", keys, "--pcap", own};
-    assert_int_equal(app_cli_parse(12, cargv, &co, stderr), 0);
-    int crc = app_run_client(&co);
-    int status;
-    assert_int_equal(waitpid(srv, &status, 0), srv);
-    assert_int_equal(crc, 0);
     app_decode_stats st;
-    char *out = decode_file(own, keys, &st);
-    unlink(own);
-    unlink(keys);
+    char *out = pair_capture_decode("--count 3 --quic-version 1", "--count 3 --quic-version 2,1", &st);
     assert_int_equal(st.flows, 1);
     assert_int_equal(st.undecryptable, 0);
     expect(out, "Version Negotiation packet");
@@ -428,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_dumpcap_capture_decodes_like_the_clients_own),
         cmocka_unit_test(test_quicgo_capture_decodes_with_zero_undecryptable),
         cmocka_unit_test(test_v1_client_moved_to_v2_capture_decodes_with_switch),
+        cmocka_unit_test(test_retry_then_v2_switch_decodes),
         cmocka_unit_test(test_restart_after_version_negotiation_decodes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
