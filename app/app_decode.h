@@ -2,7 +2,12 @@
  * finds the QUIC connections in it, decrypts them with an NSS key log and prints
  * every datagram as an annotated walk-through (packets, frames, TLS messages and
  * extensions, HTTP/3 frames, QPACK field lines, HTTP datagrams), each item with
- * the RFC section it comes from. It decodes with the stack's own codecs. */
+ * the RFC section it comes from. It decodes with the stack's own codecs.
+ * A connection that changes version (compatible version negotiation, RFC
+ * 9368 §2.3, or a new first flight after Version Negotiation, §2.1) decodes
+ * on with each version's keys; the change is an item of kind
+ * "version_switch", and the JSON summary lists each connection's versions
+ * ("connection_versions": [{"connection", "versions", "switches"}]). */
 #ifndef APP_DECODE_H
 #define APP_DECODE_H
 
