@@ -175,16 +175,6 @@ void dec_flow_initial_keys(dec *d, dec_flow *f, const uint8_t *dcid, size_t dcid
     cx_quic_keys_clear(&s);
 }
 
-const char *dec_version_name(uint32_t v, char *buf)
-{
-    if (v == QUIC_VERSION_1)
-        return "v1";
-    if (v == QUIC_VERSION_2)
-        return "v2";
-    snprintf(buf, 12, "0x%08" PRIx32, v);
-    return buf;
-}
-
 void dec_flow_alt_initial_clear(dec_flow *f)
 {
     for (int s = 0; s < 2; s++) {

@@ -1,6 +1,7 @@
 /* quince decode: output as indented text or JSON Lines (one object per
  * datagram), and stream reassembly shared by CRYPTO and STREAM data. */
 #include "app/app_decode_int.h"
+#include "quic/packet.h"
 
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -296,4 +297,14 @@ void dec_rs_free(dec_rs *rs)
     free(rs->buf);
     free(rs->have);
     memset(rs, 0, sizeof *rs);
+}
+
+const char *dec_version_name(uint32_t v, char *buf)
+{
+    if (v == QUIC_VERSION_1)
+        return "v1";
+    if (v == QUIC_VERSION_2)
+        return "v2";
+    snprintf(buf, 12, "0x%08" PRIx32, v);
+    return buf;
 }
