@@ -54,6 +54,9 @@ typedef enum tls_level {
     TLS_LEVEL_INITIAL = 0,     /**< Initial packets (ClientHello, ServerHello) */
     TLS_LEVEL_HANDSHAKE = 1,   /**< Handshake packets (EncryptedExtensions .. Finished) */
     TLS_LEVEL_APPLICATION = 2, /**< 1-RTT packets (NewSessionTicket) */
+    /** 0-RTT (RFC 9001 §4.6.1): only in SECRET events (client WRITE, server
+     * READ), never CRYPTO data: TLS_LEVEL_COUNT leaves it out. */
+    TLS_LEVEL_EARLY = 3,
 } tls_level;
 #define TLS_LEVEL_COUNT 3 /**< the number of tls_level values */
 
@@ -218,8 +221,14 @@ typedef struct tls_config {
     size_t ticket_count;      /**< server: tickets after a handshake (0 = 1) */
     uint32_t ticket_lifetime; /**< server: seconds (0 = TLS_DEFAULT_TICKET_LIFETIME) */
     /** Server: tickets carry early_data with max_early_data_size 0xffffffff
-     * (RFC 9001 §4.6.1); off until 0-RTT is implemented. */
+     * (RFC 9001 §4.6.1), and a ClientHello that offers early data with such a
+     * ticket may have it accepted (RFC 8446 §4.2.10: same suite and ALPN, the
+     * first ClientHello, the ticket age within the window, and the binder not
+     * seen before, §8). Off: no 0-RTT (resumption still works). */
     bool ticket_early_data;
+    /** Client: offer 0-RTT (RFC 8446 §4.2.10) when the session's ticket allows
+     * early data; its key comes out as a SECRET event of TLS_LEVEL_EARLY. */
+    bool early_data;
     tls_clock_fn clock; /**< NULL = the system's real-time clock */
     void *clock_ud;     /**< passed to clock */
     /** Client: a session from on_session to resume; NULL or unusable (another
@@ -326,6 +335,22 @@ bool tls_conn_resumed(const tls_conn *c);
 int tls_conn_set_ticket_app_data(tls_conn *c, const uint8_t *p, size_t n);
 /** Server: the app data of the ticket this handshake resumed (n = 0 if none). */
 void tls_conn_ticket_app_data(const tls_conn *c, const uint8_t **p, size_t *n);
+
+/** 0-RTT (RFC 8446 §4.2.10) as far as this end knows. */
+typedef enum tls_early_state {
+    TLS_EARLY_NONE = 0, /**< not offered (or not yet known to a server) */
+    TLS_EARLY_OFFERED,  /**< client: offered, no answer yet */
+    TLS_EARLY_ACCEPTED, /**< early_data in EncryptedExtensions */
+    TLS_EARLY_REJECTED, /**< offered and refused (tls_conn_early_reason) */
+} tls_early_state;
+/** Where 0-RTT stands; a server knows after the ClientHello. */
+tls_early_state tls_conn_early_data(const tls_conn *c);
+/** Why 0-RTT was refused (a static string), NULL otherwise. */
+const char *tls_conn_early_reason(const tls_conn *c);
+/** Server, after the ClientHello and before EncryptedExtensions went (the
+ * QUIC layer, which deferred its transport parameters, decides here): the
+ * 0-RTT TLS would accept is refused, for reason (static). 0 or TLS_ERR_STATE. */
+int tls_conn_reject_early_data(tls_conn *c, const char *reason);
 
 /** What a stored session holds (tls_session_parse). Pointers into the bytes. */
 typedef struct tls_session_info {

@@ -74,6 +74,7 @@ static int build_client_hello(tls_conn *c)
         ch.ext.val[TLS_X_COOKIE] = (tls_bytes){c->cookie, c->cookie_len};
         ch.ext.present |= 1u << TLS_X_COOKIE;
     }
+    tls_early_client_ext(c, &ch); /* RFC 8446 §4.2.10 */
     if (tls_psk_client_ext(c, &ch))
         return tls_fail(c, TLS_ERR_INTERNAL, "pre_shared_key");
     if ((rc = tls_out_begin(c, TLS_LEVEL_INITIAL,
@@ -102,7 +103,9 @@ int tls_client_start(tls_conn *c)
     if (c->cfg->insecure_skip_verify)
         tls_log(c, TLS_LOG_WARN, "client: INSECURE: server certificate will not be verified");
     tls_psk_client_prepare(c);
-    return build_client_hello(c);
+    int rc = build_client_hello(c);
+    /* RFC 8446 §7.1: 0-RTT keys from the first ClientHello */
+    return rc ? rc : tls_early_client_secret(c);
 }
 
 static cx_kex *offered_share(tls_conn *c, uint16_t group)
@@ -152,6 +155,10 @@ static int on_hrr(tls_conn *c, const tls_sh *sh, const uint8_t *raw, size_t rawl
     }
     c->did_hrr = true;
     c->suite = sh->suite;
+    if (c->early == TLS_EARLY_OFFERED) { /* §4.1.2: no early data after a retry */
+        c->early = TLS_EARLY_REJECTED;
+        c->early_reason = "HelloRetryRequest";
+    }
     tls_psk_client_on_hrr(c, sh->suite);
     /* §4.4.1: ClientHello1 becomes message_hash, then the HRR itself. */
     if (tls_transcript_set_hash(&c->tr, h) || tls_transcript_hrr_reset(&c->tr) ||
@@ -238,7 +245,7 @@ static int on_encrypted_extensions(tls_conn *c, const tls_msg *m)
     int rc = tls_ee_decode(m->body.p, m->body.len, &ee);
     if (rc)
         return tls_fail(c, rc, "malformed EncryptedExtensions");
-    if (ee.ext.unknown || tls_exts_has(&ee.ext, TLS_X_EARLY_DATA))
+    if (ee.ext.unknown)
         return tls_fail(c, TLS_ERR_UNSUPPORTED_EXT, "EncryptedExtensions extension not offered");
     if (!tls_exts_has(&ee.ext, TLS_X_ALPN))
         return tls_fail(c, TLS_ERR_NO_ALPN, "server selected no application protocol");
@@ -255,6 +262,8 @@ static int on_encrypted_extensions(tls_conn *c, const tls_msg *m)
     c->alpn[proto.len] = 0;
     if (!tls_exts_has(&ee.ext, TLS_X_TP))
         return tls_fail(c, TLS_ERR_MISSING_EXT, "no quic_transport_parameters");
+    if ((rc = tls_early_client_on_ee(c, &ee)))
+        return rc;
     if ((rc = tls_set_peer_tp(c, ee.ext.val[TLS_X_TP])))
         return rc;
     /* RFC 8446 §2.2: resumed, the server authenticates with the PSK: no

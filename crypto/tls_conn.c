@@ -126,6 +126,7 @@ void tls_conn_free(tls_conn *c)
     qb_free(c->a, c->ticket_app);
     qb_free(c->a, c->resumed_app);
     cx_wipe(c->psk, sizeof c->psk);
+    cx_wipe(c->early_secret, sizeof c->early_secret);
     cx_wipe(c->ev, sizeof c->ev); /* SECRET events not taken */
     qb_free(c->a, c);
 }
@@ -336,8 +337,7 @@ int tls_conn_set_ticket_app_data(tls_conn *c, const uint8_t *p, size_t n)
         return TLS_ERR_INTERNAL;
     if (n)
         memcpy(copy, p, n);
-    qb_free(c->a, c->ticket_app);
-    qb_free(c->a, c->resumed_app);
+    qb_free(c->a, c->ticket_app); /* (the resumed ticket's data stays: another field) */
     c->ticket_app = copy;
     c->ticket_app_len = n;
     return 0;

@@ -86,11 +86,16 @@ static void hex(char *dst, const uint8_t *p, size_t n)
 
 void tls_keylog(tls_conn *c, const char *label, const uint8_t *secret)
 {
+    tls_keylog_len(c, label, secret, c->ks.hlen);
+}
+
+void tls_keylog_len(tls_conn *c, const char *label, const uint8_t *secret, size_t len)
+{
     char cr[2 * TLS_RANDOM_LEN + 1], sec[2 * TLS_HASH_MAX + 1], line[256];
-    if (!c->cfg->keylog)
+    if (!c->cfg->keylog || len > TLS_HASH_MAX)
         return;
     hex(cr, c->client_random, TLS_RANDOM_LEN);
-    hex(sec, secret, c->ks.hlen);
+    hex(sec, secret, len);
     snprintf(line, sizeof line, "%s %s %s", label, cr, sec);
     c->cfg->keylog(c->cfg->keylog_ud, line);
     cx_wipe(sec, sizeof sec);

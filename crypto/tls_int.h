@@ -122,6 +122,14 @@ struct tls_conn {
     size_t ticket_app_len;
     uint8_t *resumed_app;      /* server: the app data of the ticket accepted */
     size_t resumed_app_len;
+    uint16_t psk_suite;        /* server: the accepted ticket's suite and ALPN */
+    char psk_alpn[TLS_ALPN_MAX + 1];
+    uint8_t psk_binder[TLS_HASH_MAX]; /* server: the verified binder (replay key, §8.2) */
+
+    /* 0-RTT (RFC 8446 §4.2.10, RFC 9001 §4.6) */
+    tls_early_state early;
+    const char *early_reason;
+    uint8_t early_secret[TLS_HASH_MAX]; /* server: client_early_traffic_secret until EE */
 
     tls_event ev[TLS_EVENT_RING];
     size_t ev_head, ev_count;
@@ -169,6 +177,7 @@ void tls_push_secret(tls_conn *c, tls_level level, tls_dir dir, const uint8_t *s
                      const char *keylog_label);
 /* One NSS key log line (no event). */
 void tls_keylog(tls_conn *c, const char *label, const uint8_t *secret);
+void tls_keylog_len(tls_conn *c, const char *label, const uint8_t *secret, size_t len);
 /* Output: a writer over at least max free bytes at level; tls_out_commit then
  * appends what was written and adds it to the transcript. */
 int tls_out_begin(tls_conn *c, tls_level level, size_t max, qb_wr *w);
@@ -203,5 +212,20 @@ int tls_psk_server_select(tls_conn *c, const tls_ch *ch, const uint8_t *raw, siz
                           uint16_t suite, bool second);
 /* Server: NewSessionTickets after the client Finished (RFC 8446 §4.6.1). */
 int tls_psk_server_send_tickets(tls_conn *c);
+
+/* 0-RTT (tls_early.c, RFC 8446 §4.2.10). */
+/* Client, in the first ClientHello: the early_data extension when offered. */
+void tls_early_client_ext(tls_conn *c, tls_ch *ch);
+/* Client, after the first ClientHello joined the transcript: its
+ * client_early_traffic_secret as a SECRET event. */
+int tls_early_client_secret(tls_conn *c);
+/* Client: the EncryptedExtensions' answer. */
+int tls_early_client_on_ee(tls_conn *c, const tls_ee *ee);
+/* Server, after the ClientHello (transcript holds it): decides 0-RTT. */
+int tls_early_server_decide(tls_conn *c, const tls_ch *ch, bool second);
+/* Server: EncryptedExtensions being built: early_data when accepted, and the
+ * 0-RTT read secret as an event. */
+void tls_early_server_ee(tls_conn *c, tls_ee *ee);
+void tls_early_server_after_ee(tls_conn *c);
 
 #endif

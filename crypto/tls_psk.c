@@ -3,16 +3,15 @@
  * RFC 9001 §4.6.1): the client's pre_shared_key offer (psk_dhe_ke only) with
  * its binder and obfuscated ticket age, the server's choice of a ticket, and
  * the NewSessionTickets both ends exchange after the handshake.
- * 0-RTT is not implemented: the hooks are ks.early (the Early Secret),
- * psk_age_skew_ms and psk_max_early on the server, and the stored session's
- * max_early_data and peer transport parameters on the client.
+ * 0-RTT (tls_early.c) uses what is kept here: psk_age_skew_ms, psk_max_early,
+ * the ticket's suite, ALPN and the verified binder on the server, and the
+ * stored session's max_early_data and peer transport parameters on the client.
  */
 #include "crypto/tls_int.h"
 
 #include <string.h>
 #include <time.h>
 
-#define AGE_SKEW_MS 10000     /* §8.3: the window a 0-RTT replay check would use */
 #define MAX_LIFETIME 604800   /* §4.6.1: seven days */
 #define MAX_TICKETS 8
 /* An identity fits the u16 identities list with its age (§4.2.11). */
@@ -273,6 +272,10 @@ int tls_psk_server_select(tls_conn *c, const tls_ch *ch, const uint8_t *raw, siz
             memcpy(c->psk, t.psk, t.psk_len);
             c->psk_len = t.psk_len;
             c->psk_max_early = t.max_early_data;
+            c->psk_suite = t.suite;
+            memset(c->psk_alpn, 0, sizeof c->psk_alpn);
+            if (t.alpn.len < sizeof c->psk_alpn)
+                memcpy(c->psk_alpn, t.alpn.p, t.alpn.len);
             qb_free(c->a, c->resumed_app);
             c->resumed_app = NULL;
             c->resumed_app_len = 0;
@@ -309,6 +312,7 @@ int tls_psk_server_select(tls_conn *c, const tls_ch *ch, const uint8_t *raw, siz
         cx_wipe(c->psk, sizeof c->psk);
         return tls_fail(c, TLS_ERR_DECRYPT, "PSK binder does not verify");
     }
+    memcpy(c->psk_binder, binder.p, binder.len);
     c->resumed = true;
     c->psk_index = (uint16_t)found;
     return 0;

@@ -161,9 +161,11 @@ static int send_encrypted_flight(tls_conn *c)
     ee.ext.val[TLS_X_ALPN] = (tls_bytes){alpn, 1 + al};
     ee.ext.val[TLS_X_TP] = (tls_bytes){c->local_tp, c->local_tp_len};
     ee.ext.present = (1u << TLS_X_ALPN) | (1u << TLS_X_TP);
+    tls_early_server_ee(c, &ee); /* RFC 8446 §4.2.10 */
     if (tls_out_begin(c, TLS_LEVEL_HANDSHAKE, 64 + al + c->local_tp_len, &w) ||
         tls_ee_encode(&w, &ee) || tls_out_commit(c, TLS_LEVEL_HANDSHAKE, &w, true))
         return tls_fail(c, TLS_ERR_INTERNAL, "EncryptedExtensions");
+    tls_early_server_after_ee(c); /* RFC 9001 §4.6.1: 0-RTT keys once it is said */
 
     /* §4.3.2: the request's context is empty (one request per handshake). */
     /* §4.3.2: no CertificateRequest when authenticating with a resumption PSK. */
@@ -263,8 +265,13 @@ static int on_client_hello(tls_conn *c, const tls_msg *m, const uint8_t *raw, si
         memcpy(c->sni, host.p, host.len);
         c->sni[host.len] = 0;
     }
-    if (rc == 0)
+    if (rc == 0) {
+        if (tls_exts_has(&ch.ext, TLS_X_EARLY_DATA)) { /* RFC 8446 §4.1.2 */
+            c->early = TLS_EARLY_REJECTED;
+            c->early_reason = "HelloRetryRequest";
+        }
         return send_hrr(c, raw, rawlen);
+    }
     /* RFC 8446 §4.2.11: the ticket is judged on the ClientHello that gets a
      * ServerHello (after a HelloRetryRequest, the second one). */
     if ((rc = tls_psk_server_select(c, &ch, raw, rawlen, suite, second)))
@@ -283,6 +290,12 @@ static int on_client_hello(tls_conn *c, const tls_msg *m, const uint8_t *raw, si
     if (cx_kex_derive(k, key.p, key.len, secret, sizeof secret, &slen)) {
         cx_kex_free(k); /* secret left wiped */
         return tls_fail(c, TLS_ERR_ILLEGAL, "bad client key share");
+    }
+    /* RFC 8446 §4.2.10: 0-RTT judged with Hash(ClientHello) at hand */
+    if ((rc = tls_early_server_decide(c, &ch, second))) {
+        cx_kex_free(k);
+        cx_wipe(secret, sizeof secret);
+        return rc;
     }
     rc = send_flight(c, k, srandom);
     cx_kex_free(k);

@@ -15,12 +15,48 @@ typedef struct ticket_key {
     bool set;
 } ticket_key;
 
+#define REPLAY_SLOTS 512 /* ClientHellos with 0-RTT per replay window (§8.2) */
+#define REPLAY_TAG 16    /* bytes of the binder kept: collisions are 2^-128 */
+
+typedef struct replay_slot {
+    uint8_t tag[REPLAY_TAG];
+    int64_t until_ms; /* 0: free */
+} replay_slot;
+
 struct tls_ticket_keys {
     const qb_alloc *a;
     cx_rand_fn random;
     void *random_ud;
     ticket_key cur, prev; /* prev: opens tickets of before the last rotation */
+    replay_slot replay[REPLAY_SLOTS];
 };
+
+int tls_ticket_replay_check(tls_ticket_keys *k, const uint8_t *binder, size_t len, int64_t now_ms,
+                            int64_t window_ms)
+{
+    replay_slot *free_slot = NULL;
+    size_t n = len < REPLAY_TAG ? len : REPLAY_TAG;
+    if (!k || n == 0)
+        return -1;
+    for (size_t i = 0; i < REPLAY_SLOTS; i++) {
+        replay_slot *s = &k->replay[i];
+        if (s->until_ms && s->until_ms <= now_ms)
+            s->until_ms = 0; /* out of the window: a replay now fails the age check */
+        if (!s->until_ms) {
+            if (!free_slot)
+                free_slot = s;
+            continue;
+        }
+        if (memcmp(s->tag, binder, n) == 0)
+            return 0;
+    }
+    if (!free_slot)
+        return -1;
+    memset(free_slot->tag, 0, REPLAY_TAG);
+    memcpy(free_slot->tag, binder, n);
+    free_slot->until_ms = now_ms + window_ms;
+    return 1;
+}
 
 static int key_make(tls_ticket_keys *k, ticket_key *out)
 {

@@ -44,6 +44,17 @@ int tls_ticket_seal(tls_ticket_keys *k, const tls_ticket *t, uint8_t *out, size_
 int tls_ticket_open(const tls_ticket_keys *k, const uint8_t *ticket, size_t len, uint8_t *buf,
                     tls_ticket *t);
 
+/* Server anti-replay for 0-RTT (RFC 8446 §8.2): the binder of a ClientHello
+ * whose early data would be accepted, remembered for window_ms in the keys'
+ * bounded cache. 1: first sight (now remembered), 0: seen before, -1: the
+ * cache is full of live entries (doubt). */
+int tls_ticket_replay_check(tls_ticket_keys *k, const uint8_t *binder, size_t len, int64_t now_ms,
+                            int64_t window_ms);
+/* RFC 8446 §7.1: client_early_traffic_secret from a PSK and Hash(ClientHello)
+ * (tls_early.c). */
+int tls_early_traffic_secret(cx_hash_id h, const uint8_t *psk, size_t psk_len,
+                             const uint8_t *th_ch, uint8_t *out);
+
 /* A client session as stored. */
 typedef struct tls_session {
     uint16_t suite;

@@ -292,6 +292,7 @@ static int install_app(quic_conn *c, const tls_event *ev)
     if (rc != 0)
         return QUIC_ERR_TLS;
     c->app_rx_ok = c->app_tx_ok = true;
+    quic_conn_early_on_1rtt(c);
     quic_trace t = {.type = QUIC_TRACE_KEYS_INSTALLED, .pkt_type = QUIC_PKT_1RTT, .key_rx = true,
                     .key_tx = true, .secret_rx = c->app.rx_secret, .secret_tx = c->app.tx_secret,
                     .secret_len = c->app.secret_len};
@@ -330,6 +331,9 @@ static int server_negotiate(quic_conn *c)
     uint8_t tpbuf[512];
     qb_wr w;
     local_tparams(c, &c->local_tp);
+    /* RFC 9001 §4.6.1: 0-RTT judged against what the ticket remembers,
+     * before EncryptedExtensions says yes or no. */
+    quic_conn_early_server_check(c);
     qb_wr_init(&w, tpbuf, sizeof tpbuf);
     if (quic_tparams_encode(&w, &c->local_tp, true) != 0 ||
         tls_conn_set_local_tp(c->tls, tpbuf, w.off) != 0)
@@ -355,6 +359,8 @@ static int apply_peer_tparams(quic_conn *c)
 {
     const uint8_t *p;
     size_t n;
+    quic_tparams remembered = c->peer_tp; /* client: the 0-RTT limits */
+    uint64_t early_sent = c->conn_tx.sent;
     tls_conn_peer_tp(c->tls, &p, &n);
     int rc = quic_tparams_decode(p, n, !c->is_server, &c->peer_tp);
     if (rc != 0) {
@@ -404,7 +410,7 @@ static int apply_peer_tparams(quic_conn *c)
     quic_recovery_set_max_ack_delay(&c->rec, tp->max_ack_delay * 1000);
     /* RFC 9000 §10.1: the smaller of the two non-zero idle timeouts. */
     c->idle_timeout = quic_idle_timeout_us(c->cfg.max_idle_timeout_ms, tp->max_idle_timeout);
-    return 0;
+    return c->is_server ? 0 : quic_conn_early_client_answer(c, &remembered, early_sent);
 }
 
 void quic_conn_discard_space(quic_conn *c, quic_pn_space sp)
@@ -565,6 +571,8 @@ int quic_conn_crypto_pump(quic_conn *c)
                 rc = install_level(c, &ev);
             else if (ev.level == TLS_LEVEL_APPLICATION)
                 rc = install_app(c, &ev);
+            else if (ev.level == TLS_LEVEL_EARLY)
+                rc = quic_conn_early_install(c, &ev);
             if (rc != 0)
                 quic_conn_fail(c, QUIC_INTERNAL_ERROR, 0, "installing keys failed");
             break;

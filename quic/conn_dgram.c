@@ -24,7 +24,10 @@ int quic_conn_dgram_on_frame(quic_conn *c, const quic_frame *f, size_t frame_len
 
 size_t quic_conn_dgram_max(const quic_conn *c)
 {
-    if (!c->handshake_complete || !c->peer_tp_ok || c->peer_tp.max_datagram_frame_size == 0)
+    /* RFC 9221 §3: in 0-RTT, the remembered max_datagram_frame_size */
+    bool early = quic_conn_early_sending(c);
+    if (!(c->handshake_complete || early) || !(c->peer_tp_ok || early) ||
+        c->peer_tp.max_datagram_frame_size == 0)
         return 0;
     /* What fits in one short-header packet: 1 flag byte, DCID, up to 4 bytes
      * of packet number, the tag; then the frame's type and length. */
@@ -40,7 +43,7 @@ int quic_conn_dgram_sendv(quic_conn *c, const qb_iov *iov, size_t n, uint64_t no
 {
     if (c->state >= QUIC_CS_CLOSING)
         return QUIC_ERR_CLOSING;
-    if (!c->peer_tp_ok || c->peer_tp.max_datagram_frame_size == 0)
+    if (!(c->peer_tp_ok || quic_conn_early_sending(c)) || c->peer_tp.max_datagram_frame_size == 0)
         return QUIC_ERR_DGRAM_OFF;
     size_t len = 0, max = quic_conn_dgram_max(c);
     for (size_t k = 0; k < n && len <= max; k++)

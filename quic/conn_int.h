@@ -270,6 +270,12 @@ struct quic_conn {
     size_t rx_len;
     bool rx_non_probing;  /* the packet in hand had a non-probing frame (§9.1) */
 
+    /* 0-RTT (conn_early.c, RFC 9001 §4.6): its state here, the rest in a
+     * block made only for connections that use 0-RTT (lean idle ones). */
+    uint8_t early;            /* quic_early_state */
+    bool early_keys;          /* client: seal 0-RTT; server: open 0-RTT */
+    struct quic_conn_early *early_x;
+
     /* DPLPMTUD (RFC 9000 §14.3, RFC 8899; quic/pmtud.c): nothing above 1200
      * bytes until a probe of the size is acknowledged; a lost probe is no
      * congestion signal. */
@@ -345,6 +351,36 @@ void quic_conn_level_keys_clear(quic_level_keys *k);
 void quic_conn_version_switch(quic_conn *c, uint32_t version, quic_level_keys *cand);
 void quic_crypto_send_free(quic_conn *c, quic_crypto_send *cs);
 void quic_crypto_send_lost(quic_crypto_send *cs, uint64_t off, uint64_t len);
+
+/* ---- conn_early.c: 0-RTT (RFC 9001 §4.6, RFC 9000 §7.4.1) ---- */
+/* A 0-RTT SECRET event of TLS: client: seal keys and the remembered
+ * limits; server: open keys. */
+int quic_conn_early_install(quic_conn *c, const tls_event *ev);
+/* Server, before EncryptedExtensions: the ticket's remembered parameters and
+ * application state against ours (0-RTT refused when lower or other), and
+ * what the tickets we send will remember. */
+int quic_conn_early_server_check(quic_conn *c);
+/* Client, the server's transport parameters in hand (c->peer_tp decoded):
+ * the answer to 0-RTT, limits not lowered when accepted (§7.4.1), 0-RTT
+ * packets lost when refused. Keeps the credit 0-RTT used. */
+int quic_conn_early_client_answer(quic_conn *c, const quic_tparams *remembered, uint64_t sent);
+/* 1-RTT keys in hand: a client's 0-RTT keys go (RFC 9001 §4.9.3). */
+void quic_conn_early_on_1rtt(quic_conn *c);
+/* Client: 0-RTT packets may be sent now. */
+static inline bool quic_conn_early_sending(const quic_conn *c)
+{
+    return !c->is_server && c->early_keys && !c->app_tx_ok;
+}
+/* Client: the 0-RTT packet keys (quic_conn_early_sending). */
+quic_pkt_keys quic_conn_early_tx_keys(const quic_conn *c);
+/* A 0-RTT packet was sent (client) or a packet of type opened (server). */
+void quic_conn_early_count(quic_conn *c, quic_pkt_type type, uint64_t now);
+/* Server: keys to open a 0-RTT packet now (NULL: none, *keep: hold it). */
+quic_pkt_keys *quic_conn_early_rx_keys(quic_conn *c, uint64_t now, bool *keep);
+void quic_conn_early_free(quic_conn *c);
+/* Client, recovery starting over (Retry, Version Negotiation): what 0-RTT
+ * packets carried is lost and goes again. */
+void quic_conn_early_requeue(quic_conn *c);
 
 /* ---- conn_cid.c ---- */
 /* Tops up the CIDs the peer holds (RFC 9000 §5.1.1): at the end of the

@@ -148,7 +148,9 @@ fail:
 int quic_conn_reset_for_retry(quic_conn *c)
 {
     /* RFC 9002 §6.3: after a Retry, recovery and congestion state start over;
-     * packet numbers do not (RFC 9000 §17.2.5.3). The ClientHello goes again. */
+     * packet numbers do not (RFC 9000 §17.2.5.3). The ClientHello goes again,
+     * and what 0-RTT packets carried (RFC 9000 §17.2.5.3). */
+    quic_conn_early_requeue(c);
     quic_recovery_free(&c->rec);
     quic_sentlog_free(&c->log);
     if (init_recovery(c) != 0)
@@ -165,6 +167,7 @@ int quic_conn_restart_for_vn(quic_conn *c, uint32_t version)
      * connection (§2.4), here the same object: recovery and the Initial
      * CRYPTO stream start over, packet numbers go on, and a new ClientHello
      * announces the new Chosen Version. */
+    quic_conn_early_requeue(c);
     quic_recovery_free(&c->rec);
     quic_sentlog_free(&c->log);
     if (init_recovery(c) != 0)
@@ -210,6 +213,7 @@ void quic_conn_free(quic_conn *c)
     quic_dgram_queue_free(&c->dg_tx);
     quic_dgram_queue_free(&c->dg_rx);
     qb_free(c->alloc, c->early_buf);
+    quic_conn_early_free(c);
     quic_conn_token_free(c);
     qb_ring_free(&c->events);
     cx_wipe(c->app_rx_secret, sizeof c->app_rx_secret);

@@ -141,8 +141,22 @@ static int on_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, uint
         return on_version_negotiation(c, h);
     if (h->type == QUIC_PKT_RETRY)
         return on_retry(c, h);
-    if (h->type == QUIC_PKT_0RTT)
-        return 0; /* we never accept 0-RTT */
+    if (h->type == QUIC_PKT_0RTT) {
+        /* RFC 9001 §4.6.1: opened only once 0-RTT was accepted; one ahead
+         * of its ClientHello is held (bounded); a client drops them. */
+        bool keep;
+        quic_pkt_keys *ek = quic_conn_early_rx_keys(c, now, &keep);
+        if (keep) {
+            keep_early(c, h->pkt, h->pkt_len);
+            return 0;
+        }
+        if (!ek || h->version != c->version) {
+            c->stats.pkts_dropped++;
+            trace_drop(c, h, "0-RTT not accepted");
+            return 0;
+        }
+        return open_packet(c, h, dgram_len, now, ek, NULL);
+    }
     quic_pkt_keys *rk = NULL;
     if (h->type == QUIC_PKT_INITIAL && c->is_server && c->version == 0) {
         /* The client's first Initial sets the version (RFC 9368 §2: the
@@ -225,7 +239,8 @@ static int open_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, ui
     if (!quic_ackrange_largest(&s->acks, &largest, &t))
         largest = QUIC_PN_NONE;
     quic_pkt_clear clr;
-    cx_hp *hp = sp == QUIC_SPACE_APPLICATION ? c->app.rx_hp : rk->hp;
+    bool one_rtt = sp == QUIC_SPACE_APPLICATION && !rk; /* else Initial, Handshake, 0-RTT */
+    cx_hp *hp = one_rtt ? c->app.rx_hp : rk->hp;
     int rc = quic_pkt_unprotect_header(hp, pkt, h->pkt_len, h->pn_offset, largest, &clr);
     if (rc != 0) {
         c->stats.pkts_dropped++;
@@ -233,7 +248,7 @@ static int open_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, ui
         return 0;
     }
     uint64_t updates = c->app_rx_ok ? c->app.updates : 0;
-    if (sp == QUIC_SPACE_APPLICATION)
+    if (one_rtt)
         rc = quic_keyphase_open(&c->app, pkt, h->pkt_len, &clr, now, quic_conn_pto(c));
     else
         rc = quic_pkt_decrypt(rk->aead, pkt, h->pkt_len, &clr);
@@ -249,7 +264,7 @@ static int open_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, ui
     }
     if (cand)
         quic_conn_version_switch(c, h->version, cand);
-    if (sp == QUIC_SPACE_APPLICATION && c->app.updates != updates) {
+    if (one_rtt && c->app.updates != updates) {
         quic_trace kt = {.type = QUIC_TRACE_KEY_UPDATED, .key_phase = c->app.rx_phase,
                          .pkt_type = QUIC_PKT_1RTT, .key_rx = true, .key_tx = true,
                          .key_gen = c->app.updates, .secret_rx = c->app.rx_secret,
@@ -268,6 +283,8 @@ static int open_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, ui
                      .scid_len = (uint8_t)h->scid_len};
     quic_conn_trace(c, &rt);
     c->stats.bytes_recv += h->pkt_len;
+    if (c->early_keys)
+        quic_conn_early_count(c, h->type, now);
 
     if (!c->is_server && !c->got_first_server_pkt && h->type != QUIC_PKT_1RTT) {
         /* RFC 9000 §7.2: the client switches to the server's chosen CID. */
@@ -336,7 +353,7 @@ int quic_conn_recv_dgram(quic_conn *c, uint8_t *dgram, size_t len, uint64_t now)
 {
     int rc = on_datagram(c, dgram, len, now);
     /* 1-RTT packets kept for later: their keys may have just arrived. */
-    if (rc == 0 && c->app_rx_ok && c->early_n) {
+    if (rc == 0 && (c->app_rx_ok || (c->is_server && c->peer_tp_ok)) && c->early_n) {
         size_t n = c->early_n;
         c->early_n = 0;
         for (size_t i = 0; i < n && rc == 0; i++)

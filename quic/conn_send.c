@@ -24,7 +24,10 @@ static bool level_tx_ok(const quic_conn *c, quic_pn_space sp)
 {
     if (c->sp[sp].discarded)
         return false;
-    return sp == QUIC_SPACE_APPLICATION ? c->app_tx_ok : c->keys[sp].tx_ok;
+    /* RFC 9001 §4.6.1: a client sends application data in 0-RTT packets
+     * until it has the 1-RTT keys. */
+    return sp == QUIC_SPACE_APPLICATION ? c->app_tx_ok || quic_conn_early_sending(c)
+                                        : c->keys[sp].tx_ok;
 }
 
 static bool crypto_pending(const quic_crypto_send *cs)
@@ -50,6 +53,8 @@ static bool level_has_work(const quic_conn *c, quic_pn_space sp, uint64_t now)
     const quic_space *s = &c->sp[sp];
     if (quic_ackrange_ack_needed(&s->acks, now) || s->probe || crypto_pending(&s->crypto_tx))
         return true;
+    if (sp == QUIC_SPACE_APPLICATION && quic_conn_early_sending(c)) /* RFC 9000 §17.2.3 */
+        return c->streams.head || quic_dgram_queue_count(&c->dg_tx);
     return sp == QUIC_SPACE_APPLICATION && c->handshake_complete && app_pending(c);
 }
 
@@ -371,12 +376,15 @@ static int begin_header(const quic_conn *c, qb_wr *w, quic_pn_space sp, uint64_t
                         size_t pn_len, quic_pkt_wr *pw)
 {
     const quic_cid *dcid = quic_peer_cids_current(&c->pcids);
-    if (sp == QUIC_SPACE_APPLICATION)
+    if (sp == QUIC_SPACE_APPLICATION && c->app_tx_ok)
         return quic_pkt_short_begin(w, dcid->b, dcid->len, false, c->app.tx_phase, pn, pn_len, pw);
     const quic_cid *scid = &c->lcids.slot[0].cid;
     bool token = sp == QUIC_SPACE_INITIAL && !c->is_server;
     quic_pkt_long_params lp = {
-        .type = sp == QUIC_SPACE_INITIAL ? QUIC_PKT_INITIAL : QUIC_PKT_HANDSHAKE,
+        /* RFC 9000 §17.2.3: application data before the 1-RTT keys is 0-RTT */
+        .type = sp == QUIC_SPACE_INITIAL     ? QUIC_PKT_INITIAL
+                : sp == QUIC_SPACE_HANDSHAKE ? QUIC_PKT_HANDSHAKE
+                                             : QUIC_PKT_0RTT,
         .version = c->version,
         .dcid = dcid->b, .dcid_len = dcid->len,
         .scid = scid->b, .scid_len = scid->len,
@@ -395,8 +403,9 @@ static void trace_sent(quic_conn *c, quic_pn_space sp, uint64_t pn, size_t size,
         return;
     const quic_cid *dcid = quic_peer_cids_current(&c->pcids);
     const quic_cid *scid = &c->lcids.slot[0].cid;
-    bool lng = sp != QUIC_SPACE_APPLICATION;
-    quic_trace tr = {.type = QUIC_TRACE_PACKET_SENT, .pkt_type = quic_space_pkt_type(sp), .pn = pn,
+    bool lng = sp != QUIC_SPACE_APPLICATION || !c->app_tx_ok;
+    quic_pkt_type pt = lng && sp == QUIC_SPACE_APPLICATION ? QUIC_PKT_0RTT : quic_space_pkt_type(sp);
+    quic_trace tr = {.type = QUIC_TRACE_PACKET_SENT, .pkt_type = pt, .pn = pn,
                      .size = size, .frames = frames, .frames_len = frames_len,
                      .dcid = dcid->b, .dcid_len = dcid->len, .scid = lng ? scid->b : NULL,
                      .scid_len = lng ? scid->len : 0};
@@ -405,6 +414,8 @@ static void trace_sent(quic_conn *c, quic_pn_space sp, uint64_t pn, size_t size,
 
 static quic_pkt_keys tx_keys(const quic_conn *c, quic_pn_space sp)
 {
+    if (sp == QUIC_SPACE_APPLICATION && !c->app_tx_ok)
+        return quic_conn_early_tx_keys(c); /* 0-RTT */
     if (sp == QUIC_SPACE_APPLICATION)
         return (quic_pkt_keys){.aead = c->app.tx, .hp = c->app.tx_hp};
     return c->keys[sp].tx;
@@ -425,8 +436,10 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
     int rc;
     qb_wr w = *dg;
     w.cap = limit;
+    /* 0-RTT (RFC 9000 §12.4 Table 3): stream data and datagrams only. */
+    bool zrtt = sp == QUIC_SPACE_APPLICATION && !c->app_tx_ok;
     /* RFC 9001 §6.6: key update when due; never past the AEAD limit. */
-    if (sp == QUIC_SPACE_APPLICATION && !quic_conn_aead_may_seal(c, now))
+    if (sp == QUIC_SPACE_APPLICATION && !zrtt && !quic_conn_aead_may_seal(c, now))
         return 0;
     rc = begin_header(c, &w, sp, pn, pn_len, &pw);
     if (rc != 0 || qb_wr_left(&w) < TAG_LEN + quic_pkt_min_payload(pn_len) + 1)
@@ -441,7 +454,8 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
      * still counts as sent); anything ack-eliciting or in flight waits, or
      * the peer's ACK of it would look like an ACK of a packet never sent. */
     bool ring_ok = quic_recovery_can_send(&c->rec, sp);
-    put_ack(c, &b, now);
+    if (!zrtt)
+        put_ack(c, &b, now);
     bool probe = s->probe && ring_ok;
     if (!ring_ok)
         cc_ok = false;
@@ -454,8 +468,9 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
         if (probe && sp != QUIC_SPACE_APPLICATION && !crypto_pending(&s->crypto_tx))
             quic_crypto_send_lost(&s->crypto_tx, 0, s->crypto_tx.sent);
         put_crypto(c, &b);
-        if (sp == QUIC_SPACE_APPLICATION && c->handshake_complete) {
-            if (quic_conn_peer_max_dgram(c))
+        if (sp == QUIC_SPACE_APPLICATION && (c->handshake_complete || zrtt)) {
+            /* RFC 9221 §3: in 0-RTT, the remembered max_datagram_frame_size */
+            if (zrtt ? c->peer_tp.max_datagram_frame_size : quic_conn_peer_max_dgram(c))
                 put_datagrams(c, &b, now);
             put_streams(c, &b);
         }
@@ -535,8 +550,10 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
      * never be acked or lost, and cc's bytes in flight would never drop. */
     if (b.in_flight && tracked)
         quic_cc_on_sent(&c->cc, pkt_len, now);
-    if (sp == QUIC_SPACE_APPLICATION)
+    if (sp == QUIC_SPACE_APPLICATION && !zrtt)
         quic_keyphase_on_sent(&c->app, pn);
+    if (zrtt)
+        quic_conn_early_count(c, QUIC_PKT_0RTT, now);
     if (b.has_dgram)
         c->dg_stats.packets_with_dgrams++;
     if (b.ack_eliciting) {
@@ -564,7 +581,8 @@ size_t quic_conn_build_path_probe(quic_conn *c, uint8_t *buf, size_t size, const
                                   uint64_t now)
 {
     quic_space *s = &c->sp[QUIC_SPACE_APPLICATION];
-    if (!level_tx_ok(c, QUIC_SPACE_APPLICATION) || !quic_recovery_can_send(&c->rec, QUIC_SPACE_APPLICATION) ||
+    if (!c->app_tx_ok || !level_tx_ok(c, QUIC_SPACE_APPLICATION) ||
+        !quic_recovery_can_send(&c->rec, QUIC_SPACE_APPLICATION) ||
         !quic_conn_aead_may_seal(c, now))
         return 0;
     uint64_t pn = s->next_pn;

@@ -157,6 +157,13 @@ typedef struct quic_config {
      * connection; the bytes are valid only during the call. NULL: dropped. */
     void (*on_new_token)(void *ud, const uint8_t *token, size_t len);
     void *new_token_ud; /**< passed to on_new_token */
+    /** Server: the application's state that 0-RTT depends on (HTTP/3: its
+     * SETTINGS, RFC 9114 §7.2.4.2), sealed into tickets with the transport
+     * parameters 0-RTT must remember (RFC 9000 §7.4.1). 0-RTT is accepted
+     * only when the resumed ticket holds the same bytes. Copied into tickets;
+     * must outlive the connection's handshake. */
+    const uint8_t *early_app_state;
+    size_t early_app_state_len; /**< bytes at early_app_state */
 } quic_config;
 
 /** Sensible defaults: 8-byte CIDs, 30 s idle timeout, 1 MiB connection window,
@@ -337,6 +344,21 @@ bool quic_conn_is_server(const quic_conn *c); /**< the server side */
 bool quic_conn_is_established(const quic_conn *c); /**< the handshake completed */
 /** The handshake resumed a TLS session (RFC 8446 §2.2; tls_config.session). */
 bool quic_conn_resumed(const quic_conn *c);
+
+/** 0-RTT (RFC 9001 §4.6, RFC 9000 §7.4.1) as far as this end knows. */
+typedef enum quic_early_state {
+    QUIC_EARLY_NONE = 0, /**< not offered (tls_config.early_data, a ticket allowing it) */
+    QUIC_EARLY_OFFERED,  /**< client: 0-RTT keys in hand, no answer yet */
+    QUIC_EARLY_ACCEPTED, /**< the server took the 0-RTT data */
+    QUIC_EARLY_REJECTED, /**< refused: a client's 0-RTT stream data goes again in 1-RTT */
+} quic_early_state;
+/** Where 0-RTT stands; *reason (may be NULL) gets why it was refused. */
+quic_early_state quic_conn_early_state(const quic_conn *c, const char **reason);
+/** Client: stream data and datagrams written now go out in 0-RTT packets,
+ * within the transport parameters remembered with the session. */
+bool quic_conn_early_sendable(const quic_conn *c);
+/** 0-RTT packets sent (client) or opened and accepted (server). */
+uint64_t quic_conn_early_packets(const quic_conn *c);
 /** The QUIC version the connection speaks: the negotiated one once known
  * (RFC 9368 §2), else the version of its first flight. */
 uint32_t quic_conn_version(const quic_conn *c);

@@ -591,6 +591,26 @@ void quic_recovery_discard_space(quic_recovery *rc, quic_pn_space space, uint64_
     set_timer(rc, now);
 }
 
+void quic_recovery_forget_outstanding(quic_recovery *rc, quic_pn_space space, uint64_t now,
+                                      quic_recovery_result *res)
+{
+    result_clear(rc, res);
+    if ((unsigned)space >= QUIC_RECOVERY_SPACES || rc->sp[space].discarded)
+        return;
+    quic_recovery_space *s = &rc->sp[space];
+    for (size_t i = 0; i < s->ring.n; i++) {
+        quic_sent_pkt *p = ring_at(&s->ring, i);
+        if (p->state != ST_OUT)
+            continue;
+        rc->out_lost[res->n_discarded++] = *p;
+        settle(s, p, ST_LOST);
+    }
+    ring_pop_settled(rc, s);
+    s->loss_time = 0;
+    rc->pto_count = 0;
+    set_timer(rc, now);
+}
+
 /* ---- connection state ---- */
 
 void quic_recovery_set_handshake_confirmed(quic_recovery *rc, uint64_t now)

@@ -163,6 +163,13 @@ void quic_recovery_on_timeout(quic_recovery *rc, uint64_t now, quic_recovery_res
 void quic_recovery_discard_space(quic_recovery *rc, quic_pn_space space, uint64_t now,
                                  quic_recovery_result *res);
 
+/* RFC 9002 §6.4 (and RFC 9001 §4.6.2): rejected 0-RTT. Every outstanding
+ * record of space is settled as lost and listed in res->discarded (their
+ * bytes leave bytes in flight without a congestion event; what they carried
+ * is sent again); unlike quic_recovery_discard_space the space goes on. */
+void quic_recovery_forget_outstanding(quic_recovery *rc, quic_pn_space space, uint64_t now,
+                                      quic_recovery_result *res);
+
 /* Connection state the timer depends on; each re-arms the timer. */
 void quic_recovery_set_handshake_confirmed(quic_recovery *rc, uint64_t now);
 void quic_recovery_set_has_handshake_keys(quic_recovery *rc, uint64_t now);
