@@ -56,7 +56,7 @@ static void app_cli_usage_body(FILE *f, app_cmd cmd)
         break;
     case APP_CMD_SERVER:
         fprintf(f, "usage: quince server --listen ADDR:PORT [--cert F --key F] [--retry] [--count N]\n"
-                   "                     [--max-memory BYTES] [--per-addr N] [--one-shot] [-v]\n"
+                   "                     [--max-memory BYTES] [--per-addr N] [--one-shot] [--no-0rtt] [-v]\n"
                    "                     [--keylog FILE] [--qlog DIR]\n"
                    "  Serves /ping-pong over HTTP/3 with datagrams (GET, CONNECT, extended CONNECT)\n"
                    "  to many clients at once, until interrupted.\n"
@@ -69,6 +69,7 @@ static void app_cli_usage_body(FILE *f, app_cmd cmd)
                    "  --per-addr N  handshakes in progress allowed per client IP (default 16;\n"
                    "              load tests from one address may need more)\n"
                    "  --count N   the final value of the exchange (default 10)\n"
+                   "  --no-0rtt   refuse 0-RTT early data (resumption still works)\n"
                    "  --one-shot  exit after the first connection closes: 0 when its ping-pong\n"
                    "              finished, else 1\n"
                    "  test switches (also for client): --no-datagrams (offer no HTTP\n"
@@ -94,6 +95,8 @@ static void app_cli_usage_body(FILE *f, app_cmd cmd)
                    "              giving up (default 10)\n"
                    "  --session F resume with the TLS session and address token kept in F from\n"
                    "              an earlier run, and keep this run's there (created 0600)\n"
+                   "  --0rtt      with --session: send early (0-RTT) data when the ticket allows\n"
+                   "              it; logs whether the server accepted it\n"
                    "  --no-datagrams, --drop-every N, --key-update-after N, --cc ALGO,\n"
                    "  --quic-version V[,V] (the first is the version of the first flight): see\n"
                    "  quince server --help; --migrate-after N: move to a new local port after\n"
@@ -363,6 +366,10 @@ int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
         } else if (c == APP_CMD_CLIENT && !strcmp(a, "--session")) {
             if (!(o->session = VALUE()))
                 return 2;
+        } else if (c == APP_CMD_CLIENT && !strcmp(a, "--0rtt")) {
+            o->early_data = true;
+        } else if (c == APP_CMD_SERVER && !strcmp(a, "--no-0rtt")) {
+            o->no_0rtt = true;
         } else if (c == APP_CMD_CLIENT && !strcmp(a, "--insecure")) {
             o->insecure = true;
         } else if (c == APP_CMD_CLIENT && !strcmp(a, "--method")) {
@@ -462,6 +469,8 @@ int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
         return usage_error(err, c, "%s", "client needs a URL, e.g. https://localhost:8080/ping-pong");
     if (c == APP_CMD_CLIENT && o->ca && o->insecure)
         return usage_error(err, c, "%s", "--ca and --insecure exclude each other");
+    if (c == APP_CMD_CLIENT && o->early_data && !o->session)
+        return usage_error(err, c, "%s", "--0rtt needs --session FILE (the ticket it uses)");
     if (c == APP_CMD_DECODE && (!o->capture || !o->keylog))
         return usage_error(err, c, "%s", "decode needs a CAPTURE and --keylog FILE");
     if (c == APP_CMD_GENCERT && (!o->host || !o->cert || !o->key))

@@ -45,6 +45,8 @@ typedef struct app_opts {
     bool insecure;
     app_method method;
     const char *session; /* --session FILE: ticket and token kept across runs */
+    bool early_data; /* client --0rtt: offer 0-RTT with the session (RFC 9001 §4.6) */
+    bool no_0rtt;    /* server --no-0rtt: refuse early data (tickets still resume) */
     uint64_t count; /* final counter value, default 10 */
     size_t size;    /* datagram payload bytes, default 8 */
     /* test switches (server and client), as the quic-go interop programs have */

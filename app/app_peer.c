@@ -165,6 +165,28 @@ static size_t source_ip(void *ud, const quic_path *p, uint8_t *out)
     return p->remote_len < QUIC_EP_ADDR_MAX ? p->remote_len : QUIC_EP_ADDR_MAX;
 }
 
+/* Once per connection, at its handshake's end: resumption and, when the
+ * client offered it, the 0-RTT verdict (RFC 9001 §4.6). */
+static void server_log_resumption(quic_conn *q)
+{
+    const char *why = NULL;
+    if (quic_conn_resumed(q))
+        app_info("server: session resumed");
+    quic_early_state st = quic_conn_early_state(q, &why);
+    if (st == QUIC_EARLY_ACCEPTED)
+        app_info("server: 0-RTT accepted");
+    else if (st == QUIC_EARLY_REJECTED)
+        app_info("server: 0-RTT rejected (%s)", why ? why : "refused");
+}
+
+/* What 0-RTT requests depend on besides the transport (RFC 9114 §7.2.4.2):
+ * a server whose HTTP/3 SETTINGS change refuses early data of old tickets. */
+static const char *server_early_state(bool no_datagrams)
+{
+    return no_datagrams ? "h3 settings: connect-protocol, no datagrams"
+                        : "h3 settings: connect-protocol, datagrams";
+}
+
 int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, char *err, size_t errlen)
 {
     memset(sv, 0, sizeof *sv);
@@ -178,8 +200,14 @@ int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, c
     if (app_udp_open(&sv->io.udp, listen, true, err, errlen) != 0 ||
         app_io_pcap_open(&sv->io, o->pcap, err, errlen) != 0)
         return -1;
+    /* Tickets allow 0-RTT (RFC 9001 §4.6.1), accepted unless --no-0rtt */
+    sv->tls.cfg.ticket_early_data = true;
+    sv->tls.cfg.refuse_early_data = o->no_0rtt;
     quic_endpoint_config ec;
     quic_endpoint_config_init(&ec, &sv->tls.cfg);
+    const char *es = server_early_state(o->no_datagrams);
+    ec.conn.early_app_state = (const uint8_t *)es;
+    ec.conn.early_app_state_len = strlen(es);
     ec.retry = o->retry;
     ec.max_memory = o->max_memory;
     if (o->per_addr)
@@ -380,8 +408,10 @@ void app_server_step(app_server *sv, uint64_t now)
          * distrusts our certificate, a TLS alert, a transport error): INFO,
          * with who and why, as soon as the close begins, not after the
          * draining period (RFC 9000 §10.2.2). */
-        if (quic_conn_is_established(s->q))
+        if (quic_conn_is_established(s->q) && !s->was_established) {
             s->was_established = true;
+            server_log_resumption(s->q);
+        }
         if (!s->logged_close && !s->was_established &&
             (ci.closed || ci.by_peer || ci.code || ci.reason[0])) {
             char why[400], who[80];
@@ -516,6 +546,8 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
         cl->tls.cfg.session_len = cl->resume.sess_len;
         cl->tls.cfg.on_session = app_resume_on_session;
         cl->tls.cfg.session_ud = &cl->resume;
+        cl->tls.cfg.early_data = o->early_data; /* RFC 8446 §4.2.10 */
+        cl->early_data = o->early_data;
     }
     if (app_udp_open(&cl->io.udp, &cl->server, false, err, errlen) != 0 ||
         app_udp_connect(&cl->io.udp, &cl->server, err, errlen) != 0 ||
@@ -704,6 +736,9 @@ void app_client_step(app_client *cl, uint64_t now)
     if (cl->use_resume && !cl->resume_logged && quic_conn_is_established(q)) {
         cl->resume_logged = true;
         app_info(quic_conn_resumed(q) ? "client: session resumed" : "client: full handshake");
+        quic_early_state st = quic_conn_early_state(q, NULL);
+        if (cl->early_data && st != QUIC_EARLY_NONE && st != QUIC_EARLY_OFFERED)
+            app_info(st == QUIC_EARLY_ACCEPTED ? "client: 0-RTT accepted" : "client: 0-RTT rejected");
     }
     app_pp *pp = &cl->s.pp;
     /* A client that sent the final value (an odd count) waits for the server's

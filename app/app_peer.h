@@ -74,6 +74,7 @@ typedef struct app_client {
     app_resume resume;  /* --session FILE */
     bool use_resume;
     bool resume_logged; /* "session resumed" / "full handshake" said */
+    bool early_data;    /* --0rtt */
     uint64_t migrate_after; /* --migrate-after N (0: never) */
     bool migrated;
     bool pref_tried;  /* the server's preferred address (RFC 9000 §9.6) */

@@ -226,6 +226,9 @@ typedef struct tls_config {
      * first ClientHello, the ticket age within the window, and the binder not
      * seen before, §8). Off: no 0-RTT (resumption still works). */
     bool ticket_early_data;
+    /** Server: tickets allow early data as above, but 0-RTT is refused
+     * ("disabled"); the handshake still resumes (quince server --no-0rtt). */
+    bool refuse_early_data;
     /** Client: offer 0-RTT (RFC 8446 §4.2.10) when the session's ticket allows
      * early data; its key comes out as a SECRET event of TLS_LEVEL_EARLY. */
     bool early_data;

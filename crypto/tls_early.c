@@ -126,7 +126,7 @@ int tls_early_server_decide(tls_conn *c, const tls_ch *ch, bool second)
         return reject(c, "no usable ticket");
     if (c->psk_index != 0) /* §4.2.10: the first identity only */
         return reject(c, "not the first PSK identity");
-    if (!c->cfg->ticket_early_data)
+    if (!c->cfg->ticket_early_data || c->cfg->refuse_early_data)
         return reject(c, "disabled");
     if (c->psk_max_early != 0xffffffffu)
         return reject(c, "ticket does not allow early data");

@@ -131,7 +131,7 @@ static void test_0rtt_refused_by_server_config_resent_in_1rtt(void **state)
     world w;
     const char *why = NULL;
     world_first(&w, 0);
-    w.n.p.stls.ticket_early_data = false; /* quince server --no-0rtt */
+    w.n.p.stls.refuse_early_data = true; /* quince server --no-0rtt */
     w.n.ecfg.conn.tls = &w.n.p.stls;
     world_new_server(&w);
     world_again_early(&w, true);
