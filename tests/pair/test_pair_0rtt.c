@@ -6,7 +6,9 @@
  * limits, other application state) and the data comes again in 1-RTT. */
 #include "common/ep_net.h"
 #include "common/tu.h"
+#include "crypto/tls_ticket.h"
 #include "quic/conn_test.h"
+#include "quic/tparams.h"
 
 #include <string.h>
 
@@ -61,8 +63,10 @@ static void world_new_server(world *w)
  * written before anything was sent. */
 static void world_again_early(world *w, bool expect_sendable)
 {
-    quic_conn_close(w->n.p.client, true, 0, "bye");
-    ep_net_step(&w->n);
+    if (quic_conn_is_established(w->n.p.client)) {
+        quic_conn_close(w->n.p.client, true, 0, "bye");
+        ep_net_step(&w->n);
+    }
     quic_conn_free(w->n.p.client);
     w->n.p.ctls.session = w->j.sess;
     w->n.p.ctls.session_len = w->j.sess_len;
@@ -143,6 +147,68 @@ static void test_0rtt_refused_by_server_config_resent_in_1rtt(void **state)
     assert_string_equal(why, "disabled");
     assert_int_equal(quic_conn_early_packets(s), 0);
     assert_request_arrived(s); /* RFC 9001 §4.6.2: sent again in 1-RTT */
+    world_free(&w);
+}
+
+/* RFC 9001 §4.6.2: once the server's answer refuses 0-RTT, the 0-RTT
+ * packets are lost at once (their data queued for 1-RTT), not after a loss
+ * timer. */
+static void test_refused_0rtt_packets_are_lost_at_the_answer(void **state)
+{
+    (void)state;
+    world w;
+    uint8_t buf[1500];
+    size_t len;
+    quic_conn_stats st;
+    world_first(&w, 0);
+    w.n.p.stls.refuse_early_data = true;
+    w.n.ecfg.conn.tls = &w.n.p.stls;
+    world_new_server(&w);
+    world_again_early(&w, true);
+    quic_conn *cl = w.n.p.client;
+    while ((len = quic_conn_send(cl, buf, sizeof buf, w.n.p.now)))
+        quic_endpoint_recv(w.n.ep, &w.n.p.spath, buf, len, w.n.p.now);
+    assert_true(quic_conn_early_packets(cl) >= 1);
+    for (quic_conn *c = quic_endpoint_next(w.n.ep, NULL); c; c = quic_endpoint_next(w.n.ep, c))
+        while ((len = quic_conn_send(c, buf, sizeof buf, w.n.p.now)))
+            quic_conn_recv(cl, &w.n.p.cpath, buf, len, w.n.p.now);
+    assert_int_equal(quic_conn_early_state(cl, NULL), QUIC_EARLY_REJECTED);
+    quic_conn_stats_get(cl, &st);
+    assert_true(st.pkts_lost >= quic_conn_early_packets(cl));
+    assert_false(quic_conn_early_sendable(cl)); /* its 0-RTT keys are gone */
+    ep_net_step(&w.n);
+    assert_request_arrived(server_conn(&w));
+    world_free(&w);
+}
+
+/* The client's stored session claims a larger initial_max_data than the
+ * server gave: the server (whose ticket remembers its real value) accepts
+ * 0-RTT, and the client sees an accepted 0-RTT with a lower limit. */
+static void test_accepted_0rtt_with_lowered_limit_is_protocol_violation(void **state)
+{
+    (void)state;
+    world w;
+    tls_session sess;
+    quic_tparams tp;
+    uint8_t tpbuf[512], out[4096];
+    qb_wr wt, ws;
+    quic_close_info ci;
+    world_first(&w, 0);
+    assert_int_equal(tls_session_decode(w.j.sess, w.j.sess_len, &sess), 0);
+    assert_int_equal(quic_tparams_decode(sess.peer_tp.p, sess.peer_tp.len, true, &tp), 0);
+    tp.initial_max_data *= 2;
+    qb_wr_init(&wt, tpbuf, sizeof tpbuf);
+    assert_int_equal(quic_tparams_encode(&wt, &tp, true), 0);
+    sess.peer_tp = (tls_bytes){tpbuf, wt.off};
+    qb_wr_init(&ws, out, sizeof out);
+    assert_int_equal(tls_session_encode(&ws, &sess), 0);
+    memcpy(w.j.sess, out, ws.off);
+    w.j.sess_len = ws.off;
+    world_again_early(&w, true);
+    ep_net_step(&w.n);
+    quic_conn_close_info(w.n.p.client, &ci);
+    assert_true(ci.closed || ci.code);
+    assert_int_equal(ci.code, 0x0a); /* RFC 9000 §7.4.1: PROTOCOL_VIOLATION */
     world_free(&w);
 }
 
@@ -295,6 +361,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_0rtt_stream_data_accepted_from_0rtt_packets),
         cmocka_unit_test(test_0rtt_refused_by_server_config_resent_in_1rtt),
+        cmocka_unit_test(test_refused_0rtt_packets_are_lost_at_the_answer),
+        cmocka_unit_test(test_accepted_0rtt_with_lowered_limit_is_protocol_violation),
         cmocka_unit_test(test_ticket_of_rotated_out_key_gets_full_handshake_and_data),
         cmocka_unit_test(test_lowered_limits_reject_0rtt_not_the_connection),
         cmocka_unit_test(test_other_application_state_rejects_0rtt),
