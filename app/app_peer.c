@@ -54,7 +54,8 @@ static void session_h3_trace(void *ud, const h3_frame_trace *f)
 
 static int session_open(app_session *s, quic_conn *q, bool is_server, const quic_config *qcfg,
                         const char *authority, int method, uint64_t final, size_t size,
-                        bool no_datagrams, uint64_t drop_every)
+                        bool no_datagrams, uint64_t drop_every, const uint8_t *early_settings,
+                        size_t early_settings_len)
 {
     app_trace keep = s->trace; /* a client's opens before its connection */
     memset(s, 0, sizeof *s);
@@ -71,6 +72,8 @@ static int session_open(app_session *s, quic_conn *q, bool is_server, const quic
     hc.h3.frame_trace_ud = s;
     if (h3q_new(q, &hc, &s->h3) != 0)
         return -1;
+    if (early_settings) /* client --0rtt: the request goes in 0-RTT (RFC 9114 §7.2.4.2) */
+        (void)h3q_start_early(s->h3, early_settings, early_settings_len);
     if (app_pp_init(&s->pp, is_server, s->h3, authority, method, final, size) != 0) {
         h3q_free(s->h3);
         return -1;
@@ -321,7 +324,7 @@ static void server_accept(app_server *sv, uint64_t now)
         quic_config qc;
         quic_config_init(&qc, true, &sv->tls.cfg);
         if (!s || session_open(s, q, true, &qc, NULL, 0, sv->final, 8, sv->no_datagrams,
-                               sv->drop_every) != 0) {
+                               sv->drop_every, NULL, 0) != 0) {
             free(s);
             quic_conn_close(q, false, QUIC_INTERNAL_ERROR, "out of memory");
             server_touch(sv, q, now); /* and again when due, until it is over */
@@ -590,7 +593,8 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
         return -1;
     }
     if (session_open(&cl->s, q, false, &qc, cl->authority, (int)o->method, o->count, o->size,
-                     o->no_datagrams, o->drop_every) != 0) {
+                     o->no_datagrams, o->drop_every, o->early_data ? cl->resume.settings : NULL,
+                     o->early_data ? cl->resume.settings_len : 0) != 0) {
         quic_conn_free(q);
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -733,6 +737,16 @@ void app_client_step(app_client *cl, uint64_t now)
         }
     }
 
+    /* RFC 9114 §7.2.4.2: the server's SETTINGS, for a later 0-RTT request */
+    h3_conn *h = h3q_h3(cl->s.h3);
+    if (cl->use_resume && !cl->settings_kept && h && h3_conn_peer_settings_received(h)) {
+        uint8_t sb[512];
+        qb_wr w;
+        qb_wr_init(&w, sb, sizeof sb);
+        cl->settings_kept = true;
+        if (h3_settings_encode(&w, h3_conn_peer_settings(h)) == 0)
+            app_resume_on_settings(&cl->resume, sb, w.off);
+    }
     if (cl->use_resume && !cl->resume_logged && quic_conn_is_established(q)) {
         cl->resume_logged = true;
         app_info(quic_conn_resumed(q) ? "client: session resumed" : "client: full handshake");

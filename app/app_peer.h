@@ -75,6 +75,7 @@ typedef struct app_client {
     bool use_resume;
     bool resume_logged; /* "session resumed" / "full handshake" said */
     bool early_data;    /* --0rtt */
+    bool settings_kept; /* the server's SETTINGS went to the session file */
     uint64_t migrate_after; /* --migrate-after N (0: never) */
     bool migrated;
     bool pref_tried;  /* the server's preferred address (RFC 9000 §9.6) */

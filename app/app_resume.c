@@ -42,18 +42,20 @@ int app_resume_load(app_resume *r, const char *path)
             app_warn("client: cannot read session file %s: %s", path, strerror(errno));
         return 0;
     }
-    uint8_t buf[4 + 1 + 4 + MAX_PART + 4 + MAX_PART];
+    uint8_t buf[4 + 1 + 4 + MAX_PART + 4 + MAX_PART + 4 + MAX_PART];
     size_t n = fread(buf, 1, sizeof buf, f);
     fclose(f);
     qb_rd rd;
-    const uint8_t *sp = NULL, *tp = NULL;
-    uint32_t sl = 0, tl = 0;
+    const uint8_t *sp = NULL, *tp = NULL, *hp = NULL;
+    uint32_t sl = 0, tl = 0, hl = 0;
     uint8_t ver = 0;
     qb_rd_init(&rd, buf, n);
     if (n < 5 || memcmp(buf, "QSES", 4) != 0 || qb_rd_skip(&rd, 4) || qb_rd_u8(&rd, &ver) ||
-        ver != APP_RESUME_VERSION || qb_rd_u32(&rd, &sl) || sl > MAX_PART ||
+        (ver != 1 && ver != APP_RESUME_VERSION) || qb_rd_u32(&rd, &sl) || sl > MAX_PART ||
         qb_rd_bytes(&rd, sl, &sp) || qb_rd_u32(&rd, &tl) || tl > MAX_PART ||
-        qb_rd_bytes(&rd, tl, &tp) || qb_rd_left(&rd)) {
+        qb_rd_bytes(&rd, tl, &tp) ||
+        (ver == 2 && (qb_rd_u32(&rd, &hl) || hl > MAX_PART || qb_rd_bytes(&rd, hl, &hp))) ||
+        qb_rd_left(&rd)) {
         app_warn("client: session file %s is not one of ours (or of another version): ignored",
                  path);
         memset(buf, 0, sizeof buf);
@@ -66,6 +68,10 @@ int app_resume_load(app_resume *r, const char *path)
     if (tl) {
         r->tok = dup_bytes(tp, tl);
         r->tok_len = r->tok ? tl : 0;
+    }
+    if (hl) {
+        r->settings = dup_bytes(hp, hl);
+        r->settings_len = r->settings ? hl : 0;
     }
     memset(buf, 0, sizeof buf);
     return 0;
@@ -95,6 +101,21 @@ void app_resume_on_token(void *ud, const uint8_t *p, size_t n)
     app_resume_save(r);
 }
 
+void app_resume_on_settings(app_resume *r, const uint8_t *p, size_t n)
+{
+    const uint8_t *have = r->new_settings ? r->new_settings : r->settings;
+    size_t hn = r->new_settings ? r->new_settings_len : r->settings_len;
+    if (n > MAX_PART || (hn == n && (n == 0 || memcmp(have, p, n) == 0)))
+        return;
+    uint8_t *d = dup_bytes(p, n);
+    if (!d)
+        return;
+    free(r->new_settings);
+    r->new_settings = d;
+    r->new_settings_len = n;
+    app_resume_save(r);
+}
+
 static int put_part(FILE *f, const uint8_t *p, size_t n)
 {
     uint8_t len[4];
@@ -109,6 +130,8 @@ int app_resume_save(const app_resume *r)
     size_t sl = r->new_sess ? r->new_sess_len : r->sess_len;
     const uint8_t *t = r->new_tok ? r->new_tok : r->tok;
     size_t tl = r->new_tok ? r->new_tok_len : r->tok_len;
+    const uint8_t *h = r->new_settings ? r->new_settings : r->settings;
+    size_t hl = r->new_settings ? r->new_settings_len : r->settings_len;
     if (!r->path || snprintf(tmp, sizeof tmp, "%s.tmp", r->path) >= (int)sizeof tmp)
         return -1;
     /* 0600 from the start: the file holds a resumption key */
@@ -122,7 +145,7 @@ int app_resume_save(const app_resume *r)
     FILE *f = fdopen(fd, "wb");
     uint8_t ver = APP_RESUME_VERSION;
     int rc = !f || fwrite("QSES", 1, 4, f) != 4 || fwrite(&ver, 1, 1, f) != 1 ||
-                     put_part(f, s, sl) || put_part(f, t, tl) ? -1 : 0;
+                     put_part(f, s, sl) || put_part(f, t, tl) || put_part(f, h, hl) ? -1 : 0;
     if (f ? fclose(f) != 0 : close(fd) != 0)
         rc = -1;
     if (rc == 0 && rename(tmp, r->path) != 0)
@@ -140,5 +163,7 @@ void app_resume_free(app_resume *r)
     wipe_free(r->new_sess, r->new_sess_len);
     free(r->tok);
     free(r->new_tok);
+    free(r->settings);
+    free(r->new_settings);
     memset(r, 0, sizeof *r);
 }

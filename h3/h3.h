@@ -495,10 +495,15 @@ size_t h3_conn_max_datagram_payload(const h3_conn *c, uint64_t stream_id);
 /** Graceful shutdown: GOAWAY on the control stream (§5.2). */
 int h3_conn_send_goaway(h3_conn *c);
 
-/** The peer's SETTINGS arrived. */
+/** The peer's SETTINGS arrived (remembered ones, h3_conn_remember_peer_settings, do not count). */
 bool h3_conn_peer_settings_received(const h3_conn *c);
 /** The peer's SETTINGS (defaults before they arrived); owned by c. */
 const h3_settings *h3_conn_peer_settings(const h3_conn *c);
+/** Client with QUIC 0-RTT (RFC 9114 §7.2.4.2): the server's SETTINGS of an
+ * earlier connection (a payload of h3_settings_encode) stand for its SETTINGS
+ * until these arrive, so a request (and datagrams) can go at once. After
+ * h3_conn_start; an H3_EV_SETTINGS event follows. 0 or an error (nothing set). */
+int h3_conn_remember_peer_settings(h3_conn *c, const uint8_t *p, size_t len);
 /** Both sides sent H3_DATAGRAM = 1 and QUIC negotiated DATAGRAM frames. */
 bool h3_conn_datagrams_enabled(const h3_conn *c);
 /** The server sent ENABLE_CONNECT_PROTOCOL = 1 (as seen by a client). */

@@ -412,12 +412,13 @@ const h3_settings *h3_conn_peer_settings(const h3_conn *c) { return &c->peer; }
 bool h3_conn_datagrams_enabled(const h3_conn *c)
 {
     /* RFC 9297 §2.1.1: sent and received with value 1; RFC 9221 underneath. */
-    return c->local.h3_datagram && c->peer_settings_rx && c->peer.h3_datagram && c->quic_dgram;
+    return c->local.h3_datagram && (c->peer_settings_rx || c->peer_remembered) &&
+           c->peer.h3_datagram && c->quic_dgram;
 }
 
 bool h3_conn_peer_extended_connect(const h3_conn *c)
 {
-    return c->peer_settings_rx && c->peer.enable_connect_protocol;
+    return (c->peer_settings_rx || c->peer_remembered) && c->peer.enable_connect_protocol;
 }
 
 void h3_conn_get_stats(const h3_conn *c, h3_conn_stats *s) { *s = c->stats; }

@@ -75,6 +75,7 @@ struct h3_conn {
     bool started;
     h3_settings local, peer;
     bool peer_settings_rx;
+    bool peer_remembered; /* client 0-RTT: peer holds the remembered SETTINGS */
     /* streams */
     qb_vec streams; /* h3_stream *, unordered */
     size_t n_requests;

@@ -77,6 +77,21 @@ static int h3_on_settings(h3_conn *c, uint64_t stream_id, const uint8_t *p, size
     return h3_conn_push_event(c, &ev, NULL, 0);
 }
 
+int h3_conn_remember_peer_settings(h3_conn *c, const uint8_t *p, size_t len)
+{
+    h3_settings st;
+    int rc = h3_settings_decode(p, len, &st);
+    if (rc < 0)
+        return rc;
+    /* RFC 9297 §2.1.1: only over QUIC datagrams the remembered limits allow */
+    if (!c->quic_dgram)
+        st.h3_datagram = false;
+    c->peer = st;
+    c->peer_remembered = true; /* the real SETTINGS replace them when they come */
+    h3_ev_rec ev = {.type = H3_EV_SETTINGS};
+    return h3_conn_push_event(c, &ev, NULL, 0);
+}
+
 static int h3_on_control_frame(h3_conn *c, h3_stream *s, const uint8_t *p, size_t len)
 {
     h3_frame f;

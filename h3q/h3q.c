@@ -126,15 +126,16 @@ static void h3q_bidi_limit(h3q_conn *b)
 }
 
 /* Creates and starts the h3 connection once 1-RTT keys exist (h3.h call sequence). */
-static int h3q_maybe_start(h3q_conn *b)
+static int h3q_start(h3q_conn *b, const uint8_t *early_settings, size_t early_len)
 {
-    if (b->h || b->err || !quic_conn_is_established(b->q))
-        return b->err;
+    /* RFC 9114 §7.2.4.2: a client with 0-RTT and the server's remembered
+     * SETTINGS need not wait for the handshake. */
+    bool early = early_settings != NULL;
     /* RFC 9297 §2.1.1, RFC 9221 §3: we announce H3_DATAGRAM = 1 when we can
      * receive DATAGRAM frames (our max_datagram_frame_size != 0); the peer's
      * H3_DATAGRAM = 1 is checked against what the peer announced, its own
      * max_datagram_frame_size, not against ours. */
-    b->quic_dgram = quic_conn_peer_max_dgram(b->q) > 0;
+    b->quic_dgram = early ? quic_conn_dgram_max(b->q) > 0 : quic_conn_peer_max_dgram(b->q) > 0;
     h3_config hc = b->cfg.h3;
     hc.enable_datagrams = hc.enable_datagrams && b->cfg.quic_datagrams;
     int rc = h3_conn_new(&hc, &b->h);
@@ -145,8 +146,25 @@ static int h3q_maybe_start(h3q_conn *b)
     rc = h3_conn_start(b->h);
     if (rc < 0)
         return h3q_fail(b, rc, "h3 start failed");
+    /* remembered SETTINGS that do not decode: wait for the real ones */
+    if (early)
+        (void)h3_conn_remember_peer_settings(b->h, early_settings, early_len);
     b->poll_pending = true;
     return 0;
+}
+
+static int h3q_maybe_start(h3q_conn *b)
+{
+    if (b->h || b->err || !quic_conn_is_established(b->q))
+        return b->err;
+    return h3q_start(b, NULL, 0);
+}
+
+int h3q_start_early(h3q_conn *b, const uint8_t *settings, size_t len)
+{
+    if (b->is_server || b->h || b->err || !settings || !len || !quic_conn_early_sendable(b->q))
+        return H3Q_ERR_ARG;
+    return h3q_start(b, settings, len);
 }
 
 static int h3q_rx_add(h3q_conn *b, uint64_t id)

@@ -95,6 +95,12 @@ typedef struct h3q_conn h3q_conn;
 int h3q_new(quic_conn *q, const h3q_config *cfg, h3q_conn **out);
 /** Frees the binding and its h3 connection (not the quic_conn); NULL allowed. */
 void h3q_free(h3q_conn *b);
+/** Client whose QUIC connection can send 0-RTT (quic_conn_early_sendable), right
+ * after h3q_new: h3 starts now with the server's SETTINGS payload remembered from
+ * an earlier connection (RFC 9114 §7.2.4.2), so a request made now goes in 0-RTT
+ * packets. 0 when started; H3Q_ERR_ARG when 0-RTT is not possible (h3 then starts
+ * when QUIC is established, as without this call). */
+int h3q_start_early(h3q_conn *b, const uint8_t *settings, size_t len);
 
 /** What the application must know after a step. */
 typedef struct h3q_step_out {
