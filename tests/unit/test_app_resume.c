@@ -86,12 +86,63 @@ static void test_session_flag_is_a_client_option(void **state)
     fclose(err);
 }
 
+/* RFC 9114 §7.2.4.2: the server's SETTINGS for a 0-RTT request survive the
+ * file with the ticket; a version 1 file (no SETTINGS) still loads. */
+static void test_server_settings_kept_with_the_session(void **state)
+{
+    (void)state;
+    char path[128];
+    app_resume r, back;
+    tmp_path(path, sizeof path);
+    app_resume_load(&r, path);
+    app_resume_on_session(&r, (const uint8_t *)"ticket", 6);
+    app_resume_on_settings(&r, (const uint8_t *)"\x33\x01\x08\x01", 4);
+    app_resume_load(&back, path);
+    assert_int_equal(back.sess_len, 6);
+    assert_int_equal(back.settings_len, 4);
+    assert_memory_equal(back.settings, "\x33\x01\x08\x01", 4);
+    app_resume_free(&back);
+    app_resume_free(&r);
+    FILE *f = fopen(path, "wb");
+    static const uint8_t v1[] = {'Q', 'S', 'E', 'S', 1, 0, 0, 0, 2, 'a', 'b', 0, 0, 0, 0};
+    fwrite(v1, 1, sizeof v1, f);
+    fclose(f);
+    app_resume_load(&back, path);
+    assert_int_equal(back.sess_len, 2);
+    assert_null(back.settings);
+    app_resume_free(&back);
+    unlink(path);
+}
+
+/* --0rtt is a client option that needs --session; --no-0rtt a server one. */
+static void test_0rtt_flags(void **state)
+{
+    (void)state;
+    app_opts o;
+    char *ok[] = {"quince", "client", "https://localhost:1/ping-pong", "--session", "s.bin", "--0rtt", NULL};
+    char *alone[] = {"quince", "client", "https://localhost:1/ping-pong", "--0rtt", NULL};
+    char *srv[] = {"quince", "server", "--listen", "127.0.0.1:1", "--no-0rtt", NULL};
+    char *srv_bad[] = {"quince", "server", "--listen", "127.0.0.1:1", "--0rtt", NULL};
+    char *cl_bad[] = {"quince", "client", "https://localhost:1/ping-pong", "--no-0rtt", NULL};
+    FILE *err = fopen("/dev/null", "w");
+    assert_int_equal(app_cli_parse(6, ok, &o, err), 0);
+    assert_true(o.early_data);
+    assert_int_equal(app_cli_parse(4, alone, &o, err), 2);
+    assert_int_equal(app_cli_parse(5, srv, &o, err), 0);
+    assert_true(o.no_0rtt);
+    assert_int_equal(app_cli_parse(5, srv_bad, &o, err), 2);
+    assert_int_equal(app_cli_parse(4, cl_bad, &o, err), 2);
+    fclose(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_session_file_round_trip_is_0600),
         cmocka_unit_test(test_foreign_session_file_is_ignored),
         cmocka_unit_test(test_session_flag_is_a_client_option),
+        cmocka_unit_test(test_server_settings_kept_with_the_session),
+        cmocka_unit_test(test_0rtt_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

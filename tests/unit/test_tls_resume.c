@@ -9,6 +9,7 @@
 #include "crypto/tls_pair.h"
 #include "crypto/tls_ticket.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -198,6 +199,27 @@ static int filter(void *ud, tls_role from, tls_level level, uint8_t *buf, size_t
     return 0;
 }
 
+/* What the last run's ends said about 0-RTT, and their key log lines. */
+static tls_early_state g_early_c, g_early_s;
+static const char *g_early_why;
+static char g_klog_c[160], g_klog_s[160];
+static int g_early_events_c, g_early_events_s;
+
+static void klog(void *ud, const char *line)
+{
+    if (!strncmp(line, "CLIENT_EARLY_TRAFFIC_SECRET ", 28))
+        snprintf(ud, 160, "%s", line);
+}
+
+static int early_events(tls_conn *c)
+{
+    tls_event ev;
+    int n = 0;
+    while (tls_conn_next_event(c, &ev))
+        n += ev.type == TLS_EVENT_SECRET && ev.level == TLS_LEVEL_EARLY;
+    return n;
+}
+
 /* One handshake; returns tls_pair_run's result; *resumed what both say. */
 static int run(world *w, const uint8_t *sess, size_t slen, seen *sn, bool *resumed, uint8_t *alert)
 {
@@ -208,7 +230,13 @@ static int run(world *w, const uint8_t *sess, size_t slen, seen *sn, bool *resum
     assert_non_null(c);
     assert_non_null(s);
     assert_int_equal(tls_conn_set_ticket_app_data(s, (const uint8_t *)"remember", 8), 0);
+    g_klog_c[0] = g_klog_s[0] = 0;
     int rc = tls_pair_run(c, s, filter, sn);
+    g_early_c = tls_conn_early_data(c);
+    g_early_s = tls_conn_early_data(s);
+    g_early_why = tls_conn_early_reason(s);
+    g_early_events_c = early_events(c);
+    g_early_events_s = early_events(s);
     /* NewSessionTickets come after both are done: one more delivery */
     if (rc == 0) {
         const uint8_t *p;
@@ -384,6 +412,120 @@ static void test_server_without_ticket_keys_sends_none(void **state)
     tls_ticket_keys_free(w.keys);
 }
 
+static int fixed_random(void *ud, uint8_t *out, size_t n)
+{
+    (void)ud;
+    memset(out, 0x42, n);
+    return 0;
+}
+
+static void world_early(world *w)
+{
+    world_init(w);
+    w->scfg.ticket_early_data = true;
+    w->ccfg.early_data = true;
+    w->ccfg.keylog = klog;
+    w->ccfg.keylog_ud = g_klog_c;
+    w->scfg.keylog = klog;
+    w->scfg.keylog_ud = g_klog_s;
+}
+
+/* RFC 8446 §4.2.10, §7.1: accepted early data; both ends derive the same
+ * client_early_traffic_secret (key log) and hand it out as a 0-RTT secret. */
+static void test_early_data_accepted_with_same_early_secret(void **state)
+{
+    (void)state;
+    world w;
+    seen sn = {0};
+    bool resumed;
+    uint8_t alert;
+    world_early(&w);
+    assert_int_equal(run(&w, NULL, 0, &sn, &resumed, &alert), 0);
+    assert_int_equal(g_early_c, TLS_EARLY_NONE); /* nothing to offer yet */
+    assert_int_equal(run(&w, w.st.sess[0], w.st.len[0], &sn, &resumed, &alert), 0);
+    assert_true(resumed);
+    assert_int_equal(g_early_c, TLS_EARLY_ACCEPTED);
+    assert_int_equal(g_early_s, TLS_EARLY_ACCEPTED);
+    assert_int_equal(g_early_events_c, 1); /* the 0-RTT write secret */
+    assert_int_equal(g_early_events_s, 1); /* the 0-RTT read secret */
+    assert_true(strlen(g_klog_c) > 28 + 65);
+    assert_string_equal(g_klog_c, g_klog_s);
+    tls_ticket_keys_free(w.keys);
+}
+
+/* RFC 8446 §8.2: the same ClientHello twice: the second gets no 0-RTT, and
+ * the handshake still resumes. */
+static void test_replayed_client_hello_refused_early_data(void **state)
+{
+    (void)state;
+    world w;
+    seen sn = {0};
+    bool resumed;
+    uint8_t alert;
+    world_early(&w);
+    assert_int_equal(run(&w, NULL, 0, &sn, &resumed, &alert), 0);
+    store first = w.st;
+    /* a fixed random source makes the second ClientHello a byte copy */
+    w.ccfg.random = fixed_random;
+    assert_int_equal(run(&w, first.sess[0], first.len[0], &sn, &resumed, &alert), 0);
+    assert_int_equal(g_early_s, TLS_EARLY_ACCEPTED);
+    assert_int_equal(run(&w, first.sess[0], first.len[0], &sn, &resumed, &alert), 0);
+    assert_true(resumed);
+    assert_int_equal(g_early_s, TLS_EARLY_REJECTED);
+    assert_string_equal(g_early_why, "replayed ClientHello");
+    assert_int_equal(g_early_c, TLS_EARLY_REJECTED);
+    tls_ticket_keys_free(w.keys);
+}
+
+/* RFC 8446 §8.3: a ticket age far from the server's: no 0-RTT. */
+static void test_ticket_age_outside_window_refuses_early_data(void **state)
+{
+    (void)state;
+    world w;
+    seen sn = {0};
+    bool resumed;
+    uint8_t alert;
+    world_early(&w);
+    assert_int_equal(run(&w, NULL, 0, &sn, &resumed, &alert), 0);
+    g_server_now += 20000; /* the client's clock lags 20 s */
+    assert_int_equal(run(&w, w.st.sess[0], w.st.len[0], &sn, &resumed, &alert), 0);
+    assert_true(resumed);
+    assert_int_equal(g_early_s, TLS_EARLY_REJECTED);
+    assert_string_equal(g_early_why, "ticket age outside the window");
+    tls_ticket_keys_free(w.keys);
+}
+
+/* RFC 8446 §4.1.2: no early data after a HelloRetryRequest. */
+static void test_hello_retry_request_refuses_early_data(void **state)
+{
+    (void)state;
+    world w;
+    seen sn = {0};
+    bool resumed;
+    uint8_t alert;
+    world_early(&w);
+    assert_int_equal(run(&w, NULL, 0, &sn, &resumed, &alert), 0);
+    w.scfg.groups[0] = CX_GROUP_SECP256R1;
+    w.scfg.group_count = 1;
+    assert_int_equal(run(&w, w.st.sess[0], w.st.len[0], &sn, &resumed, &alert), 0);
+    assert_true(resumed);
+    assert_int_equal(g_early_c, TLS_EARLY_REJECTED);
+    assert_int_equal(g_early_s, TLS_EARLY_REJECTED);
+    tls_ticket_keys_free(w.keys);
+}
+
+/* RFC 8448 §4: the Early Secret of the resumed 0-RTT trace, HKDF-Extract(0, PSK). */
+static void test_early_secret_matches_rfc8448(void **state)
+{
+    (void)state;
+    uint8_t psk[32], want[32];
+    tls_keysched ks;
+    tu_hex("4ecd0eb6ec3b4d87f5d6028f922ca4c5851a277fd41311c9e62d2c9492e1c4f3", psk, 32);
+    tu_hex("9b2188e9b2fc6d64d71dc329900e20bb41915000f678aa839cbb797cb7d8332c", want, 32);
+    assert_int_equal(tls_ks_init_psk(&ks, CX_SHA256, psk, 32), 0);
+    assert_memory_equal(ks.early, want, 32);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -396,6 +538,11 @@ int main(void)
         cmocka_unit_test(test_resumption_after_hello_retry_request),
         cmocka_unit_test(test_tickets_carry_early_data_only_when_configured),
         cmocka_unit_test(test_server_without_ticket_keys_sends_none),
+        cmocka_unit_test(test_early_data_accepted_with_same_early_secret),
+        cmocka_unit_test(test_replayed_client_hello_refused_early_data),
+        cmocka_unit_test(test_ticket_age_outside_window_refuses_early_data),
+        cmocka_unit_test(test_hello_retry_request_refuses_early_data),
+        cmocka_unit_test(test_early_secret_matches_rfc8448),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
