@@ -114,6 +114,8 @@ void quic_conn_early_count(quic_conn *c, quic_pkt_type type, uint64_t now)
      * 1-RTT packet, for reordered 0-RTT ones. */
     if (type == QUIC_PKT_1RTT && c->is_server && !c->early_x->rx_until)
         c->early_x->rx_until = now + 3 * quic_conn_pto(c);
+    else if (c->is_server && c->early_x->rx_until && now > c->early_x->rx_until)
+        drop_keys(c);
 }
 
 int quic_conn_early_install(quic_conn *c, const tls_event *ev)

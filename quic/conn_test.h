@@ -43,6 +43,7 @@ typedef struct quic_conn_test_view {
     int ecn_state;              /* quic_ecn_state: 0 testing, 1 capable, 2 failed, 3 unknown */
     uint64_t ecn_ce_signals;    /* CE increases taken as congestion signals */
     uint64_t cc_congestion_events;
+    bool early_keys;            /* 0-RTT keys held (client: seal; server: open) */
 } quic_conn_test_view;
 
 void quic_conn_test_view_get(const quic_conn *c, quic_conn_test_view *v);

@@ -129,6 +129,33 @@ static void test_0rtt_stream_data_accepted_from_0rtt_packets(void **state)
     world_free(&w);
 }
 
+/* RFC 9001 §4.9.3: a client drops its 0-RTT keys with the 1-RTT ones; a
+ * server keeps them for reordered packets, then drops them (3 PTO after the
+ * first 1-RTT packet). */
+static void test_0rtt_keys_discarded_client_at_1rtt_server_later(void **state)
+{
+    (void)state;
+    world w;
+    quic_conn_test_view v;
+    world_first(&w, 0);
+    world_again_early(&w, true);
+    ep_net_step(&w.n);
+    quic_conn_test_view_get(w.n.p.client, &v);
+    assert_false(v.early_keys);
+    quic_conn *s = server_conn(&w);
+    quic_conn_test_view_get(s, &v);
+    assert_true(v.early_keys); /* just after the handshake: still there */
+    /* later traffic: the server's 0-RTT keys go */
+    w.n.p.now += 5000000;
+    int64_t id = quic_conn_stream_open(w.n.p.client, true);
+    assert_true(id > 0);
+    assert_int_equal(quic_conn_stream_write(w.n.p.client, (uint64_t)id, (const uint8_t *)"x", 1, true), 1);
+    ep_net_step(&w.n);
+    quic_conn_test_view_get(s, &v);
+    assert_false(v.early_keys);
+    world_free(&w);
+}
+
 static void test_0rtt_refused_by_server_config_resent_in_1rtt(void **state)
 {
     (void)state;
@@ -360,6 +387,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_0rtt_stream_data_accepted_from_0rtt_packets),
+        cmocka_unit_test(test_0rtt_keys_discarded_client_at_1rtt_server_later),
         cmocka_unit_test(test_0rtt_refused_by_server_config_resent_in_1rtt),
         cmocka_unit_test(test_refused_0rtt_packets_are_lost_at_the_answer),
         cmocka_unit_test(test_accepted_0rtt_with_lowered_limit_is_protocol_violation),
