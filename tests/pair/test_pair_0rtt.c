@@ -156,6 +156,34 @@ static void test_0rtt_keys_discarded_client_at_1rtt_server_later(void **state)
     world_free(&w);
 }
 
+/* RFC 9000 §17.2.5.3: the 0-RTT data of a first flight that drew a Retry
+ * goes again, in 0-RTT packets to the new connection ID. */
+static void test_0rtt_after_retry_sent_again(void **state)
+{
+    (void)state;
+    world w;
+    memset(&w, 0, sizeof w);
+    w.keys = tls_ticket_keys_new(NULL, NULL, NULL);
+    ep_net_prepare(&w.n, true); /* every new address gets a Retry */
+    w.n.p.stls.ticket_keys = w.keys;
+    w.n.p.stls.ticket_early_data = true;
+    w.n.p.ctls.on_session = on_session;
+    w.n.p.ctls.session_ud = &w.j;
+    ep_net_start(&w.n);
+    ep_net_step(&w.n);
+    assert_true(w.j.sess_len > 0);
+    world_again_early(&w, true); /* no NEW_TOKEN token: a Retry again */
+    ep_net_step(&w.n);
+    quic_endpoint_stats st;
+    quic_endpoint_stats_get(w.n.ep, &st);
+    assert_int_equal(st.retry_sent, 2);
+    assert_int_equal(quic_conn_early_state(w.n.p.client, NULL), QUIC_EARLY_ACCEPTED);
+    quic_conn *s = server_conn(&w);
+    assert_true(quic_conn_early_packets(s) >= 1);
+    assert_request_arrived(s);
+    world_free(&w);
+}
+
 static void test_0rtt_refused_by_server_config_resent_in_1rtt(void **state)
 {
     (void)state;
@@ -388,6 +416,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_0rtt_stream_data_accepted_from_0rtt_packets),
         cmocka_unit_test(test_0rtt_keys_discarded_client_at_1rtt_server_later),
+        cmocka_unit_test(test_0rtt_after_retry_sent_again),
         cmocka_unit_test(test_0rtt_refused_by_server_config_resent_in_1rtt),
         cmocka_unit_test(test_refused_0rtt_packets_are_lost_at_the_answer),
         cmocka_unit_test(test_accepted_0rtt_with_lowered_limit_is_protocol_violation),
