@@ -62,6 +62,7 @@ enum {
     H3_ERR_SETTINGS_TOO_MANY = -3017,  /**< over H3_SETTINGS_MAX entries (§10.5) */
     H3_ERR_PUSH_PROMISE_FROM_CLIENT = -3018, /**< §7.2.5: a server receives none */
     H3_ERR_PUSH_PROMISE_REFUSED = -3019,     /**< §7.2.5: a client never sent MAX_PUSH_ID */
+    H3_ERR_SETTINGS_LOWERED = -3024, /**< §7.2.4.2: below the SETTINGS 0-RTT used */
     H3_ERR_DATAGRAM_TRUNCATED = -3020, /**< RFC 9297 §2.1 */
     H3_ERR_DATAGRAM_QSID = -3021,      /**< quarter stream ID > 2^60-1 (RFC 9297 §2.1) */
     H3_ERR_DATAGRAM_STREAM = -3022,    /**< local: not a client-initiated bidi stream */
@@ -504,6 +505,10 @@ const h3_settings *h3_conn_peer_settings(const h3_conn *c);
  * until these arrive, so a request (and datagrams) can go at once. After
  * h3_conn_start; an H3_EV_SETTINGS event follows. 0 or an error (nothing set). */
 int h3_conn_remember_peer_settings(h3_conn *c, const uint8_t *p, size_t len);
+/** Client: the server refused 0-RTT, so its SETTINGS may differ from the remembered
+ * ones; accepted, SETTINGS that omit or lower one of them are H3_SETTINGS_ERROR
+ * (RFC 9114 §7.2.4.2). */
+void h3_conn_forget_remembered_settings(h3_conn *c);
 /** Both sides sent H3_DATAGRAM = 1 and QUIC negotiated DATAGRAM frames. */
 bool h3_conn_datagrams_enabled(const h3_conn *c);
 /** The server sent ENABLE_CONNECT_PROTOCOL = 1 (as seen by a client). */

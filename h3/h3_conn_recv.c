@@ -68,6 +68,16 @@ static int h3_on_settings(h3_conn *c, uint64_t stream_id, const uint8_t *p, size
     /* RFC 9297 §2.1.1 with RFC 9221: H3_DATAGRAM needs QUIC datagram support. */
     if (st.h3_datagram && !c->quic_dgram)
         return H3_ERR_SETTINGS_NO_QUIC_DGRAM;
+    /* RFC 9114 §7.2.4.2: after accepted 0-RTT, nothing the client relied on
+     * may be omitted or lowered. */
+    const h3_settings *was = &c->peer;
+    if (c->peer_remembered && !c->peer_settings_rx &&
+        (st.h3_datagram < was->h3_datagram || st.enable_connect_protocol < was->enable_connect_protocol ||
+         st.qpack_max_table_capacity < was->qpack_max_table_capacity ||
+         st.qpack_blocked_streams < was->qpack_blocked_streams ||
+         (was->has_max_field_section_size &&
+          (!st.has_max_field_section_size || st.max_field_section_size < was->max_field_section_size))))
+        return H3_ERR_SETTINGS_LOWERED;
     c->peer = st;
     c->peer_settings_rx = true;
     h3_frame_trace t = {.stream_id = stream_id, .type = H3_FRAME_SETTINGS,
@@ -76,6 +86,8 @@ static int h3_on_settings(h3_conn *c, uint64_t stream_id, const uint8_t *p, size
     h3_ev_rec ev = {.type = H3_EV_SETTINGS};
     return h3_conn_push_event(c, &ev, NULL, 0);
 }
+
+void h3_conn_forget_remembered_settings(h3_conn *c) { c->peer_remembered = false; }
 
 int h3_conn_remember_peer_settings(h3_conn *c, const uint8_t *p, size_t len)
 {

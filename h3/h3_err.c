@@ -33,6 +33,7 @@ static const h3_err_row h3_err_table[] = {
     {H3_ERR_MISSING_SETTINGS, H3_MISSING_SETTINGS,
      "first frame on the control stream not SETTINGS"},
     {H3_ERR_SETTINGS_TOO_MANY, H3_EXCESSIVE_LOAD, "too many settings"},
+    {H3_ERR_SETTINGS_LOWERED, H3_SETTINGS_ERROR, "SETTINGS below the ones 0-RTT used"},
     {H3_ERR_PUSH_PROMISE_FROM_CLIENT, H3_FRAME_UNEXPECTED,
      "PUSH_PROMISE from a client on a request stream"},
     {H3_ERR_PUSH_PROMISE_REFUSED, H3_ID_ERROR,

@@ -18,6 +18,7 @@ struct h3q_conn {
     const qb_alloc *a;
     size_t rcap; /* most bytes handed to h3 at a time */
     bool is_server, quic_dgram, closed, close_sent;
+    bool early; /* client: h3 started in 0-RTT with remembered SETTINGS */
     /* RFC 9000 §2.1: the next id QUIC will give each kind of stream we open. */
     uint64_t next_bidi, next_uni;
     uint64_t next_request; /* client: the id h3 gives its next request */
@@ -148,7 +149,7 @@ static int h3q_start(h3q_conn *b, const uint8_t *early_settings, size_t early_le
         return h3q_fail(b, rc, "h3 start failed");
     /* remembered SETTINGS that do not decode: wait for the real ones */
     if (early)
-        (void)h3_conn_remember_peer_settings(b->h, early_settings, early_len);
+        b->early = h3_conn_remember_peer_settings(b->h, early_settings, early_len) == 0;
     b->poll_pending = true;
     return 0;
 }
@@ -422,6 +423,11 @@ int h3q_step(h3q_conn *b, uint64_t now, h3q_step_out *out)
     while (!b->held && quic_conn_next_event(b->q, &ev))
         h3q_on_event(b, &ev);
     int rc = h3q_maybe_start(b);
+    /* RFC 9114 §7.2.4.2: refused 0-RTT frees the server to send other SETTINGS */
+    if (b->early && quic_conn_early_state(b->q, NULL) == QUIC_EARLY_REJECTED) {
+        b->early = false;
+        h3_conn_forget_remembered_settings(b->h);
+    }
     if (rc == 0 && b->h && !b->closed && !b->close_sent && !h3_conn_error(b->h, NULL, NULL) &&
         (b->events_since_flush >= H3Q_POLL_EVENTS || b->poll_pending)) {
         /* Streams whose READABLE event QUIC may have dropped, or that were readable

@@ -119,11 +119,66 @@ static void test_h3_without_remembered_settings_waits_for_handshake(void **state
     tls_ticket_keys_free(keys);
 }
 
+/* Both bindings stepped and their datagrams moved until nothing moves. */
+static void h3_pump(ep_net *n, h3q_conn *cb, quic_conn *s, h3q_conn *sb)
+{
+    uint8_t buf[1500];
+    size_t len;
+    for (int round = 0; round < 60; round++) {
+        h3q_step(cb, n->p.now, NULL);
+        h3q_step(sb, n->p.now, NULL);
+        h3_event ev;
+        while (h3q_next_event(cb, &ev) || h3q_next_event(sb, &ev))
+            ;
+        while ((len = quic_conn_send(n->p.client, buf, sizeof buf, n->p.now)))
+            quic_endpoint_recv(n->ep, &n->p.spath, buf, len, n->p.now);
+        while ((len = quic_conn_send(s, buf, sizeof buf, n->p.now)))
+            quic_conn_recv(n->p.client, &n->p.cpath, buf, len, n->p.now);
+        n->p.now += 1000;
+    }
+}
+
+/* RFC 9114 §7.2.4.2: a server that accepted 0-RTT and then sends SETTINGS
+ * below the remembered ones is an H3_SETTINGS_ERROR for the client. */
+static void test_accepted_0rtt_then_lower_settings_is_settings_error(void **state)
+{
+    (void)state;
+    ep_net n;
+    jar j = {0};
+    tls_ticket_keys *keys = tls_ticket_keys_new(NULL, NULL, NULL);
+    h3q_conn *hb, *sb;
+    int rc;
+    first_connection(&n, &j, keys);
+    /* remembered: a QPACK table the server does not offer now */
+    h3_settings st = {.h3_datagram = 1, .enable_connect_protocol = 1,
+                      .qpack_max_table_capacity = 4096};
+    uint8_t set[64];
+    qb_wr w;
+    qb_wr_init(&w, set, sizeof set);
+    assert_int_equal(h3_settings_encode(&w, &st), 0);
+    quic_conn *s = early_flight(&n, &j, set, w.off, &hb, &rc);
+    assert_int_equal(rc, 0);
+    h3q_config sc;
+    h3q_config_init(&sc, H3_ROLE_SERVER, &n.ecfg.conn);
+    assert_int_equal(h3q_new(s, &sc, &sb), 0);
+    h3_pump(&n, hb, s, sb);
+    assert_int_equal(quic_conn_early_state(n.p.client, NULL), QUIC_EARLY_ACCEPTED);
+    quic_close_info ci;
+    quic_conn_close_info(n.p.client, &ci);
+    assert_true(ci.app);
+    assert_int_equal(ci.code, H3_SETTINGS_ERROR);
+    h3q_free(sb);
+    h3q_free(hb);
+    ep_net_free(&n);
+    tls_ticket_keys_free(keys);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_h3_request_with_remembered_settings_goes_in_0rtt),
         cmocka_unit_test(test_h3_without_remembered_settings_waits_for_handshake),
+        cmocka_unit_test(test_accepted_0rtt_then_lower_settings_is_settings_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
