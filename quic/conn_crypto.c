@@ -217,29 +217,6 @@ void quic_crypto_send_free(quic_conn *c, quic_crypto_send *cs)
     memset(cs, 0, sizeof *cs);
 }
 
-void quic_crypto_send_lost(quic_crypto_send *cs, uint64_t off, uint64_t len)
-{
-    if (!cs->buf || len == 0)
-        return;
-    if (cs->n_lost == QUIC_CRYPTO_LOST_MAX) {
-        /* Too many holes: resend one span covering them all (bounded state). */
-        uint64_t lo = off, hi = off + len;
-        for (size_t i = 0; i < cs->n_lost; i++) {
-            if (cs->lost[i].off < lo)
-                lo = cs->lost[i].off;
-            if (cs->lost[i].off + cs->lost[i].len > hi)
-                hi = cs->lost[i].off + cs->lost[i].len;
-        }
-        cs->lost[0].off = lo;
-        cs->lost[0].len = hi - lo;
-        cs->n_lost = 1;
-        return;
-    }
-    cs->lost[cs->n_lost].off = off;
-    cs->lost[cs->n_lost].len = len;
-    cs->n_lost++;
-}
-
 /* ---- keys from TLS ---- */
 
 static int install_level(quic_conn *c, const tls_event *ev)

@@ -121,6 +121,11 @@ typedef struct quic_pending {
 void quic_conn_token_init_client(quic_conn *c);
 int quic_conn_token_on_frame(quic_conn *c, const uint8_t *token, size_t len);
 void quic_conn_token_free(quic_conn *c);
+/* The longest token a client keeps for its Initials (ours are far shorter). */
+#define QUIC_CONN_TOKEN_MAX 256
+/* Client: the token its Initials carry from now on (a copy; the old one is
+ * freed). QUIC_ERR_NOMEM, or -1 for an empty or too long token (kept as was). */
+int quic_conn_token_set_initial(quic_conn *c, const uint8_t *token, size_t len);
 
 /* Path validation of a peer address other than the current one (RFC 9000
  * §8.2, §9.3): one at a time. Until the peer answers, the connection stays
@@ -167,7 +172,9 @@ struct quic_conn {
     bool cids_retired;         /* the peer retired CIDs: replace them after the packet */
     bool got_first_server_pkt; /* client: the server's SCID is known */
     quic_cid server_scid;      /* client: the SCID of the server's first packet */
-    uint8_t retry_token[256]; /* client: a Retry's token, or a NEW_TOKEN one given */
+    uint8_t *retry_token;     /* client: a Retry's token, or a NEW_TOKEN one given
+                               * (allocated to its length, at most
+                               * QUIC_CONN_TOKEN_MAX: most connections have none) */
     size_t retry_token_len;
     uint8_t *new_token;       /* server: the NEW_TOKEN token for this client (conn_token.c) */
     bool tls_resumed;         /* the handshake resumed a session (kept when the engine goes) */
@@ -350,7 +357,10 @@ void quic_conn_level_keys_clear(quic_level_keys *k);
  * from now on our packets carry it; cand holds its Initial keys (moved). */
 void quic_conn_version_switch(quic_conn *c, uint32_t version, quic_level_keys *cand);
 void quic_crypto_send_free(quic_conn *c, quic_crypto_send *cs);
+
+/* ---- conn_lost.c: a lost packet's frames queued again (RFC 9000 §13.3) ---- */
 void quic_crypto_send_lost(quic_crypto_send *cs, uint64_t off, uint64_t len);
+void quic_conn_on_lost_items(quic_conn *c, uint64_t handle);
 
 /* ---- conn_early.c: 0-RTT (RFC 9001 §4.6, RFC 9000 §7.4.1) ---- */
 /* A 0-RTT SECRET event of TLS: client: seal keys and the remembered
@@ -440,7 +450,6 @@ size_t quic_conn_build_path_probe(quic_conn *c, uint8_t *buf, size_t size, const
 /* Closing: one datagram carrying CONNECTION_CLOSE (RFC 9000 §10.2.1). */
 size_t quic_conn_build_close(quic_conn *c, uint8_t *buf, size_t cap, uint64_t now);
 void quic_conn_on_acked_items(quic_conn *c, uint64_t handle);
-void quic_conn_on_lost_items(quic_conn *c, uint64_t handle);
 /* What recovery declared lost: retransmissions, congestion control, traces. */
 void quic_conn_handle_lost(quic_conn *c, const quic_recovery_result *res, uint64_t now);
 /* An application-space packet was acknowledged (a PMTU probe, a full-size
