@@ -90,12 +90,12 @@ static int on_retry(quic_conn *c, const quic_pkt_hdr *h)
     if (h->scid_len == dcid->len && !memcmp(h->scid, dcid->b, h->scid_len))
         return 0;
     if (quic_pkt_retry_verify(h, c->odcid.b, c->odcid.len) != 0 || h->token_len == 0 ||
-        h->token_len > sizeof c->retry_token)
+        h->token_len > QUIC_CONN_TOKEN_MAX)
         return 0;
+    if (quic_conn_token_set_initial(c, h->token, h->token_len) != 0)
+        return quic_conn_fail(c, QUIC_INTERNAL_ERROR, 0, "out of memory for the Retry token");
     c->did_retry = true;
     quic_cid_set(&c->retry_scid, h->scid, h->scid_len);
-    memcpy(c->retry_token, h->token, h->token_len);
-    c->retry_token_len = h->token_len;
     quic_peer_cids_init(&c->pcids, &c->retry_scid, QUIC_CID_SLOTS);
     quic_conn_logf(c, "retry: new DCID, token of %zu bytes", h->token_len);
     return quic_conn_reset_for_retry(c);

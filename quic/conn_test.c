@@ -114,8 +114,7 @@ bool quic_conn_test_next_announce(quic_conn *c, uint64_t *seq)
 
 void quic_conn_test_set_retry_token(quic_conn *c, const uint8_t *token, size_t len)
 {
-    if (len > sizeof c->retry_token)
-        len = sizeof c->retry_token;
-    memcpy(c->retry_token, token, len);
-    c->retry_token_len = len;
+    if (len > QUIC_CONN_TOKEN_MAX)
+        len = QUIC_CONN_TOKEN_MAX;
+    (void)quic_conn_token_set_initial(c, token, len);
 }

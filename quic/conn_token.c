@@ -13,10 +13,8 @@ void quic_conn_token_init_client(quic_conn *c)
 {
     /* RFC 9000 §8.1.3: a token from NEW_TOKEN goes in the Token field of
      * the client's Initials (a Retry's token would replace it). */
-    if (c->cfg.token && c->cfg.token_len && c->cfg.token_len <= sizeof c->retry_token) {
-        memcpy(c->retry_token, c->cfg.token, c->cfg.token_len);
-        c->retry_token_len = c->cfg.token_len;
-    }
+    if (c->cfg.token)
+        (void)quic_conn_token_set_initial(c, c->cfg.token, c->cfg.token_len); /* none: a Retry may ask */
     c->cfg.token = NULL; /* the caller's bytes need not outlive this call */
     c->cfg.token_len = 0;
 }
@@ -32,8 +30,25 @@ int quic_conn_token_on_frame(quic_conn *c, const uint8_t *token, size_t len)
     return 0;
 }
 
+int quic_conn_token_set_initial(quic_conn *c, const uint8_t *token, size_t len)
+{
+    if (len == 0 || len > QUIC_CONN_TOKEN_MAX)
+        return -1;
+    uint8_t *copy = qb_malloc(c->alloc, len);
+    if (!copy)
+        return QUIC_ERR_NOMEM;
+    memcpy(copy, token, len);
+    qb_free(c->alloc, c->retry_token);
+    c->retry_token = copy;
+    c->retry_token_len = len;
+    return 0;
+}
+
 void quic_conn_token_free(quic_conn *c)
 {
+    qb_free(c->alloc, c->retry_token);
+    c->retry_token = NULL;
+    c->retry_token_len = 0;
     qb_free(c->alloc, c->new_token);
     c->new_token = NULL;
     c->new_token_len = 0;
