@@ -25,9 +25,51 @@ void app_path_peer(const quic_path *p, app_addr *out)
 
 int app_io_recv(app_io *io, app_dgram *rv)
 {
+    return app_io_recv_sock(io, 0, rv);
+}
+
+app_udp *app_io_sock(app_io *io, size_t k)
+{
+    app_udp *u = k == 0 ? &io->udp : k <= APP_IO_MORE ? &io->more[k - 1] : NULL;
+    return u && app_udp_is_open(u) ? u : NULL;
+}
+
+int app_io_recv_sock(app_io *io, size_t k, app_dgram *rv)
+{
+    app_udp *u = app_io_sock(io, k);
+    if (!u)
+        return 0;
     for (int i = 0; i < APP_BATCH; i++)
         rv[i] = (app_dgram){.data = io->rx[i], .len = APP_DGRAM_BUF};
-    return app_udp_recv_batch(&io->udp, rv, APP_BATCH);
+    return app_udp_recv_batch(u, rv, APP_BATCH);
+}
+
+size_t app_io_sock_of(const app_io *io, const quic_path *p)
+{
+    for (size_t k = 1; k <= APP_IO_MORE; k++) {
+        const app_udp *u = &io->more[k - 1];
+        if (!app_udp_is_open(u))
+            continue;
+        quic_path mine;
+        app_path_make(&mine, &u->local, &u->local);
+        if (mine.local_len == p->local_len && !memcmp(mine.local, p->local, p->local_len))
+            return k;
+    }
+    return 0;
+}
+
+int app_io_open_more(app_io *io, size_t k, const app_addr *addr, bool bind_it, char *err,
+                     size_t errlen)
+{
+    if (k == 0 || k > APP_IO_MORE) {
+        snprintf(err, errlen, "no room for another socket");
+        return -1;
+    }
+    app_udp *u = &io->more[k - 1];
+    if (app_udp_open(u, addr, bind_it, err, errlen) != 0)
+        return -1;
+    u->pcap = io->udp.pcap; /* --pcap: one capture for every socket */
+    return 0;
 }
 
 /* UDP GSO (Linux): at most 64 segments and 64 KB in one send. */
@@ -38,13 +80,14 @@ void app_io_flush(app_io *io)
 {
     app_dgram out[APP_BATCH];
     size_t n_out = 0;
-    /* Merge runs of equal-size datagrams to one peer (the last of a run may
-     * be shorter) into GSO sends. */
+    /* Merge runs of equal-size datagrams to one peer by one socket (the last
+     * of a run may be shorter) into GSO sends. */
     for (size_t i = 0; i < io->n_tx;) {
         app_dgram d = io->txv[i];
         size_t seg = d.len, segs = 1, j = i + 1;
-        if (io->udp.gso) {
-            while (j < io->n_tx && segs < GSO_MAX_SEGS && d.len + io->txv[j].len <= GSO_MAX_BYTES &&
+        app_udp *u = app_io_sock(io, d.sock);
+        if (u && u->gso) {
+            while (j < io->n_tx && io->txv[j].sock == d.sock && segs < GSO_MAX_SEGS && d.len + io->txv[j].len <= GSO_MAX_BYTES &&
                    io->txv[j].len <= seg && io->txv[j - 1].len == seg &&
                    io->txv[j].data == d.data + d.len && app_addr_equal(&io->txv[j].peer, &d.peer) &&
                    io->txv[j].ecn == d.ecn) {
@@ -58,16 +101,26 @@ void app_io_flush(app_io *io)
         out[n_out++] = d;
         i = j;
     }
+    /* Each run of datagrams by one socket in as few sendmmsg calls as it
+     * takes. */
     size_t off = 0;
     while (off < n_out) {
-        int n = app_udp_send_batch(&io->udp, out + off, n_out - off);
-        if (n <= 0) {
-            /* A full socket buffer: QUIC treats what was not sent as lost. */
-            io->send_errors += n_out - off;
-            break;
+        size_t end = off + 1;
+        while (end < n_out && out[end].sock == out[off].sock)
+            end++;
+        app_udp *u = app_io_sock(io, out[off].sock);
+        while (off < end) {
+            int n = u ? app_udp_send_batch(u, out + off, end - off) : -1;
+            if (n <= 0) {
+                /* A full socket buffer (or a socket closed meanwhile): QUIC
+                 * treats what was not sent as lost. */
+                io->send_errors += end - off;
+                off = end;
+                break;
+            }
+            off += (size_t)n;
+            io->sent += (size_t)n;
         }
-        off += (size_t)n;
-        io->sent += (size_t)n;
     }
     io->n_tx = 0;
     io->tx_used = 0;
@@ -114,6 +167,7 @@ size_t app_io_send_conn(app_io *io, quic_conn *q, const app_addr *to, uint64_t n
             app_path_peer(&path, &other);
         app_io_tx_commit(io, n, quic_path_equal(&path, quic_conn_path(q)) ? to : &other);
         io->txv[io->n_tx - 1].ecn = quic_conn_ecn(q); /* RFC 9000 §13.4 */
+        io->txv[io->n_tx - 1].sock = (uint8_t)app_io_sock_of(io, &path);
         k++;
     }
 }

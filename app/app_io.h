@@ -27,11 +27,17 @@
 #define APP_BATCH 32
 #define APP_DGRAM_BUF 1500 /* we accept UDP payloads up to 1452 (max_udp_payload_size) */
 
-/* Batched datagram buffers for one socket. Outgoing datagrams are laid end
- * to end in one buffer, so a run of equal-size datagrams to one peer goes to
- * the kernel as a single UDP GSO send (when udp.gso is set). */
+/* Other sockets an event loop may have besides udp (a server's preferred
+ * addresses, RFC 9000 §9.6; a client's probe of one). */
+#define APP_IO_MORE 2
+
+/* Batched datagram buffers for one socket, or a few. Outgoing datagrams are
+ * laid end to end in one buffer, so a run of equal-size datagrams to one peer
+ * goes to the kernel as a single UDP GSO send (when udp.gso is set); each
+ * leaves by the socket of its path's local address. */
 typedef struct app_io {
     app_udp udp;
+    app_udp more[APP_IO_MORE]; /* unused ones read as unopened (app_udp_is_open) */
     uint8_t rx[APP_BATCH][APP_DGRAM_BUF];
     uint8_t txbuf[APP_BATCH * APP_DGRAM_BUF];
     size_t tx_used;
@@ -49,14 +55,26 @@ void app_path_peer(const quic_path *p, app_addr *out);
  * the count, as app_udp_recv_batch (io->received is the caller's to count:
  * it may drop datagrams from strangers). */
 int app_io_recv(app_io *io, app_dgram *rv);
+/* The same from socket k (0: udp, k: more[k - 1]); 0 when it is not open. */
+int app_io_recv_sock(app_io *io, size_t k, app_dgram *rv);
+/* Socket k (0: udp, k: more[k - 1]), or NULL when there is none open. */
+app_udp *app_io_sock(app_io *io, size_t k);
+/* The socket whose local address is the path's (0, udp, when none is: a
+ * path the connection keeps while the socket changed under it). */
+size_t app_io_sock_of(const app_io *io, const quic_path *p);
+/* Opens more[k - 1] (k >= 1) as app_udp_open does, into the capture too. */
+int app_io_open_more(app_io *io, size_t k, const app_addr *addr, bool bind_it, char *err,
+                     size_t errlen);
 
 /* Room for one more datagram to send (APP_DGRAM_BUF bytes), right after the
  * previous one; flushes first when the batch is full. */
 uint8_t *app_io_tx_slot(app_io *io);
-/* The datagram written at the slot: len bytes to `to`. */
+/* The datagram written at the slot: len bytes to `to`, by socket 0 (udp;
+ * set io->txv[io->n_tx - 1].sock after for another). */
 void app_io_tx_commit(app_io *io, size_t len, const app_addr *to);
 /* Queues every datagram a connection has now, to `to` (the current peer) or,
- * for a path validation's probes, where the connection says; returns how many. */
+ * for a path validation's probes, where the connection says, each by the
+ * socket of its path's local address; returns how many. */
 size_t app_io_send_conn(app_io *io, quic_conn *q, const app_addr *to, uint64_t now);
 /* Sends what is queued with sendmmsg (GSO runs merged). */
 void app_io_flush(app_io *io);

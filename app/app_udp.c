@@ -172,6 +172,12 @@ void app_udp_close(app_udp *u)
     if (u->fd >= 0)
         close(u->fd);
     u->fd = -1;
+    u->family = 0;
+}
+
+bool app_udp_is_open(const app_udp *u)
+{
+    return u->family != 0 && u->fd >= 0;
 }
 
 /* --pcap: the wall clock, for the capture's timestamps. */

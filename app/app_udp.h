@@ -40,6 +40,9 @@ typedef struct app_dgram {
      * IP header carried (IP_RECVTOS / IPV6_RECVTCLASS); on send, what to set
      * (IP_TOS / IPV6_TCLASS per message), 0 = Not-ECT. */
     uint8_t ecn;
+    /* send only (app_io): which of the event loop's sockets it leaves by
+     * (0: app_io.udp, k: app_io.more[k - 1]); app_udp_send_batch ignores it. */
+    uint8_t sock;
 } app_dgram;
 
 /* Parses "HOST:PORT", "[V6]:PORT" or "V6-with-port-after-last-colon"; resolves
@@ -53,7 +56,10 @@ bool app_addr_equal(const app_addr *a, const app_addr *b);
  * (servers); otherwise bind to the wildcard with an ephemeral port (clients).
  * Big socket buffers, GSO detection. Errors (port in use, ...) in err. */
 int app_udp_open(app_udp *u, const app_addr *addr, bool bind_it, char *err, size_t errlen);
+/* Closes the socket; the app_udp then reads as unopened (family 0). */
 void app_udp_close(app_udp *u);
+/* Opened and not closed since. */
+bool app_udp_is_open(const app_udp *u);
 /* Connects the socket to peer (clients), so the kernel reports an ICMP port
  * unreachable from it as ECONNREFUSED (then u->refused is set) and drops
  * datagrams from anyone else. Sends may still name peer. */
