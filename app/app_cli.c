@@ -1,6 +1,7 @@
 /* Command-line parsing for quince (see app_cli.h). */
 #include "app/app_cli.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,8 @@ static void app_cli_usage_body(FILE *f, app_cmd cmd)
     case APP_CMD_SERVER:
         fprintf(f, "usage: quince server --listen ADDR:PORT [--cert F --key F] [--retry] [--count N]\n"
                    "                     [--max-memory BYTES] [--per-addr N] [--one-shot] [--no-0rtt] [-v]\n"
-                   "                     [--keylog FILE] [--qlog DIR]\n"
+                   "                     [--keylog FILE] [--qlog DIR] [--preferred-address ADDR:PORT]\n"
+                   "                     [--preferred-address6 [V6]:PORT]\n"
                    "  Serves /ping-pong over HTTP/3 with datagrams (GET, CONNECT, extended CONNECT)\n"
                    "  to many clients at once, until interrupted.\n"
                    "  Without --cert/--key it makes a self-signed certificate in memory.\n"
@@ -72,6 +74,9 @@ static void app_cli_usage_body(FILE *f, app_cmd cmd)
                    "  --no-0rtt   refuse 0-RTT early data (resumption still works)\n"
                    "  --one-shot  exit after the first connection closes: 0 when its ping-pong\n"
                    "              finished, else 1\n"
+                   "  --preferred-address ADDR:PORT, --preferred-address6 [V6]:PORT  also serve\n"
+                   "              on this numeric address and offer it to clients as the\n"
+                   "              preferred address (RFC 9000 §9.6); port 0: any free one\n"
                    "  test switches (also for client): --no-datagrams (offer no HTTP\n"
                    "  datagrams: SETTINGS_H3_DATAGRAM=0), --drop-every N (skip every Nth\n"
                    "  first send of a value, so resends happen), --key-update-after N (start a\n"
@@ -100,7 +105,10 @@ static void app_cli_usage_body(FILE *f, app_cmd cmd)
                    "  --no-datagrams, --drop-every N, --key-update-after N, --cc ALGO,\n"
                    "  --quic-version V[,V] (the first is the version of the first flight): see\n"
                    "  quince server --help; --migrate-after N: move to a new local port after\n"
-                   "  N rounds (connection migration, RFC 9000 §9.2)\n");
+                   "  N rounds (connection migration, RFC 9000 §9.2); --rebind-after N: a new\n"
+                   "  local port after N rounds without telling the connection, as a NAT\n"
+                   "  rebinding does (the server must notice and validate it, RFC 9000 §9.3).\n"
+                   "  A server's preferred address (RFC 9000 §9.6) is followed when offered\n");
         break;
     case APP_CMD_GENCERT:
         fprintf(f, "usage: quince gencert --host NAME --cert F --key F\n"
@@ -282,6 +290,33 @@ static bool listen_ok(const char *a)
     return !errno && !*end && v <= 65535;
 }
 
+/* A preferred address (RFC 9000 §18.2 carries numbers, not names): a
+ * numeric, specified address of the family and a port; "[V6]:PORT" for v6. */
+static bool preferred_ok(const char *a, int family)
+{
+    char host[64];
+    const char *colon = strrchr(a, ':');
+    if (!colon || !listen_ok(a))
+        return false;
+    const char *h = a;
+    size_t n = (size_t)(colon - a);
+    if (family == AF_INET6) {
+        if (a[0] != '[' || n < 3 || colon[-1] != ']')
+            return false;
+        h = a + 1;
+        n -= 2;
+    }
+    if (n == 0 || n >= sizeof host)
+        return false;
+    memcpy(host, h, n);
+    host[n] = 0;
+    uint8_t bin[16], zero[16] = {0};
+    if (inet_pton(family, host, bin) != 1)
+        return false;
+    /* All zero means "none of this family" in the parameter. */
+    return memcmp(bin, zero, family == AF_INET ? 4 : 16) != 0;
+}
+
 int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
 {
     memset(o, 0, sizeof *o);
@@ -360,6 +395,16 @@ int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
             o->per_addr = (size_t)n;
         } else if (c == APP_CMD_SERVER && !strcmp(a, "--one-shot")) {
             o->one_shot = true;
+        } else if (c == APP_CMD_SERVER && !strcmp(a, "--preferred-address")) {
+            if (!(o->preferred4 = VALUE()))
+                return 2;
+            if (!preferred_ok(o->preferred4, AF_INET))
+                return usage_error(err, c, "--preferred-address takes a numeric IPv4 ADDR:PORT other than 0.0.0.0, not '%s'", o->preferred4);
+        } else if (c == APP_CMD_SERVER && !strcmp(a, "--preferred-address6")) {
+            if (!(o->preferred6 = VALUE()))
+                return 2;
+            if (!preferred_ok(o->preferred6, AF_INET6))
+                return usage_error(err, c, "--preferred-address6 takes a numeric [IPV6]:PORT other than [::], not '%s'", o->preferred6);
         } else if (c == APP_CMD_CLIENT && !strcmp(a, "--ca")) {
             if (!(o->ca = VALUE()))
                 return 2;
@@ -441,6 +486,12 @@ int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
                 return 2;
             if (parse_u64(v, &o->migrate_after) || o->migrate_after == 0)
                 return usage_error(err, c, "--migrate-after takes a round count of at least 1, not '%s'", v);
+        } else if (c == APP_CMD_CLIENT && !strcmp(a, "--rebind-after")) {
+            const char *v = VALUE();
+            if (!v)
+                return 2;
+            if (parse_u64(v, &o->rebind_after) || o->rebind_after == 0)
+                return usage_error(err, c, "--rebind-after takes a round count of at least 1, not '%s'", v);
         } else if (c == APP_CMD_GENCERT && !strcmp(a, "--host")) {
             if (!(o->host = VALUE()))
                 return 2;

@@ -39,6 +39,10 @@ typedef struct app_opts {
     size_t max_memory; /* --max-memory BYTES (K/M/G suffixes); 0: no budget */
     size_t per_addr;   /* --per-addr N: half-open connections per IP; 0: default (16) */
     bool one_shot; /* serve one ping-pong, then exit (--one-shot) */
+    /* --preferred-address ADDR:PORT, --preferred-address6 [V6]:PORT: a second
+     * socket there, offered in preferred_address (RFC 9000 §9.6); numeric,
+     * checked here; port 0: any free one (the one bound is offered) */
+    const char *preferred4, *preferred6;
     /* client */
     const char *url;
     const char *ca;
@@ -61,6 +65,9 @@ typedef struct app_opts {
     uint64_t timeout_s; /* --timeout SECONDS: handshake and no-answer give-up (default 10) */
     uint64_t migrate_after; /* client --migrate-after N: a new local port after N
                                rounds (RFC 9000 §9.2; 0: never) */
+    uint64_t rebind_after; /* client --rebind-after N: a new local port after N
+                              rounds without telling the connection, as a NAT
+                              rebinding does (RFC 9000 §9.3; 0: never) */
     /* gencert */
     const char *host;
     /* decode: CAPTURE --keylog FILE [--json]; --pcap FILE (server, client, demo) */

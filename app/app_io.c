@@ -172,29 +172,32 @@ size_t app_io_send_conn(app_io *io, quic_conn *q, const app_addr *to, uint64_t n
     }
 }
 
-size_t app_io_recv_conn(app_io *io, quic_conn *q, const app_addr *from, const app_addr *also,
-                        uint64_t now, app_io_after_fn after, void *ud)
+size_t app_io_recv_conn(app_io *io, quic_conn *q, const app_addr *local0, uint64_t now,
+                        app_io_after_fn after, void *ud)
 {
     app_dgram rv[APP_BATCH];
     size_t taken = 0;
     int n;
-    do {
-        n = app_io_recv(io, rv);
-        for (int i = 0; i < n; i++) {
-            if (!rv[i].len)
-                continue;
-            if (from && !app_addr_equal(&rv[i].peer, from) &&
-                !(also && app_addr_equal(&rv[i].peer, also)))
-                continue;
-            quic_path path;
-            app_path_make(&path, &io->udp.local, &rv[i].peer);
-            io->received++;
-            taken++;
-            quic_conn_recv_ecn(q, &path, rv[i].data, rv[i].len, rv[i].ecn, now);
-            if (after)
-                after(ud, now);
-        }
-    } while (n == APP_BATCH);
+    for (size_t k = 0; k <= APP_IO_MORE; k++) {
+        const app_udp *u = app_io_sock(io, k);
+        if (!u)
+            continue;
+        const app_addr *local = k == 0 && local0 ? local0 : &u->local;
+        do {
+            n = app_io_recv_sock(io, k, rv);
+            for (int i = 0; i < n; i++) {
+                if (!rv[i].len)
+                    continue;
+                quic_path path;
+                app_path_make(&path, local, &rv[i].peer);
+                io->received++;
+                taken++;
+                quic_conn_recv_ecn(q, &path, rv[i].data, rv[i].len, rv[i].ecn, now);
+                if (after)
+                    after(ud, now);
+            }
+        } while (n == APP_BATCH);
+    }
     return taken;
 }
 
@@ -202,21 +205,28 @@ void app_io_recv_endpoint(app_io *io, quic_endpoint *ep, int max_batches, uint64
                           app_io_routed_fn routed, void *ud)
 {
     app_dgram rv[APP_BATCH];
-    int n, batches = 0;
-    do {
-        n = app_io_recv(io, rv);
-        for (int i = 0; i < n; i++) {
-            if (!rv[i].len)
-                continue;
-            quic_path path;
-            app_path_make(&path, &io->udp.local, &rv[i].peer);
-            io->received++;
-            quic_conn *q =
-                quic_endpoint_recv_ecn(ep, &path, rv[i].data, rv[i].len, rv[i].ecn, now);
-            if (q && routed)
-                routed(ud, q);
-        }
-    } while (n == APP_BATCH && ++batches < max_batches);
+    /* Every socket (the listening one, the preferred addresses'): the path
+     * of a datagram has the local address of the socket it came by. */
+    for (size_t k = 0; k <= APP_IO_MORE; k++) {
+        const app_udp *u = app_io_sock(io, k);
+        if (!u)
+            continue;
+        int n, batches = 0;
+        do {
+            n = app_io_recv_sock(io, k, rv);
+            for (int i = 0; i < n; i++) {
+                if (!rv[i].len)
+                    continue;
+                quic_path path;
+                app_path_make(&path, &u->local, &rv[i].peer);
+                io->received++;
+                quic_conn *q =
+                    quic_endpoint_recv_ecn(ep, &path, rv[i].data, rv[i].len, rv[i].ecn, now);
+                if (q && routed)
+                    routed(ud, q);
+            }
+        } while (n == APP_BATCH && ++batches < max_batches);
+    }
 }
 
 void app_io_send_stateless(app_io *io, quic_endpoint *ep)
@@ -230,6 +240,7 @@ void app_io_send_stateless(app_io *io, quic_endpoint *ep)
         app_addr peer;
         app_path_peer(&to, &peer);
         app_io_tx_commit(io, len, &peer);
+        io->txv[io->n_tx - 1].sock = (uint8_t)app_io_sock_of(io, &to);
     }
 }
 

@@ -81,16 +81,18 @@ void app_io_flush(app_io *io);
 
 /* Called for each datagram app_io_recv_conn hands to the connection. */
 typedef void (*app_io_after_fn)(void *ud, uint64_t now);
-/* Reads the socket dry into one client connection: datagrams from `from`
- * (NULL: anyone) or `also` (NULL: nobody else; a preferred address being
- * validated, RFC 9000 §9.6) go to quic_conn_recv_ecn, others are dropped;
- * after, when set, runs after each one (a program that must drain QUIC's
- * bounded receive queue between packets). Returns how many were taken. */
-size_t app_io_recv_conn(app_io *io, quic_conn *q, const app_addr *from, const app_addr *also,
-                        uint64_t now, app_io_after_fn after, void *ud);
+/* Reads every socket of io dry into one client connection (each socket is
+ * connected to its server address: ours, or a preferred address being
+ * validated, RFC 9000 §9.6); local0, when set, is socket 0's address as the
+ * connection knows it (after a NAT-like rebinding it is not the socket's);
+ * after, when set, runs after each datagram (a program that must drain
+ * QUIC's bounded receive queue between packets). Returns how many were taken. */
+size_t app_io_recv_conn(app_io *io, quic_conn *q, const app_addr *local0, uint64_t now,
+                        app_io_after_fn after, void *ud);
 /* Called for each datagram app_io_recv_endpoint routed to a connection. */
 typedef void (*app_io_routed_fn)(void *ud, quic_conn *q);
-/* Reads up to max_batches batches into a server endpoint (bounded work per
+/* Reads up to max_batches batches per socket (the listening one and the
+ * preferred addresses') into a server endpoint (bounded work per
  * wake-up: ACKs, timers and sends must not wait for a flooded socket to run
  * dry; the socket stays readable, so the loop comes straight back). */
 void app_io_recv_endpoint(app_io *io, quic_endpoint *ep, int max_batches, uint64_t now,

@@ -190,6 +190,49 @@ static const char *server_early_state(bool no_datagrams)
                         : "h3 settings: connect-protocol, datagrams";
 }
 
+/* RFC 9000 §9.6: --preferred-address / --preferred-address6: a socket bound
+ * there (socket k of the io), and its address as bound (port 0 resolved) in
+ * the preferred_address parameter; the core gives it a CID of sequence 1
+ * and that CID's stateless reset token (conn_crypto.c). */
+static int server_open_preferred(app_server *sv, const app_opts *o, quic_config *qc, char *err,
+                                 size_t errlen)
+{
+    const char *want[2] = {o->preferred4, o->preferred6};
+    size_t k = 1;
+    for (size_t i = 0; i < 2; i++) {
+        app_addr a;
+        if (!want[i])
+            continue;
+        if (app_addr_parse(want[i], &a, err, errlen) != 0 ||
+            app_io_open_more(&sv->io, k, &a, true, err, errlen) != 0)
+            return -1;
+        const app_addr *l = &sv->io.more[k - 1].local;
+        if (l->ss.ss_family == AF_INET) {
+            const struct sockaddr_in *in = (const struct sockaddr_in *)&l->ss;
+            memcpy(qc->preferred_ipv4, &in->sin_addr, 4);
+            qc->preferred_ipv4_port = ntohs(in->sin_port);
+        } else {
+            const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&l->ss;
+            memcpy(qc->preferred_ipv6, &in6->sin6_addr, 16);
+            qc->preferred_ipv6_port = ntohs(in6->sin6_port);
+        }
+        qc->preferred_address = true;
+        k++;
+    }
+    return 0;
+}
+
+size_t app_server_fds(const app_server *sv, int *fds)
+{
+    size_t n = 0;
+    for (size_t k = 0; k <= APP_IO_MORE; k++) {
+        const app_udp *u = app_io_sock((app_io *)&sv->io, k);
+        if (u)
+            fds[n++] = u->fd;
+    }
+    return n;
+}
+
 int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, char *err, size_t errlen)
 {
     memset(sv, 0, sizeof *sv);
@@ -211,6 +254,8 @@ int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, c
     const char *es = server_early_state(o->no_datagrams);
     ec.conn.early_app_state = (const uint8_t *)es;
     ec.conn.early_app_state_len = strlen(es);
+    if (server_open_preferred(sv, o, &ec.conn, err, errlen) != 0)
+        return -1;
     ec.retry = o->retry;
     ec.max_memory = o->max_memory;
     if (o->per_addr)
@@ -253,6 +298,8 @@ void app_server_close(app_server *sv)
     quic_endpoint_free(sv->ep);
     app_pcap_writer_close(&sv->io.pcap);
     app_udp_close(&sv->io.udp);
+    for (size_t k = 0; k < APP_IO_MORE; k++)
+        app_udp_close(&sv->io.more[k]);
     app_tls_free(&sv->tls);
 }
 
@@ -282,6 +329,31 @@ static void server_touch(app_server *sv, quic_conn *q, uint64_t now)
     quic_conn_close_info(q, &ci);
     if (ci.closed)
         quic_endpoint_remove(sv->ep, q);
+}
+
+/* RFC 9000 §9.3: the connection follows a client address only once the
+ * path is validated; say so (the client's new address, or our preferred
+ * address the client moved to, RFC 9000 §9.6). */
+static void server_note_path(app_server *sv, app_session *s)
+{
+    const quic_path *now_on = quic_endpoint_conn_path(s->q);
+    if (quic_path_equal(now_on, &s->seen))
+        return;
+    app_addr from, to, l;
+    app_path_peer(&s->seen, &from);
+    app_path_peer(now_on, &to);
+    memset(&l, 0, sizeof l);
+    memcpy(&l.ss, now_on->local, now_on->local_len);
+    l.len = now_on->local_len;
+    char a[80], b[80], c[80];
+    app_addr_str(&from, a, sizeof a);
+    app_addr_str(&to, b, sizeof b);
+    app_addr_str(&l, c, sizeof c);
+    if (app_io_sock_of(&sv->io, now_on) != 0)
+        app_info("server: client %s moved to %s on our preferred address %s (path validated)", a, b, c);
+    else
+        app_info("server: client %s moved to %s (path validated)", a, b);
+    s->seen = *now_on;
 }
 
 /* Frees a session and its connection; the last session takes its place. */
@@ -335,6 +407,7 @@ static void server_accept(app_server *sv, uint64_t now)
         s->index = sv->n_sessions;
         sv->sessions[sv->n_sessions] = s;
         quic_endpoint_set_conn_ud(sv->ep, q, s);
+        s->seen = *quic_endpoint_conn_path(q);
         server_mark(sv, s);
         if (sv->pending_conn == q) {
             s->trace = sv->pending_trace; /* the file of its first packets */
@@ -404,6 +477,7 @@ void app_server_step(app_server *sv, uint64_t now)
             s->pp.closed_by_us = true;
             h3q_close(s->h3, H3_NO_ERROR, "ping-pong done");
         }
+        server_note_path(sv, s);
         app_io_send_ep_conn(io, sv->ep, s->q, now);
         quic_close_info ci;
         quic_conn_close_info(s->q, &ci);
@@ -580,8 +654,9 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
         qc.trace = client_trace;
         qc.trace_ud = cl;
     }
+    cl->core_local = cl->io.udp.local;
     quic_path path;
-    app_path_make(&path, &cl->io.udp.local, &cl->server);
+    app_path_make(&path, &cl->core_local, &cl->server);
     memset(&cl->s, 0, sizeof cl->s);
     if (app_trace_open(&cl->s.trace, "client", o->verbose, qlog_dir, err, errlen) != 0)
         return -1;
@@ -605,7 +680,19 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
     cl->connect_timeout = (o->timeout_s ? o->timeout_s : 10) * 1000000ull;
     app_pp_set_timeout(&cl->s.pp, cl->connect_timeout);
     cl->migrate_after = o->migrate_after;
+    cl->rebind_after = o->rebind_after;
     return 0;
+}
+
+size_t app_client_fds(const app_client *cl, int *fds)
+{
+    size_t n = 0;
+    for (size_t k = 0; k <= APP_IO_MORE; k++) {
+        const app_udp *u = app_io_sock((app_io *)&cl->io, k);
+        if (u)
+            fds[n++] = u->fd;
+    }
+    return n;
 }
 
 void app_client_close(app_client *cl)
@@ -615,6 +702,8 @@ void app_client_close(app_client *cl)
         session_close(&cl->s);
     quic_conn_free(q);
     app_udp_close(&cl->io.udp);
+    for (size_t k = 0; k < APP_IO_MORE; k++)
+        app_udp_close(&cl->io.more[k]);
     app_pcap_writer_close(&cl->io.pcap);
     app_tls_free(&cl->tls);
     if (cl->use_resume)
@@ -629,9 +718,35 @@ static void client_finish(app_client *cl, int code)
     cl->exit_code = code;
 }
 
-/* --migrate-after N: after N rounds, a new socket (a new local port) and the
- * connection moves to it (RFC 9000 §9.2); the old socket is closed, so what
- * the server still sends there is lost and recovered. */
+/* A new socket (a new local port) connected to the current server address. */
+static int client_open_socket(app_client *cl, app_udp *nu, const char *why)
+{
+    char err[200];
+    if (app_udp_open(nu, &cl->server, false, err, sizeof err) != 0 ||
+        app_udp_connect(nu, &cl->server, err, sizeof err) != 0) {
+        app_warn("client: no new socket to %s: %s", why, err);
+        app_udp_close(nu);
+        return -1;
+    }
+    nu->pcap = cl->io.udp.pcap;
+    return 0;
+}
+
+/* nu in place of io.udp; the old socket is closed, so what the server still
+ * sends there is lost and recovered. Logs the move. */
+static void client_swap_socket(app_client *cl, app_udp *nu, const char *what, const char *after)
+{
+    char a[80], b[80];
+    app_addr_str(&cl->io.udp.local, a, sizeof a);
+    app_addr_str(&nu->local, b, sizeof b);
+    app_udp_close(&cl->io.udp);
+    cl->io.udp = *nu;
+    app_info("client: %s from %s to %s after %llu rounds%s", what, a, b,
+             (unsigned long long)cl->s.pp.last_rx, after);
+}
+
+/* --migrate-after N: after N rounds, a new socket and the connection moves
+ * to it (RFC 9000 §9.2): a fresh CID, the server validates the address. */
 static void client_maybe_migrate(app_client *cl)
 {
     quic_conn *q = cl->s.q;
@@ -640,39 +755,47 @@ static void client_maybe_migrate(app_client *cl)
         return;
     cl->migrated = true;
     app_udp nu;
-    char err[200];
-    if (app_udp_open(&nu, &cl->server, false, err, sizeof err) != 0 ||
-        app_udp_connect(&nu, &cl->server, err, sizeof err) != 0) {
-        app_warn("client: no new socket to migrate to: %s", err);
+    if (client_open_socket(cl, &nu, "migrate to") != 0)
         return;
-    }
     quic_path path;
     app_path_make(&path, &nu.local, &cl->server);
     int rc = quic_conn_migrate(q, &path);
     if (rc != 0) {
+        /* RFC 9000 §9: not from another address at all (disable_active_migration). */
         app_warn("client: migration refused (%s)", quic_err_str(rc));
         app_udp_close(&nu);
         return;
     }
-    char from[80], to[80];
-    app_addr_str(&cl->io.udp.local, from, sizeof from);
-    app_addr_str(&nu.local, to, sizeof to);
-    app_info("client: migrated from %s to %s after %llu rounds", from, to,
-             (unsigned long long)cl->s.pp.last_rx);
-    nu.pcap = cl->io.udp.pcap;
-    app_udp_close(&cl->io.udp);
-    cl->io.udp = nu;
+    cl->core_local = nu.local;
+    client_swap_socket(cl, &nu, "migrated", "");
+}
+
+/* --rebind-after N: after N rounds, a new socket, and the connection is not
+ * told: it keeps its path and CID, as behind a NAT that gave the flow a new
+ * port. The server sees a new client address and must validate it before
+ * it moves there (RFC 9000 §9.3). */
+static void client_maybe_rebind(app_client *cl)
+{
+    if (!cl->rebind_after || cl->rebound || cl->closing || !cl->s.pp.have_rx ||
+        cl->s.pp.last_rx < cl->rebind_after)
+        return;
+    cl->rebound = true;
+    app_udp nu;
+    if (client_open_socket(cl, &nu, "rebind to") != 0)
+        return;
+    client_swap_socket(cl, &nu, "rebound", ", not telling the connection (as a NAT rebinding)");
 }
 
 /* RFC 9000 §9.6: a server's preferred address of our socket's family is
- * validated, and the connection moves there when the server answers. */
+ * validated from a second socket connected to it (our socket is connected
+ * to the server's first address: the kernel drops what comes from any
+ * other), and the connection moves there when the server answers. */
 static void client_maybe_prefer(app_client *cl)
 {
     quic_conn *q = cl->s.q;
     const quic_tp_preferred_address *pa = quic_conn_peer_preferred_address(q);
     if (cl->pref_tried || !pa || cl->closing || !quic_conn_is_established(q))
         return;
-    cl->pref_tried = true;
     app_addr a;
     memset(&a, 0, sizeof a);
     static const uint8_t zero[16];
@@ -689,38 +812,90 @@ static void client_maybe_prefer(app_client *cl)
         in6->sin6_port = htons(pa->ipv6_port);
         a.len = sizeof *in6;
     } else {
+        cl->pref_tried = true;
+        return;
+    }
+    char where[80], err[200];
+    app_addr_str(&a, where, sizeof where);
+    if (app_addr_equal(&a, &cl->server)) {
+        cl->pref_tried = true; /* already there */
+        return;
+    }
+    if (app_io_open_more(&cl->io, 1, &a, false, err, sizeof err) != 0 ||
+        app_udp_connect(&cl->io.more[0], &a, err, sizeof err) != 0) {
+        cl->pref_tried = true;
+        app_warn("client: no socket to validate the server's preferred address %s: %s", where, err);
+        app_udp_close(&cl->io.more[0]);
         return;
     }
     quic_path path;
-    app_path_make(&path, &cl->io.udp.local, &a);
-    char where[80];
-    app_addr_str(&a, where, sizeof where);
-    if (quic_conn_probe_path(q, &path) != 0)
+    app_path_make(&path, &cl->io.more[0].local, &a);
+    quic_conn_stats st;
+    quic_conn_stats_get(q, &st);
+    int rc = quic_conn_probe_path(q, &path);
+    if (rc != 0) {
+        app_udp_close(&cl->io.more[0]);
+        /* Not yet confirmed (RFC 9001 §4.1.2: HANDSHAKE_DONE to come):
+         * again next time. */
+        if (rc == QUIC_ERR_ARG)
+            return;
+        cl->pref_tried = true;
+        app_warn("client: cannot validate the server's preferred address %s (%s)", where,
+                 quic_err_str(rc));
         return;
+    }
+    cl->pref_tried = true;
     cl->preferred = a;
-    app_info("client: validating the server's preferred address %s", where);
+    cl->pref_failures = st.path_validation_failures;
+    char l[80];
+    app_addr_str(&cl->io.more[0].local, l, sizeof l);
+    app_info("client: validating the server's preferred address %s from %s", where, l);
 }
 
-/* The connection moved to another server address: from now on that one. */
+/* The connection moved to the server's preferred address: its probe socket
+ * is the socket from now on, connected to it (RFC 9000 §9.6.1). A probe
+ * that failed closes its socket; the connection stayed where it was. */
 static void client_follow_path(app_client *cl)
 {
-    app_addr cur;
-    app_path_peer(quic_conn_path(cl->s.q), &cur);
-    if (app_addr_equal(&cur, &cl->server))
+    const quic_path *cur = quic_conn_path(cl->s.q);
+    app_addr to;
+    app_path_peer(cur, &to);
+    if (app_io_sock(&cl->io, 1) && app_io_sock_of(&cl->io, cur) == 1) {
+        char where[80], l[80];
+        app_addr_str(&to, where, sizeof where);
+        app_addr_str(&cl->io.more[0].local, l, sizeof l);
+        app_info("client: moved to the server's preferred address %s (path validated; from %s)",
+                 where, l);
+        app_udp_close(&cl->io.udp);
+        cl->io.udp = cl->io.more[0];
+        memset(&cl->io.more[0], 0, sizeof cl->io.more[0]);
+        cl->io.more[0].fd = -1;
+        cl->core_local = cl->io.udp.local;
+        cl->server = to;
         return;
-    char where[80];
-    app_addr_str(&cur, where, sizeof where);
-    app_info("client: moved to the server's address %s", where);
-    cl->server = cur;
+    }
+    if (app_io_sock(&cl->io, 1)) {
+        quic_conn_stats st;
+        quic_conn_stats_get(cl->s.q, &st);
+        if (st.path_validation_failures > cl->pref_failures) {
+            char where[80];
+            app_addr_str(&cl->preferred, where, sizeof where);
+            app_warn("client: the server's preferred address %s did not validate; staying", where);
+            app_udp_close(&cl->io.more[0]);
+        }
+    }
 }
 
 void app_client_step(app_client *cl, uint64_t now)
 {
     app_io *io = &cl->io;
     quic_conn *q = cl->s.q;
-    /* Only the server's address, and a preferred one being validated. */
-    app_io_recv_conn(io, q, &cl->server, cl->preferred.len ? &cl->preferred : NULL, now, NULL,
-                     NULL);
+    /* Our socket, and the one probing the server's preferred address; each
+     * is connected, so the kernel passes only its server address's. Socket
+     * 0's address is the connection's idea of ours: after a rebinding it is
+     * not the socket's (what a NAT hides). */
+    app_io_recv_conn(io, q, &cl->core_local, now, NULL, NULL);
+    client_follow_path(cl);
     session_step(&cl->s, now);
     /* ICMP port unreachable (RFC 1122 §3.2.2.1) on our connected socket:
      * nobody will ever answer, so waiting for the timeout helps no one. A
@@ -778,6 +953,7 @@ void app_client_step(app_client *cl, uint64_t now)
         cl->exit_code = 1;
     }
     client_maybe_migrate(cl);
+    client_maybe_rebind(cl);
     client_maybe_prefer(cl);
     app_io_send_conn(io, q, &cl->server, now);
     client_follow_path(cl);

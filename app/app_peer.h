@@ -31,6 +31,7 @@ typedef struct app_session {
     bool logged_close;
     bool was_established; /* the handshake completed once (closing ends it) */
     bool active;  /* server: on this step's list of sessions to work */
+    quic_path seen; /* server: the connection's path as last logged */
     size_t index; /* server: its place in app_server.sessions */
 } app_session;
 
@@ -78,8 +79,17 @@ typedef struct app_client {
     bool settings_kept; /* the server's SETTINGS went to the session file */
     uint64_t migrate_after; /* --migrate-after N (0: never) */
     bool migrated;
-    bool pref_tried;  /* the server's preferred address (RFC 9000 §9.6) */
+    uint64_t rebind_after; /* --rebind-after N (0: never) */
+    bool rebound;
+    /* The local address the connection knows: the socket's, except after
+     * --rebind-after, when the socket changed under it as behind a NAT. */
+    app_addr core_local;
+    /* The server's preferred address (RFC 9000 §9.6), probed from a second
+     * socket connected to it (io.more[0]), which becomes io.udp once the
+     * connection moved there. */
+    bool pref_tried;
     app_addr preferred;
+    uint64_t pref_failures; /* path_validation_failures when the probe began */
 } app_client;
 
 int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, char *err, size_t errlen);
@@ -87,6 +97,9 @@ void app_server_close(app_server *sv);
 /* Reads what the socket has, runs timers and state machines, sends. */
 void app_server_step(app_server *sv, uint64_t now);
 uint64_t app_server_deadline(const app_server *sv);
+/* The sockets to wait on (the listening one, the preferred addresses'):
+ * their fds into fds (room for 1 + APP_IO_MORE); returns how many. */
+size_t app_server_fds(const app_server *sv, int *fds);
 /* Interrupted: closes every connection with H3_NO_ERROR and sends the
  * CONNECTION_CLOSE packets before returning. */
 void app_server_interrupt(app_server *sv, uint64_t now);
@@ -99,6 +112,8 @@ int app_client_open(app_client *cl, const app_opts *o, const char *url, const ap
 void app_client_close(app_client *cl);
 void app_client_step(app_client *cl, uint64_t now);
 uint64_t app_client_deadline(const app_client *cl);
+/* The client's sockets to wait on (room for 1 + APP_IO_MORE); returns how many. */
+size_t app_client_fds(const app_client *cl, int *fds);
 /* Interrupted: closes with H3_NO_ERROR and sends the CONNECTION_CLOSE now. */
 void app_client_interrupt(app_client *cl, uint64_t now);
 

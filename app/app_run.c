@@ -67,12 +67,21 @@ int app_run_server(const app_opts *o)
     app_info("server: listening on %s (HTTP/3, datagrams %s; /ping-pong)%s", where,
              o->no_datagrams ? "off" : "on",
              o->cert ? "" : " with a self-signed certificate for localhost");
+    for (size_t k = 1; k <= APP_IO_MORE; k++) {
+        const app_udp *u = app_io_sock(&sv->io, k);
+        if (u) {
+            app_addr_str(&u->local, where, sizeof where);
+            app_info("server: preferred address %s offered and served (RFC 9000 §9.6)", where);
+        }
+    }
     catch_signals();
     sv->one_shot = o->one_shot;
+    int fds[1 + APP_IO_MORE];
+    int nfds = (int)app_server_fds(sv, fds);
     while (!g_stop && !sv->finished) {
         app_server_step(sv, app_now_us());
         if (!sv->finished)
-            wait_fds(&sv->io.udp.fd, 1, app_server_deadline(sv));
+            wait_fds(fds, nfds, app_server_deadline(sv));
     }
     int rc = sv->exit_code;
     if (g_stop && !sv->finished) {
@@ -100,8 +109,9 @@ int app_run_client(const app_opts *o)
     catch_signals();
     while (!g_stop && !cl->finished) {
         app_client_step(cl, app_now_us());
-        if (!cl->finished)
-            wait_fds(&cl->io.udp.fd, 1, app_client_deadline(cl));
+        int fds[1 + APP_IO_MORE];
+        if (!cl->finished) /* the sockets may change (migration, preferred address) */
+            wait_fds(fds, (int)app_client_fds(cl, fds), app_client_deadline(cl));
     }
     if (g_stop && !cl->finished) {
         /* The ping-pong did not finish: exit 1, but tell the server first. */
@@ -140,8 +150,9 @@ int app_run_demo(const app_opts *o)
         return 1;
     }
     catch_signals();
-    int fds[2] = {sv->io.udp.fd, cl->io.udp.fd};
     while (!g_stop && !(sv->finished && cl->finished)) {
+        int fds[2 * (1 + APP_IO_MORE)];
+        size_t nfds = app_server_fds(sv, fds);
         uint64_t now = app_now_us();
         if (!cl->finished)
             app_client_step(cl, now);
@@ -151,7 +162,8 @@ int app_run_demo(const app_opts *o)
         if (sv->finished && cl->finished)
             break;
         uint64_t d = app_server_deadline(sv), e = cl->finished ? QUIC_NEVER : app_client_deadline(cl);
-        wait_fds(fds, 2, d < e ? d : e);
+        nfds += app_client_fds(cl, fds + nfds);
+        wait_fds(fds, (int)nfds, d < e ? d : e);
     }
     /* Both halves must have finished their ping-pong: with an odd count the
      * client sends the final value and only the server can tell it arrived. */

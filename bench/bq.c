@@ -139,7 +139,7 @@ static void after_packet(void *ud, uint64_t now)
 
 void bq_client_input(bq_client *cl, uint64_t now)
 {
-    app_io_recv_conn(io_of(cl), cl->q, NULL, NULL, now, after_packet, cl);
+    app_io_recv_conn(io_of(cl), cl->q, NULL, now, after_packet, cl);
     h3q_step(cl->h3, now, NULL); /* timers */
     handle_events(cl, now);
 }
