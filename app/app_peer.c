@@ -349,7 +349,10 @@ static void server_note_path(app_server *sv, app_session *s)
     app_addr_str(&from, a, sizeof a);
     app_addr_str(&to, b, sizeof b);
     app_addr_str(&l, c, sizeof c);
-    if (app_io_sock_of(&sv->io, now_on) != 0)
+    bool pref = app_io_sock_of(&sv->io, now_on) != 0;
+    if (pref && app_addr_equal(&from, &to))
+        app_info("server: client %s moved to our preferred address %s (path validated)", a, c);
+    else if (pref)
         app_info("server: client %s moved to %s on our preferred address %s (path validated)", a, b, c);
     else
         app_info("server: client %s moved to %s (path validated)", a, b);

@@ -82,7 +82,7 @@ PREF=$(sed -n 's/.*preferred address \(127.0.0.1:[0-9]*\) offered.*/\1/p' "$DIR/
 run_pair pref localhost
 grep -q "INFO client: moved to the server's preferred address $PREF (path validated" \
     "$DIR/pref-client.log" || fail "pref: the client did not move to $PREF"
-grep -Eq "INFO server: client .* moved to .* on our preferred address $PREF \(path validated\)" \
+grep -Eq "INFO server: client .* moved to .*our preferred address $PREF \(path validated\)" \
     "$DIR/pref-server.log" || fail "pref: the server did not see the client move to $PREF"
 # After the move, the client's datagrams reach the server's preferred socket
 # only: its listening socket is no longer used (the last values come there).

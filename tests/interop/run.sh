@@ -173,6 +173,11 @@ ngtcp2-quince-migration    ngtcp2  quince  GET         -    -    20  h3-404     
 quicgo-quince-migration    quicgo  quince  GET         20000 100 60  ok           direct -migrate-after,50ms -v c~client:.migrated;s~path:.validated
 quince-quicgo-migration    quince  quicgo  GET         40   100  60  ok           direct --migrate-after,10,-v - c~client:.migrated.from;c~path:.migrated
 quince-aioquic-migration   quince  aioquic GET         40   100  60  ok           direct --migrate-after,10,-v - c~client:.migrated.from;c~path:.migrated
+quince-quicgo-nat-rebinding quince quicgo GET         40   100  60  ok           direct --rebind-after,10,-v - c~client:.rebound.from;c~<-.PATH_CHALLENGE;c!path:.migrated
+quince-aioquic-nat-rebinding quince aioquic GET        40   100  60  ok           direct --rebind-after,10,-v - c~client:.rebound.from;c~<-.PATH_CHALLENGE;c!path:.migrated
+ngtcp2-quince-preferred-address ngtcp2 quince GET      -    -    20  h3-404       direct --delay-stream=1500ms --preferred-address,127.0.0.1:0,-v c~selected.server.preferred_address;c~frm.rx.*PATH_RESPONSE;s~moved.to.*our.preferred.address.*path.validated
+quicgo-quince-preferred-address quicgo quince GET      40   100  60  ok           direct - --preferred-address,127.0.0.1:0,-v s~moved.to.*our.preferred.address.*path.validated
+aioquic-quince-preferred-address aioquic quince GET    40   100  60  ok           direct - --preferred-address,127.0.0.1:0,-v s~moved.to.*our.preferred.address.*path.validated
 quince-quicgo-resume       quince  quicgo  GET         10   8    20  resume       direct -  -  f~client:.full.handshake;c~client:.session.resumed;s~server:.session.resumed
 quicgo-quince-resume       quicgo  quince  GET         10   8    20  resume       direct -  -v f~client:.full.handshake;c~client:.session.resumed;s~handshake.complete.alpn=h3$;s~handshake.complete.alpn=h3.\(resumed\);?s~server:.session.resumed
 quince-aioquic-resume      quince  aioquic GET         10   8    20  resume       direct -  -  f~client:.full.handshake;c~client:.session.resumed;s~server:.session.resumed
@@ -193,6 +198,7 @@ aioquic-aioquic-0rtt       aioquic aioquic GET         10   8    20  0rtt       
 # a quince feature that is not there yet). A listed case that fails is XFAIL;
 # one that passes is a FAIL (XPASS): the entry must go.
 XFAILS='
+quicgo-quince-preferred-address quic-go v0.65.0 does not use a server'"'"'s preferred_address (connection.go: "We don'"'"'t support connection migration yet, so we don'"'"'t have any use for the preferred_address"; it only retires its CID); RFC 9000 §9.6.1: a client SHOULD validate and move to it
 '
 
 # Matrix rows that are not cases: name, then why they cannot run.
@@ -217,7 +223,12 @@ aioquic-quince-hrr             n/a: aioquic 1.7.2 has no setting for its key sha
 quince-aioquic-hrr             n/a: aioquic 1.7.2 has no setting for its key share groups
 aioquic-quince-migration       n/a: pingpong.py has no switch to move to a new port
 quince-ngtcp2-key-update-quince  n/a: quince refuses gtlsserver'"'"'s SETTINGS (no H3_DATAGRAM) before the handshake is confirmed, and no key update may start before that (RFC 9001 §6)
-quince-ngtcp2-nat-rebinding    n/a: quince refuses gtlsserver'"'"'s SETTINGS (no H3_DATAGRAM) before any round, and has no NAT-rebinding switch (--migrate-after moves on purpose, with a fresh CID)
+quince-ngtcp2-nat-rebinding    n/a: quince refuses gtlsserver'"'"'s SETTINGS (no H3_DATAGRAM) before any round, so --rebind-after never comes
+quince-ngtcp2-preferred-address n/a: quince refuses gtlsserver'"'"'s SETTINGS (no H3_DATAGRAM) in the handshake, before it may probe the --preferred-ipv4-addr address (once the handshake is confirmed, RFC 9000 §9.6.1)
+quince-quicgo-preferred-address n/a: quic-go v0.65.0 servers offer no preferred_address (conn_id_generator.go: "We currently don'"'"'t send the preferred_address")
+quince-aioquic-preferred-address n/a: aioquic 1.7.2 servers offer no preferred_address (its configuration has no setting for one)
+quicgo-quince-nat-rebinding    n/a: quicgo-client has no switch to change its port without telling the connection
+aioquic-quince-nat-rebinding   n/a: pingpong.py has no switch to change its port without telling the connection
 quince-ngtcp2-migration        n/a: quince refuses gtlsserver'"'"'s SETTINGS (no H3_DATAGRAM) before any round, so --migrate-after never comes
 quince-ngtcp2-resume           n/a: quince refuses gtlsserver'"'"'s SETTINGS (no H3_DATAGRAM), and a refused connection stores no session worth resuming
 quince-ngtcp2-0rtt             n/a: quince refuses gtlsserver'"'"'s SETTINGS (no H3_DATAGRAM), so there is no ping-pong to send early
