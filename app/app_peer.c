@@ -771,6 +771,8 @@ static void client_maybe_migrate(app_client *cl)
     }
     cl->core_local = nu.local;
     client_swap_socket(cl, &nu, "migrated", "");
+    /* A migration ends a probe of the preferred address underway (conn_path.c). */
+    app_udp_close(&cl->io.more[0]);
 }
 
 /* --rebind-after N: after N rounds, a new socket, and the connection is not

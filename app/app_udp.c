@@ -169,7 +169,8 @@ int app_udp_connect(app_udp *u, const app_addr *peer, char *err, size_t errlen)
 
 void app_udp_close(app_udp *u)
 {
-    if (u->fd >= 0)
+    /* Only a socket it opened: a zeroed app_udp (fd 0) is not stdin's owner. */
+    if (app_udp_is_open(u))
         close(u->fd);
     u->fd = -1;
     u->family = 0;

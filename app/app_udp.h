@@ -56,7 +56,8 @@ bool app_addr_equal(const app_addr *a, const app_addr *b);
  * (servers); otherwise bind to the wildcard with an ephemeral port (clients).
  * Big socket buffers, GSO detection. Errors (port in use, ...) in err. */
 int app_udp_open(app_udp *u, const app_addr *addr, bool bind_it, char *err, size_t errlen);
-/* Closes the socket; the app_udp then reads as unopened (family 0). */
+/* Closes the socket if it is open (a zeroed app_udp is not: family 0); it
+ * then reads as unopened. */
 void app_udp_close(app_udp *u);
 /* Opened and not closed since. */
 bool app_udp_is_open(const app_udp *u);

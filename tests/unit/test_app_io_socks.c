@@ -5,6 +5,8 @@
 #include "app/app_io.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <string.h>
 
 static uint16_t port_of(const app_addr *a)
@@ -87,10 +89,30 @@ static void test_io_datagram_leaves_by_socket_of_its_path(void **state)
     app_udp_close(&peer);
 }
 
+/* An app_udp never opened (zeroed: fd 0, family 0) owns no descriptor:
+ * closing it, as a server or client does with its unused extra sockets,
+ * leaves the descriptor with that number alone. */
+static void test_udp_close_of_unopened_leaves_fd_alone(void **state)
+{
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    app_udp u;
+    memset(&u, 0, sizeof u);
+    u.fd = p[0]; /* what a zeroed struct has for fd 0 */
+    assert_false(app_udp_is_open(&u));
+    app_udp_close(&u);
+    assert_int_not_equal(fcntl(p[0], F_GETFD), -1);
+    assert_int_equal(u.fd, -1);
+    close(p[0]);
+    close(p[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_io_datagram_leaves_by_socket_of_its_path),
+        cmocka_unit_test(test_udp_close_of_unopened_leaves_fd_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
