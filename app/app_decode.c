@@ -98,6 +98,7 @@ static void flow_free(dec_flow *f)
             if (f->have_keys[l][s])
                 quic_pkt_keys_clear(&f->keys[l][s]);
             dec_rs_free(&f->crypto[l][s]);
+            quic_ackrange_free(&f->seen[l][s]); /* grown past its inline ranges */
         }
     dec_flow_alt_initial_clear(f);
     for (int s = 0; s < 2; s++)
