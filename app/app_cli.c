@@ -108,7 +108,7 @@ static void app_cli_usage_body(FILE *f, app_cmd cmd)
                    "  N rounds (connection migration, RFC 9000 §9.2); --rebind-after N: a new\n"
                    "  local port after N rounds without telling the connection, as a NAT\n"
                    "  rebinding does (the server must notice and validate it, RFC 9000 §9.3).\n"
-                   "  A server's preferred address (RFC 9000 §9.6) is followed when offered\n");
+                   "  A server's preferred address (RFC 9000 §9.6) is followed when offered.\n");
         break;
     case APP_CMD_GENCERT:
         fprintf(f, "usage: quince gencert --host NAME --cert F --key F\n"
