@@ -771,8 +771,10 @@ static void client_maybe_migrate(app_client *cl)
     }
     cl->core_local = nu.local;
     client_swap_socket(cl, &nu, "migrated", "");
-    /* A migration ends a probe of the preferred address underway (conn_path.c). */
+    /* A migration ends a probe of the preferred address underway
+     * (conn_path.c), and the reading of a socket left before. */
     app_udp_close(&cl->io.more[0]);
+    cl->retire_at = 0;
 }
 
 /* --rebind-after N: after N rounds, a new socket, and the connection is not
@@ -857,24 +859,37 @@ static void client_maybe_prefer(app_client *cl)
     app_info("client: validating the server's preferred address %s from %s", where, l);
 }
 
+/* How long the first socket is read after a move to the preferred address:
+ * the server learns our new address (we probe from a new port) only when it
+ * validated it, and sends to the old one until then, about a round trip. */
+#define APP_RETIRE_US 1000000
+
 /* The connection moved to the server's preferred address: its probe socket
- * is the socket from now on, connected to it (RFC 9000 §9.6.1). A probe
- * that failed closes its socket; the connection stayed where it was. */
-static void client_follow_path(app_client *cl)
+ * is the socket from now on, connected to it (RFC 9000 §9.6.1); the first
+ * one is only read, for a while. A probe that failed closes its socket; the
+ * connection stayed where it was. */
+static void client_follow_path(app_client *cl, uint64_t now)
 {
     const quic_path *cur = quic_conn_path(cl->s.q);
     app_addr to;
     app_path_peer(cur, &to);
+    if (cl->retire_at) {
+        if (now >= cl->retire_at) {
+            app_udp_close(&cl->io.more[0]);
+            cl->retire_at = 0;
+        }
+        return;
+    }
     if (app_io_sock(&cl->io, 1) && app_io_sock_of(&cl->io, cur) == 1) {
         char where[80], l[80];
         app_addr_str(&to, where, sizeof where);
         app_addr_str(&cl->io.more[0].local, l, sizeof l);
         app_info("client: moved to the server's preferred address %s (path validated; from %s)",
                  where, l);
-        app_udp_close(&cl->io.udp);
+        app_udp old = cl->io.udp;
         cl->io.udp = cl->io.more[0];
-        memset(&cl->io.more[0], 0, sizeof cl->io.more[0]);
-        cl->io.more[0].fd = -1;
+        cl->io.more[0] = old;
+        cl->retire_at = now + APP_RETIRE_US;
         cl->core_local = cl->io.udp.local;
         cl->server = to;
         return;
@@ -900,7 +915,7 @@ void app_client_step(app_client *cl, uint64_t now)
      * 0's address is the connection's idea of ours: after a rebinding it is
      * not the socket's (what a NAT hides). */
     app_io_recv_conn(io, q, &cl->core_local, now, NULL, NULL);
-    client_follow_path(cl);
+    client_follow_path(cl, now);
     session_step(&cl->s, now);
     /* ICMP port unreachable (RFC 1122 §3.2.2.1) on our connected socket:
      * nobody will ever answer, so waiting for the timeout helps no one. A
@@ -961,7 +976,7 @@ void app_client_step(app_client *cl, uint64_t now)
     client_maybe_rebind(cl);
     client_maybe_prefer(cl);
     app_io_send_conn(io, q, &cl->server, now);
-    client_follow_path(cl);
+    client_follow_path(cl, now);
     app_io_flush(io);
     quic_close_info ci;
     quic_conn_close_info(q, &ci);

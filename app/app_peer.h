@@ -90,6 +90,9 @@ typedef struct app_client {
     bool pref_tried;
     app_addr preferred;
     uint64_t pref_failures; /* path_validation_failures when the probe began */
+    /* After the move, the first socket is io.more[0] until then: what the
+     * server sent to our old address before it validated the new one. */
+    uint64_t retire_at;
 } app_client;
 
 int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, char *err, size_t errlen);
