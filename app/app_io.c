@@ -178,7 +178,11 @@ size_t app_io_recv_conn(app_io *io, quic_conn *q, const app_addr *local0, uint64
     app_dgram rv[APP_BATCH];
     size_t taken = 0;
     int n;
-    for (size_t k = 0; k <= APP_IO_MORE; k++) {
+    /* The other sockets first: what a server sent to our old address came
+     * before what it sends to the new one, and a packet read after a later
+     * one may carry a CID the later one retired (RFC 9000 §5.1.2). */
+    for (size_t j = 0; j <= APP_IO_MORE; j++) {
+        size_t k = APP_IO_MORE - j;
         const app_udp *u = app_io_sock(io, k);
         if (!u)
             continue;

@@ -721,6 +721,11 @@ static void client_finish(app_client *cl, int code)
     cl->exit_code = code;
 }
 
+/* How long the old socket is read after a move (to the preferred address,
+ * or --migrate-after): the server learns our new address only when it
+ * validated it, and sends to the old one until then, about a round trip. */
+#define APP_RETIRE_US 1000000
+
 /* A new socket (a new local port) connected to the current server address. */
 static int client_open_socket(app_client *cl, app_udp *nu, const char *why)
 {
@@ -735,14 +740,26 @@ static int client_open_socket(app_client *cl, app_udp *nu, const char *why)
     return 0;
 }
 
-/* nu in place of io.udp; the old socket is closed, so what the server still
- * sends there is lost and recovered. Logs the move. */
-static void client_swap_socket(app_client *cl, app_udp *nu, const char *what, const char *after)
+/* nu in place of io.udp. keep: the old socket is read a while (a
+ * migration: the server sends there until it validated the new address),
+ * else closed (a NAT rebinding: the old mapping is gone, what the server
+ * still sends there is lost). Logs the move. */
+static void client_swap_socket(app_client *cl, app_udp *nu, bool keep, uint64_t now,
+                               const char *what, const char *after)
 {
     char a[80], b[80];
     app_addr_str(&cl->io.udp.local, a, sizeof a);
     app_addr_str(&nu->local, b, sizeof b);
-    app_udp_close(&cl->io.udp);
+    /* One extra socket at a time: a probe of the preferred address, or one
+     * read after a move, ends here. */
+    app_udp_close(&cl->io.more[0]);
+    cl->retire_at = 0;
+    if (keep) {
+        cl->io.more[0] = cl->io.udp;
+        cl->retire_at = now + APP_RETIRE_US;
+    } else {
+        app_udp_close(&cl->io.udp);
+    }
     cl->io.udp = *nu;
     app_info("client: %s from %s to %s after %llu rounds%s", what, a, b,
              (unsigned long long)cl->s.pp.last_rx, after);
@@ -750,7 +767,7 @@ static void client_swap_socket(app_client *cl, app_udp *nu, const char *what, co
 
 /* --migrate-after N: after N rounds, a new socket and the connection moves
  * to it (RFC 9000 §9.2): a fresh CID, the server validates the address. */
-static void client_maybe_migrate(app_client *cl)
+static void client_maybe_migrate(app_client *cl, uint64_t now)
 {
     quic_conn *q = cl->s.q;
     if (!cl->migrate_after || cl->migrated || cl->closing || !cl->s.pp.have_rx ||
@@ -770,18 +787,14 @@ static void client_maybe_migrate(app_client *cl)
         return;
     }
     cl->core_local = nu.local;
-    client_swap_socket(cl, &nu, "migrated", "");
-    /* A migration ends a probe of the preferred address underway
-     * (conn_path.c), and the reading of a socket left before. */
-    app_udp_close(&cl->io.more[0]);
-    cl->retire_at = 0;
+    client_swap_socket(cl, &nu, true, now, "migrated", "");
 }
 
 /* --rebind-after N: after N rounds, a new socket, and the connection is not
  * told: it keeps its path and CID, as behind a NAT that gave the flow a new
  * port. The server sees a new client address and must validate it before
  * it moves there (RFC 9000 §9.3). */
-static void client_maybe_rebind(app_client *cl)
+static void client_maybe_rebind(app_client *cl, uint64_t now)
 {
     if (!cl->rebind_after || cl->rebound || cl->closing || !cl->s.pp.have_rx ||
         cl->s.pp.last_rx < cl->rebind_after)
@@ -790,7 +803,8 @@ static void client_maybe_rebind(app_client *cl)
     app_udp nu;
     if (client_open_socket(cl, &nu, "rebind to") != 0)
         return;
-    client_swap_socket(cl, &nu, "rebound", ", not telling the connection (as a NAT rebinding)");
+    client_swap_socket(cl, &nu, false, now, "rebound",
+                       ", not telling the connection (as a NAT rebinding)");
 }
 
 /* RFC 9000 §9.6: a server's preferred address of our socket's family is
@@ -859,11 +873,6 @@ static void client_maybe_prefer(app_client *cl)
     app_info("client: validating the server's preferred address %s from %s", where, l);
 }
 
-/* How long the first socket is read after a move to the preferred address:
- * the server learns our new address (we probe from a new port) only when it
- * validated it, and sends to the old one until then, about a round trip. */
-#define APP_RETIRE_US 1000000
-
 /* The connection moved to the server's preferred address: its probe socket
  * is the socket from now on, connected to it (RFC 9000 §9.6.1); the first
  * one is only read, for a while. A probe that failed closes its socket; the
@@ -910,10 +919,10 @@ void app_client_step(app_client *cl, uint64_t now)
 {
     app_io *io = &cl->io;
     quic_conn *q = cl->s.q;
-    /* Our socket, and the one probing the server's preferred address; each
-     * is connected, so the kernel passes only its server address's. Socket
-     * 0's address is the connection's idea of ours: after a rebinding it is
-     * not the socket's (what a NAT hides). */
+    /* Our socket, and the one probing the server's preferred address or
+     * left by a move; each is connected, so the kernel passes only its
+     * server address's. Socket 0's address is the connection's idea of
+     * ours: after a rebinding it is not the socket's (what a NAT hides). */
     app_io_recv_conn(io, q, &cl->core_local, now, NULL, NULL);
     client_follow_path(cl, now);
     session_step(&cl->s, now);
@@ -972,8 +981,8 @@ void app_client_step(app_client *cl, uint64_t now)
         cl->closing = true;
         cl->exit_code = 1;
     }
-    client_maybe_migrate(cl);
-    client_maybe_rebind(cl);
+    client_maybe_migrate(cl, now);
+    client_maybe_rebind(cl, now);
     client_maybe_prefer(cl);
     app_io_send_conn(io, q, &cl->server, now);
     client_follow_path(cl, now);

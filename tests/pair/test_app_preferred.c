@@ -4,6 +4,7 @@
  * preferred address that never answers leaves the connection where it was
  * and the probe socket closed. */
 #include "app/app_cli.h"
+#include "app/app_log.h"
 #include "app/app_peer.h"
 #include "common/tu.h"
 
@@ -142,6 +143,7 @@ static void test_client_stays_when_preferred_address_is_silent(void **state)
 
 int main(void)
 {
+    app_log_set_level(APP_LOG_WARN); /* not a line per ping-pong value */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_client_moves_to_preferred_address_and_keeps_its_socket),
         cmocka_unit_test(test_client_stays_when_preferred_address_is_silent),
