@@ -842,8 +842,11 @@ static void client_maybe_prefer(app_client *cl)
         cl->pref_tried = true; /* already there */
         return;
     }
-    if (app_io_open_more(&cl->io, 1, &a, false, err, sizeof err) != 0 ||
-        app_udp_connect(&cl->io.more[0], &a, err, sizeof err) != 0) {
+    /* The socket of an earlier try (before the handshake was confirmed)
+     * is still there. */
+    if (!app_io_sock(&cl->io, 1) &&
+        (app_io_open_more(&cl->io, 1, &a, false, err, sizeof err) != 0 ||
+         app_udp_connect(&cl->io.more[0], &a, err, sizeof err) != 0)) {
         cl->pref_tried = true;
         app_warn("client: no socket to validate the server's preferred address %s: %s", where, err);
         app_udp_close(&cl->io.more[0]);
@@ -855,11 +858,11 @@ static void client_maybe_prefer(app_client *cl)
     quic_conn_stats_get(q, &st);
     int rc = quic_conn_probe_path(q, &path);
     if (rc != 0) {
-        app_udp_close(&cl->io.more[0]);
         /* Not yet confirmed (RFC 9001 §4.1.2: HANDSHAKE_DONE to come):
-         * again next time. */
+         * again next time, with this socket. */
         if (rc == QUIC_ERR_ARG)
             return;
+        app_udp_close(&cl->io.more[0]);
         cl->pref_tried = true;
         app_warn("client: cannot validate the server's preferred address %s (%s)", where,
                  quic_err_str(rc));
