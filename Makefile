@@ -14,6 +14,9 @@
 #                 build-cov/coverage.md and build-cov/html/ (not in CI)
 #   make mutants  mutation testing of the core (tools/mutants.sh; MUTANTS_SAMPLE,
 #                 MUTANTS_SEED, MUTANTS_FILES): build-mut/mutants.md (not in CI)
+#   make cross-arm  armhf build (Debian cross compiler, cmake/toolchain-armhf.cmake);
+#                 unit, vector and pair suites and quince demo under qemu-user
+#                 (tools/cross-arm.sh; installs what it needs, or prints SKIP)
 
 FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -66,7 +69,7 @@ docs:
 	@echo "docs: build-docs/html/index.html"
 
 clean:
-	rm -rf build build-asan build-fuzz build-docs
+	rm -rf build build-asan build-fuzz build-docs build-arm
 
 # make bench: quince and quic-go side by side (bench/README.md); writes
 # bench/results.md and bench/results.png. REPEAT=N, BENCH_CALLGRIND=1.
@@ -82,3 +85,8 @@ coverage:
 
 mutants:
 	@JOBS=$(JOBS) nice -n 19 tools/mutants.sh
+
+# make cross-arm: niced, -j2 at most (qemu-user runs the tests on the same cores).
+.PHONY: cross-arm
+cross-arm:
+	@JOBS=$(if $(filter 1,$(JOBS)),1,2) tools/cross-arm.sh build-arm
