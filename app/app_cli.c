@@ -57,9 +57,9 @@ static void app_cli_usage_body(FILE *f, app_cmd cmd)
         break;
     case APP_CMD_SERVER:
         fprintf(f, "usage: quince server --listen ADDR:PORT [--cert F --key F] [--retry] [--count N]\n"
-                   "                     [--max-memory BYTES] [--per-addr N] [--one-shot] [--no-0rtt] [-v]\n"
-                   "                     [--keylog FILE] [--qlog DIR] [--preferred-address ADDR:PORT]\n"
-                   "                     [--preferred-address6 [V6]:PORT]\n"
+                   "                     [--max-memory BYTES] [--per-addr N] [--one-shot] [--no-0rtt]\n"
+                   "                     [--timeout S] [-v] [--keylog FILE] [--qlog DIR]\n"
+                   "                     [--preferred-address ADDR:PORT] [--preferred-address6 [V6]:PORT]\n"
                    "  Serves /ping-pong over HTTP/3 with datagrams (GET, CONNECT, extended CONNECT)\n"
                    "  to many clients at once, until interrupted.\n"
                    "  Without --cert/--key it makes a self-signed certificate in memory.\n"
@@ -77,6 +77,8 @@ static void app_cli_usage_body(FILE *f, app_cmd cmd)
                    "  --preferred-address ADDR:PORT, --preferred-address6 [V6]:PORT  also serve\n"
                    "              on this numeric address and offer it to clients as the\n"
                    "              preferred address (RFC 9000 §9.6); port 0: any free one\n"
+                   "  --timeout S seconds a client has to finish its handshake, and to answer\n"
+                   "              before the server gives its ping-pong up (1-3600, default 10)\n"
                    "  test switches (also for client): --no-datagrams (offer no HTTP\n"
                    "  datagrams: SETTINGS_H3_DATAGRAM=0), --drop-every N (skip every Nth\n"
                    "  first send of a value, so resends happen), --key-update-after N (start a\n"
@@ -474,7 +476,8 @@ int app_cli_parse(int argc, char **argv, app_opts *o, FILE *err)
                 return 2;
             if (parse_quic_versions(v, o))
                 return usage_error(err, c, "--quic-version takes 1, 2, 1,2 or 2,1, not '%s'", v);
-        } else if ((c == APP_CMD_CLIENT || c == APP_CMD_DEMO) && !strcmp(a, "--timeout")) {
+        } else if ((c == APP_CMD_CLIENT || c == APP_CMD_DEMO || c == APP_CMD_SERVER) &&
+                   !strcmp(a, "--timeout")) {
             const char *v = VALUE();
             if (!v)
                 return 2;

@@ -258,6 +258,10 @@ int app_server_open(app_server *sv, const app_opts *o, const app_addr *listen, c
         return -1;
     ec.retry = o->retry;
     ec.max_memory = o->max_memory;
+    /* --timeout, as for the client: how long a client may take over its
+     * handshake, and how long the ping-pong waits for an answer. */
+    sv->timeout_us = (o->timeout_s ? o->timeout_s : 10) * 1000000ull;
+    ec.handshake_timeout_us = sv->timeout_us;
     if (o->per_addr)
         ec.max_half_open_per_addr = o->per_addr;
     ec.source = source_ip;
@@ -405,6 +409,7 @@ static void server_accept(app_server *sv, uint64_t now)
             server_touch(sv, q, now); /* and again when due, until it is over */
             continue;
         }
+        app_pp_set_timeout(&s->pp, sv->timeout_us);
         /* Only a one-shot server exits when a ping-pong ends. */
         s->pp.stays = !sv->one_shot;
         s->index = sv->n_sessions;

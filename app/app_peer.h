@@ -57,6 +57,7 @@ typedef struct app_server {
     int verbose;
     bool no_datagrams;   /* --no-datagrams */
     uint64_t drop_every; /* --drop-every */
+    uint64_t timeout_us; /* --timeout: handshake deadline and ping-pong give-up */
 } app_server;
 
 typedef struct app_client {

@@ -17,9 +17,14 @@ expect_rc 2 "$Q" client https://nosuchhost.invalid:4433/ping-pong
 expect_rc 2 "$Q" server --listen 127.0.0.1
 expect_rc 2 "$Q" server --listen=127.0.0.1:0 --retry=yes
 expect_rc 2 "$Q" client https://localhost/ --count=0
+expect_rc 2 "$Q" server --listen 127.0.0.1:0 --timeout 0
+expect_rc 2 "$Q" server --listen 127.0.0.1:0 --timeout=soon
+expect_rc 2 "$Q" server --listen 127.0.0.1:0 --timeout 3601
+expect_rc 2 "$Q" server --listen 127.0.0.1:0 --timeout
 expect_rc 0 "$Q" help client
 expect_rc 0 "$Q" server --help
 "$Q" help server | grep -q -- '--keylog FILE' || fail "'quince help server' lacks --keylog"
+"$Q" help server | grep -q -- '--timeout S' || fail "'quince help server' lacks --timeout"
 "$Q" client --help | grep -q 'exit codes: 0 success' || fail "'quince client --help' lacks the exit codes"
 
 for sig in INT TERM; do # Ctrl-C, and a service manager's stop
