@@ -17,6 +17,8 @@
 #   make cross-arm  armhf build (Debian cross compiler, cmake/toolchain-armhf.cmake);
 #                 unit, vector and pair suites and quince demo under qemu-user
 #                 (tools/cross-arm.sh; installs what it needs, or prints SKIP)
+#   make size     .text per module, x86-64 and armhf, full and QUINCE_MINIMAL (-Os);
+#                 the minimal profile links a client; a size ceiling (tools/size.sh)
 
 FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -69,7 +71,7 @@ docs:
 	@echo "docs: build-docs/html/index.html"
 
 clean:
-	rm -rf build build-asan build-fuzz build-docs build-arm
+	rm -rf build build-asan build-fuzz build-docs build-arm build-size
 
 # make bench: quince and quic-go side by side (bench/README.md); writes
 # bench/results.md and bench/results.png. REPEAT=N, BENCH_CALLGRIND=1.
@@ -90,3 +92,8 @@ mutants:
 .PHONY: cross-arm
 cross-arm:
 	@JOBS=$(if $(filter 1,$(JOBS)),1,2) tools/cross-arm.sh build-arm
+
+# make size: the table of tools/size.sh in build-size/size.md (niced, -j2 at most).
+.PHONY: size
+size: deps
+	@JOBS=$(if $(filter 1,$(JOBS)),1,2) tools/size.sh

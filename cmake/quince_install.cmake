@@ -35,7 +35,9 @@ foreach(m ${QUINCE_MODULES})
     install(FILES ${PROJECT_BINARY_DIR}/include/${h} DESTINATION ${QUINCE_INCLUDEDIR}/${d})
   endforeach()
 endforeach()
-install(TARGETS quince RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(TARGET quince) # not in the QUINCE_MINIMAL profile
+  install(TARGETS quince RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
 
 # CMake package.
 install(EXPORT quince-targets NAMESPACE quince:: DESTINATION ${QUINCE_CMAKEDIR})

@@ -16,8 +16,10 @@ static pthread_once_t g_aead_once = PTHREAD_ONCE_INIT;
 static void fetch_aeads(void)
 {
     g_aead[CX_AES_128_GCM] = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+#ifndef QUINCE_MINIMAL /* the size profile: AES-128-GCM only */
     g_aead[CX_AES_256_GCM] = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
     g_aead[CX_CHACHA20_POLY1305] = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
+#endif
 }
 #endif
 

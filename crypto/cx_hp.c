@@ -12,8 +12,10 @@ static pthread_once_t g_hp_once = PTHREAD_ONCE_INIT;
 static void fetch_hps(void)
 {
     g_hp[CX_AES_128_GCM] = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
+#ifndef QUINCE_MINIMAL /* the size profile: AES-128-GCM only */
     g_hp[CX_AES_256_GCM] = EVP_CIPHER_fetch(NULL, "AES-256-ECB", NULL);
     g_hp[CX_CHACHA20_POLY1305] = EVP_CIPHER_fetch(NULL, "ChaCha20", NULL);
+#endif
 }
 
 struct cx_hp {

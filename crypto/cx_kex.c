@@ -28,7 +28,9 @@ typedef struct ec_curve {
 
 static const ec_curve EC_CURVES[] = {
     {CX_GROUP_SECP256R1, "prime256v1", NID_X9_62_prime256v1, 32},
+#ifndef QUINCE_MINIMAL /* the size profile: X25519 and P-256 only */
     {CX_GROUP_SECP384R1, "secp384r1", NID_secp384r1, 48},
+#endif
 };
 
 static const ec_curve *ec_curve_of(uint16_t group)

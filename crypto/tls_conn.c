@@ -9,12 +9,19 @@
 
 #include <string.h>
 
+#ifdef QUINCE_MINIMAL
+/* The size profile (cmake/quince_minimal.cmake): the suite and groups every
+ * TLS 1.3 peer implements (RFC 8446 §9.1), nothing else. */
+static const uint16_t DEFAULT_SUITES[] = {TLS_AES_128_GCM_SHA256};
+static const uint16_t DEFAULT_GROUPS[] = {CX_GROUP_X25519, CX_GROUP_SECP256R1};
+#else
 static const uint16_t DEFAULT_SUITES[] = {TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384,
                                           TLS_CHACHA20_POLY1305_SHA256};
 /* secp384r1 too, so a client whose one share is P-384 needs no
  * HelloRetryRequest (RFC 8446 §4.2.8). */
 static const uint16_t DEFAULT_GROUPS[] = {CX_GROUP_X25519, CX_GROUP_SECP256R1,
                                           CX_GROUP_SECP384R1};
+#endif
 static const uint16_t DEFAULT_SIGALGS[] = {
     CX_SIG_ECDSA_SECP256R1_SHA256, CX_SIG_RSA_PSS_RSAE_SHA256, CX_SIG_ED25519,
     CX_SIG_ECDSA_SECP384R1_SHA384, CX_SIG_RSA_PSS_RSAE_SHA384, CX_SIG_RSA_PSS_RSAE_SHA512,
@@ -87,10 +94,10 @@ tls_conn *tls_conn_new(const tls_config *cfg, const uint8_t *local_tp, size_t tp
         qb_vec_init(&c->in[l], c->a, c->max_msg + 4);
         qb_vec_init(&c->out[l], c->a, SIZE_MAX);
     }
-    if (take_list(c->suites, &c->nsuites, cfg->suites, cfg->suite_count, DEFAULT_SUITES, 3,
-                  TLS_MAX_SUITES, suite_known) ||
-        take_list(c->groups, &c->ngroups, cfg->groups, cfg->group_count, DEFAULT_GROUPS, 3,
-                  TLS_MAX_GROUPS, group_known) ||
+    if (take_list(c->suites, &c->nsuites, cfg->suites, cfg->suite_count, DEFAULT_SUITES,
+                  sizeof DEFAULT_SUITES / sizeof DEFAULT_SUITES[0], TLS_MAX_SUITES, suite_known) ||
+        take_list(c->groups, &c->ngroups, cfg->groups, cfg->group_count, DEFAULT_GROUPS,
+                  sizeof DEFAULT_GROUPS / sizeof DEFAULT_GROUPS[0], TLS_MAX_GROUPS, group_known) ||
         take_list(c->sigalgs, &c->nsigalgs, cfg->sigalgs, cfg->sigalg_count, DEFAULT_SIGALGS,
                   6, TLS_MAX_SIGALGS, sig_known))
         goto fail;

@@ -10,12 +10,16 @@ int tls_suite_hash(uint16_t suite, cx_hash_id *h)
 {
     switch (suite) {
     case TLS_AES_128_GCM_SHA256:
+        *h = CX_SHA256;
+        return 0;
+#ifndef QUINCE_MINIMAL /* the size profile has AES-128-GCM only */
     case TLS_CHACHA20_POLY1305_SHA256:
         *h = CX_SHA256;
         return 0;
     case TLS_AES_256_GCM_SHA384:
         *h = CX_SHA384;
         return 0;
+#endif
     }
     return -1;
 }

@@ -2,6 +2,7 @@
 # make cross-arm: quince for 32-bit ARM (armhf) with Debian's cross compiler, its
 # unit, vector and pair suites and `quince demo` run under qemu-user.
 # usage: tools/cross-arm.sh [BUILD_DIR]   (default build-arm; JOBS, default 2)
+#        tools/cross-arm.sh --install     only install the toolchain (make size)
 #
 # Installs what it needs (the armhf architecture, crossbuild-essential-armhf,
 # libssl-dev:armhf, libcmocka-dev:armhf, qemu-user) as tools/deps.sh does; prints
@@ -52,6 +53,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 qemu=$(command -v qemu-arm || command -v qemu-arm-static || true)
 [ -n "$qemu" ] || skip "no qemu-arm after installing qemu-user"
+[ "$build" != --install ] || exit 0
 
 echo "cross-arm: configure and build $build ($triple-gcc, -j$jobs, niced)"
 cmake -S . -B "$build" -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-armhf.cmake \

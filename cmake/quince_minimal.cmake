@@ -1,0 +1,40 @@
+# QUINCE_MINIMAL=ON: the size profile for small devices (issue 16). A client
+# only: no server endpoint (dispatch, Version Negotiation, Retry and NEW_TOKEN
+# minting, stateless reset), no TLS server, no certificate generation, no
+# test-only hooks; AES-128-GCM, X25519 and P-256 only (QUINCE_MINIMAL=1 guards
+# the few places that name the others). Whole files leave the source lists here,
+# so the default build is untouched. Only the libraries and the example client
+# are built (the program, tests and benchmarks need the server).
+# `make size` builds it for x86-64 and armhf and checks the size bound.
+set(QUINCE_MINIMAL_DROP
+  quic/endpoint.c quic/ep_initial.c quic/ep_heap.c quic/ep_addr.c
+  quic/conn_endpoint.c quic/conn_test.c quic/token.c
+  crypto/tls_server.c crypto/tls_pair.c crypto/cx_certgen.c)
+
+# Removes the dropped files from a module's source list (in place).
+function(quince_minimal_filter var)
+  set(kept)
+  foreach(s ${${var}})
+    file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${s})
+    if(NOT rel IN_LIST QUINCE_MINIMAL_DROP)
+      list(APPEND kept ${s})
+    endif()
+  endforeach()
+  # Stand-ins for what a kept file still names (crypto/minimal/: outside the
+  # modules' globs, so only this profile compiles them).
+  if(var STREQUAL "srcs" AND kept MATCHES "/crypto/tls_conn\\.c")
+    file(GLOB stand_ins ${PROJECT_SOURCE_DIR}/crypto/minimal/*.c)
+    list(APPEND kept ${stand_ins})
+  endif()
+  set(${var} ${kept} PARENT_SCOPE)
+endfunction()
+
+# The example HTTP/3 datagram client, built in the tree against the minimal
+# libraries: proof that a client links without the dropped files.
+function(quince_minimal_client)
+  add_executable(h3dgram_client ${PROJECT_SOURCE_DIR}/examples/h3dgram_client.c)
+  target_link_libraries(h3dgram_client PRIVATE quince_h3q)
+  # What the profile leaves out of crypto/ stays out (tests/minimal/).
+  add_executable(check_minimal ${PROJECT_SOURCE_DIR}/tests/minimal/check_minimal.c)
+  target_link_libraries(check_minimal PRIVATE quince_crypto)
+endfunction()
