@@ -12,13 +12,13 @@
 #   --gc-sections (what a device would carry), from the linker map.
 # Checks: the minimal profile links that client and passes tests/minimal/
 # check_minimal.c (armhf under qemu-user), and armhf minimal base+crypto+quic
-# (size -t) stays under SIZE_CEILING bytes (default 102400): a guard against
+# (size -t) stays under SIZE_CEILING bytes (default 106496, 104 KiB): a guard against
 # growth. The 64 KB target of issue 16 is reported as met or not, not enforced.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build-size
 jobs=${JOBS:-2}
-ceiling=${SIZE_CEILING:-102400}
+ceiling=${SIZE_CEILING:-106496}
 target=65536
 mkdir -p "$out"
 arm=1
