@@ -14,9 +14,11 @@
 #   and would add ~6 min to CI for little that the pair tier does not cover.
 # - test_app_server_log: it bounds a whole handshake, with the certificate made
 #   in memory, by 1 s of wall clock, which qemu cannot meet (3-4 s here).
-# - test_app_signal: its fork()ed child crashes inside glibc's fork under
-#   qemu-arm 7.2 (SIGSEGV before the child runs a line of the test); the same
-#   server and client run fine as programs under qemu (the demo below).
+# - every test program that calls fork() (test_app_signal, test_app_decode, ...:
+#   found by grep, so a new one is left out too): under qemu-arm 7.2 a fork()ed
+#   child dies of SIGSEGV inside glibc's fork before it runs a line of its own
+#   (so does a five-line program that only forks); the same server and client
+#   run fine as programs under qemu (the demo below).
 # The pair tier waits on the wall clock in places (real UDP over loopback); qemu
 # runs 5-20x slower on a shared machine, so a failing test gets one more try
 # (--repeat until-pass:2); a test that fails twice fails the target.
@@ -71,8 +73,13 @@ built=$(date +%s)
 [ "$(od -An -tx1 -j18 -N2 "$build/app/quince" | tr -d ' ')" = 2800 ] ||
   { echo "cross-arm: $build/app/quince is not an ARM program" >&2; exit 1; }
 
-echo "cross-arm: unit, vectors and pair suites under $qemu"
-(cd "$build" && nice -n 19 ctest -L '^(unit|vectors|pair)$' -E '^test_app_(signal|server_log)$' \
+skip_tests=(test_app_server_log)
+for f in $(grep -l '\bfork *()' tests/unit/test_*.c tests/vectors/test_*.c tests/pair/test_*.c); do
+  skip_tests+=("$(basename "$f" .c)")
+done
+echo "cross-arm: unit, vectors and pair suites under $qemu, except ${skip_tests[*]}"
+exclude="^($(IFS='|'; echo "${skip_tests[*]}"))\$"
+(cd "$build" && nice -n 19 ctest -L '^(unit|vectors|pair)$' -E "$exclude" \
    --output-on-failure -j "$jobs" --repeat until-pass:2)
 tested=$(date +%s)
 
