@@ -120,8 +120,8 @@ void cx_aead_free(cx_aead *k)
 }
 
 #ifndef QUINCE_FUZZING
-int cx_aead_seal(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
-                 uint8_t *buf, size_t len)
+int cx_aead_seal_to(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
+                    const uint8_t *in, uint8_t *out, size_t len)
 {
     uint8_t nonce[CX_AEAD_IV_LEN];
     int n = 0;
@@ -132,13 +132,19 @@ int cx_aead_seal(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
         return CX_ERR_LIBCRYPTO;
     if (aad_len && EVP_EncryptUpdate(k->enc, NULL, &n, aad, (int)aad_len) != 1)
         return CX_ERR_LIBCRYPTO;
-    if (len && EVP_EncryptUpdate(k->enc, buf, &n, buf, (int)len) != 1)
+    if (len && EVP_EncryptUpdate(k->enc, out, &n, in, (int)len) != 1)
         return CX_ERR_LIBCRYPTO;
-    if (EVP_EncryptFinal_ex(k->enc, buf + len, &n) != 1)
+    if (EVP_EncryptFinal_ex(k->enc, out + len, &n) != 1)
         return CX_ERR_LIBCRYPTO;
-    if (EVP_CIPHER_CTX_ctrl(k->enc, EVP_CTRL_AEAD_GET_TAG, CX_AEAD_TAG_LEN, buf + len) != 1)
+    if (EVP_CIPHER_CTX_ctrl(k->enc, EVP_CTRL_AEAD_GET_TAG, CX_AEAD_TAG_LEN, out + len) != 1)
         return CX_ERR_LIBCRYPTO;
     return CX_OK;
+}
+
+int cx_aead_seal(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
+                 uint8_t *buf, size_t len)
+{
+    return cx_aead_seal_to(k, pn, aad, aad_len, buf, buf, len);
 }
 
 int cx_aead_open(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
@@ -185,6 +191,14 @@ int cx_aead_auth_tag(cx_aead *k, const uint8_t *aad1, size_t len1, const uint8_t
 }
 #else
 /* Null AEAD for fuzzing: same interface, no cryptography. */
+int cx_aead_seal_to(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
+                    const uint8_t *in, uint8_t *out, size_t len)
+{
+    if (len && in != out)
+        memmove(out, in, len);
+    return cx_aead_seal(k, pn, aad, aad_len, out, len);
+}
+
 int cx_aead_seal(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
                  uint8_t *buf, size_t len)
 {

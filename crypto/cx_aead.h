@@ -47,6 +47,11 @@ cx_aead_id cx_aead_get_id(const cx_aead *k);
  * the 16-byte tag at buf + len (the caller leaves room). */
 int cx_aead_seal(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
                  uint8_t *buf, size_t len);
+/* The same from in[0..len) to out (len bytes, then the tag): a sender that
+ * assembled the plaintext elsewhere seals it into the datagram without
+ * copying it there first. in and out may be equal, not otherwise overlap. */
+int cx_aead_seal_to(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
+                    const uint8_t *in, uint8_t *out, size_t len);
 /* Decrypts buf[0..len) in place, where the last 16 bytes are the tag; the
  * plaintext is the first len - 16 bytes. CX_ERR_AUTH when the tag is wrong. */
 int cx_aead_open(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,

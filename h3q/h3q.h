@@ -31,8 +31,9 @@
  * right after them finds everything without another step.
  *
  * Datagrams move once each way. Sending, h3 writes the Quarter Stream ID (RFC 9297
- * §2.1) and QUIC copies prefix + payload, gathered, into its datagram queue, from
- * which the packet is written; h3 keeps nothing. Receiving, QUIC copies the DATAGRAM
+ * §2.1) and QUIC copies prefix + payload, gathered, straight into the next packet
+ * when it may send now, or into its datagram queue when the packet must wait (the
+ * congestion window, pacing, older datagrams); h3 keeps nothing. Receiving, QUIC copies the DATAGRAM
  * frame out of the decrypted packet into its receive queue, and the H3_EV_DATAGRAM
  * the application gets points into that queue slot, past the Quarter Stream ID.
  *
@@ -137,8 +138,8 @@ int h3q_send_response(h3q_conn *b, uint64_t stream_id, unsigned status);
  * copied: what QUIC cannot take now waits in h3 (bounded by h3 max_stream_send). */
 int h3q_send_data(h3q_conn *b, uint64_t stream_id, const uint8_t *p, size_t len, bool fin);
 /** HTTP datagram on a request stream (RFC 9297 §2.1): checked by h3 (negotiated, send
- * side open, size), then copied once into QUIC's datagram queue; p is free again on
- * return. One that QUIC refuses (queue full, too large for the path now) is dropped
+ * side open, size), then copied once, into QUIC's next packet or its datagram queue
+ * (quic_conn_dgram_sendv); p is free again on return. One that QUIC refuses (queue full, too large for the path now) is dropped
  * and counted in dgrams_dropped_out, not an error: datagrams are unreliable (RFC 9221
  * §5). */
 int h3q_send_datagram(h3q_conn *b, uint64_t stream_id, const uint8_t *p, size_t len);

@@ -234,6 +234,7 @@ struct quic_conn {
 
     /* DATAGRAM (RFC 9221). */
     quic_dgram_queue dg_tx, dg_rx;
+    quic_dgram_pkt dg_pkt; /* sent datagrams already framed for the next packet */
     quic_dgram_counters dg_stats;
     bool dg_rx_held; /* dg_rx's head was handed out; popped at the next one */
 
@@ -419,6 +420,14 @@ void quic_conn_path_on_timer(quic_conn *c, uint64_t now);
 int quic_conn_dgram_on_frame(quic_conn *c, const quic_frame *f, size_t frame_len, uint64_t now);
 /* The next received datagram as an event, in its queue slot (quic_conn_next_event). */
 bool quic_conn_dgram_next_event(quic_conn *c, quic_event *ev);
+/* For a 1-RTT packet with room bytes of payload that may go now: the frames of
+ * datagrams written when they were sent (dg_pkt), which then open its payload
+ * (frames in the first *len bytes of the buffer returned, *cap usable), or
+ * NULL (none, or they wait for a buffer that holds them). */
+uint8_t *quic_conn_dgram_pkt_take(quic_conn *c, size_t room, uint64_t now, size_t *len,
+                                  size_t *cap);
+/* The packet that carried them was sealed. */
+void quic_conn_dgram_pkt_sent(quic_conn *c);
 
 /* ---- conn_recv.c ---- */
 /* One datagram's packets (and 1-RTT packets held for keys that just came). */

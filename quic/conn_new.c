@@ -67,6 +67,7 @@ static quic_conn *conn_alloc(const quic_config *cfg, const quic_path *path, bool
     if (quic_dgram_queue_init(&c->dg_tx, &tx, c->alloc) != 0 ||
         quic_dgram_queue_init(&c->dg_rx, &rx, c->alloc) != 0)
         goto fail;
+    quic_dgram_pkt_init(&c->dg_pkt);
     if (quic_conn_streams_init(c) != 0)
         goto fail;
     /* Per stream at most OPENED, READABLE, WRITABLE, RESET and STOP wait at
@@ -211,6 +212,7 @@ void quic_conn_free(quic_conn *c)
     quic_sentlog_free(&c->log);
     quic_conn_streams_free(c);
     quic_dgram_queue_free(&c->dg_tx);
+    quic_dgram_pkt_free(&c->dg_pkt, c->alloc);
     quic_dgram_queue_free(&c->dg_rx);
     qb_free(c->alloc, c->early_buf);
     quic_conn_early_free(c);

@@ -42,7 +42,7 @@ static bool app_pending(const quic_conn *c)
            p->streams_blocked_bidi || p->streams_blocked_uni || p->handshake_done || p->ping ||
            p->path_response || p->new_token || c->pcids.n_retire_owed ||
            quic_local_cids_next_announce((quic_local_cids *)&c->lcids) ||
-           c->streams.head || quic_dgram_queue_count(&c->dg_tx);
+           c->streams.head || quic_dgram_queue_count(&c->dg_tx) || c->dg_pkt.count;
 }
 
 /* Anything for this level: an ACK due, data, or a probe. */
@@ -244,6 +244,21 @@ static void put_control(quic_conn *c, pkt_build *b)
             break;
         quic_peer_cids_next_retire(&c->pcids, &seq);
     }
+}
+
+/* The datagrams written when they were sent (conn_dgram.c) open the payload:
+ * b writes on after them in their buffer, and the packet is sealed from there.
+ * Returns the buffer, or NULL (b unchanged). */
+static const uint8_t *take_sent_datagrams(quic_conn *c, pkt_build *b, uint64_t now)
+{
+    size_t len, cap;
+    uint8_t *p = quic_conn_dgram_pkt_take(c, qb_wr_left(&b->w), now, &len, &cap);
+    if (!p)
+        return NULL;
+    qb_wr_init(&b->w, p, cap);
+    b->w.off = len;
+    b->ack_eliciting = b->in_flight = b->has_dgram = true; /* RFC 9221 §5 */
+    return p;
 }
 
 static void put_datagrams(quic_conn *c, pkt_build *b, uint64_t now)
@@ -454,11 +469,14 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
      * still counts as sent); anything ack-eliciting or in flight waits, or
      * the peer's ACK of it would look like an ACK of a packet never sent. */
     bool ring_ok = quic_recovery_can_send(&c->rec, sp);
+    if (!ring_ok)
+        cc_ok = false;
+    const uint8_t *plain = NULL; /* the payload, when not written in place */
+    if (sp == QUIC_SPACE_APPLICATION && cc_ok && !zrtt)
+        plain = take_sent_datagrams(c, &b, now);
     if (!zrtt)
         put_ack(c, &b, now);
     bool probe = s->probe && ring_ok;
-    if (!ring_ok)
-        cc_ok = false;
     if (cc_ok || probe) {
         if (sp == QUIC_SPACE_APPLICATION && c->handshake_complete)
             put_control(c, &b);
@@ -520,11 +538,13 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
     }
     quic_pkt_keys k = tx_keys(c, sp);
     /* Traced before protection: the frames are still in clear. */
-    trace_sent(c, sp, pn, pkt_len, w.p + hdr_end, b.w.off);
-    if (quic_pkt_protect(&k, w.p + start, pkt_len, pw.pn_offset, pw.pn_len, pn) != 0) {
+    trace_sent(c, sp, pn, pkt_len, b.w.p, b.w.off);
+    if (quic_pkt_protect_from(&k, w.p + start, pkt_len, pw.pn_offset, pw.pn_len, pn, plain) != 0) {
         quic_sentlog_abort(&c->log);
         return 0;
     }
+    if (plain)
+        quic_conn_dgram_pkt_sent(c);
     dg->off = start + pkt_len;
     quic_conn_ecn_on_sent(c, sp, pn);
     s->next_pn++;

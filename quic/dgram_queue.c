@@ -1,6 +1,8 @@
 /* Bounded DATAGRAM payload FIFO; see dgram_queue.h. */
 #include "quic/dgram_queue.h"
 
+#include "quic/frame.h"
+
 #include <string.h>
 
 /* One block: records from `start` to `used`, each a header then the payload,
@@ -225,4 +227,49 @@ int quic_dgram_queue_read(quic_dgram_queue *q, uint64_t now, uint8_t *dst, size_
     *len = n;
     quic_dgram_queue_pop(q);
     return 0;
+}
+
+/* ---- the open packet ---- */
+
+void quic_dgram_pkt_free(quic_dgram_pkt *k, const qb_alloc *a)
+{
+    qb_free(a, k->buf);
+    quic_dgram_pkt_init(k);
+}
+
+int quic_dgram_pkt_reserve(quic_dgram_pkt *k, const qb_alloc *a, size_t cap)
+{
+    if (cap > UINT16_MAX)
+        cap = UINT16_MAX;
+    if (cap <= k->cap)
+        return 0;
+    uint8_t *nb = qb_realloc(a, k->buf, cap);
+    if (!nb)
+        return QUIC_DGRAM_ERR_NOMEM;
+    k->buf = nb;
+    k->cap = (uint16_t)cap;
+    return 0;
+}
+
+bool quic_dgram_pkt_add(quic_dgram_pkt *k, const qb_iov *iov, size_t n, size_t len,
+                        size_t room, uint64_t now)
+{
+    if (room > k->cap)
+        room = k->cap;
+    if (k->len > room)
+        return false;
+    qb_wr w;
+    qb_wr_init(&w, k->buf + k->len, room - k->len);
+    /* RFC 9221 §4: type 0x31 carries a Length, so more frames may follow. */
+    if (qb_wr_varint(&w, QUIC_FT_DATAGRAM_LEN) || qb_wr_varint(&w, len) ||
+        qb_wr_left(&w) < len)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (iov[i].len) /* an empty piece may have no pointer */
+            (void)qb_wr_bytes(&w, iov[i].p, iov[i].len);
+    if (k->count == 0)
+        k->oldest = now;
+    k->len = (uint16_t)(k->len + w.off); /* within cap */
+    k->count++;
+    return true;
 }

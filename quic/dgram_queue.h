@@ -84,4 +84,33 @@ static inline const quic_dgram_stats *quic_dgram_queue_stats(const quic_dgram_qu
 /* Bytes allocated (0 before first use and once drained for a while). */
 size_t quic_dgram_queue_memory(const quic_dgram_queue *q);
 
+/*
+ * The open packet: DATAGRAM frames (type 0x31, with Length; RFC 9221 §4) written
+ * when the application sends them, because the connection may send at once,
+ * for the next 1-RTT packet, which is then sealed from here straight into the
+ * datagram (quic_pkt_protect_from). The payload is copied once, here, and
+ * never into the queue above. Its buffer is allocated on first use and kept;
+ * the rest of that packet's frames follow the datagrams in it.
+ */
+typedef struct quic_dgram_pkt {
+    uint8_t *buf;    /* plaintext frames; NULL until first use */
+    uint64_t oldest; /* when the first was written (for the age limit) */
+    uint16_t len;    /* bytes of DATAGRAM frames written */
+    uint16_t cap;    /* bytes allocated (a packet payload is < 65535) */
+    uint16_t count;  /* datagrams in it */
+} quic_dgram_pkt; /* small: every connection holds one (the idle heap target) */
+
+static inline void quic_dgram_pkt_init(quic_dgram_pkt *k) { k->buf = NULL; k->len = k->cap = k->count = 0; }
+/* Frees the buffer (allocated with a). */
+void quic_dgram_pkt_free(quic_dgram_pkt *k, const qb_alloc *a);
+/* Makes the buffer hold at least cap bytes (at most 65535), keeping what is
+ * written; 0 or QUIC_DGRAM_ERR_NOMEM (unchanged). */
+int quic_dgram_pkt_reserve(quic_dgram_pkt *k, const qb_alloc *a, size_t cap);
+/* Writes a DATAGRAM frame carrying the n pieces (len bytes together) when it
+ * fits in room bytes of payload (room <= cap); false (nothing written) if not. */
+bool quic_dgram_pkt_add(quic_dgram_pkt *k, const qb_iov *iov, size_t n, size_t len,
+                        size_t room, uint64_t now);
+/* The frames went out (or were dropped): the packet is empty again. */
+static inline void quic_dgram_pkt_clear(quic_dgram_pkt *k) { k->len = k->count = 0; }
+
 #endif

@@ -61,6 +61,12 @@ static int sample_at(size_t pkt_len, size_t pn_offset)
 int quic_pkt_protect(const quic_pkt_keys *k, uint8_t *pkt, size_t pkt_len, size_t pn_offset,
                      size_t pn_len, uint64_t pn)
 {
+    return quic_pkt_protect_from(k, pkt, pkt_len, pn_offset, pn_len, pn, NULL);
+}
+
+int quic_pkt_protect_from(const quic_pkt_keys *k, uint8_t *pkt, size_t pkt_len,
+                          size_t pn_offset, size_t pn_len, uint64_t pn, const uint8_t *plain)
+{
     uint8_t mask[CX_HP_MASK_LEN];
     if (pn_len < 1 || pn_len > 4)
         return QUIC_PKT_ERR_PN_LEN;
@@ -74,7 +80,9 @@ int quic_pkt_protect(const quic_pkt_keys *k, uint8_t *pkt, size_t pkt_len, size_
     /* sample_at guarantees pkt_len >= hdr_len + 16 for pn_len <= 4. */
     size_t plain_len = pkt_len - hdr_len - CX_AEAD_TAG_LEN;
     /* §5.3: the AAD is the header up to and including the packet number, in clear. */
-    if (cx_aead_seal(k->aead, pn, pkt, hdr_len, pkt + hdr_len, plain_len) != CX_OK)
+    uint8_t *payload = pkt + hdr_len;
+    if (cx_aead_seal_to(k->aead, pn, pkt, hdr_len, plain ? plain : payload, payload,
+                        plain_len) != CX_OK)
         return QUIC_PKT_ERR_CRYPTO;
     if (cx_hp_mask(k->hp, pkt + pn_offset + 4, mask) != CX_OK)
         return QUIC_PKT_ERR_CRYPTO;

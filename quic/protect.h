@@ -46,6 +46,11 @@ int quic_pkt_keys_next(const qb_alloc *a, uint32_t version, cx_aead_id aead, uin
  * lays it out this way). pn is the full packet number (for the nonce). */
 int quic_pkt_protect(const quic_pkt_keys *k, uint8_t *pkt, size_t pkt_len, size_t pn_offset,
                      size_t pn_len, uint64_t pn);
+/* The same for a packet whose plaintext payload was assembled at plain (NULL:
+ * in pkt, as above): the ciphertext is written into pkt after the header,
+ * so the payload is not copied into the packet first. */
+int quic_pkt_protect_from(const quic_pkt_keys *k, uint8_t *pkt, size_t pkt_len,
+                          size_t pn_offset, size_t pn_len, uint64_t pn, const uint8_t *plain);
 
 /* What unprotecting found. */
 typedef struct quic_pkt_clear {

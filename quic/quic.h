@@ -301,10 +301,13 @@ int quic_conn_stream_stop(quic_conn *c, uint64_t id, uint64_t app_code);
  * max_datagram_frame_size, what fits in one packet on this path); 0 when the
  * peer does not accept datagrams or the handshake is not done. */
 size_t quic_conn_dgram_max(const quic_conn *c);
-/** Queues one datagram; it goes out in the next packets (several per packet
+/** Sends one datagram: it goes out in the next packets (several per packet
  * when they fit), is never retransmitted, and is dropped (and counted) if it
- * waits too long or the queue is full. The payload is copied once, into the
- * queue, so the caller's buffer is free again on return. */
+ * waits too long or the queue is full. The payload is copied once, so the
+ * caller's buffer is free again on return: straight into the next packet when
+ * the connection may send now (congestion window, pacing) and no older
+ * datagram waits, else into the send queue. Datagrams leave in the order they
+ * were sent. */
 int quic_conn_dgram_send(quic_conn *c, const uint8_t *data, size_t len, uint64_t now);
 /** The same for a payload in n pieces (e.g. a prefix and the application's
  * bytes), joined by that one copy. */
@@ -319,6 +322,8 @@ typedef struct quic_dgram_counters {
     uint64_t drop_send_expired;    /**< dropped: waited longer than dgram_max_age_us */
     uint64_t drop_recv_queue_full; /**< received but dropped: the app did not drain */
     uint64_t packets_with_dgrams; /**< packets that carried at least one */
+    uint64_t queued;              /**< had to wait in the send queue (the others
+                                       were written straight into a packet) */
 } quic_dgram_counters;
 void quic_conn_dgram_stats(const quic_conn *c, quic_dgram_counters *s); /**< copies them into *s */
 
