@@ -1,4 +1,4 @@
-/* Batched UDP I/O for the event loop: recvmmsg/sendmmsg and UDP GSO. */
+/* Batched UDP I/O for the event loop: recvmmsg/sendmmsg, UDP GSO and GRO. */
 #include "app/app_udp.h"
 
 #include <arpa/inet.h>
@@ -15,6 +15,9 @@
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103 /* linux/udp.h; missing from older libc headers */
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104 /* linux/udp.h, Linux 5.0 */
 #endif
 
 #define APP_UDP_MAX_BATCH 64
@@ -102,6 +105,166 @@ bool app_addr_equal(const app_addr *a, const app_addr *b)
     return false;
 }
 
+/* ---- GRO (Linux UDP_GRO): the kernel may hand a run of equal-size datagrams
+ * from one peer (a GSO send over loopback, or coalesced by the NIC) as one
+ * buffer with their size in a cmsg; they are cut apart here. Buffers of the
+ * largest coalesced size (64 KB) are needed for that, so they are the socket's
+ * own, allocated at the first receive; what the caller could not take yet
+ * waits there for its next call. ---- */
+
+#define APP_UDP_GRO_MSGS 32     /* messages per recvmmsg (address space: only
+                                   the pages a receive touches are memory) */
+#define APP_UDP_GRO_SLOT 65536  /* a coalesced message is at most 64 KB */
+
+struct app_udp_gro {
+    uint8_t *buf; /* APP_UDP_GRO_MSGS slots */
+    struct {
+        size_t len, seg; /* bytes, and the size they were coalesced from (0: one) */
+        app_addr peer;
+        uint8_t ecn;
+    } msg[APP_UDP_GRO_MSGS];
+    size_t n_msg;          /* messages of the last recvmmsg */
+    size_t cur, cur_first; /* the one being handed out, its next datagram */
+};
+
+size_t app_udp_gro_split(uint8_t *buf, size_t len, size_t seg, size_t first,
+                         const app_dgram *from, app_dgram *out, size_t n)
+{
+    if (seg == 0 || seg > len)
+        seg = len;
+    size_t k = 0;
+    for (size_t off = first * seg; seg && off < len && k < n; off += seg, k++) {
+        out[k] = *from;
+        out[k].data = buf + off;
+        out[k].len = len - off < seg ? len - off : seg;
+        out[k].segment = 0;
+    }
+    return k;
+}
+
+/* Turns GRO on where the kernel has it; without, receives stay one datagram
+ * per message into the caller's buffers. */
+static void gro_setup(app_udp *u)
+{
+    int on = 1;
+    if (setsockopt(u->fd, IPPROTO_UDP, UDP_GRO, &on, sizeof on) != 0)
+        return;
+    u->gro = calloc(1, sizeof *u->gro);
+    if (!u->gro) { /* no state, no coalescing: off again */
+        on = 0;
+        setsockopt(u->fd, IPPROTO_UDP, UDP_GRO, &on, sizeof on);
+    }
+}
+
+static void gro_free(app_udp *u)
+{
+    if (!u->gro)
+        return;
+    free(u->gro->buf);
+    free(u->gro);
+    u->gro = NULL;
+}
+
+/* The segment size of a coalesced message (0: a single datagram). */
+static size_t gro_seg_of(struct msghdr *m)
+{
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
+        int v = 0;
+        if (cm->cmsg_level == IPPROTO_UDP && cm->cmsg_type == UDP_GRO &&
+            cm->cmsg_len >= CMSG_LEN(sizeof v)) {
+            memcpy(&v, CMSG_DATA(cm), sizeof v);
+            return v > 0 ? (size_t)v : 0;
+        }
+    }
+    return 0;
+}
+
+static uint8_t ecn_of(struct msghdr *m);
+static void pcap_record(app_udp *u, const app_dgram *d, bool sent);
+
+/* Hands out up to n waiting datagrams of the last receive; returns how many. */
+static size_t gro_hand_out(app_udp *u, app_dgram *v, size_t n)
+{
+    app_udp_gro *g = u->gro;
+    size_t k = 0;
+    while (k < n && g->cur < g->n_msg) {
+        app_dgram from = {.peer = g->msg[g->cur].peer, .ecn = g->msg[g->cur].ecn};
+        size_t got = app_udp_gro_split(g->buf + g->cur * APP_UDP_GRO_SLOT, g->msg[g->cur].len,
+                                       g->msg[g->cur].seg, g->cur_first, &from, v + k, n - k);
+        for (size_t i = 0; u->pcap && i < got; i++)
+            pcap_record(u, &v[k + i], false);
+        k += got;
+        g->cur_first += got;
+        if (k < n) { /* this message is done */
+            g->cur++;
+            g->cur_first = 0;
+        }
+    }
+    return k;
+}
+
+/* One recvmmsg into the GRO slots: the count of messages, 0 when none waits,
+ * -1 with errno. */
+static int gro_fill(app_udp *u, size_t want);
+
+static int gro_recv_batch(app_udp *u, app_dgram *v, size_t n)
+{
+    /* What waits from the last receive first. The slots are not refilled
+     * in the same call: what was just handed out points into them. */
+    size_t k = gro_hand_out(u, v, n);
+    if (k > 0)
+        return (int)k;
+    int got = gro_fill(u, n);
+    if (got <= 0)
+        return got;
+    return (int)gro_hand_out(u, v, n);
+}
+
+static int gro_fill(app_udp *u, size_t want_n)
+{
+    app_udp_gro *g = u->gro;
+    if (!g->buf && !(g->buf = malloc((size_t)APP_UDP_GRO_MSGS * APP_UDP_GRO_SLOT)))
+        return -1;
+    struct mmsghdr msgs[APP_UDP_GRO_MSGS];
+    struct iovec iov[APP_UDP_GRO_MSGS];
+    union {
+        char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl[APP_UDP_GRO_MSGS];
+    memset(msgs, 0, sizeof msgs);
+    for (size_t i = 0; i < APP_UDP_GRO_MSGS; i++) {
+        iov[i].iov_base = g->buf + i * APP_UDP_GRO_SLOT;
+        iov[i].iov_len = APP_UDP_GRO_SLOT;
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_name = &g->msg[i].peer.ss;
+        msgs[i].msg_hdr.msg_namelen = sizeof g->msg[i].peer.ss;
+        msgs[i].msg_hdr.msg_control = ctl[i].buf;
+        msgs[i].msg_hdr.msg_controllen = sizeof ctl[i].buf;
+    }
+    /* No more messages than datagrams the caller has room for: a message holds one at least. */
+    unsigned want = (unsigned)(want_n < APP_UDP_GRO_MSGS ? want_n : APP_UDP_GRO_MSGS);
+    int got = recvmmsg(u->fd, msgs, want, MSG_DONTWAIT, NULL);
+    if (got < 0 && errno == ECONNREFUSED) {
+        u->refused = true; /* as app_udp_recv_batch: note it and read on */
+        got = recvmmsg(u->fd, msgs, want, MSG_DONTWAIT, NULL);
+    }
+    if (got < 0)
+        return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
+    for (int i = 0; i < got; i++) {
+        /* Truncated (larger than 64 KB, never from GRO): dropped, QUIC would
+         * fail to authenticate it anyway. */
+        bool trunc = msgs[i].msg_hdr.msg_flags & MSG_TRUNC;
+        g->msg[i].len = trunc ? 0 : msgs[i].msg_len;
+        g->msg[i].seg = gro_seg_of(&msgs[i].msg_hdr);
+        g->msg[i].peer.len = msgs[i].msg_hdr.msg_namelen;
+        g->msg[i].ecn = ecn_of(&msgs[i].msg_hdr);
+    }
+    g->n_msg = (size_t)got;
+    g->cur = g->cur_first = 0;
+    return got;
+}
+
 int app_udp_open(app_udp *u, const app_addr *addr, bool bind_it, char *err, size_t errlen)
 {
     char where[80];
@@ -153,6 +316,7 @@ int app_udp_open(app_udp *u, const app_addr *addr, bool bind_it, char *err, size
     int seg = 0;
     socklen_t sl = sizeof seg;
     u->gso = getsockopt(u->fd, IPPROTO_UDP, UDP_SEGMENT, &seg, &sl) == 0;
+    gro_setup(u);
     return 0;
 }
 
@@ -173,6 +337,7 @@ void app_udp_close(app_udp *u)
     if (app_udp_is_open(u))
         close(u->fd);
     u->fd = -1;
+    gro_free(u);
     u->family = 0;
 }
 
@@ -245,6 +410,8 @@ static uint8_t ecn_of(struct msghdr *m)
 
 int app_udp_recv_batch(app_udp *u, app_dgram *v, size_t n)
 {
+    if (u->gro)
+        return gro_recv_batch(u, v, n);
     struct mmsghdr msgs[APP_UDP_MAX_BATCH];
     struct iovec iov[APP_UDP_MAX_BATCH];
     union {

@@ -1,5 +1,5 @@
 /* The UDP side of quince: sockets, batched receive and send (recvmmsg/sendmmsg),
- * UDP GSO where the kernel has it, IPv4 and IPv6. Only app/ does I/O. */
+ * UDP GSO and GRO where the kernel has them, IPv4 and IPv6. Only app/ does I/O. */
 #ifndef APP_UDP_H
 #define APP_UDP_H
 
@@ -17,10 +17,13 @@ typedef struct app_addr {
     socklen_t len;
 } app_addr;
 
+typedef struct app_udp_gro app_udp_gro;
+
 typedef struct app_udp {
     int fd;
     int family;
     bool gso;       /* UDP_SEGMENT accepted by this socket */
+    app_udp_gro *gro; /* UDP_GRO on: coalesced receives and their split (or NULL) */
     app_addr local; /* what the socket is bound to */
     app_pcap_writer *pcap; /* --pcap: every datagram sent and received (or NULL) */
     bool refused;   /* connected socket: an ICMP port unreachable came back
@@ -67,8 +70,19 @@ bool app_udp_is_open(const app_udp *u);
 int app_udp_connect(app_udp *u, const app_addr *peer, char *err, size_t errlen);
 
 /* Receives up to n datagrams without blocking; returns the count (0 when none
- * is waiting) or -1 with errno. */
+ * is waiting) or -1 with errno. With GRO on (the kernel has UDP_GRO), the
+ * kernel may hand a run of equal-size datagrams from one peer as one buffer:
+ * each comes out as its own app_dgram all the same, its data pointing into the
+ * socket's receive area instead of the caller's buffer, valid until the next
+ * receive on the socket. */
 int app_udp_recv_batch(app_udp *u, app_dgram *v, size_t n);
+
+/* GRO: a received buffer of len bytes that the kernel coalesced from datagrams
+ * of seg bytes each (the last may be shorter; seg 0: one datagram) is cut back
+ * into them. Fills out[0..n) with the datagrams from number first on, data
+ * pointing into buf, peer and ecn those of from; returns how many it filled. */
+size_t app_udp_gro_split(uint8_t *buf, size_t len, size_t seg, size_t first,
+                         const app_dgram *from, app_dgram *out, size_t n);
 /* Sends n datagrams in as few syscalls as it can; returns how many went out
  * (a full socket buffer stops early; the rest are the caller's to drop or
  * retry), or -1 with errno. */
