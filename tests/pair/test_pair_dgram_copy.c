@@ -3,6 +3,7 @@
  * when it must wait (congestion window, pacing, older datagrams waiting), and
  * in the order they were sent either way. */
 #include "common/pair.h"
+#include "common/pair_h3.h"
 #include "common/tu.h"
 
 #include "quic/conn_test.h"
@@ -251,6 +252,64 @@ static void test_dgram_in_packet_waits_for_a_buffer_that_holds_it(void **state)
     pair_free(&p);
 }
 
+/* ---- through the h3q binding (RFC 9297 §2.1) ---- */
+
+static bool h3_request_seen(pair_h3 *t, void *ud)
+{
+    uint64_t *sid = ud;
+    h3_event ev;
+    while (t->s && h3q_next_event(t->s, &ev))
+        if (ev.type == H3_EV_REQUEST) {
+            assert_int_equal(h3q_send_response(t->s, ev.stream_id, 200), 0);
+            *sid = ev.stream_id;
+        }
+    return *sid != UINT64_MAX;
+}
+
+static bool h3_dgram_seen(pair_h3 *t, void *ud)
+{
+    got *g = ud;
+    h3_event ev;
+    while (h3q_next_event(t->s, &ev))
+        if (ev.type == H3_EV_DATAGRAM && g->n < 64) {
+            g->first[g->n] = ev.len ? ev.data[0] : 0;
+            g->len[g->n++] = ev.len;
+        }
+    return g->n > 0;
+}
+
+/* h3q_send_datagram writes the Quarter Stream ID and hands QUIC the gather: on an
+ * idle connection it goes straight into the packet, no queue slot on the way. */
+static void test_h3q_datagram_goes_straight_into_the_packet(void **state)
+{
+    (void)state;
+    pair_h3 t;
+    pair_h3_init(&t);
+    pair_h3_start(&t);
+    uint64_t sid = UINT64_MAX, csid;
+    while (!t.c || !h3q_started(t.c))
+        assert_true(pair_h3_run(&t, NULL, NULL, 10000) || t.p.now < 5000000);
+    assert_int_equal(h3q_get(t.c, "localhost", "/", &csid), 0);
+    assert_true(pair_h3_run(&t, h3_request_seen, &sid, 2000000));
+    pair_h3_run(&t, NULL, NULL, 300000); /* settled: acked, the pacer's bucket full */
+    uint8_t d[1000];
+    memset(d, 0x5a, sizeof d);
+    assert_int_equal(h3q_send_datagram(t.c, csid, d, sizeof d), 0);
+    memset(d, 0, sizeof d);
+    quic_dgram_counters st;
+    quic_conn_dgram_stats(h3q_quic(t.c), &st);
+    assert_int_equal(st.queued, 0);
+    got g = {0};
+    assert_true(pair_h3_run(&t, h3_dgram_seen, &g, 1000000));
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.len[0], sizeof d);
+    assert_int_equal(g.first[0], 0x5a);
+    quic_conn_dgram_stats(h3q_quic(t.c), &st);
+    assert_int_equal(st.sent, 1);
+    assert_int_equal(st.queued, 0);
+    pair_h3_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_dgram_order_kept_between_packet_and_queue),
         cmocka_unit_test(test_dgram_in_packet_expires_like_a_queued_one),
         cmocka_unit_test(test_dgram_in_packet_waits_for_a_buffer_that_holds_it),
+        cmocka_unit_test(test_h3q_datagram_goes_straight_into_the_packet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
