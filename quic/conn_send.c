@@ -267,7 +267,7 @@ static void put_datagrams(quic_conn *c, pkt_build *b, uint64_t now)
     size_t n;
     uint64_t peer_max = c->peer_tp.max_datagram_frame_size;
     while (quic_dgram_queue_peek(&c->dg_tx, now, &p, &n)) {
-        size_t need = quic_frame_datagram_overhead(n, true) + n;
+        size_t need = quic_dgram_frame_header(NULL, n) + n;
         if (need > peer_max) {
             /* Too large for the peer (it may have shrunk the path): drop. */
             quic_dgram_queue_drop_head(&c->dg_tx);
@@ -276,13 +276,13 @@ static void put_datagrams(quic_conn *c, pkt_build *b, uint64_t now)
         }
         if (need > qb_wr_left(&b->w))
             return; /* the next packet takes it */
-        quic_frame f;
-        memset(&f, 0, sizeof f);
-        f.type = QUIC_FT_DATAGRAM_LEN;
-        f.datagram.data = p;
-        f.datagram.len = n;
-        if (!put_frame(b, &f))
-            return;
+        /* The frame written in place: the one copy out of the queue. */
+        uint8_t *dst = qb_wr_ptr(&b->w);
+        size_t hdr = quic_dgram_frame_header(dst, n);
+        if (n)
+            memcpy(dst + hdr, p, n);
+        b->w.off += hdr + n;
+        b->ack_eliciting = b->in_flight = true; /* RFC 9221 §5 */
         quic_dgram_queue_pop(&c->dg_tx);
         c->dg_stats.sent++;
         b->has_dgram = true;

@@ -1,8 +1,6 @@
 /* Bounded DATAGRAM payload FIFO; see dgram_queue.h. */
 #include "quic/dgram_queue.h"
 
-#include "quic/frame.h"
-
 #include <string.h>
 
 /* One block: records from `start` to `used`, each a header then the payload,
@@ -256,20 +254,20 @@ bool quic_dgram_pkt_add(quic_dgram_pkt *k, const qb_iov *iov, size_t n, size_t l
 {
     if (room > k->cap)
         room = k->cap;
-    if (k->len > room)
-        return false;
-    qb_wr w;
-    qb_wr_init(&w, k->buf + k->len, room - k->len);
     /* RFC 9221 §4: type 0x31 carries a Length, so more frames may follow. */
-    if (qb_wr_varint(&w, QUIC_FT_DATAGRAM_LEN) || qb_wr_varint(&w, len) ||
-        qb_wr_left(&w) < len)
+    size_t hdr = quic_dgram_frame_header(NULL, len);
+    if (k->len > room || room - k->len < hdr + len)
         return false;
-    for (size_t i = 0; i < n; i++)
+    uint8_t *dst = k->buf + k->len;
+    dst += quic_dgram_frame_header(dst, len);
+    for (size_t i = 0; i < n; i++) {
         if (iov[i].len) /* an empty piece may have no pointer */
-            (void)qb_wr_bytes(&w, iov[i].p, iov[i].len);
+            memcpy(dst, iov[i].p, iov[i].len);
+        dst += iov[i].len;
+    }
     if (k->count == 0)
         k->oldest = now;
-    k->len = (uint16_t)(k->len + w.off); /* within cap */
+    k->len = (uint16_t)(k->len + hdr + len); /* within cap */
     k->count++;
     return true;
 }

@@ -100,6 +100,20 @@ typedef struct quic_dgram_pkt {
     uint16_t count;  /* datagrams in it */
 } quic_dgram_pkt; /* small: every connection holds one (the idle heap target) */
 
+/* The header of a DATAGRAM frame with a Length (RFC 9221 §4: type 0x31, then
+ * the payload length as a varint) for a payload of len bytes (< 2^30): its
+ * size, and written at dst when dst is not NULL. The send path writes frames
+ * with it straight into packets; the frame codec (frame_data.c) reads them. */
+static inline size_t quic_dgram_frame_header(uint8_t *dst, size_t len)
+{
+    size_t n = len < 64 ? 1 : len < 16384 ? 2 : 4;
+    if (dst) {
+        dst[0] = 0x31;
+        qb_varint_put_n(dst + 1, len, n);
+    }
+    return 1 + n;
+}
+
 static inline void quic_dgram_pkt_init(quic_dgram_pkt *k) { k->buf = NULL; k->len = k->cap = k->count = 0; }
 /* Frees the buffer (allocated with a). */
 void quic_dgram_pkt_free(quic_dgram_pkt *k, const qb_alloc *a);
