@@ -83,20 +83,20 @@ static bool dgram_pkt_add(quic_conn *c, const qb_iov *iov, size_t n, size_t len,
     if (quic_dgram_queue_count(&c->dg_tx) > 0)
         return false;
     size_t room = dgram_pkt_room(c);
-    if (c->dg_pkt.count == 0) {
+    if (quic_dgram_pkt_count(c->dg_pkt) == 0) {
         /* A packet that was allowed to leave when it was opened still is:
          * what joins it does not make it larger than the path allows. */
         if (!dgram_may_send_now(c, room, now) || quic_dgram_pkt_reserve(&c->dg_pkt, c->alloc, room) != 0)
             return false;
     }
-    return quic_dgram_pkt_add(&c->dg_pkt, iov, n, len, room, now);
+    return quic_dgram_pkt_add(c->dg_pkt, iov, n, len, room, now);
 }
 
 uint8_t *quic_conn_dgram_pkt_take(quic_conn *c, size_t room, uint64_t now, size_t *len,
                                   size_t *cap)
 {
-    quic_dgram_pkt *k = &c->dg_pkt;
-    if (k->count == 0)
+    quic_dgram_pkt *k = c->dg_pkt;
+    if (quic_dgram_pkt_count(k) == 0)
         return NULL;
     /* The age limit of queued datagrams holds for these too. */
     uint64_t max_age = c->dg_tx.cfg.max_age;
@@ -114,7 +114,8 @@ uint8_t *quic_conn_dgram_pkt_take(quic_conn *c, size_t room, uint64_t now, size_
         }
         return NULL;
     }
-    (void)quic_dgram_pkt_reserve(k, c->alloc, room); /* e.g. a PMTU probe: room to pad */
+    (void)quic_dgram_pkt_reserve(&c->dg_pkt, c->alloc, room); /* e.g. a PMTU probe: room to pad */
+    k = c->dg_pkt; /* it may have moved */
     *len = k->len;
     *cap = room < k->cap ? room : k->cap;
     return k->buf;
@@ -122,8 +123,8 @@ uint8_t *quic_conn_dgram_pkt_take(quic_conn *c, size_t room, uint64_t now, size_
 
 void quic_conn_dgram_pkt_sent(quic_conn *c)
 {
-    c->dg_stats.sent += c->dg_pkt.count;
-    quic_dgram_pkt_clear(&c->dg_pkt);
+    c->dg_stats.sent += c->dg_pkt->count;
+    quic_dgram_pkt_clear(c->dg_pkt);
 }
 
 int quic_conn_dgram_sendv(quic_conn *c, const qb_iov *iov, size_t n, uint64_t now)

@@ -234,7 +234,7 @@ struct quic_conn {
 
     /* DATAGRAM (RFC 9221). */
     quic_dgram_queue dg_tx, dg_rx;
-    quic_dgram_pkt dg_pkt; /* sent datagrams already framed for the next packet */
+    quic_dgram_pkt *dg_pkt; /* sent datagrams already framed for the next packet */
     quic_dgram_counters dg_stats;
     bool dg_rx_held; /* dg_rx's head was handed out; popped at the next one */
 

@@ -67,7 +67,6 @@ static quic_conn *conn_alloc(const quic_config *cfg, const quic_path *path, bool
     if (quic_dgram_queue_init(&c->dg_tx, &tx, c->alloc) != 0 ||
         quic_dgram_queue_init(&c->dg_rx, &rx, c->alloc) != 0)
         goto fail;
-    quic_dgram_pkt_init(&c->dg_pkt);
     if (quic_conn_streams_init(c) != 0)
         goto fail;
     /* Per stream at most OPENED, READABLE, WRITABLE, RESET and STOP wait at

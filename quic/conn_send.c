@@ -42,7 +42,7 @@ static bool app_pending(const quic_conn *c)
            p->streams_blocked_bidi || p->streams_blocked_uni || p->handshake_done || p->ping ||
            p->path_response || p->new_token || c->pcids.n_retire_owed ||
            quic_local_cids_next_announce((quic_local_cids *)&c->lcids) ||
-           c->streams.head || quic_dgram_queue_count(&c->dg_tx) || c->dg_pkt.count;
+           c->streams.head || quic_dgram_queue_count(&c->dg_tx) || quic_dgram_pkt_count(c->dg_pkt);
 }
 
 /* Anything for this level: an ACK due, data, or a probe. */

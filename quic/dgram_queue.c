@@ -229,23 +229,25 @@ int quic_dgram_queue_read(quic_dgram_queue *q, uint64_t now, uint8_t *dst, size_
 
 /* ---- the open packet ---- */
 
-void quic_dgram_pkt_free(quic_dgram_pkt *k, const qb_alloc *a)
+void quic_dgram_pkt_free(quic_dgram_pkt **k, const qb_alloc *a)
 {
-    qb_free(a, k->buf);
-    quic_dgram_pkt_init(k);
+    qb_free(a, *k);
+    *k = NULL;
 }
 
-int quic_dgram_pkt_reserve(quic_dgram_pkt *k, const qb_alloc *a, size_t cap)
+int quic_dgram_pkt_reserve(quic_dgram_pkt **k, const qb_alloc *a, size_t cap)
 {
     if (cap > UINT16_MAX)
         cap = UINT16_MAX;
-    if (cap <= k->cap)
+    if (*k && cap <= (*k)->cap)
         return 0;
-    uint8_t *nb = qb_realloc(a, k->buf, cap);
-    if (!nb)
+    quic_dgram_pkt *nk = qb_realloc(a, *k, sizeof *nk + cap);
+    if (!nk)
         return QUIC_DGRAM_ERR_NOMEM;
-    k->buf = nb;
-    k->cap = (uint16_t)cap;
+    if (!*k)
+        nk->oldest = nk->len = nk->count = 0;
+    nk->cap = (uint16_t)cap;
+    *k = nk;
     return 0;
 }
 

@@ -89,16 +89,17 @@ size_t quic_dgram_queue_memory(const quic_dgram_queue *q);
  * when the application sends them, because the connection may send at once,
  * for the next 1-RTT packet, which is then sealed from here straight into the
  * datagram (quic_pkt_protect_from). The payload is copied once, here, and
- * never into the queue above. Its buffer is allocated on first use and kept;
- * the rest of that packet's frames follow the datagrams in it.
+ * never into the queue above. One allocation (this header and the buffer),
+ * made at the first such datagram and kept; a connection that never sends one
+ * holds a NULL pointer. The rest of that packet's frames follow the datagrams.
  */
 typedef struct quic_dgram_pkt {
-    uint8_t *buf;    /* plaintext frames; NULL until first use */
     uint64_t oldest; /* when the first was written (for the age limit) */
     uint16_t len;    /* bytes of DATAGRAM frames written */
-    uint16_t cap;    /* bytes allocated (a packet payload is < 65535) */
+    uint16_t cap;    /* bytes of buf (a packet payload is < 65535) */
     uint16_t count;  /* datagrams in it */
-} quic_dgram_pkt; /* small: every connection holds one (the idle heap target) */
+    uint8_t buf[];   /* plaintext frames */
+} quic_dgram_pkt;
 
 /* The header of a DATAGRAM frame with a Length (RFC 9221 §4: type 0x31, then
  * the payload length as a varint) for a payload of len bytes (< 2^30): its
@@ -114,12 +115,12 @@ static inline size_t quic_dgram_frame_header(uint8_t *dst, size_t len)
     return 1 + n;
 }
 
-static inline void quic_dgram_pkt_init(quic_dgram_pkt *k) { k->buf = NULL; k->len = k->cap = k->count = 0; }
-/* Frees the buffer (allocated with a). */
-void quic_dgram_pkt_free(quic_dgram_pkt *k, const qb_alloc *a);
-/* Makes the buffer hold at least cap bytes (at most 65535), keeping what is
- * written; 0 or QUIC_DGRAM_ERR_NOMEM (unchanged). */
-int quic_dgram_pkt_reserve(quic_dgram_pkt *k, const qb_alloc *a, size_t cap);
+static inline size_t quic_dgram_pkt_count(const quic_dgram_pkt *k) { return k ? k->count : 0; }
+/* Frees *k (allocated with a) and sets it to NULL. */
+void quic_dgram_pkt_free(quic_dgram_pkt **k, const qb_alloc *a);
+/* Makes *k hold at least cap bytes (at most 65535), allocating it at first,
+ * keeping what is written (it may move); 0 or QUIC_DGRAM_ERR_NOMEM (unchanged). */
+int quic_dgram_pkt_reserve(quic_dgram_pkt **k, const qb_alloc *a, size_t cap);
 /* Writes a DATAGRAM frame carrying the n pieces (len bytes together) when it
  * fits in room bytes of payload (room <= cap); false (nothing written) if not. */
 bool quic_dgram_pkt_add(quic_dgram_pkt *k, const qb_iov *iov, size_t n, size_t len,
