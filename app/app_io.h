@@ -51,7 +51,8 @@ typedef struct app_io {
 void app_path_make(quic_path *p, const app_addr *local, const app_addr *remote);
 void app_path_peer(const quic_path *p, app_addr *out);
 
-/* Receives one batch into io->rx: rv[0..APP_BATCH) point into it; returns
+/* Receives one batch into io->rx: rv[0..APP_BATCH) point into it (with GRO,
+ * into the socket's own receive area: app_udp_recv_batch); returns
  * the count, as app_udp_recv_batch (io->received is the caller's to count:
  * it may drop datagrams from strangers). */
 int app_io_recv(app_io *io, app_dgram *rv);
