@@ -34,6 +34,16 @@ app_udp *app_io_sock(app_io *io, size_t k)
     return u && app_udp_is_open(u) ? u : NULL;
 }
 
+bool app_io_pending(const app_io *io)
+{
+    if (app_udp_is_open(&io->udp) && app_udp_pending(&io->udp))
+        return true;
+    for (size_t k = 0; k < APP_IO_MORE; k++)
+        if (app_udp_is_open(&io->more[k]) && app_udp_pending(&io->more[k]))
+            return true;
+    return false;
+}
+
 int app_io_recv_sock(app_io *io, size_t k, app_dgram *rv)
 {
     app_udp *u = app_io_sock(io, k);

@@ -58,6 +58,9 @@ void app_path_peer(const quic_path *p, app_addr *out);
 int app_io_recv(app_io *io, app_dgram *rv);
 /* The same from socket k (0: udp, k: more[k - 1]); 0 when it is not open. */
 int app_io_recv_sock(app_io *io, size_t k, app_dgram *rv);
+/* Datagrams a coalesced (GRO) receive left in some socket of io for the
+ * next call: poll cannot see them, so a loop must not sleep (app_udp_pending). */
+bool app_io_pending(const app_io *io);
 /* Socket k (0: udp, k: more[k - 1]), or NULL when there is none open. */
 app_udp *app_io_sock(app_io *io, size_t k);
 /* The socket whose local address is the path's (0, udp, when none is: a

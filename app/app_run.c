@@ -81,7 +81,7 @@ int app_run_server(const app_opts *o)
     while (!g_stop && !sv->finished) {
         app_server_step(sv, app_now_us());
         if (!sv->finished)
-            wait_fds(fds, nfds, app_server_deadline(sv));
+            wait_fds(fds, nfds, app_io_pending(&sv->io) ? 0 : app_server_deadline(sv));
     }
     int rc = sv->exit_code;
     if (g_stop && !sv->finished) {
@@ -161,7 +161,8 @@ int app_run_demo(const app_opts *o)
             break; /* the client failed: no point waiting for the server */
         if (sv->finished && cl->finished)
             break;
-        uint64_t d = app_server_deadline(sv), e = cl->finished ? QUIC_NEVER : app_client_deadline(cl);
+        uint64_t d = app_io_pending(&sv->io) ? 0 : app_server_deadline(sv);
+        uint64_t e = cl->finished ? QUIC_NEVER : app_client_deadline(cl);
         nfds += app_client_fds(cl, fds + nfds);
         wait_fds(fds, (int)nfds, d < e ? d : e);
     }

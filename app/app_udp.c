@@ -142,6 +142,19 @@ size_t app_udp_gro_split(uint8_t *buf, size_t len, size_t seg, size_t first,
     return k;
 }
 
+bool app_udp_pending(const app_udp *u)
+{
+    const app_udp_gro *g = u->gro;
+    for (size_t i = g ? g->cur : 0; g && i < g->n_msg; i++) {
+        size_t len = g->msg[i].len, seg = g->msg[i].seg;
+        if (seg == 0 || seg > len)
+            seg = len;
+        if (seg && (i == g->cur ? g->cur_first : 0) * seg < len)
+            return true;
+    }
+    return false;
+}
+
 /* Turns GRO on where the kernel has it; without, receives stay one datagram
  * per message into the caller's buffers. */
 static void gro_setup(app_udp *u)
@@ -523,6 +536,8 @@ int app_udp_send_batch(app_udp *u, const app_dgram *v, size_t n)
 
 int app_udp_wait(app_udp *u, uint64_t deadline_us)
 {
+    if (app_udp_pending(u))
+        return 1; /* GRO leftovers: readable now, though poll cannot tell */
     struct pollfd p = {.fd = u->fd, .events = POLLIN};
     int timeout = -1;
     if (deadline_us != UINT64_MAX) {

@@ -77,6 +77,12 @@ int app_udp_connect(app_udp *u, const app_addr *peer, char *err, size_t errlen);
  * receive on the socket. */
 int app_udp_recv_batch(app_udp *u, app_dgram *v, size_t n);
 
+/* Datagrams a coalesced receive left in the socket's receive area for the next
+ * app_udp_recv_batch: they are out of the kernel, so poll does not see them; a
+ * loop that stops reading before a short batch checks this before it sleeps
+ * (app_udp_wait does). */
+bool app_udp_pending(const app_udp *u);
+
 /* GRO: a received buffer of len bytes that the kernel coalesced from datagrams
  * of seg bytes each (the last may be shorter; seg 0: one datagram) is cut back
  * into them. Fills out[0..n) with the datagrams from number first on, data
