@@ -1,5 +1,6 @@
 /* HTTP datagrams through the h3q binding move as few times as possible: sending,
- * the payload is copied once, into QUIC's datagram queue (h3 keeps nothing); receiving,
+ * the payload is copied once: straight into the packet when the connection can send,
+ * else into QUIC's datagram queue (h3 keeps nothing; test_pair_dgram_copy); receiving,
  * the application's H3_EV_DATAGRAM points into QUIC's receive queue slot, past the
  * Quarter Stream ID (RFC 9297 §2.1), with no copy after the decrypted packet's.
  * QUIC and h3 get allocators of their own, so a test can tell whose memory a byte
