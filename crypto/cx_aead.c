@@ -119,6 +119,22 @@ void cx_aead_free(cx_aead *k)
     qb_free(a, k);
 }
 
+int cx_aead_rekey(cx_aead *k, const uint8_t *key, const uint8_t *iv, int uses)
+{
+    memcpy(k->iv, iv, CX_AEAD_IV_LEN);
+#ifndef QUINCE_FUZZING
+    /* A NULL cipher keeps the context's algorithm and its provider state:
+     * only the key schedule is redone. */
+    if (((uses & CX_AEAD_SEAL) && EVP_CipherInit_ex2(k->enc, NULL, key, NULL, 1, NULL) != 1) ||
+        ((uses & CX_AEAD_OPEN) && EVP_CipherInit_ex2(k->dec, NULL, key, NULL, 0, NULL) != 1))
+        return CX_ERR_LIBCRYPTO;
+#else
+    (void)key;
+    (void)uses;
+#endif
+    return CX_OK;
+}
+
 #ifndef QUINCE_FUZZING
 int cx_aead_seal_to(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
                     const uint8_t *in, uint8_t *out, size_t len)

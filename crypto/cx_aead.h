@@ -41,6 +41,13 @@ typedef struct cx_aead cx_aead;
 int cx_aead_new(cx_aead **out, const qb_alloc *a, cx_aead_id id, const uint8_t *key,
                 const uint8_t *iv);
 void cx_aead_free(cx_aead *k);
+/* Gives k another key and IV of its suite, keeping its libcrypto contexts
+ * (no allocation): the scratch key of a server's stateless Initial checks
+ * (cx_initial.h). Only the uses named (CX_AEAD_SEAL, CX_AEAD_OPEN or both)
+ * take the new key; the other keeps the old one, so a scratch key re-keyed
+ * to open must be re-keyed again before it seals. */
+enum { CX_AEAD_SEAL = 1, CX_AEAD_OPEN = 2 };
+int cx_aead_rekey(cx_aead *k, const uint8_t *key, const uint8_t *iv, int uses);
 cx_aead_id cx_aead_get_id(const cx_aead *k);
 
 /* Encrypts buf[0..len) in place with nonce = iv XOR pn and the AAD, and writes

@@ -49,6 +49,15 @@ int cx_hp_new(cx_hp **out, const qb_alloc *a, cx_aead_id id, const uint8_t *key)
     return CX_OK;
 }
 
+int cx_hp_rekey(cx_hp *hp, const uint8_t *key)
+{
+    if (EVP_CipherInit_ex2(hp->ctx, NULL, key, NULL, 1, NULL) != 1)
+        return CX_ERR_LIBCRYPTO;
+    if (hp->id != CX_CHACHA20_POLY1305)
+        EVP_CIPHER_CTX_set_padding(hp->ctx, 0);
+    return CX_OK;
+}
+
 void cx_hp_free(cx_hp *hp)
 {
     if (!hp)

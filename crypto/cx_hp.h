@@ -22,6 +22,8 @@ typedef struct cx_hp cx_hp;
 /* A header protection key for the suite of id; key has cx_aead_key_len(id) bytes. */
 int cx_hp_new(cx_hp **out, const qb_alloc *a, cx_aead_id id, const uint8_t *key);
 void cx_hp_free(cx_hp *hp);
+/* Another key of the same suite in the same libcrypto context (no allocation). */
+int cx_hp_rekey(cx_hp *hp, const uint8_t *key);
 /* mask = the first 5 bytes of the cipher output for sample (16 bytes). */
 int cx_hp_mask(cx_hp *hp, const uint8_t *sample, uint8_t mask[CX_HP_MASK_LEN]);
 

@@ -83,6 +83,7 @@ struct quic_endpoint {
     quic_cid_table routes;
     quic_token_ctx tokens;
     quic_token_ctx new_tokens; /* NEW_TOKEN: keys of their own, living new_token_age_us */
+    cx_initial *initial; /* scratch Initial keys for datagrams of no connection */
     stateless_pkt out[STATELESS_SLOTS];
     size_t out_head, out_count;
     quic_endpoint_stats stats;
@@ -211,6 +212,9 @@ quic_endpoint *quic_endpoint_new(const quic_endpoint_config *cfg)
         goto fail;
     /* Connection slots, their heaps and the routes grow with the connections
      * (issue 10): an idle server holds kilobytes, not its connection limit. */
+    /* Made once: a stranger's Initial re-keys it, allocating nothing. */
+    if (cx_initial_new(&ep->initial, ep->alloc) != 0)
+        goto fail;
     if (quic_cid_table_init(&ep->routes, cfg->max_conns * ROUTES_PER_CONN, key, ep->alloc) != 0 ||
         quic_ep_heap_init(&ep->timers, ep->alloc, 0) != 0 ||
         quic_ep_heap_init(&ep->handshakes, ep->alloc, 0) != 0 ||
@@ -248,6 +252,7 @@ void quic_endpoint_free(quic_endpoint *ep)
     quic_ep_addrs_free(&ep->addrs);
     quic_token_ctx_free(&ep->tokens);
     quic_token_ctx_free(&ep->new_tokens);
+    cx_initial_free(ep->initial);
     qb_free(ep->base, ep);
 }
 
@@ -460,7 +465,7 @@ static size_t build_close(quic_endpoint *ep, const stateless_pkt *s, uint8_t *bu
     uint8_t scid[QUIC_CID_MAX_LEN];
     if (ep_random(ep, scid, ep->scid_len) != 0)
         return 0;
-    return quic_ep_close_write(ep->alloc, buf, cap, s->version, s->dcid.b, s->dcid.len, s->scid.b,
+    return quic_ep_close_write(ep->initial, buf, cap, s->version, s->dcid.b, s->dcid.len, s->scid.b,
                                s->scid.len, scid, ep->scid_len, s->code, s->reason, MIN_INITIAL);
 }
 
@@ -630,7 +635,7 @@ static quic_conn *accept_initial(quic_endpoint *ep, const quic_pkt_hdr *h, const
     }
     /* RFC 9000 §21.1.1: nothing for a datagram that does not prove it is a
      * client starting a handshake; the keys come from its own DCID. */
-    int verdict = quic_ep_initial_check(ep->alloc, h);
+    int verdict = quic_ep_initial_check(ep->initial, ep->alloc, h);
     if (verdict != QUIC_EP_HELLO) {
         if (verdict == QUIC_EP_NOT_HELLO)
             ep->stats.dropped_not_hello++;

@@ -1,8 +1,7 @@
 /* Stateless Initial checks and refusals of the server endpoint (ep_initial.h). */
 #include "quic/ep_initial.h"
 
-#include "crypto/cx_quic_keys.h"
-#include "crypto/cx_wipe.h"
+#include "crypto/cx_initial.h"
 #include "quic/frame.h"
 #include "quic/pn.h"
 #include "quic/protect.h"
@@ -19,23 +18,17 @@
 #define HELLO_MIN 43
 #define HELLO_MAX 65536
 
-/* The Initial keys of one direction only (RFC 9001 §5.2): the other half of
- * the derivation is not worth doing for every stranger's datagram. */
-static int keys_for(const qb_alloc *a, uint32_t version, const uint8_t *dcid, size_t dcid_len,
+/* The Initial keys of one direction only (RFC 9001 §5.2), in the endpoint's
+ * scratch contexts: the other half of the derivation is not worth doing for
+ * every stranger's datagram, and neither is an allocation. */
+static int keys_for(cx_initial *s, uint32_t version, const uint8_t *dcid, size_t dcid_len,
                     bool client, quic_pkt_keys *k)
 {
-    uint8_t cs[CX_QUIC_INITIAL_SECRET_LEN], ss[CX_QUIC_INITIAL_SECRET_LEN];
-    cx_quic_keys m;
-    int rc = cx_quic_initial_secrets(version, dcid, dcid_len, cs, ss);
-    if (rc == 0)
-        rc = cx_quic_keys_derive(version, CX_AES_128_GCM, client ? cs : ss, sizeof cs, &m);
-    if (rc == 0) {
-        rc = quic_pkt_keys_init(k, a, &m);
-        cx_quic_keys_clear(&m);
-    }
-    cx_wipe(cs, sizeof cs);
-    cx_wipe(ss, sizeof ss);
-    return rc;
+    if (cx_initial_rekey(s, version, dcid, dcid_len, client) != CX_OK)
+        return -1;
+    k->aead = cx_initial_aead(s);
+    k->hp = cx_initial_hp(s);
+    return 0;
 }
 
 /* RFC 8446 §4: msg_type (1 = client_hello) and a 3-byte length. */
@@ -58,7 +51,7 @@ static int judge_frames(const uint8_t *p, size_t len)
     return QUIC_EP_NOT_HELLO;
 }
 
-int quic_ep_initial_check(const qb_alloc *a, const quic_pkt_hdr *h)
+int quic_ep_initial_check(cx_initial *s, const qb_alloc *a, const quic_pkt_hdr *h)
 {
     if (h->type != QUIC_PKT_INITIAL || h->pkt_len <= h->pn_offset)
         return QUIC_EP_UNDECRYPTABLE;
@@ -69,25 +62,24 @@ int quic_ep_initial_check(const qb_alloc *a, const quic_pkt_hdr *h)
     memcpy(copy, h->pkt, h->pkt_len);
     int verdict = QUIC_EP_UNDECRYPTABLE;
     quic_pkt_keys k;
-    if (keys_for(a, h->version, h->dcid, h->dcid_len, true, &k) == 0) {
+    if (keys_for(s, h->version, h->dcid, h->dcid_len, true, &k) == 0) {
         quic_pkt_clear clr;
         /* A client's first packet: nothing received yet in its space. */
         if (quic_pkt_unprotect(&k, copy, h->pkt_len, h->pn_offset, QUIC_PN_NONE, &clr) == 0)
             verdict = judge_frames(copy + clr.payload_offset, clr.payload_len);
-        quic_pkt_keys_clear(&k);
     }
     if (copy != stack)
         qb_free(a, copy);
     return verdict;
 }
 
-size_t quic_ep_close_write(const qb_alloc *a, uint8_t *buf, size_t cap, uint32_t version,
+size_t quic_ep_close_write(cx_initial *s, uint8_t *buf, size_t cap, uint32_t version,
                            const uint8_t *dcid, size_t dcid_len, const uint8_t *scid,
                            size_t scid_len, const uint8_t *scid_ours, size_t scid_ours_len,
                            uint64_t code, const char *reason, size_t pad_to)
 {
     quic_pkt_keys k;
-    if (keys_for(a, version, dcid, dcid_len, false, &k) != 0)
+    if (keys_for(s, version, dcid, dcid_len, false, &k) != 0)
         return 0;
     size_t out = 0;
     qb_wr w;
@@ -126,6 +118,5 @@ size_t quic_ep_close_write(const qb_alloc *a, uint8_t *buf, size_t cap, uint32_t
         goto done;
     out = pkt_len;
 done:
-    quic_pkt_keys_clear(&k);
     return out;
 }
