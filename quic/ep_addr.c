@@ -5,14 +5,17 @@
 
 #include <string.h>
 
+#define CAP_MIN 8
+
 int quic_ep_addrs_init(quic_ep_addrs *t, const qb_alloc *a, size_t max_entries,
                        const uint8_t key[16])
 {
     memset(t, 0, sizeof *t);
     t->alloc = a;
-    t->cap = 8;
-    while (t->cap < 2 * max_entries)
-        t->cap *= 2;
+    t->cap_max = CAP_MIN;
+    while (t->cap_max < 2 * max_entries)
+        t->cap_max *= 2;
+    t->cap = CAP_MIN;
     memcpy(t->key, key, 16);
     t->e = qb_calloc(a, t->cap * sizeof *t->e);
     return t->e ? 0 : -1;
@@ -45,14 +48,38 @@ uint32_t quic_ep_addrs_count(const quic_ep_addrs *t, const uint8_t *b, size_t le
     return t->e[find(t, b, len)].count;
 }
 
+/* Moves every entry into a table of cap entries (a power of two that holds
+ * them at most half full). -1, and t unchanged, when it cannot be had. */
+static int rehash(quic_ep_addrs *t, size_t cap)
+{
+    quic_ep_addr_entry *old = t->e;
+    size_t old_cap = t->cap;
+    quic_ep_addr_entry *e = qb_calloc(t->alloc, cap * sizeof *e);
+    if (!e)
+        return -1;
+    t->e = e;
+    t->cap = cap;
+    for (size_t j = 0; j < old_cap; j++)
+        if (old[j].count)
+            t->e[find(t, old[j].b, old[j].len)] = old[j];
+    qb_free(t->alloc, old);
+    return 0;
+}
+
 int quic_ep_addrs_inc(quic_ep_addrs *t, const uint8_t *b, size_t len)
 {
     if (!t->e || len > QUIC_EP_ADDRS_LEN_MAX)
         return -1;
     size_t i = find(t, b, len);
     if (!t->e[i].count) {
-        if (2 * (t->used + 1) > t->cap)
-            return -1; /* never more than half full: probes stay short */
+        /* never more than half full: probes stay short */
+        if (2 * (t->used + 1) > t->cap_max)
+            return -1;
+        if (2 * (t->used + 1) > t->cap) {
+            if (rehash(t, 2 * t->cap) != 0)
+                return -1;
+            i = find(t, b, len);
+        }
         memcpy(t->e[i].b, b, len);
         t->e[i].len = (uint8_t)len;
         t->used++;
@@ -84,4 +111,8 @@ void quic_ep_addrs_dec(quic_ep_addrs *t, const uint8_t *b, size_t len)
     }
     if (hole == i)
         memset(&t->e[i], 0, sizeof t->e[i]);
+    /* The last address gone: back to the first size (if that allocation
+     * fails, the bigger table stays, which is no harm). */
+    if (t->used == 0 && t->cap > CAP_MIN)
+        rehash(t, CAP_MIN);
 }

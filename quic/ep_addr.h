@@ -4,7 +4,10 @@
  * able to fill the handshake slots). An address is a short byte string (the
  * caller's choice: the IP without the port, say). Open addressing with
  * linear probing under a keyed hash; an address with no half-open connection
- * has no entry, so the table holds at most as many entries as handshakes.
+ * has no entry, so the table holds at most as many entries as handshakes. It
+ * starts small and doubles as addresses come (issue 10: an idle server holds
+ * a few hundred bytes here, not room for every handshake), and goes back to
+ * its first size when the last address leaves.
  */
 #ifndef QUIC_EP_ADDR_H
 #define QUIC_EP_ADDR_H
@@ -28,7 +31,8 @@ typedef struct quic_ep_addr_entry {
 typedef struct quic_ep_addrs {
     const qb_alloc *alloc;
     quic_ep_addr_entry *e;
-    size_t cap; /* power of two, at least twice the entries allowed */
+    size_t cap;     /* power of two; never more than half full */
+    size_t cap_max; /* the cap that holds max_entries */
     size_t used;
     uint8_t key[16];
 } quic_ep_addrs;
@@ -37,7 +41,8 @@ int quic_ep_addrs_init(quic_ep_addrs *t, const qb_alloc *a, size_t max_entries,
                        const uint8_t key[16]);
 void quic_ep_addrs_free(quic_ep_addrs *t);
 uint32_t quic_ep_addrs_count(const quic_ep_addrs *t, const uint8_t *b, size_t len);
-/* Adds one; -1 when there is no room for another address. */
+/* Adds one; -1 when there is no room for another address (max_entries are
+ * there, or the table could not grow). */
 int quic_ep_addrs_inc(quic_ep_addrs *t, const uint8_t *b, size_t len);
 void quic_ep_addrs_dec(quic_ep_addrs *t, const uint8_t *b, size_t len);
 

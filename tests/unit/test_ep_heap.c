@@ -2,6 +2,7 @@
  * after any mix of inserts, changes and removals, and counts that come and go
  * with their entries (checked against a plain array and brute force). */
 #include "common/tu.h"
+#include "common/tu_alloc.h"
 #include "quic/ep_addr.h"
 #include "quic/ep_heap.h"
 
@@ -67,7 +68,7 @@ static void test_addr_counts(void **state)
                 ref[a]++;
             } else {
                 assert_int_equal(ref[a], 0); /* only a new address can find no room */
-                assert_true(2 * (live + 1) > t.cap);
+                assert_true(2 * (live + 1) > t.cap_max);
             }
         } else {
             quic_ep_addrs_dec(&t, b, 4);
@@ -86,11 +87,51 @@ static void test_addr_counts(void **state)
     quic_ep_addrs_free(&t);
 }
 
+/* Issue 10: the table of an endpoint allowing 1,024 handshakes holds a few
+ * hundred bytes until addresses come, grows to hold all 1,024 (and no more),
+ * keeps every count across its growth, and is small again once they left. */
+static void test_addr_table_grows_with_addresses_and_shrinks_when_empty(void **state)
+{
+    (void)state;
+    static const uint8_t key[16] = {9};
+    tu_counter cnt = {0};
+    qb_alloc a = tu_counting_alloc(&cnt);
+    quic_ep_addrs t;
+    assert_int_equal(quic_ep_addrs_init(&t, &a, 1024, key), 0);
+    size_t small = cnt.bytes;
+    assert_true(small <= 512);
+    for (uint32_t i = 0; i < 1024; i++) {
+        uint8_t b[4];
+        memcpy(b, &i, 4);
+        for (uint32_t k = 0; k <= i % 3; k++)
+            assert_int_equal(quic_ep_addrs_inc(&t, b, 4), 0);
+    }
+    uint8_t extra[4] = {0xff, 0xff, 0xff, 0xff};
+    assert_int_equal(quic_ep_addrs_inc(&t, extra, 4), -1);
+    assert_true(cnt.bytes > small);
+    for (uint32_t i = 0; i < 1024; i++) {
+        uint8_t b[4];
+        memcpy(b, &i, 4);
+        assert_int_equal(quic_ep_addrs_count(&t, b, 4), i % 3 + 1);
+    }
+    for (uint32_t i = 0; i < 1024; i++) {
+        uint8_t b[4];
+        memcpy(b, &i, 4);
+        for (uint32_t k = 0; k <= i % 3; k++)
+            quic_ep_addrs_dec(&t, b, 4);
+    }
+    assert_int_equal(t.used, 0);
+    assert_int_equal(cnt.bytes, small);
+    quic_ep_addrs_free(&t);
+    assert_int_equal(cnt.live, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heap_top_is_earliest),
         cmocka_unit_test(test_addr_counts),
+        cmocka_unit_test(test_addr_table_grows_with_addresses_and_shrinks_when_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
