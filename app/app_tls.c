@@ -3,6 +3,7 @@
 
 #include "app/app_log.h"
 #include "crypto/cx_certgen.h"
+#include "crypto/cx_lib.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,9 @@
 
 static void base_config(app_tls *t, tls_role role)
 {
+    /* Usually the program's first use of libcrypto: no error strings, which
+     * would be 56 KB of every quince process's heap (issue 10). */
+    cx_lib_init_lean();
     tls_config_init(&t->cfg, role);
     t->cfg.alpn[0] = "h3"; /* RFC 9114 §3.1 */
     t->cfg.alpn_count = 1;
