@@ -336,6 +336,17 @@ int main(int argc, char **argv)
     char st[256];
     stats_text(&sv, st, sizeof st);
     printf("server: stats %s", st);
+    quic_endpoint_stats es;
+    quic_endpoint_stats_get(sv.ep, &es);
+    /* What the endpoint turned away or dropped, for bench_load's failures. */
+    printf("server: endpoint accepted=%llu refused_full=%llu refused_per_addr=%llu "
+           "refused_memory=%llu handshake_timeouts=%llu dropped_unknown=%llu "
+           "dropped_undecryptable=%llu retry_sent=%llu stateless_resets=%llu\n",
+           (unsigned long long)es.accepted, (unsigned long long)es.refused_full,
+           (unsigned long long)es.refused_per_addr, (unsigned long long)es.refused_memory,
+           (unsigned long long)es.handshake_timeouts, (unsigned long long)es.dropped_unknown,
+           (unsigned long long)es.dropped_undecryptable, (unsigned long long)es.retry_sent,
+           (unsigned long long)es.stateless_resets);
     fflush(stdout);
     for (size_t i = 0; i < sv.n; i++) {
         h3q_free(sv.s[i].h3);

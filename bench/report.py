@@ -110,21 +110,46 @@ row_gso("bulk GET Mbit/s, quince server with UDP GSO", "bulk", "mbit_s")
 row("bulk GET Mbit/s, netem 50 ms RTT 0.1% loss (quince CUBIC)", "bulk-netem", "mbit_s")
 row("bulk: server CPU s/GB", "bulk", "server_cpu_s_per_gb", d=2)
 row("bulk: client CPU s/GB", "bulk", "client_cpu_s_per_gb", d=2)
-row("server heap bytes per idle connection", "idle", "server_heap_per_conn", d=0)
-row("client heap bytes per idle connection", "idle", "client_heap_per_conn", d=0)
+# ---- memory and strangers (issue 10): the targets as bars ----
+def b_16k(q, g, u):
+    "<= 16 KiB"
+    return None if q is None else q <= 16384
+def b_64k(q, g, u):
+    "<= 64 KiB"
+    return None if q is None else q <= 65536
+def b_256k(q, g, u):
+    "<= 256 KiB"
+    return None if q is None else q <= 262144
+def b_all(q, g, u):
+    "all of them"
+    n = med(*Q, "load", "conns")
+    return None if q is None or not n else q >= n
+def b_zero(q, g, u):
+    "0"
+    return None if q is None else q == 0
+row("server heap bytes per idle connection", "idle", "server_heap_per_conn", bar=b_16k, d=0)
+row("client heap bytes per idle connection", "idle", "client_heap_per_conn", bar=b_16k, d=0)
 row("server: QUIC + TLS bytes per idle connection (endpoint's count)", "idle", "server_ep_mem_per_conn", d=0)
 row("server peak RSS with 1,000 idle conns (KiB)", "idle", "server_maxrss_kb", d=0)
 row("client peak RSS with 1,000 idle conns (KiB)", "idle", "client_maxrss_kb", d=0)
 row("bulk: server peak RSS (KiB)", "bulk", "server_maxrss_kb", d=0)
 row("server peak heap of one connection, 2,000 x 1,000-byte datagram rounds (bytes)", "load1",
-    "server_mem_peak_per_conn", d=0)
-row("idle server heap, no connection (bytes; mostly libcrypto's)", "load1", "server_idle_heap", d=0)
+    "server_mem_peak_per_conn", bar=b_64k, d=0)
+row("idle server heap, no connection (bytes; mostly libcrypto's)", "load1", "server_idle_heap",
+    bar=b_256k, d=0)
 n_load = med(*Q, "load", "conns")
 n_load = f"{n_load:,.0f}" if n_load else "N"
-row(f"connections completed of {n_load} at once, each a 20-round ping-pong", "load", "completed", d=0)
+row(f"connections completed of {n_load} at once, each a 20-round ping-pong", "load", "completed",
+    bar=b_all, d=0)
 row(f"server heap bytes per connection, {n_load} at once", "load", "server_heap_per_conn", d=0)
+row(f"server peak (endpoint's count) per connection, {n_load} at once", "load",
+    "server_mem_peak_per_conn", d=0)
 row(f"server peak RSS with {n_load} connections (KiB)", "load", "server_maxrss_kb", d=0)
 row(f"load: seconds for {n_load} connections", "load", "seconds", d=1)
+row(f"load: pings sent again (echo not back in 1 s)", "load", "resent", d=0)
+row("junk Initial at the server endpoint (µs, in process)", "junk", "us_per_initial", d=2)
+row("junk Initial: allocation calls (hook and libcrypto)", "junk", "allocs_per_initial", bar=b_zero, d=1)
+# ---- end of memory and strangers ----
 
 bulk_mb = med(*Q, "bulk", "bytes")
 reps = max((len(v.get("rep", [])) for v in runs.values()), default=0)

@@ -202,7 +202,10 @@ load_run() { # name args...
   echo "RUN client=quince server=quince rep=1 ${r:-FAILED bench=$name}" | tee -a "$LOG"
 }
 load_run load1 --conns 1 --rounds 2000 --size 1000
-load_run load --conns "$LOAD_CONNS" --rounds 20 --size 1000
+load_run load --conns "$LOAD_CONNS" --rounds 20 --size 1000 --timeout 1700
+# What a stranger's junk Initial costs the endpoint: µs and allocation calls
+# (bench_junk, in process, no sockets; issue 10).
+echo "RUN client=quince server=quince rep=1 $("$B/bench_junk" --ms 1000)" | tee -a "$LOG"
 
 echo "LOAD when=end $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$LOG"
 # Footprint: the static libraries.
