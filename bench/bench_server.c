@@ -232,6 +232,8 @@ static void accept_new(server *sv)
 static bool step(server *sv, uint64_t now)
 {
     app_io_recv_endpoint(&sv->io, sv->ep, 8, now, NULL, NULL);
+    /* Handshake deadlines after the batch: what it held is heard first. */
+    quic_endpoint_expire(sv->ep, now);
     /* quic_endpoint_accept scans every connection slot (max_conns of them):
      * ask only when the endpoint holds a connection we have not taken. */
     if (quic_endpoint_count(sv->ep) > sv->n)

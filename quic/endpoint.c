@@ -89,6 +89,9 @@ struct quic_endpoint {
     quic_endpoint_stats stats;
     uint8_t scid_len;
     uint64_t now; /* as of the last call that gave the time */
+    /* The time of the datagrams quic_endpoint_recv is reading now, and of
+     * those before them: deadlines are judged at the latter (see there). */
+    uint64_t recv_now, recv_before;
 };
 
 /* ---- memory accounting ---- */
@@ -764,7 +767,19 @@ quic_conn *quic_endpoint_recv(quic_endpoint *ep, const quic_path *path, uint8_t 
 quic_conn *quic_endpoint_recv_ecn(quic_endpoint *ep, const quic_path *path, uint8_t *dgram,
                                   size_t len, uint8_t ecn, uint64_t now)
 {
-    quic_endpoint_expire(ep, now);
+    /* Handshake deadlines are judged as of the previous datagrams' time,
+     * not this one's: datagrams read with one clock reading (a batch; after
+     * a stall, all that waited in the socket buffer) are all heard before
+     * any connection is judged, so a client whose Finished sat there is not
+     * dropped for a deadline it met. quic_endpoint_expire judges at the time
+     * it is given, after the batch. */
+    if (now > ep->recv_now) {
+        ep->recv_before = ep->recv_now;
+        ep->recv_now = now;
+    }
+    if (now > ep->now)
+        ep->now = now; /* progress heard now extends from now */
+    quic_endpoint_expire(ep, ep->recv_before);
     quic_pkt_hdr h;
     int rc = quic_pkt_hdr_parse(dgram, len, ep->scid_len, &h);
     if (rc == QUIC_PKT_ERR_VERSION) {

@@ -114,7 +114,9 @@ void *quic_endpoint_conn_ud(quic_endpoint *ep, const quic_conn *c); /**< the poi
 /** Drops the half-open connections whose handshake deadline passed: one not
  * taken by the application is freed; a taken one is closed quietly (its
  * close info says "handshake timeout") for the application to remove. Also
- * done at each quic_endpoint_recv. */
+ * done at each quic_endpoint_recv, as of the time of the datagrams before
+ * (an earlier `now`): those read with one clock reading are all heard first,
+ * so a loop calls this after reading its batch. */
 void quic_endpoint_expire(quic_endpoint *ep, uint64_t now);
 /** Connections in the handshake now (O(1)). */
 size_t quic_endpoint_half_open(const quic_endpoint *ep);
