@@ -215,10 +215,11 @@ size_t app_io_recv_conn(app_io *io, quic_conn *q, const app_addr *local0, uint64
     return taken;
 }
 
-void app_io_recv_endpoint(app_io *io, quic_endpoint *ep, int max_batches, uint64_t now,
+bool app_io_recv_endpoint(app_io *io, quic_endpoint *ep, int max_batches, uint64_t now,
                           app_io_routed_fn routed, void *ud)
 {
     app_dgram rv[APP_BATCH];
+    bool drained = true;
     /* Every socket (the listening one, the preferred addresses'): the path
      * of a datagram has the local address of the socket it came by. */
     for (size_t k = 0; k <= APP_IO_MORE; k++) {
@@ -240,7 +241,10 @@ void app_io_recv_endpoint(app_io *io, quic_endpoint *ep, int max_batches, uint64
                     routed(ud, q);
             }
         } while (n == APP_BATCH && ++batches < max_batches);
+        if (n == APP_BATCH)
+            drained = false;
     }
+    return drained;
 }
 
 void app_io_send_stateless(app_io *io, quic_endpoint *ep)

@@ -98,8 +98,10 @@ typedef void (*app_io_routed_fn)(void *ud, quic_conn *q);
 /* Reads up to max_batches batches per socket (the listening one and the
  * preferred addresses') into a server endpoint (bounded work per
  * wake-up: ACKs, timers and sends must not wait for a flooded socket to run
- * dry; the socket stays readable, so the loop comes straight back). */
-void app_io_recv_endpoint(app_io *io, quic_endpoint *ep, int max_batches, uint64_t now,
+ * dry; the socket stays readable, so the loop comes straight back). Returns
+ * true when every socket was read dry: that `now` is the time to pass
+ * quic_endpoint_expire. */
+bool app_io_recv_endpoint(app_io *io, quic_endpoint *ep, int max_batches, uint64_t now,
                           app_io_routed_fn routed, void *ud);
 /* Queues the endpoint's stateless answers (Version Negotiation, Retry,
  * stateless resets, refusals) to the addresses they are for. */

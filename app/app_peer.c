@@ -451,10 +451,13 @@ void app_server_step(app_server *sv, uint64_t now)
     app_io *io = &sv->io;
     /* Bounded work per wake-up: a flood gets APP_SERVER_BATCHES batches,
      * then timers and sends have their turn (app_io.h). */
-    app_io_recv_endpoint(io, sv->ep, APP_SERVER_BATCHES, now, server_routed, sv);
+    if (app_io_recv_endpoint(io, sv->ep, APP_SERVER_BATCHES, now, server_routed, sv))
+        sv->drained_at = now;
     /* Half-open connections past their handshake deadline close quietly
-     * and are removed below like any closed one. */
-    quic_endpoint_expire(sv->ep, now);
+     * and are removed below like any closed one; judged as of when the
+     * sockets were last found empty, so a Finished still in a backlog after
+     * a stall is heard before its connection is judged (quic/endpoint.h). */
+    quic_endpoint_expire(sv->ep, sv->drained_at);
     server_accept(sv, now);
     app_io_send_stateless(io, sv->ep); /* Version Negotiation, Retry, resets */
     /* Only the sessions with something to do: a datagram came, a timer of

@@ -39,6 +39,7 @@ typedef struct app_server {
     app_io io;
     app_tls tls;
     quic_endpoint *ep;
+    uint64_t drained_at;    /* when app_io_recv_endpoint last read every socket dry */
     app_session **sessions; /* one per connection */
     size_t n_sessions, cap_sessions;
     /* Each step works only the sessions with something to do (a datagram,

@@ -43,6 +43,7 @@ typedef struct server {
     size_t n, cap;
     uint64_t accepted;
     size_t idle_heap; /* heap right after start, no connection */
+    uint64_t drained_at; /* when a read last found the socket empty */
     uint8_t chunk[16384];
 } server;
 
@@ -231,9 +232,12 @@ static void accept_new(server *sv)
 /* One pass over everything; returns true when a job still wants to send. */
 static bool step(server *sv, uint64_t now)
 {
-    app_io_recv_endpoint(&sv->io, sv->ep, 8, now, NULL, NULL);
-    /* Handshake deadlines after the batch: what it held is heard first. */
-    quic_endpoint_expire(sv->ep, now);
+    /* Handshake deadlines as of the time the socket was last found empty:
+     * after a stall its backlog takes several steps to read, and a client
+     * whose Finished is still in it met its deadline. */
+    if (app_io_recv_endpoint(&sv->io, sv->ep, 8, now, NULL, NULL))
+        sv->drained_at = now;
+    quic_endpoint_expire(sv->ep, sv->drained_at);
     /* quic_endpoint_accept scans every connection slot (max_conns of them):
      * ask only when the endpoint holds a connection we have not taken. */
     if (quic_endpoint_count(sv->ep) > sv->n)

@@ -92,6 +92,7 @@ struct quic_endpoint {
     /* The time of the datagrams quic_endpoint_recv is reading now, and of
      * those before them: deadlines are judged at the latter (see there). */
     uint64_t recv_now, recv_before;
+    bool app_judges; /* quic_endpoint_expire was called: recv judges no more */
 };
 
 /* ---- memory accounting ---- */
@@ -737,7 +738,17 @@ static quic_conn *accept_initial(quic_endpoint *ep, const quic_pkt_hdr *h, const
     return c;
 }
 
+static void expire_at(quic_endpoint *ep, uint64_t now);
+
 void quic_endpoint_expire(quic_endpoint *ep, uint64_t now)
+{
+    /* The application judges from now on (endpoint.h): it knows when its
+     * socket was last drained, quic_endpoint_recv does not. */
+    ep->app_judges = true;
+    expire_at(ep, now);
+}
+
+static void expire_at(quic_endpoint *ep, uint64_t now)
 {
     if (now > ep->now)
         ep->now = now;
@@ -779,7 +790,8 @@ quic_conn *quic_endpoint_recv_ecn(quic_endpoint *ep, const quic_path *path, uint
     }
     if (now > ep->now)
         ep->now = now; /* progress heard now extends from now */
-    quic_endpoint_expire(ep, ep->recv_before);
+    if (!ep->app_judges)
+        expire_at(ep, ep->recv_before);
     quic_pkt_hdr h;
     int rc = quic_pkt_hdr_parse(dgram, len, ep->scid_len, &h);
     if (rc == QUIC_PKT_ERR_VERSION) {

@@ -111,12 +111,15 @@ size_t quic_endpoint_due(quic_endpoint *ep, uint64_t now, quic_conn **out, size_
 /** A pointer of the application's for a connection (NULL until set). */
 void quic_endpoint_set_conn_ud(quic_endpoint *ep, quic_conn *c, void *ud);
 void *quic_endpoint_conn_ud(quic_endpoint *ep, const quic_conn *c); /**< the pointer set, or NULL */
-/** Drops the half-open connections whose handshake deadline passed: one not
- * taken by the application is freed; a taken one is closed quietly (its
- * close info says "handshake timeout") for the application to remove. Also
- * done at each quic_endpoint_recv, as of the time of the datagrams before
- * (an earlier `now`): those read with one clock reading are all heard first,
- * so a loop calls this after reading its batch. */
+/** Drops the half-open connections whose handshake deadline passed by now:
+ * one not taken by the application is freed; a taken one is closed quietly
+ * (its close info says "handshake timeout") for the application to remove.
+ * Fair judging needs every datagram that arrived before now heard first, so
+ * a loop passes the time its socket was last found empty (after a stall the
+ * backlog may take several wake-ups to read). Until an application first
+ * calls this, each quic_endpoint_recv does it, as of the time of the
+ * datagrams before (an earlier `now`), so those read with one clock reading
+ * are all heard first; from the first call on, judging is the caller's. */
 void quic_endpoint_expire(quic_endpoint *ep, uint64_t now);
 /** Connections in the handshake now (O(1)). */
 size_t quic_endpoint_half_open(const quic_endpoint *ep);

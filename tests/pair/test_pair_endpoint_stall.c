@@ -96,11 +96,60 @@ static void test_silent_half_open_dropped_after_stall(void **state)
     ep_net_free(&n);
 }
 
+/* An application that judges deadlines itself passes the time its socket
+ * was last found empty: after an 11 s stall the backlog takes two wake-ups
+ * to read, the client's Finished in the second; it is heard, and the
+ * connection completes. recv does not judge behind the application's back. */
+static void test_backlog_over_two_wakeups_judged_as_of_drain(void **state)
+{
+    (void)state;
+    ep_net n;
+    ep_net_prepare(&n, false);
+    n.ecfg.handshake_timeout_us = HS_TIMEOUT;
+    ep_net_start(&n);
+    uint64_t t0 = n.p.now;
+    uint8_t held[8][1500], junk[1200];
+    size_t lens[8];
+    size_t k = hold_client_finished(&n, held, lens, 8);
+    assert_true(k > 0);
+    quic_endpoint_expire(n.ep, t0); /* the socket was empty at t0 */
+    uint64_t t1 = t0 + HS_TIMEOUT + 1000000;
+    /* wake-up 1: a batch of strangers' datagrams, the socket not empty */
+    for (int i = 0; i < 4; i++)
+        quic_endpoint_recv(n.ep, &n.p.spath, junk, stranger(junk), t1);
+    quic_endpoint_expire(n.ep, t0);
+    /* wake-up 2: the rest, the Finished among it; then the socket is empty */
+    quic_endpoint_recv(n.ep, &n.p.spath, junk, stranger(junk), t1 + 1000);
+    for (size_t i = 0; i < k; i++)
+        quic_endpoint_recv(n.ep, &n.p.spath, held[i], lens[i], t1 + 1000);
+    quic_endpoint_expire(n.ep, t1 + 1000);
+    quic_endpoint_stats st;
+    quic_endpoint_stats_get(n.ep, &st);
+    assert_int_equal(st.handshake_timeouts, 0);
+    quic_conn *s = quic_endpoint_next(n.ep, NULL);
+    assert_non_null(s);
+    assert_true(quic_conn_is_established(s));
+    /* and one that never answers is dropped at the application's judging */
+    ep_net m;
+    ep_net_prepare(&m, false);
+    m.ecfg.handshake_timeout_us = HS_TIMEOUT;
+    ep_net_start(&m);
+    assert_true(hold_client_finished(&m, held, lens, 8) > 0);
+    quic_endpoint_expire(m.ep, m.p.now);
+    quic_endpoint_recv(m.ep, &m.p.spath, junk, stranger(junk), t1 + 2000);
+    assert_int_equal(quic_endpoint_half_open(m.ep), 1);
+    quic_endpoint_expire(m.ep, t1 + 2000);
+    assert_int_equal(quic_endpoint_half_open(m.ep), 0);
+    ep_net_free(&m);
+    ep_net_free(&n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_queued_finished_heard_before_deadline_judged),
         cmocka_unit_test(test_silent_half_open_dropped_after_stall),
+        cmocka_unit_test(test_backlog_over_two_wakeups_judged_as_of_drain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
