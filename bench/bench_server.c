@@ -260,8 +260,11 @@ static bool step(server *sv, uint64_t now)
         quic_conn_close_info(s->q, &ci);
         if (ci.closed) {
             if (getenv("BENCH_SERVER_DEBUG")) {
+                /* A connection that ended in its handshake has no HTTP/3 yet. */
                 h3_conn_stats hs;
-                h3_conn_get_stats(h3q_h3(s->h3), &hs);
+                memset(&hs, 0, sizeof hs);
+                if (h3q_h3(s->h3))
+                    h3_conn_get_stats(h3q_h3(s->h3), &hs);
                 quic_dgram_counters dc;
                 quic_conn_dgram_stats(s->q, &dc);
                 quic_conn_stats qs;
