@@ -9,7 +9,7 @@
 set(QUINCE_MINIMAL_DROP
   quic/endpoint.c quic/ep_initial.c quic/ep_heap.c quic/ep_addr.c
   quic/conn_endpoint.c quic/conn_test.c quic/token.c
-  crypto/tls_server.c crypto/tls_pair.c crypto/cx_certgen.c)
+  crypto/tls_server.c crypto/tls_pair.c crypto/cx_certgen.c crypto/cx_initial.c)
 
 # Removes the dropped files from a module's source list (in place).
 function(quince_minimal_filter var)
