@@ -193,9 +193,13 @@ static int send_encrypted_flight(tls_conn *c)
         tls_out_commit(c, TLS_LEVEL_HANDSHAKE, &w, true) || tls_transcript_hash(&c->tr, th) ||
         tls_ks_application(&c->ks, th))
         return tls_fail(c, TLS_ERR_INTERNAL, "server Finished");
-    /* RFC 9001 §4.1.4: the server may send 1-RTT data now; it reads 1-RTT
-     * only after the client Finished. */
+    /* RFC 9001 §4.1.4: the server may send 1-RTT data now (0.5-RTT, RFC
+     * 8446 §2.3). The client's secret comes with it, since QUIC sets up both
+     * directions of its 1-RTT keys at once; QUIC opens no 1-RTT packet before
+     * the handshake is complete (RFC 9001 §5.7), while the TLS read level
+     * stays Handshake until the client Finished. */
     tls_push_secret(c, TLS_LEVEL_APPLICATION, TLS_DIR_WRITE, c->ks.s_ap, "SERVER_TRAFFIC_SECRET_0");
+    tls_push_secret(c, TLS_LEVEL_APPLICATION, TLS_DIR_READ, c->ks.c_ap, "CLIENT_TRAFFIC_SECRET_0");
     tls_keylog(c, "EXPORTER_SECRET", c->ks.exporter);
     return 0;
 }
@@ -372,7 +376,6 @@ static int on_client_finished(tls_conn *c, const tls_msg *m, const uint8_t *raw,
     if (tls_transcript_add(&c->tr, raw, rawlen) || tls_transcript_hash(&c->tr, th) ||
         tls_ks_resumption(&c->ks, th))
         return tls_fail(c, TLS_ERR_INTERNAL, "key schedule");
-    tls_push_secret(c, TLS_LEVEL_APPLICATION, TLS_DIR_READ, c->ks.c_ap, "CLIENT_TRAFFIC_SECRET_0");
     tls_ks_forget_traffic(&c->ks); /* all handed out in events */
     cx_wipe(c->psk, sizeof c->psk);
     c->read_level = TLS_LEVEL_APPLICATION;

@@ -156,7 +156,11 @@ static int h3q_start(h3q_conn *b, const uint8_t *early_settings, size_t early_le
 
 static int h3q_maybe_start(h3q_conn *b)
 {
-    if (b->h || b->err || !quic_conn_is_established(b->q))
+    /* A server that accepted 0-RTT starts at its Finished: its SETTINGS,
+     * and answers to requests that came in 0-RTT, go in 0.5-RTT (RFC 9001
+     * §4.1.1; RFC 9114 §6.2.1 sends SETTINGS first thing). */
+    bool half = b->is_server && quic_conn_half_rtt_sendable(b->q);
+    if (b->h || b->err || !(quic_conn_is_established(b->q) || half))
         return b->err;
     return h3q_start(b, NULL, 0);
 }

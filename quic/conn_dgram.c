@@ -36,7 +36,7 @@ size_t quic_conn_dgram_max(const quic_conn *c)
 {
     /* RFC 9221 §3: in 0-RTT, the remembered max_datagram_frame_size */
     bool early = quic_conn_early_sending(c);
-    if (!(c->handshake_complete || early) || !(c->peer_tp_ok || early) ||
+    if (!(quic_conn_app_sendable(c) || early) || !(c->peer_tp_ok || early) ||
         c->peer_tp.max_datagram_frame_size == 0)
         return 0;
     /* What fits in one short-header packet: 1 flag byte, DCID, up to 4 bytes

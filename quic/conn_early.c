@@ -340,4 +340,6 @@ bool quic_conn_early_sendable(const quic_conn *c)
     return quic_conn_early_sending(c) && c->state == QUIC_CS_HANDSHAKE;
 }
 
+bool quic_conn_half_rtt_sendable(const quic_conn *c) { return quic_conn_half_rtt(c); }
+
 uint64_t quic_conn_early_packets(const quic_conn *c) { return c->early_x ? c->early_x->pkts : 0; }

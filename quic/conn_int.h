@@ -382,6 +382,21 @@ static inline bool quic_conn_early_sending(const quic_conn *c)
 {
     return !c->is_server && c->early_keys && !c->app_tx_ok;
 }
+/* Server: 1-RTT packets may carry application data before the handshake
+ * completes (0.5-RTT, RFC 9001 §4.1.1, RFC 8446 §2.3): the server Finished
+ * went with its 1-RTT keys, and 0-RTT was accepted, so the client's SETTINGS
+ * and request can be in already. Without accepted 0-RTT the server waits for
+ * the client's Finished as before. */
+static inline bool quic_conn_half_rtt(const quic_conn *c)
+{
+    return c->is_server && c->app_tx_ok && !c->handshake_complete &&
+           c->early == QUIC_EARLY_ACCEPTED && c->state == QUIC_CS_HANDSHAKE;
+}
+/* Application data (streams, datagrams, control frames) may go in 1-RTT. */
+static inline bool quic_conn_app_sendable(const quic_conn *c)
+{
+    return c->handshake_complete || quic_conn_half_rtt(c);
+}
 /* Client: the 0-RTT packet keys (quic_conn_early_sending). */
 quic_pkt_keys quic_conn_early_tx_keys(const quic_conn *c);
 /* A 0-RTT packet was sent (client) or a packet of type opened (server). */

@@ -225,7 +225,9 @@ static int open_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, ui
     /* The datagram is ours to change (quic_conn_recv takes it writable):
      * header protection and decryption work in place. */
     uint8_t *pkt = (uint8_t *)h->pkt;
-    if (h->type == QUIC_PKT_1RTT && !c->app_rx_ok) {
+    /* RFC 9001 §5.7: a server has 1-RTT keys from its Finished on, and
+     * opens no 1-RTT packet before the handshake is complete. */
+    if (h->type == QUIC_PKT_1RTT && (!c->app_rx_ok || (c->is_server && !c->handshake_complete))) {
         keep_early(c, pkt, h->pkt_len);
         return 0;
     }

@@ -55,7 +55,7 @@ static bool level_has_work(const quic_conn *c, quic_pn_space sp, uint64_t now)
         return true;
     if (sp == QUIC_SPACE_APPLICATION && quic_conn_early_sending(c)) /* RFC 9000 §17.2.3 */
         return c->streams.head || quic_dgram_queue_count(&c->dg_tx);
-    return sp == QUIC_SPACE_APPLICATION && c->handshake_complete && app_pending(c);
+    return sp == QUIC_SPACE_APPLICATION && quic_conn_app_sendable(c) && app_pending(c);
 }
 
 /* ---- frame writers ---- */
@@ -478,7 +478,7 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
         put_ack(c, &b, now);
     bool probe = s->probe && ring_ok;
     if (cc_ok || probe) {
-        if (sp == QUIC_SPACE_APPLICATION && c->handshake_complete)
+        if (sp == QUIC_SPACE_APPLICATION && quic_conn_app_sendable(c))
             put_control(c, &b);
         /* RFC 9002 §6.2.4: every probe of a handshake space carries the
          * unacknowledged flight, not only the first (a PING-only second
@@ -486,7 +486,7 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
         if (probe && sp != QUIC_SPACE_APPLICATION && !crypto_pending(&s->crypto_tx))
             quic_crypto_send_lost(&s->crypto_tx, 0, s->crypto_tx.sent);
         put_crypto(c, &b);
-        if (sp == QUIC_SPACE_APPLICATION && (c->handshake_complete || zrtt)) {
+        if (sp == QUIC_SPACE_APPLICATION && (quic_conn_app_sendable(c) || zrtt)) {
             /* RFC 9221 §3: in 0-RTT, the remembered max_datagram_frame_size */
             if (zrtt ? c->peer_tp.max_datagram_frame_size : quic_conn_peer_max_dgram(c))
                 put_datagrams(c, &b, now);

@@ -362,6 +362,10 @@ quic_early_state quic_conn_early_state(const quic_conn *c, const char **reason);
 /** Client: stream data and datagrams written now go out in 0-RTT packets,
  * within the transport parameters remembered with the session. */
 bool quic_conn_early_sendable(const quic_conn *c);
+/** Server: 0-RTT was accepted and the server Finished sent: what the
+ * application writes now goes in 1-RTT packets before the client's Finished
+ * (0.5-RTT, RFC 9001 §4.1.1), within the anti-amplification limit. */
+bool quic_conn_half_rtt_sendable(const quic_conn *c);
 /** 0-RTT packets sent (client) or opened and accepted (server). */
 uint64_t quic_conn_early_packets(const quic_conn *c);
 /** The QUIC version the connection speaks: the negotiated one once known
