@@ -9,6 +9,7 @@
 #include "common/ep_net.h"
 #include "common/tu.h"
 #include "h3q/h3q.h"
+#include "quic/packet.h"
 
 #include <string.h>
 
@@ -276,6 +277,127 @@ static void test_refused_0rtt_first_datagram_after_finished(void **state)
     finish(&n, &r, keys);
 }
 
+
+/* RFC 9001 §5.7: the server has 1-RTT keys from its Finished on, but opens
+ * no 1-RTT packet before its handshake is complete: a client 1-RTT packet
+ * that arrives ahead of the client's Finished is held, and its stream data
+ * shows up only once the Finished is in. */
+static void test_server_opens_no_1rtt_before_client_finished(void **state)
+{
+    (void)state;
+    ep_net n;
+    jar j = {0};
+    tls_ticket_keys *keys = tls_ticket_keys_new(NULL, NULL, NULL);
+    uint8_t buf[1500], got[16];
+    size_t len;
+    bool fin;
+    first_connection(&n, &j, keys, false);
+    n.p.ctls.session = j.sess;
+    n.p.ctls.session_len = j.sess_len;
+    n.p.ctls.early_data = true;
+    n.p.client = quic_conn_new_client(&n.p.ccfg, &n.p.cpath, n.p.now);
+    assert_non_null(n.p.client);
+    assert_int_equal(quic_conn_stream_open(n.p.client, true), 0);
+    assert_int_equal(quic_conn_stream_write(n.p.client, 0, (const uint8_t *)"early", 5, false), 5);
+    quic_conn *sq = NULL;
+    while ((len = quic_conn_send(n.p.client, buf, sizeof buf, n.p.now))) {
+        quic_conn *c = quic_endpoint_recv(n.ep, &n.p.spath, buf, len, n.p.now);
+        if (c)
+            sq = c;
+    }
+    assert_non_null(sq);
+    assert_true(quic_conn_half_rtt_sendable(sq));
+    n.p.now += 10000;
+    while ((len = quic_conn_send(sq, buf, sizeof buf, n.p.now)))
+        quic_conn_recv(n.p.client, &n.p.cpath, buf, len, n.p.now);
+    assert_true(quic_conn_is_established(n.p.client));
+    /* the client's second flight: its Finished and a 1-RTT packet with
+     * new stream data, split apart and delivered 1-RTT first */
+    assert_int_equal(quic_conn_stream_open(n.p.client, true), 4);
+    assert_int_equal(quic_conn_stream_write(n.p.client, 4, (const uint8_t *)"late", 4, false), 4);
+    uint8_t hs[1500], one[1500];
+    size_t hs_len = 0, one_len = 0;
+    while ((len = quic_conn_send(n.p.client, buf, sizeof buf, n.p.now))) {
+        quic_pkt_hdr h;
+        assert_int_equal(quic_pkt_hdr_parse(buf, len, 0, &h), 0);
+        quic_dgram_iter it;
+        quic_dgram_iter_init(&it, buf, len, h.dcid_len);
+        while (quic_dgram_next(&it, &h) > 0) {
+            uint8_t *to = h.type == QUIC_PKT_1RTT ? one : hs;
+            size_t *tl = h.type == QUIC_PKT_1RTT ? &one_len : &hs_len;
+            if (*tl + h.pkt_len <= sizeof hs) {
+                memcpy(to + *tl, h.pkt, h.pkt_len);
+                *tl += h.pkt_len;
+            }
+        }
+    }
+    assert_true(hs_len > 0 && one_len > 0);
+    n.p.now += 10000;
+    quic_endpoint_recv(n.ep, &n.p.spath, one, one_len, n.p.now);
+    assert_false(quic_conn_is_established(sq));
+    assert_true(quic_conn_stream_read(sq, 4, got, sizeof got, &fin) <= 0);
+    quic_endpoint_recv(n.ep, &n.p.spath, hs, hs_len, n.p.now);
+    assert_true(quic_conn_is_established(sq));
+    /* the held packet was opened once the handshake completed */
+    int64_t r = quic_conn_stream_read(sq, 4, got, sizeof got, &fin);
+    assert_int_equal(r, 4);
+    assert_memory_equal(got, "late", 4);
+    quic_conn_free(n.p.client);
+    n.p.client = NULL;
+    ep_net_free(&n);
+    tls_ticket_keys_free(keys);
+}
+
+/* The server's h3 starts at its Finished when 0-RTT was accepted: its
+ * SETTINGS go in 0.5-RTT (RFC 9114 §6.2.1). Its HTTP datagrams wait for the
+ * client's SETTINGS with H3_DATAGRAM = 1 (RFC 9297 §2.1.1), which this
+ * client (plain QUIC stream data in 0-RTT, no h3) never sends. */
+static void test_half_rtt_settings_sent_but_no_datagram_before_client_settings(void **state)
+{
+    (void)state;
+    ep_net n;
+    jar j = {0};
+    tls_ticket_keys *keys = tls_ticket_keys_new(NULL, NULL, NULL);
+    uint8_t buf[1500];
+    size_t len;
+    bool fin;
+    first_connection(&n, &j, keys, false);
+    n.p.ctls.session = j.sess;
+    n.p.ctls.session_len = j.sess_len;
+    n.p.ctls.early_data = true;
+    n.p.client = quic_conn_new_client(&n.p.ccfg, &n.p.cpath, n.p.now);
+    assert_non_null(n.p.client);
+    assert_int_equal(quic_conn_stream_open(n.p.client, true), 0);
+    assert_int_equal(quic_conn_stream_write(n.p.client, 0, (const uint8_t *)"x", 1, false), 1);
+    quic_conn *sq = NULL;
+    while ((len = quic_conn_send(n.p.client, buf, sizeof buf, n.p.now))) {
+        quic_conn *c = quic_endpoint_recv(n.ep, &n.p.spath, buf, len, n.p.now);
+        if (c)
+            sq = c;
+    }
+    assert_non_null(sq);
+    h3q_config sc;
+    h3q_config_init(&sc, H3_ROLE_SERVER, &n.ecfg.conn);
+    h3q_conn *sb;
+    assert_int_equal(h3q_new(sq, &sc, &sb), 0);
+    assert_int_equal(h3q_step(sb, n.p.now, NULL), 0);
+    assert_true(h3q_started(sb));
+    static const uint8_t zero[8];
+    assert_true(h3q_send_datagram(sb, 0, zero, sizeof zero) < 0);
+    assert_int_equal(h3q_step(sb, n.p.now, NULL), 0);
+    while ((len = quic_conn_send(sq, buf, sizeof buf, n.p.now)))
+        quic_conn_recv(n.p.client, &n.p.cpath, buf, len, n.p.now);
+    assert_false(quic_conn_is_established(sq));
+    /* the server's control stream (id 3) came with its first flight */
+    assert_true(quic_conn_stream_read(n.p.client, 3, buf, sizeof buf, &fin) > 0);
+    quic_dgram_counters dc;
+    quic_conn_dgram_stats(sq, &dc);
+    assert_int_equal(dc.sent, 0);
+    h3q_free(sb);
+    ep_net_free(&n);
+    tls_ticket_keys_free(keys);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +406,8 @@ int main(void)
         cmocka_unit_test(test_full_handshake_first_datagram_after_three_round_trips),
         cmocka_unit_test(test_resumed_without_0rtt_first_datagram_after_finished),
         cmocka_unit_test(test_refused_0rtt_first_datagram_after_finished),
+        cmocka_unit_test(test_server_opens_no_1rtt_before_client_finished),
+        cmocka_unit_test(test_half_rtt_settings_sent_but_no_datagram_before_client_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
