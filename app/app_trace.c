@@ -5,6 +5,7 @@
 
 #include "app/app_log.h"
 #include "app/app_qlog.h"
+#include "crypto/cx_wipe.h"
 #include "quic/frame.h"
 #include "quic/tparams.h"
 
@@ -88,6 +89,7 @@ static void write_version(app_trace *t, uint64_t now)
 
 void app_trace_close(app_trace *t)
 {
+    cx_wipe(t->secret_1rtt, sizeof t->secret_1rtt);
     if (t->qlog)
         fclose(t->qlog);
     t->qlog = NULL;
@@ -253,10 +255,13 @@ static const char *key_type(const app_trace *t, quic_pkt_type level, bool ours)
 /* security:key_updated / key_discarded, one per direction. The draft makes
  * "new" a required hexstring: the secret when a key log is written anyway
  * (log_secrets) and the connection has it, else the empty hexstring, so a
- * qlog file never is the only place a secret leaks to. */
+ * qlog file never is the only place a secret leaks to. A 1-RTT key update
+ * (RFC 9001 §6) replaces keys, so it says which with "old" too: the secret
+ * this trace logged last for that direction (the connection keeps none). */
 static void write_keys(app_trace *t, const quic_trace *ev, bool discarded, const char *trigger,
                        uint64_t gen)
 {
+    bool one_rtt = ev->pkt_type == QUIC_PKT_1RTT;
     for (int ours = 0; ours < 2; ours++) {
         if (!(ours ? ev->key_tx : ev->key_rx))
             continue;
@@ -264,8 +269,19 @@ static void write_keys(app_trace *t, const quic_trace *ev, bool discarded, const
         fprintf(t->qlog, "\"key_type\":\"%s\"", key_type(t, ev->pkt_type, ours));
         if (!discarded) {
             const uint8_t *sec = ours ? ev->secret_tx : ev->secret_rx;
+            size_t len = t->log_secrets && sec && ev->secret_len <= sizeof t->secret_1rtt[0]
+                             ? ev->secret_len
+                             : 0;
+            if (one_rtt && ev->type == QUIC_TRACE_KEY_UPDATED) {
+                fprintf(t->qlog, ",\"old\":");
+                app_qlog_hex(t->qlog, t->secret_1rtt[ours], len ? t->secret_1rtt_len[ours] : 0);
+            }
             fprintf(t->qlog, ",\"new\":");
-            app_qlog_hex(t->qlog, sec, t->log_secrets && sec ? ev->secret_len : 0);
+            app_qlog_hex(t->qlog, sec, len);
+            if (one_rtt && len)
+                memcpy(t->secret_1rtt[ours], sec, len);
+            if (one_rtt)
+                t->secret_1rtt_len[ours] = len;
         }
         if (ev->pkt_type == QUIC_PKT_1RTT)
             fprintf(t->qlog, ",\"generation\":%" PRIu64, gen);
@@ -319,7 +335,8 @@ static void write_qlog(app_trace *t, const quic_trace *ev)
                 ev->rtt_var / 1000.0, ev->cwnd, ev->bytes_in_flight);
         break;
     case QUIC_TRACE_KEY_UPDATED: {
-        /* RFC 9001 §6: both directions move to the next generation; the keys we
+        /* RFC 9001 §6: each direction moves to the next generation (both at
+         * once when the peer started it, ours first when we did); the keys we
          * sent with are gone at once. */
         const char *trig = ev->key_local ? "local_update" : "remote_update";
         write_keys(t, ev, false, trig, ev->key_gen);
@@ -388,8 +405,10 @@ void app_trace_write(app_trace *t, const quic_trace *ev)
             app_debug("%s: lost %s packet pn=%" PRIu64, t->who, pkt_name(ev->pkt_type), ev->pn);
         break;
     case QUIC_TRACE_KEY_UPDATED:
-        if (t->verbose)
+        if (t->verbose && ev->key_tx)
             app_debug("%s: 1-RTT keys updated, key phase %u", t->who, ev->key_phase);
+        else if (t->verbose)
+            app_debug("%s: 1-RTT receive keys updated, key phase %u", t->who, ev->key_phase);
         break;
     case QUIC_TRACE_CLOSED:
         if (t->verbose)

@@ -28,6 +28,10 @@ typedef struct app_trace {
     uint64_t last_now; /* the latest event's time: h3 frames have none of their own */
     uint32_t version, logged_version; /* QUIC version in use; the one in the file */
     bool log_secrets; /* a key log is written: key_updated may carry the secrets */
+    /* log_secrets: the latest 1-RTT secret logged per direction ([1]: ours to
+     * send), the "old" of the next key update of that direction */
+    uint8_t secret_1rtt[2][64];
+    size_t secret_1rtt_len[2];
     char path_name[512];
 } app_trace;
 

@@ -30,9 +30,11 @@ bool quic_conn_aead_may_seal(quic_conn *c, uint64_t now)
     int rc = quic_keyphase_before_seal(&c->app, limit, c->cfg.key_update_after,
                                        c->handshake_confirmed, now, quic_conn_pto(c));
     if (rc == 1) {
-        /* RFC 9001 §6: our own update, before the limit. */
+        /* RFC 9001 §6: our own update, before the limit. Only the send keys
+         * move now; the receive keys follow with the peer's answer (§6.2),
+         * traced then (conn_recv.c). */
         quic_trace kt = {.type = QUIC_TRACE_KEY_UPDATED, .key_phase = c->app.tx_phase,
-                         .pkt_type = QUIC_PKT_1RTT, .key_rx = true, .key_tx = true,
+                         .pkt_type = QUIC_PKT_1RTT, .key_rx = false, .key_tx = true,
                          .key_local = true, .key_gen = c->app.updates,
                          .secret_tx = c->app.tx_secret, .secret_len = c->app.secret_len};
         quic_conn_trace(c, &kt);

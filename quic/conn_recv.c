@@ -250,6 +250,7 @@ static int open_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, ui
         return 0;
     }
     uint64_t updates = c->app_rx_ok ? c->app.updates : 0;
+    bool rx_phase = c->app_rx_ok && c->app.rx_phase;
     if (one_rtt)
         rc = quic_keyphase_open(&c->app, pkt, h->pkt_len, &clr, now, quic_conn_pto(c));
     else
@@ -266,11 +267,16 @@ static int open_packet(quic_conn *c, const quic_pkt_hdr *h, size_t dgram_len, ui
     }
     if (cand)
         quic_conn_version_switch(c, h->version, cand);
-    if (one_rtt && c->app.updates != updates) {
+    if (one_rtt && c->app.rx_phase != rx_phase) {
+        /* RFC 9001 §6.2: the receive keys moved on; our send keys too when
+         * the peer started the update, else this answers ours (its send keys
+         * were traced when we started it, quic_conn_aead_may_seal). */
+        bool remote = c->app.updates != updates;
         quic_trace kt = {.type = QUIC_TRACE_KEY_UPDATED, .key_phase = c->app.rx_phase,
-                         .pkt_type = QUIC_PKT_1RTT, .key_rx = true, .key_tx = true,
-                         .key_gen = c->app.updates, .secret_rx = c->app.rx_secret,
-                         .secret_tx = c->app.tx_secret, .secret_len = c->app.secret_len};
+                         .pkt_type = QUIC_PKT_1RTT, .key_rx = true, .key_tx = remote,
+                         .key_local = !remote, .key_gen = c->app.updates,
+                         .secret_rx = c->app.rx_secret, .secret_tx = c->app.tx_secret,
+                         .secret_len = c->app.secret_len};
         quic_conn_trace(c, &kt);
     }
     if (quic_ackrange_contains(&s->acks, clr.pn)) {

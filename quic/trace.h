@@ -62,12 +62,18 @@ typedef struct quic_trace {
     /**@}*/
     /**@{*/ /** KEY_*: which directions (key_tx: ours to send), the 1-RTT key
      * generation (updates so far, RFC 9001 §6), and whether we (key_local) or
-     * the peer started a 1-RTT key update (KEY_UPDATED). */
+     * the peer started a 1-RTT key update (KEY_UPDATED). KEY_UPDATED comes
+     * when a direction's keys change: both at once when the peer started the
+     * update; the send keys alone when we started it, then the receive keys
+     * alone with the peer's answer (§6.2). */
     bool key_rx, key_tx, key_local;
     uint64_t key_gen;
     /**@}*/
     /**@{*/ /** KEY_*: the new secrets where the connection holds them (else
-     * NULL). Secrets: a tracer writes them only where they may be (a key log). */
+     * NULL). Secrets: a tracer writes them only where they may be (a key log).
+     * The old secrets of a KEY_UPDATED are not kept by the connection: they are
+     * the new ones of the previous event of that direction (KEYS_INSTALLED of
+     * 1-RTT for generation 1). */
     const uint8_t *secret_rx, *secret_tx;
     size_t secret_len;
     /**@}*/

@@ -22,7 +22,7 @@ for d in opt env; do
 done
 # Secrets: none in a qlog file without a key log; with --keylog, key_updated
 # carries the same secrets as the key log (quic-events-04 requires "new").
-if grep -h '"name":"security:key_updated"' "$dir"/opt/*.sqlog | grep -vq '"new":""'; then
+if grep -h '"name":"security:key_updated"' "$dir"/opt/*.sqlog | grep -Eq '"(new|old)":"[^"]'; then
   echo "FAIL a secret in a qlog file without a key log"; fail=1
 fi
 mkdir "$dir/kl"
@@ -35,32 +35,54 @@ for label_type in CLIENT_HANDSHAKE_TRAFFIC_SECRET:client_handshake_secret \
       { echo "FAIL $f: ${label_type#*:} is not the key log's ${label_type%%:*}"; fail=1; }
   done
 done
-# A client/server pair with 1-RTT key updates (RFC 9001 §6) on both sides.
-mkdir "$dir/ku"
-port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$quince" server --listen "127.0.0.1:$port" --one-shot --count 30 --key-update-after 5 \
-  --qlog "$dir/ku" >"$dir/ku-server.log" 2>&1 &
-spid=$!
-sleep 0.3
-"$quince" client "https://localhost:$port/ping-pong" --insecure --count 30 --key-update-after 7 \
-  --qlog "$dir/ku" >"$dir/ku-client.log" 2>&1 || { echo "FAIL key-update pair"; cat "$dir"/ku-*.log; fail=1; }
-wait $spid
+# A client/server pair with 1-RTT key updates (RFC 9001 §6) on both sides:
+# ku_pair DIR COUNT CLIENT_AFTER SERVER_AFTER KEYLOG_SIDE; the side with the
+# smaller --key-update-after starts the updates, the other answers.
+ku_pair() {
+  local d=$dir/$1 port spid
+  mkdir "$d"
+  port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$quince" server --listen "127.0.0.1:$port" --one-shot --count "$2" --key-update-after "$4" \
+    --qlog "$d" $([ "$5" = server ] && echo --keylog "$d.keys") >"$d-server.log" 2>&1 &
+  spid=$!
+  sleep 0.3
+  "$quince" client "https://localhost:$port/ping-pong" --insecure --count "$2" \
+    --key-update-after "$3" --qlog "$d" $([ "$5" = client ] && echo --keylog "$d.keys") \
+    >"$d-client.log" 2>&1 || { echo "FAIL key-update pair $1"; cat "$d"-*.log; fail=1; }
+  wait $spid
+}
+ku_pair ku 30 5 7 client
 for f in "$dir"/ku/*.sqlog; do
   for k in client server; do
-    grep -Eq "\"name\":\"security:key_updated\",\"data\":\{\"key_type\":\"${k}_1rtt_secret\",\"new\":\"\",\"generation\":[1-9][0-9]*,\"trigger\":\"(local|remote)_update\"" "$f" ||
-      { echo "FAIL $f: no key_updated of ${k}_1rtt_secret with a generation and trigger"; fail=1; }
+    grep -Eq "\"name\":\"security:key_updated\",\"data\":\{\"key_type\":\"${k}_1rtt_secret\",\"old\":\"[0-9a-f]*\",\"new\":\"[0-9a-f]*\",\"generation\":[1-9][0-9]*,\"trigger\":\"(local|remote)_update\"" "$f" ||
+      { echo "FAIL $f: no key_updated of ${k}_1rtt_secret with old, new, a generation and trigger"; fail=1; }
   done
 done
+# Every generation of both directions (issue 16): the side that writes a key
+# log logs each 1-RTT secret as old and new, chained by "quic ku" (RFC 9001
+# §6.1) from the key log's traffic secrets; the other, without one, logs the
+# same events with the empty hexstring. Here the client starts the update and
+# logs the secrets; in ku2 (long enough for 3 PTO to pass between updates,
+# §6.5) the server answers each of several and logs them.
+python3 "$src/tests/qlog/check_key_chain.py" "$dir/ku.keys" "$dir"/ku/*_client.sqlog || fail=1
+python3 "$src/tests/qlog/check_key_chain.py" --empty "$dir"/ku/*_server.sqlog || fail=1
+ku_pair ku2 20000 5 7 server
+python3 "$src/tests/qlog/check_key_chain.py" --min-gen 2 "$dir/ku2.keys" "$dir"/ku2/*_server.sqlog || fail=1
+python3 "$src/tests/qlog/check_key_chain.py" --empty --min-gen 2 "$dir"/ku2/*_client.sqlog || fail=1
 "$src/tools/qlog-check/qlog-check.sh" "$dir/opt" "$dir/env" "$dir/ku"
 rc=$?
 [ $rc = 77 ] && exit 77
 [ $rc = 0 ] || fail=1
 # The checker is not a rubber stamp: a free-text trigger (what quince wrote
-# before) and an unknown event name are refused.
+# before), an unknown event name and a 1-RTT key update without its old or
+# new secret are refused.
 mkdir "$dir/bad"
 f=$(ls "$dir"/opt/*_client.sqlog)
 sed 's/"trigger":"clean"/"trigger":"closed by the peer"/' "$f" >"$dir/bad/a_client.sqlog"
 sed 's/"name":"transport:packet_sent"/"name":"transport:packet_sent_x"/' "$f" >"$dir/bad/b_client.sqlog"
+# a 1-RTT key update without old (or new) is refused too
+sed -E 's/"old":"[0-9a-f]*",//' "$dir"/ku/*_server.sqlog >"$dir/bad/c_server.sqlog"
+sed -E '/_update"/s/,"new":"[0-9a-f]*"//' "$dir"/ku/*_server.sqlog >"$dir/bad/d_server.sqlog"
 for b in "$dir"/bad/*.sqlog; do
   if "$src/tools/qlog-check/qlog-check.sh" "$b" >/dev/null 2>&1; then
     echo "FAIL qlog-check accepted a broken file ($(basename "$b"))"; fail=1

@@ -165,8 +165,17 @@ EVENTS = {
         "header": HEADER, "raw": RAW, "datagram_id": U32, "details": {"type": "object"},
         "trigger": {"enum": ["internal_error", "rejected", "unsupported", "invalid",
                              "connection_unknown", "decryption_failure", "general"]}}),
-    "security:key_updated": obj({"key_type": KEY_TYPE, "new": HEX},
-                                {"old": HEX, "generation": U32, "trigger": KEY_TRIGGER}),
+    # "needed for 1RTT key updates": a key update (trigger local_update or
+    # remote_update) replaces keys, so it also says which (old) and their
+    # generation; quince writes the empty hexstring where no key log is.
+    "security:key_updated": {"allOf": [
+        obj({"key_type": KEY_TYPE, "new": HEX},
+            {"old": HEX, "generation": U32, "trigger": KEY_TRIGGER}),
+        {"if": {"required": ["trigger"],
+                "properties": {"trigger": {"enum": ["remote_update", "local_update"]}}},
+         "then": {"required": ["old", "generation"],
+                  "properties": {"key_type": {"enum": ["server_1rtt_secret",
+                                                       "client_1rtt_secret"]}}}}]},
     "security:key_discarded": obj({"key_type": KEY_TYPE},
                                   {"key": HEX, "generation": U32, "trigger": KEY_TRIGGER}),
     "recovery:metrics_updated": obj({}, {
