@@ -19,6 +19,9 @@
 #                 (tools/cross-arm.sh; installs what it needs, or prints SKIP)
 #   make size     .text per module, x86-64 and armhf, full and QUINCE_MINIMAL (-Os);
 #                 the minimal profile links a client; a size ceiling (tools/size.sh)
+#   make check-shared  a BUILD_SHARED_LIBS=ON build in build-shared (no test
+#                 suites), installed and checked by tests/install/check_install.sh:
+#                 versioned sonames, only the public API exported (~40 s)
 
 FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -71,7 +74,7 @@ docs:
 	@echo "docs: build-docs/html/index.html"
 
 clean:
-	rm -rf build build-asan build-fuzz build-docs build-arm build-size
+	rm -rf build build-asan build-fuzz build-docs build-arm build-size build-shared
 
 # make bench: quince and quic-go side by side (bench/README.md); writes
 # bench/results.md and bench/results.png. REPEAT=N, BENCH_CALLGRIND=1.
@@ -97,3 +100,12 @@ cross-arm:
 .PHONY: size
 size: deps
 	@JOBS=$(if $(filter 1,$(JOBS)),1,2) tools/size.sh
+
+# make check-shared: ctest's check_install sees only static libraries; this
+# checks the shared ones (and fails if none were built).
+.PHONY: check-shared
+check-shared: deps
+	@cmake -S . -B build-shared $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DBUILD_SHARED_LIBS=ON -DQUINCE_TESTS=OFF >/dev/null
+	@cmake --build build-shared -j $(JOBS)
+	QUINCE_EXPECT_SHARED=1 tests/install/check_install.sh $(CURDIR) $(CURDIR)/build-shared

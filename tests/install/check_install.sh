@@ -8,6 +8,8 @@
 # usage: check_install.sh SOURCE_DIR BUILD_DIR
 # QUINCE_CONSUMER_FLAGS: compile and link flags the consumers need as well
 # (the sanitizer flags of a QUINCE_SANITIZE build, whose libraries need them).
+# QUINCE_EXPECT_SHARED=1 (make check-shared): fail unless shared libraries
+# were installed, so the symbol check cannot pass by having nothing to check.
 set -euo pipefail
 src=$1 build=$2
 xf=${QUINCE_CONSUMER_FLAGS:-}
@@ -98,6 +100,8 @@ echo "ok   client and server played the ping-pong to 10 (both builds, both ways)
 # Shared libraries: a versioned soname and only the public API exported.
 shopt -s nullglob
 sos=("$libdir"/libquince_*.so)
+[ "${QUINCE_EXPECT_SHARED:-0}" = 1 ] && [ ${#sos[@]} -eq 0 ] &&
+  fail "no shared libraries installed (QUINCE_EXPECT_SHARED=1; configure with BUILD_SHARED_LIBS=ON)"
 for so in "${sos[@]}"; do
   soname=$(objdump -p "$so" | awk '/SONAME/{print $2}')
   [[ $soname =~ ^libquince_[a-z0-9]+\.so\.[0-9]+\.[0-9]+$ ]] || fail "$so soname '$soname'"
