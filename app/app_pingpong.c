@@ -149,8 +149,33 @@ static void resend(app_pp *pp, uint64_t now)
     pp->resend_at = now + pp->resend_after;
 }
 
+/* A value past our final one (after we sent or received the final value):
+ * the two sides play to different --count values. Rather than resend our
+ * final value until the linger or resend limit, end it now, and close with
+ * H3_GENERAL_PROTOCOL_ERROR, not H3_NO_ERROR: the exchange broke its rule
+ * (each side stops at the final value), and a peer that sent its own final
+ * value and waits for our close takes H3_NO_ERROR for success (RFC 9114 §8.1:
+ * the general code when no more specific one fits; the ping-pong has no
+ * error codes of its own). The reason says what went wrong. */
+static void beyond_final(app_pp *pp, uint64_t v)
+{
+    const char *peer = pp->is_server ? "client" : "server";
+    char why[200];
+    snprintf(why, sizeof why, "%s answered %llu after our final value %llu: does the %s use "
+             "another --count?", peer, (unsigned long long)v, (unsigned long long)pp->final, peer);
+    fail(pp, why);
+    h3q_close(pp->h3, H3_GENERAL_PROTOCOL_ERROR, why);
+    pp->closed_by_us = true;
+    pp->resend_at = 0;
+}
+
 static void on_datagram(app_pp *pp, const h3_event *ev, uint64_t now)
 {
+    if (ev->stream_id == pp->stream_id && pp->state == APP_PP_DONE && ev->len >= 8 &&
+        get_be64(ev->data) > pp->final) {
+        beyond_final(pp, get_be64(ev->data));
+        return;
+    }
     if (ev->stream_id != pp->stream_id || pp->state != APP_PP_RUNNING)
         return;
     if (ev->len < 8) {
