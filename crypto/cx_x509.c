@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,7 +21,21 @@ struct cx_x509_chain {
     EVP_PKEY *key;
 };
 
-struct cx_x509_trust; /* really X509_STORE */
+/* One remembered chain: its DER, back to back, and the parsed certificates. */
+typedef struct x509_cached {
+    uint8_t *der; /* NULL: the slot is free */
+    size_t n, lens[CX_X509_MAX_CHAIN];
+    X509 *x[CX_X509_MAX_CHAIN];
+    uint64_t used; /* the trust's clock at the last hit: least is evicted first */
+} x509_cached;
+
+struct cx_x509_trust {
+    X509_STORE *store;
+    pthread_mutex_t lock; /* guards what follows */
+    size_t parses;
+    uint64_t clock;
+    x509_cached cache[CX_X509_CACHE_MAX];
+};
 
 static char *read_all(const char *path, size_t *len, const qb_alloc *a)
 {
@@ -136,6 +151,19 @@ const cx_pkey *cx_x509_chain_key(const cx_x509_chain *c)
     return (const cx_pkey *)(const void *)c->key;
 }
 
+static int trust_wrap(X509_STORE *s, cx_x509_trust **out)
+{
+    cx_x509_trust *t = qb_calloc(NULL, sizeof *t);
+    if (!t || pthread_mutex_init(&t->lock, NULL) != 0) {
+        qb_free(NULL, t);
+        X509_STORE_free(s);
+        return CX_ERR_LIBCRYPTO;
+    }
+    t->store = s;
+    *out = t;
+    return CX_OK;
+}
+
 int cx_x509_trust_new(const char *ca_file, cx_x509_trust **out)
 {
     X509_STORE *s = X509_STORE_new();
@@ -146,8 +174,7 @@ int cx_x509_trust_new(const char *ca_file, cx_x509_trust **out)
         ERR_clear_error();
         return CX_X509_ERR_LOAD;
     }
-    *out = (cx_x509_trust *)(void *)s;
-    return CX_OK;
+    return trust_wrap(s, out);
 }
 
 int cx_x509_trust_from_pem(const char *pem, size_t len, cx_x509_trust **out)
@@ -167,11 +194,136 @@ int cx_x509_trust_from_pem(const char *pem, size_t len, cx_x509_trust **out)
         X509_STORE_free(s);
         return CX_X509_ERR_LOAD;
     }
-    *out = (cx_x509_trust *)(void *)s;
-    return CX_OK;
+    return trust_wrap(s, out);
 }
 
-void cx_x509_trust_free(cx_x509_trust *t) { X509_STORE_free((X509_STORE *)(void *)t); }
+static void cached_clear(x509_cached *e)
+{
+    for (size_t i = 0; i < e->n; i++)
+        X509_free(e->x[i]);
+    qb_free(NULL, e->der);
+    memset(e, 0, sizeof *e);
+}
+
+void cx_x509_trust_free(cx_x509_trust *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < CX_X509_CACHE_MAX; i++)
+        cached_clear(&t->cache[i]);
+    pthread_mutex_destroy(&t->lock);
+    X509_STORE_free(t->store);
+    qb_free(NULL, t);
+}
+
+/* The trust object is logically const to its users; its lock and cache are
+ * bookkeeping behind it (like a memo), so they are reached through a cast. */
+static cx_x509_trust *trust_mut(const cx_x509_trust *t) { return (cx_x509_trust *)(uintptr_t)t; }
+
+size_t cx_x509_trust_parses(const cx_x509_trust *t)
+{
+    cx_x509_trust *m = trust_mut(t);
+    pthread_mutex_lock(&m->lock);
+    size_t n = m->parses;
+    pthread_mutex_unlock(&m->lock);
+    return n;
+}
+
+size_t cx_x509_trust_cached(const cx_x509_trust *t)
+{
+    cx_x509_trust *m = trust_mut(t);
+    size_t n = 0;
+    pthread_mutex_lock(&m->lock);
+    for (size_t i = 0; i < CX_X509_CACHE_MAX; i++)
+        n += m->cache[i].der != NULL;
+    pthread_mutex_unlock(&m->lock);
+    return n;
+}
+
+/* The slot holding exactly this chain, or NULL (lock held). */
+static x509_cached *cache_find(cx_x509_trust *t, const uint8_t *const *certs, const size_t *lens,
+                               size_t n)
+{
+    for (size_t i = 0; i < CX_X509_CACHE_MAX; i++) {
+        x509_cached *e = &t->cache[i];
+        size_t off = 0, j;
+        if (!e->der || e->n != n)
+            continue;
+        for (j = 0; j < n; j++) {
+            if (e->lens[j] != lens[j] || memcmp(e->der + off, certs[j], lens[j]) != 0)
+                break;
+            off += lens[j];
+        }
+        if (j == n)
+            return e;
+    }
+    return NULL;
+}
+
+/* Takes a reference to each of the chain's parsed certificates into x[] if t
+ * holds it; 1 on a hit. */
+static int cache_get(const cx_x509_trust *ct, const uint8_t *const *certs, const size_t *lens,
+                     size_t n, X509 **x)
+{
+    cx_x509_trust *t = trust_mut(ct);
+    pthread_mutex_lock(&t->lock);
+    x509_cached *e = cache_find(t, certs, lens, n);
+    if (e) {
+        e->used = ++t->clock;
+        for (size_t i = 0; i < n; i++) {
+            X509_up_ref(e->x[i]);
+            x[i] = e->x[i];
+        }
+    }
+    pthread_mutex_unlock(&t->lock);
+    return e != NULL;
+}
+
+/* Remembers a chain that verified, in a free slot or the least recently used
+ * one; quietly nothing when out of memory (the cache is only a shortcut). */
+static void cache_put(const cx_x509_trust *ct, const uint8_t *const *certs, const size_t *lens,
+                      size_t n, X509 *const *x)
+{
+    cx_x509_trust *t = trust_mut(ct);
+    size_t total = 0, off = 0;
+    for (size_t i = 0; i < n; i++)
+        total += lens[i];
+    uint8_t *der = qb_malloc(NULL, total ? total : 1);
+    if (!der)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(der + off, certs[i], lens[i]);
+        off += lens[i];
+    }
+    pthread_mutex_lock(&t->lock);
+    if (cache_find(t, certs, lens, n)) { /* another thread was first */
+        pthread_mutex_unlock(&t->lock);
+        qb_free(NULL, der);
+        return;
+    }
+    x509_cached *e = &t->cache[0];
+    for (size_t i = 0; i < CX_X509_CACHE_MAX && e->der; i++)
+        if (!t->cache[i].der || t->cache[i].used < e->used)
+            e = &t->cache[i];
+    cached_clear(e);
+    e->der = der;
+    e->n = n;
+    e->used = ++t->clock;
+    for (size_t i = 0; i < n; i++) {
+        e->lens[i] = lens[i];
+        X509_up_ref(x[i]);
+        e->x[i] = x[i];
+    }
+    pthread_mutex_unlock(&t->lock);
+}
+
+static void count_parse(const cx_x509_trust *ct)
+{
+    cx_x509_trust *t = trust_mut(ct);
+    pthread_mutex_lock(&t->lock);
+    t->parses++;
+    pthread_mutex_unlock(&t->lock);
+}
 
 cx_x509_host_kind cx_x509_host_kind_of(const char *h)
 {
@@ -227,7 +379,8 @@ static int verify(const cx_x509_trust *t, const uint8_t *const *certs, const siz
                   size_t n, const char *host, int64_t at_time, cx_pkey **leaf_key,
                   const char **reason, int purpose)
 {
-    X509 *leaf = NULL;
+    X509 *leaf = NULL, *xs[CX_X509_MAX_CHAIN] = {0};
+    int hit = 0;
     STACK_OF(X509) *untrusted = sk_X509_new_null();
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     X509_VERIFY_PARAM *vp;
@@ -244,24 +397,31 @@ static int verify(const cx_x509_trust *t, const uint8_t *const *certs, const siz
             *reason = n ? "certificate chain too long" : "empty certificate chain";
         goto out;
     }
-    for (size_t i = 0; i < n; i++) {
+    /* The parse (most of it the public key) is what the cache saves; a hit
+     * gives references to the certificates parsed from the same bytes. */
+    hit = cache_get(t, certs, lens, n, xs);
+    for (size_t i = 0; !hit && i < n; i++) {
         const unsigned char *p = certs[i];
-        X509 *x = lens[i] <= 0x7fffffff ? d2i_X509(NULL, &p, (long)lens[i]) : NULL;
-        if (!x || p != certs[i] + lens[i]) {
-            X509_free(x);
+        count_parse(t);
+        xs[i] = lens[i] <= 0x7fffffff ? d2i_X509(NULL, &p, (long)lens[i]) : NULL;
+        if (!xs[i] || p != certs[i] + lens[i]) {
+            for (size_t j = 0; j <= i; j++)
+                X509_free(xs[j]);
             rc = CX_X509_ERR_PARSE;
             if (reason)
                 *reason = "certificate is not valid DER";
             goto out;
         }
-        if (i == 0)
-            leaf = x;
-        else if (!sk_X509_push(untrusted, x)) {
-            X509_free(x);
+    }
+    leaf = xs[0];
+    for (size_t i = 1; i < n; i++) {
+        if (!sk_X509_push(untrusted, xs[i])) {
+            for (size_t j = i; j < n; j++)
+                X509_free(xs[j]);
             goto out;
         }
     }
-    if (X509_STORE_CTX_init(ctx, (X509_STORE *)(void *)t, leaf, untrusted) != 1)
+    if (X509_STORE_CTX_init(ctx, t->store, leaf, untrusted) != 1)
         goto out;
     vp = X509_STORE_CTX_get0_param(ctx);
     X509_VERIFY_PARAM_set_purpose(vp, purpose);
@@ -308,6 +468,10 @@ static int verify(const cx_x509_trust *t, const uint8_t *const *certs, const siz
     }
     if (leaf_key && !(*leaf_key = (cx_pkey *)(void *)X509_get_pubkey(leaf)))
         goto out;
+    /* only a chain that verified is remembered: a peer sending junk does
+     * not push out the chains of the servers this client talks to */
+    if (!hit)
+        cache_put(t, certs, lens, n, xs);
     rc = CX_OK;
     if (reason)
         *reason = "ok";

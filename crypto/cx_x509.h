@@ -40,14 +40,28 @@ void cx_x509_chain_cert(const cx_x509_chain *c, size_t i, const uint8_t **der, s
 const cx_pkey *cx_x509_chain_key(const cx_x509_chain *c); /**< the leaf's private key, owned by c */
 
 /** Trust anchors: a CA file (PEM, may hold several), or the system's default
- * paths when ca_file is NULL. */
+ * paths when ca_file is NULL.
+ *
+ * A trust object also remembers the last CX_X509_CACHE_MAX chains it verified
+ * (the exact DER bytes, leaf first, and their parsed certificates, least
+ * recently used first out): a client connecting again and again to the same
+ * server is sent the same certificate each time, and parsing it (mostly its
+ * public key) was the largest single cost of a client handshake. Only the
+ * parse is remembered: the chain, validity time, purpose, key usage and host
+ * name are checked on every verification. The cache has a lock, so one trust
+ * object may be shared by connections on several threads. */
 typedef struct cx_x509_trust cx_x509_trust;
+#define CX_X509_CACHE_MAX 4 /**< parsed chains a trust object remembers */
 /** Trust anchors from a PEM file (NULL: the system's) into a new one at out; 0 or a
  * CX_X509_ERR_* code. Free with cx_x509_trust_free(). */
 int cx_x509_trust_new(const char *ca_file, cx_x509_trust **out);
 /** The same from PEM text in memory. */
 int cx_x509_trust_from_pem(const char *pem, size_t len, cx_x509_trust **out);
-void cx_x509_trust_free(cx_x509_trust *t); /**< NULL allowed */
+void cx_x509_trust_free(cx_x509_trust *t); /**< NULL allowed (frees its cache too) */
+/** Certificates t has parsed from DER so far (for tests: a cache hit parses none). */
+size_t cx_x509_trust_parses(const cx_x509_trust *t);
+/** Chains t's cache holds now (at most CX_X509_CACHE_MAX). */
+size_t cx_x509_trust_cached(const cx_x509_trust *t);
 
 /** What a reference identifier (a client's server name) is (RFC 9525 §6.1,
  * §6.3): an IPv4/IPv6 literal (IP-ID), a DNS name of letters, digits, '-'
