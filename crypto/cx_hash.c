@@ -1,8 +1,11 @@
 /* Hash, HMAC, HKDF over libcrypto (RFC 5869, RFC 8446 §7.1). */
 #include "crypto/cx_hash.h"
 
+/* the SHA*_Init/Update/Final of cx_hmac (see there) */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -35,59 +38,96 @@ size_t cx_hash_len(cx_hash_id h)
     return 0;
 }
 
-int cx_hash(cx_hash_id h, const uint8_t *data, size_t len, uint8_t *out)
+/* HMAC (RFC 2104) on hash state kept on the stack. Every EVP digest path
+ * allocates a context in OpenSSL 3.0 (an EVP_MD_CTX, and the provider's own
+ * state inside it), three allocations per HMAC and about 58 HMACs per
+ * handshake; SHA256_Init/SHA384_Init/SHA512_Init and their Update/Final keep
+ * the state in the caller's struct. They are deprecated in 3.0 but compute
+ * the same digests (as crypto/cx_initial.c does for the Initial keys). */
+typedef union sha_state {
+    SHA256_CTX s256;
+    SHA512_CTX s512; /* SHA-384 too */
+} sha_state;
+
+static void sha_init(cx_hash_id h, sha_state *c)
 {
-    const EVP_MD *md = cx_hash_md(h);
-    unsigned int n = 0;
-    if (!md)
-        return CX_ERR_ARG;
-    if (EVP_Digest(data, len, out, &n, md, NULL) != 1)
-        return CX_ERR_LIBCRYPTO;
-    return CX_OK;
+    if (h == CX_SHA256)
+        SHA256_Init(&c->s256);
+    else if (h == CX_SHA384)
+        SHA384_Init(&c->s512);
+    else
+        SHA512_Init(&c->s512);
 }
 
-/* HMAC (RFC 2104) over the cached digest: OpenSSL 3's one-shot HMAC() looks
- * the algorithm up on every call, a third of a handshake's instructions. */
+static void sha_update(cx_hash_id h, sha_state *c, const uint8_t *d, size_t n)
+{
+    if (h == CX_SHA256)
+        SHA256_Update(&c->s256, d, n);
+    else if (h == CX_SHA384)
+        SHA384_Update(&c->s512, d, n);
+    else
+        SHA512_Update(&c->s512, d, n);
+}
+
+static void sha_final(cx_hash_id h, sha_state *c, uint8_t *out)
+{
+    if (h == CX_SHA256)
+        SHA256_Final(out, &c->s256);
+    else if (h == CX_SHA384)
+        SHA384_Final(out, &c->s512);
+    else
+        SHA512_Final(out, &c->s512);
+}
+
 int cx_hmac(cx_hash_id h, const uint8_t *key, size_t key_len, const uint8_t *data,
             size_t len, uint8_t *out)
 {
-    const EVP_MD *md = cx_hash_md(h);
     size_t hl = cx_hash_len(h);
     size_t block = h == CX_SHA256 ? 64 : 128;
     uint8_t k[128], pad[128], inner[CX_HASH_MAX];
-    unsigned int n = 0;
-    int rc = CX_ERR_LIBCRYPTO;
-    EVP_MD_CTX *ctx = NULL;
-    if (!md)
+    sha_state c;
+    if (hl == 0)
         return CX_ERR_ARG;
     memset(k, 0, sizeof k);
-    if (key_len > block) {
-        if (EVP_Digest(key, key_len, k, &n, md, NULL) != 1)
-            goto done;
+    if (key_len > block) { /* RFC 2104 §2: a longer key is hashed first */
+        sha_init(h, &c);
+        sha_update(h, &c, key, key_len);
+        sha_final(h, &c, k);
     } else if (key_len) {
         memcpy(k, key, key_len);
     }
-    if (!(ctx = EVP_MD_CTX_new()))
-        goto done;
     for (size_t i = 0; i < block; i++)
         pad[i] = k[i] ^ 0x36;
-    if (EVP_DigestInit_ex(ctx, md, NULL) != 1 || EVP_DigestUpdate(ctx, pad, block) != 1 ||
-        (len && EVP_DigestUpdate(ctx, data, len) != 1) || EVP_DigestFinal_ex(ctx, inner, &n) != 1)
-        goto done;
+    sha_init(h, &c);
+    sha_update(h, &c, pad, block);
+    if (len)
+        sha_update(h, &c, data, len);
+    sha_final(h, &c, inner);
     for (size_t i = 0; i < block; i++)
         pad[i] = k[i] ^ 0x5c;
-    if (EVP_DigestInit_ex(ctx, md, NULL) != 1 || EVP_DigestUpdate(ctx, pad, block) != 1 ||
-        EVP_DigestUpdate(ctx, inner, hl) != 1 || EVP_DigestFinal_ex(ctx, out, &n) != 1)
-        goto done;
-    rc = CX_OK;
-done:
+    sha_init(h, &c);
+    sha_update(h, &c, pad, block);
+    sha_update(h, &c, inner, hl);
+    sha_final(h, &c, out);
     /* the key and what was made from it; a memset here may be dropped as a
      * dead store */
-    EVP_MD_CTX_free(ctx);
     OPENSSL_cleanse(k, sizeof k);
     OPENSSL_cleanse(pad, sizeof pad);
     OPENSSL_cleanse(inner, sizeof inner);
-    return rc;
+    OPENSSL_cleanse(&c, sizeof c);
+    return CX_OK;
+}
+
+int cx_hash(cx_hash_id h, const uint8_t *data, size_t len, uint8_t *out)
+{
+    sha_state c;
+    if (cx_hash_len(h) == 0)
+        return CX_ERR_ARG;
+    sha_init(h, &c);
+    if (len)
+        sha_update(h, &c, data, len);
+    sha_final(h, &c, out);
+    return CX_OK;
 }
 
 int cx_hkdf_extract(cx_hash_id h, const uint8_t *salt, size_t salt_len,
@@ -158,59 +198,48 @@ int cx_hkdf_expand_label(cx_hash_id h, const uint8_t *secret, size_t secret_len,
     return cx_hkdf_expand(h, secret, secret_len, info, n, out, out_len);
 }
 
+/* The transcript on stack-copyable state too: a peek copies it by value
+ * instead of EVP_MD_CTX_copy_ex's context and provider state (cx_hmac). */
 struct cx_hash_ctx {
-    EVP_MD_CTX *md;
+    cx_hash_id h;
+    sha_state s;
 };
 
 cx_hash_ctx *cx_hash_ctx_new(cx_hash_id h)
 {
-    const EVP_MD *md = cx_hash_md(h);
-    if (!md)
+    if (cx_hash_len(h) == 0)
         return NULL;
     cx_hash_ctx *c = OPENSSL_zalloc(sizeof *c);
     if (!c)
         return NULL;
-    c->md = EVP_MD_CTX_new();
-    if (!c->md || EVP_DigestInit_ex(c->md, md, NULL) != 1) {
-        cx_hash_ctx_free(c);
-        return NULL;
-    }
+    c->h = h;
+    sha_init(h, &c->s);
     return c;
 }
 
 void cx_hash_ctx_free(cx_hash_ctx *c)
 {
-    if (!c)
-        return;
-    EVP_MD_CTX_free(c->md);
-    OPENSSL_free(c);
+    OPENSSL_clear_free(c, sizeof *c);
 }
 
 int cx_hash_ctx_update(cx_hash_ctx *c, const uint8_t *data, size_t len)
 {
-    return EVP_DigestUpdate(c->md, data, len) == 1 ? CX_OK : CX_ERR_LIBCRYPTO;
+    if (len)
+        sha_update(c->h, &c->s, data, len);
+    return CX_OK;
 }
 
 int cx_hash_ctx_peek(const cx_hash_ctx *c, uint8_t *out)
 {
-    EVP_MD_CTX *tmp = EVP_MD_CTX_new();
-    unsigned int n = 0;
-    int rc = CX_ERR_LIBCRYPTO;
-    if (tmp && EVP_MD_CTX_copy_ex(tmp, c->md) == 1 && EVP_DigestFinal_ex(tmp, out, &n) == 1)
-        rc = CX_OK;
-    EVP_MD_CTX_free(tmp);
-    return rc;
+    return cx_hash_ctx_peek_with(c, NULL, 0, out);
 }
 
 int cx_hash_ctx_peek_with(const cx_hash_ctx *c, const uint8_t *extra, size_t len, uint8_t *out)
 {
-    EVP_MD_CTX *tmp = EVP_MD_CTX_new();
-    unsigned int n = 0;
-    int rc = CX_ERR_LIBCRYPTO;
-    if (tmp && EVP_MD_CTX_copy_ex(tmp, c->md) == 1 &&
-        (len == 0 || EVP_DigestUpdate(tmp, extra, len) == 1) &&
-        EVP_DigestFinal_ex(tmp, out, &n) == 1)
-        rc = CX_OK;
-    EVP_MD_CTX_free(tmp);
-    return rc;
+    sha_state t = c->s;
+    if (len)
+        sha_update(c->h, &t, extra, len);
+    sha_final(c->h, &t, out);
+    OPENSSL_cleanse(&t, sizeof t);
+    return CX_OK;
 }

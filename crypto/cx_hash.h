@@ -1,7 +1,9 @@
 /*
  * Hashes, HMAC and HKDF (RFC 5869) with the TLS 1.3 HKDF-Expand-Label layout
  * (RFC 8446 §7.1). Thin wrappers over libcrypto; the algorithms are fetched once
- * per process (OpenSSL 3 fetches are expensive) and then only read.
+ * per process (OpenSSL 3 fetches are expensive) and then only read. Hashes,
+ * HMAC, HKDF and transcript peeks run on hash state in the caller's memory and
+ * allocate nothing (only cx_hash_ctx_new does, once).
  */
 #ifndef CX_HASH_H
 #define CX_HASH_H
