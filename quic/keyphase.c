@@ -38,7 +38,13 @@ static int next_secret(quic_keyphase *kp, const uint8_t *cur, uint8_t *out)
                : QUIC_KP_ERR_CRYPTO;
 }
 
-/* Fills rx[!rx_phase] with the generation after the current receive keys. */
+/* Fills rx[!rx_phase] with the generation after the current receive keys.
+ * Built when first needed, not ahead (issue 10: an idle connection holds only
+ * its current keys): on the first packet of the other phase, or when we
+ * start an update ourselves. RFC 9001 §6.3 allows generating them during
+ * packet processing; the timing signal that makes is one per generation,
+ * since once built they are kept even when that packet fails (§6.3 SHOULD),
+ * and a real update already answers with new send keys on the same packet. */
 static int prepare_next_rx(quic_keyphase *kp)
 {
     uint8_t nxt[CX_QUIC_SECRET_MAX];
@@ -54,6 +60,16 @@ static int prepare_next_rx(quic_keyphase *kp)
     kp->other_is_next = true;
     kp->other_ready_at = NEVER;
     return 0;
+}
+
+/* §6.5: the previous receive keys are gone; the slot waits, empty, for the
+ * next generation. */
+static void drop_previous_rx(quic_keyphase *kp)
+{
+    cx_aead_free(kp->rx[!kp->rx_phase]);
+    kp->rx[!kp->rx_phase] = NULL;
+    kp->other_is_next = true;
+    kp->other_ready_at = NEVER;
 }
 
 int quic_keyphase_init(quic_keyphase *kp, const qb_alloc *a, uint32_t version, cx_aead_id aead,
@@ -77,10 +93,8 @@ int quic_keyphase_init(quic_keyphase *kp, const qb_alloc *a, uint32_t version, c
         rc = make_aead(kp, rx_secret, &kp->rx[0]);
     if (rc == 0)
         rc = make_aead(kp, tx_secret, &kp->tx);
-    /* §6.3: the next receive keys exist before they are needed, so a packet
-     * with a flipped Key Phase costs the same as any other. */
-    if (rc == 0)
-        rc = prepare_next_rx(kp);
+    kp->other_is_next = true; /* rx[1]: the next keys, built when needed */
+    kp->other_ready_at = NEVER;
     if (rc != 0)
         quic_keyphase_free(kp);
     return rc;
@@ -131,6 +145,11 @@ int quic_keyphase_open(quic_keyphase *kp, uint8_t *pkt, size_t pkt_len, quic_pkt
         if (rc == 0 && c->pn < kp->rx_first_pn)
             kp->rx_first_pn = c->pn;
         return rc;
+    }
+    if (!kp->rx[phase]) { /* the next keys, first needed now (see prepare_next_rx) */
+        int rc = prepare_next_rx(kp);
+        if (rc != 0)
+            return rc;
     }
     int rc = quic_pkt_decrypt(kp->rx[phase], pkt, pkt_len, c);
     if (rc != 0)
@@ -189,7 +208,11 @@ int quic_keyphase_initiate(quic_keyphase *kp, uint64_t now, uint64_t pto)
 {
     if (!quic_keyphase_can_initiate(kp, now, pto))
         return QUIC_KP_ERR_NOT_ALLOWED;
-    int rc = update_tx(kp);
+    /* The peer answers in the next phase: its keys are ready before our
+     * first packet of the update goes out, off the receive path. */
+    int rc = kp->rx[!kp->rx_phase] ? 0 : prepare_next_rx(kp);
+    if (rc == 0)
+        rc = update_tx(kp);
     if (rc == 0)
         kp->updates++;
     return rc;
@@ -218,5 +241,6 @@ int quic_keyphase_on_timer(quic_keyphase *kp, uint64_t now)
 {
     if (kp->other_is_next || now < kp->other_ready_at)
         return 0;
-    return prepare_next_rx(kp); /* §6.5: previous keys give way to the next */
+    drop_previous_rx(kp); /* §6.5: previous keys give way to the next */
+    return 0;
 }

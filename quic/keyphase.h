@@ -1,9 +1,10 @@
 /*
  * 1-RTT keys and key update (RFC 9001 §6). Holds the current send keys, and two
  * receive key sets selected by the Key Phase bit: the current one and the
- * other, which is either the NEXT generation (ready for the peer's update) or
- * the PREVIOUS one (kept about 3 PTO after an update for reordered packets,
- * §6.5), then replaced by the next. Header protection keys never change (§6.1).
+ * other, which is either the NEXT generation (for the peer's update; built
+ * when first needed, so an idle connection holds one receive key) or the
+ * PREVIOUS one (kept about 3 PTO after an update for reordered packets, §6.5),
+ * then dropped. Header protection keys never change (§6.1).
  */
 #ifndef QUIC_KEYPHASE_H
 #define QUIC_KEYPHASE_H
@@ -37,7 +38,7 @@ typedef struct quic_keyphase {
     cx_aead *rx[2]; /* indexed by Key Phase bit: [rx_phase] current, other next/previous */
     cx_aead *tx;
     bool rx_phase, tx_phase;
-    bool other_is_next;       /* rx[!rx_phase] holds the next generation */
+    bool other_is_next;       /* rx[!rx_phase] is for the next generation (NULL until needed) */
     uint64_t other_ready_at;  /* when the previous keys give way to the next */
     uint64_t rx_first_pn;     /* lowest pn received with the current keys */
     uint64_t tx_first_pn;     /* first pn sent with the current keys (UINT64_MAX: none) */

@@ -129,11 +129,47 @@ static void test_forged_phase_is_dropped(void **state)
     quic_keyphase_free(&b);
 }
 
+/* Issue 10: an idle connection holds its current keys only; the next
+ * receive keys are built on the first packet of the other phase and kept
+ * (RFC 9001 §6.3), and after an update the previous ones are dropped at
+ * their deadline (§6.5), leaving the slot empty again. */
+static void test_next_rx_keys_built_when_needed(void **state)
+{
+    (void)state;
+    quic_keyphase a, b;
+    uint8_t pkt[128];
+    assert_int_equal(quic_keyphase_init(&a, NULL, CX_QUIC_V1, CX_AES_128_GCM, s_s2c, s_c2s, 32), 0);
+    assert_int_equal(quic_keyphase_init(&b, NULL, CX_QUIC_V1, CX_AES_128_GCM, s_c2s, s_s2c, 32), 0);
+    assert_null(b.rx[1]);
+    /* a forged flip builds them, and they stay though the packet fails */
+    size_t n = seal(a.tx, a.tx_hp, true, 7, pkt, sizeof pkt);
+    assert_int_equal(recv_at(&b, pkt, n, UINT64_MAX, 0), QUIC_PKT_ERR_DECRYPT);
+    cx_aead *next = b.rx[1];
+    assert_non_null(next);
+    /* a real update opens with those very keys */
+    n = send_from(&a, 0, pkt, sizeof pkt);
+    assert_int_equal(recv_at(&b, pkt, n, UINT64_MAX, 0), 0);
+    quic_keyphase_on_acked(&a, 0, 0);
+    assert_int_equal(quic_keyphase_initiate(&a, 0, 1000), 0);
+    assert_non_null(a.rx[1]); /* ready for b's answer before it comes */
+    n = send_from(&a, 1, pkt, sizeof pkt);
+    assert_int_equal(recv_at(&b, pkt, n, 0, 100), 0);
+    assert_true(b.rx_phase);
+    assert_ptr_equal(b.rx[1], next);
+    assert_non_null(b.rx[0]); /* previous, for reordered packets */
+    assert_int_equal(quic_keyphase_on_timer(&b, 100 + 3 * 1000), 0);
+    assert_null(b.rx[0]);
+    assert_true(b.other_is_next);
+    quic_keyphase_free(&a);
+    quic_keyphase_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_update_both_ways),
         cmocka_unit_test(test_forged_phase_is_dropped),
+        cmocka_unit_test(test_next_rx_keys_built_when_needed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
