@@ -197,7 +197,10 @@ static int crypto_append(quic_conn *c, quic_crypto_send *cs, const uint8_t *p, s
     if (cs->len + n > QUIC_CRYPTO_SEND_MAX)
         return QUIC_ERR_NOMEM;
     if (cs->len + n > cs->cap) {
-        size_t ncap = cs->cap ? cs->cap : 2048;
+        /* Issue 10: the first piece sets the size (rounded to 64 bytes), so
+         * the 1-RTT buffer of a server, kept for the connection's life, is as
+         * small as its session tickets; a flight doubles it from there. */
+        size_t ncap = cs->cap ? cs->cap * 2 : (n + 63) & ~(size_t)63;
         while (ncap < cs->len + n)
             ncap *= 2;
         uint8_t *b = qb_realloc(c->alloc, cs->buf, ncap);
