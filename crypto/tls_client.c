@@ -362,6 +362,7 @@ static int on_finished(tls_conn *c, const tls_msg *m, const uint8_t *raw, size_t
     tls_push_secret(c, TLS_LEVEL_APPLICATION, TLS_DIR_WRITE, c->ks.c_ap, "CLIENT_TRAFFIC_SECRET_0");
     tls_keylog(c, "EXPORTER_SECRET", c->ks.exporter);
     tls_ks_forget_traffic(&c->ks); /* all handed out in events */
+    tls_drop_handshake_state(c);
     c->read_level = TLS_LEVEL_APPLICATION;
     c->state = TLS_ST_CONNECTED;
     tls_event ev = {.type = TLS_EVENT_HANDSHAKE_DONE};

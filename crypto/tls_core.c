@@ -67,6 +67,28 @@ int tls_kex_new(tls_conn *c, uint16_t group, cx_kex **out)
 
 /* ---- events and secrets ---- */
 
+void tls_drop_handshake_state(tls_conn *c)
+{
+    /* The peer's public key checked CertificateVerify (RFC 8446 §4.4.3);
+     * the key shares made the handshake secret (§7.4); the transcript hash
+     * ends at the client Finished (the resumption secret, §7.1): no
+     * post-handshake message joins it in QUIC (RFC 9001 §4.1.3, §6). */
+    cx_pkey_free(c->peer_key);
+    c->peer_key = NULL;
+    for (size_t i = 0; i < c->nkex; i++) {
+        cx_kex_free(c->kex[i]);
+        c->kex[i] = NULL;
+    }
+    c->nkex = 0;
+    tls_transcript_free(&c->tr);
+    qb_free(c->a, c->cookie);
+    c->cookie = NULL;
+    c->cookie_len = 0;
+    qb_free(c->a, c->psk_ext);
+    c->psk_ext = NULL;
+    c->psk_ext_len = 0;
+}
+
 void tls_push_event(tls_conn *c, const tls_event *ev)
 {
     if (c->ev_count == TLS_EVENT_RING)

@@ -172,6 +172,10 @@ int tls_random(tls_conn *c, uint8_t *out, size_t n);
 /* A fresh ephemeral key for group from the random hook. */
 int tls_kex_new(tls_conn *c, uint16_t group, cx_kex **out);
 void tls_push_event(tls_conn *c, const tls_event *ev);
+/* At the end of the handshake (both Finished done, resumption secret made):
+ * frees what only the handshake needed (issue 10), since an engine may be
+ * kept long after (a client waiting for a ticket). */
+void tls_drop_handshake_state(tls_conn *c);
 /* Queues a SECRET event and writes the key log line. */
 void tls_push_secret(tls_conn *c, tls_level level, tls_dir dir, const uint8_t *secret,
                      const char *keylog_label);

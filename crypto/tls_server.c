@@ -382,6 +382,7 @@ static int on_client_finished(tls_conn *c, const tls_msg *m, const uint8_t *raw,
     c->state = TLS_ST_CONNECTED;
     if ((rc = tls_psk_server_send_tickets(c)))
         return rc;
+    tls_drop_handshake_state(c);
     tls_event ev = {.type = TLS_EVENT_HANDSHAKE_DONE};
     tls_push_event(c, &ev);
     tls_log(c, TLS_LOG_INFO, "server: handshake complete alpn=%s%s", c->alpn,

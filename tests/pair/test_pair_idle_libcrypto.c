@@ -205,6 +205,37 @@ static void test_server_ticket_costs_its_size_only(void **state)
     assert_true(with <= without + 512);
 }
 
+/* A client that keeps sessions holds its TLS engine after confirmation
+ * until the server's first ticket comes (the engine turns it into a session,
+ * RFC 8446 §4.6.1). From a server that sends none it may wait forever, so
+ * what only the handshake needed goes at its end: the server's public key
+ * (RFC 8446 §4.4.3, checked once), the key shares, the transcript hash. The
+ * idle client then holds no more in libcrypto than one that keeps none. */
+static void test_client_waiting_for_ticket_keeps_no_handshake_state(void **state)
+{
+    (void)state;
+    long lc[2];
+    size_t hook[2];
+    for (int on = 0; on < 2; on++) {
+        tu_counter cnt = {0};
+        qb_alloc a = tu_counting_alloc(&cnt);
+        pair p;
+        pair_init(&p);
+        p.ccfg.alloc = p.ctls.alloc = &a;
+        p.ctls.on_session = on ? on_session : NULL; /* the server sends no ticket */
+        p.link.delay_us = 500;
+        pair_start(&p);
+        assert_true(pair_run(&p, confirmed, NULL, 5000000));
+        pair_run(&p, NULL, NULL, 200000);
+        hook[on] = cnt.bytes;
+        lc[on] = freed_by(&p.client, on ? "waiting" : "plain");
+        pair_free(&p);
+    }
+    print_message("idle client: %zu B hook, %ld B libcrypto; waiting for a ticket %zu B, %ld B\n",
+                  hook[0], lc[0], hook[1], lc[1]);
+    assert_int_equal(lc[1], lc[0]);
+}
+
 int main(void)
 {
     /* before any libcrypto allocation, or the hooks are refused */
@@ -213,6 +244,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_idle_connection_libcrypto_within_bound),
         cmocka_unit_test(test_server_ticket_costs_its_size_only),
+        cmocka_unit_test(test_client_waiting_for_ticket_keeps_no_handshake_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
