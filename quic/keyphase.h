@@ -83,7 +83,7 @@ int quic_keyphase_initiate(quic_keyphase *kp, uint64_t now, uint64_t pto);
 int quic_keyphase_before_seal(quic_keyphase *kp, uint64_t limit, uint64_t update_after,
                               bool may_initiate, uint64_t now, uint64_t pto);
 
-/* When the previous receive keys are to be replaced by the next (QUIC never: none). */
+/* When the previous receive keys are to be dropped (UINT64_MAX: none held). */
 uint64_t quic_keyphase_deadline(const quic_keyphase *kp);
 int quic_keyphase_on_timer(quic_keyphase *kp, uint64_t now);
 
