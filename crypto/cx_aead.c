@@ -3,6 +3,7 @@
 #include "crypto/cx_wipe.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <string.h>
 
 #ifndef QUINCE_FUZZING
@@ -163,6 +164,39 @@ int cx_aead_seal(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
     return cx_aead_seal_to(k, pn, aad, aad_len, buf, buf, len);
 }
 
+int cx_aead_seal_gather(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
+                        const qb_iov *iov, size_t n, uint8_t *out)
+{
+    uint8_t nonce[CX_AEAD_IV_LEN];
+    int w = 0;
+    if (aad_len > INT_MAX)
+        return CX_ERR_ARG;
+    make_nonce(k, pn, nonce);
+    if (EVP_CipherInit_ex2(k->enc, NULL, NULL, nonce, 1, NULL) != 1)
+        return CX_ERR_LIBCRYPTO;
+    if (aad_len && EVP_EncryptUpdate(k->enc, NULL, &w, aad, (int)aad_len) != 1)
+        return CX_ERR_LIBCRYPTO;
+    /* GCM and ChaCha20-Poly1305 are stream modes in libcrypto: each update
+     * writes exactly its input's length, whatever the block alignment, so
+     * the pieces' ciphertexts follow one another in out. */
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = iov[i].len;
+        if (len == 0)
+            continue;
+        if (len > INT_MAX - 16 || off > SIZE_MAX - 16 - len)
+            return CX_ERR_ARG;
+        if (EVP_EncryptUpdate(k->enc, out + off, &w, iov[i].p, (int)len) != 1 || (size_t)w != len)
+            return CX_ERR_LIBCRYPTO;
+        off += len;
+    }
+    if (EVP_EncryptFinal_ex(k->enc, out + off, &w) != 1)
+        return CX_ERR_LIBCRYPTO;
+    if (EVP_CIPHER_CTX_ctrl(k->enc, EVP_CTRL_AEAD_GET_TAG, CX_AEAD_TAG_LEN, out + off) != 1)
+        return CX_ERR_LIBCRYPTO;
+    return CX_OK;
+}
+
 int cx_aead_open(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
                  uint8_t *buf, size_t len)
 {
@@ -213,6 +247,18 @@ int cx_aead_seal_to(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
     if (len && in != out)
         memmove(out, in, len);
     return cx_aead_seal(k, pn, aad, aad_len, out, len);
+}
+
+int cx_aead_seal_gather(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
+                        const qb_iov *iov, size_t n, uint8_t *out)
+{
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (iov[i].len && iov[i].p != out + off) /* in place needs no copy */
+            memmove(out + off, iov[i].p, iov[i].len);
+        off += iov[i].len;
+    }
+    return cx_aead_seal(k, pn, aad, aad_len, out, off);
 }
 
 int cx_aead_seal(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,

@@ -59,6 +59,14 @@ int cx_aead_seal(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
  * copying it there first. in and out may be equal, not otherwise overlap. */
 int cx_aead_seal_to(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
                     const uint8_t *in, uint8_t *out, size_t len);
+/* The same with the plaintext gathered from n pieces, in order, into one
+ * contiguous ciphertext at out (the pieces' lengths together, then the tag):
+ * a packet whose frames lie partly in the datagram and partly in a queue is
+ * sealed without first copying them together. A piece may lie exactly where
+ * its ciphertext goes (in place); otherwise pieces and out do not overlap.
+ * A piece of length 0 may have a NULL pointer. */
+int cx_aead_seal_gather(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
+                        const qb_iov *iov, size_t n, uint8_t *out);
 /* Decrypts buf[0..len) in place, where the last 16 bytes are the tag; the
  * plaintext is the first len - 16 bytes. CX_ERR_AUTH when the tag is wrong. */
 int cx_aead_open(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,

@@ -140,6 +140,84 @@ static void test_seal_open_all_suites(void **state)
     }
 }
 
+/* The McGrew-Viega case 16 plaintext gathered from pieces of 0, 1, 19 (the
+ * 16-byte block boundary inside it), 0, 5 and 35 bytes seals to the same
+ * known ciphertext and tag as the whole. */
+static void test_gcm256_gather_known_answer(void **state)
+{
+    (void)state;
+    uint8_t key[32], iv[12], aad[20], plain[60], out[76], want[76];
+    tu_hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308", key, 32);
+    tu_hex("cafebabefacedbaddecaf888", iv, 12);
+    tu_hex("feedfacedeadbeeffeedfacedeadbeefabaddad2", aad, 20);
+    tu_hex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
+           "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39", plain, 60);
+    tu_hex("522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
+           "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662"
+           "76fc6ece0f4e1768cddf8853bb2d551b", want, 76);
+    qb_iov v[6] = {{NULL, 0}, {plain, 1}, {plain + 1, 19}, {plain + 20, 0},
+                   {plain + 20, 5}, {plain + 25, 35}};
+    cx_aead *k;
+    assert_int_equal(cx_aead_new(&k, NULL, CX_AES_256_GCM, key, iv), CX_OK);
+    memset(out, 0, sizeof out);
+    assert_int_equal(cx_aead_seal_gather(k, 0, aad, 20, v, 6, out), CX_OK);
+    assert_memory_equal(out, want, 76);
+    cx_aead_free(k);
+}
+
+/* For every suite, sealing N pieces (some empty, some of one byte, one
+ * crossing 16-byte blocks, some lying in place at their output and some
+ * elsewhere) gives exactly the bytes of sealing their concatenation. */
+static void test_seal_gather_equals_seal_of_concatenation(void **state)
+{
+    (void)state;
+    static const cx_aead_id ids[] = {CX_AES_128_GCM, CX_AES_256_GCM, CX_CHACHA20_POLY1305};
+    /* piece lengths; odd-numbered pieces come from elsewhere, even ones in place */
+    static const size_t lens[] = {0, 1, 1, 0, 37, 2, 16, 0, 1, 200, 3, 0, 15, 64, 1};
+    enum { NP = sizeof lens / sizeof lens[0] };
+    size_t total = 0;
+    for (size_t i = 0; i < NP; i++)
+        total += lens[i];
+    uint8_t key[32], iv[12], aad[21];
+    for (size_t i = 0; i < 32; i++)
+        key[i] = (uint8_t)(i * 13 + 5);
+    for (size_t i = 0; i < 12; i++)
+        iv[i] = (uint8_t)(0x30 + 3 * i);
+    for (size_t i = 0; i < sizeof aad; i++)
+        aad[i] = (uint8_t)(0xc0 ^ i);
+    for (size_t s = 0; s < 3; s++) {
+        cx_aead *k;
+        assert_int_equal(cx_aead_new(&k, NULL, ids[s], key, iv), CX_OK);
+        for (uint64_t pn = 0; pn < 40; pn += 13) {
+            uint8_t whole[400 + 16], pkt[400 + 16], side[400];
+            for (size_t j = 0; j < total; j++)
+                whole[j] = (uint8_t)(j * 31 + pn);
+            assert_int_equal(cx_aead_seal(k, pn, aad, sizeof aad, whole, total), CX_OK);
+            /* Rebuild the plaintext: in place in pkt, or in side (pkt holds junk there). */
+            qb_iov v[NP];
+            size_t off = 0;
+            for (size_t i = 0; i < NP; i++) {
+                uint8_t *dst = (i % 2) ? side + off : pkt + off;
+                for (size_t j = 0; j < lens[i]; j++)
+                    dst[j] = (uint8_t)((off + j) * 31 + pn);
+                if (i % 2)
+                    memset(pkt + off, 0xee, lens[i]);
+                v[i].p = lens[i] || (i % 4) ? dst : NULL;
+                v[i].len = lens[i];
+                off += lens[i];
+            }
+            assert_int_equal(cx_aead_seal_gather(k, pn, aad, sizeof aad, v, NP, pkt), CX_OK);
+            assert_memory_equal(pkt, whole, total + 16);
+            /* No pieces: the tag of an empty plaintext. */
+            uint8_t e1[16], e2[16];
+            assert_int_equal(cx_aead_seal(k, pn, aad, sizeof aad, e1, 0), CX_OK);
+            assert_int_equal(cx_aead_seal_gather(k, pn, aad, sizeof aad, NULL, 0, e2), CX_OK);
+            assert_memory_equal(e1, e2, 16);
+        }
+        cx_aead_free(k);
+    }
+}
+
 /* RFC 9001 §5.3: nonce = iv XOR pn (left-padded). */
 static void test_nonce_is_iv_xor_pn(void **state)
 {
@@ -217,6 +295,8 @@ int main(void)
         cmocka_unit_test(test_chacha_rfc9001_a5),
         cmocka_unit_test(test_aes_hp_rfc9001_a2),
         cmocka_unit_test(test_seal_open_all_suites),
+        cmocka_unit_test(test_gcm256_gather_known_answer),
+        cmocka_unit_test(test_seal_gather_equals_seal_of_concatenation),
         cmocka_unit_test(test_nonce_is_iv_xor_pn),
         cmocka_unit_test(test_bad_args),
         cmocka_unit_test(test_allocator_hook),
