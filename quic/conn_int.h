@@ -236,6 +236,7 @@ struct quic_conn {
     quic_dgram_queue dg_tx, dg_rx;
     quic_dgram_pkt *dg_pkt; /* sent datagrams already framed for the next packet */
     quic_dgram_counters dg_stats;
+    uint64_t dg_tx_copied; /* payload bytes copied from dg_tx into a packet's plaintext */
     bool dg_rx_held; /* dg_rx's head was handed out; popped at the next one */
 
     /* Events for the application. */

@@ -9,6 +9,17 @@
 
 #define TAG_LEN 16
 #define MAX_REQUEUE 64
+/* Queued datagram payloads a packet seals from their slots (more are copied). */
+#define MAX_GATHER 32
+
+/* A queued datagram's payload left out of the written frames: the frame
+ * header is written, its payload bytes (a hole in the plaintext) are sealed
+ * from the queue slot. */
+typedef struct dgram_hole {
+    size_t off; /* in the payload */
+    size_t len;
+    const uint8_t *p;
+} dgram_hole;
 
 /* A packet under construction. */
 typedef struct pkt_build {
@@ -18,6 +29,9 @@ typedef struct pkt_build {
     bool in_flight;
     bool has_dgram;
     bool path_response; /* the datagram is expanded to 1200 (RFC 9000 §8.2.2) */
+    size_t dg_taken;    /* queued datagrams in it, popped once it is sealed */
+    size_t n_holes;
+    dgram_hole holes[MAX_GATHER];
 } pkt_build;
 
 static bool level_tx_ok(const quic_conn *c, quic_pn_space sp)
@@ -261,32 +275,65 @@ static const uint8_t *take_sent_datagrams(quic_conn *c, pkt_build *b, uint64_t n
     return p;
 }
 
+/* Queued datagrams, oldest first, as many as fit. Each frame's header is
+ * written in place and its payload left as a hole that the seal reads from
+ * the queue slot (the one copy out of the queue is the encryption into the
+ * datagram); the records are popped once the packet is sealed. With the trace
+ * hook on (it reads the plaintext) or the holes used up, the payload is
+ * copied in place instead. */
 static void put_datagrams(quic_conn *c, pkt_build *b, uint64_t now)
 {
     const uint8_t *p;
     size_t n;
     uint64_t peer_max = c->peer_tp.max_datagram_frame_size;
-    while (quic_dgram_queue_peek(&c->dg_tx, now, &p, &n)) {
-        size_t need = quic_dgram_frame_header(NULL, n) + n;
-        if (need > peer_max) {
+    quic_dgram_cursor cur;
+    bool more = quic_dgram_queue_first(&c->dg_tx, now, &cur, &p, &n);
+    while (more) {
+        size_t hdr = quic_dgram_frame_header(NULL, n);
+        if (hdr + n > peer_max) {
+            if (b->dg_taken)
+                return; /* behind those taken: the next packet drops it */
             /* Too large for the peer (it may have shrunk the path): drop. */
             quic_dgram_queue_drop_head(&c->dg_tx);
             c->dg_stats.drop_send_too_large++;
+            more = quic_dgram_queue_first(&c->dg_tx, now, &cur, &p, &n);
             continue;
         }
-        if (need > qb_wr_left(&b->w))
+        if (hdr + n > qb_wr_left(&b->w))
             return; /* the next packet takes it */
-        /* The frame written in place: the one copy out of the queue. */
         uint8_t *dst = qb_wr_ptr(&b->w);
-        size_t hdr = quic_dgram_frame_header(dst, n);
-        if (n)
+        quic_dgram_frame_header(dst, n);
+        if (n && !c->cfg.trace && b->n_holes < MAX_GATHER) {
+            b->holes[b->n_holes++] = (dgram_hole){.off = b->w.off + hdr, .len = n, .p = p};
+        } else if (n) {
             memcpy(dst + hdr, p, n);
+            c->dg_tx_copied += n;
+        }
         b->w.off += hdr + n;
-        b->ack_eliciting = b->in_flight = true; /* RFC 9221 §5 */
-        quic_dgram_queue_pop(&c->dg_tx);
-        c->dg_stats.sent++;
-        b->has_dgram = true;
+        b->ack_eliciting = b->in_flight = b->has_dgram = true; /* RFC 9221 §5 */
+        b->dg_taken++;
+        more = quic_dgram_queue_next(&c->dg_tx, &cur, &p, &n);
     }
+}
+
+/* Seals the packet at pkt whose plaintext payload is b's (written at plain,
+ * or in place when plain is NULL), reading the holes from their slots. */
+static int seal_packet(const quic_pkt_keys *k, const pkt_build *b, uint8_t *pkt, size_t pkt_len,
+                       const quic_pkt_wr *pw, uint64_t pn, const uint8_t *plain)
+{
+    if (b->n_holes == 0)
+        return quic_pkt_protect_from(k, pkt, pkt_len, pw->pn_offset, pw->pn_len, pn, plain);
+    const uint8_t *base = b->w.p;
+    qb_iov v[2 * MAX_GATHER + 1];
+    size_t nv = 0, at = 0;
+    for (size_t i = 0; i < b->n_holes; i++) {
+        const dgram_hole *h = &b->holes[i];
+        v[nv++] = (qb_iov){base + at, h->off - at};
+        v[nv++] = (qb_iov){h->p, h->len};
+        at = h->off + h->len;
+    }
+    v[nv++] = (qb_iov){base + at, b->w.off - at};
+    return quic_pkt_protect_gather(k, pkt, pkt_len, pw->pn_offset, pw->pn_len, pn, v, nv);
 }
 
 /* One stream's frames; returns true when it still has something to send. */
@@ -539,12 +586,16 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
     quic_pkt_keys k = tx_keys(c, sp);
     /* Traced before protection: the frames are still in clear. */
     trace_sent(c, sp, pn, pkt_len, b.w.p, b.w.off);
-    if (quic_pkt_protect_from(&k, w.p + start, pkt_len, pw.pn_offset, pw.pn_len, pn, plain) != 0) {
+    if (seal_packet(&k, &b, w.p + start, pkt_len, &pw, pn, plain) != 0) {
         quic_sentlog_abort(&c->log);
         return 0;
     }
     if (plain)
         quic_conn_dgram_pkt_sent(c);
+    /* The queued datagrams were read from their slots: now they may go. */
+    for (size_t i = 0; i < b.dg_taken; i++)
+        quic_dgram_queue_pop(&c->dg_tx);
+    c->dg_stats.sent += b.dg_taken;
     dg->off = start + pkt_len;
     quic_conn_ecn_on_sent(c, sp, pn);
     s->next_pn++;

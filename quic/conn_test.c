@@ -35,6 +35,7 @@ void quic_conn_test_view_get(const quic_conn *c, quic_conn_test_view *v)
     v->cc_congestion_events = quic_cc_congestion_events(&c->cc);
     v->early_held = c->early_n;
     v->early_keys = c->early_keys;
+    v->dgram_queue_copied = c->dg_tx_copied;
     v->now = c->now;
     v->idle_deadline = c->idle_deadline;
     v->pto = quic_conn_pto(c);

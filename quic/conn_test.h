@@ -44,6 +44,7 @@ typedef struct quic_conn_test_view {
     uint64_t ecn_ce_signals;    /* CE increases taken as congestion signals */
     uint64_t cc_congestion_events;
     bool early_keys;            /* 0-RTT keys held (client: seal; server: open) */
+    uint64_t dgram_queue_copied; /* queued datagram bytes copied into a packet before sealing */
 } quic_conn_test_view;
 
 void quic_conn_test_view_get(const quic_conn *c, quic_conn_test_view *v);

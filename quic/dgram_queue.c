@@ -194,6 +194,36 @@ bool quic_dgram_queue_peek(quic_dgram_queue *q, uint64_t now, const uint8_t **p,
     return true;
 }
 
+bool quic_dgram_queue_first(quic_dgram_queue *q, uint64_t now, quic_dgram_cursor *cur,
+                            const uint8_t **p, size_t *len)
+{
+    if (!quic_dgram_queue_peek(q, now, p, len))
+        return false;
+    cur->b = q->first;
+    cur->off = q->first->start;
+    cur->i = 0;
+    return true;
+}
+
+bool quic_dgram_queue_next(const quic_dgram_queue *q, quic_dgram_cursor *cur, const uint8_t **p,
+                           size_t *len)
+{
+    if (cur->i + 1 >= q->count)
+        return false;
+    rec_hdr h;
+    memcpy(&h, cur->b->data + cur->off, sizeof h);
+    cur->off += rec_size(h.len);
+    if (cur->off >= cur->b->used) {
+        cur->b = cur->b->next; /* a later block's records start at its front */
+        cur->off = cur->b->start;
+    }
+    cur->i++;
+    memcpy(&h, cur->b->data + cur->off, sizeof h);
+    *p = cur->b->data + cur->off + sizeof h;
+    *len = h.len;
+    return true;
+}
+
 void quic_dgram_queue_pop(quic_dgram_queue *q)
 {
     if (q->count == 0)

@@ -70,6 +70,21 @@ void quic_dgram_queue_expire(quic_dgram_queue *q, uint64_t now);
 /* The oldest live datagram, in place (after expiring): false when empty. The
  * bytes stay put until it is popped (pushes never overwrite a queued slot). */
 bool quic_dgram_queue_peek(quic_dgram_queue *q, uint64_t now, const uint8_t **p, size_t *len);
+/* A place in the queue for reading several datagrams in place before popping
+ * them: a packet takes the payloads from their slots and pops them once it
+ * is sealed. */
+typedef struct quic_dgram_cursor {
+    const quic_dgram_block *b;
+    size_t off; /* of the record in b */
+    size_t i;   /* records before it */
+} quic_dgram_cursor;
+/* The oldest live datagram (after expiring), as peek, with cur at it. */
+bool quic_dgram_queue_first(quic_dgram_queue *q, uint64_t now, quic_dgram_cursor *cur,
+                            const uint8_t **p, size_t *len);
+/* The one after cur's (cur moves to it): false after the newest. Valid while
+ * nothing is popped; a push leaves the records and the cursor in place. */
+bool quic_dgram_queue_next(const quic_dgram_queue *q, quic_dgram_cursor *cur, const uint8_t **p,
+                           size_t *len);
 /* Removes the datagram peek returned (after it went into a packet). To pack
  * several into one packet: peek, write if it fits, pop, repeat. */
 void quic_dgram_queue_pop(quic_dgram_queue *q);

@@ -67,6 +67,18 @@ int quic_pkt_protect(const quic_pkt_keys *k, uint8_t *pkt, size_t pkt_len, size_
 int quic_pkt_protect_from(const quic_pkt_keys *k, uint8_t *pkt, size_t pkt_len,
                           size_t pn_offset, size_t pn_len, uint64_t pn, const uint8_t *plain)
 {
+    /* One piece: the whole payload, in place or elsewhere (a packet too
+     * short for its header is refused by the gather's checks). */
+    size_t hdr_len = pn_offset + pn_len;
+    size_t plain_len = pkt_len > hdr_len + CX_AEAD_TAG_LEN ? pkt_len - hdr_len - CX_AEAD_TAG_LEN : 0;
+    qb_iov v = {plain ? plain : pkt + hdr_len, plain_len};
+    return quic_pkt_protect_gather(k, pkt, pkt_len, pn_offset, pn_len, pn, &v, 1);
+}
+
+int quic_pkt_protect_gather(const quic_pkt_keys *k, uint8_t *pkt, size_t pkt_len,
+                            size_t pn_offset, size_t pn_len, uint64_t pn, const qb_iov *iov,
+                            size_t n)
+{
     uint8_t mask[CX_HP_MASK_LEN];
     if (pn_len < 1 || pn_len > 4)
         return QUIC_PKT_ERR_PN_LEN;
@@ -81,8 +93,12 @@ int quic_pkt_protect_from(const quic_pkt_keys *k, uint8_t *pkt, size_t pkt_len,
     size_t plain_len = pkt_len - hdr_len - CX_AEAD_TAG_LEN;
     /* §5.3: the AAD is the header up to and including the packet number, in clear. */
     uint8_t *payload = pkt + hdr_len;
-    if (cx_aead_seal_to(k->aead, pn, pkt, hdr_len, plain ? plain : payload, payload,
-                        plain_len) != CX_OK)
+    size_t sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += iov[i].len;
+    if (sum != plain_len)
+        return QUIC_PKT_ERR_ARG; /* the pieces do not fill the payload */
+    if (cx_aead_seal_gather(k->aead, pn, pkt, hdr_len, iov, n, payload) != CX_OK)
         return QUIC_PKT_ERR_CRYPTO;
     if (cx_hp_mask(k->hp, pkt + pn_offset + 4, mask) != CX_OK)
         return QUIC_PKT_ERR_CRYPTO;

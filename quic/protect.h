@@ -52,6 +52,14 @@ int quic_pkt_protect(const quic_pkt_keys *k, uint8_t *pkt, size_t pkt_len, size_
 int quic_pkt_protect_from(const quic_pkt_keys *k, uint8_t *pkt, size_t pkt_len,
                           size_t pn_offset, size_t pn_len, uint64_t pn, const uint8_t *plain);
 
+/* The same with the plaintext payload gathered from n pieces (they add up to
+ * the payload length; a piece lies either exactly where its ciphertext goes
+ * in pkt or outside pkt): frames written in place and datagram payloads read
+ * from their queue slots are sealed without being copied together first. */
+int quic_pkt_protect_gather(const quic_pkt_keys *k, uint8_t *pkt, size_t pkt_len,
+                            size_t pn_offset, size_t pn_len, uint64_t pn, const qb_iov *iov,
+                            size_t n);
+
 /* What unprotecting found. */
 typedef struct quic_pkt_clear {
     uint8_t first;         /* first byte without header protection */

@@ -252,6 +252,41 @@ static void test_dgram_in_packet_waits_for_a_buffer_that_holds_it(void **state)
     pair_free(&p);
 }
 
+/* A datagram that had to wait goes from its queue slot into the packet with
+ * no plaintext copy on the way: the seal reads it from the slot (a gather)
+ * and writes the ciphertext into the datagram; it arrives intact, in order. */
+static void test_dgram_queued_is_sealed_from_its_slot_without_a_copy(void **state)
+{
+    (void)state;
+    pair p;
+    both b = {0};
+    setup(&p, &b);
+    uint8_t d[3][1000];
+    size_t lens[3] = {1000, 1000, 300}; /* 1 into the packet, 2 and 3 queued behind it */
+    for (int i = 0; i < 3; i++) {
+        for (size_t j = 0; j < lens[i]; j++)
+            d[i][j] = (uint8_t)(j * (i + 3) + i + 1);
+        assert_int_equal(quic_conn_dgram_send(p.client, d[i], lens[i], p.now), 0);
+    }
+    quic_dgram_counters st;
+    quic_conn_dgram_stats(p.client, &st);
+    assert_int_equal(st.queued, 2);
+    client_to_server(&p);
+    pair_events(p.server, on_event, &b.s);
+    assert_int_equal(b.s.n, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(b.s.len[i], lens[i]);
+        assert_int_equal(b.s.first[i], d[i][0]);
+    }
+    assert_memory_equal(b.s.data, d[2], lens[2]);
+    quic_conn_dgram_stats(p.client, &st);
+    assert_int_equal(st.sent, 3);
+    quic_conn_test_view v;
+    quic_conn_test_view_get(p.client, &v);
+    assert_int_equal(v.dgram_queue_copied, 0);
+    pair_free(&p);
+}
+
 /* ---- through the h3q binding (RFC 9297 §2.1) ---- */
 
 static bool h3_request_seen(pair_h3 *t, void *ud)
@@ -319,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_dgram_order_kept_between_packet_and_queue),
         cmocka_unit_test(test_dgram_in_packet_expires_like_a_queued_one),
         cmocka_unit_test(test_dgram_in_packet_waits_for_a_buffer_that_holds_it),
+        cmocka_unit_test(test_dgram_queued_is_sealed_from_its_slot_without_a_copy),
         cmocka_unit_test(test_h3q_datagram_goes_straight_into_the_packet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
