@@ -250,6 +250,44 @@ static void *null_realloc(void *ud, void *p, size_t n) { (void)ud; (void)p; (voi
 static void null_free(void *ud, void *p) { (void)ud; (void)p; }
 
 /* A queue that cannot grow says so and keeps what it has. */
+/* A cursor reads the queued datagrams in order, in place, across blocks,
+ * without removing them; pops afterwards remove exactly those read. */
+static void test_cursor_reads_records_in_place_across_blocks(void **state)
+{
+    (void)state;
+    quic_dgram_queue q;
+    quic_dgram_queue_config cfg = {.slots = 64, .slot_size = 1500};
+    assert_int_equal(quic_dgram_queue_init(&q, &cfg, NULL), 0);
+    uint8_t b[1500];
+    const uint8_t *slot[12];
+    for (int i = 0; i < 12; i++) { /* 12 x ~1000 B: several 4096-byte blocks */
+        fill(b, 1000 + (size_t)i, (uint8_t)(i + 1));
+        assert_int_equal(quic_dgram_queue_push(&q, b, 1000 + (size_t)i, 0), 0);
+    }
+    quic_dgram_cursor cur;
+    const uint8_t *p;
+    size_t len;
+    int i = 0;
+    for (bool more = quic_dgram_queue_first(&q, 0, &cur, &p, &len); more;
+         more = quic_dgram_queue_next(&q, &cur, &p, &len), i++) {
+        assert_int_equal(len, 1000 + (size_t)i);
+        assert_int_equal(p[0], i + 1);
+        assert_int_equal(p[len - 1], i + 1);
+        slot[i] = p;
+    }
+    assert_int_equal(i, 12);
+    assert_int_equal(quic_dgram_queue_count(&q), 12);
+    /* A push meanwhile moves none of them. */
+    fill(b, 700, 0x77);
+    assert_int_equal(quic_dgram_queue_push(&q, b, 700, 0), 0);
+    for (int k = 0; k < 5; k++)
+        quic_dgram_queue_pop(&q);
+    assert_true(quic_dgram_queue_peek(&q, 0, &p, &len));
+    assert_ptr_equal(p, slot[5]);
+    assert_int_equal(p[0], 6);
+    quic_dgram_queue_free(&q);
+}
+
 static void test_no_memory_refuses_push(void **state)
 {
     (void)state;
@@ -274,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_blocks_given_back_after_burst),
         cmocka_unit_test(test_peeked_payload_never_moves),
         cmocka_unit_test(test_no_memory_refuses_push),
+        cmocka_unit_test(test_cursor_reads_records_in_place_across_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
