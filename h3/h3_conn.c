@@ -53,7 +53,7 @@ int h3_conn_new(const h3_config *cfg, h3_conn **out)
     qb_vec_init(&c->streams, a, (2 * cfg->max_streams + 16) * sizeof(h3_stream *));
     /* Two actions per tracked stream at most, plus discarded uni streams. */
     qb_ring_init(&c->acts, a, sizeof(h3_action), 4 * (cfg->max_streams + 16));
-    qb_vec_init(&c->dgrams, a, H3_DGRAM_QUEUE_BYTES);
+    qb_ring_init(&c->dgrams, a, 1, H3_DGRAM_QUEUE_BYTES);
     size_t max_evs = cfg->max_event_bytes / sizeof(h3_ev_rec);
     qb_ring_init(&c->evs, a, sizeof(h3_ev_rec), (max_evs > 64 ? max_evs : 64) + 1);
     qb_vec_init(&c->evdata, a, cfg->max_event_bytes);
@@ -77,7 +77,7 @@ void h3_conn_free(h3_conn *c)
         h3_stream_free(c, h3_conn_stream_at(c, i));
     qb_vec_free(&c->streams);
     qb_ring_free(&c->acts);
-    qb_vec_free(&c->dgrams);
+    qb_ring_free(&c->dgrams);
     qb_ring_free(&c->evs);
     qb_vec_free(&c->evdata);
     qb_vec_free(&c->pull_fields);
@@ -101,8 +101,8 @@ void h3_conn_trim(h3_conn *c)
     }
     if (qb_ring_count(&c->acts) == 0)
         qb_ring_shrink(&c->acts);
-    if (qb_vec_len(&c->dgrams) == 0)
-        qb_vec_shrink(&c->dgrams);
+    if (qb_ring_count(&c->dgrams) == 0)
+        qb_ring_shrink(&c->dgrams);
     qb_vec_shrink(&c->streams);
     for (size_t i = 0; i < h3_conn_n_streams(c); i++) {
         h3_stream *s = h3_conn_stream_at(c, i);

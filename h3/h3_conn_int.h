@@ -93,7 +93,7 @@ struct h3_conn {
     size_t n_dgrams;
     /* outputs */
     qb_ring acts;   /* h3_action */
-    qb_vec dgrams;  /* records: u16 length + payload */
+    qb_ring dgrams; /* byte ring of records (h3_conn_dgram.c) */
     qb_ring evs;    /* h3_ev_rec; one slot kept for the connection error */
     qb_vec evdata;  /* event payloads, at offsets kept until the queue drains */
     qb_vec pull_fields; /* h3_field, as many as the largest section pulled */

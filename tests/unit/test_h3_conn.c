@@ -322,6 +322,78 @@ static void test_pair_datagram_reorder(void **state)
     pair_free(pr);
 }
 
+/* The queue of HTTP datagrams waiting to be sent is a ring (issue #15): a
+ * payload stays where it was written while later ones are pushed, even once
+ * earlier ones were taken (a buffer that slides to the front would move it). */
+static void test_datagram_queue_never_moves_queued_bytes(void **state)
+{
+    (void)state;
+    pair *pr = pair_new(true);
+    h3_field req[] = {F(":method", "CONNECT"), F(":authority", "a:1")};
+    uint64_t sid;
+    assert_int_equal(h3_conn_send_request(pr->cli, req, 2, &sid), 0);
+    uint8_t b[1000];
+    for (int i = 0; i < 4; i++) {
+        memset(b, 0x10 + i, sizeof b);
+        assert_int_equal(h3_conn_send_datagram(pr->cli, sid, b, sizeof b), 0);
+    }
+    const uint8_t *p[3];
+    size_t len;
+    for (int i = 0; i < 3; i++) {
+        assert_true(h3_conn_next_datagram(pr->cli, &p[i], &len));
+        assert_int_equal(p[i][len - 1], 0x10 + i);
+    }
+    /* Records lie one after another: the fourth follows the third. */
+    const uint8_t *fourth = p[2] + (p[2] - p[1]);
+    memset(b, 0x20, sizeof b);
+    assert_int_equal(h3_conn_send_datagram(pr->cli, sid, b, sizeof b), 0);
+    const uint8_t *q;
+    assert_true(h3_conn_next_datagram(pr->cli, &q, &len));
+    assert_ptr_equal(q, fourth);
+    assert_int_equal(q[len - 1], 0x13);
+    assert_true(h3_conn_next_datagram(pr->cli, &q, &len));
+    assert_int_equal(q[len - 1], 0x20);
+    assert_false(h3_conn_next_datagram(pr->cli, &q, &len));
+    pair_free(pr);
+}
+
+/* The ring keeps order and contents through wraps and growth, with sizes that
+ * do not divide its storage. */
+static void test_datagram_queue_fifo_through_wraps(void **state)
+{
+    (void)state;
+    pair *pr = pair_new(true);
+    h3_field req[] = {F(":method", "CONNECT"), F(":authority", "a:1")};
+    uint64_t sid;
+    assert_int_equal(h3_conn_send_request(pr->cli, req, 2, &sid), 0);
+    uint8_t b[1199];
+    uint32_t seed = 7, pushed = 0, taken = 0;
+    size_t lens[4096];
+    for (int round = 0; round < 3000; round++) {
+        seed = seed * 1103515245u + 12345u;
+        int burst = (int)((seed >> 16) % 5);
+        for (int k = 0; k < burst && pushed - taken < 100; k++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t n = (seed >> 8) % sizeof b;
+            memset(b, (uint8_t)pushed, n);
+            assert_int_equal(h3_conn_send_datagram(pr->cli, sid, b, n), 0);
+            lens[pushed++ % 4096] = n;
+        }
+        int drain = (int)((seed >> 20) % 4);
+        const uint8_t *p;
+        size_t len;
+        for (int k = 0; k < drain && h3_conn_next_datagram(pr->cli, &p, &len); k++) {
+            size_t want = lens[taken % 4096];
+            assert_int_equal(len, want + 1); /* the 1-byte Quarter Stream ID 0 */
+            for (size_t j = 1; j < len; j++)
+                assert_int_equal(p[j], (uint8_t)taken);
+            taken++;
+        }
+    }
+    assert_true(taken > 1000);
+    pair_free(pr);
+}
+
 /* RFC 9297 §3.2: a 204 to a Capsule Protocol request is malformed. */
 static void test_pair_capsule_204(void **state)
 {
@@ -1043,6 +1115,8 @@ int main(void)
         cmocka_unit_test(test_pair_capsules),
         cmocka_unit_test(test_pair_capsule_204),
         cmocka_unit_test(test_pair_datagram_reorder),
+        cmocka_unit_test(test_datagram_queue_never_moves_queued_bytes),
+        cmocka_unit_test(test_datagram_queue_fifo_through_wraps),
         cmocka_unit_test(test_pair_refuse_without_datagrams),
         cmocka_unit_test(test_pair_trailers_reset),
         cmocka_unit_test(test_err_control_stream),
