@@ -238,6 +238,7 @@ struct quic_conn {
     quic_dgram_counters dg_stats;
     uint64_t dg_tx_copied; /* payload bytes copied from dg_tx into a packet's plaintext */
     bool dg_rx_held; /* dg_rx's head was handed out; popped at the next one */
+    bool dg_seal_from_slots; /* seal queued payloads from their slots (conn_send.c); off by default */
 
     /* Events for the application. */
     /* Never more than ev_max: a stream queues each kind of event at most

@@ -119,3 +119,5 @@ void quic_conn_test_set_retry_token(quic_conn *c, const uint8_t *token, size_t l
         len = QUIC_CONN_TOKEN_MAX;
     (void)quic_conn_token_set_initial(c, token, len);
 }
+
+void quic_conn_test_set_dgram_seal_from_slots(quic_conn *c, bool on) { c->dg_seal_from_slots = on; }

@@ -74,6 +74,10 @@ const quic_peer_cids *quic_conn_test_peer_cids(const quic_conn *c);
 /* The next NEW_CONNECTION_ID c owes the peer; false when none. */
 bool quic_conn_test_next_announce(quic_conn *c, uint64_t *seq);
 /* Client: the token its Initials carry, as if a Retry had brought it. */
+/* Seals queued datagram payloads straight from their queue slots (a gather)
+ * instead of copying them into the packet first (conn_send.c says why this is
+ * off by default). */
+void quic_conn_test_set_dgram_seal_from_slots(quic_conn *c, bool on);
 void quic_conn_test_set_retry_token(quic_conn *c, const uint8_t *token, size_t len);
 
 /* By value, for use in expressions. */

@@ -252,15 +252,17 @@ static void test_dgram_in_packet_waits_for_a_buffer_that_holds_it(void **state)
     pair_free(&p);
 }
 
-/* A datagram that had to wait goes from its queue slot into the packet with
- * no plaintext copy on the way: the seal reads it from the slot (a gather)
- * and writes the ciphertext into the datagram; it arrives intact, in order. */
+/* Sealing from the slots (off by default, see conn_send.c): a datagram that
+ * had to wait goes from its queue slot into the packet with no plaintext copy
+ * on the way: the seal reads it from the slot (a gather) and writes the
+ * ciphertext into the datagram; it arrives intact, in order. */
 static void test_dgram_queued_is_sealed_from_its_slot_without_a_copy(void **state)
 {
     (void)state;
     pair p;
     both b = {0};
     setup(&p, &b);
+    quic_conn_test_set_dgram_seal_from_slots(p.client, true);
     uint8_t d[3][1000];
     size_t lens[3] = {1000, 1000, 300}; /* 1 into the packet, 2 and 3 queued behind it */
     for (int i = 0; i < 3; i++) {
@@ -284,6 +286,62 @@ static void test_dgram_queued_is_sealed_from_its_slot_without_a_copy(void **stat
     quic_conn_test_view v;
     quic_conn_test_view_get(p.client, &v);
     assert_int_equal(v.dgram_queue_copied, 0);
+    pair_free(&p);
+}
+
+/* By default a queued payload is copied into the packet (one memcpy is
+ * cheaper than another AEAD update) and still arrives intact, in order. */
+static void test_dgram_queued_is_copied_into_the_packet_by_default(void **state)
+{
+    (void)state;
+    pair p;
+    both b = {0};
+    setup(&p, &b);
+    uint8_t d[2][1000];
+    for (int i = 0; i < 2; i++) {
+        memset(d[i], 0x61 + i, sizeof d[i]);
+        assert_int_equal(quic_conn_dgram_send(p.client, d[i], sizeof d[i], p.now), 0);
+    }
+    client_to_server(&p);
+    pair_events(p.server, on_event, &b.s);
+    assert_int_equal(b.s.n, 2);
+    assert_memory_equal(b.s.data, d[1], sizeof d[1]);
+    quic_conn_test_view v;
+    quic_conn_test_view_get(p.client, &v);
+    assert_int_equal(v.dgram_queue_copied, 1000);
+    pair_free(&p);
+}
+
+/* Sealing from the slots with more queued datagrams than a packet has holes
+ * for: the rest are copied, all arrive in order, intact. */
+static void test_dgram_many_queued_sealed_from_slots_keep_order(void **state)
+{
+    (void)state;
+    pair p;
+    both b = {0};
+    setup(&p, &b);
+    quic_conn_test_set_dgram_seal_from_slots(p.client, true);
+    uint8_t big[1000], d[30];
+    memset(big, 0xff, sizeof big);
+    assert_int_equal(quic_conn_dgram_send(p.client, big, sizeof big, p.now), 0);
+    for (int i = 0; i < 60; i++) { /* the open packet fills, the rest queue behind */
+        memset(d, i, sizeof d);
+        assert_int_equal(quic_conn_dgram_send(p.client, d, (size_t)(i % 2 ? 30 : 17), p.now), 0);
+    }
+    client_to_server(&p);
+    pair_events(p.server, on_event, &b.s);
+    assert_int_equal(b.s.n, 61);
+    for (int i = 0; i < 60; i++) {
+        assert_int_equal(b.s.first[i + 1], i);
+        assert_int_equal(b.s.len[i + 1], i % 2 ? 30 : 17);
+    }
+    quic_conn_test_view v;
+    quic_conn_test_view_get(p.client, &v);
+    quic_dgram_counters st;
+    quic_conn_dgram_stats(p.client, &st);
+    assert_true(st.queued > 32);
+    /* The first 32 of a packet are sealed from their slots, the rest copied. */
+    assert_true(v.dgram_queue_copied < st.queued * 30);
     pair_free(&p);
 }
 
@@ -355,6 +413,8 @@ int main(void)
         cmocka_unit_test(test_dgram_in_packet_expires_like_a_queued_one),
         cmocka_unit_test(test_dgram_in_packet_waits_for_a_buffer_that_holds_it),
         cmocka_unit_test(test_dgram_queued_is_sealed_from_its_slot_without_a_copy),
+        cmocka_unit_test(test_dgram_queued_is_copied_into_the_packet_by_default),
+        cmocka_unit_test(test_dgram_many_queued_sealed_from_slots_keep_order),
         cmocka_unit_test(test_h3q_datagram_goes_straight_into_the_packet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
