@@ -30,6 +30,7 @@ typedef struct pkt_build {
     bool has_dgram;
     bool path_response; /* the datagram is expanded to 1200 (RFC 9000 §8.2.2) */
     size_t dg_taken;    /* queued datagrams in it, popped once it is sealed */
+    uint64_t dg_gone;   /* datagrams gone from the queue before the first taken */
     size_t n_holes;
     dgram_hole holes[MAX_GATHER];
 } pkt_build;
@@ -297,6 +298,8 @@ static void put_datagrams(quic_conn *c, pkt_build *b, uint64_t now)
     quic_dgram_cursor cur;
     bool more = quic_dgram_queue_first(&c->dg_tx, now, &cur, &p, &n);
     while (more) {
+        if (b->dg_taken == 0) /* counts pops and drops alike */
+            b->dg_gone = quic_dgram_queue_stats(&c->dg_tx)->pushed - quic_dgram_queue_count(&c->dg_tx);
         size_t hdr = quic_dgram_frame_header(NULL, n);
         if (hdr + n > peer_max) {
             if (b->dg_taken)
@@ -600,8 +603,12 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
     }
     if (plain)
         quic_conn_dgram_pkt_sent(c);
-    /* The queued datagrams were read from their slots: now they may go. */
-    for (size_t i = 0; i < b.dg_taken; i++)
+    /* The queued datagrams were read from their slots: now they may go. By
+     * their place in the queue, not a count of pops: should any have been
+     * dropped meanwhile (e.g. a trace hook that sent a datagram later in
+     * time made older ones expire), no untaken one is popped. */
+    const quic_dgram_stats *qs = quic_dgram_queue_stats(&c->dg_tx);
+    while (b.dg_taken && qs->pushed - quic_dgram_queue_count(&c->dg_tx) < b.dg_gone + b.dg_taken)
         quic_dgram_queue_pop(&c->dg_tx);
     c->dg_stats.sent += b.dg_taken;
     dg->off = start + pkt_len;
