@@ -32,7 +32,7 @@ typedef struct pkt_build {
     size_t dg_taken;    /* queued datagrams in it, popped once it is sealed */
     uint64_t dg_gone;   /* datagrams gone from the queue before the first taken */
     size_t n_holes;
-    dgram_hole holes[MAX_GATHER];
+    dgram_hole *holes;  /* MAX_GATHER, filled up to n_holes (not zeroed per packet) */
 } pkt_build;
 
 static bool level_tx_ok(const quic_conn *c, quic_pn_space sp)
@@ -517,7 +517,8 @@ static int build_packet(quic_conn *c, qb_wr *dg, quic_pn_space sp, size_t limit,
     rc = begin_header(c, &w, sp, pn, pn_len, &pw);
     if (rc != 0 || qb_wr_left(&w) < TAG_LEN + quic_pkt_min_payload(pn_len) + 1)
         return 0;
-    pkt_build b = {.sp = sp};
+    dgram_hole holes[MAX_GATHER];
+    pkt_build b = {.sp = sp, .holes = holes};
     size_t hdr_end = w.off;
     qb_wr_init(&b.w, w.p + w.off, qb_wr_left(&w) - TAG_LEN);
     quic_sentlog_begin(&c->log);
