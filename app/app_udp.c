@@ -155,18 +155,26 @@ bool app_udp_pending(const app_udp *u)
     return false;
 }
 
-/* Turns GRO on where the kernel has it; without, receives stay one datagram
- * per message into the caller's buffers. */
-static void gro_setup(app_udp *u)
+/* GRO goes on once a receive fills the caller's whole batch (of at least
+ * APP_UDP_GRO_AFTER): a socket that sees a datagram now and then (an idle
+ * connection, a ping-pong) keeps none of GRO's 2 MB of slots, one under load
+ * gets them (issue 10: memory grows with use). Datagrams already queued in the
+ * kernel stay as they were; later runs come coalesced. */
+#define APP_UDP_GRO_AFTER 8
+
+bool app_udp_gro_enable(app_udp *u)
 {
+    if (u->gro)
+        return true;
     int on = 1;
     if (setsockopt(u->fd, IPPROTO_UDP, UDP_GRO, &on, sizeof on) != 0)
-        return;
+        return false;
     u->gro = calloc(1, sizeof *u->gro);
     if (!u->gro) { /* no state, no coalescing: off again */
         on = 0;
         setsockopt(u->fd, IPPROTO_UDP, UDP_GRO, &on, sizeof on);
     }
+    return u->gro != NULL;
 }
 
 static void gro_free(app_udp *u)
@@ -329,7 +337,6 @@ int app_udp_open(app_udp *u, const app_addr *addr, bool bind_it, char *err, size
     int seg = 0;
     socklen_t sl = sizeof seg;
     u->gso = getsockopt(u->fd, IPPROTO_UDP, UDP_SEGMENT, &seg, &sl) == 0;
-    gro_setup(u);
     return 0;
 }
 
@@ -464,6 +471,8 @@ int app_udp_recv_batch(app_udp *u, app_dgram *v, size_t n)
         if (u->pcap && v[i].len)
             pcap_record(u, &v[i], false);
     }
+    if ((size_t)got == n && n >= APP_UDP_GRO_AFTER)
+        (void)app_udp_gro_enable(u); /* under load: coalesce from now on */
     return got;
 }
 

@@ -23,7 +23,8 @@ typedef struct app_udp {
     int fd;
     int family;
     bool gso;       /* UDP_SEGMENT accepted by this socket */
-    app_udp_gro *gro; /* UDP_GRO on: coalesced receives and their split (or NULL) */
+    app_udp_gro *gro; /* UDP_GRO on: coalesced receives and their split (or
+                       * NULL: off until a receive fills a whole batch) */
     app_addr local; /* what the socket is bound to */
     app_pcap_writer *pcap; /* --pcap: every datagram sent and received (or NULL) */
     bool refused;   /* connected socket: an ICMP port unreachable came back
@@ -76,6 +77,10 @@ int app_udp_connect(app_udp *u, const app_addr *peer, char *err, size_t errlen);
  * socket's receive area instead of the caller's buffer, valid until the next
  * receive on the socket. */
 int app_udp_recv_batch(app_udp *u, app_dgram *v, size_t n);
+
+/* Turns UDP_GRO on now (receives turn it on by themselves once one fills a
+ * whole batch); false where the kernel has no GRO or its state cannot be had. */
+bool app_udp_gro_enable(app_udp *u);
 
 /* Datagrams a coalesced receive left in the socket's receive area for the next
  * app_udp_recv_batch: they are out of the kernel, so poll does not see them; a
