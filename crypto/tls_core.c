@@ -13,6 +13,7 @@
 
 /* ---- failure, log, random ---- */
 
+#ifndef QUINCE_MINIMAL /* the size profile has no log lines (tls_int.h) */
 void tls_log(tls_conn *c, tls_log_level lvl, const char *fmt, ...)
 {
     char msg[256];
@@ -24,6 +25,7 @@ void tls_log(tls_conn *c, tls_log_level lvl, const char *fmt, ...)
     va_end(ap);
     c->cfg->log(c->cfg->log_ud, lvl, msg);
 }
+#endif
 
 int tls_fail(tls_conn *c, int err, const char *reason)
 {

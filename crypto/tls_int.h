@@ -167,7 +167,11 @@ int tls_check_cert_verify(tls_conn *c, const tls_msg *m, bool from_server);
 
 /* Marks the connection failed with err (a TLS_ERR_* code) and reason; returns err. */
 int tls_fail(tls_conn *c, int err, const char *reason);
+#ifdef QUINCE_MINIMAL /* the size profile: no log lines (issue 16) */
+#define tls_log(c, lvl, ...) ((void)(c), (void)(lvl))
+#else
 void tls_log(tls_conn *c, tls_log_level lvl, const char *fmt, ...);
+#endif
 int tls_random(tls_conn *c, uint8_t *out, size_t n);
 /* A fresh ephemeral key for group from the random hook. */
 int tls_kex_new(tls_conn *c, uint16_t group, cx_kex **out);

@@ -18,6 +18,10 @@ void quic_cc_init(quic_cc *cc, quic_cc_algo algo, size_t max_datagram_size)
     memset(cc, 0, sizeof *cc);
     if (max_datagram_size < QUIC_CC_MIN_DATAGRAM)
         max_datagram_size = QUIC_CC_MIN_DATAGRAM;
+#ifdef QUINCE_MINIMAL /* the size profile: NewReno only (cc_cubic.c left out) */
+    algo = QUIC_CC_NEWRENO;
+#define quic_cc_cubic_ops quic_cc_newreno_ops
+#endif
     switch (algo) {
     case QUIC_CC_NEWRENO:
         cc->ops = &quic_cc_newreno_ops;

@@ -14,6 +14,7 @@ bool quic_path_equal(const quic_path *a, const quic_path *b)
            !memcmp(a->remote, b->remote, a->remote_len) && !memcmp(a->local, b->local, a->local_len);
 }
 
+#ifndef QUINCE_MINIMAL /* the size profile has no log lines (conn_int.h) */
 void quic_conn_logf(quic_conn *c, const char *fmt, ...)
 {
     if (!c->cfg.log)
@@ -25,6 +26,7 @@ void quic_conn_logf(quic_conn *c, const char *fmt, ...)
     va_end(ap);
     c->cfg.log(c->cfg.log_ud, line);
 }
+#endif
 
 int quic_conn_random(quic_conn *c, uint8_t *buf, size_t n)
 {

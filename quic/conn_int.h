@@ -298,6 +298,10 @@ static inline size_t quic_conn_path_mtu(const quic_conn *c)
 }
 
 /* ---- conn_core.c: the state every part sits above ---- */
+#ifdef QUINCE_MINIMAL /* the size profile: no trace events, no log lines (issue 16) */
+#define quic_conn_trace(c, t) ((void)(c), (void)(t))
+#define quic_conn_logf(c, ...) ((void)(c))
+#else
 static inline void quic_conn_trace(quic_conn *c, quic_trace *t)
 {
     if (c->cfg.trace) {
@@ -307,6 +311,8 @@ static inline void quic_conn_trace(quic_conn *c, quic_trace *t)
         c->cfg.trace(c->cfg.trace_ud, c, t);
     }
 }
+void quic_conn_logf(quic_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#endif
 quic_pkt_type quic_space_pkt_type(quic_pn_space sp);
 /* Queues an event for quic_conn_next_event (READABLE/WRITABLE once per stream). */
 void quic_conn_push_event(quic_conn *c, quic_event_type type, uint64_t stream_id, uint64_t code);
@@ -325,7 +331,6 @@ void quic_conn_on_peer_close(quic_conn *c, bool app, uint64_t code, uint64_t ft,
                              const uint8_t *reason, size_t len, uint64_t now);
 /* Over: the CLOSED event, only quic_conn_free is left. */
 void quic_conn_finish(quic_conn *c);
-void quic_conn_logf(quic_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int quic_conn_random(quic_conn *c, uint8_t *buf, size_t n);
 uint64_t quic_conn_pto(const quic_conn *c);
 /* RFC 9000 §10.1: the idle period starts again, and lasts at least 3 PTO. */
