@@ -27,7 +27,7 @@ void tls_log(tls_conn *c, tls_log_level lvl, const char *fmt, ...)
 }
 #endif
 
-int tls_fail(tls_conn *c, int err, const char *reason)
+int(tls_fail)(tls_conn *c, int err, const char *reason) /* (): tls_int.h's size-profile macro */
 {
     if (c->state == TLS_ST_FAILED)
         return c->err;

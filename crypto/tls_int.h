@@ -167,6 +167,9 @@ int tls_check_cert_verify(tls_conn *c, const tls_msg *m, bool from_server);
 
 /* Marks the connection failed with err (a TLS_ERR_* code) and reason; returns err. */
 int tls_fail(tls_conn *c, int err, const char *reason);
+#ifdef QUINCE_MINIMAL /* the size profile: alerts without reason texts (issue 16) */
+#define tls_fail(c, err, reason) tls_fail(c, err, "")
+#endif
 #ifdef QUINCE_MINIMAL /* the size profile: no log lines (issue 16) */
 #define tls_log(c, lvl, ...) ((void)(c), (void)(lvl))
 #else

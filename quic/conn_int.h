@@ -320,6 +320,9 @@ void quic_conn_push_event(quic_conn *c, quic_event_type type, uint64_t stream_id
  * connection fails (RFC 9000 §10.2). Returns QUIC_ERR_CLOSING, which every
  * caller passes up: no other code says that the connection failed. */
 int quic_conn_fail(quic_conn *c, uint64_t code, uint64_t frame_type, const char *reason);
+#ifdef QUINCE_MINIMAL /* the size profile: empty reason phrases (RFC 9000 §19.19 allows) */
+#define quic_conn_fail(c, code, ft, reason) quic_conn_fail(c, code, ft, "")
+#endif
 /* Records {code, frame type, reason} unless an error is already latched. */
 void quic_conn_latch(quic_conn *c, bool by_peer, bool app, uint64_t code, uint64_t ft,
                      const char *reason, size_t reason_len);

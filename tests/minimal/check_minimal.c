@@ -3,7 +3,7 @@
  * with the default lists; a ClientHello offers no PSK and no early_data even
  * with a fresh session that allows 0-RTT; a connection runs NewReno, never
  * marks ECN and sends no ACK_ECN, never probes the path MTU, and logs and
- * traces nothing; errors keep their wire codes but lose their texts. Each check
+ * traces nothing; errors keep their codes and alerts but lose their texts. Each check
  * fails on the full profile's code. Built and run by `make size`
  * (tools/size.sh) on x86-64 and, under qemu-user, on armhf.
  * Prints "check_minimal: N passed, M failed"; exits 1 on a failure. */
@@ -98,6 +98,14 @@ static void check_client_hello(void)
     check(ok && !tls_exts_has(&ch.ext, TLS_X_PSK), "no pre_shared_key offered");
     check(ok && !tls_exts_has(&ch.ext, TLS_X_EARLY_DATA), "no early_data offered");
     check(c && tls_conn_early_data(c) == TLS_EARLY_NONE, "0-RTT not offered");
+    /* A malformed ServerHello fails the handshake with its alert, no text. */
+    static const uint8_t bad_sh[] = {2, 0, 0, 1, 0};
+    if (c)
+        tls_conn_consume_output(c, TLS_LEVEL_INITIAL, n);
+    check(c && tls_conn_recv(c, TLS_LEVEL_INITIAL, bad_sh, sizeof bad_sh) != 0,
+          "malformed ServerHello refused");
+    const char *why = c ? tls_conn_reason(c) : NULL;
+    check(!why || !*why, "no reason texts");
     tls_conn_free(c);
 }
 
