@@ -4,7 +4,8 @@
  *   frame_api.c    the entry points below (decode, encode, equal, describe)
  *   frame_table.c  one row per frame type and the lookups over the rows
  *   frame_ack.c, frame_ctl.c, frame_data.c   the per-frame codecs
- *   frame_codec.c  the field readers, emitter and line builder they share
+ *   frame_codec.c  the field readers and emitter they share
+ *   frame_describe.c  each frame's describe line and the line builder
  *   frame_pack.c   packing sizes (stands alone)
  *
  * quic_frame_decode() turns the bytes of ONE frame into a quic_frame; it never

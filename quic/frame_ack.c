@@ -205,16 +205,3 @@ bool quic_frame_ack_equal(const quic_frame_row *row, const quic_frame *a, const 
             return false;
     }
 }
-
-void quic_frame_ack_describe(const quic_frame_row *row, const quic_frame *f, quic_frame_line *out)
-{
-    quic_frame_catf(out, "%s delay=%" PRIu64 " ranges=", row->name, f->ack.ack_delay);
-    quic_ack_iter it;
-    quic_ack_range r;
-    quic_ack_iter_init(&it, f);
-    for (int k = 0; out->n >= 0 && (size_t)out->n < out->cap && quic_ack_iter_next(&it, &r); k++)
-        quic_frame_catf(out, "%s%" PRIu64 "-%" PRIu64, k ? "," : "", r.smallest, r.largest);
-    if (f->type == QUIC_FT_ACK_ECN)
-        quic_frame_catf(out, " ecn=%" PRIu64 "/%" PRIu64 "/%" PRIu64, f->ack.ecn[0],
-                        f->ack.ecn[1], f->ack.ecn[2]);
-}

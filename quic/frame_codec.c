@@ -1,6 +1,6 @@
-/* QUIC frame codec (RFC 9000 §19, RFC 9221 §4): the field readers, the emitter
- * and the line builder that every per-frame codec (frame_ack.c, frame_ctl.c,
- * frame_data.c) shares. The bottom of the codec: it calls nothing else in it.
+/* QUIC frame codec (RFC 9000 §19, RFC 9221 §4): the field readers and the
+ * emitter that every per-frame codec (frame_ack.c, frame_ctl.c, frame_data.c)
+ * shares (the line builder is frame_describe.c's). The bottom of the codec: it calls nothing else in it.
  * Encoding and its length share one emitter so they cannot disagree. */
 #include "quic/frame_codec.h"
 
@@ -98,15 +98,4 @@ void quic_frame_em_len_bytes(quic_frame_emit *e, const quic_frame *f, int i, con
 bool quic_frame_same_bytes(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
     return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
-}
-
-void quic_frame_catf(quic_frame_line *out, const char *fmt, ...)
-{
-    if (out->n < 0 || (size_t)out->n >= out->cap)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(out->buf + out->n, out->cap - (size_t)out->n, fmt, ap);
-    va_end(ap);
-    out->n = k < 0 ? k : out->n + k;
 }

@@ -1,14 +1,15 @@
 /*
  * Inside the frame codec (frame_api.c, frame_table.c, frame_ack.c, frame_data.c,
- * frame_ctl.c): the field readers, the emitter and the line builder the
- * per-frame codecs share (frame_codec.c), and the codec functions each row of
+ * frame_ctl.c, frame_describe.c): the field readers and the emitter the
+ * per-frame codecs share (frame_codec.c), the line builder (frame_describe.c), and the codec functions each row of
  * the frame table points at. Nothing outside the codec includes this header;
  * the rest of quic/ sees quic/frame.h.
  *
  * A frame's codec is four functions named after it (quic_frame_<x>_decode,
  * _emit, _equal, _describe); QUIC_FRAME_CODEC(x) declares them and the table
  * row names them. Adding a frame type = one row in frame_table.c, its four
- * functions here and in a frame_*.c file, its handler in conn_frames.c.
+ * functions here and in a frame_*.c file (_describe in frame_describe.c, which
+ * the QUINCE_MINIMAL size profile leaves out), its handler in conn_frames.c.
  * The codecs call only frame_codec.c: what they need from above (the name of
  * another frame type) comes down as an argument.
  */

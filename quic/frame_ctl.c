@@ -37,12 +37,6 @@ bool quic_frame_padding_equal(const quic_frame_row *row, const quic_frame *a, co
     return a->padding.count == b->padding.count;
 }
 
-void quic_frame_padding_describe(const quic_frame_row *row, const quic_frame *f,
-                                 quic_frame_line *out)
-{
-    quic_frame_catf(out, "%s x%" PRIu64, row->name, f->padding.count);
-}
-
 /* ---- PING (§19.2), HANDSHAKE_DONE (§19.20): the type is the frame ---- */
 
 int quic_frame_empty_decode(const quic_frame_row *row, qb_rd *r, quic_frame *f)
@@ -60,12 +54,6 @@ bool quic_frame_empty_equal(const quic_frame_row *row, const quic_frame *a, cons
 {
     (void)row, (void)a, (void)b;
     return true;
-}
-
-void quic_frame_empty_describe(const quic_frame_row *row, const quic_frame *f, quic_frame_line *out)
-{
-    (void)f;
-    quic_frame_catf(out, "%s", row->name);
 }
 
 /* ---- frames made only of row->nints varints (f->ints aliases their fields) ---- */
@@ -93,13 +81,6 @@ bool quic_frame_ints_equal(const quic_frame_row *row, const quic_frame *a, const
     return true;
 }
 
-void quic_frame_ints_describe(const quic_frame_row *row, const quic_frame *f, quic_frame_line *out)
-{
-    quic_frame_catf(out, "%s", row->name);
-    for (int i = 0; i < row->nints; i++)
-        quic_frame_catf(out, " %" PRIu64, f->ints[i]);
-}
-
 /* ---- MAX_STREAMS (§19.11) and STREAMS_BLOCKED (§19.14): at most 2^60 ---- */
 
 int quic_frame_max_streams_decode(const quic_frame_row *row, qb_rd *r, quic_frame *f)
@@ -122,12 +103,6 @@ bool quic_frame_max_streams_equal(const quic_frame_row *row, const quic_frame *a
     return quic_frame_ints_equal(row, a, b);
 }
 
-void quic_frame_max_streams_describe(const quic_frame_row *row, const quic_frame *f,
-                                     quic_frame_line *out)
-{
-    quic_frame_ints_describe(row, f, out);
-}
-
 int quic_frame_streams_blocked_decode(const quic_frame_row *row, qb_rd *r, quic_frame *f)
 {
     int rc = quic_frame_ints_decode(row, r, f);
@@ -146,12 +121,6 @@ bool quic_frame_streams_blocked_equal(const quic_frame_row *row, const quic_fram
                                       const quic_frame *b)
 {
     return quic_frame_ints_equal(row, a, b);
-}
-
-void quic_frame_streams_blocked_describe(const quic_frame_row *row, const quic_frame *f,
-                                         quic_frame_line *out)
-{
-    quic_frame_ints_describe(row, f, out);
 }
 
 /* ---- NEW_CONNECTION_ID (§19.15) ---- */
@@ -200,14 +169,6 @@ bool quic_frame_new_cid_equal(const quic_frame_row *row, const quic_frame *a, co
                   QUIC_FRAME_RESET_TOKEN_LEN) == 0;
 }
 
-void quic_frame_new_cid_describe(const quic_frame_row *row, const quic_frame *f,
-                                 quic_frame_line *out)
-{
-    quic_frame_catf(out, "%s seq=%" PRIu64 " retire_prior_to=%" PRIu64 " cid_len=%u",
-                    row->name, f->new_cid.seq, f->new_cid.retire_prior_to,
-                    (unsigned)f->new_cid.cid_len);
-}
-
 /* ---- PATH_CHALLENGE (§19.17), PATH_RESPONSE (§19.18): 8 bytes of data ---- */
 
 int quic_frame_path_decode(const quic_frame_row *row, qb_rd *r, quic_frame *f)
@@ -226,13 +187,6 @@ bool quic_frame_path_equal(const quic_frame_row *row, const quic_frame *a, const
 {
     (void)row;
     return memcmp(a->path.data, b->path.data, 8) == 0;
-}
-
-void quic_frame_path_describe(const quic_frame_row *row, const quic_frame *f, quic_frame_line *out)
-{
-    quic_frame_catf(out, "%s ", row->name);
-    for (int i = 0; i < 8; i++)
-        quic_frame_catf(out, "%02x", f->path.data[i]);
 }
 
 /* ---- CONNECTION_CLOSE (§19.19): 0x1c carries the frame type that caused it ---- */
@@ -264,16 +218,4 @@ bool quic_frame_close_equal(const quic_frame_row *row, const quic_frame *a, cons
            a->close.frame_type == b->close.frame_type &&
            quic_frame_same_bytes(a->close.reason, a->close.reason_len, b->close.reason,
                                  b->close.reason_len);
-}
-
-void quic_frame_close_describe(const quic_frame_row *row, const quic_frame *f, quic_frame_line *out)
-{
-    int rl = f->close.reason_len > 64 ? 64 : (int)f->close.reason_len;
-    quic_frame_catf(out, "%s code=0x%" PRIx64, row->name, f->close.error_code);
-    if (f->type == QUIC_FT_CONNECTION_CLOSE) /* transport codes have names (§20.1) */
-        quic_frame_catf(out, " (%s) frame=%s", quic_wire_err_name(f->close.error_code),
-                        out->type_name(f->close.frame_type));
-    /* reason phrases are UTF-8 text (§19.19), copied as is (frame.h) */
-    quic_frame_catf(out, " reason=\"%.*s\"", rl,
-                    f->close.reason ? (const char *)f->close.reason : "");
 }

@@ -33,13 +33,6 @@ bool quic_frame_crypto_equal(const quic_frame_row *row, const quic_frame *a, con
            quic_frame_same_bytes(a->crypto.data, a->crypto.len, b->crypto.data, b->crypto.len);
 }
 
-void quic_frame_crypto_describe(const quic_frame_row *row, const quic_frame *f,
-                                quic_frame_line *out)
-{
-    quic_frame_catf(out, "%s off=%" PRIu64 " len=%zu", row->name, f->crypto.offset,
-                    f->crypto.len);
-}
-
 /* ---- NEW_TOKEN (§19.7): an empty token is a FRAME_ENCODING_ERROR ---- */
 
 int quic_frame_new_token_decode(const quic_frame_row *row, qb_rd *r, quic_frame *f)
@@ -64,12 +57,6 @@ bool quic_frame_new_token_equal(const quic_frame_row *row, const quic_frame *a,
     (void)row;
     return quic_frame_same_bytes(a->new_token.token, a->new_token.len, b->new_token.token,
                                  b->new_token.len);
-}
-
-void quic_frame_new_token_describe(const quic_frame_row *row, const quic_frame *f,
-                                   quic_frame_line *out)
-{
-    quic_frame_catf(out, "%s len=%zu", row->name, f->new_token.len);
 }
 
 /* ---- STREAM (§19.8): OFF, LEN and FIN are bits of the type ---- */
@@ -115,14 +102,6 @@ bool quic_frame_stream_equal(const quic_frame_row *row, const quic_frame *a, con
            quic_frame_same_bytes(a->stream.data, a->stream.len, b->stream.data, b->stream.len);
 }
 
-void quic_frame_stream_describe(const quic_frame_row *row, const quic_frame *f,
-                                quic_frame_line *out)
-{
-    quic_frame_catf(out, "%s id=%" PRIu64 " off=%" PRIu64 " len=%zu%s", row->name,
-                    f->stream.stream_id, f->stream.offset, f->stream.len,
-                    (f->type & QUIC_FT_STREAM_BIT_FIN) ? " fin" : "");
-}
-
 /* ---- DATAGRAM (RFC 9221 §4): 0x31 has a Length, 0x30 runs to the packet end ---- */
 
 int quic_frame_datagram_decode(const quic_frame_row *row, qb_rd *r, quic_frame *f)
@@ -151,11 +130,4 @@ bool quic_frame_datagram_equal(const quic_frame_row *row, const quic_frame *a,
     (void)row;
     return quic_frame_same_bytes(a->datagram.data, a->datagram.len, b->datagram.data,
                                  b->datagram.len);
-}
-
-void quic_frame_datagram_describe(const quic_frame_row *row, const quic_frame *f,
-                                  quic_frame_line *out)
-{
-    (void)row; /* both types print as DATAGRAM */
-    quic_frame_catf(out, "DATAGRAM len=%zu", f->datagram.len);
 }

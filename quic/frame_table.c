@@ -19,8 +19,12 @@
 
 /* The four codec functions of frame_codec.h named x. */
 #define CODEC(x)                                                                          \
-    quic_frame_##x##_decode, quic_frame_##x##_emit, quic_frame_##x##_equal,               \
-        quic_frame_##x##_describe
+    quic_frame_##x##_decode, quic_frame_##x##_emit, quic_frame_##x##_equal, DESCRIBE(x)
+#ifdef QUINCE_MINIMAL /* the size profile: no describe lines (frame_describe.c left out) */
+#define DESCRIBE(x) NULL
+#else
+#define DESCRIBE(x) quic_frame_##x##_describe
+#endif
 
 #define ROW(id, lo, hi, pkts, flags, nints, codec)                                        \
     [QUIC_FRAME_ROW_##id] = {lo, hi, #id, pkts, flags, nints, CODEC(codec)}

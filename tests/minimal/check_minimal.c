@@ -3,8 +3,8 @@
  * with the default lists; a ClientHello offers no PSK and no early_data even
  * with a fresh session that allows 0-RTT; a connection runs NewReno, never
  * marks ECN and sends no ACK_ECN, never probes the path MTU, and logs and
- * traces nothing; errors keep their codes and alerts but lose their texts. Each check
- * fails on the full profile's code. Built and run by `make size`
+ * traces nothing; frames have no describe lines; errors keep their codes and
+ * alerts but lose their texts. Each check fails on the full profile's code. Built and run by `make size`
  * (tools/size.sh) on x86-64 and, under qemu-user, on armhf.
  * Prints "check_minimal: N passed, M failed"; exits 1 on a failure. */
 #include "crypto/cx_aead.h"
@@ -202,6 +202,10 @@ int main(void)
 
     check_client_hello();
     check_connection();
+    /* No describe lines (quic/frame_describe.c left out). */
+    char line[64];
+    quic_frame ping = {.type = QUIC_FT_PING};
+    check(quic_frame_describe(&ping, line, sizeof line) == 0 && !line[0], "no frame lines");
     /* Codes keep their RFC 9000 §20.1 mapping; the texts are gone. */
     check(quic_err_to_wire(QUIC_RECVBUF_ERR_FLOW) == QUIC_FLOW_CONTROL_ERROR, "error codes mapped");
     check(strcmp(quic_err_str(QUIC_RECVBUF_ERR_FLOW), quic_err_str(QUIC_ERR_NOMEM)) == 0,
