@@ -15,7 +15,7 @@ set(QUINCE_MINIMAL_DROP
   crypto/tls_server.c crypto/tls_pair.c crypto/cx_certgen.c crypto/cx_initial.c
   quic/conn_early.c crypto/tls_early.c crypto/tls_psk.c crypto/tls_ticket.c
   quic/cc_cubic.c quic/ecn.c quic/conn_ecn.c quic/pmtud.c quic/cid_table.c
-  quic/frame_describe.c)
+  quic/frame_describe.c quic/conn_path.c)
 
 # Removes the dropped files from a module's source list (in place).
 function(quince_minimal_filter var)

@@ -10,6 +10,10 @@ uint8_t tls_err_alert(int err)
 
 const char *tls_alert_str(uint8_t a)
 {
+#ifdef QUINCE_MINIMAL /* the size profile: alert numbers only (issue 16) */
+    (void)a;
+    return "alert";
+#else
     switch (a) {
     case 0: return "close_notify";
     case 10: return "unexpected_message";
@@ -40,4 +44,5 @@ const char *tls_alert_str(uint8_t a)
     case 120: return "no_application_protocol";
     }
     return "unknown_alert";
+#endif
 }

@@ -2,11 +2,12 @@
  * AES-128-GCM, X25519 and P-256 only, and a client TLS connection can be made
  * with the default lists; a ClientHello offers no PSK and no early_data even
  * with a fresh session that allows 0-RTT; a connection runs NewReno, never
- * marks ECN and sends no ACK_ECN, never probes the path MTU, and logs and
- * traces nothing; frames have no describe lines; errors keep their codes and
- * alerts but lose their texts. Each check fails on the full profile's code. Built and run by `make size`
- * (tools/size.sh) on x86-64 and, under qemu-user, on armhf.
- * Prints "check_minimal: N passed, M failed"; exits 1 on a failure. */
+ * marks ECN and sends no ACK_ECN, never probes the path MTU nor migrates (but
+ * answers PATH_CHALLENGE), and logs and traces nothing; frames have no
+ * describe lines; errors keep their codes and alerts but lose their texts.
+ * Each check of something left out fails on the full profile's code. Built
+ * and run by `make size` (tools/size.sh) on x86-64 and, under qemu-user, on
+ * armhf. Prints "check_minimal: N passed, M failed"; exits 1 on a failure. */
 #include "crypto/cx_aead.h"
 #include "crypto/cx_kex.h"
 #include "crypto/tls.h"
@@ -158,6 +159,15 @@ static void check_connection(void)
     quic_pmtud_set_max(&c->pmtud, 1500);
     check(quic_pmtud_probe_size(&c->pmtud, 2000) == 0, "no PMTU probe");
     check(quic_conn_path_mtu(c) == 1200, "datagrams of 1200 bytes");
+    /* RFC 9000 §8.2.2: a PATH_CHALLENGE is still answered; no migration is
+     * ever started (the full profile would try, and find no spare CID). */
+    uint8_t challenge[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    c->state = QUIC_CS_ESTABLISHED;
+    quic_conn_path_on_challenge(c, challenge);
+    check(c->pend.path_response && !memcmp(c->pend.path_response_data, challenge, 8),
+          "PATH_CHALLENGE answered");
+    check(quic_conn_migrate(c, &path) == QUIC_ERR_ARG, "no migration");
+    check(quic_conn_probe_path(c, &path) == QUIC_ERR_ARG, "no path probing");
     quic_conn_fail(c, QUIC_PROTOCOL_VIOLATION, 0, "check");
     check(log_lines == 0, "no log lines");
     quic_conn_free(c);
