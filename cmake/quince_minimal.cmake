@@ -5,8 +5,11 @@
 # the few places that name the others). What a small client does without also
 # stays out: 0-RTT, session resumption (no PSK offered, tickets not kept),
 # CUBIC (NewReno only), ECN (never marks; ACK_ECN counts ignored), DPLPMTUD
-# (1200-byte datagrams), and the error texts (codes only). Whole files leave the source lists here,
-# so the default build is untouched. Only the libraries and the example client
+# (1200-byte datagrams), migration (PATH_CHALLENGE still answered), frame
+# describe lines; log lines, trace events, frame names and error, alert and
+# reason texts go by QUINCE_MINIMAL guards in headers and tables. Whole files
+# leave the source lists here for stand-ins in crypto/minimal/ and
+# quic/minimal/, so the default build is untouched. Only the libraries and the example client
 # are built (the program, tests and benchmarks need the server).
 # `make size` builds it for x86-64 and armhf and checks the size bound.
 set(QUINCE_MINIMAL_DROP

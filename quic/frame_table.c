@@ -22,12 +22,14 @@
     quic_frame_##x##_decode, quic_frame_##x##_emit, quic_frame_##x##_equal, DESCRIBE(x)
 #ifdef QUINCE_MINIMAL /* the size profile: no describe lines (frame_describe.c left out) */
 #define DESCRIBE(x) NULL
+#define NAME(id) "" /* nor frame names */
 #else
 #define DESCRIBE(x) quic_frame_##x##_describe
+#define NAME(id) #id
 #endif
 
 #define ROW(id, lo, hi, pkts, flags, nints, codec)                                        \
-    [QUIC_FRAME_ROW_##id] = {lo, hi, #id, pkts, flags, nints, CODEC(codec)}
+    [QUIC_FRAME_ROW_##id] = {lo, hi, NAME(id), pkts, flags, nints, CODEC(codec)}
 
 /* The Pkts column of Table 3 letter by letter; RFC 9221 §4-5 for DATAGRAM
  * (0-RTT and 1-RTT, ack-eliciting, congestion controlled, not flow controlled). */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make size: code size of each module, x86-64 and armhf, full and the
-# QUINCE_MINIMAL profile (client only, AES-128-GCM + X25519 + P-256;
+# QUINCE_MINIMAL profile (client only, AES-128-GCM + X25519 + P-256, none of
+# 0-RTT, resumption, CUBIC, ECN, DPLPMTUD, migration, logs, traces, texts;
 # cmake/quince_minimal.cmake), all at -Os (MinSizeRel). Writes the table to
 # build-size/size.md and prints it.
 #
@@ -12,13 +13,14 @@
 #   --gc-sections (what a device would carry), from the linker map.
 # Checks: the minimal profile links that client and passes tests/minimal/
 # check_minimal.c (armhf under qemu-user), and armhf minimal base+crypto+quic
-# (size -t) stays under SIZE_CEILING bytes (default 106496, 104 KiB): a guard against
+# (size -t) stays under SIZE_CEILING bytes (default 82944, 81 KiB: 76,848 measured on
+# 2026-12-07 and about 6 KB for what comes next): a guard against
 # growth. The 64 KB target of issue 16 is reported as met or not, not enforced.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build-size
 jobs=${JOBS:-2}
-ceiling=${SIZE_CEILING:-106496}
+ceiling=${SIZE_CEILING:-82944}
 target=65536
 mkdir -p "$out"
 arm=1
@@ -86,10 +88,10 @@ if command -v openssl >/dev/null; then
       sleep 0.05
     done
     if ! timeout 60 "$@" "$port" $out/cert.pem 10 >$out/client.log 2>&1; then
-      kill $pid 2>/dev/null; cat $out/client.log >&2
+      kill $pid 2>/dev/null || true; cat $out/client.log >&2
       echo "size: FAILED: the minimal client ($*) did not finish the ping-pong" >&2; exit 1
     fi
-    kill $pid 2>/dev/null; wait $pid 2>/dev/null || true
+    kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true # it may have ended with the connection
     echo "size: the minimal client played the ping-pong to 10: $*"
   }
   play ./$out/x86-min/h3dgram_client
