@@ -73,3 +73,10 @@ uint64_t quic_conn_early_packets(const quic_conn *c)
     (void)c;
     return 0;
 }
+
+/* 0.5-RTT is a server's answer to accepted 0-RTT (RFC 9001 §4.1.1): never. */
+bool quic_conn_half_rtt_sendable(const quic_conn *c)
+{
+    (void)c;
+    return false;
+}
