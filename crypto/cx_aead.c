@@ -27,10 +27,11 @@ static void fetch_aeads(void)
 struct cx_aead {
     const qb_alloc *alloc;
     cx_aead_id id;
+    int uses; /* CX_AEAD_SEAL and/or CX_AEAD_OPEN: the contexts it has */
     uint8_t iv[CX_AEAD_IV_LEN];
 #ifndef QUINCE_FUZZING
     EVP_CIPHER_CTX *enc; /* key set once; per packet only the nonce changes */
-    EVP_CIPHER_CTX *dec;
+    EVP_CIPHER_CTX *dec; /* NULL when the key was not made for that use */
 #endif
 };
 
@@ -79,14 +80,21 @@ static EVP_CIPHER_CTX *ctx_make(const EVP_CIPHER *c, const uint8_t *key, int enc
 int cx_aead_new(cx_aead **out, const qb_alloc *a, cx_aead_id id, const uint8_t *key,
                 const uint8_t *iv)
 {
+    return cx_aead_new_for(out, a, id, key, iv, CX_AEAD_SEAL | CX_AEAD_OPEN);
+}
+
+int cx_aead_new_for(cx_aead **out, const qb_alloc *a, cx_aead_id id, const uint8_t *key,
+                    const uint8_t *iv, int uses)
+{
     *out = NULL;
-    if (cx_aead_key_len(id) == 0)
+    if (cx_aead_key_len(id) == 0 || uses == 0 || (uses & ~(CX_AEAD_SEAL | CX_AEAD_OPEN)))
         return CX_ERR_ARG;
     cx_aead *k = qb_calloc(a, sizeof *k);
     if (!k)
         return CX_ERR_LIBCRYPTO;
     k->alloc = a;
     k->id = id;
+    k->uses = uses;
     memcpy(k->iv, iv, CX_AEAD_IV_LEN);
 #ifndef QUINCE_FUZZING
     pthread_once(&g_aead_once, fetch_aeads);
@@ -94,9 +102,11 @@ int cx_aead_new(cx_aead **out, const qb_alloc *a, cx_aead_id id, const uint8_t *
         qb_free(a, k);
         return CX_ERR_LIBCRYPTO;
     }
-    k->enc = ctx_make(g_aead[id], key, 1);
-    k->dec = ctx_make(g_aead[id], key, 0);
-    if (!k->enc || !k->dec) {
+    if (uses & CX_AEAD_SEAL)
+        k->enc = ctx_make(g_aead[id], key, 1);
+    if (uses & CX_AEAD_OPEN)
+        k->dec = ctx_make(g_aead[id], key, 0);
+    if (!k->enc != !(uses & CX_AEAD_SEAL) || !k->dec != !(uses & CX_AEAD_OPEN)) {
         cx_aead_free(k);
         return CX_ERR_LIBCRYPTO;
     }
@@ -122,6 +132,8 @@ void cx_aead_free(cx_aead *k)
 
 int cx_aead_rekey(cx_aead *k, const uint8_t *key, const uint8_t *iv, int uses)
 {
+    if (uses & ~k->uses)
+        return CX_ERR_ARG;
     memcpy(k->iv, iv, CX_AEAD_IV_LEN);
 #ifndef QUINCE_FUZZING
     /* A NULL cipher keeps the context's algorithm and its provider state:
@@ -142,7 +154,7 @@ int cx_aead_seal_to(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
 {
     uint8_t nonce[CX_AEAD_IV_LEN];
     int n = 0;
-    if (len > INT_MAX - 16 || aad_len > INT_MAX)
+    if (!k->enc || len > INT_MAX - 16 || aad_len > INT_MAX)
         return CX_ERR_ARG;
     make_nonce(k, pn, nonce);
     if (EVP_CipherInit_ex2(k->enc, NULL, NULL, nonce, 1, NULL) != 1)
@@ -169,7 +181,7 @@ int cx_aead_seal_gather(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_
 {
     uint8_t nonce[CX_AEAD_IV_LEN];
     int w = 0;
-    if (aad_len > INT_MAX)
+    if (!k->enc || aad_len > INT_MAX)
         return CX_ERR_ARG;
     make_nonce(k, pn, nonce);
     if (EVP_CipherInit_ex2(k->enc, NULL, NULL, nonce, 1, NULL) != 1)
@@ -202,6 +214,8 @@ int cx_aead_open(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
 {
     uint8_t nonce[CX_AEAD_IV_LEN], tag[CX_AEAD_TAG_LEN], scratch[16];
     int n = 0;
+    if (!k->dec)
+        return CX_ERR_ARG;
     if (len < CX_AEAD_TAG_LEN)
         return CX_ERR_AEAD_SHORT;
     if (len > INT_MAX || aad_len > INT_MAX)
@@ -226,7 +240,7 @@ int cx_aead_auth_tag(cx_aead *k, const uint8_t *aad1, size_t len1, const uint8_t
 {
     uint8_t scratch[16];
     int n = 0;
-    if (len1 > INT_MAX || len2 > INT_MAX)
+    if (!k->enc || len1 > INT_MAX || len2 > INT_MAX)
         return CX_ERR_ARG;
     if (EVP_CipherInit_ex2(k->enc, NULL, NULL, k->iv, 1, NULL) != 1)
         return CX_ERR_LIBCRYPTO;
@@ -244,6 +258,8 @@ int cx_aead_auth_tag(cx_aead *k, const uint8_t *aad1, size_t len1, const uint8_t
 int cx_aead_seal_to(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
                     const uint8_t *in, uint8_t *out, size_t len)
 {
+    if (!(k->uses & CX_AEAD_SEAL))
+        return CX_ERR_ARG;
     if (len && in != out)
         memmove(out, in, len);
     return cx_aead_seal(k, pn, aad, aad_len, out, len);
@@ -253,6 +269,8 @@ int cx_aead_seal_gather(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_
                         const qb_iov *iov, size_t n, uint8_t *out)
 {
     size_t off = 0;
+    if (!(k->uses & CX_AEAD_SEAL))
+        return CX_ERR_ARG;
     for (size_t i = 0; i < n; i++) {
         if (iov[i].len && iov[i].p != out + off) /* in place needs no copy */
             memmove(out + off, iov[i].p, iov[i].len);
@@ -265,6 +283,8 @@ int cx_aead_seal(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
                  uint8_t *buf, size_t len)
 {
     uint8_t nonce[CX_AEAD_IV_LEN];
+    if (!(k->uses & CX_AEAD_SEAL))
+        return CX_ERR_ARG;
     make_nonce(k, pn, nonce);
     (void)aad;
     (void)aad_len;
@@ -275,18 +295,20 @@ int cx_aead_seal(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
 int cx_aead_open(cx_aead *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
                  uint8_t *buf, size_t len)
 {
-    (void)k;
     (void)pn;
     (void)aad;
     (void)aad_len;
     (void)buf;
+    if (!(k->uses & CX_AEAD_OPEN))
+        return CX_ERR_ARG;
     return len < CX_AEAD_TAG_LEN ? CX_ERR_AEAD_SHORT : CX_OK;
 }
 
 int cx_aead_auth_tag(cx_aead *k, const uint8_t *aad1, size_t len1, const uint8_t *aad2,
                      size_t len2, uint8_t tag[CX_AEAD_TAG_LEN])
 {
-    (void)k;
+    if (!(k->uses & CX_AEAD_SEAL))
+        return CX_ERR_ARG;
     (void)aad1;
     (void)len1;
     (void)aad2;

@@ -1,8 +1,9 @@
 /*
  * AEAD packet protection keys (RFC 9001 §5.3): AES-128-GCM, AES-256-GCM and
  * ChaCha20-Poly1305 with a 16-byte tag and the QUIC nonce (static IV XOR packet
- * number). A key object holds one libcrypto context per direction of use (seal,
- * open), each created once with the key set, so a packet only sets its nonce.
+ * number). A key object holds one libcrypto context per use it was made for
+ * (seal, open, or both), each created once with the key set, so a packet only
+ * sets its nonce.
  *
  * Under QUINCE_FUZZING this is a null AEAD behind the same interface: seal
  * leaves the plaintext as is and writes a zero tag, open skips the tag check, so
@@ -37,16 +38,27 @@ cx_hash_id cx_aead_hash(cx_aead_id id);
 
 typedef struct cx_aead cx_aead;
 
-/* A key object for id with key (cx_aead_key_len bytes) and iv (12 bytes). */
+/* The uses of a key: each is one libcrypto context (about 1 KB for AES-GCM). */
+enum { CX_AEAD_SEAL = 1, CX_AEAD_OPEN = 2 };
+
+/* A key object for id with key (cx_aead_key_len bytes) and iv (12 bytes),
+ * able to seal and to open. */
 int cx_aead_new(cx_aead **out, const qb_alloc *a, cx_aead_id id, const uint8_t *key,
                 const uint8_t *iv);
+/* The same with only the contexts of uses (CX_AEAD_SEAL, CX_AEAD_OPEN or
+ * both; CX_ERR_ARG otherwise): a QUIC packet key is used in one direction
+ * (RFC 9001 §5: receive keys open, send keys seal). A use the key was not
+ * made for (seal, seal_to, seal_gather and auth_tag seal; open opens) returns
+ * CX_ERR_ARG and touches no buffer. */
+int cx_aead_new_for(cx_aead **out, const qb_alloc *a, cx_aead_id id, const uint8_t *key,
+                    const uint8_t *iv, int uses);
 void cx_aead_free(cx_aead *k);
 /* Gives k another key and IV of its suite, keeping its libcrypto contexts
  * (no allocation): the scratch key of a server's stateless Initial checks
  * (cx_initial.h). Only the uses named (CX_AEAD_SEAL, CX_AEAD_OPEN or both)
  * take the new key; the other keeps the old one, so a scratch key re-keyed
- * to open must be re-keyed again before it seals. */
-enum { CX_AEAD_SEAL = 1, CX_AEAD_OPEN = 2 };
+ * to open must be re-keyed again before it seals. CX_ERR_ARG (nothing
+ * changed) when a use named is not one k was made for. */
 int cx_aead_rekey(cx_aead *k, const uint8_t *key, const uint8_t *iv, int uses);
 cx_aead_id cx_aead_get_id(const cx_aead *k);
 

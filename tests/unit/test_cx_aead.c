@@ -288,6 +288,61 @@ static void test_allocator_hook(void **state)
     assert_int_equal(g_live, 0);
 }
 
+/* A QUIC packet key is used in one direction (RFC 9001 §5: receive keys only
+ * open, send keys only seal): a key made for one use has no context for the
+ * other and refuses it with CX_ERR_ARG, leaving the buffer as it was. */
+static void test_seal_only_key_refuses_open(void **state)
+{
+    (void)state;
+    uint8_t key[16] = {1}, iv[12] = {2}, aad[5] = {3, 4, 5, 6, 7}, buf[40], copy[40], tag[16];
+    memset(buf, 0x5a, sizeof buf);
+    cx_aead *seal, *open;
+    assert_int_equal(cx_aead_new_for(&seal, NULL, CX_AES_128_GCM, key, iv, CX_AEAD_SEAL), CX_OK);
+    assert_int_equal(cx_aead_new_for(&open, NULL, CX_AES_128_GCM, key, iv, CX_AEAD_OPEN), CX_OK);
+    assert_int_equal(cx_aead_seal(seal, 9, aad, sizeof aad, buf, 24), CX_OK);
+    memcpy(copy, buf, sizeof buf);
+    assert_int_equal(cx_aead_open(seal, 9, aad, sizeof aad, buf, 40), CX_ERR_ARG);
+    assert_memory_equal(buf, copy, sizeof buf);
+    /* The other half of the same key opens what the first sealed. */
+    assert_int_equal(cx_aead_open(open, 9, aad, sizeof aad, buf, 40), CX_OK);
+    assert_int_equal(cx_aead_auth_tag(seal, aad, sizeof aad, NULL, 0, tag), CX_OK);
+    assert_int_equal(cx_aead_rekey(seal, key, iv, CX_AEAD_OPEN), CX_ERR_ARG);
+    assert_int_equal(cx_aead_rekey(seal, key, iv, CX_AEAD_SEAL), CX_OK);
+    cx_aead_free(seal);
+    cx_aead_free(open);
+}
+
+static void test_open_only_key_refuses_seal(void **state)
+{
+    (void)state;
+    uint8_t key[32] = {1}, iv[12] = {2}, aad[5] = {3}, buf[40], copy[40], tag[16];
+    memset(buf, 0x5a, sizeof buf);
+    memcpy(copy, buf, sizeof buf);
+    qb_iov v = {buf, 8};
+    cx_aead *k;
+    assert_int_equal(cx_aead_new_for(&k, NULL, CX_CHACHA20_POLY1305, key, iv, CX_AEAD_OPEN), CX_OK);
+    assert_int_equal(cx_aead_seal(k, 1, aad, sizeof aad, buf, 24), CX_ERR_ARG);
+    assert_int_equal(cx_aead_seal_to(k, 1, aad, sizeof aad, copy, buf, 24), CX_ERR_ARG);
+    assert_int_equal(cx_aead_seal_gather(k, 1, aad, sizeof aad, &v, 1, buf + 8), CX_ERR_ARG);
+    assert_memory_equal(buf, copy, sizeof buf);
+    assert_int_equal(cx_aead_auth_tag(k, aad, sizeof aad, NULL, 0, tag), CX_ERR_ARG);
+    assert_int_equal(cx_aead_rekey(k, key, iv, CX_AEAD_SEAL), CX_ERR_ARG);
+    /* It still opens (a wrong tag here: the buffer was never sealed). */
+    assert_int_equal(cx_aead_open(k, 1, aad, sizeof aad, buf, 40), CX_ERR_AUTH);
+    cx_aead_free(k);
+}
+
+static void test_aead_new_for_needs_a_use(void **state)
+{
+    (void)state;
+    uint8_t key[16] = {0}, iv[12] = {0};
+    cx_aead *k = (cx_aead *)1;
+    assert_int_equal(cx_aead_new_for(&k, NULL, CX_AES_128_GCM, key, iv, 0), CX_ERR_ARG);
+    assert_null(k);
+    assert_int_equal(cx_aead_new_for(&k, NULL, CX_AES_128_GCM, key, iv, 4), CX_ERR_ARG);
+    assert_null(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +355,9 @@ int main(void)
         cmocka_unit_test(test_nonce_is_iv_xor_pn),
         cmocka_unit_test(test_bad_args),
         cmocka_unit_test(test_allocator_hook),
+        cmocka_unit_test(test_seal_only_key_refuses_open),
+        cmocka_unit_test(test_open_only_key_refuses_seal),
+        cmocka_unit_test(test_aead_new_for_needs_a_use),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
