@@ -49,7 +49,8 @@ int cx_aead_new(cx_aead **out, const qb_alloc *a, cx_aead_id id, const uint8_t *
  * both; CX_ERR_ARG otherwise): a QUIC packet key is used in one direction
  * (RFC 9001 §5: receive keys open, send keys seal). A use the key was not
  * made for (seal, seal_to, seal_gather and auth_tag seal; open opens) returns
- * CX_ERR_ARG and touches no buffer. */
+ * CX_ERR_ARG and touches no buffer (the null AEAD of QUINCE_FUZZING has no
+ * contexts and serves both). */
 int cx_aead_new_for(cx_aead **out, const qb_alloc *a, cx_aead_id id, const uint8_t *key,
                     const uint8_t *iv, int uses);
 void cx_aead_free(cx_aead *k);
