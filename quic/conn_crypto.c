@@ -36,10 +36,10 @@ int quic_conn_version_keys(quic_conn *c, uint32_t version, quic_level_keys *k)
     k->rx_ok = k->tx_ok = false;
     if (cx_quic_initial_keys(version, dcid->b, dcid->len, &ck, &sk) != 0)
         return QUIC_ERR_TLS;
-    int rc = quic_pkt_keys_init(&k->rx, c->alloc, c->is_server ? &ck : &sk);
+    int rc = quic_pkt_keys_init_for(&k->rx, c->alloc, c->is_server ? &ck : &sk, CX_AEAD_OPEN);
     if (rc == 0) {
         k->rx_ok = true;
-        rc = quic_pkt_keys_init(&k->tx, c->alloc, c->is_server ? &sk : &ck);
+        rc = quic_pkt_keys_init_for(&k->tx, c->alloc, c->is_server ? &sk : &ck, CX_AEAD_SEAL);
         k->tx_ok = rc == 0;
     }
     cx_quic_keys_clear(&ck);
@@ -231,10 +231,10 @@ static int install_level(quic_conn *c, const tls_event *ev)
     quic_level_keys *k = &c->keys[QUIC_SPACE_HANDSHAKE];
     int rc;
     if (ev->dir == TLS_DIR_READ) {
-        rc = quic_pkt_keys_init(&k->rx, c->alloc, &m);
+        rc = quic_pkt_keys_init_for(&k->rx, c->alloc, &m, CX_AEAD_OPEN);
         k->rx_ok = rc == 0;
     } else {
-        rc = quic_pkt_keys_init(&k->tx, c->alloc, &m);
+        rc = quic_pkt_keys_init_for(&k->tx, c->alloc, &m, CX_AEAD_SEAL);
         k->tx_ok = rc == 0;
     }
     cx_quic_keys_clear(&m);

@@ -134,7 +134,9 @@ int quic_conn_early_install(quic_conn *c, const tls_event *ev)
     if (cx_quic_keys_derive(c->version, suite_aead(ev->suite), ev->secret, ev->secret_len, &m) != 0)
         return QUIC_ERR_TLS;
     drop_keys(c); /* a new ClientHello after Version Negotiation */
-    int rc = quic_pkt_keys_init(&c->early_x->keys, c->alloc, &m);
+    /* RFC 9001 §4.6.1: the client seals 0-RTT packets, the server opens them. */
+    int rc = quic_pkt_keys_init_for(&c->early_x->keys, c->alloc, &m,
+                                    c->is_server ? CX_AEAD_OPEN : CX_AEAD_SEAL);
     cx_quic_keys_clear(&m);
     if (rc != 0)
         return QUIC_ERR_TLS;

@@ -98,6 +98,27 @@ cx_aead *quic_conn_test_rx_key(const quic_conn *c, bool phase)
     return c->app_rx_ok ? c->app.rx[phase] : NULL;
 }
 
+cx_aead *quic_conn_test_rx_key_sealer(const quic_conn *c, bool next)
+{
+    uint8_t secret[CX_QUIC_SECRET_MAX];
+    cx_quic_keys m;
+    cx_aead *k = NULL;
+    const quic_keyphase *kp = &c->app;
+    if (!c->app_rx_ok)
+        return NULL;
+    memcpy(secret, kp->rx_secret, kp->secret_len);
+    int rc = next ? cx_quic_secret_update(kp->version, kp->aead, secret, kp->secret_len, secret)
+                  : CX_OK;
+    if (rc == CX_OK)
+        rc = cx_quic_keys_derive(kp->version, kp->aead, secret, kp->secret_len, &m);
+    if (rc == CX_OK) {
+        (void)cx_aead_new_for(&k, NULL, kp->aead, m.key, m.iv, CX_AEAD_SEAL);
+        cx_quic_keys_clear(&m);
+    }
+    memset(secret, 0, sizeof secret);
+    return k;
+}
+
 uint64_t quic_conn_test_take_pn(quic_conn *c, quic_pn_space sp)
 {
     return c->sp[sp].next_pn++;

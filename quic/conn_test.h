@@ -67,6 +67,11 @@ bool quic_conn_test_keys(const quic_conn *c, quic_pn_space sp, bool rx, quic_pkt
 /* The 1-RTT receive key of a Key Phase (RFC 9001 §6): the current phase's,
  * or the other slot (next or previous keys); NULL when there is none. */
 cx_aead *quic_conn_test_rx_key(const quic_conn *c, bool phase);
+/* A key that seals what c opens with its current 1-RTT receive key (next =
+ * false) or with the next generation's (next = true), made from c's receive
+ * secret (c's own receive keys only open, RFC 9001 §5). The caller frees it
+ * with cx_aead_free; NULL when c has no 1-RTT keys or on failure. */
+cx_aead *quic_conn_test_rx_key_sealer(const quic_conn *c, bool next);
 /* Takes c's next packet number in a space, as if c had sent a packet with it. */
 uint64_t quic_conn_test_take_pn(quic_conn *c, quic_pn_space sp);
 /* The peer's connection IDs c holds (the DCID of its packets). */

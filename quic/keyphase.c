@@ -10,12 +10,14 @@
 
 #define NEVER UINT64_MAX
 
-static int make_aead(quic_keyphase *kp, const uint8_t *secret, cx_aead **out)
+/* uses: CX_AEAD_OPEN for receive keys, CX_AEAD_SEAL for send keys (a key
+ * serves one direction, RFC 9001 §5), so each holds one libcrypto context. */
+static int make_aead(quic_keyphase *kp, const uint8_t *secret, int uses, cx_aead **out)
 {
     cx_quic_keys k;
     int rc = cx_quic_keys_derive(kp->version, kp->aead, secret, kp->secret_len, &k);
     if (rc == 0)
-        rc = cx_aead_new(out, kp->alloc, kp->aead, k.key, k.iv);
+        rc = cx_aead_new_for(out, kp->alloc, kp->aead, k.key, k.iv, uses);
     cx_quic_keys_clear(&k);
     return rc == 0 ? 0 : QUIC_KP_ERR_CRYPTO;
 }
@@ -51,7 +53,7 @@ static int prepare_next_rx(quic_keyphase *kp)
     cx_aead *a = NULL;
     int rc = next_secret(kp, kp->rx_secret, nxt);
     if (rc == 0)
-        rc = make_aead(kp, nxt, &a);
+        rc = make_aead(kp, nxt, CX_AEAD_OPEN, &a);
     cx_wipe(nxt, sizeof nxt);
     if (rc != 0)
         return rc;
@@ -90,9 +92,9 @@ int quic_keyphase_init(quic_keyphase *kp, const qb_alloc *a, uint32_t version, c
     if (rc == 0)
         rc = make_hp(kp, tx_secret, &kp->tx_hp);
     if (rc == 0)
-        rc = make_aead(kp, rx_secret, &kp->rx[0]);
+        rc = make_aead(kp, rx_secret, CX_AEAD_OPEN, &kp->rx[0]);
     if (rc == 0)
-        rc = make_aead(kp, tx_secret, &kp->tx);
+        rc = make_aead(kp, tx_secret, CX_AEAD_SEAL, &kp->tx);
     kp->other_is_next = true; /* rx[1]: the next keys, built when needed */
     kp->other_ready_at = NEVER;
     if (rc != 0)
@@ -120,7 +122,7 @@ static int update_tx(quic_keyphase *kp)
     cx_aead *a = NULL;
     int rc = next_secret(kp, kp->tx_secret, nxt);
     if (rc == 0)
-        rc = make_aead(kp, nxt, &a);
+        rc = make_aead(kp, nxt, CX_AEAD_SEAL, &a);
     if (rc != 0) {
         cx_wipe(nxt, sizeof nxt);
         return rc;

@@ -8,8 +8,13 @@
 
 int quic_pkt_keys_init(quic_pkt_keys *k, const qb_alloc *a, const cx_quic_keys *m)
 {
+    return quic_pkt_keys_init_for(k, a, m, CX_AEAD_SEAL | CX_AEAD_OPEN);
+}
+
+int quic_pkt_keys_init_for(quic_pkt_keys *k, const qb_alloc *a, const cx_quic_keys *m, int uses)
+{
     memset(k, 0, sizeof *k);
-    if (cx_aead_new(&k->aead, a, m->aead, m->key, m->iv) != CX_OK ||
+    if (cx_aead_new_for(&k->aead, a, m->aead, m->key, m->iv, uses) != CX_OK ||
         cx_hp_new(&k->hp, a, m->aead, m->hp) != CX_OK) {
         quic_pkt_keys_clear(k);
         return QUIC_PKT_ERR_CRYPTO;

@@ -30,8 +30,14 @@ typedef struct quic_pkt_keys {
 uint64_t quic_aead_confidentiality_limit(cx_aead_id id);
 uint64_t quic_aead_integrity_limit(cx_aead_id id);
 
-/* Creates the contexts from raw material (cx_quic_keys_derive). */
+/* Creates the contexts from raw material (cx_quic_keys_derive), able to
+ * protect and to unprotect (a decoder, a test's fake peer). */
 int quic_pkt_keys_init(quic_pkt_keys *k, const qb_alloc *a, const cx_quic_keys *m);
+/* The same with the AEAD made only for uses (cx_aead_new_for): a
+ * connection's keys serve one direction (RFC 9001 §5), receive keys
+ * CX_AEAD_OPEN and send keys CX_AEAD_SEAL, which halves their libcrypto
+ * contexts; the header protection key is the same either way. */
+int quic_pkt_keys_init_for(quic_pkt_keys *k, const qb_alloc *a, const cx_quic_keys *m, int uses);
 void quic_pkt_keys_clear(quic_pkt_keys *k);
 /* Key update (RFC 9001 §6): replaces secret (secret_len bytes, in place) by the
  * next generation and makes the AEAD of the next key phase in *next. The header

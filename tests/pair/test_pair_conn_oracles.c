@@ -392,8 +392,9 @@ static int server_says(pair *p, quic_pn_space sp, const uint8_t *fr, size_t len)
 {
     uint8_t out[1500];
     forge_pkt fp;
-    assert_true(forge_to(&fp, p->client, sp)); /* what the client opens */
-    fp.pn = quic_conn_test_take_pn(p->server, sp);
+    /* The server's send keys: what the client opens (a receive key only
+     * opens, RFC 9001 §5). */
+    assert_true(forge_as(&fp, p->server, sp));
     fp.raw = fr;
     fp.raw_len = len;
     size_t pkt_len = forge_seal(&fp, out, sizeof out);

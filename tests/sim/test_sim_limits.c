@@ -393,18 +393,25 @@ static void act_key_update_old_keys(ctx *x)
     bool old = quic_test_view(srv).key_phase_rx;
     uint64_t updates = quic_test_view(srv).key_updates;
     static const uint8_t ping[] = {QUIC_FT_PING};
+    /* Sealing twins of the server's current and next receive keys. */
+    cx_aead *cur = quic_conn_test_rx_key_sealer(srv, false);
+    cx_aead *next = quic_conn_test_rx_key_sealer(srv, true);
+    assert_non_null(cur);
+    assert_non_null(next);
     /* A packet of the other phase sealed with the current key does not open:
      * dropped, no error (RFC 9001 §6.3, a failed decryption). */
-    sim_client_inject_1rtt_keys(&x->s, ping, 1, !old, quic_conn_test_rx_key(srv, old), 0);
+    sim_client_inject_1rtt_keys(&x->s, ping, 1, !old, cur, 0);
     assert_false(server_closing(x));
     assert_int_equal(quic_test_view(srv).key_updates, updates);
     /* The next keys: a real update, no error. */
-    sim_client_inject_1rtt_keys(&x->s, ping, 1, !old, quic_conn_test_rx_key(srv, !old), 0);
+    sim_client_inject_1rtt_keys(&x->s, ping, 1, !old, next, 0);
     assert_false(server_closing(x));
     assert_int_equal(quic_test_view(srv).key_updates, updates + 1);
     assert_true(quic_test_view(srv).key_phase_rx == !old);
     /* The previous keys on a newer packet number. */
-    sim_client_inject_1rtt_keys(&x->s, ping, 1, old, quic_conn_test_rx_key(srv, old), 0);
+    sim_client_inject_1rtt_keys(&x->s, ping, 1, old, cur, 0);
+    cx_aead_free(cur);
+    cx_aead_free(next);
 }
 
 /* RFC 9000 §4.5: a final size changed by a later STREAM frame. */
