@@ -139,7 +139,12 @@ static void after_packet(void *ud, uint64_t now)
 
 void bq_client_input(bq_client *cl, uint64_t now)
 {
-    app_io_recv_conn(io_of(cl), cl->q, NULL, now, after_packet, cl);
+    app_io *io = io_of(cl);
+    app_io_recv_conn(io, cl->q, NULL, now, after_packet, cl);
+    /* io holds a copy of cl's socket: what a receive changed in it (GRO,
+     * turned on once a receive fills a batch; an ICMP refusal) is cl's. */
+    cl->udp.gro = io->udp.gro;
+    cl->udp.refused = io->udp.refused;
     h3q_step(cl->h3, now, NULL); /* timers */
     handle_events(cl, now);
 }
