@@ -25,7 +25,9 @@ for line in open(log):
         if "FAILED" in w:
             failed.append(line.strip())
             continue
-        key = (kv["client"], kv["server"], kv.get("bench"), kv.get("size", ""))
+        # load/load1 name their datagram size but have one row each
+        size = "" if kv.get("bench") in ("load", "load1") else kv.get("size", "")
+        key = (kv["client"], kv["server"], kv.get("bench"), size)
         for k, v in kv.items():
             try:
                 runs[key][k].append(float(v))
@@ -152,7 +154,9 @@ row("junk Initial: allocation calls (hook and libcrypto)", "junk", "allocs_per_i
 # ---- end of memory and strangers ----
 
 bulk_mb = med(*Q, "bulk", "bytes")
-reps = max((len(v.get("rep", [])) for v in runs.values()), default=0)
+# the first-datagram rows count connections in rep, not repeats of the run
+reps = max((len(v.get("rep", [])) for k, v in runs.items() if not str(k[2]).startswith("first")),
+           default=0)
 out = []
 out.append(f"Medians of {reps} alternating runs on one machine ({os.cpu_count()} cores, loopback); "
            "compare ratios, not absolute times. `make bench` to reproduce. "
