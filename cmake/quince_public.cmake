@@ -22,7 +22,8 @@ set(QUINCE_GENERATED_base base/qb_version.h)
 
 # Internal functions another quince library calls (see quince_shared.cmake).
 set(QUINCE_CROSS_base   "qb_vec_*" "qb_ring_*")
-set(QUINCE_CROSS_crypto "cx_aead_*" "cx_hp_*" "cx_hkdf_*" "cx_hmac*" "cx_quic_*" "cx_wipe")
+set(QUINCE_CROSS_crypto "cx_aead_*" "cx_hp_*" "cx_hkdf_*" "cx_hmac*" "cx_quic_*" "cx_wipe"
+                        "cx_initial_*")
 
 # Function names declared in a module's public headers: an identifier directly
 # followed by "(" after a return type (function pointer typedefs, macros and
