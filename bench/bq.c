@@ -50,6 +50,15 @@ static app_io *io_of(bq_client *cl)
     return &io;
 }
 
+/* The lent socket comes back whole: whatever a receive or send changed in it
+ * (GRO, turned on once a receive fills a batch; an ICMP refusal) is cl's. */
+static void io_return(bq_client *cl, const app_io *io)
+{
+    bool gso = cl->udp.gso;
+    cl->udp = io->udp;
+    cl->udp.gso = gso;
+}
+
 int bq_client_open(bq_client *cl, const app_tls *t, const app_addr *server, uint64_t now)
 {
     memset(cl, 0, sizeof *cl);
@@ -141,10 +150,7 @@ void bq_client_input(bq_client *cl, uint64_t now)
 {
     app_io *io = io_of(cl);
     app_io_recv_conn(io, cl->q, NULL, now, after_packet, cl);
-    /* io holds a copy of cl's socket: what a receive changed in it (GRO,
-     * turned on once a receive fills a batch; an ICMP refusal) is cl's. */
-    cl->udp.gro = io->udp.gro;
-    cl->udp.refused = io->udp.refused;
+    io_return(cl, io);
     h3q_step(cl->h3, now, NULL); /* timers */
     handle_events(cl, now);
 }
@@ -155,6 +161,7 @@ void bq_client_output(bq_client *cl, uint64_t now)
     uint64_t sent = io->sent;
     app_io_send_conn(io, cl->q, &cl->server, now); /* flushes every APP_BATCH */
     app_io_flush(io);
+    io_return(cl, io);
     cl->udp_out += io->sent - sent;
 }
 
